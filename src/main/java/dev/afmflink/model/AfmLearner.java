@@ -1,0 +1,115 @@
+package dev.afmflink.model;
+
+import dev.afmflink.optim.Optimizer;
+
+/**
+ * One training step on gathered parameters: predict, back-propagate, apply the optimizers. The
+ * caller supplies the rows of the example's features, wherever they are kept (a map in memory,
+ * Flink's {@code MapState}), and the shared parameters; this class holds no model state itself,
+ * only the kernel's workspace, so the Flink operator and the offline trainer run the same code.
+ *
+ * <p>An update whose gradients are not all finite is refused (nothing changes but
+ * {@link SharedParams#refusedUpdates}), so NaN or Inf never reaches the parameters.
+ */
+public final class AfmLearner {
+    private final AfmConfig config;
+    private final Layout layout;
+    private final AfmKernel kernel;
+    private final Optimizer linear;
+    private final Optimizer embedding;
+    private final Optimizer attention;
+    private final SplitMix64 dropout = new SplitMix64(0);
+    private double[][] rowData = new double[16][];
+
+    public AfmLearner(AfmConfig config) {
+        this.config = config;
+        this.layout = new Layout(config);
+        this.kernel = new AfmKernel(config);
+        this.linear = config.linear().build();
+        this.embedding = config.embedding().build();
+        this.attention = config.attention().build();
+    }
+
+    public AfmConfig config() {
+        return config;
+    }
+
+    public Layout layout() {
+        return layout;
+    }
+
+    public AfmKernel kernel() {
+        return kernel;
+    }
+
+    public SharedParams newShared() {
+        return Initializer.newShared(config, layout, linear, attention);
+    }
+
+    public FeatureParams newFeature(long id, long ts) {
+        return Initializer.newFeature(config, layout, linear, embedding, id, ts);
+    }
+
+    private double[][] data(FeatureParams[] rows, int m) {
+        if (rowData.length < m) {
+            rowData = new double[Math.max(m, rowData.length * 2)][];
+        }
+        for (int i = 0; i < m; i++) {
+            rowData[i] = rows[i].data;
+        }
+        return rowData;
+    }
+
+    /** The raw score ŷ with no dropout and no update. */
+    public double predictRaw(SharedParams shared, FeatureParams[] rows, double[] x, int m) {
+        return kernel.forward(shared.bias, shared.attn, data(rows, m), x, m, null);
+    }
+
+    /** Same as {@link #predictRaw(SharedParams, FeatureParams[], double[], int)} on raw row arrays. */
+    public double predictRaw(SharedParams shared, double[][] rows, double[] x, int m) {
+        return kernel.forward(shared.bias, shared.attn, rows, x, m, null);
+    }
+
+    /**
+     * Trains on one example. Returns the raw score ŷ the model gave <em>before</em> the update,
+     * without dropout: the progressive-validation prediction. Rows are updated in place.
+     *
+     * @return ŷ before the update
+     */
+    public double step(SharedParams shared, FeatureParams[] rows, double[] x, int m, double label, long ts) {
+        double[][] data = data(rows, m);
+        double before = kernel.forward(shared.bias, shared.attn, data, x, m, null);
+        double yhat = before;
+        if (config.keepProb() < 1.0) {
+            dropout.setState(shared.rngState);
+            yhat = kernel.forward(shared.bias, shared.attn, data, x, m, dropout);
+            shared.rngState = dropout.state();
+        }
+        double g = config.loss().gradient(yhat, label);
+        if (!Double.isFinite(g) || !Double.isFinite(yhat)) {
+            shared.refusedUpdates++;
+            return before;
+        }
+        kernel.backward(g, shared.attn);
+        if (!kernel.gradientsFinite()) {
+            shared.refusedUpdates++;
+            return before;
+        }
+        apply(shared, rows, m, ts);
+        return before;
+    }
+
+    private void apply(SharedParams shared, FeatureParams[] rows, int m, long ts) {
+        linear.step(shared.bias, 0, shared.bias, 1, kernel.gradBias(), 0, 1);
+        attention.step(shared.attn, 0, shared.attnSlots, 0, kernel.gradAttention(), 0, layout.attnSize);
+        double[] g = kernel.gradRows();
+        int rs = 1 + layout.k;
+        for (int i = 0; i < m; i++) {
+            double[] row = rows[i].data;
+            linear.step(row, 0, row, layout.offLinearSlots, g, i * rs, 1);
+            embedding.step(row, 1, row, layout.offEmbeddingSlots, g, i * rs + 1, layout.k);
+            rows[i].lastUpdate = ts;
+        }
+        shared.examples++;
+    }
+}

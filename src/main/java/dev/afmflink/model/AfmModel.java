@@ -1,0 +1,106 @@
+package dev.afmflink.model;
+
+/**
+ * A whole model in memory: configuration, shared parameters and a {@link FeatureTable}. Used by
+ * the offline trainer, by the loader and by the scorer. A feature the model has never trained on
+ * is scored with its deterministic initial embedding and w = 0 — exactly what training would
+ * have used for it — without being inserted.
+ */
+public final class AfmModel {
+    private final AfmLearner learner;
+    private final SharedParams shared;
+    private final FeatureTable features;
+    private FeatureParams[] rows = new FeatureParams[16];
+    private FeatureParams[] scratch = new FeatureParams[0];
+
+    public AfmModel(AfmConfig config) {
+        this.learner = new AfmLearner(config);
+        this.shared = learner.newShared();
+        this.features = new FeatureTable();
+    }
+
+    public AfmModel(AfmConfig config, SharedParams shared, FeatureTable features) {
+        this.learner = new AfmLearner(config);
+        this.shared = shared;
+        this.features = features;
+    }
+
+    public AfmConfig config() {
+        return learner.config();
+    }
+
+    public AfmLearner learner() {
+        return learner;
+    }
+
+    public SharedParams shared() {
+        return shared;
+    }
+
+    public FeatureTable features() {
+        return features;
+    }
+
+    public AfmKernel kernel() {
+        return learner.kernel();
+    }
+
+    private void ensureRows(int m) {
+        if (rows.length < m) {
+            rows = new FeatureParams[Math.max(m, rows.length * 2)];
+        }
+    }
+
+    /**
+     * Trains on a normalized example; returns the raw score before the update (the progressive
+     * prediction). {@code ts} is recorded as the features' last update.
+     */
+    public double train(Example ex, long ts) {
+        int m = ex.size;
+        ensureRows(m);
+        for (int i = 0; i < m; i++) {
+            long id = ex.ids[i];
+            FeatureParams f = features.get(id);
+            if (f == null) {
+                f = learner.newFeature(id, ts);
+                features.put(id, f);
+            }
+            rows[i] = f;
+        }
+        return learner.step(shared, rows, ex.values, m, ex.label, ts);
+    }
+
+    /** The raw score ŷ of a normalized example, no update. Leaves the kernel's workspace filled (for explain). */
+    public double predictRaw(Example ex) {
+        int m = ex.size;
+        ensureRows(m);
+        int unseen = 0;
+        for (int i = 0; i < m; i++) {
+            FeatureParams f = features.get(ex.ids[i]);
+            if (f == null) {
+                f = scratchRow(unseen++);
+                java.util.Arrays.fill(f.data, 0.0);
+                Initializer.initialEmbedding(config(), ex.ids[i], f.data);
+            }
+            rows[i] = f;
+        }
+        return learner.predictRaw(shared, rows, ex.values, m);
+    }
+
+    /** What a user sees: ŷ for squared loss, the probability for logistic loss. */
+    public double predict(Example ex) {
+        return config().loss().prediction(predictRaw(ex));
+    }
+
+    private FeatureParams scratchRow(int i) {
+        if (scratch.length <= i) {
+            FeatureParams[] n = new FeatureParams[Math.max(i + 1, scratch.length * 2)];
+            System.arraycopy(scratch, 0, n, 0, scratch.length);
+            for (int q = scratch.length; q < n.length; q++) {
+                n[q] = new FeatureParams(new double[1 + config().k()], 0);
+            }
+            scratch = n;
+        }
+        return scratch[i];
+    }
+}

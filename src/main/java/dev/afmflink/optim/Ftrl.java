@@ -1,0 +1,61 @@
+package dev.afmflink.optim;
+
+/**
+ * FTRL-Proximal (McMahan et al. 2013, "Ad Click Prediction: a View from the Trenches", Alg. 1),
+ * per coordinate. Two slots: z then n. The weight is derived from (z, n):
+ * θ = 0 if |z| ≤ λ1, else −(z − sign(z)·λ1) / ((β + √n)/α + λ2).
+ *
+ * <p>Initialisation: for a parameter that starts at θ0 ≠ 0 (a random embedding), z starts at
+ * −θ0·(β/α + λ2) − sign(θ0)·λ1, the one value for which the derived weight at n = 0 equals θ0.
+ * A zero start gives z = 0, exactly McMahan's algorithm.
+ */
+final class Ftrl implements Optimizer {
+    private final OptimizerSpec spec;
+    private final double alpha;
+    private final double beta;
+    private final double l1;
+    private final double l2;
+
+    Ftrl(OptimizerSpec spec) {
+        this.spec = spec;
+        this.alpha = spec.lr();
+        this.beta = spec.beta();
+        this.l1 = spec.l1();
+        this.l2 = spec.l2();
+    }
+
+    @Override
+    public int slotsPerCoordinate() {
+        return 2;
+    }
+
+    @Override
+    public void initSlots(double[] params, int pOff, double[] slots, int sOff, int n) {
+        for (int c = 0; c < n; c++) {
+            double theta = params[pOff + c];
+            slots[sOff + c] = theta == 0 ? 0.0 : -theta * (beta / alpha + l2) - Math.signum(theta) * l1;
+            slots[sOff + n + c] = 0.0;
+        }
+    }
+
+    @Override
+    public void step(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n) {
+        for (int c = 0; c < n; c++) {
+            double g = grad[gOff + c];
+            double z = slots[sOff + c];
+            double nOld = slots[sOff + n + c];
+            double nNew = nOld + g * g;
+            double sqrtNew = Math.sqrt(nNew);
+            double sigma = (sqrtNew - Math.sqrt(nOld)) / alpha;
+            z += g - sigma * params[pOff + c];
+            slots[sOff + c] = z;
+            slots[sOff + n + c] = nNew;
+            params[pOff + c] = Math.abs(z) <= l1 ? 0.0 : -(z - Math.signum(z) * l1) / ((beta + sqrtNew) / alpha + l2);
+        }
+    }
+
+    @Override
+    public OptimizerSpec spec() {
+        return spec;
+    }
+}
