@@ -12,8 +12,8 @@ import java.util.Arrays;
  *
  * Hand-written backward code gives dL/d(every parameter), softmax and ReLU included. The kernel
  * owns a workspace that grows to the largest example seen and is reused, so a step allocates
- * nothing. The three t×k products per pair (W·e, Wᵀ·dr, dr⊗e) are written as blocked
- * axpy loops over contiguous rows, a form HotSpot turns into SIMD code.
+ * nothing. The three t×k products per pair (W·e, Wᵀ·dr, dr⊗e), the whole cost, are done for all
+ * pairs at once as small matrix products by {@link MatOps} (SIMD where the JVM allows).
  *
  * <p>Not thread-safe: one kernel per thread / operator instance.
  */
@@ -28,6 +28,7 @@ public final class AfmKernel {
     private final double l2Embedding;
     private final double l2Linear;
     private final double keepProb;
+    private final MatOps ops;
 
     // inputs of the current example (references, not copies)
     private double[][] rows;
@@ -52,14 +53,20 @@ public final class AfmKernel {
 
     // backward workspace and results
     private double[] da = new double[0];   // P
+    private double[] deAll = new double[0]; // P×k: dL/de per pair
     private double[] dr = new double[0];   // P×t
     private final double[] dpooled;
-    private final double[] de;
     private final double[] gBias = new double[1];
     private final double[] gAttn;
     private double[] gRows = new double[0]; // m×(1+k): [gw, gv_0 … gv_{k−1}] per feature
 
     public AfmKernel(AfmConfig c) {
+        this(c, MatOps.best());
+    }
+
+    /** A kernel on a chosen {@link MatOps} (tests compare implementations). */
+    public AfmKernel(AfmConfig c, MatOps ops) {
+        this.ops = ops;
         Layout l = new Layout(c);
         k = l.k;
         t = l.t;
@@ -75,7 +82,6 @@ public final class AfmKernel {
         pooled = new double[k];
         mask = new double[k];
         dpooled = new double[k];
-        de = new double[k];
         gAttn = new double[attnSize];
     }
 
@@ -92,6 +98,7 @@ public final class AfmKernel {
             a = new double[p];
             da = new double[p];
             dr = new double[p * t];
+            deAll = new double[p * k];
             pairI = new int[p];
             pairJ = new int[p];
         }
@@ -159,16 +166,18 @@ public final class AfmKernel {
             }
         }
         pairs = p;
+        // Z = 1·bᵀ + E·Wᵀ  (P×t)
+        for (p = 0; p < pairs; p++) {
+            System.arraycopy(attn, offB, z, p * t, t);
+        }
+        ops.accumulate(z, 0, t, pairs, t, e, 0, k, 1, wt, 0, t, k);
         double maxS = Double.NEGATIVE_INFINITY;
         for (p = 0; p < pairs; p++) {
-            hidden(attn, p);
             double sp = 0.0;
             int zp = p * t;
             for (int r = 0; r < t; r++) {
                 double zr = z[zp + r];
-                if (zr > 0) {
-                    sp += attn[offH + r] * zr;
-                }
+                sp += attn[offH + r] * (zr > 0 ? zr : 0.0); // a select, not a branch: ReLU signs are coin flips
             }
             s[p] = sp;
             if (sp > maxS) {
@@ -182,15 +191,12 @@ public final class AfmKernel {
             sum += ap;
         }
         double inv = 1.0 / sum;
-        Arrays.fill(pooled, 0.0);
         for (p = 0; p < pairs; p++) {
-            double ap = a[p] * inv;
-            a[p] = ap;
-            int ep = p * k;
-            for (int c = 0; c < k; c++) {
-                pooled[c] += ap * e[ep + c];
-            }
+            a[p] *= inv;
         }
+        // pooled = Σ_p a_p e_p  (1×k)
+        Arrays.fill(pooled, 0.0);
+        ops.accumulate(pooled, 0, k, 1, k, a, 0, 0, 1, e, 0, k, pairs);
         double pt = 0.0;
         for (int c = 0; c < k; c++) {
             pt += attn[offP + c] * pooled[c] * mask[c];
@@ -198,34 +204,6 @@ public final class AfmKernel {
         pairTerm = pt;
         yhat = lin + pt;
         return yhat;
-    }
-
-    /** z_p = W e_p + b, as k axpy's over rows of Wᵀ, four at a time. */
-    private void hidden(double[] attn, int p) {
-        int zp = p * t;
-        int ep = p * k;
-        System.arraycopy(attn, offB, z, zp, t);
-        int c = 0;
-        for (; c + 3 < k; c += 4) {
-            double e0 = e[ep + c];
-            double e1 = e[ep + c + 1];
-            double e2 = e[ep + c + 2];
-            double e3 = e[ep + c + 3];
-            int o0 = c * t;
-            int o1 = o0 + t;
-            int o2 = o1 + t;
-            int o3 = o2 + t;
-            for (int r = 0; r < t; r++) {
-                z[zp + r] += e0 * wt[o0 + r] + e1 * wt[o1 + r] + e2 * wt[o2 + r] + e3 * wt[o3 + r];
-            }
-        }
-        for (; c < k; c++) {
-            double e0 = e[ep + c];
-            int o0 = c * t;
-            for (int r = 0; r < t; r++) {
-                z[zp + r] += e0 * wt[o0 + r];
-            }
-        }
     }
 
     /**
@@ -264,26 +242,34 @@ public final class AfmKernel {
                 int zp = p * t;
                 for (int r = 0; r < t; r++) {
                     double zr = z[zp + r];
-                    if (zr > 0) {
-                        gAttn[offH + r] += ds * zr;
-                        double d = ds * attn[offH + r];
-                        dr[zp + r] = d;
-                        gAttn[offB + r] += d;
-                    } else {
-                        dr[zp + r] = 0.0;
-                    }
+                    double on = zr > 0 ? 1.0 : 0.0; // branch-free ReLU derivative
+                    double d = ds * attn[offH + r] * on;
+                    gAttn[offH + r] += ds * (zr * on);
+                    dr[zp + r] = d;
+                    gAttn[offB + r] += d;
                 }
             }
-            gradW();
+            // dW += DRᵀ·E  (t×k)
+            ops.accumulate(gAttn, 0, k, t, k, dr, 0, 1, t, e, 0, k, pairs);
+            // dE = a·dpooledᵀ + DR·W  (P×k)
             for (int p = 0; p < pairs; p++) {
-                pairInputGradient(attn, p);
+                double ap = a[p];
+                int ep = p * k;
+                for (int c = 0; c < k; c++) {
+                    deAll[ep + c] = ap * dpooled[c];
+                }
+            }
+            ops.accumulate(deAll, 0, k, pairs, k, dr, 0, t, 1, attn, 0, k, t);
+            for (int p = 0; p < pairs; p++) {
+                int ep = p * k;
                 int oi = pairI[p] * k;
                 int oj = pairJ[p] * k;
                 int gi = pairI[p] * rs + 1;
                 int gj = pairJ[p] * rs + 1;
                 for (int c = 0; c < k; c++) {
-                    gRows[gi + c] += de[c] * xv[oj + c];
-                    gRows[gj + c] += de[c] * xv[oi + c];
+                    double d = deAll[ep + c];
+                    gRows[gi + c] += d * xv[oj + c];
+                    gRows[gj + c] += d * xv[oi + c];
                 }
             }
         }
@@ -303,64 +289,6 @@ public final class AfmKernel {
         }
     }
 
-    /** dW[r, :] += Σ_p dr[p, r] e[p, :], four pairs at a time. */
-    private void gradW() {
-        for (int r = 0; r < t; r++) {
-            int wo = r * k;
-            int p = 0;
-            for (; p + 3 < pairs; p += 4) {
-                double d0 = dr[p * t + r];
-                double d1 = dr[(p + 1) * t + r];
-                double d2 = dr[(p + 2) * t + r];
-                double d3 = dr[(p + 3) * t + r];
-                int e0 = p * k;
-                int e1 = e0 + k;
-                int e2 = e1 + k;
-                int e3 = e2 + k;
-                for (int c = 0; c < k; c++) {
-                    gAttn[wo + c] += d0 * e[e0 + c] + d1 * e[e1 + c] + d2 * e[e2 + c] + d3 * e[e3 + c];
-                }
-            }
-            for (; p < pairs; p++) {
-                double d0 = dr[p * t + r];
-                int e0 = p * k;
-                for (int c = 0; c < k; c++) {
-                    gAttn[wo + c] += d0 * e[e0 + c];
-                }
-            }
-        }
-    }
-
-    /** de = a_p·dpooled + Wᵀ dr_p, as t axpy's over rows of W, four at a time. */
-    private void pairInputGradient(double[] attn, int p) {
-        double ap = a[p];
-        for (int c = 0; c < k; c++) {
-            de[c] = ap * dpooled[c];
-        }
-        int zp = p * t;
-        int r = 0;
-        for (; r + 3 < t; r += 4) {
-            double d0 = dr[zp + r];
-            double d1 = dr[zp + r + 1];
-            double d2 = dr[zp + r + 2];
-            double d3 = dr[zp + r + 3];
-            int o0 = r * k;
-            int o1 = o0 + k;
-            int o2 = o1 + k;
-            int o3 = o2 + k;
-            for (int c = 0; c < k; c++) {
-                de[c] += d0 * attn[o0 + c] + d1 * attn[o1 + c] + d2 * attn[o2 + c] + d3 * attn[o3 + c];
-            }
-        }
-        for (; r < t; r++) {
-            double d0 = dr[zp + r];
-            int o0 = r * k;
-            for (int c = 0; c < k; c++) {
-                de[c] += d0 * attn[o0 + c];
-            }
-        }
-    }
-
     /** ½λ‖W‖² for the current attention block. */
     public double attentionPenalty(double[] attn) {
         if (l2Attention == 0.0) {
@@ -371,6 +299,10 @@ public final class AfmKernel {
             sq += attn[q] * attn[q];
         }
         return 0.5 * l2Attention * sq;
+    }
+
+    public String opsName() {
+        return ops.name();
     }
 
     public double yhat() {
@@ -425,15 +357,26 @@ public final class AfmKernel {
         return gRows;
     }
 
-    /** True when every gradient of the last backward pass is finite. */
+    /** True when every gradient of the last backward pass is finite (x·0 is 0 for finite x, NaN otherwise). */
     public boolean gradientsFinite() {
-        double sum = gBias[0];
-        for (int q = 0; q < attnSize; q++) {
-            sum += gAttn[q] * 0.0;
+        return Double.isFinite(gBias[0]) && finite(gAttn, attnSize) && finite(gRows, m * (1 + k));
+    }
+
+    private static boolean finite(double[] a, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int q = 0;
+        for (; q + 3 < n; q += 4) {
+            s0 += a[q] * 0.0;
+            s1 += a[q + 1] * 0.0;
+            s2 += a[q + 2] * 0.0;
+            s3 += a[q + 3] * 0.0;
         }
-        for (int q = 0, n = m * (1 + k); q < n; q++) {
-            sum += gRows[q] * 0.0;
+        for (; q < n; q++) {
+            s0 += a[q] * 0.0;
         }
-        return Double.isFinite(sum);
+        return Double.isFinite(s0 + s1 + s2 + s3);
     }
 }

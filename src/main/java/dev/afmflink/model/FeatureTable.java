@@ -58,6 +58,36 @@ public final class FeatureTable {
         size++;
     }
 
+    /** Removes {@code key}; returns the removed row or null. Backward-shift deletion keeps probes short. */
+    public FeatureParams remove(long key) {
+        int mask = keys.length - 1;
+        int s = slot(key, mask);
+        while (used[s] && keys[s] != key) {
+            s = (s + 1) & mask;
+        }
+        if (!used[s]) {
+            return null;
+        }
+        FeatureParams old = vals[s];
+        int hole = s;
+        int q = (s + 1) & mask;
+        while (used[q]) {
+            int home = slot(keys[q], mask);
+            // move q into the hole if its home is not in (hole, q] cyclically
+            boolean movable = hole <= q ? (home <= hole || home > q) : (home <= hole && home > q);
+            if (movable) {
+                keys[hole] = keys[q];
+                vals[hole] = vals[q];
+                hole = q;
+            }
+            q = (q + 1) & mask;
+        }
+        used[hole] = false;
+        vals[hole] = null;
+        size--;
+        return old;
+    }
+
     private void grow() {
         long[] ok = keys;
         FeatureParams[] ov = vals;

@@ -24,11 +24,13 @@ final class Adagrad implements Optimizer {
 
     @Override
     public void step(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n) {
+        // two simple loops (one store stream each) so HotSpot can vectorize them
         for (int c = 0; c < n; c++) {
             double g = grad[gOff + c];
-            double acc = slots[sOff + c] + g * g;
-            slots[sOff + c] = acc;
-            params[pOff + c] -= lr * g / Math.sqrt(acc);
+            slots[sOff + c] += g * g;
+        }
+        for (int c = 0; c < n; c++) {
+            params[pOff + c] -= lr * grad[gOff + c] / Math.sqrt(slots[sOff + c]);
         }
     }
 

@@ -1,0 +1,109 @@
+package dev.afmflink.bench;
+
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import dev.afmflink.model.Loss;
+import dev.afmflink.model.SplitMix64;
+import dev.afmflink.optim.OptimizerSpec;
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A warmed-up harness for one training step (feature lookup, forward, backward, optimizer update
+ * of every touched parameter) on one thread, at given shapes (m features per example, k, t).
+ * Reports examples/s and GFLOP/s counting 6·P·t·k flops per example (P = m(m−1)/2: the three
+ * t×k products per pair), the dominant cost. The examples cycle through a pool drawn from a
+ * 50,000-feature vocabulary, so lookups hit a realistic table.
+ */
+public final class KernelBench {
+    private static final int POOL = 8192;
+    private static final int VOCAB = 50_000;
+
+    private KernelBench() {
+    }
+
+    /** One shape's figures. */
+    public record Figures(int m, int k, int t, double meanExamplesPerSecond, double sdExamplesPerSecond,
+                          double gflops) {
+    }
+
+    public static void run(String shapes, double warmupSeconds, int iterations, double iterationSeconds,
+                           String optimizer, PrintStream out) {
+        out.printf(Locale.ROOT, "AFM train step, 1 thread, %s, warm-up %.1f s, %d x %.1f s iterations (java %s)%n",
+                optimizer, warmupSeconds, iterations, iterationSeconds, System.getProperty("java.version"));
+        out.printf(Locale.ROOT, "%4s %5s %5s %16s %12s %10s %12s%n", "m", "k", "t", "examples/s", "+-sd", "GFLOP/s", "us/example");
+        for (String s : shapes.split(",")) {
+            String[] p = s.trim().split(":");
+            if (p.length != 3) {
+                throw new IllegalArgumentException("shape '" + s + "' is not m:k:t");
+            }
+            Figures f = measure(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), warmupSeconds,
+                    iterations, iterationSeconds, optimizer);
+            out.printf(Locale.ROOT, "%4d %5d %5d %16.0f %12.0f %10.2f %12.2f%n", f.m(), f.k(), f.t(),
+                    f.meanExamplesPerSecond(), f.sdExamplesPerSecond(), f.gflops(), 1e6 / f.meanExamplesPerSecond());
+        }
+    }
+
+    public static Figures measure(int m, int k, int t, double warmupSeconds, int iterations, double iterationSeconds,
+                                  String optimizer) {
+        OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(optimizer);
+        OptimizerSpec spec = switch (kind) {
+            case SGD -> OptimizerSpec.sgd(0.01);
+            case ADAGRAD -> OptimizerSpec.adagrad(0.05, 1e-8);
+            case FTRL -> OptimizerSpec.ftrl(0.05, 1.0, 0.0, 0.0);
+        };
+        AfmConfig cfg = new AfmConfig(k, t, Loss.SQUARED, 0.0, 0.0, 0.0, 1.0, 0.01, 1, spec, spec, spec);
+        AfmModel model = new AfmModel(cfg);
+        SplitMix64 rng = new SplitMix64(99);
+        Example[] pool = new Example[POOL];
+        for (int i = 0; i < POOL; i++) {
+            long[] ids = new long[m];
+            double[] xs = new double[m];
+            for (int j = 0; j < m; j++) {
+                ids[j] = (long) j * VOCAB + (long) (rng.nextDouble() * VOCAB); // one id per field
+                xs[j] = 1.0;
+            }
+            pool[i] = Example.of(rng.nextDouble() < 0.5 ? -1.0 : 1.0, ids, xs);
+        }
+        long[] cursor = {0};
+        runFor(model, pool, cursor, warmupSeconds);
+        double[] rates = new double[iterations];
+        for (int it = 0; it < iterations; it++) {
+            rates[it] = runFor(model, pool, cursor, iterationSeconds);
+        }
+        double mean = 0;
+        for (double r : rates) {
+            mean += r;
+        }
+        mean /= iterations;
+        double var = 0;
+        for (double r : rates) {
+            var += (r - mean) * (r - mean);
+        }
+        double sd = iterations > 1 ? Math.sqrt(var / (iterations - 1)) : 0;
+        double pairs = m * (m - 1) / 2.0;
+        return new Figures(m, k, t, mean, sd, mean * 6 * pairs * t * k / 1e9);
+    }
+
+    /** Trains for about {@code seconds}; returns examples/s. */
+    private static double runFor(AfmModel model, Example[] pool, long[] cursor, double seconds) {
+        long start = System.nanoTime();
+        long deadline = start + (long) (seconds * 1e9);
+        long n = 0;
+        long now;
+        double sink = 0;
+        do {
+            for (int q = 0; q < 64; q++) {
+                Example ex = pool[(int) (cursor[0]++ % POOL)];
+                sink += model.train(ex, cursor[0]);
+            }
+            n += 64;
+            now = System.nanoTime();
+        } while (now < deadline);
+        if (Double.isNaN(sink)) {
+            throw new IllegalStateException("model diverged during the benchmark");
+        }
+        return n / ((now - start) / 1e9);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.afmflink.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** A command's declared options, parsed from {@code --name value} and {@code --flag}; unknown names are errors. */
+public final class Args {
+
+    /** One option: name without dashes, a value placeholder (null for a flag), default (null: none), help. */
+    public record Option(String name, String value, String defaultValue, String help) {
+    }
+
+    private final String command;
+    private final List<Option> options;
+    private final Map<String, String> values = new LinkedHashMap<>();
+
+    public Args(String command, List<Option> options) {
+        this.command = command;
+        this.options = new ArrayList<>(options);
+        this.options.add(new Option("help", null, null, "print this help"));
+    }
+
+    /** Parses argv; throws {@link UsageException} with the reason on a bad option. */
+    public Args parse(String[] argv) {
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            if (!a.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + a + "'");
+            }
+            String name = a.substring(2);
+            String inline = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                inline = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            Option o = find(name);
+            if (o == null) {
+                throw new UsageException("unknown option --" + name);
+            }
+            if (o.value() == null) {
+                values.put(name, "true");
+            } else if (inline != null) {
+                values.put(name, inline);
+            } else {
+                if (i + 1 >= argv.length) {
+                    throw new UsageException("--" + name + " needs a value (" + o.value() + ")");
+                }
+                values.put(name, argv[++i]);
+            }
+        }
+        return this;
+    }
+
+    private Option find(String name) {
+        for (Option o : options) {
+            if (o.name().equals(name)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    public boolean help() {
+        return has("help");
+    }
+
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    public String get(String name) {
+        String v = values.get(name);
+        if (v != null) {
+            return v;
+        }
+        Option o = find(name);
+        if (o == null) {
+            throw new IllegalStateException("undeclared option " + name);
+        }
+        return o.defaultValue();
+    }
+
+    public String require(String name) {
+        String v = get(name);
+        if (v == null) {
+            throw new UsageException("--" + name + " is required");
+        }
+        return v;
+    }
+
+    public double getDouble(String name, double fallback) {
+        String v = get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " takes a number, got '" + v + "'");
+        }
+    }
+
+    public long getLong(String name, long fallback) {
+        String v = get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " takes an integer, got '" + v + "'");
+        }
+    }
+
+    public int getInt(String name, int fallback) {
+        long v = getLong(name, fallback);
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new UsageException("--" + name + " is out of range");
+        }
+        return (int) v;
+    }
+
+    public String usage(String summary) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("usage: bin/afm ").append(command).append(" [OPTIONS]\n").append(summary).append("\n\noptions:\n");
+        for (Option o : options) {
+            String left = "  --" + o.name() + (o.value() != null ? " " + o.value() : "");
+            sb.append(String.format(Locale.ROOT, "%-32s %s", left, o.help()));
+            if (o.defaultValue() != null) {
+                sb.append(" (default: ").append(o.defaultValue()).append(')');
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** A wrong command line: printed with the command's usage, exit code 2. */
+    public static final class UsageException extends RuntimeException {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.afmflink.cli;
+
+import dev.afmflink.bench.KernelBench;
+import java.util.List;
+
+final class BenchCommand implements Command {
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "warmed-up benchmark of one train step (forward + backward + optimizer) on one core";
+    }
+
+    @Override
+    public List<Args.Option> options() {
+        return List.of(new Args.Option("warmup", "SECONDS", "3", "warm-up time per shape"),
+                new Args.Option("iterations", "N", "5", "measured iterations per shape"),
+                new Args.Option("iteration-seconds", "SECONDS", "1", "length of one iteration"),
+                new Args.Option("shapes", "m:k:t,...", "10:64:64,10:16:16,3:256:8", "shapes to run"),
+                new Args.Option("optimizer", "NAME", "adagrad", "optimizer of every group"));
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        KernelBench.run(a.get("shapes"), a.getDouble("warmup", 3), a.getInt("iterations", 5),
+                a.getDouble("iteration-seconds", 1), a.get("optimizer"), System.out);
+        return 0;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.afmflink.cli;
+
+import dev.afmflink.serving.Explainer;
+import dev.afmflink.snapshot.ModelReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+final class ExplainCommand implements Command {
+    @Override
+    public String name() {
+        return "explain";
+    }
+
+    @Override
+    public String summary() {
+        return "per example, a JSON line with the prediction and each feature pair's attention and contribution";
+    }
+
+    @Override
+    public List<Args.Option> options() {
+        return List.of(new Args.Option("model", "DIR", null, "model directory (or model.afm file)"),
+                new Args.Option("input", "FILE", null, "libfm file to explain"),
+                new Args.Option("output", "FILE", null, "where the JSON lines go (default: standard output)"),
+                new Args.Option("skip-bad", null, null, "skip bad lines"));
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        ModelReader.Loaded m = ModelReader.load(Path.of(a.require("model")));
+        Path in = Path.of(a.require("input"));
+        if (a.get("output") != null) {
+            try (Writer w = Files.newBufferedWriter(Path.of(a.get("output")), StandardCharsets.UTF_8)) {
+                Explainer.explain(m.model(), in, w, a.has("skip-bad"));
+            }
+        } else {
+            Writer w = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
+            Explainer.explain(m.model(), in, w, a.has("skip-bad"));
+            w.flush();
+        }
+        return 0;
+    }
+}

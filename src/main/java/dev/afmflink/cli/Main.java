@@ -1,0 +1,57 @@
+package dev.afmflink.cli;
+
+import dev.afmflink.data.DataFormatException;
+import java.io.IOException;
+import java.util.List;
+
+/** Entry point of {@code bin/afm COMMAND [OPTIONS]}. */
+public final class Main {
+    static final List<Command> COMMANDS = List.of(new TrainCommand(), new ScoreCommand(), new ExplainCommand(),
+            new InspectCommand(), new ConvertCommand(), new BenchCommand());
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    static int run(String[] argv) {
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+            System.out.println(usage());
+            return argv.length == 0 ? 2 : 0;
+        }
+        Command cmd = COMMANDS.stream().filter(c -> c.name().equals(argv[0])).findFirst().orElse(null);
+        if (cmd == null) {
+            System.err.println("afm: unknown command '" + argv[0] + "'\n\n" + usage());
+            return 2;
+        }
+        Args args = new Args(cmd.name(), cmd.options());
+        try {
+            args.parse(java.util.Arrays.copyOfRange(argv, 1, argv.length));
+            if (args.help()) {
+                System.out.println(args.usage(cmd.summary()));
+                return 0;
+            }
+            return cmd.run(args);
+        } catch (Args.UsageException | IllegalArgumentException e) {
+            System.err.println("afm " + cmd.name() + ": " + e.getMessage() + "\n\n" + args.usage(cmd.summary()));
+            return 2;
+        } catch (DataFormatException | IOException e) {
+            System.err.println("afm " + cmd.name() + ": " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            System.err.println("afm " + cmd.name() + ": " + e);
+            e.printStackTrace();
+            return 1;
+        }
+    }
+
+    static String usage() {
+        StringBuilder sb = new StringBuilder("usage: bin/afm COMMAND [OPTIONS]   (bin/afm COMMAND --help for its options)\n\ncommands:\n");
+        for (Command c : COMMANDS) {
+            sb.append(String.format(java.util.Locale.ROOT, "  %-10s %s%n", c.name(), c.summary()));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.afmflink.cli;
+
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.Loss;
+import dev.afmflink.optim.OptimizerSpec;
+import java.util.List;
+
+/**
+ * The model hyper-parameter options shared by every command that builds a model, and the
+ * recommended defaults per loss (chosen on the Frappe protocol for squared loss and on the Criteo
+ * sample for logistic loss: see README "Recommended defaults").
+ */
+final class ModelOptions {
+    private ModelOptions() {
+    }
+
+    /** Defaults of one loss. */
+    record Defaults(int k, int t, String optimizer, double lr, double initStd, double l2Attention,
+                    double l2Embedding, double l2Linear, double keepProb, int passes) {
+    }
+
+    static final Defaults SQUARED = new Defaults(64, 64, "adagrad", 0.05, 0.01, 0.0, 0.0, 0.0, 1.0, 3);
+    static final Defaults LOGISTIC = new Defaults(16, 16, "adagrad", 0.05, 0.01, 0.0, 0.0, 0.0, 1.0, 1);
+
+    static Defaults defaults(Loss loss) {
+        return loss == Loss.SQUARED ? SQUARED : LOGISTIC;
+    }
+
+    static final List<Args.Option> OPTIONS = List.of(
+            new Args.Option("loss", "squared|logistic", "squared", "loss; logistic reads a label -1 as 0"),
+            new Args.Option("k", "N", null, "embedding size (default: squared " + SQUARED.k() + ", logistic " + LOGISTIC.k() + ")"),
+            new Args.Option("t", "N", null, "attention hidden size (default: squared " + SQUARED.t() + ", logistic " + LOGISTIC.t() + ")"),
+            new Args.Option("optimizer", "sgd|adagrad|ftrl", null, "optimizer of every parameter group (default: adagrad)"),
+            new Args.Option("optimizer-linear", "NAME", null, "optimizer of w0 and the linear weights (overrides --optimizer)"),
+            new Args.Option("optimizer-embedding", "NAME", null, "optimizer of the embeddings"),
+            new Args.Option("optimizer-attention", "NAME", null, "optimizer of W, b, h, p"),
+            new Args.Option("lr", "X", null, "learning rate (FTRL: alpha) of every group (default: " + SQUARED.lr() + ")"),
+            new Args.Option("lr-linear", "X", null, "learning rate of the linear group (overrides --lr)"),
+            new Args.Option("lr-embedding", "X", null, "learning rate of the embeddings"),
+            new Args.Option("lr-attention", "X", null, "learning rate of the attention group"),
+            new Args.Option("init-acc", "X", "1e-8", "Adagrad's initial accumulator (the authors' code: 1e-8)"),
+            new Args.Option("ftrl-beta", "X", "1.0", "FTRL beta"),
+            new Args.Option("ftrl-l1", "X", "0.0", "FTRL L1 (exact zeros)"),
+            new Args.Option("ftrl-l2", "X", "0.0", "FTRL L2"),
+            new Args.Option("l2-attention", "X", null, "L2 on the attention matrix W (the paper's lambda)"),
+            new Args.Option("l2-embedding", "X", null, "L2 on the embeddings of each example's features"),
+            new Args.Option("l2-linear", "X", null, "L2 on the linear weights of each example's features"),
+            new Args.Option("keep-prob", "X", null, "dropout keep probability on the pooled pair vector (1 = no dropout)"),
+            new Args.Option("init-std", "X", null, "standard deviation of the initial embeddings (default: 0.01)"),
+            new Args.Option("seed", "N", "1", "seed of initialisation, dropout and shuffling"));
+
+    static Loss loss(Args a) {
+        return Loss.parse(a.get("loss"));
+    }
+
+    static AfmConfig config(Args a) {
+        Loss loss = loss(a);
+        Defaults d = defaults(loss);
+        String opt = a.get("optimizer") != null ? a.get("optimizer") : d.optimizer();
+        double lr = a.getDouble("lr", d.lr());
+        return new AfmConfig(a.getInt("k", d.k()), a.getInt("t", d.t()), loss,
+                a.getDouble("l2-attention", d.l2Attention()), a.getDouble("l2-embedding", d.l2Embedding()),
+                a.getDouble("l2-linear", d.l2Linear()), a.getDouble("keep-prob", d.keepProb()),
+                a.getDouble("init-std", d.initStd()), a.getLong("seed", 1),
+                spec(a, "linear", opt, lr), spec(a, "embedding", opt, lr), spec(a, "attention", opt, lr));
+    }
+
+    private static OptimizerSpec spec(Args a, String group, String defaultKind, double defaultLr) {
+        String kindName = a.get("optimizer-" + group) != null ? a.get("optimizer-" + group) : defaultKind;
+        OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(kindName);
+        double lr = a.getDouble("lr-" + group, defaultLr);
+        return switch (kind) {
+            case SGD -> OptimizerSpec.sgd(lr);
+            case ADAGRAD -> OptimizerSpec.adagrad(lr, a.getDouble("init-acc", 1e-8));
+            case FTRL -> OptimizerSpec.ftrl(lr, a.getDouble("ftrl-beta", 1.0), a.getDouble("ftrl-l1", 0.0),
+                    a.getDouble("ftrl-l2", 0.0));
+        };
+    }
+
+    static int passes(Args a) {
+        return a.getInt("passes", defaults(loss(a)).passes());
+    }
+}

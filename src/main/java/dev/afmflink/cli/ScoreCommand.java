@@ -1,0 +1,39 @@
+package dev.afmflink.cli;
+
+import dev.afmflink.serving.Scorer;
+import dev.afmflink.snapshot.ModelReader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+final class ScoreCommand implements Command {
+    @Override
+    public String name() {
+        return "score";
+    }
+
+    @Override
+    public String summary() {
+        return "write one prediction per line (the probability for a logistic model) for a libfm file";
+    }
+
+    @Override
+    public List<Args.Option> options() {
+        return List.of(new Args.Option("model", "DIR", null, "model directory (or model.afm file)"),
+                new Args.Option("input", "FILE", null, "libfm file to score (labels are ignored)"),
+                new Args.Option("output", "FILE", null, "where the predictions go"),
+                new Args.Option("skip-bad", null, null, "skip bad lines (no output line for them)"));
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        ModelReader.Loaded m = ModelReader.load(Path.of(a.require("model")));
+        try (Writer w = Files.newBufferedWriter(Path.of(a.require("output")), StandardCharsets.UTF_8)) {
+            long n = Scorer.score(m.model(), Path.of(a.require("input")), w, a.has("skip-bad"));
+            System.err.println("scored " + n + " examples with model version " + m.header().modelVersion());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.afmflink.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.offline.OfflineTrainer;
+import dev.afmflink.snapshot.ModelWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+final class TrainCommand implements Command {
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String summary() {
+        return "train an AFM offline on libfm files, one example at a time (progressive validation), test it, save it";
+    }
+
+    @Override
+    public List<Args.Option> options() {
+        List<Args.Option> o = new ArrayList<>();
+        o.add(new Args.Option("train", "FILE", null, "training libfm file (plain or .gz), read in file order"));
+        o.add(new Args.Option("test", "FILE", null, "test libfm file: RMSE, or logloss and AUC, at the end"));
+        o.addAll(ModelOptions.OPTIONS);
+        o.add(new Args.Option("passes", "N", null, "passes over the training file; passes after the first are shuffled (default: squared "
+                + ModelOptions.SQUARED.passes() + ", logistic " + ModelOptions.LOGISTIC.passes() + ")"));
+        o.add(new Args.Option("progress-every", "N", "10000", "print progressive validation every N examples"));
+        o.add(new Args.Option("skip-bad", null, null, "skip (and count) bad input lines instead of stopping"));
+        o.add(new Args.Option("metrics-out", "FILE", null, "write the figures as JSON"));
+        o.add(new Args.Option("model-out", "DIR", null, "write the trained model (docs/model-format.md)"));
+        o.add(new Args.Option("model-version", "N", "1", "model version written in the header"));
+        return o;
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        AfmConfig config = ModelOptions.config(a);
+        int passes = ModelOptions.passes(a);
+        if (passes < 1) {
+            throw new Args.UsageException("--passes must be >= 1");
+        }
+        long every = a.getLong("progress-every", 10000);
+        if (every < 1) {
+            throw new Args.UsageException("--progress-every must be >= 1");
+        }
+        Path test = a.get("test") != null ? Path.of(a.get("test")) : null;
+        System.out.println("config: " + config);
+        OfflineTrainer.Result r = OfflineTrainer.run(new OfflineTrainer.Settings(Path.of(a.require("train")), test, config,
+                passes, config.seed(), every, a.has("skip-bad")), System.out);
+        if (a.get("metrics-out") != null) {
+            Path out = Path.of(a.get("metrics-out"));
+            if (out.getParent() != null) {
+                java.nio.file.Files.createDirectories(out.getParent());
+            }
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), r.metrics());
+            System.out.println("metrics: " + out);
+        }
+        if (a.get("model-out") != null) {
+            ModelWriter.writeFull(r.model(), a.getLong("model-version", 1), Path.of(a.get("model-out")));
+            System.out.println("model: " + a.get("model-out"));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.afmflink.model;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link MatOps} with the Vector API: for each output row, blocks of four (then one) SIMD
+ * registers of columns stay in registers while q runs; each step broadcasts one coefficient and
+ * issues a fused multiply-add per register. Columns left over are done by the scalar order, so
+ * every element sees the same operations as in {@link ScalarMatOps}. Loaded by reflection only
+ * when the JVM has {@code jdk.incubator.vector} ({@code --add-modules jdk.incubator.vector}).
+ */
+final class VectorMatOps implements MatOps {
+    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    @Override
+    public void accumulate(double[] out, int oOff, int os, int rows, int cols, double[] coef, int cOff, int cs, int cq,
+                           double[] m, int mOff, int ms, int n) {
+        int i = 0;
+        for (; i + 1 < rows; i += 2) {
+            twoRows(out, oOff + i * os, oOff + (i + 1) * os, cols, coef, cOff + i * cs, cOff + (i + 1) * cs, cq, m, mOff, ms, n);
+        }
+        for (; i < rows; i++) {
+            int o = oOff + i * os;
+            int ci = cOff + i * cs;
+            int j = 0;
+            for (; j + 4 * L <= cols; j += 4 * L) {
+                DoubleVector a0 = DoubleVector.fromArray(S, out, o + j);
+                DoubleVector a1 = DoubleVector.fromArray(S, out, o + j + L);
+                DoubleVector a2 = DoubleVector.fromArray(S, out, o + j + 2 * L);
+                DoubleVector a3 = DoubleVector.fromArray(S, out, o + j + 3 * L);
+                for (int q = 0; q < n; q++) {
+                    DoubleVector c = DoubleVector.broadcast(S, coef[ci + q * cq]);
+                    int r = mOff + q * ms + j;
+                    a0 = c.fma(DoubleVector.fromArray(S, m, r), a0);
+                    a1 = c.fma(DoubleVector.fromArray(S, m, r + L), a1);
+                    a2 = c.fma(DoubleVector.fromArray(S, m, r + 2 * L), a2);
+                    a3 = c.fma(DoubleVector.fromArray(S, m, r + 3 * L), a3);
+                }
+                a0.intoArray(out, o + j);
+                a1.intoArray(out, o + j + L);
+                a2.intoArray(out, o + j + 2 * L);
+                a3.intoArray(out, o + j + 3 * L);
+            }
+            for (; j + L <= cols; j += L) {
+                DoubleVector a0 = DoubleVector.fromArray(S, out, o + j);
+                for (int q = 0; q < n; q++) {
+                    a0 = DoubleVector.broadcast(S, coef[ci + q * cq]).fma(DoubleVector.fromArray(S, m, mOff + q * ms + j), a0);
+                }
+                a0.intoArray(out, o + j);
+            }
+            for (; j < cols; j++) {
+                double acc = out[o + j];
+                for (int q = 0; q < n; q++) {
+                    acc = Math.fma(coef[ci + q * cq], m[mOff + q * ms + j], acc);
+                }
+                out[o + j] = acc;
+            }
+        }
+    }
+
+    /** Two output rows at once: each loaded block of m feeds two rows' accumulators. */
+    private static void twoRows(double[] out, int o0, int o1, int cols, double[] coef, int c0, int c1, int cq,
+                                double[] m, int mOff, int ms, int n) {
+        int j = 0;
+        for (; j + 4 * L <= cols; j += 4 * L) {
+            DoubleVector a0 = DoubleVector.fromArray(S, out, o0 + j);
+            DoubleVector a1 = DoubleVector.fromArray(S, out, o0 + j + L);
+            DoubleVector a2 = DoubleVector.fromArray(S, out, o0 + j + 2 * L);
+            DoubleVector a3 = DoubleVector.fromArray(S, out, o0 + j + 3 * L);
+            DoubleVector b0 = DoubleVector.fromArray(S, out, o1 + j);
+            DoubleVector b1 = DoubleVector.fromArray(S, out, o1 + j + L);
+            DoubleVector b2 = DoubleVector.fromArray(S, out, o1 + j + 2 * L);
+            DoubleVector b3 = DoubleVector.fromArray(S, out, o1 + j + 3 * L);
+            for (int q = 0; q < n; q++) {
+                DoubleVector ca = DoubleVector.broadcast(S, coef[c0 + q * cq]);
+                DoubleVector cb = DoubleVector.broadcast(S, coef[c1 + q * cq]);
+                int r = mOff + q * ms + j;
+                DoubleVector m0 = DoubleVector.fromArray(S, m, r);
+                DoubleVector m1 = DoubleVector.fromArray(S, m, r + L);
+                DoubleVector m2 = DoubleVector.fromArray(S, m, r + 2 * L);
+                DoubleVector m3 = DoubleVector.fromArray(S, m, r + 3 * L);
+                a0 = ca.fma(m0, a0);
+                a1 = ca.fma(m1, a1);
+                a2 = ca.fma(m2, a2);
+                a3 = ca.fma(m3, a3);
+                b0 = cb.fma(m0, b0);
+                b1 = cb.fma(m1, b1);
+                b2 = cb.fma(m2, b2);
+                b3 = cb.fma(m3, b3);
+            }
+            a0.intoArray(out, o0 + j);
+            a1.intoArray(out, o0 + j + L);
+            a2.intoArray(out, o0 + j + 2 * L);
+            a3.intoArray(out, o0 + j + 3 * L);
+            b0.intoArray(out, o1 + j);
+            b1.intoArray(out, o1 + j + L);
+            b2.intoArray(out, o1 + j + 2 * L);
+            b3.intoArray(out, o1 + j + 3 * L);
+        }
+        for (; j + L <= cols; j += L) {
+            DoubleVector a0 = DoubleVector.fromArray(S, out, o0 + j);
+            DoubleVector b0 = DoubleVector.fromArray(S, out, o1 + j);
+            for (int q = 0; q < n; q++) {
+                DoubleVector m0 = DoubleVector.fromArray(S, m, mOff + q * ms + j);
+                a0 = DoubleVector.broadcast(S, coef[c0 + q * cq]).fma(m0, a0);
+                b0 = DoubleVector.broadcast(S, coef[c1 + q * cq]).fma(m0, b0);
+            }
+            a0.intoArray(out, o0 + j);
+            b0.intoArray(out, o1 + j);
+        }
+        for (; j < cols; j++) {
+            double a = out[o0 + j];
+            double b = out[o1 + j];
+            for (int q = 0; q < n; q++) {
+                double mv = m[mOff + q * ms + j];
+                a = Math.fma(coef[c0 + q * cq], mv, a);
+                b = Math.fma(coef[c1 + q * cq], mv, b);
+            }
+            out[o0 + j] = a;
+            out[o1 + j] = b;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "vector-" + S.vectorBitSize() + "bit";
+    }
+}

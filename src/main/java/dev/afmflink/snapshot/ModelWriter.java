@@ -1,0 +1,113 @@
+package dev.afmflink.snapshot;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.FeatureParams;
+import dev.afmflink.model.Layout;
+import dev.afmflink.model.SharedParams;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * Writes the model format: magic, format version, JSON header, shared parameters, one record per
+ * feature (put or delete), and a CRC32 of everything before it. Files appear atomically: written
+ * to a temporary name, then renamed.
+ */
+public final class ModelWriter implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final CRC32 crc = new CRC32();
+    private final DataOutputStream out;
+    private final OutputStream sink;
+    private final int rowSize;
+    private long records;
+    private final long declared;
+
+    /**
+     * Starts a file: header and shared parameters; then call {@link #put} / {@link #delete}
+     * exactly {@code featureRecords} times and {@link #close()}.
+     */
+    public ModelWriter(OutputStream sink, ModelHeader header, SharedParams shared, long featureRecords)
+            throws IOException {
+        this.sink = sink;
+        this.out = new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(sink, 1 << 16), crc));
+        this.rowSize = new Layout(header.config()).rowSize;
+        this.declared = featureRecords;
+        out.writeInt(ModelFormat.MAGIC);
+        out.writeInt(ModelFormat.FORMAT_VERSION);
+        byte[] json = JSON.writeValueAsString(header.toMap()).getBytes(StandardCharsets.UTF_8);
+        out.writeInt(json.length);
+        out.write(json);
+        out.writeLong(shared.examples);
+        out.writeLong(shared.refusedUpdates);
+        out.writeLong(shared.rngState);
+        writeArray(shared.bias);
+        writeArray(shared.attn);
+        writeArray(shared.attnSlots);
+        out.writeInt(rowSize);
+        out.writeLong(featureRecords);
+    }
+
+    private void writeArray(double[] a) throws IOException {
+        out.writeInt(a.length);
+        for (double d : a) {
+            out.writeLong(Double.doubleToRawLongBits(d));
+        }
+    }
+
+    public void put(long id, FeatureParams f) throws IOException {
+        if (f.data.length != rowSize) {
+            throw new IllegalArgumentException("feature " + id + " row has " + f.data.length + " values, expected " + rowSize);
+        }
+        out.writeByte(ModelFormat.RECORD_PUT);
+        out.writeLong(id);
+        out.writeLong(f.lastUpdate);
+        for (double d : f.data) {
+            out.writeLong(Double.doubleToRawLongBits(d));
+        }
+        records++;
+    }
+
+    /** A tombstone: the feature was removed (deltas only). */
+    public void delete(long id) throws IOException {
+        out.writeByte(ModelFormat.RECORD_DELETE);
+        out.writeLong(id);
+        records++;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (records != declared) {
+            throw new IllegalStateException("declared " + declared + " feature records, wrote " + records);
+        }
+        out.flush();
+        long sum = crc.getValue();
+        DataOutputStream tail = new DataOutputStream(sink);
+        tail.writeLong(sum);
+        tail.flush();
+        sink.close();
+    }
+
+    /** Writes a whole in-memory model as a full snapshot into {@code dir/model.afm}, atomically. */
+    public static void writeFull(AfmModel model, long modelVersion, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(ModelFormat.FILE_NAME + ".tmp");
+        ModelHeader header = new ModelHeader(ModelFormat.Kind.FULL, modelVersion, 0, model.shared().examples,
+                model.config());
+        long[] ids = model.features().sortedIds();
+        try (ModelWriter w = new ModelWriter(Files.newOutputStream(tmp), header, model.shared(), ids.length)) {
+            for (long id : ids) {
+                w.put(id, model.features().get(id));
+            }
+        }
+        Files.move(tmp, dir.resolve(ModelFormat.FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+}
