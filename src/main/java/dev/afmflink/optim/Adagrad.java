@@ -30,7 +30,7 @@ final class Adagrad implements Optimizer {
             slots[sOff + c] += g * g;
         }
         for (int c = 0; c < n; c++) {
-            params[pOff + c] -= lr * grad[gOff + c] / Math.sqrt(slots[sOff + c]);
+            params[pOff + c] = Optimizer.flush(params[pOff + c] - lr * grad[gOff + c] / Math.sqrt(slots[sOff + c]));
         }
     }
 

@@ -50,7 +50,8 @@ final class Ftrl implements Optimizer {
             z += g - sigma * params[pOff + c];
             slots[sOff + c] = z;
             slots[sOff + n + c] = nNew;
-            params[pOff + c] = Math.abs(z) <= l1 ? 0.0 : -(z - Math.signum(z) * l1) / ((beta + sqrtNew) / alpha + l2);
+            params[pOff + c] = Math.abs(z) <= l1 ? 0.0
+                    : Optimizer.flush(-(z - Math.signum(z) * l1) / ((beta + sqrtNew) / alpha + l2));
         }
     }
 

@@ -9,6 +9,18 @@ package dev.afmflink.optim;
  */
 public interface Optimizer {
 
+    /**
+     * Parameters whose magnitude falls below this are set to exactly 0. Such values change no
+     * prediction (their contribution is below 1e-98), but once they decay into the subnormal range
+     * every operation on them is ~100× slower on x86 (seen: L2 on W made a Frappe run 12× slower).
+     */
+    double FLUSH_BELOW = 1e-100;
+
+    /** {@code v}, or 0 when |v| &lt; {@link #FLUSH_BELOW}. */
+    static double flush(double v) {
+        return Math.abs(v) < FLUSH_BELOW ? 0.0 : v;
+    }
+
     /** Number of state values per coordinate. */
     int slotsPerCoordinate();
 

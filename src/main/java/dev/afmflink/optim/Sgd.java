@@ -22,7 +22,7 @@ final class Sgd implements Optimizer {
     @Override
     public void step(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n) {
         for (int c = 0; c < n; c++) {
-            params[pOff + c] -= lr * grad[gOff + c];
+            params[pOff + c] = Optimizer.flush(params[pOff + c] - lr * grad[gOff + c]);
         }
     }
 
