@@ -1,0 +1,132 @@
+package dev.afmflink.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import dev.afmflink.model.FeatureParams;
+import dev.afmflink.model.Loss;
+import dev.afmflink.model.ModelBehaviourTestSupport;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelFileTest {
+    @TempDir
+    Path dir;
+
+    static void assertSameModel(AfmModel a, AfmModel b) {
+        assertEquals(a.config(), b.config());
+        assertArrayEquals(a.shared().bias, b.shared().bias);
+        assertArrayEquals(a.shared().attn, b.shared().attn);
+        assertArrayEquals(a.shared().attnSlots, b.shared().attnSlots);
+        assertEquals(a.shared().examples, b.shared().examples);
+        assertEquals(a.shared().rngState, b.shared().rngState);
+        assertArrayEquals(a.features().sortedIds(), b.features().sortedIds());
+        for (long id : a.features().sortedIds()) {
+            assertArrayEquals(a.features().get(id).data, b.features().get(id).data, "feature " + id);
+            assertEquals(a.features().get(id).lastUpdate, b.features().get(id).lastUpdate);
+        }
+    }
+
+    @Test
+    void roundTripIsBitExactAndTrainingContinuesIdentically() throws IOException {
+        AfmModel model = new AfmModel(ModelBehaviourTestSupport.config(Loss.LOGISTIC, 0.8));
+        List<Example> s = ModelBehaviourTestSupport.stream(3000, 21);
+        for (int i = 0; i < 2000; i++) {
+            model.train(s.get(i), i);
+        }
+        ModelWriter.writeFull(model, 17, dir.resolve("m"));
+        assertTrue(Files.exists(dir.resolve("m/model.afm")));
+        assertTrue(Files.notExists(dir.resolve("m/model.afm.tmp")));
+        ModelReader.Loaded loaded = ModelReader.load(dir.resolve("m"));
+        assertEquals(17, loaded.header().modelVersion());
+        assertEquals(ModelFormat.Kind.FULL, loaded.header().kind());
+        assertEquals(2000, loaded.header().examples());
+        AfmModel back = loaded.model();
+        assertSameModel(model, back);
+        for (Example e : s) {
+            assertEquals(Double.doubleToRawLongBits(model.predict(e)), Double.doubleToRawLongBits(back.predict(e)));
+        }
+        // optimizer state and the dropout stream came along: more training gives the same bits
+        for (int i = 2000; i < 3000; i++) {
+            model.train(s.get(i), i);
+            back.train(s.get(i), i);
+        }
+        assertSameModel(model, back);
+    }
+
+    @Test
+    void deltaWithTombstoneAppliesOnTopOfItsBase() throws IOException {
+        AfmModel model = new AfmModel(ModelBehaviourTestSupport.config(Loss.SQUARED, 1.0));
+        List<Example> s = ModelBehaviourTestSupport.stream(200, 8);
+        for (Example e : s) {
+            model.train(e, 0);
+        }
+        ByteArrayOutputStream full = new ByteArrayOutputStream();
+        long[] ids = model.features().sortedIds();
+        ModelHeader h = new ModelHeader(ModelFormat.Kind.FULL, 1, 0, model.shared().examples, model.config());
+        try (ModelWriter w = new ModelWriter(full, h, model.shared(), ids.length)) {
+            for (long id : ids) {
+                w.put(id, model.features().get(id));
+            }
+        }
+        AfmModel base = ModelReader.read(new ByteArrayInputStream(full.toByteArray()), null, "full").model();
+        // train on, then publish only what changed plus one removal
+        Example one = s.get(0);
+        model.train(one, 1);
+        long removed = ids[ids.length - 1];
+        model.features().remove(removed);
+        ByteArrayOutputStream delta = new ByteArrayOutputStream();
+        ModelHeader dh = new ModelHeader(ModelFormat.Kind.DELTA, 2, 1, model.shared().examples, model.config());
+        try (ModelWriter w = new ModelWriter(delta, dh, model.shared(), one.size + 1)) {
+            for (int i = 0; i < one.size; i++) {
+                w.put(one.ids[i], model.features().get(one.ids[i]));
+            }
+            w.delete(removed);
+        }
+        ModelReader.Loaded applied = ModelReader.read(new ByteArrayInputStream(delta.toByteArray()), base, "delta");
+        assertEquals(2, applied.header().modelVersion());
+        assertEquals(1, applied.header().baseVersion());
+        assertNull(applied.model().features().get(removed));
+        assertSameModel(model, applied.model());
+        assertThrows(IOException.class, () -> ModelReader.read(new ByteArrayInputStream(delta.toByteArray()), null, "delta"));
+    }
+
+    @Test
+    void corruptedOrTruncatedFilesAreRefused() throws IOException {
+        AfmModel model = new AfmModel(ModelBehaviourTestSupport.config(Loss.SQUARED, 1.0));
+        for (Example e : ModelBehaviourTestSupport.stream(50, 9)) {
+            model.train(e, 0);
+        }
+        ModelWriter.writeFull(model, 1, dir);
+        byte[] bytes = Files.readAllBytes(dir.resolve("model.afm"));
+        byte[] flipped = bytes.clone();
+        flipped[bytes.length - 100] ^= 0x10;
+        IOException e1 = assertThrows(IOException.class, () -> ModelReader.read(new ByteArrayInputStream(flipped), null, "x"));
+        assertTrue(e1.getMessage().contains("checksum"), e1.getMessage());
+        byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 20);
+        IOException e2 = assertThrows(IOException.class, () -> ModelReader.read(new ByteArrayInputStream(cut), null, "x"));
+        assertTrue(e2.getMessage().contains("truncated"), e2.getMessage());
+        byte[] magic = bytes.clone();
+        magic[0] = 'X';
+        assertThrows(IOException.class, () -> ModelReader.read(new ByteArrayInputStream(magic), null, "x"));
+    }
+
+    @Test
+    void wrongRowSizeIsRefusedByTheWriter() throws IOException {
+        AfmModel model = new AfmModel(ModelBehaviourTestSupport.config(Loss.SQUARED, 1.0));
+        ModelHeader h = new ModelHeader(ModelFormat.Kind.FULL, 1, 0, 0, model.config());
+        ModelWriter w = new ModelWriter(new ByteArrayOutputStream(), h, model.shared(), 1);
+        assertThrows(IllegalArgumentException.class, () -> w.put(1, new FeatureParams(new double[3], 0)));
+    }
+}
