@@ -5,6 +5,7 @@ final class Adagrad implements Optimizer {
     private final OptimizerSpec spec;
     private final double lr;
     private final double acc0;
+    private final StepLoops loops = StepLoops.best();
 
     Adagrad(OptimizerSpec spec) {
         this.spec = spec;
@@ -24,14 +25,7 @@ final class Adagrad implements Optimizer {
 
     @Override
     public void step(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n) {
-        // two simple loops (one store stream each) so HotSpot can vectorize them
-        for (int c = 0; c < n; c++) {
-            double g = grad[gOff + c];
-            slots[sOff + c] += g * g;
-        }
-        for (int c = 0; c < n; c++) {
-            params[pOff + c] = Optimizer.flush(params[pOff + c] - lr * grad[gOff + c] / Math.sqrt(slots[sOff + c]));
-        }
+        loops.adagrad(params, pOff, slots, sOff, grad, gOff, n, lr);
     }
 
     @Override

@@ -15,6 +15,7 @@ final class Ftrl implements Optimizer {
     private final double beta;
     private final double l1;
     private final double l2;
+    private final StepLoops loops = StepLoops.best();
 
     Ftrl(OptimizerSpec spec) {
         this.spec = spec;
@@ -40,19 +41,7 @@ final class Ftrl implements Optimizer {
 
     @Override
     public void step(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n) {
-        for (int c = 0; c < n; c++) {
-            double g = grad[gOff + c];
-            double z = slots[sOff + c];
-            double nOld = slots[sOff + n + c];
-            double nNew = nOld + g * g;
-            double sqrtNew = Math.sqrt(nNew);
-            double sigma = (sqrtNew - Math.sqrt(nOld)) / alpha;
-            z += g - sigma * params[pOff + c];
-            slots[sOff + c] = z;
-            slots[sOff + n + c] = nNew;
-            params[pOff + c] = Math.abs(z) <= l1 ? 0.0
-                    : Optimizer.flush(-(z - Math.signum(z) * l1) / ((beta + sqrtNew) / alpha + l2));
-        }
+        loops.ftrl(params, pOff, slots, sOff, grad, gOff, n, alpha, beta, l1, l2);
     }
 
     @Override

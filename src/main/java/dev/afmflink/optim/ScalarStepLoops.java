@@ -1,0 +1,40 @@
+package dev.afmflink.optim;
+
+/** {@link StepLoops} one coordinate at a time: the reference order. */
+final class ScalarStepLoops implements StepLoops {
+    static final ScalarStepLoops INSTANCE = new ScalarStepLoops();
+
+    @Override
+    public void adagrad(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n, double lr) {
+        for (int c = 0; c < n; c++) {
+            double g = grad[gOff + c];
+            double acc = slots[sOff + c] + g * g;
+            slots[sOff + c] = acc;
+            params[pOff + c] = Optimizer.flush(params[pOff + c] - lr * g / Math.sqrt(acc));
+        }
+    }
+
+    @Override
+    public void ftrl(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int count,
+                     double alpha, double beta, double l1, double l2) {
+        ftrlRange(params, pOff, slots, sOff, sOff + count, grad, gOff, 0, count, alpha, beta, l1, l2);
+    }
+
+    /** FTRL on coordinates [from, to): z of coordinate c at zOff + c, n at nOff + c. */
+    static void ftrlRange(double[] params, int pOff, double[] slots, int zOff, int nOff, double[] grad, int gOff,
+                          int from, int to, double alpha, double beta, double l1, double l2) {
+        for (int c = from; c < to; c++) {
+            double g = grad[gOff + c];
+            double z = slots[zOff + c];
+            double nOld = slots[nOff + c];
+            double nNew = nOld + g * g;
+            double sqrtNew = Math.sqrt(nNew);
+            double sigma = (sqrtNew - Math.sqrt(nOld)) / alpha;
+            z = z + (g - sigma * params[pOff + c]);
+            slots[zOff + c] = z;
+            slots[nOff + c] = nNew;
+            double sl1 = z < 0 ? -l1 : l1;
+            params[pOff + c] = Math.abs(z) <= l1 ? 0.0 : Optimizer.flush(-(z - sl1) / ((beta + sqrtNew) / alpha + l2));
+        }
+    }
+}

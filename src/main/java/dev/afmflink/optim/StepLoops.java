@@ -1,0 +1,39 @@
+package dev.afmflink.optim;
+
+/**
+ * The element loops of Adagrad and FTRL over a run of coordinates, as one interface with a SIMD
+ * implementation (Vector API, when the JVM has {@code jdk.incubator.vector}) and a scalar one.
+ * Both use only exactly rounded operations in the same order (+, −, ×, ÷, √, compare, select),
+ * so they give the same bits.
+ */
+interface StepLoops {
+
+    /** acc ← acc + g²; θ ← flush(θ − lr·g/√acc). */
+    void adagrad(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n, double lr);
+
+    /** FTRL-Proximal, see {@link Ftrl}; z at sOff, n at sOff + count. */
+    void ftrl(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int count,
+              double alpha, double beta, double l1, double l2);
+
+    static StepLoops best() {
+        return Holder.BEST;
+    }
+
+    final class Holder {
+        static final StepLoops BEST = load();
+
+        private Holder() {
+        }
+
+        private static StepLoops load() {
+            if (Boolean.getBoolean("afm.scalar") || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+                return ScalarStepLoops.INSTANCE;
+            }
+            try {
+                return (StepLoops) Class.forName("dev.afmflink.optim.VectorStepLoops").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return ScalarStepLoops.INSTANCE;
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.afmflink.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.afmflink.model.SplitMix64;
+import org.junit.jupiter.api.Test;
+
+/** The SIMD and scalar optimizer loops give the same bits (lengths with and without a tail). */
+class StepLoopsTest {
+    @Test
+    void simdAndScalarAgreeBitForBit() {
+        StepLoops best = StepLoops.best();
+        SplitMix64 r = new SplitMix64(5);
+        for (int n : new int[] {1, 7, 8, 64, 4288, 4291}) {
+            double[] p1 = new double[n];
+            double[] s1 = new double[2 * n];
+            double[] g = new double[n];
+            for (int i = 0; i < n; i++) {
+                p1[i] = i % 5 == 0 ? 0.0 : r.nextGaussian();
+                s1[i] = i % 3 == 0 ? 0.0 : r.nextGaussian();
+                s1[n + i] = i % 4 == 0 ? 0.0 : r.nextDouble();
+                g[i] = i % 7 == 0 ? 0.0 : r.nextGaussian() * (i % 11 == 0 ? 1e-120 : 1);
+            }
+            double[] p2 = p1.clone();
+            double[] s2 = s1.clone();
+            for (int step = 0; step < 3; step++) {
+                ScalarStepLoops.INSTANCE.ftrl(p1, 0, s1, 0, g, 0, n, 0.1, 1.0, 0.3, 0.2);
+                best.ftrl(p2, 0, s2, 0, g, 0, n, 0.1, 1.0, 0.3, 0.2);
+                assertArrayEquals(p1, p2, "ftrl n=" + n);
+                assertArrayEquals(s1, s2, "ftrl slots n=" + n);
+                ScalarStepLoops.INSTANCE.adagrad(p1, 0, s1, n, g, 0, n, 0.05);
+                best.adagrad(p2, 0, s2, n, g, 0, n, 0.05);
+                assertArrayEquals(p1, p2, "adagrad n=" + n);
+                assertArrayEquals(s1, s2, "adagrad slots n=" + n);
+            }
+        }
+    }
+}
