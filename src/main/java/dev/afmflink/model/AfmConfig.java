@@ -22,7 +22,8 @@ import java.util.Map;
  */
 public record AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Embedding, double l2Linear,
                         double keepProb, double initStd, long seed,
-                        OptimizerSpec linear, OptimizerSpec embedding, OptimizerSpec attention) {
+                        OptimizerSpec linear, OptimizerSpec embedding, OptimizerSpec attention)
+        implements java.io.Serializable {
 
     public AfmConfig {
         if (k < 1 || k > 4096) {

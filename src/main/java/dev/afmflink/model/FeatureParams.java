@@ -6,10 +6,16 @@ package dev.afmflink.model;
  * {@code data = [w, v_0 … v_{k−1}, linear slots (sL), embedding slots (sE·k)]}.
  * {@code lastUpdate} is the event time (or example index offline) of the last update: data for
  * expiry, never an input of the math.
+ *
+ * <p>A Flink POJO (public no-argument constructor, public fields), so Flink state serializes it
+ * with its own POJO and primitive-array serializers, never with generic Kryo.
  */
 public final class FeatureParams {
-    public final double[] data;
+    public double[] data;
     public long lastUpdate;
+
+    public FeatureParams() {
+    }
 
     public FeatureParams(double[] data, long lastUpdate) {
         this.data = data;

@@ -7,12 +7,16 @@ package dev.afmflink.model;
  * examples trained, the number of refused (non-finite) updates, and the dropout generator's state.
  */
 public final class SharedParams {
-    public final double[] bias;
-    public final double[] attn;
-    public final double[] attnSlots;
+    public double[] bias;
+    public double[] attn;
+    public double[] attnSlots;
     public long examples;
     public long refusedUpdates;
     public long rngState;
+
+    /** For Flink's POJO serializer (this type lives in {@code ValueState}). */
+    public SharedParams() {
+    }
 
     public SharedParams(double[] bias, double[] attn, double[] attnSlots, long examples, long refusedUpdates,
                         long rngState) {

@@ -14,7 +14,8 @@ import java.util.Map;
  * @param l1         FTRL's L1 (exact zeros)
  * @param l2         FTRL's L2
  */
-public record OptimizerSpec(Kind kind, double lr, double initialAccumulator, double beta, double l1, double l2) {
+public record OptimizerSpec(Kind kind, double lr, double initialAccumulator, double beta, double l1, double l2)
+        implements java.io.Serializable {
 
     public enum Kind {
         SGD, ADAGRAD, FTRL;

@@ -8,6 +8,7 @@ import dev.afmflink.model.FeatureTable;
 import dev.afmflink.model.Layout;
 import dev.afmflink.model.SharedParams;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -119,6 +120,29 @@ public final class ModelReader {
                 throw new IOException(name + ": checksum mismatch (file corrupted or truncated)");
             }
             return new Loaded(header, model);
+        } catch (EOFException e) {
+            throw new IOException(name + ": truncated model file", e);
+        }
+    }
+
+    /** Only the header of a model file's bytes. */
+    public static ModelHeader readHeader(byte[] bytes, String name) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        try {
+            if (in.readInt() != ModelFormat.MAGIC) {
+                throw new IOException(name + ": not an afm model file (bad magic)");
+            }
+            int fv = in.readInt();
+            if (fv != ModelFormat.FORMAT_VERSION) {
+                throw new IOException(name + ": unsupported format version " + fv);
+            }
+            int len = in.readInt();
+            if (len < 0 || len > bytes.length) {
+                throw new IOException(name + ": bad header length " + len);
+            }
+            byte[] json = in.readNBytes(len);
+            return ModelHeader.fromMap(JSON.readValue(new String(json, StandardCharsets.UTF_8),
+                    new TypeReference<Map<String, Object>>() { }));
         } catch (EOFException e) {
             throw new IOException(name + ": truncated model file", e);
         }

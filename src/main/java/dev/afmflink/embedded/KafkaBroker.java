@@ -1,0 +1,160 @@
+package dev.afmflink.embedded;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A real single-node Kafka broker (KRaft, broker + controller) as a child JVM on 127.0.0.1 with
+ * ephemeral ports and its own log directory, started from the jars on this JVM's class path.
+ * Start-up is polled for readiness with a bounded wait; {@link #close()} stops it.
+ */
+public final class KafkaBroker implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private final Process process;
+
+    private KafkaBroker(Path dir, int port, Process process) {
+        this.dir = dir;
+        this.port = port;
+        this.process = process;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Starts a broker in {@code dir}; waits up to {@code timeoutSeconds} for it to answer. */
+    public static KafkaBroker start(Path dir, long timeoutSeconds) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        int port = freePort();
+        int controllerPort = freePort();
+        Path logs = dir.resolve("kraft-logs");
+        Properties p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", "1");
+        p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("log.dirs", logs.toString());
+        p.setProperty("num.partitions", "1");
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("offsets.topic.num.partitions", "1");
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        p.setProperty("auto.create.topics.enable", "false");
+        p.setProperty("message.max.bytes", Integer.toString(64 << 20));
+        p.setProperty("replica.fetch.max.bytes", Integer.toString(64 << 20));
+        p.setProperty("log.retention.hours", "1");
+        Path props = dir.resolve("server.properties");
+        try (var w = Files.newBufferedWriter(props, StandardCharsets.UTF_8)) {
+            p.store(w, "afm-flink embedded broker");
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        Path log = dir.resolve("broker.log");
+        run(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, "kafka.tools.StorageTool", "format",
+                "-t", Uuid.randomUuid().toString(), "-c", props.toString()), dir.resolve("format.log"), 120);
+        Process broker = new ProcessBuilder(java, "-Xmx768m", "-XX:+UseSerialGC", "-cp", cp, "kafka.Kafka", props.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        KafkaBroker b = new KafkaBroker(dir, port, broker);
+        try {
+            b.awaitReady(timeoutSeconds);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            b.close();
+            throw e;
+        }
+        return b;
+    }
+
+    private static void run(List<String> cmd, Path log, long timeoutSeconds) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + String.join(" ", cmd.subList(cmd.size() - 5, cmd.size())));
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException("failed (exit " + p.exitValue() + "): " + Files.readString(log));
+        }
+    }
+
+    private void awaitReady(long timeoutSeconds) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("Kafka broker exited (" + process.exitValue() + "); see " + dir.resolve("broker.log"));
+            }
+            try (Admin admin = admin()) {
+                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                last = e;
+                Thread.sleep(500);
+            }
+        }
+        throw new IOException("Kafka broker not ready after " + timeoutSeconds + " s; see " + dir.resolve("broker.log"), last);
+    }
+
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000"));
+    }
+
+    /** Creates topics with one partition each; the snapshots topic accepts 64 MiB records. */
+    public void createTopics(Collection<String> names, String largeRecordsTopic) throws Exception {
+        List<NewTopic> topics = new ArrayList<>();
+        for (String n : names) {
+            NewTopic t = new NewTopic(n, 1, (short) 1);
+            if (n.equals(largeRecordsTopic)) {
+                t.configs(Map.of("max.message.bytes", Integer.toString(64 << 20)));
+            }
+            topics.add(t);
+        }
+        try (Admin admin = admin()) {
+            admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package dev.afmflink.job;
+
+/** Per model key: the last published version, what happened since, and the feature count. A Flink POJO in ValueState. */
+public class PublishState {
+    public long version;
+    public long sinceLastPublish;
+    public int deltasSinceFull;
+    public long features;
+
+    public PublishState() {
+    }
+}

@@ -1,0 +1,44 @@
+package dev.afmflink.job;
+
+import dev.afmflink.model.AfmConfig;
+import java.io.Serializable;
+
+/**
+ * Everything the streaming job needs to know.
+ *
+ * @param bootstrapServers     Kafka bootstrap servers
+ * @param inputTopic           JSON events or libfm lines
+ * @param snapshotsTopic       published snapshots (key = model key)
+ * @param predictionsTopic     progressive predictions
+ * @param deadLettersTopic     records the job could not use, with reasons
+ * @param groupId              consumer group
+ * @param config               model hyper-parameters (one model per model key, all alike)
+ * @param stateBackend         rocksdb or hashmap
+ * @param checkpointDir        checkpoint directory (a path or URI)
+ * @param checkpointIntervalMs checkpoint interval
+ * @param publishIntervalMs    publish a snapshot every this much processing time (0: never by time)
+ * @param publishEvery         publish a snapshot every this many examples of a model key (0: never by count)
+ * @param fullEvery            a full snapshot after this many deltas
+ * @param snapshotDir          folder sink for snapshots (null: Kafka only)
+ * @param parallelism          job parallelism
+ * @param bounded              stop at the end offsets seen at start
+ * @param maxRecordBytes       larger input records are dead-lettered as oversize
+ */
+public record StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic,
+                             String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
+                             String stateBackend, String checkpointDir, long checkpointIntervalMs,
+                             long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
+                             int parallelism, boolean bounded, int maxRecordBytes) implements Serializable {
+
+    public StreamSettings {
+        if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) {
+            throw new IllegalArgumentException("state backend must be rocksdb or hashmap, got " + stateBackend);
+        }
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be >= 1");
+        }
+        if (checkpointIntervalMs < 10) {
+            throw new IllegalArgumentException("checkpoint interval must be >= 10 ms");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.afmflink.snapshot;
+
+import dev.afmflink.model.AfmModel;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+
+/**
+ * What a serving system does with a model key's snapshot stream: start from a full snapshot,
+ * apply each delta whose base is the current version, ignore versions already applied (a replay),
+ * and refuse a gap. No Flink needed.
+ */
+public final class SnapshotChain {
+    private AfmModel model;
+    private long version;
+
+    /** The current model, or null before the first full snapshot. */
+    public AfmModel model() {
+        return model;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    /**
+     * Applies one snapshot file's bytes. Returns true if it changed the model, false for a version
+     * already applied or a delta seen before any full snapshot (waiting for one).
+     */
+    public boolean apply(byte[] bytes, String name) throws IOException {
+        ModelReader.Loaded peek = null;
+        ModelHeader h = ModelReader.readHeader(bytes, name);
+        if (h.modelVersion() <= version) {
+            return false;
+        }
+        if (h.kind() == ModelFormat.Kind.FULL) {
+            peek = ModelReader.read(new ByteArrayInputStream(bytes), null, name);
+        } else {
+            if (model == null) {
+                return false;
+            }
+            if (h.baseVersion() != version) {
+                throw new IOException(name + ": delta " + h.modelVersion() + " is based on " + h.baseVersion()
+                        + " but the current version is " + version + " (a snapshot is missing)");
+            }
+            peek = ModelReader.read(new ByteArrayInputStream(bytes), model, name);
+        }
+        model = peek.model();
+        version = h.modelVersion();
+        return true;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.afmflink.job;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Produce and read back whole topics, with bounded waits. */
+final class KafkaTestSupport {
+    private KafkaTestSupport() {
+    }
+
+    static void produce(String servers, String topic, List<byte[]> values, long firstTs) throws Exception {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", servers,
+                "key.serializer", ByteArraySerializer.class.getName(),
+                "value.serializer", ByteArraySerializer.class.getName(),
+                "acks", "all", "linger.ms", "5", "max.request.size", Integer.toString(4 << 20)))) {
+            long ts = firstTs;
+            for (byte[] v : values) {
+                p.send(new ProducerRecord<>(topic, 0, ts++, null, v));
+            }
+            p.flush();
+        }
+    }
+
+    static List<byte[]> utf8(List<String> s) {
+        List<byte[]> out = new ArrayList<>();
+        for (String x : s) {
+            out.add(x.getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    /** Every record of partition 0 of {@code topic}, waiting until at least {@code atLeast} arrived or the bound passed. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String servers, String topic, int atLeast, long timeoutSeconds) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", servers,
+                "key.deserializer", ByteArrayDeserializer.class.getName(),
+                "value.deserializer", ByteArrayDeserializer.class.getName(),
+                "enable.auto.commit", "false", "max.partition.fetch.bytes", Integer.toString(64 << 20),
+                "fetch.max.bytes", Integer.toString(64 << 20)))) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            long end = -1;
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(300))) {
+                    out.add(r);
+                }
+                if (out.size() >= atLeast) {
+                    if (end < 0) {
+                        end = c.endOffsets(List.of(tp)).get(tp);
+                    }
+                    if (c.position(tp) >= end) {
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}

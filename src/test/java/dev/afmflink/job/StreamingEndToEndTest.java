@@ -1,0 +1,262 @@
+package dev.afmflink.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.afmflink.data.Event;
+import dev.afmflink.data.EventDecoder;
+import dev.afmflink.embedded.ClickSimulator;
+import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Loss;
+import dev.afmflink.optim.OptimizerSpec;
+import dev.afmflink.snapshot.ModelHeader;
+import dev.afmflink.snapshot.ModelReader;
+import dev.afmflink.snapshot.SnapshotChain;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pipeline end to end: a real Kafka broker (child process on 127.0.0.1) and a Flink
+ * MiniCluster on RocksDB. The model the job publishes must equal the offline trainer's on the
+ * same examples in the same order; bad records land in the dead-letter topic with their reasons;
+ * a stop with savepoint and a restore end with the uninterrupted model and growing versions.
+ */
+class StreamingEndToEndTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final int EXAMPLES = 3000;
+    static KafkaBroker broker;
+    static Path root;
+
+    @BeforeAll
+    static void startBroker(@TempDir Path dir) throws Exception {
+        root = dir;
+        broker = KafkaBroker.start(dir.resolve("kafka"), 240);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    static AfmConfig config() {
+        return new AfmConfig(8, 8, Loss.LOGISTIC, 1e-4, 0, 0, 0.9, 0.01, 3,
+                OptimizerSpec.ftrl(0.1, 1, 0.5, 0), OptimizerSpec.adagrad(0.05, 1e-8), OptimizerSpec.adagrad(0.05, 1e-8));
+    }
+
+    static StreamSettings settings(String prefix, boolean bounded) {
+        return new StreamSettings(broker.bootstrapServers(), prefix + "-in", prefix + "-snapshots", prefix + "-predictions",
+                prefix + "-dead", prefix + "-group", config(), "rocksdb", root.resolve(prefix + "-checkpoints").toString(),
+                500, 0, 500, 3, root.resolve(prefix + "-models").toString(), 1, bounded, 4096);
+    }
+
+    static List<String> simulated(int n) {
+        ClickSimulator sim = new ClickSimulator(11);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(sim.nextExampleJson(1_700_000_000_000L + i * 1000L, "default"));
+        }
+        return out;
+    }
+
+    static void createTopics(StreamSettings s) throws Exception {
+        broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()),
+                s.snapshotsTopic());
+    }
+
+    /** The offline trainer's model on the same events (decoded by the same decoder), in order. */
+    static AfmModel offline(List<String> events) throws Exception {
+        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
+        AfmModel m = new AfmModel(config());
+        for (String e : events) {
+            Event ev;
+            try {
+                ev = dec.decode(e.getBytes(StandardCharsets.UTF_8), "x", 0);
+            } catch (EventDecoder.BadEventException bad) {
+                continue;
+            }
+            ev.features().label = ev.label();
+            m.train(ev.features(), ev.ts());
+        }
+        return m;
+    }
+
+    static SnapshotChain chain(List<ConsumerRecord<byte[], byte[]>> snapshots, List<Long> versions) throws Exception {
+        SnapshotChain chain = new SnapshotChain();
+        for (ConsumerRecord<byte[], byte[]> r : snapshots) {
+            ModelHeader h = ModelReader.readHeader(r.value(), "snapshot@" + r.offset());
+            versions.add(h.modelVersion());
+            chain.apply(r.value(), "snapshot@" + r.offset());
+        }
+        return chain;
+    }
+
+    static void assertSameModel(AfmModel expected, AfmModel actual) {
+        assertEquals(expected.shared().examples, actual.shared().examples, "examples");
+        assertClose(expected.shared().bias, actual.shared().bias, "bias");
+        assertClose(expected.shared().attn, actual.shared().attn, "attention");
+        assertClose(expected.shared().attnSlots, actual.shared().attnSlots, "attention slots");
+        assertEquals(expected.features().size(), actual.features().size(), "feature count");
+        for (long id : expected.features().sortedIds()) {
+            assertNotNull(actual.features().get(id), "feature " + id);
+            assertClose(expected.features().get(id).data, actual.features().get(id).data, "feature " + id);
+        }
+    }
+
+    static void assertClose(double[] a, double[] b, String what) {
+        assertEquals(a.length, b.length, what);
+        for (int i = 0; i < a.length; i++) {
+            assertTrue(Math.abs(a[i] - b[i]) <= 1e-6 * Math.max(1, Math.abs(a[i])), what + "[" + i + "]: " + a[i] + " vs " + b[i]);
+            assertTrue(Double.isFinite(b[i]), what + " not finite");
+        }
+    }
+
+    @Test
+    void publishedModelEqualsOfflineModelAndBadInputIsDeadLettered() throws Exception {
+        StreamSettings s = settings("e2e", true);
+        createTopics(s);
+        List<String> events = new ArrayList<>(simulated(EXAMPLES));
+        // one of each bad kind, spread through the stream
+        Map<String, String> bad = new HashMap<>();
+        bad.put("{not json", EventDecoder.UNDECODABLE);
+        bad.put("{\"type\":\"example\",\"ts\":1,\"label\":1,\"features\":{\"a\":\"b\"}}", EventDecoder.MISSING_FIELD);
+        bad.put("{\"type\":\"example\",\"id\":\"w\",\"ts\":\"soon\",\"label\":1,\"features\":{\"a\":\"b\"}}", EventDecoder.WRONG_TYPE);
+        bad.put("{\"type\":\"example\",\"id\":\"n\",\"ts\":1,\"label\":1,\"features\":{\"price\":NaN}}", EventDecoder.NON_FINITE);
+        bad.put("{\"type\":\"example\",\"id\":\"i\",\"ts\":1,\"label\":1,\"features\":{\"price\":Infinity}}", EventDecoder.NON_FINITE);
+        bad.put("{\"type\":\"example\",\"id\":\"l\",\"ts\":1,\"label\":3,\"features\":{\"a\":\"b\"}}", EventDecoder.LABEL_OUT_OF_RANGE);
+        bad.put("{\"type\":\"example\",\"id\":\"e\",\"ts\":1,\"label\":1,\"features\":{}}", EventDecoder.EMPTY_FEATURES);
+        bad.put("{\"type\":\"example\",\"id\":\"o\",\"ts\":1,\"label\":1,\"features\":{\"a\":\"" + "x".repeat(5000) + "\"}}",
+                EventDecoder.OVERSIZE);
+        int at = 100;
+        for (String b : bad.keySet()) {
+            events.add(at, b);
+            at += 300;
+        }
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
+
+        Configuration conf = AfmStreamJob.configuration(s);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        AfmStreamJob.build(env, s);
+        env.execute("afm-e2e");
+
+        List<ConsumerRecord<byte[], byte[]>> snaps = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(),
+                EXAMPLES / 500, 120);
+        List<Long> versions = new ArrayList<>();
+        SnapshotChain chain = chain(snaps, versions);
+        for (int i = 1; i < versions.size(); i++) {
+            assertTrue(versions.get(i) > versions.get(i - 1), "versions grow: " + versions);
+        }
+        assertEquals(EXAMPLES / 500, versions.size(), "one publish per 500 examples: " + versions);
+        AfmModel expected = offline(events);
+        assertEquals(EXAMPLES, expected.shared().examples);
+        assertSameModel(expected, chain.model());
+
+        // the folder sink holds the same last version
+        Path last = ModelDirectorySink.folder(Path.of(s.snapshotDir()), "default", versions.get(versions.size() - 1),
+                versions.size() % 4 == 1 ? "full" : "delta");
+        assertTrue(Files.isDirectory(last.getParent()), "model folder " + last.getParent());
+
+        // published full + deltas reproduce the operator's progressive predictions
+        List<ConsumerRecord<byte[], byte[]>> preds = KafkaTestSupport.readAll(broker.bootstrapServers(),
+                s.predictionsTopic(), EXAMPLES, 120);
+        assertEquals(EXAMPLES, preds.size());
+        SnapshotChain replay = new SnapshotChain();
+        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
+        List<String> good = new ArrayList<>(events);
+        good.removeAll(bad.keySet());
+        int checked = 0;
+        for (ConsumerRecord<byte[], byte[]> r : snaps) {
+            replay.apply(r.value(), "s");
+            long n = replay.model().shared().examples; // the next example (index n) was predicted by this model
+            if (n < EXAMPLES) {
+                Event ev = dec.decode(good.get((int) n).getBytes(StandardCharsets.UTF_8), "x", 0);
+                double p = replay.model().predict(ev.features());
+                JsonNode pj = JSON.readTree(preds.get((int) n).value());
+                assertEquals(pj.get("prediction").asDouble(), p, 1e-12, "prediction of example " + n);
+                checked++;
+            }
+        }
+        assertEquals(versions.size() - 1, checked);
+
+        // every bad kind is in the dead-letter topic with its reason
+        List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readAll(broker.bootstrapServers(), s.deadLettersTopic(),
+                bad.size(), 60);
+        Map<String, Integer> reasons = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : dead) {
+            JsonNode d = JSON.readTree(r.value());
+            reasons.merge(d.get("reason").asText(), 1, Integer::sum);
+            assertTrue(d.get("detail").asText().length() > 0);
+        }
+        Map<String, Integer> expectedReasons = new HashMap<>();
+        for (String reason : bad.values()) {
+            expectedReasons.merge(reason, 1, Integer::sum);
+        }
+        assertEquals(expectedReasons, reasons);
+    }
+
+    @Test
+    void stopWithSavepointAndRestoreEndsWithTheUninterruptedModel() throws Exception {
+        StreamSettings unbounded = settings("restore", false);
+        createTopics(unbounded);
+        List<String> events = simulated(EXAMPLES);
+        int half = EXAMPLES / 2;
+        KafkaTestSupport.produce(broker.bootstrapServers(), unbounded.inputTopic(),
+                KafkaTestSupport.utf8(events.subList(0, half)), 1_700_000_000_000L);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(unbounded));
+        AfmStreamJob.build(env, unbounded);
+        JobClient job = env.executeAsync("afm-first-half");
+        // wait until the job has trained the first half, then stop it with a savepoint
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline
+                && KafkaTestSupport.readAll(broker.bootstrapServers(), unbounded.predictionsTopic(), 1, 2).size() < half) {
+            Thread.sleep(200);
+        }
+        String savepoint = job.stopWithSavepoint(false, root.resolve("savepoints").toUri().toString(),
+                SavepointFormatType.CANONICAL).get(180, TimeUnit.SECONDS);
+        int firstRun = KafkaTestSupport.readAll(broker.bootstrapServers(), unbounded.predictionsTopic(), 1, 5).size();
+        assertEquals(half, firstRun, "the first run trained the first half");
+        // the rest of the stream arrives while the job is down
+        KafkaTestSupport.produce(broker.bootstrapServers(), unbounded.inputTopic(),
+                KafkaTestSupport.utf8(events.subList(half, EXAMPLES)), 1_700_000_000_000L + half);
+
+        StreamSettings bounded = settings("restore", true);
+        Configuration conf = AfmStreamJob.configuration(bounded);
+        conf.setString("execution.savepoint.path", savepoint);
+        StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        AfmStreamJob.build(env2, bounded);
+        env2.execute("afm-second-half");
+
+        List<ConsumerRecord<byte[], byte[]>> snaps = KafkaTestSupport.readAll(broker.bootstrapServers(),
+                bounded.snapshotsTopic(), EXAMPLES / 500, 120);
+        List<Long> versions = new ArrayList<>();
+        SnapshotChain chain = chain(snaps, versions);
+        for (int i = 1; i < versions.size(); i++) {
+            assertTrue(versions.get(i) > versions.get(i - 1), "versions strictly grow across the restart: " + versions);
+        }
+        assertSameModel(offline(events), chain.model());
+        int predictions = KafkaTestSupport.readAll(broker.bootstrapServers(), bounded.predictionsTopic(), EXAMPLES, 60).size();
+        assertEquals(EXAMPLES, predictions, "every example trained once across the two runs");
+    }
+}
