@@ -241,12 +241,25 @@ class StreamingEndToEndTest {
         KafkaTestSupport.produce(broker.bootstrapServers(), unbounded.inputTopic(),
                 KafkaTestSupport.utf8(events.subList(half, EXAMPLES)), 1_700_000_000_000L + half);
 
-        StreamSettings bounded = settings("restore", true);
-        Configuration conf = AfmStreamJob.configuration(bounded);
+        // restore (the splits in the savepoint are unbounded, so this run is too): wait for the
+        // snapshot that covers every example, then cancel
+        Configuration conf = AfmStreamJob.configuration(unbounded);
         conf.setString("execution.savepoint.path", savepoint);
         StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        AfmStreamJob.build(env2, bounded);
-        env2.execute("afm-second-half");
+        AfmStreamJob.build(env2, unbounded);
+        JobClient job2 = env2.executeAsync("afm-second-half");
+        StreamSettings bounded = unbounded;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        boolean done = false;
+        while (!done && System.nanoTime() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(),
+                    unbounded.snapshotsTopic(), 1, 2)) {
+                done |= ModelReader.readHeader(r.value(), "s").examples() == EXAMPLES;
+            }
+            Thread.sleep(200);
+        }
+        job2.cancel().get(60, TimeUnit.SECONDS);
+        assertTrue(done, "the restored job published the model of all " + EXAMPLES + " examples");
 
         List<ConsumerRecord<byte[], byte[]>> snaps = KafkaTestSupport.readAll(broker.bootstrapServers(),
                 bounded.snapshotsTopic(), EXAMPLES / 500, 120);
