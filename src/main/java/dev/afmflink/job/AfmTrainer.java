@@ -23,6 +23,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MeterView;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -39,7 +40,8 @@ import org.apache.flink.util.OutputTag;
  * <p>Every {@code publishEveryExamples} examples and every {@code publishIntervalMs} of
  * processing time it publishes a delta (changed features + all shared parameters) on the
  * {@link #SNAPSHOTS} side output; every {@code fullEvery} deltas a full snapshot instead. Versions
- * only grow, across restarts too: they live in state.
+ * only grow, across restarts too: they live in state. When a bounded input ends, whatever was
+ * trained since the last publish is published.
  */
 public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Prediction> {
     public static final OutputTag<SnapshotRecord> SNAPSHOTS = new OutputTag<>("snapshots",
@@ -102,6 +104,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         PublishState ps = publish.value();
         if (ps == null) {
             ps = new PublishState();
+            // fires only when a bounded input ends (the watermark jumps to +inf): a last publish
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             if (publishIntervalMs > 0) {
                 long now = ctx.timerService().currentProcessingTime();
                 ctx.timerService().registerProcessingTimeTimer(now + publishIntervalMs);
@@ -147,11 +151,15 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (ps == null) {
             return;
         }
+        boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME;
         if (ps.sinceLastPublish > 0) {
-            publish(ctx.getCurrentKey(), shared.value(), ps, ctx, timestamp);
+            publish(ctx.getCurrentKey(), shared.value(), ps, ctx,
+                    endOfInput ? ctx.timerService().currentProcessingTime() : timestamp);
             publish.update(ps);
         }
-        ctx.timerService().registerProcessingTimeTimer(timestamp + publishIntervalMs);
+        if (!endOfInput) {
+            ctx.timerService().registerProcessingTimeTimer(timestamp + publishIntervalMs);
+        }
     }
 
     private void publish(String key, SharedParams sp, PublishState ps, Context ctx, long now) throws Exception {

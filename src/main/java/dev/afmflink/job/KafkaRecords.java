@@ -43,7 +43,8 @@ public final class KafkaRecords {
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(SnapshotRecord s, KafkaSinkContext ctx, Long timestamp) {
-            ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, timestamp,
+            // the record time is the publish time (the end-of-input publish carries timestamp +inf)
+            ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, s.publishedAt,
                     s.model.getBytes(StandardCharsets.UTF_8), s.bytes);
             r.headers().add(new RecordHeader("afm-version", Long.toString(s.version).getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-kind", s.kind.getBytes(StandardCharsets.UTF_8)));
