@@ -55,6 +55,7 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("work-dir", "DIR", null, "where the embedded broker, checkpoints and models go (default: a new temp dir)"));
         o.add(new Args.Option("events", "N", "200000", "embedded default: simulated click events to replay"));
         o.add(new Args.Option("progress-seconds", "S", "3", "print progress every S seconds (0: quiet)"));
+        o.add(new Args.Option("detach", null, null, "submit and return (for `flink run -d` on a cluster)"));
         return o;
     }
 
@@ -103,6 +104,10 @@ final class StreamCommand implements Command {
             }
             JobClient job = env.executeAsync("afm-flink");
             System.out.println("job " + job.getJobID() + " running (" + s.stateBackend() + " state, checkpoints in " + s.checkpointDir() + ")");
+            if (a.has("detach") && !embedded) {
+                System.out.println("detached: the job runs on; its progress is in Flink's metrics and in " + s.predictionsTopic());
+                return 0;
+            }
             job.getJobExecutionResult().get();
             if (monitor != null) {
                 Thread.sleep(1500);
