@@ -82,7 +82,7 @@ final class StreamCommand implements Command {
                     a.get("checkpoint-dir") != null ? a.get("checkpoint-dir") : work.resolve("checkpoints").toString(),
                     a.getLong("checkpoint-interval-ms", 5000), a.getLong("publish-interval-ms", 2000),
                     a.getLong("publish-every", 20000), a.getInt("full-every", 10), snapshotDir,
-                    a.getInt("parallelism", 1), embedded || a.has("bounded"), a.getInt("max-record-bytes", 1 << 20));
+                    a.getInt("parallelism", 1), embedded || a.has("bounded"), a.getInt("max-record-bytes", 1 << 20), false);
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()),
                         s.snapshotsTopic());

@@ -69,10 +69,11 @@ public final class AfmStreamJob {
         decoded.getSideOutput(DecodeFunction.DEAD_LETTERS)
                 .sinkTo(sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic())))
                 .name("kafka: " + s.deadLettersTopic()).uid("dead-letter-sink");
-        SingleOutputStreamOperator<Prediction> trained = decoded
-                .keyBy(new ModelKey())
-                .process(new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(), s.fullEvery()))
-                .name("train AFM").uid("train");
+        SingleOutputStreamOperator<Prediction> trained = s.noopTraining()
+                ? decoded.keyBy(new ModelKey()).process(new NoopTrainer()).name("no-op (benchmark)").uid("train")
+                : decoded.keyBy(new ModelKey())
+                        .process(new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(), s.fullEvery()))
+                        .name("train AFM").uid("train");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");
         DataStream<SnapshotRecord> snapshots = trained.getSideOutput(AfmTrainer.SNAPSHOTS);
@@ -94,6 +95,15 @@ public final class AfmStreamJob {
                 .setRecordSerializer(schema)
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
+    }
+
+    /** The benchmark baseline: same keying and output, no model. */
+    public static final class NoopTrainer
+            extends org.apache.flink.streaming.api.functions.KeyedProcessFunction<String, TrainingExample, Prediction> {
+        @Override
+        public void processElement(TrainingExample ex, Context ctx, org.apache.flink.util.Collector<Prediction> out) {
+            out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, 0.0, 0.0, 0));
+        }
     }
 
     /** The model key of an example. */

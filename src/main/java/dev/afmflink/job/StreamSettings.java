@@ -23,12 +23,14 @@ import java.io.Serializable;
  * @param parallelism          job parallelism
  * @param bounded              stop at the end offsets seen at start
  * @param maxRecordBytes       larger input records are dead-lettered as oversize
+ * @param noopTraining         benchmark baseline: the trainer replaced by a pass-through (decode only)
  */
 public record StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic,
                              String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
                              String stateBackend, String checkpointDir, long checkpointIntervalMs,
                              long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
-                             int parallelism, boolean bounded, int maxRecordBytes) implements Serializable {
+                             int parallelism, boolean bounded, int maxRecordBytes, boolean noopTraining)
+        implements Serializable {
 
     public StreamSettings {
         if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) {

@@ -68,7 +68,7 @@ class StreamingEndToEndTest {
     static StreamSettings settings(String prefix, boolean bounded) {
         return new StreamSettings(broker.bootstrapServers(), prefix + "-in", prefix + "-snapshots", prefix + "-predictions",
                 prefix + "-dead", prefix + "-group", config(), "rocksdb", root.resolve(prefix + "-checkpoints").toString(),
-                500, 0, 500, 3, root.resolve(prefix + "-models").toString(), 1, bounded, 4096);
+                500, 0, 500, 3, root.resolve(prefix + "-models").toString(), 1, bounded, 4096, false);
     }
 
     static List<String> simulated(int n) {

@@ -1,0 +1,210 @@
+package dev.afmflink.bench;
+
+import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.job.AfmStreamJob;
+import dev.afmflink.job.StreamSettings;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.Loss;
+import dev.afmflink.optim.OptimizerSpec;
+import dev.afmflink.snapshot.ModelReader;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * End-to-end benchmark of the streaming job on this machine: a real Kafka broker (child
+ * process), the job in a MiniCluster, the Frappe file (m = 10) replayed as libfm lines. Reports
+ * examples/s through Kafka → decode → train → Kafka for each state backend and k = t, beside the
+ * same job with training replaced by a no-op and the core's single-thread kernel rate; then the
+ * freshness of published snapshots (event production → the publish that contains its update) at
+ * a 1 s publish interval.
+ */
+public final class StreamBench {
+    private StreamBench() {
+    }
+
+    static AfmConfig config(int k) {
+        OptimizerSpec a = OptimizerSpec.adagrad(0.05, 1e-8);
+        return new AfmConfig(k, k, Loss.SQUARED, 1e-3, 0, 0, 1.0, 0.1, 1, a, a, a);
+    }
+
+    public static void run(Path frappe, Path work, int[] ks, int freshnessRate, int freshnessSeconds, PrintStream out)
+            throws Exception {
+        List<byte[]> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(frappe)),
+                StandardCharsets.UTF_8))) {
+            for (String l; (l = r.readLine()) != null; ) {
+                lines.add(l.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        out.printf(Locale.ROOT, "stream bench: %d examples (%s), 2-core machine, java %s%n", lines.size(), frappe.getFileName(),
+                System.getProperty("java.version"));
+        try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
+            String servers = broker.bootstrapServers();
+            broker.createTopics(List.of("bench-in"), "");
+            produce(servers, "bench-in", lines, 0, 0);
+            out.printf(Locale.ROOT, "%-10s %4s %6s %14s %14s %12s%n", "backend", "k=t", "train", "examples/s", "wall s", "vs baseline");
+            int run = 0;
+            for (int k : ks) {
+                double kernel = KernelBench.measure(10, k, k, 2, 3, 1, "adagrad").meanExamplesPerSecond();
+                double noop = 0;
+                for (String[] v : new String[][] {{"rocksdb", "noop"}, {"rocksdb", "afm"}, {"hashmap", "afm"}}) {
+                    double[] r = throughput(broker, "bench-in", lines.size(), run++, work, v[0], k, v[1].equals("noop"));
+                    if (v[1].equals("noop")) {
+                        noop = r[0];
+                    }
+                    String vs = v[1].equals("noop") ? "-" : String.format(Locale.ROOT, "%.0f %%", 100 * r[0] / Math.min(noop, kernel));
+                    out.printf(Locale.ROOT, "%-10s %4d %6s %14.0f %14.1f %12s%n", v[0], k, v[1], r[0], r[1], vs);
+                }
+                out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d): %.0f examples/s; baseline = min(no-op job, kernel)%n",
+                        k, kernel);
+            }
+            freshness(broker, work, run, freshnessRate, freshnessSeconds, out);
+        }
+    }
+
+    static StreamSettings settings(String servers, String in, int run, Path work, String backend, int k, boolean noop,
+                                   boolean bounded, long publishMs) {
+        return new StreamSettings(servers, in, "bench-" + run + "-snap", "bench-" + run + "-pred", "bench-" + run + "-dead",
+                "bench-" + run, config(k), backend, work.resolve("cp-" + run).toString(), 10_000, publishMs, 0, 10,
+                null, 1, bounded, 1 << 20, noop);
+    }
+
+    /** Returns {examples/s between 5 % and 100 % of the predictions, wall seconds of the whole job}. */
+    static double[] throughput(KafkaBroker broker, String in, int n, int run, Path work, String backend, int k, boolean noop)
+            throws Exception {
+        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, backend, k, noop, true, 5000);
+        broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()), s.snapshotsTopic());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        long t0 = System.nanoTime();
+        JobClient job = env.executeAsync("bench-" + run);
+        long[] marks = new long[2];
+        try (KafkaConsumer<byte[], byte[]> c = consumer(broker.bootstrapServers())) {
+            TopicPartition tp = new TopicPartition(s.predictionsTopic(), 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long seen = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (seen < n && System.nanoTime() < deadline) {
+                seen += c.poll(Duration.ofMillis(20)).count();
+                if (marks[0] == 0 && seen >= n / 20) {
+                    marks[0] = System.nanoTime();
+                }
+            }
+            marks[1] = System.nanoTime();
+            if (seen < n) {
+                throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
+            }
+        }
+        job.getJobExecutionResult().get(10, TimeUnit.MINUTES);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        return new double[] {(n - n / 20) / ((marks[1] - marks[0]) / 1e9), wall};
+    }
+
+    static void freshness(KafkaBroker broker, Path work, int run, int rate, int seconds, PrintStream out) throws Exception {
+        String in = "fresh-in";
+        broker.createTopics(List.of(in), "");
+        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", 16, false, false, 1000);
+        broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()), s.snapshotsTopic());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        JobClient job = env.executeAsync("bench-freshness");
+        Thread.sleep(5000); // let the job start before the clock matters
+        int total = rate * seconds;
+        long[] produced = new long[total];
+        try (KafkaProducer<byte[], byte[]> p = producer(broker.bootstrapServers())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long due = start + (long) (i * 1e9 / rate);
+                while (System.nanoTime() < due) {
+                    Thread.onSpinWait();
+                }
+                produced[i] = System.currentTimeMillis();
+                String line = (i % 2 == 0 ? "1" : "-1") + " " + (i % 957) + ":1 " + (957 + i % 4082) + ":1 " + (5039 + i % 7)
+                        + ":1 " + (5046 + i % 7) + ":1 " + (5053 + i % 2) + ":1 " + (5055 + i % 3) + ":1 " + (5058 + i % 2)
+                        + ":1 " + (5060 + i % 9) + ":1 " + (5069 + i % 80) + ":1 " + (5149 + i % 233) + ":1";
+                p.send(new ProducerRecord<>(in, 0, produced[i], null, line.getBytes(StandardCharsets.UTF_8)));
+            }
+            p.flush();
+        }
+        // publishes: (examples covered, publish time)
+        List<long[]> publishes = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = consumer(broker.bootstrapServers())) {
+            TopicPartition tp = new TopicPartition(s.snapshotsTopic(), 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            long covered = 0;
+            while (covered < total && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    long ex = ModelReader.readHeader(r.value(), "snapshot").examples();
+                    long at = Long.parseLong(new String(r.headers().lastHeader("afm-published-at").value(), StandardCharsets.UTF_8));
+                    publishes.add(new long[] {ex, at});
+                    covered = Math.max(covered, ex);
+                }
+            }
+        }
+        job.cancel().get(60, TimeUnit.SECONDS);
+        long[] lat = new long[total];
+        int q = 0;
+        for (int i = 0; i < total; i++) {
+            while (q < publishes.size() && publishes.get(q)[0] < i + 1) {
+                q++;
+            }
+            if (q == publishes.size()) {
+                throw new IllegalStateException("example " + i + " was never published");
+            }
+            lat[i] = publishes.get(q)[1] - produced[i];
+        }
+        Arrays.sort(lat);
+        out.printf(Locale.ROOT, "freshness (rocksdb, k=t=16, publish every 1 s, %d events/s for %d s, %d publishes): "
+                        + "p50 %d ms, p99 %d ms, max %d ms%n", rate, seconds, publishes.size(), lat[total / 2],
+                lat[(int) (total * 0.99)], lat[total - 1]);
+    }
+
+    static KafkaConsumer<byte[], byte[]> consumer(String servers) {
+        return new KafkaConsumer<>(Map.of("bootstrap.servers", servers,
+                "key.deserializer", ByteArrayDeserializer.class.getName(),
+                "value.deserializer", ByteArrayDeserializer.class.getName(), "enable.auto.commit", "false",
+                "max.partition.fetch.bytes", Integer.toString(64 << 20), "fetch.max.bytes", Integer.toString(64 << 20)));
+    }
+
+    static KafkaProducer<byte[], byte[]> producer(String servers) {
+        return new KafkaProducer<>(Map.of("bootstrap.servers", servers,
+                "key.serializer", ByteArraySerializer.class.getName(),
+                "value.serializer", ByteArraySerializer.class.getName(), "acks", "1", "linger.ms", "0"));
+    }
+
+    static void produce(String servers, String topic, List<byte[]> values, long ts0, int unused) {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", servers,
+                "key.serializer", ByteArraySerializer.class.getName(),
+                "value.serializer", ByteArraySerializer.class.getName(), "acks", "all", "linger.ms", "20",
+                "batch.size", Integer.toString(1 << 18)))) {
+            for (byte[] v : values) {
+                p.send(new ProducerRecord<>(topic, 0, null, null, v));
+            }
+            p.flush();
+        }
+    }
+}
