@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -72,8 +73,10 @@ public final class AfmStreamJob {
         SingleOutputStreamOperator<Prediction> trained = s.noopTraining()
                 ? decoded.keyBy(new ModelKey()).process(new NoopTrainer()).name("no-op (benchmark)").uid("train")
                 : decoded.keyBy(new ModelKey())
-                        .process(new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(), s.fullEvery()))
-                        .name("train AFM").uid("train");
+                        .transform("train AFM", TypeInformation.of(Prediction.class),
+                                new AfmTrainerOperator(new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(),
+                                        s.fullEvery())))
+                        .uid("train");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");
         DataStream<SnapshotRecord> snapshots = trained.getSideOutput(AfmTrainer.SNAPSHOTS);

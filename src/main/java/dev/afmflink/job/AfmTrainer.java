@@ -12,7 +12,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -58,6 +61,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient ValueState<PublishState> publish;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
+    /**
+     * Write-back cache of the shared parameters per model key (the dense attention block is
+     * rewritten by every example: 69 KB at k = t = 64). {@link AfmTrainerOperator} writes every
+     * entry to {@link #shared} before each checkpoint barrier and at the end of input, so every
+     * checkpoint and savepoint holds the complete model. Emptied on (re)start: state is the truth.
+     */
+    private transient Map<String, SharedParams> sharedCache;
 
     // metrics (views of state, for Flink's metric system)
     private transient Counter examplesCounter;
@@ -85,6 +95,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         publish = getRuntimeContext().getState(new ValueStateDescriptor<>("publish", TypeInformation.of(PublishState.class)));
         learner = new AfmLearner(config);
         rows = new FeatureParams[16];
+        sharedCache = new HashMap<>();
         var group = getRuntimeContext().getMetricGroup().addGroup("afm");
         examplesCounter = group.counter("examples");
         group.meter("examplesPerSecond", new MeterView(examplesCounter));
@@ -95,12 +106,33 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         group.gauge("features", (Gauge<Long>) () -> lastFeatures);
     }
 
+    /** The current key's shared parameters: from the cache, else from state, else new. */
+    private SharedParams sharedOf(String key) throws Exception {
+        SharedParams sp = sharedCache.get(key);
+        if (sp == null) {
+            sp = shared.value();
+            if (sp == null) {
+                sp = learner.newShared();
+            }
+            sharedCache.put(key, sp);
+        }
+        return sp;
+    }
+
+    /**
+     * Writes the cached shared parameters of every key to state. {@code setKey} switches the
+     * keyed-state context to a key (the operator's {@code setCurrentKey}).
+     */
+    void flushShared(Consumer<Object> setKey) throws Exception {
+        for (Map.Entry<String, SharedParams> e : sharedCache.entrySet()) {
+            setKey.accept(e.getKey());
+            shared.update(e.getValue());
+        }
+    }
+
     @Override
     public void processElement(TrainingExample ex, Context ctx, Collector<Prediction> out) throws Exception {
-        SharedParams sp = shared.value();
-        if (sp == null) {
-            sp = learner.newShared();
-        }
+        SharedParams sp = sharedOf(ctx.getCurrentKey());
         PublishState ps = publish.value();
         if (ps == null) {
             ps = new PublishState();
@@ -129,7 +161,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             features.put(ex.ids[i], rows[i]);
             dirty.put(ex.ids[i], Boolean.TRUE);
         }
-        shared.update(sp);
         double loss = config.loss().loss(raw, ex.label);
         examplesCounter.inc();
         if (sp.refusedUpdates != refusedBefore) {
@@ -153,7 +184,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME;
         if (ps.sinceLastPublish > 0) {
-            publish(ctx.getCurrentKey(), shared.value(), ps, ctx,
+            publish(ctx.getCurrentKey(), sharedOf(ctx.getCurrentKey()), ps, ctx,
                     endOfInput ? ctx.timerService().currentProcessingTime() : timestamp);
             publish.update(ps);
         }
