@@ -62,12 +62,23 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
     /**
-     * Write-back cache of the shared parameters per model key (the dense attention block is
-     * rewritten by every example: 69 KB at k = t = 64). {@link AfmTrainerOperator} writes every
-     * entry to {@link #shared} before each checkpoint barrier and at the end of input, so every
-     * checkpoint and savepoint holds the complete model. Emptied on (re)start: state is the truth.
+     * Write-back buffer per model key: the shared parameters (every example rewrites the dense
+     * attention block: 69 KB at k = t = 64), the publish state and the feature rows touched since
+     * the last flush. Flushed to state by {@link AfmTrainerOperator} before every checkpoint
+     * barrier and at the end of input, before every publish, and when a key's buffer holds more
+     * than {@link #MAX_BUFFERED_ROWS} rows — so every checkpoint and savepoint holds the complete
+     * model, and memory stays bounded. Emptied on (re)start: state is the truth.
      */
-    private transient Map<String, SharedParams> sharedCache;
+    private transient Map<String, Buffer> buffers;
+
+    static final int MAX_BUFFERED_ROWS = 100_000;
+
+    /** What one key has changed since its last flush. */
+    private static final class Buffer {
+        SharedParams shared;
+        PublishState publish;
+        final Map<Long, FeatureParams> rows = new HashMap<>();
+    }
 
     // metrics (views of state, for Flink's metric system)
     private transient Counter examplesCounter;
@@ -95,7 +106,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         publish = getRuntimeContext().getState(new ValueStateDescriptor<>("publish", TypeInformation.of(PublishState.class)));
         learner = new AfmLearner(config);
         rows = new FeatureParams[16];
-        sharedCache = new HashMap<>();
+        buffers = new HashMap<>();
         var group = getRuntimeContext().getMetricGroup().addGroup("afm");
         examplesCounter = group.counter("examples");
         group.meter("examplesPerSecond", new MeterView(examplesCounter));
@@ -106,36 +117,55 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         group.gauge("features", (Gauge<Long>) () -> lastFeatures);
     }
 
-    /** The current key's shared parameters: from the cache, else from state, else new. */
-    private SharedParams sharedOf(String key) throws Exception {
-        SharedParams sp = sharedCache.get(key);
-        if (sp == null) {
-            sp = shared.value();
-            if (sp == null) {
-                sp = learner.newShared();
+    /** The current key's buffer, loading shared parameters and publish state from state on first use. */
+    private Buffer bufferOf(String key) throws Exception {
+        Buffer b = buffers.get(key);
+        if (b == null) {
+            b = new Buffer();
+            b.shared = shared.value();
+            if (b.shared == null) {
+                b.shared = learner.newShared();
             }
-            sharedCache.put(key, sp);
+            b.publish = publish.value();
+            buffers.put(key, b);
         }
-        return sp;
+        return b;
+    }
+
+    /** Writes the current key's buffer to state (the keyed-state context must be {@code b}'s key). */
+    private void flush(Buffer b) throws Exception {
+        if (!b.rows.isEmpty()) {
+            features.putAll(b.rows);
+            for (Long id : b.rows.keySet()) {
+                dirty.put(id, Boolean.TRUE);
+            }
+            b.rows.clear();
+        }
+        shared.update(b.shared);
+        if (b.publish != null) {
+            publish.update(b.publish);
+        }
     }
 
     /**
-     * Writes the cached shared parameters of every key to state. {@code setKey} switches the
-     * keyed-state context to a key (the operator's {@code setCurrentKey}).
+     * Writes every key's buffer to state. {@code setKey} switches the keyed-state context to a key
+     * (the operator's {@code setCurrentKey}).
      */
-    void flushShared(Consumer<Object> setKey) throws Exception {
-        for (Map.Entry<String, SharedParams> e : sharedCache.entrySet()) {
+    void flushAll(Consumer<Object> setKey) throws Exception {
+        for (Map.Entry<String, Buffer> e : buffers.entrySet()) {
             setKey.accept(e.getKey());
-            shared.update(e.getValue());
+            flush(e.getValue());
         }
     }
 
     @Override
     public void processElement(TrainingExample ex, Context ctx, Collector<Prediction> out) throws Exception {
-        SharedParams sp = sharedOf(ctx.getCurrentKey());
-        PublishState ps = publish.value();
+        Buffer b = bufferOf(ctx.getCurrentKey());
+        SharedParams sp = b.shared;
+        PublishState ps = b.publish;
         if (ps == null) {
             ps = new PublishState();
+            b.publish = ps;
             // fires only when a bounded input ends (the watermark jumps to +inf): a last publish
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             if (publishIntervalMs > 0) {
@@ -148,19 +178,20 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             rows = new FeatureParams[Math.max(m, rows.length * 2)];
         }
         for (int i = 0; i < m; i++) {
-            FeatureParams f = features.get(ex.ids[i]);
+            Long id = ex.ids[i];
+            FeatureParams f = b.rows.get(id);
             if (f == null) {
-                f = learner.newFeature(ex.ids[i], ex.ts);
-                ps.features++;
+                f = features.get(id);
+                if (f == null) {
+                    f = learner.newFeature(ex.ids[i], ex.ts);
+                    ps.features++;
+                }
+                b.rows.put(id, f);
             }
             rows[i] = f;
         }
         long refusedBefore = sp.refusedUpdates;
         double raw = learner.step(sp, rows, ex.values, m, ex.label, ex.ts);
-        for (int i = 0; i < m; i++) {
-            features.put(ex.ids[i], rows[i]);
-            dirty.put(ex.ids[i], Boolean.TRUE);
-        }
         double loss = config.loss().loss(raw, ex.label);
         examplesCounter.inc();
         if (sp.refusedUpdates != refusedBefore) {
@@ -171,29 +202,31 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, config.loss().prediction(raw), loss, sp.examples));
         ps.sinceLastPublish++;
         if (publishEveryExamples > 0 && ps.sinceLastPublish >= publishEveryExamples) {
-            publish(ctx.getCurrentKey(), sp, ps, ctx, ctx.timerService().currentProcessingTime());
+            publish(ctx.getCurrentKey(), b, ctx, ctx.timerService().currentProcessingTime());
+        } else if (b.rows.size() > MAX_BUFFERED_ROWS) {
+            flush(b);
         }
-        publish.update(ps);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-        PublishState ps = publish.value();
-        if (ps == null) {
+        Buffer b = bufferOf(ctx.getCurrentKey());
+        if (b.publish == null) {
             return;
         }
         boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME;
-        if (ps.sinceLastPublish > 0) {
-            publish(ctx.getCurrentKey(), sharedOf(ctx.getCurrentKey()), ps, ctx,
-                    endOfInput ? ctx.timerService().currentProcessingTime() : timestamp);
-            publish.update(ps);
+        if (b.publish.sinceLastPublish > 0) {
+            publish(ctx.getCurrentKey(), b, ctx, endOfInput ? ctx.timerService().currentProcessingTime() : timestamp);
         }
         if (!endOfInput) {
             ctx.timerService().registerProcessingTimeTimer(timestamp + publishIntervalMs);
         }
     }
 
-    private void publish(String key, SharedParams sp, PublishState ps, Context ctx, long now) throws Exception {
+    private void publish(String key, Buffer b, Context ctx, long now) throws Exception {
+        flush(b); // the snapshot is read from state: make it current
+        SharedParams sp = b.shared;
+        PublishState ps = b.publish;
         boolean full = ps.version == 0 || ps.deltasSinceFull >= fullEvery;
         long version = ps.version + 1;
         List<Long> ids = new ArrayList<>();
@@ -217,6 +250,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         ps.sinceLastPublish = 0;
         ps.deltasSinceFull = full ? 0 : ps.deltasSinceFull + 1;
         lastVersion = version;
+        publish.update(ps);
         ctx.output(SNAPSHOTS, new SnapshotRecord(key, version, header.baseVersion(), full ? "full" : "delta",
                 sp.examples, sorted.length, now, bytes.toByteArray()));
     }

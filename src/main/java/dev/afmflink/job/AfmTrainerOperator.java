@@ -3,7 +3,7 @@ package dev.afmflink.job;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 
 /**
- * Runs {@link AfmTrainer} and writes its cached shared parameters to keyed state before every
+ * Runs {@link AfmTrainer} and writes its write-back buffers to keyed state before every
  * checkpoint barrier leaves the operator and when the input ends: the only thing a plain
  * {@code KeyedProcessFunction} cannot do itself is switch the keyed-state context to each key.
  */
@@ -15,7 +15,7 @@ public class AfmTrainerOperator extends KeyedProcessOperator<String, TrainingExa
 
     private void flush() throws Exception {
         Object current = getCurrentKey();
-        ((AfmTrainer) userFunction).flushShared(this::setCurrentKey);
+        ((AfmTrainer) userFunction).flushAll(this::setCurrentKey);
         if (current != null) {
             setCurrentKey(current);
         }
