@@ -53,23 +53,7 @@ public final class ModelReader {
         CheckedInputStream checked = new CheckedInputStream(buffered, crc);
         DataInputStream in = new DataInputStream(checked);
         try {
-            if (in.readInt() != ModelFormat.MAGIC) {
-                throw new IOException(name + ": not an afm model file (bad magic)");
-            }
-            int fv = in.readInt();
-            if (fv != ModelFormat.FORMAT_VERSION) {
-                throw new IOException(name + ": unsupported format version " + fv);
-            }
-            int jsonLen = in.readInt();
-            if (jsonLen < 0 || jsonLen > (1 << 24)) {
-                throw new IOException(name + ": bad header length " + jsonLen);
-            }
-            byte[] json = in.readNBytes(jsonLen);
-            if (json.length != jsonLen) {
-                throw new EOFException();
-            }
-            ModelHeader header = ModelHeader.fromMap(JSON.readValue(new String(json, StandardCharsets.UTF_8),
-                    new TypeReference<Map<String, Object>>() { }));
+            ModelHeader header = header(in, name);
             Layout layout = new Layout(header.config());
             long examples = in.readLong();
             long refused = in.readLong();
@@ -127,25 +111,32 @@ public final class ModelReader {
 
     /** Only the header of a model file's bytes. */
     public static ModelHeader readHeader(byte[] bytes, String name) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
         try {
-            if (in.readInt() != ModelFormat.MAGIC) {
-                throw new IOException(name + ": not an afm model file (bad magic)");
-            }
-            int fv = in.readInt();
-            if (fv != ModelFormat.FORMAT_VERSION) {
-                throw new IOException(name + ": unsupported format version " + fv);
-            }
-            int len = in.readInt();
-            if (len < 0 || len > bytes.length) {
-                throw new IOException(name + ": bad header length " + len);
-            }
-            byte[] json = in.readNBytes(len);
-            return ModelHeader.fromMap(JSON.readValue(new String(json, StandardCharsets.UTF_8),
-                    new TypeReference<Map<String, Object>>() { }));
+            return header(new DataInputStream(new ByteArrayInputStream(bytes)), name);
         } catch (EOFException e) {
             throw new IOException(name + ": truncated model file", e);
         }
+    }
+
+    /** Magic, format version and the JSON header, checked. */
+    private static ModelHeader header(DataInputStream in, String name) throws IOException {
+        if (in.readInt() != ModelFormat.MAGIC) {
+            throw new IOException(name + ": not an afm model file (bad magic)");
+        }
+        int fv = in.readInt();
+        if (fv != ModelFormat.FORMAT_VERSION) {
+            throw new IOException(name + ": unsupported format version " + fv);
+        }
+        int len = in.readInt();
+        if (len < 0 || len > (1 << 24)) {
+            throw new IOException(name + ": bad header length " + len);
+        }
+        byte[] json = in.readNBytes(len);
+        if (json.length != len) {
+            throw new EOFException();
+        }
+        return ModelHeader.fromMap(JSON.readValue(new String(json, StandardCharsets.UTF_8),
+                new TypeReference<Map<String, Object>>() { }));
     }
 
     private static double[] readArray(DataInputStream in, int expected, String name, String what) throws IOException {
