@@ -21,7 +21,7 @@ final class ScoreCommand implements Command {
 
     @Override
     public List<Args.Option> options() {
-        return List.of(new Args.Option("model", "DIR", null, "model directory (or model.afm file)"),
+        return List.of(new Args.Option("model", "DIR", null, "model directory, model.afm file, or a streamed model's folder of versions"),
                 new Args.Option("input", "FILE", null, "libfm file to score (labels are ignored)"),
                 new Args.Option("output", "FILE", null, "where the predictions go"),
                 new Args.Option("skip-bad", null, null, "skip bad lines (no output line for them)"));

@@ -127,7 +127,8 @@ final class StreamCommand implements Command {
                         }
                     }
                 }
-                System.out.println("score with a full snapshot: bin/afm score --model <a ...-full folder> --input FILE --output FILE");
+                System.out.println("score with the latest version (full + deltas): bin/afm score --model "
+                        + Path.of(snapshotDir).resolve("<model>") + " --input FILE.libfm --output FILE");
             }
             return 0;
         } finally {

@@ -35,8 +35,19 @@ public final class ModelReader {
     public record Loaded(ModelHeader header, AfmModel model) {
     }
 
-    /** Loads {@code dir/model.afm} (or the file itself when {@code path} is a file). */
+    /**
+     * Loads {@code dir/model.afm}, the file itself when {@code path} is a file, or — for a model's
+     * folder of versions written by the streaming job — the latest full snapshot with its deltas.
+     */
     public static Loaded load(Path path) throws IOException {
+        if (Files.isDirectory(path) && !Files.exists(path.resolve(ModelFormat.FILE_NAME))) {
+            SnapshotChain chain = SnapshotChain.loadFolder(path);
+            if (chain == null) {
+                throw new IOException(path + ": neither a model.afm nor version folders with a full snapshot");
+            }
+            AfmModel m = chain.model();
+            return new Loaded(new ModelHeader(ModelFormat.Kind.FULL, chain.version(), 0, m.shared().examples, m.config()), m);
+        }
         Path file = Files.isDirectory(path) ? path.resolve(ModelFormat.FILE_NAME) : path;
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, null, file.toString());

@@ -3,6 +3,10 @@ package dev.afmflink.snapshot;
 import dev.afmflink.model.AfmModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * What a serving system does with a model key's snapshot stream: start from a full snapshot,
@@ -12,6 +16,33 @@ import java.io.IOException;
 public final class SnapshotChain {
     private AfmModel model;
     private long version;
+
+    /**
+     * Loads a model's folder of versions as the job's folder sink writes it
+     * ({@code <version>-full/model.afm}, {@code <version>-delta/model.afm}): the latest full
+     * snapshot, then every later delta in version order. Null if there is no full snapshot.
+     */
+    public static SnapshotChain loadFolder(Path modelDir) throws IOException {
+        List<Path> versions;
+        try (Stream<Path> s = Files.list(modelDir)) {
+            versions = s.filter(p -> Files.isRegularFile(p.resolve(ModelFormat.FILE_NAME))
+                    && !p.getFileName().toString().startsWith(".")).sorted().toList();
+        }
+        int start = -1;
+        for (int i = 0; i < versions.size(); i++) {
+            if (versions.get(i).getFileName().toString().endsWith("-full")) {
+                start = i;
+            }
+        }
+        if (start < 0) {
+            return null;
+        }
+        SnapshotChain chain = new SnapshotChain();
+        for (Path v : versions.subList(start, versions.size())) {
+            chain.apply(Files.readAllBytes(v.resolve(ModelFormat.FILE_NAME)), v.toString());
+        }
+        return chain;
+    }
 
     /** The current model, or null before the first full snapshot. */
     public AfmModel model() {
