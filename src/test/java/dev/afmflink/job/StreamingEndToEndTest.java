@@ -34,6 +34,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The pipeline end to end: a real Kafka broker (child process on 127.0.0.1) and a Flink
@@ -66,8 +68,12 @@ class StreamingEndToEndTest {
     }
 
     static StreamSettings settings(String prefix, boolean bounded) {
+        return settings(prefix, bounded, "rocksdb");
+    }
+
+    static StreamSettings settings(String prefix, boolean bounded, String backend) {
         return new StreamSettings(broker.bootstrapServers(), prefix + "-in", prefix + "-snapshots", prefix + "-predictions",
-                prefix + "-dead", prefix + "-group", config(), "rocksdb", root.resolve(prefix + "-checkpoints").toString(),
+                prefix + "-dead", prefix + "-group", config(), backend, root.resolve(prefix + "-checkpoints").toString(),
                 500, 0, 500, 3, root.resolve(prefix + "-models").toString(), 1, bounded, 4096, false);
     }
 
@@ -132,9 +138,10 @@ class StreamingEndToEndTest {
         }
     }
 
-    @Test
-    void publishedModelEqualsOfflineModelAndBadInputIsDeadLettered() throws Exception {
-        StreamSettings s = settings("e2e", true);
+    @ParameterizedTest
+    @ValueSource(strings = {"rocksdb", "hashmap"})
+    void publishedModelEqualsOfflineModelAndBadInputIsDeadLettered(String backend) throws Exception {
+        StreamSettings s = settings("e2e-" + backend, true, backend);
         createTopics(s);
         List<String> events = new ArrayList<>(simulated(EXAMPLES));
         // one of each bad kind, spread through the stream
