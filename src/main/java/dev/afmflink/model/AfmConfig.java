@@ -78,18 +78,13 @@ public record AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Em
     @SuppressWarnings("unchecked")
     public static AfmConfig fromMap(Map<String, ?> m) {
         return new AfmConfig(((Number) m.get("k")).intValue(), ((Number) m.get("t")).intValue(),
-                Loss.parse((String) m.get("loss")), num(m, "l2_attention"), num(m, "l2_embedding"),
-                num(m, "l2_linear"), num(m, "keep_prob"), num(m, "init_std"), ((Number) m.get("seed")).longValue(),
+                Loss.parse((String) m.get("loss")), OptimizerSpec.num(m, "l2_attention"), OptimizerSpec.num(m, "l2_embedding"),
+                OptimizerSpec.num(m, "l2_linear"), OptimizerSpec.num(m, "keep_prob"), OptimizerSpec.num(m, "init_std"), ((Number) m.get("seed")).longValue(),
                 OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_linear")),
                 OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_embedding")),
                 OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_attention")));
     }
 
-    private static double num(Map<String, ?> m, String key) {
-        Object o = m.get(key);
-        if (!(o instanceof Number n)) {
-            throw new IllegalArgumentException("config field '" + key + "' missing or not a number");
-        }
         return n.doubleValue();
     }
 }

@@ -100,7 +100,8 @@ public record OptimizerSpec(Kind kind, double lr, double initialAccumulator, dou
                 num(m, "beta"), num(m, "l1"), num(m, "l2"));
     }
 
-    private static double num(Map<String, ?> m, String key) {
+    /** A required number in a header map (shared by the model's config). */
+    public static double num(Map<String, ?> m, String key) {
         Object o = m.get(key);
         if (!(o instanceof Number n)) {
             throw new IllegalArgumentException("optimizer field '" + key + "' missing or not a number");
