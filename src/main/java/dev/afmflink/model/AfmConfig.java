@@ -78,13 +78,11 @@ public record AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Em
     @SuppressWarnings("unchecked")
     public static AfmConfig fromMap(Map<String, ?> m) {
         return new AfmConfig(((Number) m.get("k")).intValue(), ((Number) m.get("t")).intValue(),
-                Loss.parse((String) m.get("loss")), OptimizerSpec.num(m, "l2_attention"), OptimizerSpec.num(m, "l2_embedding"),
-                OptimizerSpec.num(m, "l2_linear"), OptimizerSpec.num(m, "keep_prob"), OptimizerSpec.num(m, "init_std"), ((Number) m.get("seed")).longValue(),
+                Loss.parse((String) m.get("loss")), OptimizerSpec.num(m, "l2_attention"),
+                OptimizerSpec.num(m, "l2_embedding"), OptimizerSpec.num(m, "l2_linear"), OptimizerSpec.num(m, "keep_prob"),
+                OptimizerSpec.num(m, "init_std"), ((Number) m.get("seed")).longValue(),
                 OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_linear")),
                 OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_embedding")),
                 OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_attention")));
-    }
-
-        return n.doubleValue();
     }
 }
