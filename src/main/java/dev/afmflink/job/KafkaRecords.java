@@ -71,7 +71,7 @@ public final class KafkaRecords {
             m.put("prediction", p.prediction);
             m.put("loss", p.loss);
             m.put("examples", p.examples);
-            return new ProducerRecord<>(topic, null, timestamp, p.model.getBytes(StandardCharsets.UTF_8), json(m));
+            return jsonRecord(topic, timestamp, p.model, m);
         }
     }
 
@@ -92,13 +92,14 @@ public final class KafkaRecords {
             m.put("topic", d.topic);
             m.put("partition", d.partition);
             m.put("offset", d.offset);
-            return new ProducerRecord<>(topic, null, timestamp, d.reason.getBytes(StandardCharsets.UTF_8), json(m));
+            return jsonRecord(topic, timestamp, d.reason, m);
         }
     }
 
-    static byte[] json(Map<String, Object> m) {
+    /** A record with a UTF-8 key and the JSON of {@code m} as value. */
+    static ProducerRecord<byte[], byte[]> jsonRecord(String topic, Long timestamp, String key, Map<String, Object> m) {
         try {
-            return JSON.writeValueAsBytes(m);
+            return new ProducerRecord<>(topic, null, timestamp, key.getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(m));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
