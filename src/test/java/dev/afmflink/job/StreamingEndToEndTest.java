@@ -25,7 +25,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -277,5 +281,66 @@ class StreamingEndToEndTest {
         assertSameModel(offline(events), chain.model());
         int predictions = KafkaTestSupport.readAll(broker.bootstrapServers(), bounded.predictionsTopic(), EXAMPLES, 60).size();
         assertEquals(EXAMPLES, predictions, "every example trained once across the two runs");
+    }
+
+    @Test
+    void taskManagerFailureRestoresFromTheLastCheckpointWithTheSameModel() throws Exception {
+        int n = 6000;
+        StreamSettings base = settings("failover", false);
+        StreamSettings s = new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
+                base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), "rocksdb",
+                base.checkpointDir(), 300, 0, 500, 3, null, 2, false, 4096, false);
+        createTopics(s);
+        List<String> events = simulated(n);
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events.subList(0, n / 2)),
+                1_700_000_000_000L);
+
+        Configuration conf = AfmStreamJob.configuration(s);
+        conf.setString("cluster.evenly-spread-out-slots", "true"); // task manager 0 surely runs a task
+        conf.setString("heartbeat.interval", "500");
+        conf.setString("heartbeat.timeout", "4000");
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
+                .setNumTaskManagers(2).setNumSlotsPerTaskManager(2).withRandomPorts().build());
+        cluster.start();
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            AfmStreamJob.build(env, s);
+            JobID id = cluster.submitJob(env.getStreamGraph()).get(60, TimeUnit.SECONDS).getJobID();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (System.nanoTime() < deadline
+                    && KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 1, 1).size() < n / 2) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(700); // at least one checkpoint (every 300 ms) with trained state in it
+            cluster.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
+            boolean restarted = false;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!restarted && System.nanoTime() < until) {
+                JobStatus st = cluster.getJobStatus(id).get(10, TimeUnit.SECONDS);
+                restarted = st == JobStatus.RESTARTING || st == JobStatus.FAILING;
+                Thread.sleep(20);
+            }
+            assertTrue(restarted, "killing task manager 0 failed the job over");
+            // the rest of the stream arrives while the job restores from its last checkpoint
+            KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(),
+                    KafkaTestSupport.utf8(events.subList(n / 2, n)), 1_700_000_000_000L + n / 2);
+            boolean done = false;
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+            while (!done && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(),
+                        s.snapshotsTopic(), 1, 2)) {
+                    done |= ModelReader.readHeader(r.value(), "s").examples() == n;
+                }
+            }
+            assertTrue(done, "the restored job published the model of all " + n + " examples");
+            cluster.cancelJob(id).get(60, TimeUnit.SECONDS);
+        } finally {
+            cluster.closeAsync().get(60, TimeUnit.SECONDS);
+        }
+        // replays after the restore re-publish versions already seen; the chain keeps the first of each
+        List<Long> versions = new ArrayList<>();
+        SnapshotChain chain = chain(KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 30), versions);
+        assertEquals(n, chain.model().shared().examples);
+        assertSameModel(offline(events), chain.model());
     }
 }
