@@ -296,7 +296,8 @@ class StreamingEndToEndTest {
                 1_700_000_000_000L);
 
         Configuration conf = AfmStreamJob.configuration(s);
-        conf.setString("cluster.evenly-spread-out-slots", "true"); // task manager 0 surely runs a task
+        // one slot on each task manager, so task manager 0 surely runs a task
+        conf.setString("taskmanager.load-balance.mode", "SLOTS");
         conf.setString("heartbeat.interval", "500");
         conf.setString("heartbeat.timeout", "4000");
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
