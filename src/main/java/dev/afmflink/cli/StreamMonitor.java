@@ -60,14 +60,6 @@ final class StreamMonitor implements Runnable {
         running = false;
     }
 
-    synchronized long predictions() {
-        return predictionCount;
-    }
-
-    synchronized long lastVersion() {
-        return lastVersion;
-    }
-
     @Override
     public void run() {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", servers,

@@ -75,10 +75,6 @@ public final class LibfmReader implements Closeable {
         return firstSkip;
     }
 
-    public long line() {
-        return lineNo;
-    }
-
     @Override
     public void close() throws IOException {
         in.close();

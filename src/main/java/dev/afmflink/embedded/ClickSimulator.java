@@ -13,7 +13,6 @@ import java.util.Map;
  * users click in the evening). Overall CTR is about 0.2. Deterministic for a seed.
  */
 public final class ClickSimulator {
-    public static final String[] FIELDS = {"user", "ad", "site", "hour", "device"};
     private static final int USERS = 2000;
     private static final int ADS = 300;
     private static final int SITES = 40;

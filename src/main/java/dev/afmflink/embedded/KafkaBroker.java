@@ -36,10 +36,6 @@ public final class KafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    public Path dir() {
-        return dir;
-    }
-
     /** Starts a broker in {@code dir}; waits up to {@code timeoutSeconds} for it to answer. */
     public static KafkaBroker start(Path dir, long timeoutSeconds) throws IOException, InterruptedException {
         Files.createDirectories(dir);

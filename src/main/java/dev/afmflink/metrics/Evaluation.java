@@ -15,7 +15,6 @@ public final class Evaluation {
     private int n;
     private double lossSum;
     private double sqErrClipped;
-    private double logLossSum;
     private double predSum;
     private double labelSum;
 
@@ -36,9 +35,6 @@ public final class Evaluation {
         lossSum += loss.loss(rawScore, label);
         double clipped = Math.max(-1.0, Math.min(1.0, pred));
         sqErrClipped += (clipped - label) * (clipped - label);
-        if (loss == Loss.LOGISTIC) {
-            logLossSum += loss.loss(rawScore, label);
-        }
         predSum += pred;
         labelSum += label;
     }
@@ -55,8 +51,9 @@ public final class Evaluation {
         return Math.sqrt(sqErrClipped / n);
     }
 
+    /** The mean logistic loss (meaningful for a logistic model, whose loss it is). */
     public double logloss() {
-        return logLossSum / n;
+        return meanLoss();
     }
 
     public double auc() {

@@ -47,9 +47,7 @@ public final class AfmKernel {
     private final double[] wt;             // Wᵀ (k×t), refreshed each forward
     private final double[] pooled;         // Σ a e, before dropout
     private final double[] mask;           // dropout mask (already divided by keep) or 1
-    private double linear;
     private double pairTerm;
-    private double yhat;
 
     // backward workspace and results
     private double[] da = new double[0];   // P
@@ -120,7 +118,6 @@ public final class AfmKernel {
         for (int i = 0; i < m; i++) {
             lin += rows[i][0] * x[i];
         }
-        linear = lin;
         boolean drop = dropout != null && keepProb < 1.0;
         if (drop) {
             double scale = 1.0 / keepProb;
@@ -134,8 +131,7 @@ public final class AfmKernel {
             pairs = 0;
             Arrays.fill(pooled, 0.0);
             pairTerm = 0.0;
-            yhat = lin;
-            return yhat;
+            return lin;
         }
         for (int i = 0; i < m; i++) {
             double xi = x[i];
@@ -202,8 +198,7 @@ public final class AfmKernel {
             pt += attn[offP + c] * pooled[c] * mask[c];
         }
         pairTerm = pt;
-        yhat = lin + pt;
-        return yhat;
+        return lin + pt;
     }
 
     /**
@@ -299,18 +294,6 @@ public final class AfmKernel {
             sq += attn[q] * attn[q];
         }
         return 0.5 * l2Attention * sq;
-    }
-
-    public String opsName() {
-        return ops.name();
-    }
-
-    public double yhat() {
-        return yhat;
-    }
-
-    public double linearTerm() {
-        return linear;
     }
 
     public double pairTerm() {

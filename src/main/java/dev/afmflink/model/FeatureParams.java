@@ -22,10 +22,6 @@ public final class FeatureParams {
         this.lastUpdate = lastUpdate;
     }
 
-    public double w() {
-        return data[0];
-    }
-
     public FeatureParams copy() {
         return new FeatureParams(data.clone(), lastUpdate);
     }

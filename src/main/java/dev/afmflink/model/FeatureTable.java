@@ -1,7 +1,6 @@
 package dev.afmflink.model;
 
 import java.util.Arrays;
-import java.util.function.Consumer;
 
 /**
  * An open-addressing map from feature id to {@link FeatureParams}, for the offline trainer and
@@ -120,17 +119,4 @@ public final class FeatureTable {
         return out;
     }
 
-    public void forEachSorted(java.util.function.BiConsumer<Long, FeatureParams> action) {
-        for (long id : sortedIds()) {
-            action.accept(id, get(id));
-        }
-    }
-
-    public void forEachValue(Consumer<FeatureParams> action) {
-        for (int i = 0; i < keys.length; i++) {
-            if (used[i]) {
-                action.accept(vals[i]);
-            }
-        }
-    }
 }
