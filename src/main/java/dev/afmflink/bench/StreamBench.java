@@ -1,6 +1,7 @@
 package dev.afmflink.bench;
 
 import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.embedded.KafkaClients;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.StreamSettings;
 import dev.afmflink.model.AfmConfig;
@@ -28,8 +29,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * End-to-end benchmark of the streaming job on this machine: a real Kafka broker (child
@@ -62,7 +61,7 @@ public final class StreamBench {
         try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
             String servers = broker.bootstrapServers();
             broker.createTopics(List.of("bench-in"), "");
-            produce(servers, "bench-in", lines, 0, 0);
+            produce(servers, "bench-in", lines);
             out.printf(Locale.ROOT, "%-10s %4s %6s %14s %14s %12s%n", "backend", "k=t", "train", "examples/s", "wall s", "vs baseline");
             int run = 0;
             for (int k : ks) {
@@ -100,7 +99,7 @@ public final class StreamBench {
         long t0 = System.nanoTime();
         JobClient job = env.executeAsync("bench-" + run);
         long[] marks = new long[2];
-        try (KafkaConsumer<byte[], byte[]> c = consumer(broker.bootstrapServers())) {
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
             TopicPartition tp = new TopicPartition(s.predictionsTopic(), 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
@@ -133,7 +132,7 @@ public final class StreamBench {
         Thread.sleep(5000); // let the job start before the clock matters
         int total = rate * seconds;
         long[] produced = new long[total];
-        try (KafkaProducer<byte[], byte[]> p = producer(broker.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(broker.bootstrapServers(), Map.of("acks", "1", "linger.ms", "0"))) {
             long start = System.nanoTime();
             for (int i = 0; i < total; i++) {
                 long due = start + (long) (i * 1e9 / rate);
@@ -150,7 +149,7 @@ public final class StreamBench {
         }
         // publishes: (examples covered, publish time)
         List<long[]> publishes = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = consumer(broker.bootstrapServers())) {
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
             TopicPartition tp = new TopicPartition(s.snapshotsTopic(), 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
@@ -183,24 +182,9 @@ public final class StreamBench {
                 lat[(int) (total * 0.99)], lat[total - 1]);
     }
 
-    static KafkaConsumer<byte[], byte[]> consumer(String servers) {
-        return new KafkaConsumer<>(Map.of("bootstrap.servers", servers,
-                "key.deserializer", ByteArrayDeserializer.class.getName(),
-                "value.deserializer", ByteArrayDeserializer.class.getName(), "enable.auto.commit", "false",
-                "max.partition.fetch.bytes", Integer.toString(64 << 20), "fetch.max.bytes", Integer.toString(64 << 20)));
-    }
-
-    static KafkaProducer<byte[], byte[]> producer(String servers) {
-        return new KafkaProducer<>(Map.of("bootstrap.servers", servers,
-                "key.serializer", ByteArraySerializer.class.getName(),
-                "value.serializer", ByteArraySerializer.class.getName(), "acks", "1", "linger.ms", "0"));
-    }
-
-    static void produce(String servers, String topic, List<byte[]> values, long ts0, int unused) {
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", servers,
-                "key.serializer", ByteArraySerializer.class.getName(),
-                "value.serializer", ByteArraySerializer.class.getName(), "acks", "all", "linger.ms", "20",
-                "batch.size", Integer.toString(1 << 18)))) {
+    static void produce(String servers, String topic, List<byte[]> values) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers,
+                Map.of("acks", "all", "linger.ms", "20", "batch.size", Integer.toString(1 << 18)))) {
             for (byte[] v : values) {
                 p.send(new ProducerRecord<>(topic, 0, null, null, v));
             }

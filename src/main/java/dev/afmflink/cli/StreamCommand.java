@@ -2,6 +2,7 @@ package dev.afmflink.cli;
 
 import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.embedded.KafkaClients;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.StreamSettings;
 import dev.afmflink.model.AfmConfig;
@@ -16,7 +17,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 final class StreamCommand implements Command {
     @Override
@@ -142,10 +142,8 @@ final class StreamCommand implements Command {
     static void replaySimulator(String servers, String topic, long n) {
         ClickSimulator sim = new ClickSimulator(7);
         long t0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z: fixed, so a replay is the same stream
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", servers,
-                "key.serializer", ByteArraySerializer.class.getName(),
-                "value.serializer", ByteArraySerializer.class.getName(),
-                "acks", "all", "linger.ms", "20", "batch.size", Integer.toString(1 << 18)))) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers,
+                Map.of("acks", "all", "linger.ms", "20", "batch.size", Integer.toString(1 << 18)))) {
             for (long i = 0; i < n; i++) {
                 if (i == n / 4) {
                     p.send(new ProducerRecord<>(topic, "{\"type\":\"example\",\"id\":".getBytes(StandardCharsets.UTF_8)));

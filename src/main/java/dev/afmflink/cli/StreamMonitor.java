@@ -2,6 +2,7 @@ package dev.afmflink.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.afmflink.embedded.KafkaClients;
 import dev.afmflink.metrics.Auc;
 import dev.afmflink.snapshot.ModelHeader;
 import dev.afmflink.snapshot.ModelReader;
@@ -10,12 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The console progress of {@code bin/afm stream}, read from the job's own output topics: events/s,
@@ -62,11 +61,7 @@ final class StreamMonitor implements Runnable {
 
     @Override
     public void run() {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", servers,
-                "key.deserializer", ByteArrayDeserializer.class.getName(),
-                "value.deserializer", ByteArrayDeserializer.class.getName(),
-                "enable.auto.commit", "false", "max.partition.fetch.bytes", Integer.toString(64 << 20),
-                "fetch.max.bytes", Integer.toString(64 << 20)))) {
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(servers)) {
             List<TopicPartition> parts = new ArrayList<>();
             for (String t : List.of(predictions, snapshots, deadLetters)) {
                 for (PartitionInfo p : c.partitionsFor(t, Duration.ofSeconds(30))) {

@@ -118,5 +118,4 @@ public final class FeatureTable {
         Arrays.sort(out);
         return out;
     }
-
 }

@@ -1,5 +1,6 @@
 package dev.afmflink.job;
 
+import dev.afmflink.embedded.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,8 +12,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Produce and read back whole topics, with bounded waits. */
 final class KafkaTestSupport {
@@ -20,10 +19,8 @@ final class KafkaTestSupport {
     }
 
     static void produce(String servers, String topic, List<byte[]> values, long firstTs) throws Exception {
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", servers,
-                "key.serializer", ByteArraySerializer.class.getName(),
-                "value.serializer", ByteArraySerializer.class.getName(),
-                "acks", "all", "linger.ms", "5", "max.request.size", Integer.toString(4 << 20)))) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers,
+                Map.of("acks", "all", "linger.ms", "5", "max.request.size", Integer.toString(4 << 20)))) {
             long ts = firstTs;
             for (byte[] v : values) {
                 p.send(new ProducerRecord<>(topic, 0, ts++, null, v));
@@ -43,11 +40,7 @@ final class KafkaTestSupport {
     /** Every record of partition 0 of {@code topic}, waiting until at least {@code atLeast} arrived or the bound passed. */
     static List<ConsumerRecord<byte[], byte[]>> readAll(String servers, String topic, int atLeast, long timeoutSeconds) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", servers,
-                "key.deserializer", ByteArrayDeserializer.class.getName(),
-                "value.deserializer", ByteArrayDeserializer.class.getName(),
-                "enable.auto.commit", "false", "max.partition.fetch.bytes", Integer.toString(64 << 20),
-                "fetch.max.bytes", Integer.toString(64 << 20)))) {
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(servers)) {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));

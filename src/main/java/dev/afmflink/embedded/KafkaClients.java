@@ -1,0 +1,33 @@
+package dev.afmflink.embedded;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** The byte-array Kafka clients of the embedded default, the benchmarks and the tests. */
+public final class KafkaClients {
+    private KafkaClients() {
+    }
+
+    /** A consumer for manual assignment: no group commits, fetches big enough for 64 MiB snapshots. */
+    public static KafkaConsumer<byte[], byte[]> consumer(String servers) {
+        return new KafkaConsumer<>(Map.of("bootstrap.servers", servers,
+                "key.deserializer", ByteArrayDeserializer.class.getName(),
+                "value.deserializer", ByteArrayDeserializer.class.getName(),
+                "enable.auto.commit", "false",
+                "max.partition.fetch.bytes", Integer.toString(64 << 20),
+                "fetch.max.bytes", Integer.toString(64 << 20)));
+    }
+
+    /** A producer with the given settings (acks, batching) on top of the byte-array serializers. */
+    public static KafkaProducer<byte[], byte[]> producer(String servers, Map<String, String> settings) {
+        Map<String, Object> conf = new HashMap<>(settings);
+        conf.put("bootstrap.servers", servers);
+        conf.put("key.serializer", ByteArraySerializer.class.getName());
+        conf.put("value.serializer", ByteArraySerializer.class.getName());
+        return new KafkaProducer<>(conf);
+    }
+}
