@@ -58,14 +58,12 @@ public final class SnapshotChain {
      * already applied or a delta seen before any full snapshot (waiting for one).
      */
     public boolean apply(byte[] bytes, String name) throws IOException {
-        ModelReader.Loaded peek = null;
         ModelHeader h = ModelReader.readHeader(bytes, name);
         if (h.modelVersion() <= version) {
             return false;
         }
-        if (h.kind() == ModelFormat.Kind.FULL) {
-            peek = ModelReader.read(new ByteArrayInputStream(bytes), null, name);
-        } else {
+        AfmModel base = null;
+        if (h.kind() == ModelFormat.Kind.DELTA) {
             if (model == null) {
                 return false;
             }
@@ -73,9 +71,9 @@ public final class SnapshotChain {
                 throw new IOException(name + ": delta " + h.modelVersion() + " is based on " + h.baseVersion()
                         + " but the current version is " + version + " (a snapshot is missing)");
             }
-            peek = ModelReader.read(new ByteArrayInputStream(bytes), model, name);
+            base = model;
         }
-        model = peek.model();
+        model = ModelReader.read(new ByteArrayInputStream(bytes), base, name).model();
         version = h.modelVersion();
         return true;
     }
