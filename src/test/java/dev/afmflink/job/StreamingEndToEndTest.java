@@ -18,7 +18,6 @@ import dev.afmflink.snapshot.ModelHeader;
 import dev.afmflink.snapshot.ModelReader;
 import dev.afmflink.snapshot.SnapshotChain;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
