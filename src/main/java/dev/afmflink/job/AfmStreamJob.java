@@ -1,6 +1,8 @@
 package dev.afmflink.job;
 
+import dev.afmflink.model.Loss;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -19,9 +21,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The job graph, plumbing only: Kafka → decode (bad records to the dead-letter topic) →
- * keyBy(model key) → {@link AfmTrainer} → progressive predictions to Kafka, snapshots to Kafka
- * and to versioned folders.
+ * The job graph, plumbing only, in the direction an event travels: Kafka (decoded in the source,
+ * watermarks per partition) → route: labelled examples to training, impressions and clicks to
+ * keyBy(impression id) → {@link LabelJoin}, bad records to the dead-letter topic → union →
+ * keyBy(model key) → {@link AfmTrainer} → judged predictions and validation metrics to Kafka,
+ * snapshots (through the quality gate) to Kafka and to versioned folders.
  */
 public final class AfmStreamJob {
     /** Largest snapshot record the job produces to Kafka (the snapshots topic must accept it too). */
@@ -53,32 +57,49 @@ public final class AfmStreamJob {
 
     /** Adds the job's operators to {@code env}. */
     public static void build(StreamExecutionEnvironment env, StreamSettings s) {
-        KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
+        FeedbackSettings f = s.feedback();
+        KafkaSourceBuilder<InputEvent> source = KafkaSource.<InputEvent>builder()
                 .setBootstrapServers(s.bootstrapServers())
                 .setTopics(s.inputTopic())
                 .setGroupId(s.groupId())
                 .setStartingOffsets(OffsetsInitializer.earliest())
-                .setDeserializer(new KafkaRecords.Input());
+                .setDeserializer(new KafkaRecords.Input(s.config().loss(), s.maxRecordBytes()));
         if (s.bounded()) {
             source.setBounded(OffsetsInitializer.latest());
         }
-        DataStream<RawRecord> raw = env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "kafka: " + s.inputTopic())
-                .uid("source");
-        SingleOutputStreamOperator<TrainingExample> decoded = raw
-                .process(new DecodeFunction(s.config().loss(), s.maxRecordBytes()))
-                .name("decode").uid("decode");
-        decoded.getSideOutput(DecodeFunction.DEAD_LETTERS)
-                .sinkTo(sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic())))
-                .name("kafka: " + s.deadLettersTopic()).uid("dead-letter-sink");
+        // per Kafka partition (the source runs the strategy per split), from the events' own time
+        WatermarkStrategy<InputEvent> watermarks = WatermarkStrategy
+                .<InputEvent>forBoundedOutOfOrderness(Duration.ofMillis(f.outOfOrdernessMs()))
+                .withTimestampAssigner((e, kafkaTs) -> e.eventTime());
+        if (f.idlenessMs() > 0) {
+            watermarks = watermarks.withIdleness(Duration.ofMillis(f.idlenessMs()));
+        }
+        SingleOutputStreamOperator<TrainingExample> examples = env
+                .fromSource(source.build(), watermarks, "kafka: " + s.inputTopic()).uid("source")
+                .process(new RouteFunction()).name("route").uid("route");
+        KafkaSink<DeadLetter> deadLetterSink = sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic()));
+        SingleOutputStreamOperator<TrainingExample> joined = examples.getSideOutput(RouteFunction.CLICK_STREAM)
+                .keyBy(new ImpressionId())
+                .process(new LabelJoin(f.attributionWindowMs(), s.config().loss() == Loss.LOGISTIC ? 0.0 : -1.0))
+                .name("label join (impression id, event time)").uid("label-join");
+        examples.getSideOutput(RouteFunction.DEAD_LETTERS)
+                .union(joined.getSideOutput(RouteFunction.DEAD_LETTERS))
+                .sinkTo(deadLetterSink).name("kafka: " + s.deadLettersTopic()).uid("dead-letter-sink");
+        DataStream<TrainingExample> toTrain = examples.union(joined);
         SingleOutputStreamOperator<Prediction> trained = s.noopTraining()
-                ? decoded.keyBy(new ModelKey()).process(new NoopTrainer()).name("no-op (benchmark)").uid("train")
-                : decoded.keyBy(new ModelKey())
+                ? toTrain.keyBy(new ModelKey()).process(new NoopTrainer()).name("no-op (benchmark)").uid("train")
+                : toTrain.keyBy(new ModelKey())
                         .transform("train AFM", TypeInformation.of(Prediction.class),
                                 new AfmTrainerOperator(new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(),
-                                        s.fullEvery())))
+                                        s.fullEvery(), f.validationWindow(), f.gate())))
                         .uid("train");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");
+        if (f.metricsTopic() != null) {
+            trained.getSideOutput(AfmTrainer.METRICS)
+                    .sinkTo(sink(s, new KafkaRecords.Metrics(f.metricsTopic())))
+                    .name("kafka: " + f.metricsTopic()).uid("metrics-sink");
+        }
         DataStream<SnapshotRecord> snapshots = trained.getSideOutput(AfmTrainer.SNAPSHOTS);
         snapshots.sinkTo(sink(s, new KafkaRecords.Snapshots(s.snapshotsTopic())))
                 .name("kafka: " + s.snapshotsTopic()).uid("snapshot-kafka-sink");
@@ -106,6 +127,14 @@ public final class AfmStreamJob {
         @Override
         public void processElement(TrainingExample ex, Context ctx, org.apache.flink.util.Collector<Prediction> out) {
             out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, 0.0, 0.0, 0));
+        }
+    }
+
+    /** The impression id of an impression or click (the label join's key). */
+    public static final class ImpressionId implements KeySelector<InputEvent, String> {
+        @Override
+        public String getKey(InputEvent e) {
+            return e.id;
         }
     }
 

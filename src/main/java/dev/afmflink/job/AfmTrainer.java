@@ -4,7 +4,9 @@ import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmLearner;
 import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.SharedParams;
-import dev.afmflink.metrics.WindowedMean;
+import dev.afmflink.metrics.ProgressiveWindow;
+import dev.afmflink.metrics.QualityGate;
+import dev.afmflink.metrics.WindowSummary;
 import dev.afmflink.snapshot.ModelFormat;
 import dev.afmflink.snapshot.ModelHeader;
 import dev.afmflink.snapshot.ModelWriter;
@@ -30,35 +32,55 @@ import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The training operator: one AFM per model key, trained in arrival order. Per example it
- * predicts (the progressive prediction, emitted), then updates, all through the core's
- * {@link AfmLearner}. Model state is Flink state: feature rows (parameters + optimizer slots) in
+ * The training operator: one AFM per model key, trained in arrival order. Per labelled example it
+ * predicts, then updates, all through the core's {@link AfmLearner}. An impression whose label is
+ * not known yet ({@link TrainingExample#IMPRESSION}) is only scored, and that score is kept until
+ * the join sends its label ({@link TrainingExample#LABELLED}): then the model trains on it and the
+ * impression-time score is the one judged — delayed progressive validation. Judged predictions go
+ * out as {@link Prediction}s and into tumbling validation windows ({@link ProgressiveWindow}),
+ * each completed window on the {@link #METRICS} side output.
+ *
+ * <p>Model state is Flink state: feature rows (parameters + optimizer slots) in
  * {@code MapState<featureId, FeatureParams>}, the shared attention block, counters and the dropout
  * stream in {@code ValueState<SharedParams>}, versions in {@code ValueState<PublishState>}, the ids
- * changed since the last publish in {@code MapState<featureId, Boolean>}. The operator's fields
- * hold only the learner's scratch space.
+ * changed since the last publish in {@code MapState<featureId, Boolean>}, scores of impressions
+ * waiting for their label in {@code MapState<impressionId, Double>}, the validation window in
+ * {@code ValueState<ProgressiveWindow>}. The operator's fields hold only the learner's scratch
+ * space and metric views.
  *
  * <p>Every {@code publishEveryExamples} examples and every {@code publishIntervalMs} of
  * processing time it publishes a delta (changed features + all shared parameters) on the
  * {@link #SNAPSHOTS} side output; every {@code fullEvery} deltas a full snapshot instead. Versions
  * only grow, across restarts too: they live in state. When a bounded input ends, whatever was
- * trained since the last publish is published.
+ * trained since the last publish is published. A snapshot is published only if the model's last
+ * validation window passes the {@link QualityGate}; one held back is counted, logged with its
+ * reason and reported on the metrics output, and its changes go out with the next snapshot that
+ * passes.
  */
 public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Prediction> {
     public static final OutputTag<SnapshotRecord> SNAPSHOTS = new OutputTag<>("snapshots",
             TypeInformation.of(SnapshotRecord.class));
+    public static final OutputTag<MetricsRecord> METRICS = new OutputTag<>("metrics",
+            TypeInformation.of(MetricsRecord.class));
+    private static final Logger LOG = LoggerFactory.getLogger(AfmTrainer.class);
 
     private final AfmConfig config;
     private final long publishEveryExamples;
     private final long publishIntervalMs;
     private final int fullEvery;
+    private final int validationWindow;
+    private final QualityGate gate;
 
     private transient MapState<Long, FeatureParams> features;
     private transient MapState<Long, Boolean> dirty;
     private transient ValueState<SharedParams> shared;
     private transient ValueState<PublishState> publish;
+    private transient MapState<String, Double> scores;
+    private transient ValueState<ProgressiveWindow> validation;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
     /**
@@ -77,24 +99,46 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private static final class Buffer {
         SharedParams shared;
         PublishState publish;
+        ProgressiveWindow validation;
         final Map<Long, FeatureParams> rows = new HashMap<>();
     }
 
     // metrics (views of state, for Flink's metric system)
     private transient Counter examplesCounter;
     private transient Counter refusedCounter;
-    private transient WindowedMean lossWindow;
-    private transient long lastVersion;
-    private transient long lastFeatures;
+    private transient Counter impressionsCounter;
+    private transient Counter heldBackCounter;
+    private transient Map<String, ModelGauges> gauges;
+
+    /** Per model key, what its Flink gauges show (views of state, refreshed as it changes). */
+    private static final class ModelGauges {
+        volatile long version;
+        volatile long features;
+        volatile WindowSummary last;
+    }
 
     public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery) {
+        this(config, publishEveryExamples, publishIntervalMs, fullEvery, 10_000, QualityGate.OPEN);
+    }
+
+    /**
+     * @param validationWindow judged examples per progressive-validation window
+     * @param gate             what a snapshot must pass to be published
+     */
+    public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery,
+                      int validationWindow, QualityGate gate) {
         if (fullEvery < 1) {
             throw new IllegalArgumentException("full-every must be >= 1");
+        }
+        if (validationWindow < 1) {
+            throw new IllegalArgumentException("validation window must be >= 1");
         }
         this.config = config;
         this.publishEveryExamples = publishEveryExamples;
         this.publishIntervalMs = publishIntervalMs;
         this.fullEvery = fullEvery;
+        this.validationWindow = validationWindow;
+        this.gate = gate;
     }
 
     @Override
@@ -104,6 +148,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         dirty = getRuntimeContext().getMapState(new MapStateDescriptor<>("dirty", Types.LONG, Types.BOOLEAN));
         shared = getRuntimeContext().getState(new ValueStateDescriptor<>("shared", TypeInformation.of(SharedParams.class)));
         publish = getRuntimeContext().getState(new ValueStateDescriptor<>("publish", TypeInformation.of(PublishState.class)));
+        scores = getRuntimeContext().getMapState(new MapStateDescriptor<>("impression-scores", Types.STRING, Types.DOUBLE));
+        validation = getRuntimeContext().getState(new ValueStateDescriptor<>("validation",
+                TypeInformation.of(ProgressiveWindow.class)));
         learner = new AfmLearner(config);
         rows = new FeatureParams[16];
         buffers = new HashMap<>();
@@ -111,10 +158,23 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         examplesCounter = group.counter("examples");
         group.meter("examplesPerSecond", new MeterView(examplesCounter));
         refusedCounter = group.counter("refusedUpdates");
-        lossWindow = new WindowedMean(10_000);
-        group.gauge("progressiveLoss", (Gauge<Double>) () -> lossWindow.mean());
-        group.gauge("modelVersion", (Gauge<Long>) () -> lastVersion);
-        group.gauge("features", (Gauge<Long>) () -> lastFeatures);
+        impressionsCounter = group.counter("impressionsScored");
+        heldBackCounter = group.counter("heldBackSnapshots");
+        gauges = new HashMap<>();
+    }
+
+    /** The gauges of one model key, {@code afm.model.<key>.*}, registered on first use. */
+    private ModelGauges gaugesOf(String key) {
+        return gauges.computeIfAbsent(key, k -> {
+            ModelGauges g = new ModelGauges();
+            var group = getRuntimeContext().getMetricGroup().addGroup("afm").addGroup("model", k);
+            group.gauge("modelVersion", (Gauge<Long>) () -> g.version);
+            group.gauge("features", (Gauge<Long>) () -> g.features);
+            group.gauge("progressiveLoss", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.loss());
+            group.gauge("progressiveAuc", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.auc());
+            group.gauge("calibration", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.calibration());
+            return g;
+        });
     }
 
     /** The current key's buffer, loading shared parameters and publish state from state on first use. */
@@ -127,6 +187,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 b.shared = learner.newShared();
             }
             b.publish = publish.value();
+            b.validation = validation.value();
+            if (b.validation == null) {
+                b.validation = new ProgressiveWindow(validationWindow);
+            }
             buffers.put(key, b);
         }
         return b;
@@ -142,6 +206,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             b.rows.clear();
         }
         shared.update(b.shared);
+        validation.update(b.validation);
         if (b.publish != null) {
             publish.update(b.publish);
         }
@@ -177,6 +242,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (rows.length < m) {
             rows = new FeatureParams[Math.max(m, rows.length * 2)];
         }
+        if (ex.kind == TrainingExample.IMPRESSION) {
+            scores.put(ex.id, score(b, ex));
+            impressionsCounter.inc();
+            return;
+        }
         for (int i = 0; i < m; i++) {
             Long id = ex.ids[i];
             FeatureParams f = b.rows.get(id);
@@ -190,16 +260,34 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             }
             rows[i] = f;
         }
+        double judged = Double.NaN;
+        if (ex.kind == TrainingExample.LABELLED) {
+            Double atImpression = scores.get(ex.id);
+            if (atImpression != null) {
+                judged = atImpression;
+                scores.remove(ex.id);
+            }
+        }
         long refusedBefore = sp.refusedUpdates;
         double raw = learner.step(sp, rows, ex.values, m, ex.label, ex.ts);
-        double loss = config.loss().loss(raw, ex.label);
+        if (Double.isNaN(judged)) {
+            judged = raw; // a labelled example (or a label whose impression was scored before an upgrade)
+        }
+        double loss = config.loss().loss(judged, ex.label);
+        double prediction = config.loss().prediction(judged);
         examplesCounter.inc();
         if (sp.refusedUpdates != refusedBefore) {
             refusedCounter.inc();
         }
-        lossWindow.add(loss);
-        lastFeatures = ps.features;
-        out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, config.loss().prediction(raw), loss, sp.examples));
+        ModelGauges g = gaugesOf(ctx.getCurrentKey());
+        g.features = ps.features;
+        out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, prediction, loss, sp.examples));
+        WindowSummary w = b.validation.add(prediction, ex.label, loss);
+        if (w != null) {
+            g.last = w;
+            ctx.output(METRICS, metrics(MetricsRecord.WINDOW, ctx.getCurrentKey(), b, w, ex.ts,
+                    ctx.timerService().currentProcessingTime(), null));
+        }
         ps.sinceLastPublish++;
         if (publishEveryExamples > 0 && ps.sinceLastPublish >= publishEveryExamples) {
             publish(ctx.getCurrentKey(), b, ctx, ctx.timerService().currentProcessingTime());
@@ -223,10 +311,61 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
+    /** The raw score of an impression with the model as it stands; reads rows, changes nothing. */
+    private double score(Buffer b, TrainingExample ex) throws Exception {
+        for (int i = 0; i < ex.ids.length; i++) {
+            Long id = ex.ids[i];
+            FeatureParams f = b.rows.get(id);
+            if (f == null) {
+                f = features.get(id);
+                if (f == null) {
+                    f = learner.newFeature(ex.ids[i], ex.ts); // what training would start from; not stored
+                }
+            }
+            rows[i] = f;
+        }
+        return learner.predictRaw(b.shared, rows, ex.values, ex.ids.length);
+    }
+
+    private MetricsRecord metrics(String event, String key, Buffer b, WindowSummary w, long eventTime, long wallMs,
+                                  String detail) {
+        MetricsRecord r = new MetricsRecord();
+        r.event = event;
+        r.model = key;
+        if (w != null) {
+            r.window = w.index();
+            r.n = w.n();
+            r.loss = w.loss();
+            r.auc = w.auc();
+            r.meanPrediction = w.meanPrediction();
+            r.meanLabel = w.meanLabel();
+            r.calibration = w.calibration();
+        } else {
+            r.loss = r.auc = r.meanPrediction = r.meanLabel = r.calibration = Double.NaN;
+        }
+        r.examples = b.shared.examples;
+        r.eventTime = eventTime;
+        r.wallMs = wallMs;
+        r.version = b.publish.version;
+        r.heldBack = b.publish.heldBack;
+        r.features = b.publish.features;
+        r.detail = detail;
+        return r;
+    }
+
     private void publish(String key, Buffer b, Context ctx, long now) throws Exception {
-        flush(b); // the snapshot is read from state: make it current
         SharedParams sp = b.shared;
         PublishState ps = b.publish;
+        String heldBack = gate.check(b.validation.last());
+        if (heldBack != null) {
+            ps.heldBack++;
+            ps.sinceLastPublish = 0; // try again once more examples have been judged
+            heldBackCounter.inc();
+            LOG.warn("model {}: snapshot after {} examples held back by the quality gate: {}", key, sp.examples, heldBack);
+            ctx.output(METRICS, metrics(MetricsRecord.HELD_BACK, key, b, b.validation.last(), -1, now, heldBack));
+            return;
+        }
+        flush(b); // the snapshot is read from state: make it current
         boolean full = ps.version == 0 || ps.deltasSinceFull >= fullEvery;
         long version = ps.version + 1;
         List<Long> ids = new ArrayList<>();
@@ -249,7 +388,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         ps.version = version;
         ps.sinceLastPublish = 0;
         ps.deltasSinceFull = full ? 0 : ps.deltasSinceFull + 1;
-        lastVersion = version;
+        gaugesOf(key).version = version;
         publish.update(ps);
         ctx.output(SNAPSHOTS, new SnapshotRecord(key, version, header.baseVersion(), full ? "full" : "delta",
                 sp.examples, sorted.length, now, bytes.toByteArray()));

@@ -15,13 +15,13 @@ public class DeadLetter {
     public DeadLetter() {
     }
 
-    public DeadLetter(String reason, String detail, RawRecord r) {
+    public DeadLetter(String reason, String detail, String raw, String topic, int partition, long offset) {
         this.reason = reason;
         this.detail = detail;
-        String text = r.value == null ? "" : new String(r.value, java.nio.charset.StandardCharsets.UTF_8);
+        String text = raw == null ? "" : raw;
         this.raw = text.length() > RAW_LIMIT ? text.substring(0, RAW_LIMIT) : text;
-        this.topic = r.topic;
-        this.partition = r.partition;
-        this.offset = r.offset;
+        this.topic = topic;
+        this.partition = partition;
+        this.offset = offset;
     }
 }

@@ -2,9 +2,14 @@ package dev.afmflink.job;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.afmflink.data.Event;
+import dev.afmflink.data.EventDecoder;
+import dev.afmflink.model.Loss;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -13,24 +18,80 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
-/** How the job's records cross Kafka: raw input records in, JSON and model-format bytes out. */
+/** How the job's records cross Kafka: decoded input events in, JSON and model-format bytes out. */
 public final class KafkaRecords {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private KafkaRecords() {
     }
 
-    /** Input: keep the value bytes and the record's coordinates (decoding happens in the job, so bad bytes can be dead-lettered). */
-    public static final class Input implements KafkaRecordDeserializationSchema<RawRecord> {
-        @Override
-        public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
-            out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.value()));
+    /**
+     * Input: decodes each record in the source ({@link EventDecoder}), so watermarks can be made per
+     * Kafka partition from the events' own time. A record that cannot be decoded becomes an
+     * {@link InputEvent#BAD} event carrying its dead letter; nothing here throws on bad bytes.
+     */
+    public static final class Input implements KafkaRecordDeserializationSchema<InputEvent> {
+        private final Loss loss;
+        private final int maxRecordBytes;
+        private transient EventDecoder decoder;
+
+        public Input(Loss loss, int maxRecordBytes) {
+            this.loss = loss;
+            this.maxRecordBytes = maxRecordBytes;
         }
 
         @Override
-        public TypeInformation<RawRecord> getProducedType() {
-            return TypeInformation.of(RawRecord.class);
+        public void open(DeserializationSchema.InitializationContext context) {
+            decoder = new EventDecoder(loss, maxRecordBytes);
         }
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<InputEvent> out) {
+            if (decoder == null) {
+                decoder = new EventDecoder(loss, maxRecordBytes);
+            }
+            out.collect(decode(decoder, r.value(), r.topic(), r.partition(), r.offset(), r.timestamp()));
+        }
+
+        @Override
+        public TypeInformation<InputEvent> getProducedType() {
+            return TypeInformation.of(InputEvent.class);
+        }
+    }
+
+    /** One record's bytes and coordinates → an event (a libfm line's id is its coordinates, its time the record's). */
+    static InputEvent decode(EventDecoder decoder, byte[] value, String topic, int partition, long offset, long timestamp) {
+        InputEvent e = new InputEvent();
+        e.topic = topic;
+        e.partition = partition;
+        e.offset = offset;
+        Event ev;
+        try {
+            ev = decoder.decode(value, topic + "-" + partition + "-" + offset, timestamp);
+        } catch (EventDecoder.BadEventException bad) {
+            e.kind = InputEvent.BAD;
+            e.ts = timestamp;
+            e.label = Double.NaN;
+            String text = value == null ? "" : new String(value, 0, Math.min(value.length, 4 * DeadLetter.RAW_LIMIT),
+                    StandardCharsets.UTF_8);
+            e.dead = new DeadLetter(bad.reason(), bad.getMessage(), text, topic, partition, offset);
+            return e;
+        }
+        e.kind = switch (ev.type()) {
+            case EXAMPLE -> InputEvent.EXAMPLE;
+            case IMPRESSION -> InputEvent.IMPRESSION;
+            case CLICK -> InputEvent.CLICK;
+        };
+        e.model = ev.model();
+        e.id = ev.id();
+        e.ts = ev.ts();
+        e.label = ev.label();
+        if (ev.features() != null) {
+            int m = ev.features().size;
+            e.ids = Arrays.copyOf(ev.features().ids, m);
+            e.values = Arrays.copyOf(ev.features().values, m);
+        }
+        return e;
     }
 
     /** Snapshots: key = model key, value = the model file's bytes, headers version and kind. */
@@ -75,6 +136,48 @@ public final class KafkaRecords {
         }
     }
 
+    /** Validation windows and held-back snapshots as JSON (one object per line of a metrics file), key = model key. */
+    public static final class Metrics implements KafkaRecordSerializationSchema<MetricsRecord> {
+        private final String topic;
+
+        public Metrics(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(MetricsRecord r, KafkaSinkContext ctx, Long timestamp) {
+            return jsonRecord(topic, r.wallMs, r.model, metricsJson(r));
+        }
+    }
+
+    /** The JSON fields of a metrics record (NaN as null). */
+    public static Map<String, Object> metricsJson(MetricsRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("event", r.event);
+        m.put("model", r.model);
+        m.put("window", r.window);
+        m.put("n", r.n);
+        m.put("loss", finite(r.loss));
+        m.put("auc", finite(r.auc));
+        m.put("meanPrediction", finite(r.meanPrediction));
+        m.put("meanLabel", finite(r.meanLabel));
+        m.put("calibration", finite(r.calibration));
+        m.put("examples", r.examples);
+        m.put("eventTime", r.eventTime);
+        m.put("wallMs", r.wallMs);
+        m.put("version", r.version);
+        m.put("heldBack", r.heldBack);
+        m.put("features", r.features);
+        if (r.detail != null) {
+            m.put("detail", r.detail);
+        }
+        return m;
+    }
+
+    private static Double finite(double d) {
+        return Double.isFinite(d) ? d : null;
+    }
+
     /** Dead letters as JSON: reason code, detail, the raw record (cut at 4 KiB) and where it came from. */
     public static final class DeadLetters implements KafkaRecordSerializationSchema<DeadLetter> {
         private final String topic;
@@ -93,6 +196,15 @@ public final class KafkaRecords {
             m.put("partition", d.partition);
             m.put("offset", d.offset);
             return jsonRecord(topic, timestamp, d.reason, m);
+        }
+    }
+
+    /** {@code s} as a JSON string literal. */
+    static String jsonString(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

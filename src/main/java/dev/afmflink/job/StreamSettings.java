@@ -24,13 +24,32 @@ import java.io.Serializable;
  * @param bounded              stop at the end offsets seen at start
  * @param maxRecordBytes       larger input records are dead-lettered as oversize
  * @param noopTraining         benchmark baseline: the trainer replaced by a pass-through (decode only)
+ * @param feedback             event time, label join, progressive validation, quality gate
  */
 public record StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic,
                              String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
                              String stateBackend, String checkpointDir, long checkpointIntervalMs,
                              long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
-                             int parallelism, boolean bounded, int maxRecordBytes, boolean noopTraining)
+                             int parallelism, boolean bounded, int maxRecordBytes, boolean noopTraining,
+                             FeedbackSettings feedback)
         implements Serializable {
+
+    /** Settings with the default feedback loop and no metrics topic. */
+    public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
+                          String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
+                          String checkpointDir, long checkpointIntervalMs, long publishIntervalMs, long publishEvery,
+                          int fullEvery, String snapshotDir, int parallelism, boolean bounded, int maxRecordBytes,
+                          boolean noopTraining) {
+        this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
+                stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
+                parallelism, bounded, maxRecordBytes, noopTraining, FeedbackSettings.DEFAULTS);
+    }
+
+    public StreamSettings withFeedback(FeedbackSettings f) {
+        return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
+                config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f);
+    }
 
     public StreamSettings {
         if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) {

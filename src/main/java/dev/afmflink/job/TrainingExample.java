@@ -1,7 +1,21 @@
 package dev.afmflink.job;
 
-/** A decoded, labelled example on its way to the trainer of its model key. A Flink POJO. */
+/**
+ * What reaches the trainer of a model key. A Flink POJO. Three kinds:
+ * <ul>
+ *   <li>{@link #EXAMPLE}: a labelled example; trained on, judged by the prediction made just before;</li>
+ *   <li>{@link #IMPRESSION}: an impression whose label is not known yet; only scored, and that score
+ *       is kept until the label arrives (delayed progressive validation);</li>
+ *   <li>{@link #LABELLED}: the same impression with its label from the join; trained on, judged by
+ *       the score it got when it arrived.</li>
+ * </ul>
+ */
 public class TrainingExample {
+    public static final byte EXAMPLE = 0;
+    public static final byte IMPRESSION = 1;
+    public static final byte LABELLED = 2;
+
+    public byte kind;
     public String model;
     public String id;
     public long ts;
@@ -13,6 +27,11 @@ public class TrainingExample {
     }
 
     public TrainingExample(String model, String id, long ts, double label, long[] ids, double[] values) {
+        this(EXAMPLE, model, id, ts, label, ids, values);
+    }
+
+    public TrainingExample(byte kind, String model, String id, long ts, double label, long[] ids, double[] values) {
+        this.kind = kind;
         this.model = model;
         this.id = id;
         this.ts = ts;

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class SerializationTest {
     static final List<Class<?>> HOT = List.of(FeatureParams.class, SharedParams.class, PublishState.class,
-            RawRecord.class, TrainingExample.class, Prediction.class, DeadLetter.class, SnapshotRecord.class);
+            InputEvent.class, TrainingExample.class, Prediction.class, DeadLetter.class, SnapshotRecord.class,
+            JoinState.class, MetricsRecord.class, dev.afmflink.metrics.ProgressiveWindow.class);
 
     @Test
     void hotPathTypesArePojosWithoutGenericKryo() {

@@ -1,0 +1,34 @@
+package dev.afmflink.job;
+
+import dev.afmflink.metrics.QualityGate;
+import java.io.Serializable;
+
+/**
+ * The feedback loop's settings: event time, the impression/click join, progressive validation and
+ * the quality gate.
+ *
+ * @param attributionWindowMs a click within this time after its impression labels it 1 (default 10 min)
+ * @param outOfOrdernessMs    watermarks trail the largest event time seen per Kafka partition by this much
+ * @param idlenessMs          a partition with no records for this long stops holding the watermark back (0: never)
+ * @param validationWindow    judged examples per progressive-validation window (per model key)
+ * @param gate                what a snapshot must pass before it is published
+ * @param metricsTopic        where validation windows and held-back snapshots go as JSON (null: Flink metrics only)
+ */
+public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, int validationWindow,
+                               QualityGate gate, String metricsTopic) implements Serializable {
+    public static final long DEFAULT_WINDOW_MS = 10 * 60_000L;
+    public static final FeedbackSettings DEFAULTS = new FeedbackSettings(DEFAULT_WINDOW_MS, 5_000, 30_000, 10_000,
+            QualityGate.OPEN, null);
+
+    public FeedbackSettings {
+        if (attributionWindowMs <= 0) {
+            throw new IllegalArgumentException("attribution window must be > 0 ms");
+        }
+        if (outOfOrdernessMs < 0 || idlenessMs < 0) {
+            throw new IllegalArgumentException("out-of-orderness and idleness must be >= 0 ms");
+        }
+        if (validationWindow < 1) {
+            throw new IllegalArgumentException("validation window must be >= 1 example");
+        }
+    }
+}

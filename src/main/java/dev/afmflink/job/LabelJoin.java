@@ -1,0 +1,166 @@
+package dev.afmflink.job;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Impressions and clicks → labelled examples, keyed by impression id, in event time.
+ *
+ * <p>An impression is passed on at once as a {@link TrainingExample#IMPRESSION} (the trainer
+ * scores it with the model as it stands) and then waits for the attribution window W:
+ * <ul>
+ *   <li>a click with time ≤ impression time + W labels it 1, emitted when the click arrives;</li>
+ *   <li>no click by the time the watermark passes impression time + W labels it 0;</li>
+ *   <li>a second impression or click for the same id counts once (counted as duplicates);</li>
+ *   <li>a click that arrives before its impression is held until the watermark passes the click's
+ *       time, and matched if the impression comes by then;</li>
+ *   <li>dead letters: a click with no impression ({@code unknown_click}: never seen, or its
+ *       window closed and its state was cleared), a click later than W after its impression
+ *       ({@code expired_click}), an impression whose time is already behind the watermark
+ *       ({@code late_impression}: a click for it may have been dropped, so its label could be
+ *       wrong).</li>
+ * </ul>
+ * Every accepted impression is labelled exactly once; its state is cleared at the end of its
+ * window, a held click's when it is matched or dead-lettered.
+ */
+public class LabelJoin extends KeyedProcessFunction<String, InputEvent, TrainingExample> {
+    public static final String LATE_IMPRESSION = "late_impression";
+    public static final String UNKNOWN_CLICK = "unknown_click";
+    public static final String EXPIRED_CLICK = "expired_click";
+
+    private final long windowMs;
+    private final double negativeLabel;
+
+    private transient ValueState<JoinState> state;
+    private transient RouteFunction.DeadLetterCounters deadLetters;
+    private transient Counter positives;
+    private transient Counter negatives;
+    private transient Counter duplicateImpressions;
+    private transient Counter duplicateClicks;
+
+    /** {@code negativeLabel}: the label of an impression nobody clicked (0 for logistic, −1 for squared loss). */
+    public LabelJoin(long windowMs, double negativeLabel) {
+        if (windowMs <= 0) {
+            throw new IllegalArgumentException("attribution window must be > 0 ms");
+        }
+        this.windowMs = windowMs;
+        this.negativeLabel = negativeLabel;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>("join", TypeInformation.of(JoinState.class)));
+        MetricGroup g = getRuntimeContext().getMetricGroup();
+        deadLetters = new RouteFunction.DeadLetterCounters(g);
+        MetricGroup join = g.addGroup("join");
+        positives = join.counter("labelledClicked");
+        negatives = join.counter("labelledNotClicked");
+        duplicateImpressions = join.counter("duplicateImpressions");
+        duplicateClicks = join.counter("duplicateClicks");
+    }
+
+    private long windowEnd(InputEvent impression) {
+        long end = impression.ts + windowMs;
+        return end < impression.ts ? Long.MAX_VALUE : end;
+    }
+
+    @Override
+    public void processElement(InputEvent e, Context ctx, Collector<TrainingExample> out) throws Exception {
+        JoinState st = state.value();
+        long watermark = ctx.timerService().currentWatermark();
+        if (e.kind == InputEvent.IMPRESSION) {
+            if (st != null && st.impression != null) {
+                duplicateImpressions.inc();
+                return;
+            }
+            if (e.ts <= watermark) {
+                dead(ctx, LATE_IMPRESSION, "impression at " + e.ts + " arrived after the watermark " + watermark
+                        + " (beyond the out-of-orderness bound); not trained", e);
+                return;
+            }
+            if (st == null) {
+                st = new JoinState();
+            }
+            st.impression = e;
+            out.collect(e.toExample(TrainingExample.IMPRESSION, Double.NaN));
+            InputEvent held = st.heldClick;
+            if (held != null) {
+                ctx.timerService().deleteEventTimeTimer(held.ts);
+                st.heldClick = null;
+                if (held.ts <= windowEnd(e)) {
+                    label(st, 1.0, out);
+                } else {
+                    dead(ctx, EXPIRED_CLICK, expiredDetail(held, e), held);
+                }
+            }
+            ctx.timerService().registerEventTimeTimer(windowEnd(e));
+            state.update(st);
+        } else if (st != null && st.impression != null) {
+            if (st.clicked) {
+                duplicateClicks.inc();
+            } else if (e.ts > windowEnd(st.impression)) {
+                dead(ctx, EXPIRED_CLICK, expiredDetail(e, st.impression), e);
+            } else {
+                label(st, 1.0, out);
+                state.update(st);
+            }
+        } else if (st != null) {
+            duplicateClicks.inc(); // a click is already held for this id
+        } else if (e.ts <= watermark) {
+            dead(ctx, UNKNOWN_CLICK, "no impression '" + e.id + "' is waiting (never seen, or its window closed)", e);
+        } else {
+            st = new JoinState();
+            st.heldClick = e;
+            ctx.timerService().registerEventTimeTimer(e.ts);
+            state.update(st);
+        }
+    }
+
+    private String expiredDetail(InputEvent click, InputEvent impression) {
+        return "click at " + click.ts + " is " + (click.ts - impression.ts) + " ms after its impression; the attribution window is "
+                + windowMs + " ms";
+    }
+
+    private void label(JoinState st, double label, Collector<TrainingExample> out) {
+        out.collect(st.impression.toExample(TrainingExample.LABELLED, label));
+        if (label > negativeLabel) {
+            st.clicked = true;
+            positives.inc();
+        } else {
+            negatives.inc();
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<TrainingExample> out) throws Exception {
+        JoinState st = state.value();
+        if (st == null) {
+            return;
+        }
+        if (st.impression != null) {
+            if (timestamp < windowEnd(st.impression)) {
+                return;
+            }
+            if (!st.clicked) {
+                label(st, negativeLabel, out);
+            }
+        } else {
+            InputEvent c = st.heldClick;
+            dead(ctx, UNKNOWN_CLICK, "no impression '" + c.id + "' arrived by the watermark passing the click's time " + c.ts, c);
+        }
+        state.clear();
+    }
+
+    private void dead(Context ctx, String reason, String detail, InputEvent e) {
+        deadLetters.count(reason);
+        String raw = "{\"type\":\"" + (e.kind == InputEvent.CLICK ? "click" : "impression") + "\",\"id\":"
+                + KafkaRecords.jsonString(e.id) + ",\"ts\":" + e.ts + "}";
+        ctx.output(RouteFunction.DEAD_LETTERS, new DeadLetter(reason, detail, raw, e.topic, e.partition, e.offset));
+    }
+}

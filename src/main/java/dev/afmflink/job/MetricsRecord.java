@@ -1,0 +1,36 @@
+package dev.afmflink.job;
+
+/**
+ * One line of the metrics topic, per model key: a completed progressive-validation window
+ * ({@code event = "window"}) or a snapshot held back by the quality gate ({@code "held_back"},
+ * {@code detail} = the reason). Predictions are judged as made when the example (or impression)
+ * arrived, before its label was known. {@code wallMs} is processing time, for examples/s only.
+ * A Flink POJO.
+ */
+public class MetricsRecord {
+    public static final String WINDOW = "window";
+    public static final String HELD_BACK = "held_back";
+
+    public String event;
+    public String model;
+    public long window;
+    public int n;
+    public double loss;
+    public double auc;
+    public double meanPrediction;
+    public double meanLabel;
+    public double calibration;
+    /** Examples the model has trained on. */
+    public long examples;
+    /** Event time of the last example judged. */
+    public long eventTime;
+    public long wallMs;
+    /** The last published version. */
+    public long version;
+    public long heldBack;
+    public long features;
+    public String detail;
+
+    public MetricsRecord() {
+    }
+}

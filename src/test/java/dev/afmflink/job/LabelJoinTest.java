@@ -1,0 +1,239 @@
+package dev.afmflink.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The label join's semantics, one case per test, in Flink's operator harness (event time driven by watermarks). */
+class LabelJoinTest {
+    static final long W = 10_000;
+
+    KeyedOneInputStreamOperatorTestHarness<String, InputEvent, TrainingExample> h;
+
+    @BeforeEach
+    void open() throws Exception {
+        h = harness();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        h.close();
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, InputEvent, TrainingExample> harness() throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new LabelJoin(W, 0.0)),
+                new AfmStreamJob.ImpressionId(), Types.STRING);
+        harness.open();
+        return harness;
+    }
+
+    static InputEvent impression(String id, long ts) {
+        InputEvent e = new InputEvent();
+        e.kind = InputEvent.IMPRESSION;
+        e.model = "m";
+        e.id = id;
+        e.ts = ts;
+        e.label = Double.NaN;
+        e.ids = new long[] {1, 2, 3};
+        e.values = new double[] {1, 1, 1};
+        e.topic = "in";
+        return e;
+    }
+
+    static InputEvent click(String id, long ts) {
+        InputEvent e = new InputEvent();
+        e.kind = InputEvent.CLICK;
+        e.model = "default";
+        e.id = id;
+        e.ts = ts;
+        e.label = Double.NaN;
+        e.topic = "in";
+        e.offset = 99;
+        return e;
+    }
+
+    void send(InputEvent e) throws Exception {
+        h.processElement(e, e.ts);
+    }
+
+    /** Output so far as "kind:id:label" strings, in order. */
+    List<String> out() {
+        List<String> o = new ArrayList<>();
+        for (TrainingExample t : h.extractOutputValues()) {
+            o.add((t.kind == TrainingExample.IMPRESSION ? "score:" : "label:") + t.id
+                    + (t.kind == TrainingExample.IMPRESSION ? "" : ":" + (int) t.label));
+        }
+        return o;
+    }
+
+    List<String> dead() {
+        List<String> d = new ArrayList<>();
+        var q = h.getSideOutput(RouteFunction.DEAD_LETTERS);
+        if (q != null) {
+            q.forEach(r -> d.add(r.getValue().reason + ":" + r.getValue().raw));
+        }
+        return d;
+    }
+
+    void assertStateEmpty() {
+        assertEquals(0, h.numKeyedStateEntries(), "join state cleared");
+        assertEquals(0, h.numEventTimeTimers(), "no timers left");
+    }
+
+    @Test
+    void clickWithinTheWindowLabelsOneAtOnce() throws Exception {
+        send(impression("a", 1000));
+        send(click("a", 5000));
+        assertEquals(List.of("score:a", "label:a:1"), out(), "emitted when the click arrives, before any watermark");
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(List.of("score:a", "label:a:1"), out(), "no second label at the window's end");
+        assertEquals(List.of(), dead());
+        assertStateEmpty();
+    }
+
+    @Test
+    void clickAfterTheWindowIsDeadLetteredAndTheImpressionLabelledZero() throws Exception {
+        send(impression("b", 1000));
+        send(click("b", 1000 + W + 1));
+        assertEquals(List.of("score:b"), out());
+        assertEquals(List.of("expired_click:{\"type\":\"click\",\"id\":\"b\",\"ts\":11001}"), dead());
+        h.processWatermark(new Watermark(1000 + W));
+        assertEquals(List.of("score:b", "label:b:0"), out());
+        assertStateEmpty();
+    }
+
+    @Test
+    void noClickLabelsZeroWhenTheWatermarkPassesTheWindow() throws Exception {
+        send(impression("c", 1000));
+        h.processWatermark(new Watermark(1000 + W - 1));
+        assertEquals(List.of("score:c"), out(), "window not over yet");
+        h.processWatermark(new Watermark(1000 + W));
+        assertEquals(List.of("score:c", "label:c:0"), out());
+        assertEquals(List.of(), dead());
+        assertStateEmpty();
+    }
+
+    @Test
+    void duplicateImpressionCountsOnce() throws Exception {
+        send(impression("d", 1000));
+        send(impression("d", 1000));
+        send(impression("d", 2000));
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(List.of("score:d", "label:d:0"), out());
+        assertEquals(List.of(), dead());
+        assertStateEmpty();
+    }
+
+    @Test
+    void duplicateClickCountsOnce() throws Exception {
+        send(impression("e", 1000));
+        send(click("e", 2000));
+        send(click("e", 2000));
+        send(click("e", 3000));
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(List.of("score:e", "label:e:1"), out());
+        assertEquals(List.of(), dead());
+        assertStateEmpty();
+    }
+
+    @Test
+    void clickBeforeItsImpressionIsHeldAndMatched() throws Exception {
+        h.processWatermark(new Watermark(500));
+        send(click("f", 3000));
+        send(click("f", 3000)); // a duplicate of the held click
+        assertEquals(List.of(), out());
+        send(impression("f", 1000));
+        assertEquals(List.of("score:f", "label:f:1"), out());
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(List.of("score:f", "label:f:1"), out());
+        assertEquals(List.of(), dead());
+        assertStateEmpty();
+    }
+
+    @Test
+    void clickForAnUnknownImpressionIsDeadLettered() throws Exception {
+        send(click("g", 3000)); // held: its impression may still come
+        h.processWatermark(new Watermark(2999));
+        assertEquals(List.of(), dead());
+        h.processWatermark(new Watermark(3000));
+        assertEquals(List.of("unknown_click:{\"type\":\"click\",\"id\":\"g\",\"ts\":3000}"), dead());
+        send(click("g2", 2000)); // already behind the watermark: dead at once
+        assertEquals(2, dead().size());
+        assertTrue(dead().get(1).startsWith("unknown_click:"));
+        var letter = h.getSideOutput(RouteFunction.DEAD_LETTERS).peek().getValue();
+        assertEquals("in", letter.topic);
+        assertEquals(99, letter.offset);
+        assertEquals(List.of(), out());
+        assertStateEmpty();
+    }
+
+    @Test
+    void lateImpressionIsDeadLetteredAndNotTrained() throws Exception {
+        h.processWatermark(new Watermark(50_000));
+        send(impression("h", 40_000));
+        assertEquals(List.of(), out());
+        assertEquals(List.of("late_impression:{\"type\":\"impression\",\"id\":\"h\",\"ts\":40000}"), dead());
+        assertStateEmpty();
+    }
+
+    /**
+     * A million impressions (every tenth clicked, clicks 200 ms after their impression, ids
+     * unique, watermark trailing by 1 s): each labelled exactly once, and the join's state is back
+     * to zero when event time has passed the last window — no leak.
+     */
+    @Test
+    void millionImpressionsLeaveNoState() throws Exception {
+        int n = 1_000_000;
+        long t0 = 1_700_000_000_000L;
+        long positives = 0;
+        long negatives = 0;
+        long scored = 0;
+        int maxEntries = 0;
+        for (int i = 0; i < n; i++) {
+            long ts = t0 + i;
+            send(impression("imp-" + i, ts));
+            if (i % 10 == 0 && i >= 200) {
+                send(click("imp-" + (i - 200), ts));
+            }
+            if (i % 5000 == 4999) {
+                h.processWatermark(new Watermark(ts - 1000));
+                maxEntries = Math.max(maxEntries, h.numKeyedStateEntries());
+                for (TrainingExample t : h.extractOutputValues()) {
+                    if (t.kind == TrainingExample.IMPRESSION) {
+                        scored++;
+                    } else if (t.label == 1.0) {
+                        positives++;
+                    } else {
+                        negatives++;
+                    }
+                }
+                h.getOutput().clear();
+            }
+        }
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        for (TrainingExample t : h.extractOutputValues()) {
+            if (t.kind == TrainingExample.IMPRESSION) {
+                scored++;
+            } else if (t.label == 1.0) {
+                positives++;
+            } else {
+                negatives++;
+            }
+        }
+        assertEquals(n, scored, "every impression scored once");
+        assertEquals(n, positives + negatives, "every impression labelled exactly once");
+        assertEquals((n - 200) / 10, positives, "clicked impressions");
+        assertTrue(maxEntries <= W + 1000 + 5000, "state bounded by the window: " + maxEntries);
+        assertEquals(List.of(), dead());
+        assertStateEmpty();
+    }
+}
