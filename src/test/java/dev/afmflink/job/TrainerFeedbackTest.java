@@ -1,0 +1,152 @@
+package dev.afmflink.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.afmflink.metrics.Auc;
+import dev.afmflink.metrics.QualityGate;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import dev.afmflink.model.SplitMix64;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** The trainer's side of the feedback loop, in Flink's operator harness: delayed progressive validation and the gate. */
+class TrainerFeedbackTest {
+
+    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> harness(long publishEvery, int window,
+                                                                                             QualityGate gate) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
+                new AfmTrainer(StreamingEndToEndTest.config(), publishEvery, 0, 3, window, gate)),
+                new AfmStreamJob.ModelKey(), Types.STRING);
+        h.open();
+        return h;
+    }
+
+    /** Random examples over 40 features, 4 per example; label from a fixed rule so the model can learn. */
+    static List<TrainingExample> examples(int n, byte kind, String prefix, long seed) {
+        SplitMix64 r = new SplitMix64(seed);
+        List<TrainingExample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long[] ids = new long[4];
+            double[] x = new double[4];
+            for (int q = 0; q < 4; q++) {
+                ids[q] = q * 10 + (long) (r.nextDouble() * 10);
+                x[q] = 1;
+            }
+            double label = (ids[0] % 10 < 3) == (ids[1] % 10 < 5) ? 1 : 0;
+            out.add(new TrainingExample(kind, "m", prefix + i, 1000 + i, label, ids, x));
+        }
+        return out;
+    }
+
+    static Example example(TrainingExample t) {
+        return Example.of(t.label, t.ids.clone(), t.values.clone()).normalize();
+    }
+
+    @Test
+    void labelledImpressionIsJudgedByItsScoreAtImpressionTime() throws Exception {
+        var h = harness(0, 1000, QualityGate.OPEN);
+        TrainingExample imp = examples(1, TrainingExample.IMPRESSION, "imp-", 5).get(0);
+        List<TrainingExample> between = examples(200, TrainingExample.EXAMPLE, "ex-", 6);
+        AfmModel offline = new AfmModel(StreamingEndToEndTest.config());
+        double atImpression = offline.predict(example(imp));
+
+        h.processElement(imp, imp.ts);
+        assertEquals(0, h.extractOutputValues().size(), "an impression is scored, not trained or judged");
+        for (TrainingExample t : between) {
+            h.processElement(t, t.ts);
+            offline.train(example(t), t.ts);
+        }
+        double atLabel = offline.predict(example(imp));
+        TrainingExample labelled = new TrainingExample(TrainingExample.LABELLED, imp.model, imp.id, imp.ts, 1.0, imp.ids, imp.values);
+        h.processElement(labelled, labelled.ts);
+        offline.train(example(labelled), labelled.ts);
+
+        List<Prediction> preds = h.extractOutputValues();
+        assertEquals(201, preds.size());
+        Prediction judged = preds.get(200);
+        assertEquals(atImpression, judged.prediction, 1e-12, "the score it got when it arrived");
+        assertNotEquals(atLabel, judged.prediction, 1e-6, "not the score at label time (the model moved)");
+        assertEquals(-Math.log(atImpression), judged.loss, 1e-12);
+        assertEquals(201, judged.examples, "impressions do not count as trained examples until labelled");
+        h.close();
+    }
+
+    @Test
+    void validationWindowsAreEmittedWithTheirFigures() throws Exception {
+        var h = harness(0, 100, QualityGate.OPEN);
+        for (TrainingExample t : examples(350, TrainingExample.EXAMPLE, "ex-", 7)) {
+            h.processElement(t, t.ts);
+        }
+        List<Prediction> preds = h.extractOutputValues();
+        List<MetricsRecord> windows = new ArrayList<>();
+        h.getSideOutput(AfmTrainer.METRICS).forEach(r -> windows.add(r.getValue()));
+        assertEquals(3, windows.size(), "350 examples, windows of 100");
+        for (int w = 0; w < 3; w++) {
+            MetricsRecord m = windows.get(w);
+            double[] p = new double[100];
+            double[] y = new double[100];
+            double loss = 0;
+            double sp = 0;
+            double sy = 0;
+            for (int i = 0; i < 100; i++) {
+                Prediction q = preds.get(w * 100 + i);
+                p[i] = q.prediction;
+                y[i] = q.label;
+                loss += q.loss;
+                sp += q.prediction;
+                sy += q.label;
+            }
+            assertEquals(MetricsRecord.WINDOW, m.event);
+            assertEquals(w, m.window);
+            assertEquals(100, m.n);
+            assertEquals(loss / 100, m.loss, 1e-12);
+            assertEquals(Auc.of(p, y, 100), m.auc, 1e-12);
+            assertEquals(sp / 100, m.meanPrediction, 1e-12);
+            assertEquals(sy / 100, m.meanLabel, 1e-12);
+            assertEquals((sp / 100) / (sy / 100), m.calibration, 1e-12);
+            assertEquals((w + 1) * 100L, m.examples);
+        }
+        assertTrue(windows.get(2).auc > 0.6, "the rule is learnable: " + windows.get(2).auc);
+        h.close();
+    }
+
+    @Test
+    void gateHoldsBackSnapshotsThatFailAndPublishesOnesThatPass() throws Exception {
+        // impossible AUC: every snapshot is held back, counted, reported with the reason
+        var closed = harness(100, 100, new QualityGate(1.01, Double.NaN, Double.NaN));
+        for (TrainingExample t : examples(500, TrainingExample.EXAMPLE, "ex-", 8)) {
+            closed.processElement(t, t.ts);
+        }
+        assertNull(closed.getSideOutput(AfmTrainer.SNAPSHOTS), "nothing published");
+        List<MetricsRecord> held = new ArrayList<>();
+        closed.getSideOutput(AfmTrainer.METRICS).forEach(r -> {
+            if (r.getValue().event.equals(MetricsRecord.HELD_BACK)) {
+                held.add(r.getValue());
+            }
+        });
+        assertEquals(5, held.size());
+        assertEquals(5, held.get(4).heldBack);
+        assertEquals(0, held.get(4).version);
+        assertTrue(held.get(0).detail.startsWith("AUC"), held.get(0).detail);
+        closed.close();
+
+        // a gate the model passes: one snapshot per 100 examples, the first full
+        var open = harness(100, 100, new QualityGate(0.5, 0.75, Double.NaN));
+        for (TrainingExample t : examples(500, TrainingExample.EXAMPLE, "ex-", 8)) {
+            open.processElement(t, t.ts);
+        }
+        List<SnapshotRecord> published = new ArrayList<>();
+        open.getSideOutput(AfmTrainer.SNAPSHOTS).forEach(r -> published.add(r.getValue()));
+        assertEquals(5, published.size());
+        assertEquals("full", published.get(0).kind);
+        assertEquals(5, published.get(4).version);
+        open.close();
+    }
+}
