@@ -1,78 +1,159 @@
 package dev.afmflink.embedded;
 
 import dev.afmflink.model.SplitMix64;
-import java.util.LinkedHashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
 
 /**
- * A small click-stream with a known structure, for the embedded default and the tests (no data
- * set is shipped). Fields: user (2,000), ad (300), site (40), hour (24), device (4). The click
- * probability is σ(bias + Σ field effects + two interactions): user × ad through 4-dimensional
- * latent tastes (the pair the attention should learn to weigh most) and device × hour (mobile
- * users click in the evening). Overall CTR is about 0.2. Deterministic for a seed.
+ * A click-stream with a known structure, for the embedded default and the tests (no data set is
+ * shipped). Fields: user (60, a few heavy users), ad (40), site (30, skewed), hour (24), device
+ * (4, no effect). The click probability is σ(bias + site effect + two pair interactions, each
+ * 2·cos of two unit latent vectors): before the drift the important pairs are
+ * {@link #IMPORTANT_BEFORE} (user × ad, site × hour); after it {@link #IMPORTANT_AFTER} (user ×
+ * site, ad × hour). No other pair interacts, so a model that learned the data puts its attention
+ * on those pairs. Overall CTR is about 0.2. Deterministic for a seed.
+ *
+ * <p>{@link #clickStream} gives the events a user would send: impressions, and for the clicked
+ * ones a click after a delay drawn from a long-tailed log-normal (median 20 s, σ = 1.5: about
+ * 1 % come after 10 minutes, too late for the default attribution window), all in event-time
+ * order.
  */
 public final class ClickSimulator {
-    private static final int USERS = 2000;
-    private static final int ADS = 300;
-    private static final int SITES = 40;
-    private static final int LATENT = 4;
+    public static final List<String> FIELDS = List.of("user", "ad", "site", "hour", "device");
+    /** The interacting field pairs before the drift. */
+    public static final List<List<String>> IMPORTANT_BEFORE = List.of(List.of("ad", "user"), List.of("hour", "site"));
+    /** The interacting field pairs after the drift. */
+    public static final List<List<String>> IMPORTANT_AFTER = List.of(List.of("site", "user"), List.of("ad", "hour"));
+
+    private static final int USERS = 60;
+    private static final int ADS = 40;
+    private static final int SITES = 30;
+    private static final int LATENT = 2;
 
     private final SplitMix64 rng;
-    private final double[][] userTaste = new double[USERS][LATENT];
-    private final double[][] adStyle = new double[ADS][LATENT];
+    private final double[][] user = new double[USERS][LATENT];
+    private final double[][] ad = new double[ADS][LATENT];
+    private final double[][] site = new double[SITES][LATENT];
+    private final double[][] hour = new double[24][LATENT];
+    private final double[][] device = new double[4][LATENT];
+    private final double[][] adAfter = new double[ADS][LATENT];
+    private final double[][] hourAfter = new double[24][LATENT];
     private final double[] siteEffect = new double[SITES];
+    private final long seed;
     private long n;
 
     public ClickSimulator(long seed) {
+        this.seed = seed;
         SplitMix64 init = new SplitMix64(seed);
-        for (double[] u : userTaste) {
-            for (int q = 0; q < LATENT; q++) {
-                u[q] = init.nextGaussian();
-            }
-        }
-        for (double[] a : adStyle) {
-            for (int q = 0; q < LATENT; q++) {
-                a[q] = init.nextGaussian();
-            }
-        }
         for (int s = 0; s < SITES; s++) {
             siteEffect[s] = 0.3 * init.nextGaussian();
         }
+        fill(user, 0);
+        fill(ad, 1);
+        fill(site, 2);
+        fill(hour, 3);
+        fill(device, 4);
+        fill(adAfter, 5);
+        fill(hourAfter, 6);
         rng = new SplitMix64(seed ^ 0x5157L);
     }
 
-    /** The next labelled example as a JSON event (docs/events.md), with event time {@code ts}. */
-    public String nextExampleJson(long ts, String model) {
-        int user = (int) (skewed() * USERS);
-        int ad = (int) (rng.nextDouble() * ADS);
-        int site = (int) (skewed() * SITES);
-        int hour = (int) (rng.nextDouble() * 24);
-        int device = (int) (rng.nextDouble() * 4);
-        double dot = 0;
-        for (int q = 0; q < LATENT; q++) {
-            dot += userTaste[user][q] * adStyle[ad][q];
-        }
-        double z = -2.0 + 0.9 * dot + siteEffect[site] + (device == 0 && hour >= 18 ? 1.2 : 0.0);
-        int label = rng.nextDouble() < 1.0 / (1.0 + Math.exp(-z)) ? 1 : 0;
-        Map<String, String> f = new LinkedHashMap<>();
-        f.put("user", "u" + user);
-        f.put("ad", "a" + ad);
-        f.put("site", "s" + site);
-        f.put("hour", Integer.toString(hour));
-        f.put("device", "d" + device);
-        StringBuilder sb = new StringBuilder(160);
-        sb.append(String.format(Locale.ROOT, "{\"type\":\"example\",\"id\":\"ex-%d\",\"ts\":%d,\"model\":\"%s\",\"label\":%d,\"features\":{",
-                n++, ts, model, label));
-        boolean first = true;
-        for (Map.Entry<String, String> e : f.entrySet()) {
-            if (!first) {
-                sb.append(',');
+    private void fill(double[][] m, int which) {
+        SplitMix64 r = SplitMix64.forStream(seed, 100 + which);
+        for (double[] row : m) {
+            double norm = 0;
+            for (int q = 0; q < LATENT; q++) {
+                row[q] = r.nextGaussian();
+                norm += row[q] * row[q];
             }
-            first = false;
-            sb.append('"').append(e.getKey()).append("\":\"").append(e.getValue()).append('"');
+            for (int q = 0; q < LATENT; q++) {
+                row[q] /= Math.sqrt(norm); // unit vectors: every interaction equally strong, whatever the seed
+            }
         }
-        return sb.append("}}").toString();
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int q = 0; q < LATENT; q++) {
+            s += a[q] * b[q];
+        }
+        return s;
+    }
+
+    /** One draw of the five fields and its click, before or after the drift. */
+    private final class Draw {
+        final int u = (int) (skewed() * USERS);
+        final int a = (int) (rng.nextDouble() * ADS);
+        final int s = (int) (skewed() * SITES);
+        final int h = (int) (rng.nextDouble() * 24);
+        final int d = (int) (rng.nextDouble() * 4);
+        final boolean clicked;
+
+        Draw(boolean drifted) {
+            double z = -2.2 + siteEffect[s] + (drifted
+                    ? 2.0 * dot(user[u], site[s]) + 2.0 * dot(adAfter[a], hourAfter[h])
+                    : 2.0 * dot(user[u], ad[a]) + 2.0 * dot(site[s], hour[h]));
+            clicked = rng.nextDouble() < 1.0 / (1.0 + Math.exp(-z));
+        }
+
+        void features(StringBuilder sb) {
+            sb.append("\"features\":{\"user\":\"u").append(u).append("\",\"ad\":\"a").append(a)
+                    .append("\",\"site\":\"s").append(s).append("\",\"hour\":\"").append(h)
+                    .append("\",\"device\":\"d").append(d).append("\"}}");
+        }
+    }
+
+    /** The next labelled example (before the drift) as a JSON event (docs/events.md), with event time {@code ts}. */
+    public String nextExampleJson(long ts, String model) {
+        Draw x = new Draw(false);
+        StringBuilder sb = new StringBuilder(160);
+        sb.append(String.format(Locale.ROOT, "{\"type\":\"example\",\"id\":\"ex-%d\",\"ts\":%d,\"model\":\"%s\",\"label\":%d,",
+                n++, ts, model, x.clicked ? 1 : 0));
+        x.features(sb);
+        return sb.toString();
+    }
+
+    /**
+     * The click-stream of {@code impressions} impressions, one every {@code spacingMs} from
+     * {@code t0}, with the drift after half of them: impressions and delayed clicks as JSON events
+     * in event-time order.
+     */
+    public Iterator<String> clickStream(long impressions, long t0, long spacingMs, String model) {
+        return new Iterator<>() {
+            private final PriorityQueue<long[]> clicks = new PriorityQueue<>((p, q) -> Long.compare(p[0], q[0]));
+            private long i;
+
+            @Override
+            public boolean hasNext() {
+                return i < impressions || !clicks.isEmpty();
+            }
+
+            @Override
+            public String next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                long now = t0 + i * spacingMs;
+                if (!clicks.isEmpty() && (i >= impressions || clicks.peek()[0] <= now)) {
+                    long[] c = clicks.poll();
+                    return "{\"type\":\"click\",\"id\":\"imp-" + c[1] + "\",\"ts\":" + c[0] + "}";
+                }
+                Draw x = new Draw(i >= impressions / 2);
+                if (x.clicked) {
+                    long delay = (long) (20_000 * Math.exp(1.5 * rng.nextGaussian()));
+                    clicks.add(new long[] {now + Math.max(1, delay), i});
+                }
+                StringBuilder sb = new StringBuilder(180);
+                sb.append("{\"type\":\"impression\",\"id\":\"imp-").append(i).append("\",\"ts\":").append(now)
+                        .append(",\"model\":\"").append(model).append("\",");
+                x.features(sb);
+                i++;
+                return sb.toString();
+            }
+        };
     }
 
     /** A draw in [0, 1) skewed towards 0 (a few heavy users and sites). */

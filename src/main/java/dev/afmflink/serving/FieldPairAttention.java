@@ -1,0 +1,81 @@
+package dev.afmflink.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.afmflink.data.FeatureHash;
+import dev.afmflink.model.AfmKernel;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a model's attention goes, per pair of fields: over sample events (JSON with
+ * {@code "features": {"field": "value" | number}}, as in docs/events.md), the mean attention weight
+ * a_ij of the pairs whose features come from fields (A, B). Feature ids are hashes, so the field
+ * names come from the sample events, not from the model. Uniform attention would give every pair
+ * 1 / (number of pairs in an example).
+ */
+public final class FieldPairAttention {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, double[]> sums = new HashMap<>();
+    private long events;
+
+    /** Mean attention of one field pair (fields in name order). */
+    public record Pair(String fieldA, String fieldB, double meanAttention, long count) {
+        public String name() {
+            return fieldA + " × " + fieldB;
+        }
+    }
+
+    /** Adds one event's pairs; returns false (and adds nothing) if it has no features object. */
+    public boolean add(AfmModel model, String json) throws IOException {
+        JsonNode f = JSON.readTree(json).get("features");
+        if (f == null || !f.isObject()) {
+            return false;
+        }
+        Example ex = new Example(Math.max(1, f.size()));
+        Map<Long, String> fieldOf = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            long id = v.isNumber() ? FeatureHash.numeric(e.getKey()) : FeatureHash.of(e.getKey(), v.asText());
+            ex.add(id, v.isNumber() ? v.asDouble() : 1.0);
+            fieldOf.put(id, e.getKey());
+        }
+        ex.normalize();
+        model.predictRaw(ex);
+        AfmKernel kernel = model.kernel();
+        for (int p = 0; p < kernel.pairs(); p++) {
+            String a = fieldOf.get(ex.ids[kernel.pairI(p)]);
+            String b = fieldOf.get(ex.ids[kernel.pairJ(p)]);
+            String key = a.compareTo(b) <= 0 ? a + "\u0000" + b : b + "\u0000" + a;
+            double[] s = sums.computeIfAbsent(key, k -> new double[2]);
+            s[0] += kernel.attention(p);
+            s[1]++;
+        }
+        events++;
+        return true;
+    }
+
+    public long events() {
+        return events;
+    }
+
+    /** The field pairs, highest mean attention first. */
+    public List<Pair> ranked() {
+        List<Pair> out = new ArrayList<>();
+        for (Map.Entry<String, double[]> e : sums.entrySet()) {
+            String[] ab = e.getKey().split("\u0000", 2);
+            out.add(new Pair(ab[0], ab[1], e.getValue()[0] / e.getValue()[1], (long) e.getValue()[1]));
+        }
+        out.sort(Comparator.comparingDouble(Pair::meanAttention).reversed().thenComparing(Pair::name));
+        return out;
+    }
+}
