@@ -3,13 +3,19 @@ package dev.afmflink.cli;
 import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.embedded.KafkaClients;
+import dev.afmflink.data.Event;
 import dev.afmflink.job.AfmStreamJob;
+import dev.afmflink.job.FeedbackSettings;
+import dev.afmflink.metrics.QualityGate;
+import dev.afmflink.serving.FieldPairAttention;
 import dev.afmflink.job.StreamSettings;
 import dev.afmflink.model.AfmConfig;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -38,6 +44,7 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("snapshots-topic", "NAME", "afm-snapshots", "published snapshots, key = model key"));
         o.add(new Args.Option("predictions-topic", "NAME", "afm-predictions", "progressive predictions (JSON)"));
         o.add(new Args.Option("dead-letters-topic", "NAME", "afm-dead-letters", "unusable records with reasons (JSON)"));
+        o.add(new Args.Option("metrics-topic", "NAME", "afm-metrics", "progressive-validation windows and held-back snapshots (JSON)"));
         o.add(new Args.Option("group-id", "NAME", "afm-flink", "consumer group"));
         for (Args.Option m : ModelOptions.OPTIONS) {
             o.add(m.name().equals("loss") ? new Args.Option("loss", m.value(), "logistic", m.help()) : m);
@@ -52,8 +59,16 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("parallelism", "N", "1", "job parallelism (model keys train in parallel)"));
         o.add(new Args.Option("bounded", null, null, "stop at the end offsets seen at start (the embedded default always is)"));
         o.add(new Args.Option("max-record-bytes", "N", "1048576", "larger input records are dead-lettered as oversize"));
+        o.add(new Args.Option("attribution-window-ms", "MS", "600000", "a click within this (event) time after its impression labels it 1"));
+        o.add(new Args.Option("out-of-orderness-ms", "MS", "5000", "watermarks trail the largest event time per Kafka partition by this much"));
+        o.add(new Args.Option("idleness-ms", "MS", "30000", "a partition quiet this long stops holding event time back (0: never)"));
+        o.add(new Args.Option("validation-window-ms", "MS", "300000", "event time per progressive-validation window"));
+        o.add(new Args.Option("gate-min-auc", "X", null, "quality gate: publish only if the last window's AUC >= X"));
+        o.add(new Args.Option("gate-max-loss", "X", null, "quality gate: publish only if the last window's mean loss <= X"));
+        o.add(new Args.Option("gate-max-calibration-error", "X", null, "quality gate: publish only if |calibration - 1| <= X"));
+        o.add(new Args.Option("metrics-file", "FILE", null, "copy the metrics topic to this JSON-lines file (embedded default: WORK/metrics.jsonl)"));
         o.add(new Args.Option("work-dir", "DIR", null, "where the embedded broker, checkpoints and models go (default: a new temp dir)"));
-        o.add(new Args.Option("events", "N", "200000", "embedded default: simulated click events to replay"));
+        o.add(new Args.Option("events", "N", "200000", "embedded default: simulated impressions to replay (with their clicks; drift half way)"));
         o.add(new Args.Option("progress-seconds", "S", "3", "print progress every S seconds (0: quiet)"));
         o.add(new Args.Option("detach", null, null, "submit and return (for `flink run -d` on a cluster)"));
         return o;
@@ -82,20 +97,29 @@ final class StreamCommand implements Command {
                     a.get("checkpoint-dir") != null ? a.get("checkpoint-dir") : work.resolve("checkpoints").toString(),
                     a.getLong("checkpoint-interval-ms", 5000), a.getLong("publish-interval-ms", 2000),
                     a.getLong("publish-every", 20000), a.getInt("full-every", 10), snapshotDir,
-                    a.getInt("parallelism", 1), embedded || a.has("bounded"), a.getInt("max-record-bytes", 1 << 20), false);
+                    a.getInt("parallelism", 1), embedded || a.has("bounded"), a.getInt("max-record-bytes", 1 << 20), false,
+                    new FeedbackSettings(a.getLong("attribution-window-ms", FeedbackSettings.DEFAULT_WINDOW_MS),
+                            a.getLong("out-of-orderness-ms", 5000), a.getLong("idleness-ms", 30000),
+                            a.getLong("validation-window-ms", FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS),
+                            new QualityGate(a.getDouble("gate-min-auc", Double.NaN), a.getDouble("gate-max-loss", Double.NaN),
+                                    a.getDouble("gate-max-calibration-error", Double.NaN)),
+                            a.get("metrics-topic")));
             if (embedded) {
-                broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()),
-                        s.snapshotsTopic());
+                broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
+                        s.feedback().metricsTopic()), s.snapshotsTopic());
                 long n = a.getLong("events", 200000);
-                replaySimulator(servers, s.inputTopic(), n);
-                System.out.println("replayed " + n + " simulated click events (+3 malformed records) to " + s.inputTopic());
+                long sent = replaySimulator(servers, s.inputTopic(), n);
+                System.out.println("replayed " + n + " simulated impressions and their clicks (" + sent + " events, +3 malformed"
+                        + " records; the important field pairs drift half way) to " + s.inputTopic());
             }
             System.out.println("config: " + config);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
             AfmStreamJob.build(env, s);
             long every = a.getLong("progress-seconds", 3) * 1000;
+            Path metricsFile = a.get("metrics-file") != null ? Path.of(a.get("metrics-file"))
+                    : embedded ? work.resolve("metrics.jsonl") : null;
             StreamMonitor monitor = every > 0 ? new StreamMonitor(servers, s.predictionsTopic(), s.snapshotsTopic(),
-                    s.deadLettersTopic(), embedded, every, System.out) : null;
+                    s.deadLettersTopic(), s.feedback().metricsTopic(), metricsFile, embedded, every, System.out) : null;
             Thread t = null;
             if (monitor != null) {
                 t = new Thread(monitor, "afm-progress");
@@ -114,6 +138,8 @@ final class StreamCommand implements Command {
                 monitor.stop();
                 t.join(10_000);
                 System.out.println(monitor.line());
+                System.out.println("learning curve:");
+                monitor.curve(25).forEach(System.out::println);
             }
             System.out.println("job finished.");
             if (snapshotDir != null) {
@@ -130,6 +156,22 @@ final class StreamCommand implements Command {
                 System.out.println("score with the latest version (full + deltas): bin/afm score --model "
                         + Path.of(snapshotDir).resolve("<model>") + " --input FILE.libfm --output FILE");
             }
+            if (embedded && snapshotDir != null) {
+                Path model = Path.of(snapshotDir).resolve(Event.DEFAULT_MODEL);
+                if (Files.isDirectory(model)) {
+                    Path sample = work.resolve("sample-events.jsonl");
+                    writeSample(sample, a.getLong("events", 200000), 2000);
+                    System.out.println("attention of the latest model, mean per field pair (simulator's important pairs after"
+                            + " the drift: " + ClickSimulator.IMPORTANT_AFTER + ", before: " + ClickSimulator.IMPORTANT_BEFORE + "):");
+                    for (FieldPairAttention.Pair p : ReportCommand.attention(model, sample).ranked()) {
+                        System.out.printf(java.util.Locale.ROOT, "  %-16s %.4f%n", p.name(), p.meanAttention());
+                    }
+                }
+                if (metricsFile != null && monitor != null) {
+                    System.out.println("report: bin/afm report --metrics " + metricsFile + " --model " + model + " --sample "
+                            + work.resolve("sample-events.jsonl") + " --out " + work.resolve("report.html"));
+                }
+            }
             return 0;
         } finally {
             if (broker != null) {
@@ -138,24 +180,51 @@ final class StreamCommand implements Command {
         }
     }
 
-    /** The simulator's events, with three malformed records among them to show the dead-letter path. */
-    static void replaySimulator(String servers, String topic, long n) {
-        ClickSimulator sim = new ClickSimulator(7);
-        long t0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z: fixed, so a replay is the same stream
+    static final long SIMULATION_START = 1_767_225_600_000L; // 2026-01-01T00:00:00Z: fixed, so a replay is the same stream
+    static final long SIMULATION_SPACING_MS = 50;
+
+    /**
+     * The simulator's click-stream (impressions, delayed clicks), with three malformed records
+     * among them to show the dead-letter path. Returns the number of events sent.
+     */
+    static long replaySimulator(String servers, String topic, long impressions) {
+        Iterator<String> stream = new ClickSimulator(7).clickStream(impressions, SIMULATION_START, SIMULATION_SPACING_MS,
+                Event.DEFAULT_MODEL);
+        long i = 0;
         try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers,
                 Map.of("acks", "all", "linger.ms", "20", "batch.size", Integer.toString(1 << 18)))) {
-            for (long i = 0; i < n; i++) {
-                if (i == n / 4) {
-                    p.send(new ProducerRecord<>(topic, "{\"type\":\"example\",\"id\":".getBytes(StandardCharsets.UTF_8)));
-                } else if (i == n / 2) {
+            while (stream.hasNext()) {
+                if (i == impressions / 4) {
+                    p.send(new ProducerRecord<>(topic, "{\"type\":\"impression\",\"id\":".getBytes(StandardCharsets.UTF_8)));
+                } else if (i == impressions / 2) {
                     p.send(new ProducerRecord<>(topic, "{\"type\":\"example\",\"id\":\"x\",\"ts\":1,\"label\":7,\"features\":{\"a\":\"b\"}}"
                             .getBytes(StandardCharsets.UTF_8)));
-                } else if (i == 3 * n / 4) {
-                    p.send(new ProducerRecord<>(topic, "{\"type\":\"click\",\"id\":\"imp-1\",\"ts\":1}".getBytes(StandardCharsets.UTF_8)));
+                } else if (i == 3 * impressions / 4) {
+                    p.send(new ProducerRecord<>(topic, "{\"type\":\"click\",\"id\":\"no-such-impression\",\"ts\":1}"
+                            .getBytes(StandardCharsets.UTF_8)));
                 }
-                p.send(new ProducerRecord<>(topic, sim.nextExampleJson(t0 + i * 10, "default").getBytes(StandardCharsets.UTF_8)));
+                p.send(new ProducerRecord<>(topic, stream.next().getBytes(StandardCharsets.UTF_8)));
+                i++;
             }
             p.flush();
         }
+        return i;
+    }
+
+    /** The last {@code count} impressions of the replayed stream, for the attention-by-field-pair figures. */
+    static void writeSample(Path file, long impressions, int count) throws IOException {
+        Iterator<String> stream = new ClickSimulator(7).clickStream(impressions, SIMULATION_START, SIMULATION_SPACING_MS,
+                Event.DEFAULT_MODEL);
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
+        while (stream.hasNext()) {
+            String e = stream.next();
+            if (e.startsWith("{\"type\":\"impression\"")) {
+                last.addLast(e);
+                if (last.size() > count) {
+                    last.removeFirst();
+                }
+            }
+        }
+        Files.write(file, last, StandardCharsets.UTF_8);
     }
 }

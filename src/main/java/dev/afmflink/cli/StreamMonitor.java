@@ -3,53 +3,64 @@ package dev.afmflink.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.afmflink.embedded.KafkaClients;
-import dev.afmflink.metrics.Auc;
 import dev.afmflink.snapshot.ModelHeader;
 import dev.afmflink.snapshot.ModelReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The console progress of {@code bin/afm stream}, read from the job's own output topics: events/s,
- * windowed progressive loss and AUC (last 10,000 predictions), the last published version and the
- * dead letters. Runs in its own thread until {@link #stop()}.
+ * The console progress of {@code bin/afm stream}, read from the job's own output topics:
+ * examples/s, the last delayed-progressive validation window (logloss, AUC, calibration), the last
+ * published version, held-back snapshots and dead letters by reason. Optionally copies the
+ * metrics topic to a JSON-lines file (for {@code bin/afm report}). Runs in its own thread until
+ * {@link #stop()}.
  */
 final class StreamMonitor implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int WINDOW = 10_000;
 
     private final String servers;
     private final String predictions;
     private final String snapshots;
     private final String deadLetters;
+    private final String metrics;
+    private final Path metricsFile;
     private final boolean fromBeginning;
     private final long everyMs;
     private final PrintStream out;
     private volatile boolean running = true;
 
-    private final double[] preds = new double[WINDOW];
-    private final double[] labels = new double[WINDOW];
-    private final double[] losses = new double[WINDOW];
     private long predictionCount;
-    private long deadCount;
+    private final Map<String, Long> deadByReason = new TreeMap<>();
     private long lastVersion;
     private long lastVersionExamples;
     private String lastKind = "-";
+    private JsonNode lastWindow;
+    private long heldBack;
+    private final List<JsonNode> windows = new ArrayList<>();
     private final long start = System.nanoTime();
 
-    StreamMonitor(String servers, String predictions, String snapshots, String deadLetters, boolean fromBeginning,
-                  long everyMs, PrintStream out) {
+    StreamMonitor(String servers, String predictions, String snapshots, String deadLetters, String metrics,
+                  Path metricsFile, boolean fromBeginning, long everyMs, PrintStream out) {
         this.servers = servers;
         this.predictions = predictions;
         this.snapshots = snapshots;
         this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.metricsFile = metricsFile;
         this.fromBeginning = fromBeginning;
         this.everyMs = everyMs;
         this.out = out;
@@ -61,9 +72,13 @@ final class StreamMonitor implements Runnable {
 
     @Override
     public void run() {
+        BufferedWriter file = null;
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(servers)) {
+            if (metricsFile != null) {
+                file = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8);
+            }
             List<TopicPartition> parts = new ArrayList<>();
-            for (String t : List.of(predictions, snapshots, deadLetters)) {
+            for (String t : List.of(predictions, snapshots, deadLetters, metrics)) {
                 for (PartitionInfo p : c.partitionsFor(t, Duration.ofSeconds(30))) {
                     parts.add(new TopicPartition(t, p.partition()));
                 }
@@ -77,7 +92,7 @@ final class StreamMonitor implements Runnable {
             long nextPrint = System.currentTimeMillis() + everyMs;
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    accept(r);
+                    accept(r, file);
                 }
                 if (System.currentTimeMillis() >= nextPrint) {
                     out.println(line());
@@ -85,46 +100,79 @@ final class StreamMonitor implements Runnable {
                 }
             }
             for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                accept(r);
+                accept(r, file);
             }
         } catch (Exception e) {
             out.println("progress monitor stopped: " + e);
+        } finally {
+            if (file != null) {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    out.println("could not close " + metricsFile + ": " + e);
+                }
+            }
         }
     }
 
-    private synchronized void accept(ConsumerRecord<byte[], byte[]> r) {
+    private synchronized void accept(ConsumerRecord<byte[], byte[]> r, BufferedWriter file) {
         try {
             if (r.topic().equals(predictions)) {
-                JsonNode p = JSON.readTree(r.value());
-                int i = (int) (predictionCount % WINDOW);
-                preds[i] = p.get("prediction").asDouble();
-                labels[i] = p.get("label").asDouble();
-                losses[i] = p.get("loss").asDouble();
                 predictionCount++;
+            } else if (r.topic().equals(metrics)) {
+                JsonNode m = JSON.readTree(r.value());
+                if (file != null) {
+                    file.write(new String(r.value(), StandardCharsets.UTF_8));
+                    file.newLine();
+                }
+                if ("window".equals(m.path("event").asText())) {
+                    lastWindow = m;
+                    windows.add(m);
+                }
+                heldBack = Math.max(heldBack, m.path("heldBack").asLong());
             } else if (r.topic().equals(snapshots)) {
                 ModelHeader h = ModelReader.readHeader(r.value(), "snapshot");
                 lastVersion = Math.max(lastVersion, h.modelVersion());
                 lastVersionExamples = h.examples();
                 lastKind = h.kind().name().toLowerCase(Locale.ROOT);
             } else {
-                deadCount++;
+                deadByReason.merge(JSON.readTree(r.value()).path("reason").asText("?"), 1L, Long::sum);
             }
         } catch (Exception e) {
             // a record we cannot read is not the monitor's business to stop on
         }
     }
 
+    private static String num(JsonNode m, String field) {
+        JsonNode v = m.get(field);
+        return v == null || v.isNull() ? "  -   " : String.format(Locale.ROOT, "%.4f", v.asDouble());
+    }
+
+    private static String time(long ms) {
+        return java.time.Instant.ofEpochMilli(ms).toString().replace("T", " ").replace("Z", "");
+    }
+
     synchronized String line() {
-        int n = (int) Math.min(predictionCount, WINDOW);
-        double loss = 0;
-        for (int i = 0; i < n; i++) {
-            loss += losses[i];
-        }
         double secs = (System.nanoTime() - start) / 1e9;
-        double auc = n > 0 ? Auc.of(preds, labels, n) : Double.NaN;
+        String validation = lastWindow == null ? "no validation window yet"
+                : String.format(Locale.ROOT, "window %s: logloss %s AUC %s calibration %s", time(lastWindow.path("windowStart").asLong()),
+                num(lastWindow, "loss"), num(lastWindow, "auc"), num(lastWindow, "calibration"));
         return String.format(Locale.ROOT,
-                "[%6.1f s] examples %9d  %8.0f ex/s  progressive loss %.4f  AUC %.4f (last %d)  model v%d (%s, %d examples)  dead letters %d",
-                secs, predictionCount, predictionCount / secs, n > 0 ? loss / n : Double.NaN, auc, n, lastVersion,
-                lastKind, lastVersionExamples, deadCount);
+                "[%6.1f s] labelled %9d  %7.0f ex/s  %s  model v%d (%s, %d examples)  held back %d  dead letters %s",
+                secs, predictionCount, predictionCount / secs, validation, lastVersion, lastKind, lastVersionExamples,
+                heldBack, deadByReason.isEmpty() ? "0" : deadByReason.toString());
+    }
+
+    /** The learning curve: every validation window so far (at most {@code rows} rows, evenly spaced). */
+    synchronized List<String> curve(int rows) {
+        List<String> lines = new ArrayList<>();
+        lines.add("  window (event time, UTC)   examples   logloss      AUC  calibration  (delayed progressive validation)");
+        int step = Math.max(1, (windows.size() + rows - 1) / rows);
+        for (int i = 0; i < windows.size(); i = i + step < windows.size() || i == windows.size() - 1 ? i + step : windows.size() - 1) {
+            JsonNode w = windows.get(i);
+            lines.add(String.format(Locale.ROOT, "  %-24s %9d   %s   %s   %s", time(w.path("windowStart").asLong()), w.path("examples").asLong(),
+                    num(w, "loss"), num(w, "auc"), num(w, "calibration")));
+        }
+        return lines;
     }
 }

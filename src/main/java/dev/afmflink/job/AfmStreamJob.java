@@ -91,7 +91,7 @@ public final class AfmStreamJob {
                 : toTrain.keyBy(new ModelKey())
                         .transform("train AFM", TypeInformation.of(Prediction.class),
                                 new AfmTrainerOperator(new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(),
-                                        s.fullEvery(), f.validationWindow(), f.gate())))
+                                        s.fullEvery(), f.validationWindowMs(), f.attributionWindowMs(), f.gate())))
                         .uid("train");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");

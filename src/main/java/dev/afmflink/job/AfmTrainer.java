@@ -41,15 +41,16 @@ import org.slf4j.LoggerFactory;
  * not known yet ({@link TrainingExample#IMPRESSION}) is only scored, and that score is kept until
  * the join sends its label ({@link TrainingExample#LABELLED}): then the model trains on it and the
  * impression-time score is the one judged — delayed progressive validation. Judged predictions go
- * out as {@link Prediction}s and into tumbling validation windows ({@link ProgressiveWindow}),
- * each completed window on the {@link #METRICS} side output.
+ * out as {@link Prediction}s and into tumbling event-time validation windows ({@link ProgressiveWindow},
+ * by the example's own time), each closed when the watermark has passed its end plus the
+ * attribution window (all its labels are in) and put on the {@link #METRICS} side output.
  *
  * <p>Model state is Flink state: feature rows (parameters + optimizer slots) in
  * {@code MapState<featureId, FeatureParams>}, the shared attention block, counters and the dropout
  * stream in {@code ValueState<SharedParams>}, versions in {@code ValueState<PublishState>}, the ids
  * changed since the last publish in {@code MapState<featureId, Boolean>}, scores of impressions
- * waiting for their label in {@code MapState<impressionId, Double>}, the validation window in
- * {@code ValueState<ProgressiveWindow>}. The operator's fields hold only the learner's scratch
+ * waiting for their label in {@code MapState<impressionId, Double>}, open validation windows in
+ * {@code MapState<windowStart, ProgressiveWindow>}. The operator's fields hold only the learner's scratch
  * space and metric views.
  *
  * <p>Every {@code publishEveryExamples} examples and every {@code publishIntervalMs} of
@@ -72,7 +73,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private final long publishEveryExamples;
     private final long publishIntervalMs;
     private final int fullEvery;
-    private final int validationWindow;
+    private final long validationWindowMs;
+    private final long labelDelayMs;
     private final QualityGate gate;
 
     private transient MapState<Long, FeatureParams> features;
@@ -80,7 +82,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient ValueState<SharedParams> shared;
     private transient ValueState<PublishState> publish;
     private transient MapState<String, Double> scores;
-    private transient ValueState<ProgressiveWindow> validation;
+    private transient MapState<Long, ProgressiveWindow> windows;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
     /**
@@ -99,7 +101,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private static final class Buffer {
         SharedParams shared;
         PublishState publish;
-        ProgressiveWindow validation;
+        final Map<Long, ProgressiveWindow> windows = new HashMap<>();
         final Map<Long, FeatureParams> rows = new HashMap<>();
     }
 
@@ -118,26 +120,30 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery) {
-        this(config, publishEveryExamples, publishIntervalMs, fullEvery, 10_000, QualityGate.OPEN);
+        this(config, publishEveryExamples, publishIntervalMs, fullEvery, FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS,
+                FeedbackSettings.DEFAULT_WINDOW_MS, QualityGate.OPEN);
     }
 
     /**
-     * @param validationWindow judged examples per progressive-validation window
-     * @param gate             what a snapshot must pass to be published
+     * @param validationWindowMs event time per progressive-validation window
+     * @param labelDelayMs       the longest a label can take after its example's time (the attribution
+     *                           window): a validation window closes when the watermark passes its end plus this
+     * @param gate               what a snapshot must pass to be published
      */
     public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery,
-                      int validationWindow, QualityGate gate) {
+                      long validationWindowMs, long labelDelayMs, QualityGate gate) {
         if (fullEvery < 1) {
             throw new IllegalArgumentException("full-every must be >= 1");
         }
-        if (validationWindow < 1) {
-            throw new IllegalArgumentException("validation window must be >= 1");
+        if (validationWindowMs < 1 || labelDelayMs < 0) {
+            throw new IllegalArgumentException("validation window must be >= 1 ms, label delay >= 0");
         }
         this.config = config;
         this.publishEveryExamples = publishEveryExamples;
         this.publishIntervalMs = publishIntervalMs;
         this.fullEvery = fullEvery;
-        this.validationWindow = validationWindow;
+        this.validationWindowMs = validationWindowMs;
+        this.labelDelayMs = labelDelayMs;
         this.gate = gate;
     }
 
@@ -149,7 +155,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         shared = getRuntimeContext().getState(new ValueStateDescriptor<>("shared", TypeInformation.of(SharedParams.class)));
         publish = getRuntimeContext().getState(new ValueStateDescriptor<>("publish", TypeInformation.of(PublishState.class)));
         scores = getRuntimeContext().getMapState(new MapStateDescriptor<>("impression-scores", Types.STRING, Types.DOUBLE));
-        validation = getRuntimeContext().getState(new ValueStateDescriptor<>("validation",
+        windows = getRuntimeContext().getMapState(new MapStateDescriptor<>("validation-windows", Types.LONG,
                 TypeInformation.of(ProgressiveWindow.class)));
         learner = new AfmLearner(config);
         rows = new FeatureParams[16];
@@ -187,10 +193,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 b.shared = learner.newShared();
             }
             b.publish = publish.value();
-            b.validation = validation.value();
-            if (b.validation == null) {
-                b.validation = new ProgressiveWindow(validationWindow);
-            }
             buffers.put(key, b);
         }
         return b;
@@ -206,7 +208,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             b.rows.clear();
         }
         shared.update(b.shared);
-        validation.update(b.validation);
+        if (!b.windows.isEmpty()) {
+            windows.putAll(b.windows); // open windows stay buffered until they close
+        }
         if (b.publish != null) {
             publish.update(b.publish);
         }
@@ -282,12 +286,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         ModelGauges g = gaugesOf(ctx.getCurrentKey());
         g.features = ps.features;
         out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, prediction, loss, sp.examples));
-        WindowSummary w = b.validation.add(prediction, ex.label, loss);
-        if (w != null) {
-            g.last = w;
-            ctx.output(METRICS, metrics(MetricsRecord.WINDOW, ctx.getCurrentKey(), b, w, ex.ts,
-                    ctx.timerService().currentProcessingTime(), null));
-        }
+        windowOf(b, ex.ts, ctx).add(prediction, ex.label, loss);
         ps.sinceLastPublish++;
         if (publishEveryExamples > 0 && ps.sinceLastPublish >= publishEveryExamples) {
             publish(ctx.getCurrentKey(), b, ctx, ctx.timerService().currentProcessingTime());
@@ -296,13 +295,68 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
+    /** The open validation window holding event time {@code ts}; a new one gets its closing timer. */
+    private ProgressiveWindow windowOf(Buffer b, long ts, Context ctx) throws Exception {
+        long start = ProgressiveWindow.startOf(ts, validationWindowMs);
+        ProgressiveWindow w = b.windows.get(start);
+        if (w == null) {
+            w = windows.get(start);
+            if (w == null) {
+                w = new ProgressiveWindow(start, start + validationWindowMs);
+                ctx.timerService().registerEventTimeTimer(closeTime(start));
+            }
+            b.windows.put(start, w);
+        }
+        return w;
+    }
+
+    private long closeTime(long start) {
+        long t = start + validationWindowMs + labelDelayMs;
+        return t < start || t == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : t; // +inf is the end-of-input timer
+    }
+
+    /** Closes the validation window starting at {@code start}: its figures go out and become the gate's evidence. */
+    private void closeWindow(String key, Buffer b, long start, Context ctx) throws Exception {
+        ProgressiveWindow w = b.windows.remove(start);
+        if (w == null) {
+            w = windows.get(start);
+        }
+        if (w == null) {
+            return;
+        }
+        windows.remove(start);
+        WindowSummary s = w.summary();
+        if (s.n() == 0) {
+            return;
+        }
+        b.publish.completed(s);
+        gaugesOf(key).last = s;
+        ctx.output(METRICS, metrics(MetricsRecord.WINDOW, key, b, s, ctx.timerService().currentProcessingTime(), null));
+    }
+
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
         Buffer b = bufferOf(ctx.getCurrentKey());
         if (b.publish == null) {
             return;
         }
-        boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME;
+        boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE;
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME && !endOfInput) {
+            closeWindow(ctx.getCurrentKey(), b, timestamp - labelDelayMs - validationWindowMs, ctx);
+            return;
+        }
+        if (endOfInput) {
+            List<Long> open = new ArrayList<>(b.windows.keySet());
+            for (Long start : windows.keys()) {
+                if (!b.windows.containsKey(start)) {
+                    open.add(start);
+                }
+            }
+            open.sort(null);
+            for (Long start : open) {
+                closeWindow(ctx.getCurrentKey(), b, start, ctx);
+            }
+        }
         if (b.publish.sinceLastPublish > 0) {
             publish(ctx.getCurrentKey(), b, ctx, endOfInput ? ctx.timerService().currentProcessingTime() : timestamp);
         }
@@ -327,13 +381,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return learner.predictRaw(b.shared, rows, ex.values, ex.ids.length);
     }
 
-    private MetricsRecord metrics(String event, String key, Buffer b, WindowSummary w, long eventTime, long wallMs,
-                                  String detail) {
+    private MetricsRecord metrics(String event, String key, Buffer b, WindowSummary w, long wallMs, String detail) {
         MetricsRecord r = new MetricsRecord();
         r.event = event;
         r.model = key;
         if (w != null) {
-            r.window = w.index();
+            r.windowStart = w.start();
+            r.windowEnd = w.end();
             r.n = w.n();
             r.loss = w.loss();
             r.auc = w.auc();
@@ -344,7 +398,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             r.loss = r.auc = r.meanPrediction = r.meanLabel = r.calibration = Double.NaN;
         }
         r.examples = b.shared.examples;
-        r.eventTime = eventTime;
         r.wallMs = wallMs;
         r.version = b.publish.version;
         r.heldBack = b.publish.heldBack;
@@ -356,13 +409,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private void publish(String key, Buffer b, Context ctx, long now) throws Exception {
         SharedParams sp = b.shared;
         PublishState ps = b.publish;
-        String heldBack = gate.check(b.validation.last());
+        String heldBack = gate.check(ps.lastWindow());
         if (heldBack != null) {
             ps.heldBack++;
             ps.sinceLastPublish = 0; // try again once more examples have been judged
             heldBackCounter.inc();
             LOG.warn("model {}: snapshot after {} examples held back by the quality gate: {}", key, sp.examples, heldBack);
-            ctx.output(METRICS, metrics(MetricsRecord.HELD_BACK, key, b, b.validation.last(), -1, now, heldBack));
+            ctx.output(METRICS, metrics(MetricsRecord.HELD_BACK, key, b, ps.lastWindow(), now, heldBack));
             return;
         }
         flush(b); // the snapshot is read from state: make it current

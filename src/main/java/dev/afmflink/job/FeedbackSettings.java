@@ -10,14 +10,16 @@ import java.io.Serializable;
  * @param attributionWindowMs a click within this time after its impression labels it 1 (default 10 min)
  * @param outOfOrdernessMs    watermarks trail the largest event time seen per Kafka partition by this much
  * @param idlenessMs          a partition with no records for this long stops holding the watermark back (0: never)
- * @param validationWindow    judged examples per progressive-validation window (per model key)
+ * @param validationWindowMs  event time per progressive-validation window (per model key); a window's
+ *                            figures are final once the watermark passes its end plus the attribution window
  * @param gate                what a snapshot must pass before it is published
  * @param metricsTopic        where validation windows and held-back snapshots go as JSON (null: Flink metrics only)
  */
-public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, int validationWindow,
+public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
                                QualityGate gate, String metricsTopic) implements Serializable {
     public static final long DEFAULT_WINDOW_MS = 10 * 60_000L;
-    public static final FeedbackSettings DEFAULTS = new FeedbackSettings(DEFAULT_WINDOW_MS, 5_000, 30_000, 10_000,
+    public static final long DEFAULT_VALIDATION_WINDOW_MS = 5 * 60_000L;
+    public static final FeedbackSettings DEFAULTS = new FeedbackSettings(DEFAULT_WINDOW_MS, 5_000, 30_000, DEFAULT_VALIDATION_WINDOW_MS,
             QualityGate.OPEN, null);
 
     public FeedbackSettings {
@@ -27,8 +29,8 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
         if (outOfOrdernessMs < 0 || idlenessMs < 0) {
             throw new IllegalArgumentException("out-of-orderness and idleness must be >= 0 ms");
         }
-        if (validationWindow < 1) {
-            throw new IllegalArgumentException("validation window must be >= 1 example");
+        if (validationWindowMs < 1) {
+            throw new IllegalArgumentException("validation window must be >= 1 ms");
         }
     }
 }

@@ -155,7 +155,8 @@ public final class KafkaRecords {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("event", r.event);
         m.put("model", r.model);
-        m.put("window", r.window);
+        m.put("windowStart", r.windowStart);
+        m.put("windowEnd", r.windowEnd);
         m.put("n", r.n);
         m.put("loss", finite(r.loss));
         m.put("auc", finite(r.auc));
@@ -163,7 +164,6 @@ public final class KafkaRecords {
         m.put("meanLabel", finite(r.meanLabel));
         m.put("calibration", finite(r.calibration));
         m.put("examples", r.examples);
-        m.put("eventTime", r.eventTime);
         m.put("wallMs", r.wallMs);
         m.put("version", r.version);
         m.put("heldBack", r.heldBack);

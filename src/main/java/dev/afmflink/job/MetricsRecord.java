@@ -13,7 +13,9 @@ public class MetricsRecord {
 
     public String event;
     public String model;
-    public long window;
+    /** The validation window, event time [start, end). */
+    public long windowStart;
+    public long windowEnd;
     public int n;
     public double loss;
     public double auc;
@@ -22,8 +24,6 @@ public class MetricsRecord {
     public double calibration;
     /** Examples the model has trained on. */
     public long examples;
-    /** Event time of the last example judged. */
-    public long eventTime;
     public long wallMs;
     /** The last published version. */
     public long version;

@@ -1,5 +1,7 @@
 package dev.afmflink.job;
 
+import dev.afmflink.metrics.WindowSummary;
+
 /** Per model key: the last published version, what happened since, and the feature count, the snapshots held back. A Flink POJO in ValueState. */
 public class PublishState {
     public long version;
@@ -8,7 +10,33 @@ public class PublishState {
     public long features;
     /** Snapshots the quality gate held back. */
     public long heldBack;
+    /** The last completed validation window (the quality gate's evidence); {@code windowsCompleted} = 0: none yet. */
+    public long windowsCompleted;
+    public long lastWindowStart;
+    public long lastWindowEnd;
+    public int lastWindowN;
+    public double lastLoss;
+    public double lastAuc;
+    public double lastMeanPrediction;
+    public double lastMeanLabel;
 
     public PublishState() {
+    }
+
+    /** The last completed validation window, or null. */
+    public WindowSummary lastWindow() {
+        return windowsCompleted == 0 ? null : new WindowSummary(lastWindowStart, lastWindowEnd, lastWindowN, lastLoss, lastAuc,
+                lastMeanPrediction, lastMeanLabel);
+    }
+
+    void completed(WindowSummary w) {
+        windowsCompleted++;
+        lastWindowStart = w.start();
+        lastWindowEnd = w.end();
+        lastWindowN = w.n();
+        lastLoss = w.loss();
+        lastAuc = w.auc();
+        lastMeanPrediction = w.meanPrediction();
+        lastMeanLabel = w.meanLabel();
     }
 }

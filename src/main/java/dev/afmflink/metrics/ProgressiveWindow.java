@@ -3,69 +3,60 @@ package dev.afmflink.metrics;
 import java.util.Arrays;
 
 /**
- * Progressive validation in tumbling windows of a fixed number of judged examples: each example's
- * prediction (made before the model learned from it) and label go in; when the window is full its
- * {@link WindowSummary} becomes {@link #last()} and a new window starts. Shaped as a Flink POJO
- * (public fields, no-argument constructor) so the streaming job keeps it in state: the figures
- * survive a restart and replay the same after one.
+ * Progressive validation over one tumbling window of event time: the judged predictions (made
+ * before the model learned from each example — for an impression, when it arrived) and labels of
+ * the examples whose event time falls in [{@code start}, {@code end}). Grouping by the example's
+ * own time, not by when its label arrived, keeps a window's figures honest with delayed labels:
+ * clicks come back in seconds, non-clicks only when the attribution window closes, so windows by
+ * label arrival would each hold mostly one class. Shaped as a Flink POJO (public fields, no-argument
+ * constructor) so the streaming job keeps open windows in state.
  */
 public class ProgressiveWindow {
+    public long start;
+    public long end;
     public double[] predictions;
     public double[] labels;
     public int n;
     public double lossSum;
-    /** Windows completed so far. */
-    public long completed;
-    /** The last completed window (meaningful once {@code completed} &gt; 0). */
-    public int lastN;
-    public double lastLoss;
-    public double lastAuc;
-    public double lastMeanPrediction;
-    public double lastMeanLabel;
 
     public ProgressiveWindow() {
     }
 
-    public ProgressiveWindow(int size) {
-        if (size < 1) {
-            throw new IllegalArgumentException("validation window must be >= 1 example");
+    public ProgressiveWindow(long start, long end) {
+        if (end <= start) {
+            throw new IllegalArgumentException("window end must be after its start");
         }
-        predictions = new double[size];
-        labels = new double[size];
+        this.start = start;
+        this.end = end;
+        predictions = new double[64];
+        labels = new double[64];
     }
 
-    /** Adds one judged example; returns the window's summary if this example completed it, else null. */
-    public WindowSummary add(double prediction, double label, double loss) {
+    /** The start of the window of {@code sizeMs} that holds event time {@code ts}. */
+    public static long startOf(long ts, long sizeMs) {
+        return ts - Math.floorMod(ts, sizeMs);
+    }
+
+    public void add(double prediction, double label, double loss) {
+        if (n == predictions.length) {
+            predictions = Arrays.copyOf(predictions, n * 2);
+            labels = Arrays.copyOf(labels, n * 2);
+        }
         predictions[n] = prediction;
         labels[n] = label;
         lossSum += loss;
         n++;
-        if (n < predictions.length) {
-            return null;
-        }
+    }
+
+    /** The window's figures (NaN where undefined: no examples, or one class only for AUC). */
+    public WindowSummary summary() {
         double p = 0;
         double y = 0;
         for (int i = 0; i < n; i++) {
             p += predictions[i];
             y += labels[i];
         }
-        lastN = n;
-        lastLoss = lossSum / n;
-        lastAuc = Auc.of(predictions, labels, n);
-        lastMeanPrediction = p / n;
-        lastMeanLabel = y / n;
-        completed++;
-        WindowSummary s = last();
-        n = 0;
-        lossSum = 0;
-        Arrays.fill(predictions, 0.0);
-        Arrays.fill(labels, 0.0);
-        return s;
-    }
-
-    /** The last completed window, or null if none has completed. */
-    public WindowSummary last() {
-        return completed == 0 ? null
-                : new WindowSummary(completed - 1, lastN, lastLoss, lastAuc, lastMeanPrediction, lastMeanLabel);
+        return new WindowSummary(start, end, n, n > 0 ? lossSum / n : Double.NaN, n > 0 ? Auc.of(predictions, labels, n) : Double.NaN,
+                n > 0 ? p / n : Double.NaN, n > 0 ? y / n : Double.NaN);
     }
 }

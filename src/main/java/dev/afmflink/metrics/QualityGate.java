@@ -26,14 +26,14 @@ public record QualityGate(double minAuc, double maxLoss, double maxCalibrationEr
             return "no progressive-validation window has completed yet";
         }
         if (!Double.isNaN(minAuc) && !(last.auc() >= minAuc)) {
-            return String.format(Locale.ROOT, "AUC %.4f < %.4f (window %d)", last.auc(), minAuc, last.index());
+            return String.format(Locale.ROOT, "AUC %.4f < %.4f (window at %d)", last.auc(), minAuc, last.start());
         }
         if (!Double.isNaN(maxLoss) && !(last.loss() <= maxLoss)) {
-            return String.format(Locale.ROOT, "loss %.4f > %.4f (window %d)", last.loss(), maxLoss, last.index());
+            return String.format(Locale.ROOT, "loss %.4f > %.4f (window at %d)", last.loss(), maxLoss, last.start());
         }
         if (!Double.isNaN(maxCalibrationError) && !(Math.abs(last.calibration() - 1.0) <= maxCalibrationError)) {
-            return String.format(Locale.ROOT, "calibration %.4f outside 1 ± %.4f (window %d)", last.calibration(),
-                    maxCalibrationError, last.index());
+            return String.format(Locale.ROOT, "calibration %.4f outside 1 ± %.4f (window at %d)", last.calibration(),
+                    maxCalibrationError, last.start());
         }
         return null;
     }

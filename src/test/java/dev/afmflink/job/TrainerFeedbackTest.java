@@ -13,16 +13,20 @@ import dev.afmflink.model.SplitMix64;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /** The trainer's side of the feedback loop, in Flink's operator harness: delayed progressive validation and the gate. */
 class TrainerFeedbackTest {
 
-    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> harness(long publishEvery, int window,
+    /** Validation windows of {@code windowMs} event time, closed {@link #DELAY} after their end. */
+    static final long DELAY = 50;
+
+    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> harness(long publishEvery, long windowMs,
                                                                                              QualityGate gate) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
-                new AfmTrainer(StreamingEndToEndTest.config(), publishEvery, 0, 3, window, gate)),
+                new AfmTrainer(StreamingEndToEndTest.config(), publishEvery, 0, 3, windowMs, DELAY, gate)),
                 new AfmStreamJob.ModelKey(), Types.STRING);
         h.open();
         return h;
@@ -80,10 +84,13 @@ class TrainerFeedbackTest {
 
     @Test
     void validationWindowsAreEmittedWithTheirFigures() throws Exception {
+        // examples at event times 1000..1349 (one per ms); windows of 100 ms: [1000, 1100), ...
         var h = harness(0, 100, QualityGate.OPEN);
         for (TrainingExample t : examples(350, TrainingExample.EXAMPLE, "ex-", 7)) {
             h.processElement(t, t.ts);
         }
+        assertNull(h.getSideOutput(AfmTrainer.METRICS), "no window closes before the watermark passes end + delay");
+        h.processWatermark(new Watermark(1300 + DELAY));
         List<Prediction> preds = h.extractOutputValues();
         List<MetricsRecord> windows = new ArrayList<>();
         h.getSideOutput(AfmTrainer.METRICS).forEach(r -> windows.add(r.getValue()));
@@ -104,16 +111,22 @@ class TrainerFeedbackTest {
                 sy += q.label;
             }
             assertEquals(MetricsRecord.WINDOW, m.event);
-            assertEquals(w, m.window);
+            assertEquals(1000 + 100L * w, m.windowStart);
+            assertEquals(1100 + 100L * w, m.windowEnd);
             assertEquals(100, m.n);
             assertEquals(loss / 100, m.loss, 1e-12);
             assertEquals(Auc.of(p, y, 100), m.auc, 1e-12);
             assertEquals(sp / 100, m.meanPrediction, 1e-12);
             assertEquals(sy / 100, m.meanLabel, 1e-12);
             assertEquals((sp / 100) / (sy / 100), m.calibration, 1e-12);
-            assertEquals((w + 1) * 100L, m.examples);
+            assertEquals(350, m.examples, "the model's count when the window closed");
         }
         assertTrue(windows.get(2).auc > 0.6, "the rule is learnable: " + windows.get(2).auc);
+        h.processWatermark(new Watermark(Long.MAX_VALUE)); // end of input: the last, partial window closes too
+        List<MetricsRecord> all = new ArrayList<>();
+        h.getSideOutput(AfmTrainer.METRICS).forEach(r -> all.add(r.getValue()));
+        assertEquals(4, all.size());
+        assertEquals(50, all.get(3).n);
         h.close();
     }
 
@@ -123,6 +136,7 @@ class TrainerFeedbackTest {
         var closed = harness(100, 100, new QualityGate(1.01, Double.NaN, Double.NaN));
         for (TrainingExample t : examples(500, TrainingExample.EXAMPLE, "ex-", 8)) {
             closed.processElement(t, t.ts);
+            closed.processWatermark(new Watermark(t.ts));
         }
         assertNull(closed.getSideOutput(AfmTrainer.SNAPSHOTS), "nothing published");
         List<MetricsRecord> held = new ArrayList<>();
@@ -134,19 +148,23 @@ class TrainerFeedbackTest {
         assertEquals(5, held.size());
         assertEquals(5, held.get(4).heldBack);
         assertEquals(0, held.get(4).version);
-        assertTrue(held.get(0).detail.startsWith("AUC"), held.get(0).detail);
+        assertTrue(held.get(0).detail.startsWith("no progressive-validation window"), held.get(0).detail);
+        assertTrue(held.get(4).detail.startsWith("AUC"), held.get(4).detail);
         closed.close();
 
         // a gate the model passes: one snapshot per 100 examples, the first full
         var open = harness(100, 100, new QualityGate(0.5, 0.75, Double.NaN));
         for (TrainingExample t : examples(500, TrainingExample.EXAMPLE, "ex-", 8)) {
             open.processElement(t, t.ts);
+            open.processWatermark(new Watermark(t.ts));
         }
         List<SnapshotRecord> published = new ArrayList<>();
         open.getSideOutput(AfmTrainer.SNAPSHOTS).forEach(r -> published.add(r.getValue()));
-        assertEquals(5, published.size());
+        // the first attempt (100 examples) has no closed window yet: held back; later ones pass
+        assertEquals(4, published.size());
         assertEquals("full", published.get(0).kind);
-        assertEquals(5, published.get(4).version);
+        assertEquals(1, published.get(0).version);
+        assertEquals(4, published.get(3).version);
         open.close();
     }
 }

@@ -1,0 +1,108 @@
+package dev.afmflink.report;
+
+import dev.afmflink.serving.FieldPairAttention;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The learning-curve page of one model key: delayed-progressive logloss and AUC over examples and
+ * over event time, observed CTR against mean prediction, examples/s, held-back snapshots, and
+ * (given a model and sample events) the mean attention per field pair. One self-contained HTML
+ * file with inline SVG: no scripts, no external resources.
+ */
+public final class HtmlReport {
+    private HtmlReport() {
+    }
+
+    /** The page; {@code attention} may be null (no model given). */
+    public static String render(MetricsSeries m, FieldPairAttention attention, String attentionSource) {
+        List<MetricsSeries.Window> w = m.windows();
+        int n = w.size();
+        double[] examples = new double[n];
+        double[] hours = new double[n];
+        double[] loss = new double[n];
+        double[] auc = new double[n];
+        double[] ctr = new double[n];
+        double[] meanPrediction = new double[n];
+        long t0 = n > 0 ? w.get(0).start() : 0;
+        for (int i = 0; i < n; i++) {
+            MetricsSeries.Window x = w.get(i);
+            examples[i] = x.examples();
+            hours[i] = (x.end() - t0) / 3_600_000.0;
+            loss[i] = x.loss();
+            auc[i] = x.auc();
+            ctr[i] = x.meanLabel();
+            meanPrediction[i] = x.meanPrediction();
+        }
+        StringBuilder sb = new StringBuilder(65536);
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>afm-flink report: ")
+                .append(SvgChart.esc(m.model())).append("</title>\n<style>body{font-family:sans-serif;max-width:760px;margin:2em auto;"
+                        + "color:#222}table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #ddd}"
+                        + "th:first-child,td:first-child{text-align:left}figure{margin:1.5em 0}</style></head><body>\n");
+        sb.append("<h1>Model <code>").append(SvgChart.esc(m.model())).append("</code>: learning curve</h1>\n");
+        sb.append("<p>Delayed progressive validation: every example is judged by the prediction the model made when its impression"
+                + " arrived, before the label was known; figures are per window of ").append(n > 0 ? (w.get(0).end() - w.get(0).start()) / 1000 : 0)
+                .append(" s of event time (the examples' own time), final once all their labels are in.</p>\n");
+        sb.append("<table id=\"summary\"><tr><th>figure</th><th>first window</th><th>best</th><th>last window</th></tr>\n");
+        row(sb, "logloss", loss, true);
+        row(sb, "AUC", auc, false);
+        sb.append(String.format(Locale.ROOT, "<tr><td>windows / examples</td><td>%d</td><td></td><td>%d</td></tr>%n", n,
+                n > 0 ? w.get(n - 1).examples() : 0));
+        sb.append(String.format(Locale.ROOT, "<tr><td>snapshots held back by the quality gate</td><td></td><td></td><td>%d</td></tr>%n",
+                m.heldBack().size()));
+        sb.append("</table>\n");
+        SvgChart byExamples = new SvgChart("Progressive logloss over examples", "examples trained").series("logloss", examples, loss);
+        SvgChart aucByExamples = new SvgChart("Progressive AUC over examples", "examples trained").series("AUC", examples, auc);
+        for (MetricsSeries.HeldBack h : m.heldBack()) {
+            byExamples.marker(h.examples(), "held back");
+        }
+        figure(sb, byExamples);
+        figure(sb, aucByExamples);
+        figure(sb, new SvgChart("Progressive logloss and AUC over event time", "event time (hours since the first window)")
+                .series("logloss", hours, loss).series("AUC", hours, auc));
+        figure(sb, new SvgChart("Observed CTR vs mean prediction", "examples trained")
+                .series("observed CTR", examples, ctr).series("mean prediction", examples, meanPrediction));
+        figure(sb, new SvgChart("Training speed", "examples trained").series("examples/s", examples, m.examplesPerSecond()));
+        if (!m.heldBack().isEmpty()) {
+            sb.append("<h2>Held-back snapshots</h2>\n<table id=\"held-back\"><tr><th>after examples</th><th>reason</th></tr>\n");
+            for (MetricsSeries.HeldBack h : m.heldBack()) {
+                sb.append("<tr><td>").append(h.examples()).append("</td><td>").append(SvgChart.esc(h.reason())).append("</td></tr>\n");
+            }
+            sb.append("</table>\n");
+        }
+        if (attention != null) {
+            List<FieldPairAttention.Pair> ranked = attention.ranked();
+            sb.append("<h2>Where the latest model's attention goes</h2>\n<p>Mean attention weight per field pair over ")
+                    .append(attention.events()).append(" sample events (").append(SvgChart.esc(attentionSource))
+                    .append("); uniform attention would give every pair the same share.</p>\n");
+            sb.append("<table id=\"attention\"><tr><th>field pair</th><th>mean attention</th><th></th></tr>\n");
+            double max = ranked.isEmpty() ? 1 : ranked.get(0).meanAttention();
+            for (FieldPairAttention.Pair p : ranked) {
+                sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.4f</td><td><svg xmlns=\"http://www.w3.org/2000/svg\""
+                        + " width=\"200\" height=\"10\"><rect width=\"%.1f\" height=\"10\" fill=\"#1f77b4\"/></svg></td></tr>%n",
+                        SvgChart.esc(p.name()), p.meanAttention(), 200 * p.meanAttention() / max));
+            }
+            sb.append("</table>\n");
+        }
+        return sb.append("</body></html>\n").toString();
+    }
+
+    private static void figure(StringBuilder sb, SvgChart chart) {
+        sb.append("<figure>\n").append(chart.render()).append("</figure>\n");
+    }
+
+    private static void row(StringBuilder sb, String name, double[] v, boolean lowerIsBetter) {
+        double best = Double.NaN;
+        for (double x : v) {
+            if (Double.isFinite(x) && (Double.isNaN(best) || (lowerIsBetter ? x < best : x > best))) {
+                best = x;
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n", name,
+                v.length > 0 ? f(v[0]) : "-", f(best), v.length > 0 ? f(v[v.length - 1]) : "-"));
+    }
+
+    private static String f(double d) {
+        return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : "-";
+    }
+}

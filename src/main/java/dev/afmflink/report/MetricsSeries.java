@@ -1,0 +1,113 @@
+package dev.afmflink.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The metrics records of one model key (the job's metrics topic, docs/events.md), in order:
+ * validation windows and held-back snapshots. Lines that are not metrics records are skipped and
+ * counted.
+ */
+public final class MetricsSeries {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One completed validation window. */
+    public record Window(long start, long end, long examples, int n, double loss, double auc, double meanPrediction,
+                         double meanLabel, double calibration, long wallMs, long version) {
+    }
+
+    /** One snapshot held back by the quality gate. */
+    public record HeldBack(long examples, long wallMs, String reason) {
+    }
+
+    private final String model;
+    private final List<Window> windows = new ArrayList<>();
+    private final List<HeldBack> heldBack = new ArrayList<>();
+    private long skipped;
+
+    public MetricsSeries(String model) {
+        this.model = model;
+    }
+
+    /** Reads a JSON-lines file of metrics records for {@code model}. */
+    public static MetricsSeries read(Path file, String model) throws IOException {
+        MetricsSeries s = new MetricsSeries(model);
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                if (!line.isBlank()) {
+                    s.add(line.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return s;
+    }
+
+    /** Adds one metrics record (JSON bytes) if it belongs to this series' model. */
+    public void add(byte[] json) {
+        JsonNode m;
+        try {
+            m = JSON.readTree(json);
+        } catch (IOException e) {
+            skipped++;
+            return;
+        }
+        if (m == null || !m.isObject() || !m.has("event")) {
+            skipped++;
+            return;
+        }
+        if (!model.equals(m.path("model").asText())) {
+            return;
+        }
+        switch (m.path("event").asText()) {
+            case "window" -> windows.add(new Window(m.path("windowStart").asLong(), m.path("windowEnd").asLong(),
+                    m.path("examples").asLong(), m.path("n").asInt(), num(m, "loss"), num(m, "auc"), num(m, "meanPrediction"),
+                    num(m, "meanLabel"), num(m, "calibration"), m.path("wallMs").asLong(), m.path("version").asLong()));
+            case "held_back" -> heldBack.add(new HeldBack(m.path("examples").asLong(), m.path("wallMs").asLong(),
+                    m.path("detail").asText("")));
+            default -> skipped++;
+        }
+    }
+
+    private static double num(JsonNode m, String field) {
+        JsonNode v = m.get(field);
+        return v == null || v.isNull() || !v.isNumber() ? Double.NaN : v.asDouble();
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public List<Window> windows() {
+        return windows;
+    }
+
+    public List<HeldBack> heldBack() {
+        return heldBack;
+    }
+
+    public long skipped() {
+        return skipped;
+    }
+
+    /** Examples/s between consecutive windows (processing time), NaN for the first. */
+    public double[] examplesPerSecond() {
+        double[] r = new double[windows.size()];
+        for (int i = 0; i < r.length; i++) {
+            if (i == 0) {
+                r[i] = Double.NaN;
+            } else {
+                long dt = windows.get(i).wallMs() - windows.get(i - 1).wallMs();
+                long dn = windows.get(i).examples() - windows.get(i - 1).examples();
+                r[i] = dt > 0 ? dn * 1000.0 / dt : Double.NaN;
+            }
+        }
+        return r;
+    }
+}
