@@ -1,0 +1,97 @@
+package dev.afmflink.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.afmflink.embedded.ClickSimulator;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Loss;
+import dev.afmflink.optim.OptimizerSpec;
+import dev.afmflink.serving.FieldPairAttention;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/** The report renders: every chart is well-formed SVG whose lines hold one point per window, and the tables are filled. */
+class HtmlReportTest {
+
+    static String metricsLine(String event, String model, long i, double loss, double auc) {
+        return String.format(Locale.ROOT, "{\"event\":\"%s\",\"model\":\"%s\",\"windowStart\":%d,\"windowEnd\":%d,\"n\":1000,"
+                        + "\"loss\":%s,\"auc\":%s,\"meanPrediction\":0.21,\"meanLabel\":0.2,\"calibration\":1.05,\"examples\":%d,"
+                        + "\"wallMs\":%d,\"version\":%d,\"heldBack\":0,\"features\":10%s}", event, model, i * 300_000, (i + 1) * 300_000,
+                Double.isNaN(loss) ? "null" : Double.toString(loss), Double.isNaN(auc) ? "null" : Double.toString(auc),
+                (i + 1) * 1000, 1_000_000 + i * 500, i, event.equals("held_back") ? ",\"detail\":\"AUC 0.4 < 0.6\"" : "");
+    }
+
+    @Test
+    void rendersChartsAndTablesFromMetricsAndAModel() throws Exception {
+        MetricsSeries m = new MetricsSeries("default");
+        for (int i = 0; i < 12; i++) {
+            m.add(metricsLine("window", "default", i, 0.6 - 0.01 * i, i == 3 ? Double.NaN : 0.6 + 0.01 * i).getBytes(StandardCharsets.UTF_8));
+            m.add(metricsLine("window", "other-model", i, 9, 0.1).getBytes(StandardCharsets.UTF_8));
+        }
+        m.add(metricsLine("held_back", "default", 5, 0.5, 0.4).getBytes(StandardCharsets.UTF_8));
+        m.add("not json".getBytes(StandardCharsets.UTF_8));
+        assertEquals(12, m.windows().size(), "only the chosen model's windows");
+        assertEquals(1, m.heldBack().size());
+        assertEquals(1, m.skipped());
+
+        AfmModel model = new AfmModel(new AfmConfig(4, 4, Loss.LOGISTIC, 0, 0, 0, 1, 0.1, 1, OptimizerSpec.sgd(0.01),
+                OptimizerSpec.sgd(0.01), OptimizerSpec.sgd(0.01)));
+        FieldPairAttention att = new FieldPairAttention();
+        var stream = new ClickSimulator(1).clickStream(50, 0, 50, "default");
+        while (stream.hasNext()) {
+            String e = stream.next();
+            if (e.contains("\"impression\"")) {
+                att.add(model, e);
+            }
+        }
+        String html = HtmlReport.render(m, att, "sample.jsonl");
+
+        assertTrue(html.startsWith("<!DOCTYPE html>"));
+        List<String> svgs = new ArrayList<>();
+        Matcher svg = Pattern.compile("<svg.*?</svg>", Pattern.DOTALL).matcher(html);
+        while (svg.find()) {
+            svgs.add(svg.group());
+        }
+        assertEquals(5 + 10, svgs.size(), "5 charts + one bar per field pair");
+        int lines = 0;
+        for (String s : svgs) {
+            Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8))); // well-formed, or it throws
+            NodeList polylines = d.getElementsByTagName("polyline");
+            for (int i = 0; i < polylines.getLength(); i++) {
+                Element p = (Element) polylines.item(i);
+                int points = Integer.parseInt(p.getAttribute("data-points"));
+                assertEquals(points, p.getAttribute("points").trim().split("\\s+").length);
+                String name = p.getAttribute("data-name");
+                int expected = switch (name) {
+                    case "AUC" -> 11; // one window had no AUC (one class): left out
+                    case "examples/s" -> 11; // none for the first window
+                    default -> 12;
+                };
+                assertEquals(expected, points, name);
+                lines++;
+            }
+        }
+        assertEquals(7, lines, "logloss, AUC, logloss+AUC over time, CTR + mean prediction, examples/s");
+        assertTrue(html.contains("class=\"marker\""), "the held-back snapshot is marked");
+        assertTrue(html.contains("AUC 0.4 &lt; 0.6"), "and listed with its reason");
+        for (String pair : List.of("ad × user", "hour × site", "device × hour")) {
+            assertTrue(html.contains("<td>" + pair + "</td>"), pair);
+        }
+        assertFalse(html.contains("NaN"));
+        assertTrue(html.contains("<td>logloss</td><td>0.6000</td><td>0.4900</td><td>0.4900</td>"), "summary row");
+    }
+}
