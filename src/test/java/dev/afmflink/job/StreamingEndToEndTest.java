@@ -3,6 +3,7 @@ package dev.afmflink.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -372,7 +373,7 @@ class StreamingEndToEndTest {
             KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(rest),
                     1_700_000_000_000L + first.size());
             boolean done = false;
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (!done && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(),
                         s.snapshotsTopic(), 1, 2)) {
@@ -380,7 +381,16 @@ class StreamingEndToEndTest {
                             && ModelReader.readHeader(r.value(), "s").examples() == expectedExamples;
                 }
             }
-            assertTrue(done, "the restored job published the model of all " + expectedExamples + " examples");
+            if (!done) {
+                List<String> seen = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 2)) {
+                    ModelHeader h = ModelReader.readHeader(r.value(), "s");
+                    seen.add(new String(r.key(), StandardCharsets.UTF_8) + ":v" + h.modelVersion() + "/" + h.examples());
+                }
+                fail("the restored job published no model of all " + expectedExamples + " examples; snapshots: " + seen
+                        + "; predictions: " + KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 1, 2).size()
+                        + "; dead letters: " + KafkaTestSupport.readAll(broker.bootstrapServers(), s.deadLettersTopic(), 1, 2).size());
+            }
             Thread.sleep(1000); // anything published after it would show a second training of some impression
             cluster.cancelJob(id).get(60, TimeUnit.SECONDS);
         } finally {
