@@ -63,7 +63,10 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("auto.create.topics.enable", "false");
         p.setProperty("message.max.bytes", Integer.toString(64 << 20));
         p.setProperty("replica.fetch.max.bytes", Integer.toString(64 << 20));
-        p.setProperty("log.retention.hours", "1");
+        // Retention by size only: simulated and replayed events carry event times in the past, and
+        // time-based retention (by record timestamp) would delete them mid-run.
+        p.setProperty("log.retention.ms", "-1");
+        p.setProperty("log.retention.bytes", Long.toString(1L << 30));
         Path props = dir.resolve("server.properties");
         try (var w = Files.newBufferedWriter(props, StandardCharsets.UTF_8)) {
             p.store(w, "afm-flink embedded broker");

@@ -132,7 +132,7 @@ public final class KafkaRecords {
             m.put("prediction", p.prediction);
             m.put("loss", p.loss);
             m.put("examples", p.examples);
-            return jsonRecord(topic, timestamp, p.model, m);
+            return jsonRecord(topic, null, p.model, m);
         }
     }
 
@@ -195,7 +195,7 @@ public final class KafkaRecords {
             m.put("topic", d.topic);
             m.put("partition", d.partition);
             m.put("offset", d.offset);
-            return jsonRecord(topic, timestamp, d.reason, m);
+            return jsonRecord(topic, null, d.reason, m);
         }
     }
 
@@ -208,7 +208,12 @@ public final class KafkaRecords {
         }
     }
 
-    /** A record with a UTF-8 key and the JSON of {@code m} as value. */
+    /**
+     * A record with a UTF-8 key and the JSON of {@code m} as value. Output records are stamped
+     * with the time they are written ({@code timestamp} null: the producer's clock), not with the
+     * event time of what they describe (that is in the JSON): replaying old events must not give
+     * the output topics records that time-based retention deletes at once.
+     */
     static ProducerRecord<byte[], byte[]> jsonRecord(String topic, Long timestamp, String key, Map<String, Object> m) {
         try {
             return new ProducerRecord<>(topic, null, timestamp, key.getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(m));
