@@ -23,8 +23,11 @@ final class ModelOptions {
     /** Frappe protocol (README): test RMSE 0.506 vs 0.542 for k=t=64 with the authors' plain settings. */
     static final Defaults SQUARED = new Defaults(64, 64, "adagrad", 0.05, "adagrad", 0.05, 0.0, 0.1, 1e-3, 0.0, 0.0,
             1.0, 3);
-    /** Criteo sample (README): one pass, FTRL-Proximal with L1 on the linear weights. */
-    static final Defaults LOGISTIC = new Defaults(16, 16, "adagrad", 0.02, "ftrl", 0.1, 0.5, 0.01, 0.0, 0.0, 0.0,
+    /**
+     * Criteo sample and the simulated click-stream with delayed labels (README): one pass,
+     * FTRL-Proximal with L1 on the linear weights.
+     */
+    static final Defaults LOGISTIC = new Defaults(16, 16, "adagrad", 0.05, "ftrl", 0.1, 0.5, 0.1, 0.0, 0.0, 0.0,
             1.0, 1);
 
     static Defaults defaults(Loss loss) {

@@ -62,7 +62,7 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("attribution-window-ms", "MS", "600000", "a click within this (event) time after its impression labels it 1"));
         o.add(new Args.Option("out-of-orderness-ms", "MS", "5000", "watermarks trail the largest event time per Kafka partition by this much"));
         o.add(new Args.Option("idleness-ms", "MS", "30000", "a partition quiet this long stops holding event time back (0: never)"));
-        o.add(new Args.Option("validation-window-ms", "MS", "300000", "event time per progressive-validation window"));
+        o.add(new Args.Option("validation-window-ms", "MS", "900000", "event time per progressive-validation window"));
         o.add(new Args.Option("gate-min-auc", "X", null, "quality gate: publish only if the last window's AUC >= X"));
         o.add(new Args.Option("gate-max-loss", "X", null, "quality gate: publish only if the last window's mean loss <= X"));
         o.add(new Args.Option("gate-max-calibration-error", "X", null, "quality gate: publish only if |calibration - 1| <= X"));
@@ -181,7 +181,7 @@ final class StreamCommand implements Command {
     }
 
     static final long SIMULATION_START = 1_767_225_600_000L; // 2026-01-01T00:00:00Z: fixed, so a replay is the same stream
-    static final long SIMULATION_SPACING_MS = 50;
+    static final long SIMULATION_SPACING_MS = 250; // 4 impressions/s: 200,000 span 13.9 h of event time
 
     /**
      * The simulator's click-stream (impressions, delayed clicks), with three malformed records

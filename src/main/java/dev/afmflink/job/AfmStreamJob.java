@@ -30,6 +30,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class AfmStreamJob {
     /** Largest snapshot record the job produces to Kafka (the snapshots topic must accept it too). */
     public static final int MAX_SNAPSHOT_BYTES = 64 << 20;
+    /** A watermark at least every this much event time, whatever the reading speed ({@link EventTimeWatermarks}). */
+    static final long WATERMARK_STEP_MS = 1000;
 
     private AfmStreamJob() {
     }
@@ -69,7 +71,7 @@ public final class AfmStreamJob {
         }
         // per Kafka partition (the source runs the strategy per split), from the events' own time
         WatermarkStrategy<InputEvent> watermarks = WatermarkStrategy
-                .<InputEvent>forBoundedOutOfOrderness(Duration.ofMillis(f.outOfOrdernessMs()))
+                .<InputEvent>forGenerator(ctx -> new EventTimeWatermarks(f.outOfOrdernessMs(), WATERMARK_STEP_MS))
                 .withTimestampAssigner((e, kafkaTs) -> e.eventTime());
         if (f.idlenessMs() > 0) {
             watermarks = watermarks.withIdleness(Duration.ofMillis(f.idlenessMs()));

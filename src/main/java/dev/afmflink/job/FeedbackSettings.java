@@ -18,7 +18,7 @@ import java.io.Serializable;
 public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
                                QualityGate gate, String metricsTopic) implements Serializable {
     public static final long DEFAULT_WINDOW_MS = 10 * 60_000L;
-    public static final long DEFAULT_VALIDATION_WINDOW_MS = 5 * 60_000L;
+    public static final long DEFAULT_VALIDATION_WINDOW_MS = 15 * 60_000L;
     public static final FeedbackSettings DEFAULTS = new FeedbackSettings(DEFAULT_WINDOW_MS, 5_000, 30_000, DEFAULT_VALIDATION_WINDOW_MS,
             QualityGate.OPEN, null);
 

@@ -13,6 +13,7 @@ import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
 import dev.afmflink.model.Loss;
 import dev.afmflink.optim.OptimizerSpec;
 import dev.afmflink.snapshot.ModelHeader;
@@ -298,6 +299,97 @@ class StreamingEndToEndTest {
         SnapshotChain chain = chain(KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 30), versions);
         assertEquals(n, chain.model().shared().examples);
         assertSameModel(offline(events), chain.model());
+    }
+
+    /**
+     * The whole feedback loop against an offline replay of its semantics: impressions and delayed
+     * clicks through the Kafka source (watermarks per step of event time), the event-time join and
+     * the trainer give the same model as training, in plain Java, each impression with label 1 at
+     * its click and label 0 when the watermark passes its window; and each impression is judged
+     * by the score the model gave it when it arrived.
+     */
+    @Test
+    void clickStreamModelEqualsAnOfflineReplayOfTheJoin() throws Exception {
+        long window = 10_000;
+        long bound = 200;
+        StreamSettings s = settings("clicks-e2e", true).withFeedback(
+                new FeedbackSettings(window, bound, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, null));
+        createTopics(s);
+        List<String> events = new ArrayList<>();
+        new ClickSimulator(17).clickStream(3000, 1_700_000_000_000L, 250, "default").forEachRemaining(events::add);
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        env.execute("afm-clicks-e2e");
+
+        Map<String, Double> scoredAt = new HashMap<>();
+        AfmModel expected = offlineFeedback(events, window, bound, AfmStreamJob.WATERMARK_STEP_MS, scoredAt);
+        assertEquals(3000, expected.shared().examples, "every impression labelled once");
+        List<ConsumerRecord<byte[], byte[]>> snaps = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 6, 120);
+        AfmModel streamed = chain(snaps, new ArrayList<>()).model();
+        assertSameModel(expected, streamed);
+
+        List<ConsumerRecord<byte[], byte[]>> preds = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 3000, 120);
+        assertEquals(3000, preds.size());
+        ObjectMapper json = new ObjectMapper();
+        for (ConsumerRecord<byte[], byte[]> r : preds) {
+            var p = json.readTree(r.value());
+            Double atImpression = scoredAt.get(p.get("id").asText());
+            assertNotNull(atImpression, p.toString());
+            assertEquals(atImpression, p.get("prediction").asDouble(), 1e-12, "judged by the score at impression: " + p);
+        }
+    }
+
+    /**
+     * The feedback loop in plain Java, as the job runs it with one partition: events in order;
+     * after each event the watermark (max time − bound − 1) advances if it moved a step; windows
+     * ending at or before it close (label 0 unless clicked) in time order; a click within the
+     * window trains label 1 at once. {@code scoredAt} gets each impression's score on arrival.
+     */
+    static AfmModel offlineFeedback(List<String> events, long window, long bound, long step, Map<String, Double> scoredAt)
+            throws Exception {
+        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
+        AfmModel m = new AfmModel(config());
+        Map<String, Event> pending = new HashMap<>();
+        java.util.Set<String> clicked = new java.util.HashSet<>();
+        java.util.TreeMap<Long, String> closes = new java.util.TreeMap<>();
+        long maxTs = Long.MIN_VALUE;
+        long watermark = Long.MIN_VALUE;
+        for (String raw : events) {
+            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
+            if (e.type() == Event.Type.IMPRESSION && !pending.containsKey(e.id()) && e.ts() > watermark) {
+                pending.put(e.id(), e);
+                scoredAt.put(e.id(), m.predict(e.features()));
+                closes.put(e.ts() + window, e.id());
+            } else if (e.type() == Event.Type.CLICK && pending.containsKey(e.id()) && !clicked.contains(e.id())
+                    && e.ts() <= pending.get(e.id()).ts() + window) {
+                clicked.add(e.id());
+                Example ex = pending.get(e.id()).features().copy();
+                ex.label = 1;
+                m.train(ex, e.ts());
+            }
+            maxTs = Math.max(maxTs, e.ts());
+            long wm = maxTs - bound - 1;
+            if (watermark == Long.MIN_VALUE || wm - watermark >= step) {
+                watermark = wm;
+                closeWindows(m, pending, clicked, closes, watermark);
+            }
+        }
+        closeWindows(m, pending, clicked, closes, Long.MAX_VALUE);
+        return m;
+    }
+
+    private static void closeWindows(AfmModel m, Map<String, Event> pending, java.util.Set<String> clicked,
+                                     java.util.TreeMap<Long, String> closes, long watermark) {
+        while (!closes.isEmpty() && closes.firstKey() <= watermark) {
+            Map.Entry<Long, String> c = closes.pollFirstEntry();
+            Event imp = pending.remove(c.getValue());
+            if (!clicked.remove(c.getValue())) {
+                Example ex = imp.features().copy();
+                ex.label = 0;
+                m.train(ex, c.getKey());
+            }
+        }
     }
 
     /**
