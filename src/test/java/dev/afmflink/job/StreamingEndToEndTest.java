@@ -313,8 +313,9 @@ class StreamingEndToEndTest {
         long window = 10_000;
         long bound = 200;
         StreamSettings s = settings("clicks-e2e", true).withFeedback(
-                new FeedbackSettings(window, bound, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, null));
+                new FeedbackSettings(window, bound, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, "clicks-e2e-metrics"));
         createTopics(s);
+        broker.createTopics(List.of(s.feedback().metricsTopic()), null);
         List<String> events = new ArrayList<>();
         new ClickSimulator(17).clickStream(3000, 1_700_000_000_000L, 250, "default").forEachRemaining(events::add);
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
@@ -337,6 +338,62 @@ class StreamingEndToEndTest {
             Double atImpression = scoredAt.get(p.get("id").asText());
             assertNotNull(atImpression, p.toString());
             assertEquals(atImpression, p.get("prediction").asDouble(), 1e-12, "judged by the score at impression: " + p);
+        }
+        // validation windows of one minute of impression time: 3000 impressions at 4/s fill 13 of them
+        List<ConsumerRecord<byte[], byte[]>> metrics = KafkaTestSupport.readAll(broker.bootstrapServers(),
+                s.feedback().metricsTopic(), 13, 60);
+        assertEquals(13, metrics.size());
+        long judged = 0;
+        long previousEnd = Long.MIN_VALUE;
+        for (ConsumerRecord<byte[], byte[]> r : metrics) {
+            var w = json.readTree(r.value());
+            assertEquals("window", w.get("event").asText());
+            assertEquals(60_000, w.get("windowEnd").asLong() - w.get("windowStart").asLong());
+            assertTrue(w.get("windowStart").asLong() >= previousEnd, "windows close in event-time order");
+            previousEnd = w.get("windowEnd").asLong();
+            assertTrue(w.get("loss").asDouble() > 0 && w.get("calibration").asDouble() > 0, w.toString());
+            judged += w.get("n").asLong();
+        }
+        assertEquals(3000, judged, "every judged impression in exactly one window");
+    }
+
+    /**
+     * A quiet partition does not stall labels: the input topic has two partitions, all events go
+     * to one, and the job runs unbounded. Without idleness the empty partition would hold event
+     * time at its start and no impression would ever be labelled 0; with it, labels follow the
+     * data while the job runs.
+     */
+    @Test
+    void quietPartitionDoesNotStallLabels() throws Exception {
+        StreamSettings s = settings("quiet", false).withFeedback(
+                new FeedbackSettings(2_000, 200, 500, 60_000, dev.afmflink.metrics.QualityGate.OPEN, null));
+        try (var admin = broker.admin()) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(s.inputTopic(), 2, (short) 1)))
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+        broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()), s.snapshotsTopic());
+        List<String> events = new ArrayList<>();
+        new ClickSimulator(19).clickStream(1000, 1_700_000_000_000L, 250, "default").forEachRemaining(events::add);
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        JobClient job = env.executeAsync("afm-quiet-partition");
+        try {
+            // all but the impressions of the last window (about 2.2 s of event time: 9) get their label while it runs
+            List<ConsumerRecord<byte[], byte[]>> preds = List.of();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (preds.size() < 980 && System.nanoTime() < deadline) {
+                preds = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 980, 2);
+            }
+            assertTrue(preds.size() >= 980, "labelled while running: " + preds.size() + " of 1000 impressions");
+            ObjectMapper json = new ObjectMapper();
+            long zeros = 0;
+            for (ConsumerRecord<byte[], byte[]> r : preds) {
+                zeros += json.readTree(r.value()).get("label").asDouble() == 0.0 ? 1 : 0;
+            }
+            assertTrue(zeros > 500, "unclicked impressions labelled 0 as event time passed their windows: " + zeros);
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
         }
     }
 
