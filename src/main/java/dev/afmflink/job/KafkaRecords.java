@@ -94,16 +94,30 @@ public final class KafkaRecords {
         return e;
     }
 
-    /** Snapshots: key = model key, value = the model file's bytes, headers version and kind. */
-    public static final class Snapshots implements KafkaRecordSerializationSchema<SnapshotRecord> {
-        private final String topic;
+    /** A serializer of records of one kind to one topic. */
+    abstract static class ToTopic<T> implements KafkaRecordSerializationSchema<T> {
+        final String topic;
 
-        public Snapshots(String topic) {
+        ToTopic(String topic) {
             this.topic = topic;
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(SnapshotRecord s, KafkaSinkContext ctx, Long timestamp) {
+        public ProducerRecord<byte[], byte[]> serialize(T value, KafkaSinkContext ctx, Long timestamp) {
+            return record(value);
+        }
+
+        abstract ProducerRecord<byte[], byte[]> record(T value);
+    }
+
+    /** Snapshots: key = model key, value = the model file's bytes, headers version and kind. */
+    public static final class Snapshots extends ToTopic<SnapshotRecord> {
+        public Snapshots(String topic) {
+            super(topic);
+        }
+
+        @Override
+        ProducerRecord<byte[], byte[]> record(SnapshotRecord s) {
             // the record time is the publish time (the end-of-input publish carries timestamp +inf)
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, s.publishedAt,
                     s.model.getBytes(StandardCharsets.UTF_8), s.bytes);
@@ -115,15 +129,13 @@ public final class KafkaRecords {
     }
 
     /** Progressive predictions as JSON, key = model key. */
-    public static final class Predictions implements KafkaRecordSerializationSchema<Prediction> {
-        private final String topic;
-
+    public static final class Predictions extends ToTopic<Prediction> {
         public Predictions(String topic) {
-            this.topic = topic;
+            super(topic);
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(Prediction p, KafkaSinkContext ctx, Long timestamp) {
+        ProducerRecord<byte[], byte[]> record(Prediction p) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", p.model);
             m.put("id", p.id);
@@ -137,15 +149,13 @@ public final class KafkaRecords {
     }
 
     /** Validation windows and held-back snapshots as JSON (one object per line of a metrics file), key = model key. */
-    public static final class Metrics implements KafkaRecordSerializationSchema<MetricsRecord> {
-        private final String topic;
-
+    public static final class Metrics extends ToTopic<MetricsRecord> {
         public Metrics(String topic) {
-            this.topic = topic;
+            super(topic);
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(MetricsRecord r, KafkaSinkContext ctx, Long timestamp) {
+        ProducerRecord<byte[], byte[]> record(MetricsRecord r) {
             return jsonRecord(topic, r.wallMs, r.model, metricsJson(r));
         }
     }
@@ -179,15 +189,13 @@ public final class KafkaRecords {
     }
 
     /** Dead letters as JSON: reason code, detail, the raw record (cut at 4 KiB) and where it came from. */
-    public static final class DeadLetters implements KafkaRecordSerializationSchema<DeadLetter> {
-        private final String topic;
-
+    public static final class DeadLetters extends ToTopic<DeadLetter> {
         public DeadLetters(String topic) {
-            this.topic = topic;
+            super(topic);
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext ctx, Long timestamp) {
+        ProducerRecord<byte[], byte[]> record(DeadLetter d) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("reason", d.reason);
             m.put("detail", d.detail);

@@ -18,14 +18,25 @@ final class KafkaTestSupport {
     private KafkaTestSupport() {
     }
 
+    /**
+     * Sends {@code values} to partition 0 and waits for every acknowledgement (a failed send
+     * fails the test instead of silently losing input). Not idempotent: several producers write
+     * to one partition in a test, and the broker's per-producer sequence state was seen to
+     * reject a later producer's first batch as out of order; one request in flight keeps order.
+     */
     static void produce(String servers, String topic, List<byte[]> values, long firstTs) throws Exception {
-        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers,
-                Map.of("acks", "all", "linger.ms", "5", "max.request.size", Integer.toString(4 << 20)))) {
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers, Map.of("acks", "all", "linger.ms", "5",
+                "max.request.size", Integer.toString(4 << 20), "enable.idempotence", "false",
+                "max.in.flight.requests.per.connection", "1"))) {
             long ts = firstTs;
             for (byte[] v : values) {
-                p.send(new ProducerRecord<>(topic, 0, ts++, null, v));
+                acks.add(p.send(new ProducerRecord<>(topic, 0, ts++, null, v)));
             }
             p.flush();
+            for (var a : acks) {
+                a.get(60, TimeUnit.SECONDS);
+            }
         }
     }
 

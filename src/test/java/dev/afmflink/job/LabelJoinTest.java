@@ -185,6 +185,14 @@ class LabelJoinTest {
         assertStateEmpty();
     }
 
+    /** Counts the output so far into {scored, labelled 1, labelled 0} and clears it. */
+    private void drain(long[] counts) {
+        for (TrainingExample t : h.extractOutputValues()) {
+            counts[t.kind == TrainingExample.IMPRESSION ? 0 : t.label == 1.0 ? 1 : 2]++;
+        }
+        h.getOutput().clear();
+    }
+
     /**
      * A million impressions (every tenth clicked, clicks 200 ms after their impression, ids
      * unique, watermark trailing by 1 s): each labelled exactly once, and the join's state is back
@@ -194,9 +202,7 @@ class LabelJoinTest {
     void millionImpressionsLeaveNoState() throws Exception {
         int n = 1_000_000;
         long t0 = 1_700_000_000_000L;
-        long positives = 0;
-        long negatives = 0;
-        long scored = 0;
+        long[] counts = new long[3]; // scored, labelled 1, labelled 0
         int maxEntries = 0;
         for (int i = 0; i < n; i++) {
             long ts = t0 + i;
@@ -207,31 +213,14 @@ class LabelJoinTest {
             if (i % 5000 == 4999) {
                 h.processWatermark(new Watermark(ts - 1000));
                 maxEntries = Math.max(maxEntries, h.numKeyedStateEntries());
-                for (TrainingExample t : h.extractOutputValues()) {
-                    if (t.kind == TrainingExample.IMPRESSION) {
-                        scored++;
-                    } else if (t.label == 1.0) {
-                        positives++;
-                    } else {
-                        negatives++;
-                    }
-                }
-                h.getOutput().clear();
+                drain(counts);
             }
         }
         h.processWatermark(new Watermark(Long.MAX_VALUE));
-        for (TrainingExample t : h.extractOutputValues()) {
-            if (t.kind == TrainingExample.IMPRESSION) {
-                scored++;
-            } else if (t.label == 1.0) {
-                positives++;
-            } else {
-                negatives++;
-            }
-        }
-        assertEquals(n, scored, "every impression scored once");
-        assertEquals(n, positives + negatives, "every impression labelled exactly once");
-        assertEquals((n - 200) / 10, positives, "clicked impressions");
+        drain(counts);
+        assertEquals(n, counts[0], "every impression scored once");
+        assertEquals(n, counts[1] + counts[2], "every impression labelled exactly once");
+        assertEquals((n - 200) / 10, counts[1], "clicked impressions");
         assertTrue(maxEntries <= W + 1000 + 5000, "state bounded by the window: " + maxEntries);
         assertEquals(List.of(), dead());
         assertStateEmpty();
