@@ -142,7 +142,10 @@ final class StreamCommand implements Command {
                 monitor.curve(25).forEach(System.out::println);
             }
             System.out.println("job finished.");
-            if (snapshotDir != null) {
+            if (snapshotDir != null && !Files.isDirectory(Path.of(snapshotDir))) {
+                System.out.println("no snapshot was published to " + snapshotDir
+                        + " (see \"held back\" above: the quality gate, or no example trained)");
+            } else if (snapshotDir != null) {
                 System.out.println("snapshots (one folder per version, model format docs/model-format.md): " + snapshotDir);
                 try (Stream<Path> models = Files.list(Path.of(snapshotDir))) {
                     for (Path m : models.sorted().toList()) {
@@ -168,8 +171,8 @@ final class StreamCommand implements Command {
                     }
                 }
                 if (metricsFile != null && monitor != null) {
-                    System.out.println("report: bin/afm report --metrics " + metricsFile + " --model " + model + " --sample "
-                            + work.resolve("sample-events.jsonl") + " --out " + work.resolve("report.html"));
+                    System.out.println("report: bin/afm report --metrics " + metricsFile + (Files.isDirectory(model) ? " --model "
+                            + model + " --sample " + work.resolve("sample-events.jsonl") : "") + " --out " + work.resolve("report.html"));
                 }
             }
             return 0;
