@@ -319,9 +319,25 @@ class StreamingEndToEndTest {
         List<String> events = new ArrayList<>();
         new ClickSimulator(17).clickStream(3000, 1_700_000_000_000L, 250, "default").forEachRemaining(events::add);
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
-        AfmStreamJob.build(env, s);
-        env.execute("afm-clicks-e2e");
+        // an own MiniCluster, so its metrics can be read when the job has finished and before it stops
+        org.apache.flink.runtime.testutils.InMemoryReporter reporter =
+                org.apache.flink.runtime.testutils.InMemoryReporter.createWithRetainedMetrics();
+        Configuration conf = reporter.addToConfiguration(AfmStreamJob.configuration(s));
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
+                .setNumTaskManagers(1).setNumSlotsPerTaskManager(1).withRandomPorts().build());
+        cluster.start();
+        Map<String, org.apache.flink.metrics.Metric> flink = new HashMap<>();
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            AfmStreamJob.build(env, s);
+            JobID jobId = cluster.submitJob(env.getStreamGraph()).get(60, TimeUnit.SECONDS).getJobID();
+            assertTrue(cluster.requestJobResult(jobId).get(300, TimeUnit.SECONDS).isSuccess());
+            reporter.getMetricsByGroup().forEach((group, byName) -> byName.forEach((name, metric) ->
+                    flink.put(group.getMetricIdentifier(name) + "#" + System.identityHashCode(metric),
+                            metric instanceof org.apache.flink.metrics.Gauge<?> g ? frozen(g.getValue()) : metric)));
+        } finally {
+            cluster.closeAsync().get(60, TimeUnit.SECONDS);
+        }
 
         Map<String, Double> scoredAt = new HashMap<>();
         AfmModel expected = offlineFeedback(events, window, bound, AfmStreamJob.WATERMARK_STEP_MS, scoredAt);
@@ -355,6 +371,44 @@ class StreamingEndToEndTest {
             judged += w.get("n").asLong();
         }
         assertEquals(3000, judged, "every judged impression in exactly one window");
+
+        // the same figures as Flink metrics: per model key, of the last closed window; join and trainer counters
+        var last = json.readTree(metrics.get(metrics.size() - 1).value());
+        assertEquals(last.get("auc").asDouble(), ((Number) gauge(flink, ".afm.model.default.progressiveAuc")).doubleValue(), 1e-12);
+        assertEquals(last.get("loss").asDouble(), ((Number) gauge(flink, ".afm.model.default.progressiveLoss")).doubleValue(), 1e-12);
+        assertEquals(last.get("calibration").asDouble(), ((Number) gauge(flink, ".afm.model.default.calibration")).doubleValue(), 1e-12);
+        assertEquals(3000, counter(flink, ".afm.impressionsScored"));
+        assertEquals(3000, counter(flink, ".join.labelledClicked") + counter(flink, ".join.labelledNotClicked"));
+        assertEquals(3000, counter(flink, ".afm.examples"));
+    }
+
+    private static org.apache.flink.metrics.Gauge<Object> frozen(Object value) {
+        return () -> value;
+    }
+
+    private static Object gauge(Map<String, org.apache.flink.metrics.Metric> metrics, String suffix) {
+        List<Object> found = new ArrayList<>();
+        metrics.forEach((k, v) -> {
+            if (k.substring(0, k.lastIndexOf('#')).endsWith(suffix)) {
+                found.add(((org.apache.flink.metrics.Gauge<?>) v).getValue());
+            }
+        });
+        assertEquals(1, found.size(), suffix + " in " + metrics.keySet());
+        return found.get(0);
+    }
+
+    private static long counter(Map<String, org.apache.flink.metrics.Metric> metrics, String suffix) {
+        long sum = 0;
+        int n = 0;
+        for (Map.Entry<String, org.apache.flink.metrics.Metric> e : metrics.entrySet()) {
+            if (e.getKey().substring(0, e.getKey().lastIndexOf('#')).endsWith(suffix)
+                    && e.getValue() instanceof org.apache.flink.metrics.Counter c) {
+                sum += c.getCount();
+                n++;
+            }
+        }
+        assertTrue(n > 0, suffix + " in " + metrics.keySet());
+        return sum;
     }
 
     /**
