@@ -12,6 +12,9 @@ public class JoinState {
     public InputEvent heldClick;
     /** The impression has been emitted with label 1. */
     public boolean clicked;
+    /** A tombstone: the window has closed; only the impression's time is kept. */
+    public boolean closed;
+    public long impressionTs;
 
     public JoinState() {
     }

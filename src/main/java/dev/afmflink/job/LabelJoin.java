@@ -20,14 +20,17 @@ import org.apache.flink.util.Collector;
  *   <li>a second impression or click for the same id counts once (counted as duplicates);</li>
  *   <li>a click that arrives before its impression is held until the watermark passes the click's
  *       time, and matched if the impression comes by then;</li>
- *   <li>dead letters: a click with no impression ({@code unknown_click}: never seen, or its
- *       window closed and its state was cleared), a click later than W after its impression
+ *   <li>dead letters: a click with no impression ({@code unknown_click}: never seen, or closed
+ *       more than a window ago), a click later than W after its impression
  *       ({@code expired_click}), an impression whose time is already behind the watermark
  *       ({@code late_impression}: a click for it may have been dropped, so its label could be
  *       wrong).</li>
  * </ul>
- * Every accepted impression is labelled exactly once; its state is cleared at the end of its
- * window, a held click's when it is matched or dead-lettered.
+ * Every accepted impression is labelled exactly once. At the end of its window its state shrinks
+ * to a tombstone (the impression's time, no features) kept for one more window, so a duplicate
+ * impression still counts as a duplicate and a very late click is dead-lettered as
+ * {@code expired_click}; then it is cleared. A held click's state is cleared when it is matched
+ * or dead-lettered.
  */
 public class LabelJoin extends KeyedProcessFunction<String, InputEvent, TrainingExample> {
     public static final String LATE_IMPRESSION = "late_impression";
@@ -74,6 +77,14 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
     public void processElement(InputEvent e, Context ctx, Collector<TrainingExample> out) throws Exception {
         JoinState st = state.value();
         long watermark = ctx.timerService().currentWatermark();
+        if (st != null && st.closed) { // a tombstone: the impression's window has closed
+            if (e.kind == InputEvent.IMPRESSION) {
+                duplicateImpressions.inc();
+            } else {
+                dead(ctx, EXPIRED_CLICK, expiredDetail(e, st.impressionTs) + " (the window has closed)", e);
+            }
+            return;
+        }
         if (e.kind == InputEvent.IMPRESSION) {
             if (st != null && st.impression != null) {
                 duplicateImpressions.inc();
@@ -96,7 +107,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
                 if (held.ts <= windowEnd(e)) {
                     label(st, 1.0, out);
                 } else {
-                    dead(ctx, EXPIRED_CLICK, expiredDetail(held, e), held);
+                    dead(ctx, EXPIRED_CLICK, expiredDetail(held, e.ts), held);
                 }
             }
             ctx.timerService().registerEventTimeTimer(windowEnd(e));
@@ -105,7 +116,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
             if (st.clicked) {
                 duplicateClicks.inc();
             } else if (e.ts > windowEnd(st.impression)) {
-                dead(ctx, EXPIRED_CLICK, expiredDetail(e, st.impression), e);
+                dead(ctx, EXPIRED_CLICK, expiredDetail(e, st.impression.ts), e);
             } else {
                 label(st, 1.0, out);
                 state.update(st);
@@ -113,7 +124,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
         } else if (st != null) {
             duplicateClicks.inc(); // a click is already held for this id
         } else if (e.ts <= watermark) {
-            dead(ctx, UNKNOWN_CLICK, "no impression '" + e.id + "' is waiting (never seen, or its window closed)", e);
+            dead(ctx, UNKNOWN_CLICK, "no impression '" + e.id + "' is known (never seen, or closed more than a window ago)", e);
         } else {
             st = new JoinState();
             st.heldClick = e;
@@ -122,9 +133,14 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
         }
     }
 
-    private String expiredDetail(InputEvent click, InputEvent impression) {
-        return "click at " + click.ts + " is " + (click.ts - impression.ts) + " ms after its impression; the attribution window is "
+    private String expiredDetail(InputEvent click, long impressionTs) {
+        return "click at " + click.ts + " is " + (click.ts - impressionTs) + " ms after its impression; the attribution window is "
                 + windowMs + " ms";
+    }
+
+    private long tombstoneEnd(long impressionTs) {
+        long end = impressionTs + 2 * windowMs;
+        return end < impressionTs ? Long.MAX_VALUE : end;
     }
 
     private void label(JoinState st, double label, Collector<TrainingExample> out) {
@@ -143,6 +159,12 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
         if (st == null) {
             return;
         }
+        if (st.closed) {
+            if (timestamp >= tombstoneEnd(st.impressionTs)) {
+                state.clear();
+            }
+            return;
+        }
         if (st.impression != null) {
             if (timestamp < windowEnd(st.impression)) {
                 return;
@@ -150,6 +172,14 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
             if (!st.clicked) {
                 label(st, negativeLabel, out);
             }
+            // keep a tombstone (no features) for one more window: late duplicates and very late clicks
+            // are then recognised as such instead of as unknown
+            JoinState tomb = new JoinState();
+            tomb.closed = true;
+            tomb.impressionTs = st.impression.ts;
+            ctx.timerService().registerEventTimeTimer(tombstoneEnd(tomb.impressionTs));
+            state.update(tomb);
+            return;
         } else {
             InputEvent c = st.heldClick;
             dead(ctx, UNKNOWN_CLICK, "no impression '" + c.id + "' arrived by the watermark passing the click's time " + c.ts, c);

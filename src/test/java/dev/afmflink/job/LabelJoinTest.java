@@ -108,6 +108,18 @@ class LabelJoinTest {
         assertEquals(List.of("expired_click:{\"type\":\"click\",\"id\":\"b\",\"ts\":11001}"), dead());
         h.processWatermark(new Watermark(1000 + W));
         assertEquals(List.of("score:b", "label:b:0"), out());
+        // after the window closed: a tombstone for one more window recognises a very late click and a duplicate
+        send(click("b", 1000 + W + 5000));
+        send(impression("b", 1000));
+        assertEquals(2, dead().size());
+        assertTrue(dead().get(1).startsWith("expired_click:"), dead().toString());
+        assertEquals(List.of("score:b", "label:b:0"), out(), "the duplicate impression is not scored again");
+        assertEquals(1, h.numKeyedStateEntries(), "only the tombstone");
+        h.processWatermark(new Watermark(1000 + 2 * W));
+        assertStateEmpty();
+        send(click("b", 1000 + 2 * W + 5000)); // the tombstone is gone: held, then unknown
+        h.processWatermark(new Watermark(1000 + 2 * W + 5000));
+        assertTrue(dead().get(2).startsWith("unknown_click:"), dead().toString());
         assertStateEmpty();
     }
 
@@ -119,6 +131,7 @@ class LabelJoinTest {
         h.processWatermark(new Watermark(1000 + W));
         assertEquals(List.of("score:c", "label:c:0"), out());
         assertEquals(List.of(), dead());
+        h.processWatermark(new Watermark(1000 + 2 * W));
         assertStateEmpty();
     }
 
@@ -221,7 +234,7 @@ class LabelJoinTest {
         assertEquals(n, counts[0], "every impression scored once");
         assertEquals(n, counts[1] + counts[2], "every impression labelled exactly once");
         assertEquals((n - 200) / 10, counts[1], "clicked impressions");
-        assertTrue(maxEntries <= W + 1000 + 5000, "state bounded by the window: " + maxEntries);
+        assertTrue(maxEntries <= 2 * W + 1000 + 5000, "state bounded by two windows (window + tombstone): " + maxEntries);
         assertEquals(List.of(), dead());
         assertStateEmpty();
     }
