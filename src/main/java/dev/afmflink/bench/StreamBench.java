@@ -1,5 +1,6 @@
 package dev.afmflink.bench;
 
+import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.embedded.KafkaClients;
 import dev.afmflink.job.AfmStreamJob;
@@ -35,6 +36,7 @@ import org.apache.kafka.common.TopicPartition;
  * process), the job in a MiniCluster, the Frappe file (m = 10) replayed as libfm lines. Reports
  * examples/s through Kafka → decode → train → Kafka for each state backend and k = t, beside the
  * same job with training replaced by a no-op and the core's single-thread kernel rate; then the
+ * feedback loop on the simulator's click-stream (join, scoring at arrival, training); then the
  * freshness of published snapshots (event production → the publish that contains its update) at
  * a 1 s publish interval.
  */
@@ -78,6 +80,7 @@ public final class StreamBench {
                 out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d): %.0f examples/s; baseline = min(no-op job, kernel)%n",
                         k, kernel);
             }
+            clickStream(broker, work, run++, 100_000, out);
             freshness(broker, work, run, freshnessRate, freshnessSeconds, out);
         }
     }
@@ -92,7 +95,11 @@ public final class StreamBench {
     /** Returns {examples/s between 5 % and 100 % of the predictions, wall seconds of the whole job}. */
     static double[] throughput(KafkaBroker broker, String in, int n, int run, Path work, String backend, int k, boolean noop)
             throws Exception {
-        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, backend, k, noop, true, 5000);
+        return throughput(broker, settings(broker.bootstrapServers(), in, run, work, backend, k, noop, true, 5000), n, run);
+    }
+
+    /** The same for any settings whose job writes {@code n} predictions. */
+    static double[] throughput(KafkaBroker broker, StreamSettings s, int n, int run) throws Exception {
         broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()), s.snapshotsTopic());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
         AfmStreamJob.build(env, s);
@@ -119,6 +126,30 @@ public final class StreamBench {
         job.getJobExecutionResult().get(10, TimeUnit.MINUTES);
         double wall = (System.nanoTime() - t0) / 1e9;
         return new double[] {(n - n / 20) / ((marks[1] - marks[0]) / 1e9), wall};
+    }
+
+    /**
+     * The feedback loop: the simulator's click-stream (impressions at 4/s of event time, delayed
+     * clicks) through the join, impression scoring and training, RocksDB, logistic, k = t = 16.
+     * Rate = labelled examples/s (each impression is also scored once on arrival).
+     */
+    static void clickStream(KafkaBroker broker, Path work, int run, int impressions, PrintStream out) throws Exception {
+        String in = "clicks-in";
+        broker.createTopics(List.of(in), "");
+        List<byte[]> events = new ArrayList<>();
+        new ClickSimulator(7).clickStream(impressions, 1_767_225_600_000L, 250, "default")
+                .forEachRemaining(e -> events.add(e.getBytes(StandardCharsets.UTF_8)));
+        produce(broker.bootstrapServers(), in, events);
+        OptimizerSpec a = OptimizerSpec.adagrad(0.05, 1e-8);
+        AfmConfig logistic = new AfmConfig(16, 16, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
+                OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a);
+        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", 16, false, true, 5000);
+        StreamSettings s = new StreamSettings(base.bootstrapServers(), in, base.snapshotsTopic(), base.predictionsTopic(),
+                base.deadLettersTopic(), base.groupId(), logistic, "rocksdb", base.checkpointDir(), base.checkpointIntervalMs(),
+                base.publishIntervalMs(), base.publishEvery(), base.fullEvery(), null, 1, true, 1 << 20, false);
+        double[] r = throughput(broker, s, impressions, run);
+        out.printf(Locale.ROOT, "click-stream (rocksdb, logistic, k=t=16): %d impressions + %d clicks, %.0f labelled examples/s"
+                + " (each also scored on arrival), wall %.1f s%n", impressions, events.size() - impressions, r[0], r[1]);
     }
 
     static void freshness(KafkaBroker broker, Path work, int run, int rate, int seconds, PrintStream out) throws Exception {
