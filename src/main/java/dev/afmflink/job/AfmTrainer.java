@@ -342,20 +342,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE;
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME && !endOfInput) {
+            // a validation window's timer (at most +inf − 1, so at the end of input every window closes
+            // before the +inf timer publishes)
             closeWindow(ctx.getCurrentKey(), b, timestamp - labelDelayMs - validationWindowMs, ctx);
             return;
-        }
-        if (endOfInput) {
-            List<Long> open = new ArrayList<>(b.windows.keySet());
-            for (Long start : windows.keys()) {
-                if (!b.windows.containsKey(start)) {
-                    open.add(start);
-                }
-            }
-            open.sort(null);
-            for (Long start : open) {
-                closeWindow(ctx.getCurrentKey(), b, start, ctx);
-            }
         }
         if (b.publish.sinceLastPublish > 0) {
             publish(ctx.getCurrentKey(), b, ctx, endOfInput ? ctx.timerService().currentProcessingTime() : timestamp);
@@ -372,11 +362,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             FeatureParams f = b.rows.get(id);
             if (f == null) {
                 f = features.get(id);
-                if (f == null) {
-                    f = learner.newFeature(ex.ids[i], ex.ts); // what training would start from; not stored
-                }
             }
-            rows[i] = f;
+            rows[i] = f != null ? f : learner.newFeature(id, ex.ts); // what training would start from; not stored
         }
         return learner.predictRaw(b.shared, rows, ex.values, ex.ids.length);
     }
