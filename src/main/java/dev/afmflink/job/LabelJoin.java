@@ -68,16 +68,21 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
         duplicateClicks = join.counter("duplicateClicks");
     }
 
+    /** {@code ts} + {@code windows} attribution windows, saturating at +inf. */
+    private long after(long ts, int windows) {
+        long end = ts + windows * windowMs;
+        return end < ts ? Long.MAX_VALUE : end;
+    }
+
     private long windowEnd(InputEvent impression) {
-        long end = impression.ts + windowMs;
-        return end < impression.ts ? Long.MAX_VALUE : end;
+        return after(impression.ts, 1);
     }
 
     @Override
     public void processElement(InputEvent e, Context ctx, Collector<TrainingExample> out) throws Exception {
         JoinState st = state.value();
         long watermark = ctx.timerService().currentWatermark();
-        if (st != null && st.closed) { // a tombstone: the impression's window has closed
+        if (st != null && st.isTombstone()) { // the impression's window has closed
             if (e.kind == InputEvent.IMPRESSION) {
                 duplicateImpressions.inc();
             } else {
@@ -138,11 +143,6 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
                 + windowMs + " ms";
     }
 
-    private long tombstoneEnd(long impressionTs) {
-        long end = impressionTs + 2 * windowMs;
-        return end < impressionTs ? Long.MAX_VALUE : end;
-    }
-
     private void label(JoinState st, double label, Collector<TrainingExample> out) {
         out.collect(st.impression.toExample(TrainingExample.LABELLED, label));
         if (label > negativeLabel) {
@@ -159,13 +159,11 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
         if (st == null) {
             return;
         }
-        if (st.closed) {
-            if (timestamp >= tombstoneEnd(st.impressionTs)) {
+        if (st.isTombstone()) {
+            if (timestamp >= after(st.impressionTs, 2)) {
                 state.clear();
             }
-            return;
-        }
-        if (st.impression != null) {
+        } else if (st.impression != null) {
             if (timestamp < windowEnd(st.impression)) {
                 return;
             }
@@ -175,16 +173,14 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
             // keep a tombstone (no features) for one more window: late duplicates and very late clicks
             // are then recognised as such instead of as unknown
             JoinState tomb = new JoinState();
-            tomb.closed = true;
             tomb.impressionTs = st.impression.ts;
-            ctx.timerService().registerEventTimeTimer(tombstoneEnd(tomb.impressionTs));
+            ctx.timerService().registerEventTimeTimer(after(tomb.impressionTs, 2));
             state.update(tomb);
-            return;
         } else {
             InputEvent c = st.heldClick;
             dead(ctx, UNKNOWN_CLICK, "no impression '" + c.id + "' arrived by the watermark passing the click's time " + c.ts, c);
+            state.clear();
         }
-        state.clear();
     }
 
     private void dead(Context ctx, String reason, String detail, InputEvent e) {
