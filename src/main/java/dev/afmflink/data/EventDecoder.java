@@ -135,7 +135,18 @@ public final class EventDecoder {
                 throw new BadEventException(LABEL_OUT_OF_RANGE, "label " + l.asText() + " outside " + loss.labelRange());
             }
         }
-        JsonNode f = root.get("features");
+        Example ex = features(root.get("features"), null);
+        ex.label = label;
+        return new Event(type, id, ts, model, label, ex);
+    }
+
+    /**
+     * An event's {@code "features"} object as a normalized example: {@code "field": "value"} is the
+     * categorical feature (field, value) with x = 1, {@code "field": number} the numeric feature of
+     * the field with x = the number (docs/events.md). If {@code fieldOf} is not null, it gets each
+     * feature id's field name.
+     */
+    public static Example features(JsonNode f, Map<Long, String> fieldOf) throws BadEventException {
         if (f == null || f.isNull()) {
             throw new BadEventException(MISSING_FIELD, "features");
         }
@@ -143,27 +154,32 @@ public final class EventDecoder {
             throw new BadEventException(WRONG_TYPE, "features must be an object");
         }
         Example ex = new Example(Math.max(1, f.size()));
-        ex.label = label;
         for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();
+            long id;
             if (v.isTextual()) {
-                ex.add(FeatureHash.of(e.getKey(), v.asText()), 1.0);
+                id = FeatureHash.of(e.getKey(), v.asText());
+                ex.add(id, 1.0);
             } else if (v.isNumber()) {
                 double x = v.asDouble();
                 if (!Double.isFinite(x)) {
                     throw new BadEventException(NON_FINITE, "feature '" + e.getKey() + "' = " + v.asText());
                 }
-                ex.add(FeatureHash.numeric(e.getKey()), x);
+                id = FeatureHash.numeric(e.getKey());
+                ex.add(id, x);
             } else {
                 throw new BadEventException(WRONG_TYPE, "feature '" + e.getKey() + "' must be a string or a number");
+            }
+            if (fieldOf != null) {
+                fieldOf.put(id, e.getKey());
             }
         }
         ex.normalize();
         if (ex.size == 0) {
             throw new BadEventException(EMPTY_FEATURES, "no non-zero feature");
         }
-        return new Event(type, id, ts, model, label, ex);
+        return ex;
     }
 
     private static String text(JsonNode root, String field, boolean required) throws BadEventException {

@@ -1,8 +1,7 @@
 package dev.afmflink.serving;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.afmflink.data.FeatureHash;
+import dev.afmflink.data.EventDecoder;
 import dev.afmflink.model.AfmKernel;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -34,22 +32,18 @@ public final class FieldPairAttention {
         }
     }
 
-    /** Adds one event's pairs; returns false (and adds nothing) if it has no features object. */
+    /**
+     * Adds one event's pairs; returns false (and adds nothing) if its features cannot be used (the
+     * decoder's rules: missing, wrong type, not finite, none non-zero).
+     */
     public boolean add(AfmModel model, String json) throws IOException {
-        JsonNode f = JSON.readTree(json).get("features");
-        if (f == null || !f.isObject()) {
+        Map<Long, String> fieldOf = new HashMap<>();
+        Example ex;
+        try {
+            ex = EventDecoder.features(JSON.readTree(json).get("features"), fieldOf);
+        } catch (EventDecoder.BadEventException e) {
             return false;
         }
-        Example ex = new Example(Math.max(1, f.size()));
-        Map<Long, String> fieldOf = new HashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            JsonNode v = e.getValue();
-            long id = v.isNumber() ? FeatureHash.numeric(e.getKey()) : FeatureHash.of(e.getKey(), v.asText());
-            ex.add(id, v.isNumber() ? v.asDouble() : 1.0);
-            fieldOf.put(id, e.getKey());
-        }
-        ex.normalize();
         model.predictRaw(ex);
         AfmKernel kernel = model.kernel();
         for (int p = 0; p < kernel.pairs(); p++) {
