@@ -11,12 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 final class ReportCommand implements Command {
@@ -93,11 +91,7 @@ final class ReportCommand implements Command {
     private static MetricsSeries fromTopic(String servers, String topic, String key) {
         MetricsSeries s = new MetricsSeries(key);
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(servers)) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (PartitionInfo p : c.partitionsFor(topic, Duration.ofSeconds(30))) {
-                parts.add(new TopicPartition(topic, p.partition()));
-            }
-            c.assign(parts);
+            List<TopicPartition> parts = KafkaClients.assignAll(c, List.of(topic));
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
             long deadline = System.currentTimeMillis() + 120_000;

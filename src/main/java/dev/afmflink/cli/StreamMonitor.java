@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -77,13 +76,7 @@ final class StreamMonitor implements Runnable {
             if (metricsFile != null) {
                 file = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8);
             }
-            List<TopicPartition> parts = new ArrayList<>();
-            for (String t : List.of(predictions, snapshots, deadLetters, metrics)) {
-                for (PartitionInfo p : c.partitionsFor(t, Duration.ofSeconds(30))) {
-                    parts.add(new TopicPartition(t, p.partition()));
-                }
-            }
-            c.assign(parts);
+            List<TopicPartition> parts = KafkaClients.assignAll(c, List.of(predictions, snapshots, deadLetters, metrics));
             if (fromBeginning) {
                 c.seekToBeginning(parts);
             } else {

@@ -22,7 +22,6 @@ import java.util.PriorityQueue;
  * order.
  */
 public final class ClickSimulator {
-    public static final List<String> FIELDS = List.of("user", "ad", "site", "hour", "device");
     /** The interacting field pairs before the drift. */
     public static final List<List<String>> IMPORTANT_BEFORE = List.of(List.of("ad", "user"), List.of("hour", "site"));
     /** The interacting field pairs after the drift. */

@@ -1,8 +1,13 @@
 package dev.afmflink.embedded;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -20,6 +25,18 @@ public final class KafkaClients {
                 "enable.auto.commit", "false",
                 "max.partition.fetch.bytes", Integer.toString(64 << 20),
                 "fetch.max.bytes", Integer.toString(64 << 20)));
+    }
+
+    /** Assigns {@code c} every partition of {@code topics} (waiting up to 30 s for their metadata) and returns them. */
+    public static List<TopicPartition> assignAll(KafkaConsumer<byte[], byte[]> c, List<String> topics) {
+        List<TopicPartition> parts = new ArrayList<>();
+        for (String t : topics) {
+            for (PartitionInfo p : c.partitionsFor(t, Duration.ofSeconds(30))) {
+                parts.add(new TopicPartition(t, p.partition()));
+            }
+        }
+        c.assign(parts);
+        return parts;
     }
 
     /** A producer with the given settings (acks, batching) on top of the byte-array serializers. */
