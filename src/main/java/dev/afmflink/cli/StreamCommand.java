@@ -108,7 +108,7 @@ final class StreamCommand implements Command {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());
                 long n = a.getLong("events", 200000);
-                long sent = replaySimulator(servers, s.inputTopic(), n);
+                long sent = replaySimulator(servers, s.inputTopic(), n, work.resolve(SAMPLE_FILE), SAMPLE_SIZE);
                 System.out.println("replayed " + n + " simulated impressions and their clicks (" + sent + " events, +3 malformed"
                         + " records; the important field pairs drift half way) to " + s.inputTopic());
             }
@@ -162,8 +162,7 @@ final class StreamCommand implements Command {
             if (embedded && snapshotDir != null) {
                 Path model = Path.of(snapshotDir).resolve(Event.DEFAULT_MODEL);
                 if (Files.isDirectory(model)) {
-                    Path sample = work.resolve("sample-events.jsonl");
-                    writeSample(sample, a.getLong("events", 200000), 2000);
+                    Path sample = work.resolve(SAMPLE_FILE);
                     System.out.println("attention of the latest model, mean per field pair (simulator's important pairs after"
                             + " the drift: " + ClickSimulator.IMPORTANT_AFTER + ", before: " + ClickSimulator.IMPORTANT_BEFORE + "):");
                     for (FieldPairAttention.Pair p : ReportCommand.attention(model, sample).ranked()) {
@@ -172,7 +171,7 @@ final class StreamCommand implements Command {
                 }
                 if (metricsFile != null && monitor != null) {
                     System.out.println("report: bin/afm report --metrics " + metricsFile + (Files.isDirectory(model) ? " --model "
-                            + model + " --sample " + work.resolve("sample-events.jsonl") : "") + " --out " + work.resolve("report.html"));
+                            + model + " --sample " + work.resolve(SAMPLE_FILE) : "") + " --out " + work.resolve("report.html"));
                 }
             }
             return 0;
@@ -186,14 +185,20 @@ final class StreamCommand implements Command {
     static final long SIMULATION_START = 1_767_225_600_000L; // 2026-01-01T00:00:00Z: fixed, so a replay is the same stream
     static final long SIMULATION_SPACING_MS = 250; // 4 impressions/s: 200,000 span 13.9 h of event time
 
+    /** Where the embedded default keeps the last impressions it replayed (field names for the attention figures). */
+    static final String SAMPLE_FILE = "sample-events.jsonl";
+    static final int SAMPLE_SIZE = 2000;
+
     /**
      * The simulator's click-stream (impressions, delayed clicks), with three malformed records
-     * among them to show the dead-letter path. Returns the number of events sent.
+     * among them to show the dead-letter path; the last {@code keep} impressions also go to
+     * {@code sample}. Returns the number of events sent.
      */
-    static long replaySimulator(String servers, String topic, long impressions) {
+    static long replaySimulator(String servers, String topic, long impressions, Path sample, int keep) throws IOException {
         Iterator<String> stream = new ClickSimulator(7).clickStream(impressions, SIMULATION_START, SIMULATION_SPACING_MS,
                 Event.DEFAULT_MODEL);
         long i = 0;
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
         try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers,
                 Map.of("acks", "all", "linger.ms", "20", "batch.size", Integer.toString(1 << 18)))) {
             while (stream.hasNext()) {
@@ -206,28 +211,19 @@ final class StreamCommand implements Command {
                     p.send(new ProducerRecord<>(topic, "{\"type\":\"click\",\"id\":\"no-such-impression\",\"ts\":1}"
                             .getBytes(StandardCharsets.UTF_8)));
                 }
-                p.send(new ProducerRecord<>(topic, stream.next().getBytes(StandardCharsets.UTF_8)));
+                String e = stream.next();
+                p.send(new ProducerRecord<>(topic, e.getBytes(StandardCharsets.UTF_8)));
+                if (e.startsWith("{\"type\":\"impression\"")) {
+                    last.addLast(e);
+                    if (last.size() > keep) {
+                        last.removeFirst();
+                    }
+                }
                 i++;
             }
             p.flush();
         }
+        Files.write(sample, last, StandardCharsets.UTF_8);
         return i;
-    }
-
-    /** The last {@code count} impressions of the replayed stream, for the attention-by-field-pair figures. */
-    static void writeSample(Path file, long impressions, int count) throws IOException {
-        Iterator<String> stream = new ClickSimulator(7).clickStream(impressions, SIMULATION_START, SIMULATION_SPACING_MS,
-                Event.DEFAULT_MODEL);
-        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
-        while (stream.hasNext()) {
-            String e = stream.next();
-            if (e.startsWith("{\"type\":\"impression\"")) {
-                last.addLast(e);
-                if (last.size() > count) {
-                    last.removeFirst();
-                }
-            }
-        }
-        Files.write(file, last, StandardCharsets.UTF_8);
     }
 }

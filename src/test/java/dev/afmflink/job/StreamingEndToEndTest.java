@@ -323,9 +323,7 @@ class StreamingEndToEndTest {
         org.apache.flink.runtime.testutils.InMemoryReporter reporter =
                 org.apache.flink.runtime.testutils.InMemoryReporter.createWithRetainedMetrics();
         Configuration conf = reporter.addToConfiguration(AfmStreamJob.configuration(s));
-        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
-                .setNumTaskManagers(1).setNumSlotsPerTaskManager(1).withRandomPorts().build());
-        cluster.start();
+        MiniCluster cluster = startCluster(conf, 1, 1);
         Map<String, org.apache.flink.metrics.Metric> flink = new HashMap<>();
         try {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -536,6 +534,14 @@ class StreamingEndToEndTest {
         assertEquals(n, max, "the model's example counter equals the impressions sent");
     }
 
+    /** A started MiniCluster of {@code taskManagers} × {@code slots} on random ports. */
+    static MiniCluster startCluster(Configuration conf, int taskManagers, int slots) throws Exception {
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
+                .setNumTaskManagers(taskManagers).setNumSlotsPerTaskManager(slots).withRandomPorts().build());
+        cluster.start();
+        return cluster;
+    }
+
     /**
      * Runs {@code s} on a MiniCluster with two task managers: {@code first} is sent, the job
      * trains until {@code predictionsBeforeKill} predictions are out, task manager 0 is killed
@@ -550,9 +556,7 @@ class StreamingEndToEndTest {
         conf.setString("taskmanager.load-balance.mode", "SLOTS");
         conf.setString("heartbeat.interval", "500");
         conf.setString("heartbeat.timeout", "4000");
-        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
-                .setNumTaskManagers(2).setNumSlotsPerTaskManager(2).withRandomPorts().build());
-        cluster.start();
+        MiniCluster cluster = startCluster(conf, 2, 2);
         try {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
             AfmStreamJob.build(env, s);
