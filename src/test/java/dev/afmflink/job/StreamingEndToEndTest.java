@@ -287,10 +287,7 @@ class StreamingEndToEndTest {
     @Test
     void taskManagerFailureRestoresFromTheLastCheckpointWithTheSameModel() throws Exception {
         int n = 6000;
-        StreamSettings base = settings("failover", false);
-        StreamSettings s = new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
-                base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), "rocksdb",
-                base.checkpointDir(), 300, 0, 500, 3, null, 2, false, 4096, false);
+        StreamSettings s = failoverSettings("failover");
         createTopics(s);
         List<String> events = simulated(n);
         runThroughTaskManagerFailure(s, events.subList(0, n / 2), events.subList(n / 2, n), n / 2, n);
@@ -509,10 +506,7 @@ class StreamingEndToEndTest {
     @Test
     void clickStreamThroughAFailureTrainsEveryImpressionExactlyOnce() throws Exception {
         int n = 4000;
-        StreamSettings base = settings("clicks-failover", false);
-        StreamSettings s = new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
-                base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), "rocksdb",
-                base.checkpointDir(), 300, 0, 500, 3, null, 2, false, 4096, false)
+        StreamSettings s = failoverSettings("clicks-failover")
                 .withFeedback(new FeedbackSettings(2_000, 200, 500, 10_000, dev.afmflink.metrics.QualityGate.OPEN, null));
         createTopics(s);
         List<String> events = new ArrayList<>();
@@ -532,6 +526,14 @@ class StreamingEndToEndTest {
             }
         }
         assertEquals(n, max, "the model's example counter equals the impressions sent");
+    }
+
+    /** Unbounded, RocksDB, checkpoints every 300 ms, parallelism 2, no folder sink: for the failover tests. */
+    static StreamSettings failoverSettings(String prefix) {
+        StreamSettings base = settings(prefix, false);
+        return new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
+                base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), "rocksdb",
+                base.checkpointDir(), 300, 0, 500, 3, null, 2, false, 4096, false);
     }
 
     /** A started MiniCluster of {@code taskManagers} × {@code slots} on random ports. */
