@@ -42,10 +42,21 @@ public final class ClickSimulator {
     private final double[][] hourAfter = new double[24][LATENT];
     private final double[] siteEffect = new double[SITES];
     private final long seed;
+    private final double bias;
     private long n;
 
+    /** The default world: overall CTR about 0.2. */
     public ClickSimulator(long seed) {
+        this(seed, DEFAULT_BIAS);
+    }
+
+    /** The click logit's constant: −2.2 gives a CTR of about 0.2; −0.75 about 0.37. */
+    public static final double DEFAULT_BIAS = -2.2;
+
+    /** A world with click-logit constant {@code bias} (higher: more clicks). */
+    public ClickSimulator(long seed, double bias) {
         this.seed = seed;
+        this.bias = bias;
         SplitMix64 init = new SplitMix64(seed);
         for (int s = 0; s < SITES; s++) {
             siteEffect[s] = 0.3 * init.nextGaussian();
@@ -84,18 +95,27 @@ public final class ClickSimulator {
 
     /** One draw of the five fields and its click, before or after the drift. */
     private final class Draw {
-        final int u = (int) (skewed() * USERS);
-        final int a = (int) (rng.nextDouble() * ADS);
-        final int s = (int) (skewed() * SITES);
-        final int h = (int) (rng.nextDouble() * 24);
-        final int d = (int) (rng.nextDouble() * 4);
+        final int u;
+        final int a;
+        final int s;
+        final int h;
+        final int d;
         final boolean clicked;
 
         Draw(boolean drifted) {
-            double z = -2.2 + siteEffect[s] + (drifted
+            this(drifted, rng);
+        }
+
+        Draw(boolean drifted, SplitMix64 r) {
+            u = (int) (skewed(r) * USERS);
+            a = (int) (r.nextDouble() * ADS);
+            s = (int) (skewed(r) * SITES);
+            h = (int) (r.nextDouble() * 24);
+            d = (int) (r.nextDouble() * 4);
+            double z = bias + siteEffect[s] + (drifted
                     ? 2.0 * dot(user[u], site[s]) + 2.0 * dot(adAfter[a], hourAfter[h])
                     : 2.0 * dot(user[u], ad[a]) + 2.0 * dot(site[s], hour[h]));
-            clicked = rng.nextDouble() < 1.0 / (1.0 + Math.exp(-z));
+            clicked = r.nextDouble() < 1.0 / (1.0 + Math.exp(-z));
         }
 
         void features(StringBuilder sb) {
@@ -121,6 +141,16 @@ public final class ClickSimulator {
      * in event-time order.
      */
     public Iterator<String> clickStream(long impressions, long t0, long spacingMs, String model) {
+        return clickStream(impressions, t0, spacingMs, model, DEFAULT_DELAY, true);
+    }
+
+    /**
+     * The click-stream of {@code impressions} impressions, one every {@code spacingMs} of event
+     * time from {@code t0}, clicks after {@code delay}, with the drift after half of them if
+     * {@code drift}.
+     */
+    public Iterator<String> clickStream(long impressions, long t0, long spacingMs, String model, ClickDelay delay,
+                                        boolean drift) {
         return new Iterator<>() {
             private final PriorityQueue<long[]> clicks = new PriorityQueue<>((p, q) -> Long.compare(p[0], q[0]));
             private long i;
@@ -140,10 +170,9 @@ public final class ClickSimulator {
                     long[] c = clicks.poll();
                     return "{\"type\":\"click\",\"id\":\"imp-" + c[1] + "\",\"ts\":" + c[0] + "}";
                 }
-                Draw x = new Draw(i >= impressions / 2);
+                Draw x = new Draw(drift && i >= impressions / 2);
                 if (x.clicked) {
-                    long delay = (long) (20_000 * Math.exp(1.5 * rng.nextGaussian()));
-                    clicks.add(new long[] {now + Math.max(1, delay), i});
+                    clicks.add(new long[] {now + delay.draw(rng), i});
                 }
                 StringBuilder sb = new StringBuilder(180);
                 sb.append("{\"type\":\"impression\",\"id\":\"imp-").append(i).append("\",\"ts\":").append(now)
@@ -156,8 +185,61 @@ public final class ClickSimulator {
     }
 
     /** A draw in [0, 1) skewed towards 0 (a few heavy users and sites). */
-    private double skewed() {
-        double u = rng.nextDouble();
+    private static double skewed(SplitMix64 r) {
+        double u = r.nextDouble();
         return u * u;
     }
+
+    /**
+     * {@code count} labelled examples from the same world, drawn from a stream of their own
+     * ({@code drawSeed}), before or after the drift: a held-out sample to test a model on.
+     */
+    public java.util.List<String> heldOut(int count, boolean drifted, long drawSeed, String model) {
+        SplitMix64 r = SplitMix64.forStream(seed, 1000 + drawSeed);
+        java.util.List<String> out = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Draw x = new Draw(drifted, r);
+            StringBuilder sb = new StringBuilder(160);
+            sb.append("{\"type\":\"example\",\"id\":\"held-").append(i).append("\",\"ts\":0,\"model\":\"").append(model)
+                    .append("\",\"label\":").append(x.clicked ? 1 : 0).append(',');
+            x.features(sb);
+            out.add(sb.toString());
+        }
+        return out;
+    }
+
+    /** How long a click comes after its impression. */
+    public interface ClickDelay {
+        /** A delay in ms (at least 1), from the simulator's stream {@code r}. */
+        long draw(SplitMix64 r);
+
+        /** Log-normal: median {@code medianMs}, log-scale σ {@code sigma} (the embedded default: 20 s, 1.5). */
+        static ClickDelay logNormal(double medianMs, double sigma) {
+            return r -> Math.max(1, (long) (medianMs * Math.exp(sigma * r.nextGaussian())));
+        }
+
+        /** Exponential with mean {@code meanMs}. */
+        static ClickDelay exponential(double meanMs) {
+            return r -> Math.max(1, (long) (-meanMs * Math.log(1.0 - r.nextDouble())));
+        }
+
+        /** {@code lognormal:MEDIAN_MS:SIGMA} or {@code exp:MEAN_MS}. */
+        static ClickDelay parse(String s) {
+            String[] p = s.trim().split(":");
+            try {
+                if (p[0].equals("lognormal") && p.length == 3) {
+                    return logNormal(Double.parseDouble(p[1]), Double.parseDouble(p[2]));
+                }
+                if (p[0].equals("exp") && p.length == 2) {
+                    return exponential(Double.parseDouble(p[1]));
+                }
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+            throw new IllegalArgumentException("click delay '" + s + "': lognormal:MEDIAN_MS:SIGMA or exp:MEAN_MS");
+        }
+    }
+
+    /** The embedded default's click delays: log-normal, median 20 s, σ = 1.5. */
+    public static final ClickDelay DEFAULT_DELAY = ClickDelay.logNormal(20_000, 1.5);
 }

@@ -39,6 +39,21 @@ public final class KafkaClients {
         return parts;
     }
 
+    /** Every record's value now in {@code topic} (all partitions, from the beginning to the end offsets seen at the start). */
+    public static List<byte[]> readAll(String servers, String topic) {
+        List<byte[]> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = consumer(servers)) {
+            List<TopicPartition> parts = assignAll(c, List.of(topic));
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(100)).forEach(r -> out.add(r.value()));
+            }
+        }
+        return out;
+    }
+
     /** A producer with the given settings (acks, batching) on top of the byte-array serializers. */
     public static KafkaProducer<byte[], byte[]> producer(String servers, Map<String, String> settings) {
         Map<String, Object> conf = new HashMap<>(settings);

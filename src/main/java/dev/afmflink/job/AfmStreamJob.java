@@ -1,6 +1,5 @@
 package dev.afmflink.job;
 
-import dev.afmflink.model.Loss;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -31,7 +30,7 @@ public final class AfmStreamJob {
     /** Largest snapshot record the job produces to Kafka (the snapshots topic must accept it too). */
     public static final int MAX_SNAPSHOT_BYTES = 64 << 20;
     /** A watermark at least every this much event time, whatever the reading speed ({@link EventTimeWatermarks}). */
-    static final long WATERMARK_STEP_MS = 1000;
+    public static final long WATERMARK_STEP_MS = 1000;
 
     private AfmStreamJob() {
     }
@@ -82,7 +81,7 @@ public final class AfmStreamJob {
         KafkaSink<DeadLetter> deadLetterSink = sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic()));
         SingleOutputStreamOperator<TrainingExample> joined = examples.getSideOutput(RouteFunction.CLICK_STREAM)
                 .keyBy(new ImpressionId())
-                .process(new LabelJoin(f.attributionWindowMs(), s.config().loss() == Loss.LOGISTIC ? 0.0 : -1.0))
+                .process(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel()))
                 .name("label join (impression id, event time)").uid("label-join");
         examples.getSideOutput(RouteFunction.DEAD_LETTERS)
                 .union(joined.getSideOutput(RouteFunction.DEAD_LETTERS))
@@ -93,7 +92,7 @@ public final class AfmStreamJob {
                 : toTrain.keyBy(new ModelKey())
                         .transform("train AFM", TypeInformation.of(Prediction.class),
                                 new AfmTrainerOperator(new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(),
-                                        s.fullEvery(), f.validationWindowMs(), f.attributionWindowMs(), f.gate())))
+                                        s.fullEvery(), f.validationWindowMs(), f.attributionWindowMs(), f.gate(), f.mode())))
                         .uid("train");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");

@@ -1,6 +1,8 @@
 package dev.afmflink.job;
 
+import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.ExampleWeight;
 import dev.afmflink.model.AfmLearner;
 import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.SharedParams;
@@ -76,6 +78,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private final long validationWindowMs;
     private final long labelDelayMs;
     private final QualityGate gate;
+    private final FeedbackMode mode;
+    private final double negativeLabel;
 
     private transient MapState<Long, FeatureParams> features;
     private transient MapState<Long, Boolean> dirty;
@@ -83,6 +87,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient ValueState<PublishState> publish;
     private transient MapState<String, Double> scores;
     private transient MapState<Long, ProgressiveWindow> windows;
+    private transient MapState<Long, PendingLabels> pending;
+    private transient MapState<Long, PendingLabels> unscored;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
     /**
@@ -103,6 +109,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         PublishState publish;
         final Map<Long, ProgressiveWindow> windows = new HashMap<>();
         final Map<Long, FeatureParams> rows = new HashMap<>();
+        /** Labelled impressions by event time, waiting for their window (ordered mode). */
+        final Map<Long, List<TrainingExample>> pending = new HashMap<>();
+        /** Impressions by event time, to be scored when event time reaches them (ordered mode). */
+        final Map<Long, List<TrainingExample>> unscored = new HashMap<>();
+        int pendingCount;
     }
 
     // metrics (views of state, for Flink's metric system)
@@ -110,6 +121,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient Counter refusedCounter;
     private transient Counter impressionsCounter;
     private transient Counter heldBackCounter;
+    private transient Counter unlabelledAtEndCounter;
+    private transient Counter openWindowsAtEndCounter;
     private transient Map<String, ModelGauges> gauges;
 
     /** Per model key, what its Flink gauges show (views of state, refreshed as it changes). */
@@ -121,7 +134,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery) {
         this(config, publishEveryExamples, publishIntervalMs, fullEvery, FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS,
-                FeedbackSettings.DEFAULT_WINDOW_MS, QualityGate.OPEN);
+                FeedbackSettings.DEFAULT_WINDOW_MS, QualityGate.OPEN, FeedbackMode.DEFAULT);
     }
 
     /**
@@ -129,9 +142,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * @param labelDelayMs       the longest a label can take after its example's time (the attribution
      *                           window): a validation window closes when the watermark passes its end plus this
      * @param gate               what a snapshot must pass to be published
+     * @param mode               when impressions and their labels are trained
      */
     public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery,
-                      long validationWindowMs, long labelDelayMs, QualityGate gate) {
+                      long validationWindowMs, long labelDelayMs, QualityGate gate, FeedbackMode mode) {
+        if (mode == FeedbackMode.FAKE_NEGATIVE && config.loss() != dev.afmflink.model.Loss.LOGISTIC) {
+            throw new IllegalArgumentException("the fake-negative feedback mode needs the logistic loss");
+        }
         if (fullEvery < 1) {
             throw new IllegalArgumentException("full-every must be >= 1");
         }
@@ -145,6 +162,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         this.validationWindowMs = validationWindowMs;
         this.labelDelayMs = labelDelayMs;
         this.gate = gate;
+        this.mode = mode;
+        this.negativeLabel = config.loss().negativeLabel();
     }
 
     @Override
@@ -157,6 +176,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         scores = getRuntimeContext().getMapState(new MapStateDescriptor<>("impression-scores", Types.STRING, Types.DOUBLE));
         windows = getRuntimeContext().getMapState(new MapStateDescriptor<>("validation-windows", Types.LONG,
                 TypeInformation.of(ProgressiveWindow.class)));
+        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending-labels", Types.LONG,
+                TypeInformation.of(PendingLabels.class)));
+        unscored = getRuntimeContext().getMapState(new MapStateDescriptor<>("unscored-impressions", Types.LONG,
+                TypeInformation.of(PendingLabels.class)));
         learner = new AfmLearner(config);
         rows = new FeatureParams[16];
         buffers = new HashMap<>();
@@ -166,6 +189,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         refusedCounter = group.counter("refusedUpdates");
         impressionsCounter = group.counter("impressionsScored");
         heldBackCounter = group.counter("heldBackSnapshots");
+        unlabelledAtEndCounter = group.counter("unlabelledAtEnd");
+        openWindowsAtEndCounter = group.counter("validationWindowsOpenAtEnd");
         gauges = new HashMap<>();
     }
 
@@ -214,6 +239,36 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (b.publish != null) {
             publish.update(b.publish);
         }
+        flushBuckets(b.pending, pending);
+        flushBuckets(b.unscored, unscored);
+        b.pendingCount = 0;
+    }
+
+    private static void flushBuckets(Map<Long, List<TrainingExample>> buffered, MapState<Long, PendingLabels> state)
+            throws Exception {
+        for (Map.Entry<Long, List<TrainingExample>> e : buffered.entrySet()) {
+            TrainingExample[] more = e.getValue().toArray(new TrainingExample[0]);
+            PendingLabels held = state.get(e.getKey());
+            state.put(e.getKey(), held == null ? new PendingLabels(more) : held.plus(more));
+        }
+        buffered.clear();
+    }
+
+    /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */
+    private List<TrainingExample> takeBucket(Buffer b, Map<Long, List<TrainingExample>> buffered,
+                                             MapState<Long, PendingLabels> state, long ts) throws Exception {
+        List<TrainingExample> due = new ArrayList<>();
+        PendingLabels held = state.get(ts);
+        if (held != null) {
+            due.addAll(Arrays.asList(held.examples));
+            state.remove(ts);
+        }
+        List<TrainingExample> more = buffered.remove(ts);
+        if (more != null) {
+            due.addAll(more);
+            b.pendingCount -= more.size();
+        }
+        return due;
     }
 
     /**
@@ -229,12 +284,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     @Override
     public void processElement(TrainingExample ex, Context ctx, Collector<Prediction> out) throws Exception {
-        Buffer b = bufferOf(ctx.getCurrentKey());
-        SharedParams sp = b.shared;
-        PublishState ps = b.publish;
-        if (ps == null) {
-            ps = new PublishState();
-            b.publish = ps;
+        String key = ctx.getCurrentKey();
+        Buffer b = bufferOf(key);
+        if (b.publish == null) {
+            b.publish = new PublishState();
             // fires only when a bounded input ends (the watermark jumps to +inf): a last publish
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             if (publishIntervalMs > 0) {
@@ -242,28 +295,40 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 ctx.timerService().registerProcessingTimeTimer(now + publishIntervalMs);
             }
         }
-        int m = ex.ids.length;
-        if (rows.length < m) {
-            rows = new FeatureParams[Math.max(m, rows.length * 2)];
+        if (rows.length < ex.ids.length) {
+            rows = new FeatureParams[Math.max(ex.ids.length, rows.length * 2)];
+        }
+        if (ex.kind == TrainingExample.IMPRESSION && mode.waitsForWindow()) {
+            // scored when event time reaches it: then the model has trained exactly the labels released by
+            // its own time, whatever the arrival order across input channels (deterministic at any parallelism)
+            b.unscored.computeIfAbsent(ex.ts, t -> new ArrayList<>()).add(ex);
+            b.pendingCount++;
+            ctx.timerService().registerEventTimeTimer(ex.ts);
+            impressionsCounter.inc();
+            if (b.pendingCount > MAX_BUFFERED_ROWS) {
+                flush(b);
+            }
+            return;
         }
         if (ex.kind == TrainingExample.IMPRESSION) {
             scores.put(ex.id, score(b, ex));
             impressionsCounter.inc();
+            if (mode.trainsImpressions()) { // fake negative: trained at once as a negative, judged later
+                train(b, ex, negativeLabel, mode.weighting());
+                afterTraining(key, b, ctx);
+            }
             return;
         }
-        for (int i = 0; i < m; i++) {
-            Long id = ex.ids[i];
-            FeatureParams f = b.rows.get(id);
-            if (f == null) {
-                f = features.get(id);
-                if (f == null) {
-                    f = learner.newFeature(ex.ids[i], ex.ts);
-                    ps.features++;
-                }
-                b.rows.put(id, f);
-            }
-            rows[i] = f;
+        if (ex.kind == TrainingExample.LABELLED && mode.waitsForWindow()) {
+            hold(b, ex, ctx);
+            return;
         }
+        learnAndJudge(key, b, ex, ctx, out);
+    }
+
+    /** Trains {@code ex} as its mode says, judges it by its score at impression (or before the update), counts it. */
+    private void learnAndJudge(String key, Buffer b, TrainingExample ex, Context ctx, Collector<Prediction> out)
+            throws Exception {
         double judged = Double.NaN;
         if (ex.kind == TrainingExample.LABELLED) {
             Double atImpression = scores.get(ex.id);
@@ -272,27 +337,111 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 scores.remove(ex.id);
             }
         }
-        long refusedBefore = sp.refusedUpdates;
-        double raw = learner.step(sp, rows, ex.values, m, ex.label, ex.ts);
-        if (Double.isNaN(judged)) {
-            judged = raw; // a labelled example (or a label whose impression was scored before an upgrade)
+        boolean trains = ex.kind != TrainingExample.LABELLED || mode.trainsLabel(ex.label, negativeLabel);
+        if (trains) {
+            double before = train(b, ex, ex.label, ex.kind == TrainingExample.LABELLED ? mode.weighting() : ExampleWeight.ONE);
+            if (Double.isNaN(judged)) {
+                judged = before; // a labelled example (or a label whose impression was scored before an upgrade)
+            }
+        } else if (Double.isNaN(judged)) {
+            judged = score(b, ex);
         }
         double loss = config.loss().loss(judged, ex.label);
         double prediction = config.loss().prediction(judged);
+        out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, prediction, loss, b.shared.examples));
+        windowOf(b, ex.ts, ctx).add(prediction, ex.label, loss);
+        if (trains) {
+            afterTraining(key, b, ctx);
+        }
+    }
+
+    /** One training step of {@code ex} with {@code label}; returns ŷ before the update. */
+    private double train(Buffer b, TrainingExample ex, double label, ExampleWeight weighting) throws Exception {
+        SharedParams sp = b.shared;
+        int m = ex.ids.length;
+        for (int i = 0; i < m; i++) {
+            Long id = ex.ids[i];
+            FeatureParams f = b.rows.get(id);
+            if (f == null) {
+                f = features.get(id);
+                if (f == null) {
+                    f = learner.newFeature(ex.ids[i], ex.ts);
+                    b.publish.features++;
+                }
+                b.rows.put(id, f);
+            }
+            rows[i] = f;
+        }
+        long refusedBefore = sp.refusedUpdates;
+        double before = learner.step(sp, rows, ex.values, m, label, ex.ts, weighting);
         examplesCounter.inc();
         if (sp.refusedUpdates != refusedBefore) {
             refusedCounter.inc();
         }
-        ModelGauges g = gaugesOf(ctx.getCurrentKey());
-        g.features = ps.features;
-        out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, prediction, loss, sp.examples));
-        windowOf(b, ex.ts, ctx).add(prediction, ex.label, loss);
-        ps.sinceLastPublish++;
-        if (publishEveryExamples > 0 && ps.sinceLastPublish >= publishEveryExamples) {
-            publish(ctx.getCurrentKey(), b, ctx, ctx.timerService().currentProcessingTime());
-        } else if (b.rows.size() > MAX_BUFFERED_ROWS) {
+        return before;
+    }
+
+    /** After a training step: count it towards the next publish, publish or bound the buffer. */
+    private void afterTraining(String key, Buffer b, Context ctx) throws Exception {
+        gaugesOf(key).features = b.publish.features;
+        b.publish.sinceLastPublish++;
+        if (publishEveryExamples > 0 && b.publish.sinceLastPublish >= publishEveryExamples) {
+            publish(key, b, ctx, ctx.timerService().currentProcessingTime());
+        } else if (b.rows.size() > MAX_BUFFERED_ROWS || b.pendingCount > MAX_BUFFERED_ROWS) {
             flush(b);
         }
+    }
+
+    /** Ordered mode: keeps a labelled impression until event time passes its window; then it trains in order. */
+    private void hold(Buffer b, TrainingExample ex, Context ctx) throws Exception {
+        b.pending.computeIfAbsent(ex.ts, t -> new ArrayList<>()).add(ex);
+        b.pendingCount++;
+        ctx.timerService().registerEventTimeTimer(after(ex.ts, labelDelayMs));
+        if (b.pendingCount > MAX_BUFFERED_ROWS) {
+            flush(b);
+        }
+    }
+
+    /**
+     * Ordered mode: trains the labelled impressions of event time {@code ts}, by impression id. At
+     * the end of a bounded input (watermark +inf) their window has not passed in the data's own
+     * event time, so they are left out, counted: the model is the one the endless stream had.
+     */
+    private void release(String key, Buffer b, long ts, boolean endOfInput, Context ctx, Collector<Prediction> out)
+            throws Exception {
+        List<TrainingExample> due = takeBucket(b, b.pending, pending, ts);
+        if (endOfInput) {
+            for (TrainingExample ex : due) {
+                scores.remove(ex.id);
+            }
+            unlabelledAtEndCounter.inc(due.size());
+            return;
+        }
+        due.sort(PendingLabels.ORDER);
+        for (TrainingExample ex : due) {
+            if (rows.length < ex.ids.length) {
+                rows = new FeatureParams[Math.max(ex.ids.length, rows.length * 2)];
+            }
+            learnAndJudge(key, b, ex, ctx, out);
+        }
+    }
+
+    /** Ordered mode: scores the impressions of event time {@code ts} with the model as it stands (none at the end of input). */
+    private void scoreDue(Buffer b, long ts, boolean endOfInput) throws Exception {
+        for (TrainingExample ex : takeBucket(b, b.unscored, unscored, ts)) {
+            if (!endOfInput) {
+                if (rows.length < ex.ids.length) {
+                    rows = new FeatureParams[Math.max(ex.ids.length, rows.length * 2)];
+                }
+                scores.put(ex.id, score(b, ex));
+            }
+        }
+    }
+
+    /** {@code ts} + {@code delay}, saturating below +inf (the end-of-input timer). */
+    private static long after(long ts, long delay) {
+        long t = ts + delay;
+        return t < ts || t == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : t;
     }
 
     /** The open validation window holding event time {@code ts}; a new one gets its closing timer. */
@@ -311,12 +460,16 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     private long closeTime(long start) {
-        long t = start + validationWindowMs + labelDelayMs;
-        return t < start || t == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : t; // +inf is the end-of-input timer
+        return after(after(start, validationWindowMs), labelDelayMs);
     }
 
-    /** Closes the validation window starting at {@code start}: its figures go out and become the gate's evidence. */
-    private void closeWindow(String key, Buffer b, long start, Context ctx) throws Exception {
+    /**
+     * Closes the validation window starting at {@code start}: its figures go out and become the
+     * gate's evidence. At the end of a bounded input (watermark +inf) a window whose labels are not
+     * all in by the data's own event time is dropped, counted: its figures would be partial (in
+     * the immediate and fake-negative modes, the clicks without the non-clicks).
+     */
+    private void closeWindow(String key, Buffer b, long start, boolean endOfInput, Context ctx) throws Exception {
         ProgressiveWindow w = b.windows.remove(start);
         if (w == null) {
             w = windows.get(start);
@@ -327,6 +480,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         windows.remove(start);
         WindowSummary s = w.summary();
         if (s.n() == 0) {
+            return;
+        }
+        if (endOfInput) {
+            openWindowsAtEndCounter.inc();
             return;
         }
         b.publish.completed(s);
@@ -342,9 +499,16 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE;
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME && !endOfInput) {
-            // a validation window's timer (at most +inf − 1, so at the end of input every window closes
-            // before the +inf timer publishes)
-            closeWindow(ctx.getCurrentKey(), b, timestamp - labelDelayMs - validationWindowMs, ctx);
+            // the end of the window of impressions at timestamp − W (ordered mode), and of a validation
+            // window (both at most +inf − 1, so at the end of input every one fires before the +inf
+            // timer publishes)
+            boolean inputEnded = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
+            if (mode.waitsForWindow()) {
+                // at one event time: first the labels whose window ends now, then the impressions of now
+                release(ctx.getCurrentKey(), b, timestamp - labelDelayMs, inputEnded, ctx, out);
+                scoreDue(b, timestamp, inputEnded);
+            }
+            closeWindow(ctx.getCurrentKey(), b, timestamp - labelDelayMs - validationWindowMs, inputEnded, ctx);
             return;
         }
         if (b.publish.sinceLastPublish > 0) {

@@ -1,5 +1,6 @@
 package dev.afmflink.job;
 
+import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.metrics.QualityGate;
 import java.io.Serializable;
 
@@ -14,13 +15,24 @@ import java.io.Serializable;
  *                            figures are final once the watermark passes its end plus the attribution window
  * @param gate                what a snapshot must pass before it is published
  * @param metricsTopic        where validation windows and held-back snapshots go as JSON (null: Flink metrics only)
+ * @param mode                when the trainer learns from an impression and its delayed label
  */
 public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
-                               QualityGate gate, String metricsTopic) implements Serializable {
+                               QualityGate gate, String metricsTopic, FeedbackMode mode) implements Serializable {
     public static final long DEFAULT_WINDOW_MS = 10 * 60_000L;
     public static final long DEFAULT_VALIDATION_WINDOW_MS = 15 * 60_000L;
     public static final FeedbackSettings DEFAULTS = new FeedbackSettings(DEFAULT_WINDOW_MS, 5_000, 30_000, DEFAULT_VALIDATION_WINDOW_MS,
             QualityGate.OPEN, null);
+
+    /** With the default feedback mode. */
+    public FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
+                            QualityGate gate, String metricsTopic) {
+        this(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, FeedbackMode.DEFAULT);
+    }
+
+    public FeedbackSettings withMode(FeedbackMode m) {
+        return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, m);
+    }
 
     public FeedbackSettings {
         if (attributionWindowMs <= 0) {
@@ -28,6 +40,9 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
         }
         if (outOfOrdernessMs < 0 || idlenessMs < 0) {
             throw new IllegalArgumentException("out-of-orderness and idleness must be >= 0 ms");
+        }
+        if (mode == null) {
+            throw new IllegalArgumentException("a feedback mode is required");
         }
         if (validationWindowMs < 1) {
             throw new IllegalArgumentException("validation window must be >= 1 ms");

@@ -26,7 +26,10 @@ import org.apache.flink.util.Collector;
  *       ({@code late_impression}: a click for it may have been dropped, so its label could be
  *       wrong).</li>
  * </ul>
- * Every accepted impression is labelled exactly once. At the end of its window its state shrinks
+ * Every accepted impression is labelled exactly once, except at the end of a bounded input: an
+ * impression whose window has not passed in the data's own event time when the input ends is not
+ * labelled (it is counted as {@code join.unlabelledAtEnd}; a replay of a finite log ends with
+ * the labels the endless stream had at that point, not with invented negatives). At the end of its window its state shrinks
  * to a tombstone (the impression's time, no features) kept for one more window, so a duplicate
  * impression still counts as a duplicate and a very late click is dead-lettered as
  * {@code expired_click}; then it is cleared. A held click's state is cleared when it is matched
@@ -46,6 +49,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
     private transient Counter negatives;
     private transient Counter duplicateImpressions;
     private transient Counter duplicateClicks;
+    private transient Counter unlabelledAtEnd;
 
     /** {@code negativeLabel}: the label of an impression nobody clicked (0 for logistic, −1 for squared loss). */
     public LabelJoin(long windowMs, double negativeLabel) {
@@ -66,6 +70,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
         negatives = join.counter("labelledNotClicked");
         duplicateImpressions = join.counter("duplicateImpressions");
         duplicateClicks = join.counter("duplicateClicks");
+        unlabelledAtEnd = join.counter("unlabelledAtEnd");
     }
 
     /** {@code ts} + {@code windows} attribution windows, saturating at +inf. */
@@ -165,6 +170,14 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
             }
         } else if (st.impression != null) {
             if (timestamp < windowEnd(st.impression)) {
+                return;
+            }
+            if (ctx.timerService().currentWatermark() == Long.MAX_VALUE) {
+                // the input ended before event time passed this window: an unclicked impression's label is not known
+                if (!st.clicked) {
+                    unlabelledAtEnd.inc();
+                }
+                state.clear();
                 return;
             }
             if (!st.clicked) {

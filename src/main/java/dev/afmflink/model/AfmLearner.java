@@ -77,6 +77,15 @@ public final class AfmLearner {
      * @return ŷ before the update
      */
     public double step(SharedParams shared, FeatureParams[] rows, double[] x, int m, double label, long ts) {
+        return step(shared, rows, x, m, label, ts, ExampleWeight.ONE);
+    }
+
+    /**
+     * Trains on one example whose loss counts {@code weighting.weight(p, label)} times, p the
+     * model's prediction before the update (a constant of the step). Returns ŷ before the update.
+     */
+    public double step(SharedParams shared, FeatureParams[] rows, double[] x, int m, double label, long ts,
+                       ExampleWeight weighting) {
         double[][] data = data(rows, m);
         double before = kernel.forward(shared.bias, shared.attn, data, x, m, null);
         double yhat = before;
@@ -86,6 +95,9 @@ public final class AfmLearner {
             shared.rngState = dropout.state();
         }
         double g = config.loss().gradient(yhat, label);
+        if (weighting != ExampleWeight.ONE) {
+            g *= weighting.weight(config.loss().prediction(before), label);
+        }
         if (!Double.isFinite(g) || !Double.isFinite(yhat)) {
             shared.refusedUpdates++;
             return before;

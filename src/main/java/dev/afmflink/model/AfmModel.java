@@ -56,6 +56,11 @@ public final class AfmModel {
      * prediction). {@code ts} is recorded as the features' last update.
      */
     public double train(Example ex, long ts) {
+        return train(ex, ts, ExampleWeight.ONE);
+    }
+
+    /** Trains on a normalized example whose loss counts as {@code weighting} says; returns ŷ before the update. */
+    public double train(Example ex, long ts, ExampleWeight weighting) {
         int m = ex.size;
         ensureRows(m);
         for (int i = 0; i < m; i++) {
@@ -67,7 +72,7 @@ public final class AfmModel {
             }
             rows[i] = f;
         }
-        return learner.step(shared, rows, ex.values, m, ex.label, ts);
+        return learner.step(shared, rows, ex.values, m, ex.label, ts, weighting);
     }
 
     /** The raw score ŷ of a normalized example, no update. Leaves the kernel's workspace filled (for explain). */

@@ -78,6 +78,14 @@ public enum Loss {
 
     public abstract String labelRange();
 
+    /**
+     * The label of an impression nobody clicked (the click-stream's "no"): 0 for logistic loss,
+     * −1 for squared loss (the paper's labels). The one home of that rule.
+     */
+    public double negativeLabel() {
+        return this == LOGISTIC ? 0.0 : -1.0;
+    }
+
     /** Stable logistic function: exact for large |z| on both sides. */
     public static double sigmoid(double z) {
         if (z >= 0) {

@@ -1,6 +1,6 @@
 package dev.afmflink.optim;
 
-/** Adagrad (Duchi et al. 2011): acc ← acc + g²; θ ← θ − lr·g/√acc. One slot: acc. */
+/** Adagrad (Duchi et al. 2011): acc ← ρ·acc + g²; θ ← θ − lr·g/√acc (ρ = 1: the textbook; below 1: forgetting). One slot: acc. */
 final class Adagrad implements Optimizer {
     private final OptimizerSpec spec;
     private final double lr;
@@ -25,7 +25,7 @@ final class Adagrad implements Optimizer {
 
     @Override
     public void step(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n) {
-        loops.adagrad(params, pOff, slots, sOff, grad, gOff, n, lr);
+        loops.adagrad(params, pOff, slots, sOff, grad, gOff, n, lr, spec.decay());
     }
 
     @Override

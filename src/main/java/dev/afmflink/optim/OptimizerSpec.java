@@ -13,8 +13,12 @@ import java.util.Map;
  * @param beta       FTRL's β
  * @param l1         FTRL's L1 (exact zeros)
  * @param l2         FTRL's L2
+ * @param decay      ρ, forgetting of the squared-gradient accumulator (Adagrad's acc, FTRL's n):
+ *                   {@code n ← ρ·n + g²}; 1 keeps every past gradient (the textbook optimizers), less than 1
+ *                   lets the step size recover after a bad start or a drift. Ignored by SGD.
  */
-public record OptimizerSpec(Kind kind, double lr, double initialAccumulator, double beta, double l1, double l2)
+public record OptimizerSpec(Kind kind, double lr, double initialAccumulator, double beta, double l1, double l2,
+                            double decay)
         implements java.io.Serializable {
 
     public enum Kind {
@@ -33,8 +37,16 @@ public record OptimizerSpec(Kind kind, double lr, double initialAccumulator, dou
         }
     }
 
+    /** Without forgetting (ρ = 1). */
+    public OptimizerSpec(Kind kind, double lr, double initialAccumulator, double beta, double l1, double l2) {
+        this(kind, lr, initialAccumulator, beta, l1, l2, 1.0);
+    }
+
     public OptimizerSpec {
         requirePositive("lr", lr);
+        if (!(decay > 0 && decay <= 1)) {
+            throw new IllegalArgumentException("accumulator decay must be in (0, 1], got " + decay);
+        }
         if (!(initialAccumulator >= 0) || Double.isInfinite(initialAccumulator)) {
             throw new IllegalArgumentException("initial accumulator must be finite and >= 0, got " + initialAccumulator);
         }
@@ -65,7 +77,13 @@ public record OptimizerSpec(Kind kind, double lr, double initialAccumulator, dou
     }
 
     public OptimizerSpec withKind(Kind k) {
-        return new OptimizerSpec(k, lr, k == Kind.ADAGRAD && initialAccumulator == 0 ? 1e-8 : initialAccumulator, beta, l1, l2);
+        return new OptimizerSpec(k, lr, k == Kind.ADAGRAD && initialAccumulator == 0 ? 1e-8 : initialAccumulator, beta, l1, l2,
+                decay);
+    }
+
+    /** The same optimizer with accumulator decay ρ. */
+    public OptimizerSpec withDecay(double rho) {
+        return new OptimizerSpec(kind, lr, initialAccumulator, beta, l1, l2, rho);
     }
 
     public Optimizer build() {
@@ -92,12 +110,14 @@ public record OptimizerSpec(Kind kind, double lr, double initialAccumulator, dou
         m.put("beta", beta);
         m.put("l1", l1);
         m.put("l2", l2);
+        m.put("decay", decay);
         return m;
     }
 
+    /** A header's optimizer; files written before forgetting existed have no "decay" (ρ = 1). */
     public static OptimizerSpec fromMap(Map<String, ?> m) {
         return new OptimizerSpec(Kind.parse((String) m.get("kind")), num(m, "lr"), num(m, "initial_accumulator"),
-                num(m, "beta"), num(m, "l1"), num(m, "l2"));
+                num(m, "beta"), num(m, "l1"), num(m, "l2"), m.containsKey("decay") ? num(m, "decay") : 1.0);
     }
 
     /** A required number in a header map (shared by the model's config). */
@@ -113,8 +133,9 @@ public record OptimizerSpec(Kind kind, double lr, double initialAccumulator, dou
     public String toString() {
         return switch (kind) {
             case SGD -> "sgd(lr=" + lr + ")";
-            case ADAGRAD -> "adagrad(lr=" + lr + ", acc0=" + initialAccumulator + ")";
-            case FTRL -> "ftrl(alpha=" + lr + ", beta=" + beta + ", l1=" + l1 + ", l2=" + l2 + ")";
+            case ADAGRAD -> "adagrad(lr=" + lr + ", acc0=" + initialAccumulator + (decay < 1 ? ", decay=" + decay : "") + ")";
+            case FTRL -> "ftrl(alpha=" + lr + ", beta=" + beta + ", l1=" + l1 + ", l2=" + l2
+                    + (decay < 1 ? ", decay=" + decay : "") + ")";
         };
     }
 }

@@ -5,10 +5,10 @@ final class ScalarStepLoops implements StepLoops {
     static final ScalarStepLoops INSTANCE = new ScalarStepLoops();
 
     @Override
-    public void adagrad(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n, double lr) {
+    public void adagrad(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n, double lr, double rho) {
         for (int c = 0; c < n; c++) {
             double g = grad[gOff + c];
-            double acc = slots[sOff + c] + g * g;
+            double acc = rho * slots[sOff + c] + g * g;
             slots[sOff + c] = acc;
             params[pOff + c] = Optimizer.flush(params[pOff + c] - lr * g / Math.sqrt(acc));
         }
@@ -16,17 +16,17 @@ final class ScalarStepLoops implements StepLoops {
 
     @Override
     public void ftrl(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int count,
-                     double alpha, double beta, double l1, double l2) {
-        ftrlRange(params, pOff, slots, sOff, sOff + count, grad, gOff, 0, count, alpha, beta, l1, l2);
+                     double alpha, double beta, double l1, double l2, double rho) {
+        ftrlRange(params, pOff, slots, sOff, sOff + count, grad, gOff, 0, count, alpha, beta, l1, l2, rho);
     }
 
-    /** FTRL on coordinates [from, to): z of coordinate c at zOff + c, n at nOff + c. */
+    /** FTRL on coordinates [from, to): z of coordinate c at zOff + c, n at nOff + c (both decayed by ρ before the step). */
     static void ftrlRange(double[] params, int pOff, double[] slots, int zOff, int nOff, double[] grad, int gOff,
-                          int from, int to, double alpha, double beta, double l1, double l2) {
+                          int from, int to, double alpha, double beta, double l1, double l2, double rho) {
         for (int c = from; c < to; c++) {
             double g = grad[gOff + c];
-            double z = slots[zOff + c];
-            double nOld = slots[nOff + c];
+            double z = rho * slots[zOff + c];
+            double nOld = rho * slots[nOff + c];
             double nNew = nOld + g * g;
             double sqrtNew = Math.sqrt(nNew);
             double sigma = (sqrtNew - Math.sqrt(nOld)) / alpha;

@@ -8,12 +8,12 @@ package dev.afmflink.optim;
  */
 interface StepLoops {
 
-    /** acc ← acc + g²; θ ← flush(θ − lr·g/√acc). */
-    void adagrad(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n, double lr);
+    /** acc ← ρ·acc + g²; θ ← flush(θ − lr·g/√acc). */
+    void adagrad(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n, double lr, double rho);
 
-    /** FTRL-Proximal, see {@link Ftrl}; z at sOff, n at sOff + count. */
+    /** FTRL-Proximal, see {@link Ftrl}; z at sOff, n at sOff + count; z ← ρ·z, n ← ρ·n before the step. */
     void ftrl(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int count,
-              double alpha, double beta, double l1, double l2);
+              double alpha, double beta, double l1, double l2, double rho);
 
     static StepLoops best() {
         return Holder.BEST;

@@ -94,7 +94,7 @@ class LabelJoinTest {
         send(impression("a", 1000));
         send(click("a", 5000));
         assertEquals(List.of("score:a", "label:a:1"), out(), "emitted when the click arrives, before any watermark");
-        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        h.processWatermark(new Watermark(LATER));
         assertEquals(List.of("score:a", "label:a:1"), out(), "no second label at the window's end");
         assertEquals(List.of(), dead());
         assertStateEmpty();
@@ -135,12 +135,33 @@ class LabelJoinTest {
         assertStateEmpty();
     }
 
+    /** Event time far past every window, short of the end of input (+inf). */
+    static final long LATER = Long.MAX_VALUE - 1;
+
+    /**
+     * The end of a bounded input (watermark +inf) before event time has passed an impression's
+     * window: the impression is not labelled 0 (its label is not known), a clicked one is not
+     * labelled again, and the state is gone.
+     */
+    @Test
+    void endOfInputInventsNoNegatives() throws Exception {
+        send(impression("open", 1000));
+        send(impression("clicked", 1000));
+        send(click("clicked", 2000));
+        h.processWatermark(new Watermark(1000 + W - 1));
+        assertEquals(List.of("score:open", "score:clicked", "label:clicked:1"), out());
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertEquals(List.of("score:open", "score:clicked", "label:clicked:1"), out(), "no label invented at the end");
+        assertEquals(List.of(), dead());
+        assertStateEmpty();
+    }
+
     @Test
     void duplicateImpressionCountsOnce() throws Exception {
         send(impression("d", 1000));
         send(impression("d", 1000));
         send(impression("d", 2000));
-        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        h.processWatermark(new Watermark(LATER));
         assertEquals(List.of("score:d", "label:d:0"), out());
         assertEquals(List.of(), dead());
         assertStateEmpty();
@@ -152,7 +173,7 @@ class LabelJoinTest {
         send(click("e", 2000));
         send(click("e", 2000));
         send(click("e", 3000));
-        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        h.processWatermark(new Watermark(LATER));
         assertEquals(List.of("score:e", "label:e:1"), out());
         assertEquals(List.of(), dead());
         assertStateEmpty();
@@ -166,7 +187,7 @@ class LabelJoinTest {
         assertEquals(List.of(), out());
         send(impression("f", 1000));
         assertEquals(List.of("score:f", "label:f:1"), out());
-        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        h.processWatermark(new Watermark(LATER));
         assertEquals(List.of("score:f", "label:f:1"), out());
         assertEquals(List.of(), dead());
         assertStateEmpty();
@@ -229,7 +250,7 @@ class LabelJoinTest {
                 drain(counts);
             }
         }
-        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        h.processWatermark(new Watermark(LATER));
         drain(counts);
         assertEquals(n, counts[0], "every impression scored once");
         assertEquals(n, counts[1] + counts[2], "every impression labelled exactly once");

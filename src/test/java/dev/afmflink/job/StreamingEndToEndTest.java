@@ -11,6 +11,8 @@ import dev.afmflink.data.Event;
 import dev.afmflink.data.EventDecoder;
 import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.FeedbackReplay;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -299,22 +302,27 @@ class StreamingEndToEndTest {
     }
 
     /**
-     * The whole feedback loop against an offline replay of its semantics: impressions and delayed
-     * clicks through the Kafka source (watermarks per step of event time), the event-time join and
-     * the trainer give the same model as training, in plain Java, each impression with label 1 at
-     * its click and label 0 when the watermark passes its window; and each impression is judged
-     * by the score the model gave it when it arrived.
+     * The whole feedback loop against an offline replay of its semantics, in each feedback mode:
+     * impressions and delayed clicks through the Kafka source (watermarks per step of event time),
+     * the event-time join and the trainer give the same model as {@link FeedbackReplay} in plain
+     * Java; each impression is judged once, by the score the model gave it when it arrived; in the
+     * ordered mode the model is the offline trainer's on the impressions in event-time order with
+     * their final labels, bit for bit. A last event an hour later moves event time past every
+     * window, so every impression gets its final label.
      */
-    @Test
-    void clickStreamModelEqualsAnOfflineReplayOfTheJoin() throws Exception {
+    @ParameterizedTest
+    @EnumSource(FeedbackMode.class)
+    void clickStreamModelEqualsAnOfflineReplayOfTheJoin(FeedbackMode mode) throws Exception {
         long window = 10_000;
         long bound = 200;
-        StreamSettings s = settings("clicks-e2e", true).withFeedback(
-                new FeedbackSettings(window, bound, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, "clicks-e2e-metrics"));
+        String prefix = "clicks-e2e-" + mode.id();
+        StreamSettings s = settings(prefix, true).withFeedback(
+                new FeedbackSettings(window, bound, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, prefix + "-metrics", mode));
         createTopics(s);
         broker.createTopics(List.of(s.feedback().metricsTopic()), null);
         List<String> events = new ArrayList<>();
         new ClickSimulator(17).clickStream(3000, 1_700_000_000_000L, 250, "default").forEachRemaining(events::add);
+        events.add(lateMarker(1_700_000_000_000L + 3_600_000L));
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
         // an own MiniCluster, so its metrics can be read when the job has finished and before it stops
         org.apache.flink.runtime.testutils.InMemoryReporter reporter =
@@ -334,25 +342,44 @@ class StreamingEndToEndTest {
             cluster.closeAsync().get(60, TimeUnit.SECONDS);
         }
 
-        Map<String, Double> scoredAt = new HashMap<>();
-        AfmModel expected = offlineFeedback(events, window, bound, AfmStreamJob.WATERMARK_STEP_MS, scoredAt);
-        assertEquals(3000, expected.shared().examples, "every impression labelled once");
+        FeedbackReplay replay = replay(events, mode, window, bound);
+        AfmModel expected = replay.model();
         List<ConsumerRecord<byte[], byte[]>> snaps = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 6, 120);
-        AfmModel streamed = chain(snaps, new ArrayList<>()).model();
+        AfmModel streamed = modelOf(snaps, "default");
         assertSameModel(expected, streamed);
+        assertEquals(3000, replay.judged().stream().filter(j -> j.id().startsWith("imp-")).count(), "every impression judged once");
+        if (mode == FeedbackMode.ORDERED) {
+            AfmModel ideal = offlineInEventOrder(events, window);
+            assertEquals(3000, ideal.shared().examples);
+            assertSameBits(ideal, streamed);
+        } else if (mode == FeedbackMode.FAKE_NEGATIVE) {
+            assertTrue(streamed.shared().examples > 3000, "every impression once as a negative, every click once more");
+        }
 
-        List<ConsumerRecord<byte[], byte[]>> preds = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 3000, 120);
-        assertEquals(3000, preds.size());
+        List<ConsumerRecord<byte[], byte[]>> preds = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 3001, 120);
         ObjectMapper json = new ObjectMapper();
+        java.util.Set<String> judgedIds = new java.util.HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : preds) {
             var p = json.readTree(r.value());
-            Double atImpression = scoredAt.get(p.get("id").asText());
+            String id = p.get("id").asText();
+            if (!id.startsWith("imp-")) {
+                continue; // the marker
+            }
+            assertTrue(judgedIds.add(id), "judged once: " + id);
+            Double atImpression = replay.scoredAt().get(id);
             assertNotNull(atImpression, p.toString());
-            assertEquals(atImpression, p.get("prediction").asDouble(), 1e-12, "judged by the score at impression: " + p);
+            assertEquals(Loss.LOGISTIC.prediction(atImpression), p.get("prediction").asDouble(), 1e-12,
+                    "judged by the score at impression" + (mode == FeedbackMode.ORDERED ? " (when event time reached it)" : "")
+                            + ": " + p);
         }
+        assertEquals(3000, judgedIds.size());
         // validation windows of one minute of impression time: 3000 impressions at 4/s fill 13 of them
-        List<ConsumerRecord<byte[], byte[]>> metrics = KafkaTestSupport.readAll(broker.bootstrapServers(),
-                s.feedback().metricsTopic(), 13, 60);
+        List<ConsumerRecord<byte[], byte[]>> metrics = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), s.feedback().metricsTopic(), 13, 60)) {
+            if (json.readTree(r.value()).get("model").asText().equals("default")) {
+                metrics.add(r);
+            }
+        }
         assertEquals(13, metrics.size());
         long judged = 0;
         long previousEnd = Long.MIN_VALUE;
@@ -374,7 +401,78 @@ class StreamingEndToEndTest {
         assertEquals(last.get("calibration").asDouble(), ((Number) gauge(flink, ".afm.model.default.calibration")).doubleValue(), 1e-12);
         assertEquals(3000, counter(flink, ".afm.impressionsScored"));
         assertEquals(3000, counter(flink, ".join.labelledClicked") + counter(flink, ".join.labelledNotClicked"));
-        assertEquals(3000, counter(flink, ".afm.examples"));
+        assertEquals(expected.shared().examples + 1, counter(flink, ".afm.examples"), "the model's steps and the marker's");
+        assertEquals(0, counter(flink, ".afm.unlabelledAtEnd"));
+    }
+
+    /** A labelled example of another model key, far later: moves event time past every window (its own label never matters). */
+    static String lateMarker(long ts) {
+        return "{\"type\":\"example\",\"id\":\"late-marker\",\"ts\":" + ts
+                + ",\"model\":\"marker\",\"label\":0,\"features\":{\"a\":\"b\"}}";
+    }
+
+    /** The job's semantics in plain Java on the events of the default model key. */
+    static FeedbackReplay replay(List<String> events, FeedbackMode mode, long window, long bound) throws Exception {
+        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
+        FeedbackReplay r = new FeedbackReplay(config(), mode, window, bound, AfmStreamJob.WATERMARK_STEP_MS);
+        for (String raw : events) {
+            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
+            if (e.model().equals("default")) {
+                r.accept(e);
+            } else {
+                r.advanceTo(e.ts()); // another key's event still moves event time
+            }
+        }
+        r.end();
+        return r;
+    }
+
+    /** The offline trainer on the impressions in event-time order (ties by id), each with its final label. */
+    static AfmModel offlineInEventOrder(List<String> events, long window) throws Exception {
+        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
+        Map<String, Event> imps = new java.util.TreeMap<>();
+        Map<String, Long> clicks = new HashMap<>();
+        for (String raw : events) {
+            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
+            if (e.type() == Event.Type.IMPRESSION) {
+                imps.put(e.id(), e);
+            } else if (e.type() == Event.Type.CLICK) {
+                clicks.putIfAbsent(e.id(), e.ts());
+            }
+        }
+        List<Event> order = new ArrayList<>(imps.values());
+        order.sort(java.util.Comparator.comparingLong(Event::ts).thenComparing(Event::id));
+        AfmModel m = new AfmModel(config());
+        for (Event e : order) {
+            Example x = e.features().copy();
+            Long click = clicks.get(e.id());
+            x.label = click != null && click <= e.ts() + window ? 1 : 0;
+            m.train(x, e.ts());
+        }
+        return m;
+    }
+
+    /** The model of {@code key} from its snapshots on the topic (full + deltas). */
+    static AfmModel modelOf(List<ConsumerRecord<byte[], byte[]>> snapshots, String key) throws Exception {
+        List<ConsumerRecord<byte[], byte[]>> mine = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : snapshots) {
+            if (new String(r.key(), StandardCharsets.UTF_8).equals(key)) {
+                mine.add(r);
+            }
+        }
+        return chain(mine, new ArrayList<>()).model();
+    }
+
+    static void assertSameBits(AfmModel expected, AfmModel actual) {
+        assertEquals(expected.shared().examples, actual.shared().examples, "examples");
+        assertTrue(java.util.Arrays.equals(expected.shared().bias, actual.shared().bias), "bias, bit for bit");
+        assertTrue(java.util.Arrays.equals(expected.shared().attn, actual.shared().attn), "attention, bit for bit");
+        assertTrue(java.util.Arrays.equals(expected.shared().attnSlots, actual.shared().attnSlots), "attention slots, bit for bit");
+        assertEquals(expected.features().size(), actual.features().size(), "feature count");
+        for (long id : expected.features().sortedIds()) {
+            assertTrue(java.util.Arrays.equals(expected.features().get(id).data, actual.features().get(id).data),
+                    "feature " + id + ", bit for bit");
+        }
     }
 
     private static org.apache.flink.metrics.Gauge<Object> frozen(Object value) {
@@ -447,93 +545,47 @@ class StreamingEndToEndTest {
     }
 
     /**
-     * The feedback loop in plain Java, as the job runs it with one partition: events in order;
-     * after each event the watermark (max time − bound − 1) advances if it moved a step; windows
-     * ending at or before it close (label 0 unless clicked) in time order; a click within the
-     * window trains label 1 at once. {@code scoredAt} gets each impression's score on arrival.
-     */
-    static AfmModel offlineFeedback(List<String> events, long window, long bound, long step, Map<String, Double> scoredAt)
-            throws Exception {
-        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
-        AfmModel m = new AfmModel(config());
-        Map<String, Event> pending = new HashMap<>();
-        java.util.Set<String> clicked = new java.util.HashSet<>();
-        java.util.TreeMap<Long, String> closes = new java.util.TreeMap<>();
-        long maxTs = Long.MIN_VALUE;
-        long watermark = Long.MIN_VALUE;
-        for (String raw : events) {
-            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
-            if (e.type() == Event.Type.IMPRESSION && !pending.containsKey(e.id()) && e.ts() > watermark) {
-                pending.put(e.id(), e);
-                scoredAt.put(e.id(), m.predict(e.features()));
-                closes.put(e.ts() + window, e.id());
-            } else if (e.type() == Event.Type.CLICK && pending.containsKey(e.id()) && !clicked.contains(e.id())
-                    && e.ts() <= pending.get(e.id()).ts() + window) {
-                clicked.add(e.id());
-                Example ex = pending.get(e.id()).features().copy();
-                ex.label = 1;
-                m.train(ex, e.ts());
-            }
-            maxTs = Math.max(maxTs, e.ts());
-            long wm = maxTs - bound - 1;
-            if (watermark == Long.MIN_VALUE || wm - watermark >= step) {
-                watermark = wm;
-                closeWindows(m, pending, clicked, closes, watermark);
-            }
-        }
-        closeWindows(m, pending, clicked, closes, Long.MAX_VALUE);
-        return m;
-    }
-
-    private static void closeWindows(AfmModel m, Map<String, Event> pending, java.util.Set<String> clicked,
-                                     java.util.TreeMap<Long, String> closes, long watermark) {
-        while (!closes.isEmpty() && closes.firstKey() <= watermark) {
-            Map.Entry<Long, String> c = closes.pollFirstEntry();
-            Event imp = pending.remove(c.getValue());
-            if (!clicked.remove(c.getValue())) {
-                Example ex = imp.features().copy();
-                ex.label = 0;
-                m.train(ex, c.getKey());
-            }
-        }
-    }
-
-    /**
      * The click-stream through a failure: impressions and delayed clicks, joined in event time,
      * a task manager killed half way. Every impression is trained exactly once: the model's example
      * counter ends at the number of impressions sent, never above it.
      */
-    @Test
-    void clickStreamThroughAFailureTrainsEveryImpressionExactlyOnce() throws Exception {
+    @ParameterizedTest
+    @EnumSource(FeedbackMode.class)
+    void clickStreamThroughAFailureTrainsEveryImpressionExactlyOnce(FeedbackMode mode) throws Exception {
         int n = 4000;
-        StreamSettings s = failoverSettings("clicks-failover")
-                .withFeedback(new FeedbackSettings(2_000, 200, 500, 10_000, dev.afmflink.metrics.QualityGate.OPEN, null));
+        StreamSettings s = failoverSettings("clicks-failover-" + mode.id())
+                .withFeedback(new FeedbackSettings(2_000, 200, 500, 10_000, dev.afmflink.metrics.QualityGate.OPEN, null, mode));
         createTopics(s);
         List<String> events = new ArrayList<>();
         new ClickSimulator(13).clickStream(n, 1_700_000_000_000L, 50, "default").forEachRemaining(events::add);
         int impressions = (int) events.stream().filter(e -> e.startsWith("{\"type\":\"impression\"")).count();
         assertEquals(n, impressions);
         // a last event an hour later moves event time past every window (its own label never comes)
-        events.add("{\"type\":\"example\",\"id\":\"late-marker\",\"ts\":" + (1_700_000_000_000L + 3_600_000L)
-                + ",\"model\":\"marker\",\"label\":0,\"features\":{\"a\":\"b\"}}");
+        events.add(lateMarker(1_700_000_000_000L + 3_600_000L));
+        // training steps: one per impression (fake negative: one more per click within the window)
+        long steps = replay(events, mode, 2_000, 200).model().shared().examples;
+        assertTrue(mode == FeedbackMode.FAKE_NEGATIVE ? steps > n : steps == n, mode + ": " + steps);
         int half = events.size() / 2;
         long labelledBeforeKill = 1000; // wait for this many judged predictions before the kill
-        runThroughTaskManagerFailure(s, events.subList(0, half), events.subList(half, events.size()), labelledBeforeKill, n);
+        runThroughTaskManagerFailure(s, events.subList(0, half), events.subList(half, events.size()), labelledBeforeKill, steps);
         long max = 0;
         for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 10)) {
             if (new String(r.key(), StandardCharsets.UTF_8).equals("default")) {
                 max = Math.max(max, ModelReader.readHeader(r.value(), "s").examples());
             }
         }
-        assertEquals(n, max, "the model's example counter equals the impressions sent");
+        assertEquals(steps, max, "every impression (and click) trained exactly once: the model's step counter");
     }
 
-    /** Unbounded, RocksDB, checkpoints every 300 ms, parallelism 2, no folder sink: for the failover tests. */
+    /**
+     * Unbounded, RocksDB, checkpoints every 300 ms, a publish every 500 examples and every second,
+     * parallelism 2, no folder sink: for the failover tests.
+     */
     static StreamSettings failoverSettings(String prefix) {
         StreamSettings base = settings(prefix, false);
         return new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
                 base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), "rocksdb",
-                base.checkpointDir(), 300, 0, 500, 3, null, 2, false, 4096, false);
+                base.checkpointDir(), 300, 1000, 500, 3, null, 2, false, 4096, false);
     }
 
     /** A started MiniCluster of {@code taskManagers} × {@code slots} on random ports. */

@@ -26,7 +26,8 @@ class TrainerFeedbackTest {
     static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> harness(long publishEvery, long windowMs,
                                                                                              QualityGate gate) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
-                new AfmTrainer(StreamingEndToEndTest.config(), publishEvery, 0, 3, windowMs, DELAY, gate)),
+                new AfmTrainer(StreamingEndToEndTest.config(), publishEvery, 0, 3, windowMs, DELAY, gate,
+                        dev.afmflink.feedback.FeedbackMode.IMMEDIATE)),
                 new AfmStreamJob.ModelKey(), Types.STRING);
         h.open();
         return h;
@@ -122,11 +123,10 @@ class TrainerFeedbackTest {
             assertEquals(350, m.examples, "the model's count when the window closed");
         }
         assertTrue(windows.get(2).auc > 0.6, "the rule is learnable: " + windows.get(2).auc);
-        h.processWatermark(new Watermark(Long.MAX_VALUE)); // end of input: the last, partial window closes too
+        h.processWatermark(new Watermark(Long.MAX_VALUE)); // end of input: the last window's labels are not all in
         List<MetricsRecord> all = new ArrayList<>();
         h.getSideOutput(AfmTrainer.METRICS).forEach(r -> all.add(r.getValue()));
-        assertEquals(4, all.size());
-        assertEquals(50, all.get(3).n);
+        assertEquals(3, all.size(), "a window still open when the input ends is not reported (partial figures)");
         h.close();
     }
 

@@ -79,6 +79,36 @@ class OptimizerTest {
     }
 
     @Test
+    void decayedAccumulatorsForgetByHand() {
+        Optimizer a = OptimizerSpec.adagrad(0.1, 0.5).withDecay(0.5).build();
+        double[] p = {1.0};
+        double[] acc = new double[1];
+        a.initSlots(p, 0, acc, 0, 1);
+        a.step(p, 0, acc, 0, new double[] {0.5}, 0, 1);
+        // acc = 0.5·0.5 + 0.25 = 0.5; θ = 1 − 0.1·0.5/√0.5
+        assertEquals(0.5, acc[0], 1e-15);
+        assertEquals(1.0 - 0.05 / Math.sqrt(0.5), p[0], 1e-15);
+
+        Optimizer f = OptimizerSpec.ftrl(0.5, 1.0, 0.0, 1.0).withDecay(0.25).build();
+        double[] w = {0.0};
+        double[] zn = new double[2];
+        f.initSlots(w, 0, zn, 0, 1);
+        f.step(w, 0, zn, 0, new double[] {2.0}, 0, 1); // as ftrlSingleStepByHand: z = 2, n = 4, θ = −2/7
+        f.step(w, 0, zn, 0, new double[] {0.0}, 0, 1);
+        // z = 0.25·2 = 0.5, n = 0.25·4 + 0 = 1; σ = (1 − 1)/0.5 = 0; z = 0.5; θ = −0.5 / ((1 + 1)/0.5 + 1) = −0.1:
+        // the old gradient is mostly forgotten
+        assertEquals(1.0, zn[1], 1e-15);
+        assertEquals(0.5, zn[0], 1e-15);
+        assertEquals(-0.1, w[0], 1e-15);
+        assertEquals(0.25, OptimizerSpec.fromMap(f.spec().toMap()).decay(), "saved with the model");
+        var old = new java.util.HashMap<>(f.spec().toMap());
+        old.remove("decay");
+        assertEquals(1.0, OptimizerSpec.fromMap(old).decay(), "files from before forgetting read as rho = 1");
+        assertThrows(IllegalArgumentException.class, () -> OptimizerSpec.adagrad(0.1, 1e-8).withDecay(0));
+        assertThrows(IllegalArgumentException.class, () -> OptimizerSpec.adagrad(0.1, 1e-8).withDecay(1.5));
+    }
+
+    @Test
     void ftrlL1GivesExactZero() {
         Optimizer o = OptimizerSpec.ftrl(0.1, 1.0, 1.0, 0.0).build();
         double[] p = {0.0};

@@ -1,0 +1,368 @@
+package dev.afmflink.bench;
+
+import dev.afmflink.data.Event;
+import dev.afmflink.data.EventDecoder;
+import dev.afmflink.embedded.ClickSimulator;
+import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.job.AfmStreamJob;
+import dev.afmflink.job.FeedbackSettings;
+import dev.afmflink.job.StreamSettings;
+import dev.afmflink.metrics.Evaluation;
+import dev.afmflink.metrics.ProgressiveWindow;
+import dev.afmflink.metrics.QualityGate;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import dev.afmflink.report.MetricsSeries;
+import dev.afmflink.serving.FieldPairAttention;
+import dev.afmflink.snapshot.SnapshotChain;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * How well the feedback loop learns from delayed labels, against the offline ideal, on the
+ * simulator's click-stream (docs/feedback.md). One stream of impressions and delayed clicks;
+ * for each feedback mode, the streaming job (embedded Kafka broker, MiniCluster, RocksDB) or its
+ * plain-Java replay ({@link FeedbackReplay}, the same model bit for bit, tested) gives
+ * <ul>
+ *   <li>(a) the delayed progressive logloss over the last quarter of validation windows (each
+ *       impression judged by its score at arrival against its final label);</li>
+ *   <li>(c) the final published model's logloss and calibration on a held-out sample of the
+ *       same generator;</li>
+ * </ul>
+ * beside (b) the offline trainer's one-pass progressive logloss in event order with the final
+ * labels (the no-delay ideal) and the offline model on the same held-out sample. With a drift,
+ * also: the windows after the drift against a model started fresh at the drift on the same
+ * post-drift events, and the final model's top attention pairs.
+ */
+public final class FeedbackBench {
+    private FeedbackBench() {
+    }
+
+    /**
+     * The stream: {@code impressions} impressions, one every {@code spacingMs}, clicks after
+     * {@code delay}, click-logit constant {@code bias}, a drift half way if {@code drift}; labels by
+     * an attribution window of {@code windowMs}, validation windows of {@code validationMs}.
+     */
+    public record Case(long impressions, long spacingMs, ClickSimulator.ClickDelay delay, double bias, boolean drift,
+                       long windowMs, long validationMs, long boundMs, long seed, int heldOut) {
+    }
+
+    static final long T0 = 1_767_225_600_000L;
+
+    /** What one run (a mode, or the offline ideal) measured. */
+    public record Result(String name, double lastQuarterLoss, double lastQuarterAuc, double firstWindowLoss,
+                         double heldOutLoss, double heldOutCalibration, double heldOutAuc, long trained,
+                         List<double[]> windows, AfmModel model) {
+    }
+
+    public static List<String> events(Case c) {
+        List<String> out = new ArrayList<>();
+        new ClickSimulator(c.seed(), c.bias()).clickStream(c.impressions(), T0, c.spacingMs(), Event.DEFAULT_MODEL, c.delay(),
+                c.drift()).forEachRemaining(out::add);
+        return out;
+    }
+
+    static List<Event> decode(List<String> raw, AfmConfig config) {
+        EventDecoder dec = new EventDecoder(config.loss(), 1 << 20);
+        List<Event> out = new ArrayList<>(raw.size());
+        for (String r : raw) {
+            try {
+                out.add(dec.decode(r.getBytes(StandardCharsets.UTF_8), "x", 0));
+            } catch (EventDecoder.BadEventException e) {
+                throw new IllegalStateException("the simulator wrote a bad event: " + r, e);
+            }
+        }
+        return out;
+    }
+
+    /** The offline ideal: every impression with its final label, in event-time order (ties by id), one pass, progressive. */
+    public static Result offline(Case c, AfmConfig config, List<Event> events, List<Example> heldOut, String name) {
+        record Imp(String id, long ts, Example x) {
+        }
+        Map<String, Imp> imps = new HashMap<>();
+        Map<String, Boolean> clicked = new HashMap<>();
+        for (Event e : events) {
+            if (e.type() == Event.Type.IMPRESSION) {
+                imps.putIfAbsent(e.id(), new Imp(e.id(), e.ts(), e.features()));
+            } else if (e.type() == Event.Type.CLICK) {
+                Imp i = imps.get(e.id());
+                if (i != null && e.ts() <= i.ts() + c.windowMs()) {
+                    clicked.put(e.id(), true);
+                }
+            }
+        }
+        List<Imp> order = new ArrayList<>(imps.values());
+        order.sort(Comparator.comparingLong(Imp::ts).thenComparing(Imp::id));
+        AfmModel m = new AfmModel(config);
+        List<FeedbackReplay.Judged> judged = new ArrayList<>();
+        double neg = config.loss().negativeLabel();
+        for (Imp i : order) {
+            Example x = i.x().copy();
+            x.label = clicked.containsKey(i.id()) ? 1.0 : neg;
+            double raw = m.train(x, i.ts());
+            judged.add(new FeedbackReplay.Judged(i.id(), i.ts(), x.label, config.loss().prediction(raw),
+                    config.loss().loss(raw, x.label)));
+        }
+        return result(name, windows(judged, c.validationMs()), m, heldOut, m.shared().examples);
+    }
+
+    /** A mode through the plain-Java replay of the job. */
+    public static Result replay(Case c, AfmConfig config, FeedbackMode mode, List<Event> events, List<Example> heldOut) {
+        FeedbackReplay r = new FeedbackReplay(config, mode, c.windowMs(), c.boundMs(), AfmStreamJob.WATERMARK_STEP_MS);
+        events.forEach(r::accept);
+        r.end();
+        return result(mode.id(), windows(r.judged(), c.validationMs()), r.model(), heldOut, r.model().shared().examples);
+    }
+
+    /** A mode through the streaming job: real broker, MiniCluster, RocksDB, bounded input. */
+    public static Result job(Case c, AfmConfig config, FeedbackMode mode, KafkaBroker broker, String inputTopic, Path work,
+                             int run, List<Example> heldOut) throws Exception {
+        String p = "fb-" + run + "-";
+        Path models = work.resolve("models-" + run);
+        StreamSettings s = new StreamSettings(broker.bootstrapServers(), inputTopic, p + "snap", p + "pred", p + "dead",
+                p + "group", config, "rocksdb", work.resolve("cp-" + run).toString(), 10_000, 0, 0, 10,
+                models.toString(), 1, true, 1 << 20, false)
+                .withFeedback(new FeedbackSettings(c.windowMs(), c.boundMs(), 0, c.validationMs(), QualityGate.OPEN,
+                        p + "metrics", mode));
+        broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(), s.feedback().metricsTopic()),
+                s.snapshotsTopic());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        env.executeAsync(p + mode.id()).getJobExecutionResult().get(20, TimeUnit.MINUTES);
+        MetricsSeries series = new MetricsSeries(Event.DEFAULT_MODEL);
+        for (byte[] r : dev.afmflink.embedded.KafkaClients.readAll(broker.bootstrapServers(), s.feedback().metricsTopic())) {
+            series.add(r);
+        }
+        List<double[]> w = new ArrayList<>();
+        for (MetricsSeries.Window x : series.windows()) {
+            w.add(new double[] {x.start(), x.n(), x.loss() * x.n(), x.auc()});
+        }
+        SnapshotChain chain = SnapshotChain.loadFolder(models.resolve(Event.DEFAULT_MODEL));
+        if (chain == null) {
+            throw new IllegalStateException("the " + mode.id() + " job published no full snapshot");
+        }
+        return result(mode.id() + " (job)", w, chain.model(), heldOut, chain.model().shared().examples);
+    }
+
+    /** Per validation window of impression time, in time order: {start, n, loss sum, AUC}. */
+    static List<double[]> windows(List<FeedbackReplay.Judged> judged, long sizeMs) {
+        TreeMap<Long, ProgressiveWindow> byStart = new TreeMap<>();
+        for (FeedbackReplay.Judged j : judged) {
+            long start = ProgressiveWindow.startOf(j.ts(), sizeMs);
+            byStart.computeIfAbsent(start, s -> new ProgressiveWindow(s, s + sizeMs)).add(j.prediction(), j.label(), j.loss());
+        }
+        List<double[]> out = new ArrayList<>();
+        byStart.forEach((s, w) -> {
+            var sum = w.summary();
+            out.add(new double[] {s, sum.n(), sum.loss() * sum.n(), sum.auc()});
+        });
+        return out;
+    }
+
+    /**
+     * The windows every run is judged on: the last quarter of the windows whose labels are all in
+     * when the input ends (end + W at or before the last watermark), the same for every run.
+     */
+    record Range(long from, long to) {
+        static Range lastQuarter(Case c, List<Event> events) {
+            long maxTs = Long.MIN_VALUE;
+            long wm = Long.MIN_VALUE;
+            long minTs = Long.MAX_VALUE;
+            long lastImpression = Long.MIN_VALUE;
+            for (Event e : events) {
+                minTs = Math.min(minTs, e.ts());
+                if (e.type() == Event.Type.IMPRESSION) {
+                    lastImpression = Math.max(lastImpression, e.ts());
+                }
+                if (e.ts() > maxTs) {
+                    maxTs = e.ts();
+                    long w = maxTs - c.boundMs() - 1;
+                    if (wm == Long.MIN_VALUE || w - wm >= AfmStreamJob.WATERMARK_STEP_MS) {
+                        wm = w;
+                    }
+                }
+            }
+            long first = ProgressiveWindow.startOf(minTs, c.validationMs());
+            long complete = Math.min((wm - c.windowMs() - first + 1) / c.validationMs(), // windows whose labels are all in
+                    (lastImpression - first) / c.validationMs() + 1); // and that hold impressions
+            long quarter = (complete + 3) / 4;
+            return new Range(first + (complete - quarter) * c.validationMs(), first + complete * c.validationMs());
+        }
+    }
+
+    static Range range;
+
+    static Result result(String name, List<double[]> w, AfmModel model, List<Example> heldOut, long trained) {
+        double n = 0;
+        double loss = 0;
+        double auc = 0;
+        for (double[] x : w) {
+            if (x[0] >= range.from() && x[0] < range.to()) {
+                n += x[1];
+                loss += x[2];
+                auc += x[3] * x[1];
+            }
+        }
+        Evaluation ev = new Evaluation(model.config().loss());
+        for (Example x : heldOut) {
+            ev.add(model.predictRaw(x), x.label);
+        }
+        return new Result(name, loss / n, auc / n, w.isEmpty() ? Double.NaN : w.get(0)[2] / w.get(0)[1], ev.logloss(),
+                ev.calibration(), ev.auc(), trained, w, model);
+    }
+
+    /** Mean loss of the windows starting in [from, to). */
+    static double meanLoss(List<double[]> w, long from, long to) {
+        double n = 0;
+        double loss = 0;
+        for (double[] x : w) {
+            if (x[0] >= from && x[0] < to) {
+                n += x[1];
+                loss += x[2];
+            }
+        }
+        return loss / n;
+    }
+
+    static List<Example> heldOut(Case c, AfmConfig config, boolean drifted) {
+        List<Example> out = new ArrayList<>();
+        for (Event e : decode(new ClickSimulator(c.seed(), c.bias()).heldOut(c.heldOut(), drifted, 1, Event.DEFAULT_MODEL), config)) {
+            Example x = e.features().copy();
+            x.label = e.label();
+            out.add(x);
+        }
+        return out;
+    }
+
+    /** Runs the comparison and prints it; {@code useJob}: the real job, else the plain-Java replay. */
+    public static List<Result> run(Case c, AfmConfig config, List<FeedbackMode> modes, boolean useJob, Path work, PrintStream out)
+            throws Exception {
+        List<String> raw = events(c);
+        List<Event> events = decode(raw, config);
+        long impressions = events.stream().filter(e -> e.type() == Event.Type.IMPRESSION).count();
+        long clicks = events.size() - impressions;
+        long spanMs = c.impressions() * c.spacingMs();
+        out.printf(Locale.ROOT, "feedback bench: %d impressions over %.0f s of event time (%d/s), %d clicks (CTR %.3f), "
+                        + "attribution window %d ms (%d impressions), validation windows %d ms, %s, engine %s%n",
+                impressions, spanMs / 1000.0, 1000 / Math.max(1, c.spacingMs()), clicks, (double) clicks / impressions,
+                c.windowMs(), c.windowMs() / Math.max(1, c.spacingMs()), c.validationMs(), c.drift() ? "drift half way" : "no drift",
+                useJob ? "the streaming job (embedded Kafka, MiniCluster, RocksDB)" : "plain-Java replay of the job");
+        out.println("config: " + config);
+        List<Example> held = heldOut(c, config, c.drift());
+        range = Range.lastQuarter(c, events);
+        List<Result> results = new ArrayList<>();
+        Result ideal = offline(c, config, events, held, "offline ideal");
+        results.add(ideal);
+        KafkaBroker broker = null;
+        try {
+            String topic = "fb-input";
+            if (useJob) {
+                broker = KafkaBroker.start(work.resolve("kafka"), 240);
+                broker.createTopics(List.of(topic), "");
+                StreamBench.produce(broker.bootstrapServers(), topic, bytes(raw));
+            }
+            int run = 0;
+            for (FeedbackMode m : modes) {
+                results.add(useJob ? job(c, config, m, broker, topic, work, run++, held) : replay(c, config, m, events, held));
+            }
+            out.printf(Locale.ROOT, "%-24s %10s %9s %8s %12s %12s %11s %9s%n", "run", "(a|b) loss", "vs ideal", "AUC",
+                    "first window", "(c) held-out", "calibration", "trained");
+            for (Result r : results) {
+                out.printf(Locale.ROOT, "%-24s %10.4f %9s %8.4f %12.4f %12.4f %11.3f %9d%n", r.name(), r.lastQuarterLoss(),
+                        r == ideal ? "-" : String.format(Locale.ROOT, "%.3f", r.lastQuarterLoss() / ideal.lastQuarterLoss()),
+                        r.lastQuarterAuc(), r.firstWindowLoss(), r.heldOutLoss(), r.heldOutCalibration(), r.trained());
+            }
+            out.printf(Locale.ROOT, "(a|b): delayed progressive logloss over the last quarter of the complete validation windows "
+                    + "(impression time %d-%d s); (c): the final model on %d held-out examples of the same generator%s%n",
+                    (range.from() - T0) / 1000, (range.to() - T0) / 1000, c.heldOut(), c.drift() ? " (after the drift)" : "");
+            if (c.drift()) {
+                drift(c, config, modes, raw, useJob, broker, work, run, results, out);
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+        return results;
+    }
+
+    /**
+     * After the drift: each mode's windows over the first quarter of the post-drift stream against
+     * the same mode started fresh at the drift on the post-drift events only; the final model's
+     * attention per field pair on held-out post-drift examples.
+     */
+    static void drift(Case c, AfmConfig config, List<FeedbackMode> modes, List<String> raw, boolean useJob, KafkaBroker broker,
+                      Path work, int run, List<Result> results, PrintStream out) throws Exception {
+        long driftAt = T0 + (c.impressions() / 2) * c.spacingMs();
+        long quarter = (c.impressions() - c.impressions() / 2) * c.spacingMs() / 4;
+        // the post-drift stream: impressions from the drift on, and the clicks of those impressions
+        List<String> post = new ArrayList<>();
+        java.util.Set<String> postIds = new java.util.HashSet<>();
+        for (Event e : decode(raw, config)) {
+            if (e.type() == Event.Type.IMPRESSION && e.ts() >= driftAt) {
+                postIds.add(e.id());
+            }
+        }
+        List<Event> postEvents = new ArrayList<>();
+        List<Event> all = decode(raw, config);
+        for (int i = 0; i < raw.size(); i++) {
+            if (postIds.contains(all.get(i).id())) {
+                post.add(raw.get(i));
+                postEvents.add(all.get(i));
+            }
+        }
+        String topic = "fb-post-input";
+        if (useJob) {
+            broker.createTopics(List.of(topic), "");
+            StreamBench.produce(broker.bootstrapServers(), topic, bytes(post));
+        }
+        List<Example> held = heldOut(c, config, true);
+        List<String> after = ClickSimulator.IMPORTANT_AFTER.stream().map(p -> p.get(0) + " x " + p.get(1)).toList();
+        out.printf(Locale.ROOT, "drift at %d s: windows from %d s to %d s after it (the second half of the first post-drift "
+                + "quarter) against a fresh start at the drift; new important pairs %s%n", (driftAt - T0) / 1000, quarter / 2000,
+                quarter / 1000, ClickSimulator.IMPORTANT_AFTER);
+        out.printf(Locale.ROOT, "%-24s %10s %10s %9s   %s%n", "mode", "stream", "fresh", "ratio", "top attention pairs (held-out)");
+        for (FeedbackMode m : modes) {
+            Result streamed = results.stream().filter(r -> r.name().startsWith(m.id())).findFirst().orElseThrow();
+            Result fresh = useJob ? job(c, config, m, broker, topic, work, run++, held) : replay(c, config, m, postEvents, held);
+            double a = meanLoss(streamed.windows(), driftAt + quarter / 2, driftAt + quarter);
+            double b = meanLoss(fresh.windows(), driftAt + quarter / 2, driftAt + quarter);
+            FieldPairAttention att = new FieldPairAttention();
+            for (String h : new ClickSimulator(c.seed(), c.bias()).heldOut(2000, true, 2, Event.DEFAULT_MODEL)) {
+                att.add(streamed.model(), h);
+            }
+            List<String> top = att.ranked().stream().limit(3)
+                    .map(p -> String.format(Locale.ROOT, "%s %.3f", p.name(), p.meanAttention())).toList();
+            out.printf(Locale.ROOT, "%-24s %10.4f %10.4f %9.3f   %s%n", m.id(), a, b, a / b, top);
+        }
+    }
+
+    static List<byte[]> bytes(List<String> raw) {
+        List<byte[]> out = new ArrayList<>(raw.size());
+        for (Iterator<String> it = raw.iterator(); it.hasNext(); ) {
+            out.add(it.next().getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    static void require(boolean ok, String what) throws IOException {
+        if (!ok) {
+            throw new IOException(what);
+        }
+    }
+}

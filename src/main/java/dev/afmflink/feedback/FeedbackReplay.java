@@ -1,0 +1,217 @@
+package dev.afmflink.feedback;
+
+import dev.afmflink.data.Event;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import dev.afmflink.model.ExampleWeight;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The streaming job's feedback loop in plain Java, one model, one Kafka partition, for replays of
+ * a click-stream (the tests' reference and the feedback bench): events in order; after each event
+ * the watermark (largest time − bound − 1) moves on when it has moved {@code stepMs}; then the
+ * join labels, in order of window end, every unclicked impression whose window W has ended, and
+ * the trainer acts as its {@link FeedbackMode} says. Each impression is scored on arrival (ordered
+ * mode: when event time reaches it) and judged once by that score against its final label. At {@link #end()} nothing more is labelled
+ * (an impression whose window has not passed is left out, as in the job). Labelled examples
+ * ({@code type: example}) are trained at once in every mode. Clicks before their impression, and
+ * clicks of unknown impressions, are ignored here (the job holds or dead-letters them).
+ */
+public final class FeedbackReplay {
+    /** One judged impression or example: its score at arrival as a prediction, its final label and loss. */
+    public record Judged(String id, long ts, double label, double prediction, double loss) {
+    }
+
+    private record Impression(String id, long ts, Example features) {
+    }
+
+    private static final Comparator<Impression> ORDER = Comparator.comparingLong(Impression::ts).thenComparing(Impression::id);
+
+    private final AfmModel model;
+    private final FeedbackMode mode;
+    private final long windowMs;
+    private final long boundMs;
+    private final long stepMs;
+    private final double negativeLabel;
+    private final Map<String, Impression> open = new HashMap<>();
+    private final Set<String> clicked = new HashSet<>();
+    private final Set<String> seen = new HashSet<>();
+    /** Window end → impressions (join timers), in arrival order within one end. */
+    private final TreeMap<Long, List<Impression>> closes = new TreeMap<>();
+    /** Ordered mode: labelled impressions waiting for their window, by event time. */
+    private final TreeMap<Long, List<Impression>> held = new TreeMap<>();
+    /** Ordered mode: impressions waiting for event time to reach them, to be scored. */
+    private final TreeMap<Long, List<Impression>> unscored = new TreeMap<>();
+    private final Map<String, Double> labels = new HashMap<>();
+    private final Map<String, Double> scoredAt = new HashMap<>();
+    private final List<Judged> judged = new ArrayList<>();
+    private long maxTs = Long.MIN_VALUE;
+    private long watermark = Long.MIN_VALUE;
+    private long lastEmitted = Long.MIN_VALUE;
+
+    public FeedbackReplay(AfmConfig config, FeedbackMode mode, long windowMs, long boundMs, long stepMs) {
+        this(new AfmModel(config), mode, windowMs, boundMs, stepMs);
+    }
+
+    /** Continues training {@code model} (a warm start). */
+    public FeedbackReplay(AfmModel model, FeedbackMode mode, long windowMs, long boundMs, long stepMs) {
+        this.model = model;
+        this.mode = mode;
+        this.windowMs = windowMs;
+        this.boundMs = boundMs;
+        this.stepMs = stepMs;
+        this.negativeLabel = model.config().loss().negativeLabel();
+    }
+
+    public AfmModel model() {
+        return model;
+    }
+
+    /** Each impression's score at arrival (raw ŷ), by impression id. */
+    public Map<String, Double> scoredAt() {
+        return scoredAt;
+    }
+
+    /** The last watermark (event time up to which every label is in, once the attribution window has passed). */
+    public long watermark() {
+        return watermark;
+    }
+
+    /** The judged impressions and examples, in the order they were judged. */
+    public List<Judged> judged() {
+        return judged;
+    }
+
+    /** One decoded event, as the job would see it next. */
+    public void accept(Event e) {
+        switch (e.type()) {
+            case EXAMPLE -> {
+                Example x = e.features().copy();
+                x.label = e.label();
+                double before = model.train(x, e.ts());
+                judge(e.id(), e.ts(), e.label(), before);
+            }
+            case IMPRESSION -> {
+                if (!seen.contains(e.id()) && e.ts() > watermark) {
+                    seen.add(e.id());
+                    Impression imp = new Impression(e.id(), e.ts(), e.features());
+                    open.put(e.id(), imp);
+                    if (mode.waitsForWindow()) {
+                        unscored.computeIfAbsent(e.ts(), t -> new ArrayList<>()).add(imp);
+                    } else {
+                        scoredAt.put(e.id(), model.predictRaw(e.features()));
+                    }
+                    closes.computeIfAbsent(end(e.ts()), t -> new ArrayList<>()).add(imp);
+                    if (mode.trainsImpressions()) {
+                        train(imp, negativeLabel);
+                    }
+                }
+            }
+            case CLICK -> {
+                Impression imp = open.get(e.id());
+                if (imp != null && !clicked.contains(e.id()) && e.ts() <= end(imp.ts())) {
+                    clicked.add(e.id());
+                    labelled(imp, 1.0);
+                }
+            }
+        }
+        advanceTo(e.ts());
+    }
+
+    /** Event time {@code ts} seen on the partition (by this model's event or another key's): the watermark may move. */
+    public void advanceTo(long ts) {
+        if (ts > maxTs) {
+            maxTs = ts;
+            long wm = maxTs - boundMs - 1;
+            if (lastEmitted == Long.MIN_VALUE || wm - lastEmitted >= stepMs) {
+                lastEmitted = wm;
+                advance(wm);
+            }
+        }
+    }
+
+    /** The input ends: nothing more is labelled or trained. Returns the impressions left out. */
+    public long end() {
+        long left = open.size();
+        open.clear();
+        closes.clear();
+        held.clear();
+        unscored.clear();
+        return left;
+    }
+
+    private long end(long ts) {
+        long t = ts + windowMs;
+        return t < ts || t == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : t;
+    }
+
+    private void advance(long wm) {
+        watermark = wm;
+        // the join's timers (window ends) first, then the trainer's (ordered releases) at the same watermark
+        while (!closes.isEmpty() && closes.firstKey() <= wm) {
+            for (Impression imp : closes.pollFirstEntry().getValue()) {
+                open.remove(imp.id());
+                if (!clicked.remove(imp.id())) {
+                    labelled(imp, negativeLabel);
+                }
+            }
+        }
+        // ordered mode: the trainer's timers in time order; at one time, first the labels whose window ends, then the
+        // impressions of that time are scored
+        while (mode.waitsForWindow()) {
+            long release = held.isEmpty() ? Long.MAX_VALUE : end(held.firstKey());
+            long score = unscored.isEmpty() ? Long.MAX_VALUE : unscored.firstKey();
+            long t = Math.min(release, score);
+            if (t > wm || t == Long.MAX_VALUE) {
+                break;
+            }
+            if (release == t) {
+                List<Impression> due = held.pollFirstEntry().getValue();
+                due.sort(ORDER);
+                for (Impression imp : due) {
+                    learnAndJudge(imp, labels.remove(imp.id()));
+                }
+            }
+            if (score == t) {
+                for (Impression imp : unscored.pollFirstEntry().getValue()) {
+                    scoredAt.put(imp.id(), model.predictRaw(imp.features()));
+                }
+            }
+        }
+    }
+
+    private void labelled(Impression imp, double label) {
+        if (mode.waitsForWindow()) {
+            labels.put(imp.id(), label);
+            held.computeIfAbsent(imp.ts(), t -> new ArrayList<>()).add(imp);
+        } else {
+            learnAndJudge(imp, label);
+        }
+    }
+
+    private void learnAndJudge(Impression imp, double label) {
+        if (mode.trainsLabel(label, negativeLabel)) {
+            train(imp, label);
+        }
+        judge(imp.id(), imp.ts(), label, scoredAt.get(imp.id()));
+    }
+
+    private double train(Impression imp, double label) {
+        Example x = imp.features().copy();
+        x.label = label;
+        return model.train(x, imp.ts(), mode.weighting());
+    }
+
+    private void judge(String id, long ts, double label, double raw) {
+        var loss = model.config().loss();
+        judged.add(new Judged(id, ts, label, loss.prediction(raw), loss.loss(raw, label)));
+    }
+}

@@ -1,0 +1,31 @@
+package dev.afmflink.job;
+
+import java.util.Arrays;
+import java.util.Comparator;
+
+/**
+ * The labelled impressions of one event time (ms) of one model key, waiting for their window to
+ * close ({@link dev.afmflink.feedback.FeedbackMode#ORDERED}). A Flink POJO in
+ * {@code MapState<impressionTime, PendingLabels>}.
+ */
+public class PendingLabels {
+    public TrainingExample[] examples;
+
+    public PendingLabels() {
+        examples = new TrainingExample[0];
+    }
+
+    PendingLabels(TrainingExample[] examples) {
+        this.examples = examples;
+    }
+
+    /** This bucket with {@code more} appended. */
+    PendingLabels plus(TrainingExample[] more) {
+        TrainingExample[] all = Arrays.copyOf(examples, examples.length + more.length);
+        System.arraycopy(more, 0, all, examples.length, more.length);
+        return new PendingLabels(all);
+    }
+
+    /** The training order within one event time: by impression id, so it does not depend on arrival order. */
+    static final Comparator<TrainingExample> ORDER = Comparator.comparing(e -> e.id);
+}
