@@ -1,5 +1,6 @@
 package dev.afmflink.cli;
 
+import dev.afmflink.data.AvazuMapping;
 import dev.afmflink.data.CriteoMapping;
 import dev.afmflink.data.DataFormatException;
 import java.io.BufferedReader;
@@ -23,12 +24,12 @@ final class ConvertCommand implements Command {
 
     @Override
     public String summary() {
-        return "convert a raw data set to libfm with hashed 64-bit feature ids (criteo: docs/criteo.md)";
+        return "convert a raw data set to libfm with hashed 64-bit feature ids (criteo, avazu: docs/criteo.md)";
     }
 
     @Override
     public List<Args.Option> options() {
-        return List.of(new Args.Option("format", "criteo", "criteo", "input format"),
+        return List.of(new Args.Option("format", "criteo|avazu", "criteo", "input format (avazu: the CSV with its header row)"),
                 new Args.Option("input", "FILE", null, "input (plain or .gz)"),
                 new Args.Option("output", "FILE", null, "libfm output (.gz compresses)"),
                 new Args.Option("skip", "N", "0", "skip the first N rows"),
@@ -37,8 +38,9 @@ final class ConvertCommand implements Command {
 
     @Override
     public int run(Args a) throws Exception {
-        if (!a.get("format").equals("criteo")) {
-            throw new Args.UsageException("unknown --format " + a.get("format"));
+        boolean avazu = a.get("format").equals("avazu");
+        if (!avazu && !a.get("format").equals("criteo")) {
+            throw new Args.UsageException("unknown --format " + a.get("format") + " (criteo or avazu)");
         }
         Path in = Path.of(a.require("input"));
         Path out = Path.of(a.require("output"));
@@ -58,12 +60,15 @@ final class ConvertCommand implements Command {
              BufferedWriter w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null && written < limit) {
+                if (avazu && AvazuMapping.isHeader(line)) {
+                    continue;
+                }
                 lineNo++;
                 if (lineNo <= skip) {
                     continue;
                 }
                 try {
-                    w.write(CriteoMapping.toLibfm(line));
+                    w.write(avazu ? AvazuMapping.toLibfm(line) : CriteoMapping.toLibfm(line));
                 } catch (DataFormatException e) {
                     throw new DataFormatException(in + ":" + lineNo + ": " + e.getMessage());
                 }

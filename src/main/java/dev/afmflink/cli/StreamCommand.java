@@ -4,6 +4,8 @@ import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.embedded.KafkaClients;
 import dev.afmflink.data.Event;
+import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.Holdout;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.FeedbackSettings;
 import dev.afmflink.metrics.QualityGate;
@@ -60,12 +62,20 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("bounded", null, null, "stop at the end offsets seen at start (the embedded default always is)"));
         o.add(new Args.Option("max-record-bytes", "N", "1048576", "larger input records are dead-lettered as oversize"));
         o.add(new Args.Option("attribution-window-ms", "MS", "600000", "a click within this (event) time after its impression labels it 1"));
+        o.add(new Args.Option("feedback", "MODE", FeedbackMode.DEFAULT.id(), "when impressions and their delayed labels train: ordered (each final "
+                + "label when its window closes, in event-time order: the offline model, W later), immediate (clicks at once, "
+                + "non-clicks at W), fake-negative (every impression at once as a weighted negative, clicks again; logistic only); "
+                + "docs/feedback.md"));
         o.add(new Args.Option("out-of-orderness-ms", "MS", "5000", "watermarks trail the largest event time per Kafka partition by this much"));
         o.add(new Args.Option("idleness-ms", "MS", "30000", "a partition quiet this long stops holding event time back (0: never)"));
         o.add(new Args.Option("validation-window-ms", "MS", "900000", "event time per progressive-validation window"));
         o.add(new Args.Option("gate-min-auc", "X", null, "quality gate: publish only if the last window's AUC >= X"));
         o.add(new Args.Option("gate-max-loss", "X", null, "quality gate: publish only if the last window's mean loss <= X"));
         o.add(new Args.Option("gate-max-calibration-error", "X", null, "quality gate: publish only if |calibration - 1| <= X"));
+        o.add(new Args.Option("holdout-every", "N", "0", "hold one in N labelled impressions out of training (by id hash); each candidate "
+                + "snapshot is scored on the latest of them, the gate judges those figures too, and every published version's "
+                + "figures go to the metrics topic (0: no holdout)"));
+        o.add(new Args.Option("holdout-size", "N", "5000", "held-out impressions kept per model key (the latest)"));
         o.add(new Args.Option("metrics-file", "FILE", null, "copy the metrics topic to this JSON-lines file (embedded default: WORK/metrics.jsonl)"));
         o.add(new Args.Option("work-dir", "DIR", null, "where the embedded broker, checkpoints and models go (default: a new temp dir)"));
         o.add(new Args.Option("events", "N", "200000", "embedded default: simulated impressions to replay (with their clicks; drift half way)"));
@@ -103,7 +113,8 @@ final class StreamCommand implements Command {
                             a.getLong("validation-window-ms", FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS),
                             new QualityGate(a.getDouble("gate-min-auc", Double.NaN), a.getDouble("gate-max-loss", Double.NaN),
                                     a.getDouble("gate-max-calibration-error", Double.NaN)),
-                            a.get("metrics-topic")));
+                            a.get("metrics-topic"), FeedbackMode.parse(a.get("feedback")),
+                            new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000))));
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());

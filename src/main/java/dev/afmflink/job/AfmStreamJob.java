@@ -92,7 +92,7 @@ public final class AfmStreamJob {
                 : toTrain.keyBy(new ModelKey())
                         .transform("train AFM", TypeInformation.of(Prediction.class),
                                 new AfmTrainerOperator(new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(),
-                                        s.fullEvery(), f.validationWindowMs(), f.attributionWindowMs(), f.gate(), f.mode())))
+                                        s.fullEvery(), f.validationWindowMs(), f.attributionWindowMs(), f.gate(), f.mode(), f.holdout())))
                         .uid("train");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");

@@ -1,6 +1,7 @@
 package dev.afmflink.job;
 
 import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.Holdout;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.ExampleWeight;
 import dev.afmflink.model.AfmLearner;
@@ -79,6 +80,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private final long labelDelayMs;
     private final QualityGate gate;
     private final FeedbackMode mode;
+    private final Holdout holdout;
     private final double negativeLabel;
 
     private transient MapState<Long, FeatureParams> features;
@@ -89,6 +91,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient MapState<Long, ProgressiveWindow> windows;
     private transient MapState<Long, PendingLabels> pending;
     private transient MapState<Long, PendingLabels> unscored;
+    private transient MapState<Integer, TrainingExample> holdoutSample;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
     /**
@@ -113,6 +116,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         final Map<Long, List<TrainingExample>> pending = new HashMap<>();
         /** Impressions by event time, to be scored when event time reaches them (ordered mode). */
         final Map<Long, List<TrainingExample>> unscored = new HashMap<>();
+        /** Held-out impressions by ring slot. */
+        final Map<Integer, TrainingExample> holdout = new HashMap<>();
         int pendingCount;
     }
 
@@ -146,6 +151,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      */
     public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery,
                       long validationWindowMs, long labelDelayMs, QualityGate gate, FeedbackMode mode) {
+        this(config, publishEveryExamples, publishIntervalMs, fullEvery, validationWindowMs, labelDelayMs, gate, mode,
+                Holdout.NONE);
+    }
+
+    /** @param holdout labelled impressions held out of training and scored by every candidate snapshot */
+    public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery,
+                      long validationWindowMs, long labelDelayMs, QualityGate gate, FeedbackMode mode, Holdout holdout) {
         if (mode == FeedbackMode.FAKE_NEGATIVE && config.loss() != dev.afmflink.model.Loss.LOGISTIC) {
             throw new IllegalArgumentException("the fake-negative feedback mode needs the logistic loss");
         }
@@ -163,6 +175,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         this.labelDelayMs = labelDelayMs;
         this.gate = gate;
         this.mode = mode;
+        this.holdout = holdout;
         this.negativeLabel = config.loss().negativeLabel();
     }
 
@@ -180,6 +193,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 TypeInformation.of(PendingLabels.class)));
         unscored = getRuntimeContext().getMapState(new MapStateDescriptor<>("unscored-impressions", Types.LONG,
                 TypeInformation.of(PendingLabels.class)));
+        holdoutSample = getRuntimeContext().getMapState(new MapStateDescriptor<>("holdout-sample", Types.INT,
+                TypeInformation.of(TrainingExample.class)));
         learner = new AfmLearner(config);
         rows = new FeatureParams[16];
         buffers = new HashMap<>();
@@ -238,6 +253,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         if (b.publish != null) {
             publish.update(b.publish);
+        }
+        if (!b.holdout.isEmpty()) {
+            holdoutSample.putAll(b.holdout);
+            b.holdout.clear();
         }
         flushBuckets(b.pending, pending);
         flushBuckets(b.unscored, unscored);
@@ -313,7 +332,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (ex.kind == TrainingExample.IMPRESSION) {
             scores.put(ex.id, score(b, ex));
             impressionsCounter.inc();
-            if (mode.trainsImpressions()) { // fake negative: trained at once as a negative, judged later
+            if (mode.trainsImpressions() && !holdout.selects(ex.id)) { // fake negative: trained at once as a negative
                 train(b, ex, negativeLabel, mode.weighting());
                 afterTraining(key, b, ctx);
             }
@@ -337,7 +356,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 scores.remove(ex.id);
             }
         }
-        boolean trains = ex.kind != TrainingExample.LABELLED || mode.trainsLabel(ex.label, negativeLabel);
+        boolean heldOut = ex.kind == TrainingExample.LABELLED && holdout.selects(ex.id);
+        if (heldOut) {
+            int slot = (int) (b.publish.holdoutSeen++ % holdout.size());
+            b.holdout.put(slot, ex);
+        }
+        boolean trains = !heldOut && (ex.kind != TrainingExample.LABELLED || mode.trainsLabel(ex.label, negativeLabel));
         if (trains) {
             double before = train(b, ex, ex.label, ex.kind == TrainingExample.LABELLED ? mode.weighting() : ExampleWeight.ONE);
             if (Double.isNaN(judged)) {
@@ -519,6 +543,26 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
+    /** The model as it stands on the held-out sample (the latest held-out impressions of this key). */
+    private WindowSummary evaluateHoldout(Buffer b) throws Exception {
+        Map<Integer, TrainingExample> sample = new HashMap<>();
+        for (Map.Entry<Integer, TrainingExample> e : holdoutSample.entries()) {
+            sample.put(e.getKey(), e.getValue());
+        }
+        sample.putAll(b.holdout);
+        dev.afmflink.metrics.Evaluation ev = new dev.afmflink.metrics.Evaluation(config.loss());
+        for (int slot = 0; slot < holdout.size(); slot++) { // slot order: the same figures whatever the state backend
+            TrainingExample ex = sample.get(slot);
+            if (ex != null) {
+                if (rows.length < ex.ids.length) {
+                    rows = new FeatureParams[Math.max(ex.ids.length, rows.length * 2)];
+                }
+                ev.add(score(b, ex), ex.label);
+            }
+        }
+        return ev.count() == 0 ? new WindowSummary(0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN) : ev.summary(0, 0);
+    }
+
     /** The raw score of an impression with the model as it stands; reads rows, changes nothing. */
     private double score(Buffer b, TrainingExample ex) throws Exception {
         for (int i = 0; i < ex.ids.length; i++) {
@@ -560,7 +604,16 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private void publish(String key, Buffer b, Context ctx, long now) throws Exception {
         SharedParams sp = b.shared;
         PublishState ps = b.publish;
-        String heldBack = gate.check(ps.lastWindow());
+        WindowSummary heldOutFigures = holdout.enabled() ? evaluateHoldout(b) : null;
+        // the candidate itself on the held-out sample first (the stronger evidence), then the last window
+        String heldBack = null;
+        if (heldOutFigures != null && !gate.isOpen()) {
+            heldBack = heldOutFigures.n() == 0 ? "no held-out impression yet"
+                    : gate.check(heldOutFigures, "the candidate on " + heldOutFigures.n() + " held-out impressions");
+        }
+        if (heldBack == null) {
+            heldBack = gate.check(ps.lastWindow());
+        }
         if (heldBack != null) {
             ps.heldBack++;
             ps.sinceLastPublish = 0; // try again once more examples have been judged
@@ -596,5 +649,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         publish.update(ps);
         ctx.output(SNAPSHOTS, new SnapshotRecord(key, version, header.baseVersion(), full ? "full" : "delta",
                 sp.examples, sorted.length, now, bytes.toByteArray()));
+        if (heldOutFigures != null) {
+            MetricsRecord r = metrics(MetricsRecord.SNAPSHOT, key, b, heldOutFigures, now, null);
+            r.windowStart = r.windowEnd = 0;
+            ctx.output(METRICS, r);
+        }
     }
 }

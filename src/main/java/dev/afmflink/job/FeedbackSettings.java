@@ -1,6 +1,7 @@
 package dev.afmflink.job;
 
 import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.Holdout;
 import dev.afmflink.metrics.QualityGate;
 import java.io.Serializable;
 
@@ -16,9 +17,11 @@ import java.io.Serializable;
  * @param gate                what a snapshot must pass before it is published
  * @param metricsTopic        where validation windows and held-back snapshots go as JSON (null: Flink metrics only)
  * @param mode                when the trainer learns from an impression and its delayed label
+ * @param holdout             labelled impressions held out of training, scored by each candidate snapshot
  */
 public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
-                               QualityGate gate, String metricsTopic, FeedbackMode mode) implements Serializable {
+                               QualityGate gate, String metricsTopic, FeedbackMode mode, Holdout holdout)
+        implements Serializable {
     public static final long DEFAULT_WINDOW_MS = 10 * 60_000L;
     public static final long DEFAULT_VALIDATION_WINDOW_MS = 15 * 60_000L;
     public static final FeedbackSettings DEFAULTS = new FeedbackSettings(DEFAULT_WINDOW_MS, 5_000, 30_000, DEFAULT_VALIDATION_WINDOW_MS,
@@ -30,8 +33,20 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
         this(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, FeedbackMode.DEFAULT);
     }
 
+    /** With no holdout. */
+    public FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
+                            QualityGate gate, String metricsTopic, FeedbackMode mode) {
+        this(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode, Holdout.NONE);
+    }
+
     public FeedbackSettings withMode(FeedbackMode m) {
-        return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, m);
+        return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, m,
+                holdout);
+    }
+
+    public FeedbackSettings withHoldout(Holdout h) {
+        return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode,
+                h);
     }
 
     public FeedbackSettings {
@@ -40,6 +55,9 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
         }
         if (outOfOrdernessMs < 0 || idlenessMs < 0) {
             throw new IllegalArgumentException("out-of-orderness and idleness must be >= 0 ms");
+        }
+        if (holdout == null) {
+            throw new IllegalArgumentException("holdout settings are required (Holdout.NONE: none)");
         }
         if (mode == null) {
             throw new IllegalArgumentException("a feedback mode is required");

@@ -10,6 +10,12 @@ package dev.afmflink.job;
 public class MetricsRecord {
     public static final String WINDOW = "window";
     public static final String HELD_BACK = "held_back";
+    /**
+     * A published snapshot ({@code version}) and, with a holdout, the candidate model's figures on
+     * the held-out sample ({@code n}, {@code loss}, {@code auc}, {@code meanPrediction},
+     * {@code meanLabel}, {@code calibration}; window fields 0).
+     */
+    public static final String SNAPSHOT = "snapshot";
 
     public String event;
     public String model;

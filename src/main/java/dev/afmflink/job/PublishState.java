@@ -19,6 +19,8 @@ public class PublishState {
     public double lastAuc;
     public double lastMeanPrediction;
     public double lastMeanLabel;
+    /** Labelled impressions held out of training so far (the holdout sample is a ring of the latest). */
+    public long holdoutSeen;
 
     public PublishState() {
     }

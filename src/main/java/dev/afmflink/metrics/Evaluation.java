@@ -60,6 +60,19 @@ public final class Evaluation {
         return Auc.of(preds, labels, n);
     }
 
+    public double meanPrediction() {
+        return predSum / n;
+    }
+
+    public double meanLabel() {
+        return labelSum / n;
+    }
+
+    /** These figures as a summary of event-time span [start, end). */
+    public WindowSummary summary(long start, long end) {
+        return new WindowSummary(start, end, n, meanLoss(), auc(), meanPrediction(), meanLabel());
+    }
+
     /** Mean prediction divided by the mean label (1 = calibrated). */
     public double calibration() {
         return predSum / labelSum;

@@ -25,15 +25,23 @@ public record QualityGate(double minAuc, double maxLoss, double maxCalibrationEr
         if (last == null) {
             return "no progressive-validation window has completed yet";
         }
-        if (!Double.isNaN(minAuc) && !(last.auc() >= minAuc)) {
-            return String.format(Locale.ROOT, "AUC %.4f < %.4f (window at %d)", last.auc(), minAuc, last.start());
+        return check(last, "window at " + last.start());
+    }
+
+    /**
+     * Null if figures {@code w} pass every threshold, else the reason; {@code what} names them
+     * (a validation window, the held-out sample).
+     */
+    public String check(WindowSummary w, String what) {
+        if (!Double.isNaN(minAuc) && !(w.auc() >= minAuc)) {
+            return String.format(Locale.ROOT, "AUC %.4f < %.4f (%s)", w.auc(), minAuc, what);
         }
-        if (!Double.isNaN(maxLoss) && !(last.loss() <= maxLoss)) {
-            return String.format(Locale.ROOT, "loss %.4f > %.4f (window at %d)", last.loss(), maxLoss, last.start());
+        if (!Double.isNaN(maxLoss) && !(w.loss() <= maxLoss)) {
+            return String.format(Locale.ROOT, "loss %.4f > %.4f (%s)", w.loss(), maxLoss, what);
         }
-        if (!Double.isNaN(maxCalibrationError) && !(Math.abs(last.calibration() - 1.0) <= maxCalibrationError)) {
-            return String.format(Locale.ROOT, "calibration %.4f outside 1 ± %.4f (window at %d)", last.calibration(),
-                    maxCalibrationError, last.start());
+        if (!Double.isNaN(maxCalibrationError) && !(Math.abs(w.calibration() - 1.0) <= maxCalibrationError)) {
+            return String.format(Locale.ROOT, "calibration %.4f outside 1 ± %.4f (%s)", w.calibration(), maxCalibrationError,
+                    what);
         }
         return null;
     }

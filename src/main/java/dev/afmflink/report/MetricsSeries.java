@@ -24,6 +24,17 @@ public final class MetricsSeries {
     }
 
     /** One snapshot held back by the quality gate. */
+    /** A published version and the candidate's figures on the held-out sample ({@code n} = 0: no holdout). */
+    public record Published(long version, long examples, int n, double loss, double auc, double calibration) {
+    }
+
+    private final List<Published> published = new ArrayList<>();
+
+    /** The published versions with their held-out figures, in order. */
+    public List<Published> published() {
+        return published;
+    }
+
     public record HeldBack(long examples, long wallMs, String reason) {
     }
 
@@ -71,6 +82,8 @@ public final class MetricsSeries {
                     num(m, "meanLabel"), num(m, "calibration"), m.path("wallMs").asLong(), m.path("version").asLong()));
             case "held_back" -> heldBack.add(new HeldBack(m.path("examples").asLong(), m.path("wallMs").asLong(),
                     m.path("detail").asText("")));
+            case "snapshot" -> published.add(new Published(m.path("version").asLong(), m.path("examples").asLong(),
+                    m.path("n").asInt(), num(m, "loss"), num(m, "auc"), num(m, "calibration")));
             default -> skipped++;
         }
     }

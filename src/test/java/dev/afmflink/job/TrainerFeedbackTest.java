@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.Holdout;
 import dev.afmflink.metrics.Auc;
+import dev.afmflink.snapshot.SnapshotChain;
 import dev.afmflink.metrics.QualityGate;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
@@ -25,12 +28,141 @@ class TrainerFeedbackTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> harness(long publishEvery, long windowMs,
                                                                                              QualityGate gate) throws Exception {
+        return harness(publishEvery, windowMs, gate, FeedbackMode.IMMEDIATE, Holdout.NONE);
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> harness(
+            long publishEvery, long windowMs, QualityGate gate, FeedbackMode mode, Holdout holdout) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
-                new AfmTrainer(StreamingEndToEndTest.config(), publishEvery, 0, 3, windowMs, DELAY, gate,
-                        dev.afmflink.feedback.FeedbackMode.IMMEDIATE)),
+                new AfmTrainer(StreamingEndToEndTest.config(), publishEvery, 0, 3, windowMs, DELAY, gate, mode, holdout)),
                 new AfmStreamJob.ModelKey(), Types.STRING);
         h.open();
         return h;
+    }
+
+    /** The model of the snapshots a harness published (full + deltas). */
+    static AfmModel published(KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> h) throws Exception {
+        SnapshotChain chain = new SnapshotChain();
+        for (var r : h.getSideOutput(AfmTrainer.SNAPSHOTS)) {
+            chain.apply(r.getValue().bytes, "v" + r.getValue().version);
+        }
+        return chain.model();
+    }
+
+    /**
+     * Ordered mode: labels that arrive in any order (clicks early, several impressions at one
+     * time) train when event time passes their window, in (time, id) order — the offline trainer
+     * on the same impressions in that order, bit for bit; a label whose window has not passed when
+     * the input ends is left out; nothing stays pending.
+     */
+    @Test
+    void orderedModeTrainsFinalLabelsInEventTimeOrder() throws Exception {
+        var h = harness(0, 1000, QualityGate.OPEN, FeedbackMode.ORDERED, Holdout.NONE);
+        List<TrainingExample> imps = examples(300, TrainingExample.IMPRESSION, "imp-", 11);
+        for (int i = 0; i < imps.size(); i++) {
+            imps.get(i).ts = 1000 + 10L * (i / 3); // three impressions per event time
+        }
+        SplitMix64 r = new SplitMix64(12);
+        List<TrainingExample> labels = new ArrayList<>();
+        for (TrainingExample t : imps) {
+            h.processElement(t, t.ts);
+            labels.add(new TrainingExample(TrainingExample.LABELLED, t.model, t.id, t.ts, t.label, t.ids, t.values));
+            if (labels.size() >= 12) { // labels come back shuffled, some clicks before older negatives
+                for (int k = labels.size() - 1; k > 0; k--) {
+                    java.util.Collections.swap(labels, k, (int) (r.nextDouble() * (k + 1)));
+                }
+                for (TrainingExample l : labels) {
+                    h.processElement(l, l.ts);
+                }
+                labels.clear();
+                h.processWatermark(new Watermark(t.ts - 1));
+            }
+        }
+        labels.forEach(l -> {
+            try {
+                h.processElement(l, l.ts);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long lastTs = imps.get(imps.size() - 1).ts;
+        h.processWatermark(new Watermark(lastTs - 10 + DELAY)); // the last event time's window has not passed
+        assertEquals(297, h.extractOutputValues().size(), "every label whose window passed is trained and judged once");
+        h.processWatermark(new Watermark(Long.MAX_VALUE)); // the input ends: the last three are left out
+        assertEquals(297, h.extractOutputValues().size());
+        AfmModel expected = new AfmModel(StreamingEndToEndTest.config());
+        List<TrainingExample> order = new ArrayList<>(imps.subList(0, 297));
+        order.sort(java.util.Comparator.comparingLong((TrainingExample t) -> t.ts).thenComparing(t -> t.id));
+        for (TrainingExample t : order) {
+            expected.train(example(t), t.ts);
+        }
+        StreamingEndToEndTest.assertSameBits(expected, published(h));
+        h.close();
+    }
+
+    /**
+     * A holdout: one in three labelled impressions (by id) is not trained; each published
+     * snapshot is scored on the held-out ones (figures computed here by hand from the offline
+     * model); a gate the held-out figures fail holds the snapshot back, saying so.
+     */
+    @Test
+    void heldOutImpressionsAreNotTrainedAndJudgeEachSnapshot() throws Exception {
+        Holdout holdout = new Holdout(3, 1000);
+        var h = harness(200, 1000, QualityGate.OPEN, FeedbackMode.IMMEDIATE, holdout);
+        AfmModel offline = new AfmModel(StreamingEndToEndTest.config());
+        List<TrainingExample> held = new ArrayList<>();
+        for (TrainingExample t : examples(600, TrainingExample.LABELLED, "imp-", 13)) {
+            h.processElement(t, t.ts);
+            if (holdout.selects(t.id)) {
+                held.add(t);
+            } else {
+                offline.train(example(t), t.ts);
+            }
+            if (offline.shared().examples == 200) {
+                break;
+            }
+        }
+        assertTrue(held.size() > 60 && held.size() < 140, "about one in three held out: " + held.size());
+        List<MetricsRecord> snaps = new ArrayList<>();
+        h.getSideOutput(AfmTrainer.METRICS).forEach(r -> {
+            if (r.getValue().event.equals(MetricsRecord.SNAPSHOT)) {
+                snaps.add(r.getValue());
+            }
+        });
+        assertEquals(1, snaps.size(), "one snapshot, at 200 trained examples");
+        double loss = 0;
+        double sp = 0;
+        double sy = 0;
+        for (TrainingExample t : held) {
+            double p = offline.predict(example(t));
+            loss += t.label > 0.5 ? -Math.log(p) : -Math.log(1 - p);
+            sp += p;
+            sy += t.label;
+        }
+        assertEquals(200, snaps.get(0).examples);
+        assertEquals(held.size(), snaps.get(0).n);
+        assertEquals(loss / held.size(), snaps.get(0).loss, 1e-12);
+        assertEquals(sp / sy, snaps.get(0).calibration, 1e-12);
+        assertEquals(1, snaps.get(0).version);
+        h.close();
+
+        // the same stream behind a gate whose loss bound only the windows pass: held back for the held-out figures
+        var gated = harness(200, 10, new QualityGate(Double.NaN, loss / held.size() - 1e-6, Double.NaN), FeedbackMode.IMMEDIATE,
+                holdout);
+        List<TrainingExample> stream = examples(600, TrainingExample.LABELLED, "imp-", 13);
+        for (TrainingExample t : stream.subList(0, 200 + held.size())) {
+            gated.processElement(t, t.ts);
+        }
+        assertNull(gated.getSideOutput(AfmTrainer.SNAPSHOTS));
+        List<String> reasons = new ArrayList<>();
+        gated.getSideOutput(AfmTrainer.METRICS).forEach(r -> {
+            if (r.getValue().event.equals(MetricsRecord.HELD_BACK)) {
+                reasons.add(r.getValue().detail);
+            }
+        });
+        assertEquals(1, reasons.size(), reasons.toString());
+        assertTrue(reasons.get(0).contains("held-out"), reasons.get(0));
+        gated.close();
     }
 
     /** Random examples over 40 features, 4 per example; label from a fixed rule so the model can learn. */
