@@ -72,6 +72,8 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("gate-min-auc", "X", null, "quality gate: publish only if the last window's AUC >= X"));
         o.add(new Args.Option("gate-max-loss", "X", null, "quality gate: publish only if the last window's mean loss <= X"));
         o.add(new Args.Option("gate-max-calibration-error", "X", null, "quality gate: publish only if |calibration - 1| <= X"));
+        o.add(new Args.Option("init-model", "DIR", null, "warm start: a model key without state starts from this model (a `bin/afm train "
+                + "--model-out` folder, a model.afm, or a snapshot folder); restores from checkpoints or savepoints ignore it"));
         o.add(new Args.Option("holdout-every", "N", "0", "hold one in N labelled impressions out of training (by id hash); each candidate "
                 + "snapshot is scored on the latest of them, the gate judges those figures too, and every published version's "
                 + "figures go to the metrics topic (0: no holdout)"));
@@ -125,7 +127,14 @@ final class StreamCommand implements Command {
             }
             System.out.println("config: " + config);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
-            AfmStreamJob.build(env, s);
+            byte[] initModel = null;
+            if (a.get("init-model") != null) {
+                var loaded = dev.afmflink.snapshot.ModelReader.load(Path.of(a.get("init-model")));
+                initModel = dev.afmflink.snapshot.ModelWriter.fullBytes(loaded.model(), loaded.header().modelVersion());
+                System.out.println("warm start: new model keys start from " + a.get("init-model") + " (" + loaded.model().shared().examples
+                        + " examples, " + loaded.model().features().size() + " features)");
+            }
+            AfmStreamJob.build(env, s, initModel);
             long every = a.getLong("progress-seconds", 3) * 1000;
             Path metricsFile = a.get("metrics-file") != null ? Path.of(a.get("metrics-file"))
                     : embedded ? work.resolve("metrics.jsonl") : null;

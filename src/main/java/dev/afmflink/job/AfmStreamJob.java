@@ -58,6 +58,14 @@ public final class AfmStreamJob {
 
     /** Adds the job's operators to {@code env}. */
     public static void build(StreamExecutionEnvironment env, StreamSettings s) {
+        build(env, s, null);
+    }
+
+    /**
+     * Adds the job's operators to {@code env}; a model key without state starts from
+     * {@code initModel} (a full snapshot's bytes; null: from scratch).
+     */
+    public static void build(StreamExecutionEnvironment env, StreamSettings s, byte[] initModel) {
         FeedbackSettings f = s.feedback();
         KafkaSourceBuilder<InputEvent> source = KafkaSource.<InputEvent>builder()
                 .setBootstrapServers(s.bootstrapServers())
@@ -91,8 +99,7 @@ public final class AfmStreamJob {
                 ? toTrain.keyBy(new ModelKey()).process(new NoopTrainer()).name("no-op (benchmark)").uid("train")
                 : toTrain.keyBy(new ModelKey())
                         .transform("train AFM", TypeInformation.of(Prediction.class),
-                                new AfmTrainerOperator(new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(),
-                                        s.fullEvery(), f.validationWindowMs(), f.attributionWindowMs(), f.gate(), f.mode(), f.holdout())))
+                                new AfmTrainerOperator(trainer(s, initModel)))
                         .uid("train");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");
@@ -107,6 +114,16 @@ public final class AfmStreamJob {
         if (s.snapshotDir() != null) {
             snapshots.sinkTo(new ModelDirectorySink(s.snapshotDir())).name("folders: " + s.snapshotDir())
                     .uid("snapshot-folder-sink");
+        }
+    }
+
+    private static AfmTrainer trainer(StreamSettings s, byte[] initModel) {
+        FeedbackSettings f = s.feedback();
+        try {
+            return new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(), s.fullEvery(), f.validationWindowMs(),
+                    f.attributionWindowMs(), f.gate(), f.mode(), f.holdout()).withInitModel(initModel);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("the initial model cannot be read: " + e.getMessage(), e);
         }
     }
 

@@ -82,6 +82,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private final FeedbackMode mode;
     private final Holdout holdout;
     private final double negativeLabel;
+    /** Warm start: a full snapshot a model key without state starts from (null: from scratch). */
+    private byte[] initModel;
+    private transient dev.afmflink.model.AfmModel init;
 
     private transient MapState<Long, FeatureParams> features;
     private transient MapState<Long, Boolean> dirty;
@@ -116,6 +119,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         final Map<Long, List<TrainingExample>> pending = new HashMap<>();
         /** Impressions by event time, to be scored when event time reaches them (ordered mode). */
         final Map<Long, List<TrainingExample>> unscored = new HashMap<>();
+        /** Features a warm start brought (counted into the publish state when it is created). */
+        long warmFeatures;
         /** Held-out impressions by ring slot. */
         final Map<Integer, TrainingExample> holdout = new HashMap<>();
         int pendingCount;
@@ -196,6 +201,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         holdoutSample = getRuntimeContext().getMapState(new MapStateDescriptor<>("holdout-sample", Types.INT,
                 TypeInformation.of(TrainingExample.class)));
         learner = new AfmLearner(config);
+        if (initModel != null) {
+            try {
+                init = dev.afmflink.snapshot.ModelReader.read(new java.io.ByteArrayInputStream(initModel), null, "init model").model();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot read the initial model", e);
+            }
+        }
         rows = new FeatureParams[16];
         buffers = new HashMap<>();
         var group = getRuntimeContext().getMetricGroup().addGroup("afm");
@@ -207,6 +219,23 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         unlabelledAtEndCounter = group.counter("unlabelledAtEnd");
         openWindowsAtEndCounter = group.counter("validationWindowsOpenAtEnd");
         gauges = new HashMap<>();
+    }
+
+    /**
+     * Warm start: every model key that has no state yet starts from {@code model} (a full
+     * snapshot's bytes) instead of from scratch; a key restored from a checkpoint or savepoint has
+     * state and ignores it. Its k, t, loss and optimizers must be the job's.
+     */
+    public AfmTrainer withInitModel(byte[] model) throws java.io.IOException {
+        if (model != null) {
+            var loaded = dev.afmflink.snapshot.ModelReader.read(new java.io.ByteArrayInputStream(model), null, "init model");
+            String why = config.cannotContinue(loaded.model().config());
+            if (why != null) {
+                throw new IllegalArgumentException("the initial model cannot continue training here: " + why);
+            }
+        }
+        this.initModel = model;
+        return this;
     }
 
     /** The gauges of one model key, {@code afm.model.<key>.*}, registered on first use. */
@@ -229,7 +258,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (b == null) {
             b = new Buffer();
             b.shared = shared.value();
-            if (b.shared == null) {
+            if (b.shared == null && init != null) { // a new key: warm start (written to state at the next flush)
+                b.shared = init.shared().copy();
+                for (long id : init.features().sortedIds()) {
+                    features.put(id, init.features().get(id).copy());
+                }
+                b.warmFeatures = init.features().size();
+            } else if (b.shared == null) {
                 b.shared = learner.newShared();
             }
             b.publish = publish.value();
@@ -307,6 +342,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         Buffer b = bufferOf(key);
         if (b.publish == null) {
             b.publish = new PublishState();
+            b.publish.features = b.warmFeatures;
             // fires only when a bounded input ends (the watermark jumps to +inf): a last publish
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             if (publishIntervalMs > 0) {

@@ -53,6 +53,27 @@ public record AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Em
         }
     }
 
+    /**
+     * Null if a model trained with {@code other} can continue training under this configuration
+     * (same k, t, loss, and the same optimizer state per group), else the reason it cannot.
+     * Learning rates and regularisers may differ.
+     */
+    public String cannotContinue(AfmConfig other) {
+        if (k != other.k || t != other.t) {
+            return "k, t = " + other.k + ", " + other.t + " but the job's are " + k + ", " + t;
+        }
+        if (loss != other.loss) {
+            return "loss " + other.loss.id() + " but the job's is " + loss.id();
+        }
+        if (linear.kind() != other.linear.kind() || embedding.kind() != other.embedding.kind()
+                || attention.kind() != other.attention.kind()) {
+            return "optimizers " + other.linear.kind().id() + "/" + other.embedding.kind().id() + "/"
+                    + other.attention.kind().id() + " but the job's are " + linear.kind().id() + "/" + embedding.kind().id()
+                    + "/" + attention.kind().id() + " (their state differs)";
+        }
+        return null;
+    }
+
     /** Number of attention-group parameters: W (t×k), b (t), h (t), p (k). */
     public int attentionSize() {
         return t * k + 2 * t + k;

@@ -95,6 +95,19 @@ public final class ModelWriter implements AutoCloseable {
         sink.close();
     }
 
+    /** A whole in-memory model as the bytes of a full snapshot. */
+    public static byte[] fullBytes(AfmModel model, long modelVersion) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(1 << 16);
+        ModelHeader header = new ModelHeader(ModelFormat.Kind.FULL, modelVersion, 0, model.shared().examples, model.config());
+        long[] ids = model.features().sortedIds();
+        try (ModelWriter w = new ModelWriter(out, header, model.shared(), ids.length)) {
+            for (long id : ids) {
+                w.put(id, model.features().get(id));
+            }
+        }
+        return out.toByteArray();
+    }
+
     /** Writes a whole in-memory model as a full snapshot into {@code dir/model.afm}, atomically. */
     public static void writeFull(AfmModel model, long modelVersion, Path dir) throws IOException {
         Files.createDirectories(dir);

@@ -10,6 +10,7 @@ import dev.afmflink.feedback.Holdout;
 import dev.afmflink.metrics.Auc;
 import dev.afmflink.snapshot.SnapshotChain;
 import dev.afmflink.metrics.QualityGate;
+import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
 import dev.afmflink.model.SplitMix64;
@@ -298,5 +299,59 @@ class TrainerFeedbackTest {
         assertEquals(1, published.get(0).version);
         assertEquals(4, published.get(3).version);
         open.close();
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> warmHarness(byte[] init) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
+                new AfmTrainer(StreamingEndToEndTest.config(), 0, 0, 3, 1000, DELAY, QualityGate.OPEN, FeedbackMode.IMMEDIATE)
+                        .withInitModel(init)), new AfmStreamJob.ModelKey(), Types.STRING);
+    }
+
+    /**
+     * Warm start: a model key without state starts from the initial model and continues exactly as
+     * the offline model would; a key restored from a checkpoint keeps its own state and ignores the
+     * initial model.
+     */
+    @Test
+    void warmStartContinuesTheInitialModelAndARestoreIgnoresIt() throws Exception {
+        List<TrainingExample> all = examples(300, TrainingExample.EXAMPLE, "ex-", 21);
+        AfmModel offline = new AfmModel(StreamingEndToEndTest.config());
+        for (TrainingExample t : all.subList(0, 100)) {
+            offline.train(example(t), t.ts);
+        }
+        byte[] init = dev.afmflink.snapshot.ModelWriter.fullBytes(offline, 7);
+        var h = warmHarness(init);
+        h.open();
+        for (TrainingExample t : all.subList(100, 200)) {
+            h.processElement(t, t.ts);
+            offline.train(example(t), t.ts);
+        }
+        h.prepareSnapshotPreBarrier(1); // what the runtime does before a checkpoint: the write-back buffer goes to state
+        var checkpoint = h.snapshot(1, 0);
+        h.processWatermark(new Watermark(Long.MAX_VALUE));
+        StreamingEndToEndTest.assertSameBits(offline, published(h));
+        h.close();
+
+        // restored with another initial model: the state wins
+        AfmModel other = new AfmModel(StreamingEndToEndTest.config());
+        other.train(example(all.get(299)), 0);
+        var restored = warmHarness(dev.afmflink.snapshot.ModelWriter.fullBytes(other, 1));
+        restored.initializeState(checkpoint);
+        restored.open();
+        for (TrainingExample t : all.subList(200, 300)) {
+            restored.processElement(t, t.ts);
+            offline.train(example(t), t.ts);
+        }
+        restored.processWatermark(new Watermark(Long.MAX_VALUE));
+        StreamingEndToEndTest.assertSameBits(offline, published(restored));
+        restored.close();
+
+        // an initial model of another shape is refused when the job is built
+        AfmConfig c = StreamingEndToEndTest.config();
+        AfmModel wide = new AfmModel(new AfmConfig(c.k() * 2, c.t(), c.loss(), c.l2Attention(), c.l2Embedding(), c.l2Linear(),
+                c.keepProb(), c.initStd(), c.seed(), c.linear(), c.embedding(), c.attention()));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> warmHarness(dev.afmflink.snapshot.ModelWriter.fullBytes(wide, 1)));
+        assertTrue(e.getMessage().contains("k, t"), e.getMessage());
     }
 }
