@@ -135,8 +135,13 @@ public final class EventDecoder {
                 throw new BadEventException(LABEL_OUT_OF_RANGE, "label " + l.asText() + " outside " + loss.labelRange());
             }
         }
-        Example ex = features(root.get("features"), null);
+        Map<Long, String> fieldOf = new java.util.HashMap<>();
+        Example ex = features(root.get("features"), fieldOf);
         ex.label = label;
+        ex.fields = new String[ex.size];
+        for (int i = 0; i < ex.size; i++) {
+            ex.fields[i] = fieldOf.get(ex.ids[i]);
+        }
         return new Event(type, id, ts, model, label, ex);
     }
 

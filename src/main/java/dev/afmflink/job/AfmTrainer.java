@@ -409,7 +409,14 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         double loss = config.loss().loss(judged, ex.label);
         double prediction = config.loss().prediction(judged);
         out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, prediction, loss, b.shared.examples));
-        windowOf(b, ex.ts, ctx).add(prediction, ex.label, loss);
+        ProgressiveWindow w = windowOf(b, ex.ts, ctx);
+        w.add(prediction, ex.label, loss);
+        if (trains && ex.fields != null) { // the attention of the step just taken, per field pair
+            var kernel = learner.kernel();
+            for (int p = 0; p < kernel.pairs(); p++) {
+                w.addAttention(ex.fields[kernel.pairI(p)], ex.fields[kernel.pairJ(p)], kernel.attention(p));
+            }
+        }
         if (trains) {
             afterTraining(key, b, ctx);
         }
@@ -548,7 +555,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         b.publish.completed(s);
         gaugesOf(key).last = s;
-        ctx.output(METRICS, metrics(MetricsRecord.WINDOW, key, b, s, ctx.timerService().currentProcessingTime(), null));
+        MetricsRecord r = metrics(MetricsRecord.WINDOW, key, b, s, ctx.timerService().currentProcessingTime(), null);
+        var attention = w.meanAttention();
+        r.attentionPairs = attention.keySet().toArray(new String[0]);
+        r.attentionMeans = attention.values().stream().mapToDouble(Double::doubleValue).toArray();
+        ctx.output(METRICS, r);
     }
 
     @Override

@@ -22,6 +22,8 @@ public class InputEvent {
     /** Feature ids and values (examples and impressions; null otherwise). */
     public long[] ids;
     public double[] values;
+    /** The field name of each feature (JSON events; null for libfm lines), for attention per field pair. */
+    public String[] fields;
     /** Where the record came from, for dead letters raised after decoding (the join's). */
     public String topic;
     public int partition;
@@ -38,6 +40,8 @@ public class InputEvent {
     }
 
     TrainingExample toExample(byte trainingKind, double label) {
-        return new TrainingExample(trainingKind, model, id, ts, label, ids, values);
+        TrainingExample t = new TrainingExample(trainingKind, model, id, ts, label, ids, values);
+        t.fields = fields;
+        return t;
     }
 }

@@ -90,6 +90,7 @@ public final class KafkaRecords {
             int m = ev.features().size;
             e.ids = Arrays.copyOf(ev.features().ids, m);
             e.values = Arrays.copyOf(ev.features().values, m);
+            e.fields = ev.features().fields;
         }
         return e;
     }
@@ -180,6 +181,13 @@ public final class KafkaRecords {
         m.put("features", r.features);
         if (r.detail != null) {
             m.put("detail", r.detail);
+        }
+        if (r.attentionPairs != null && r.attentionPairs.length > 0) {
+            Map<String, Object> att = new LinkedHashMap<>();
+            for (int i = 0; i < r.attentionPairs.length; i++) {
+                att.put(r.attentionPairs[i], finite(r.attentionMeans[i]));
+            }
+            m.put("attention", att);
         }
         return m;
     }

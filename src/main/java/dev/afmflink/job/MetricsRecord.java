@@ -36,6 +36,9 @@ public class MetricsRecord {
     public long heldBack;
     public long features;
     public String detail;
+    /** Windows: mean attention per field pair ("a × b") of the examples trained in it; empty without field names. */
+    public String[] attentionPairs = new String[0];
+    public double[] attentionMeans = new double[0];
 
     public MetricsRecord() {
     }

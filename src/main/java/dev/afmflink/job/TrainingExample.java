@@ -22,6 +22,8 @@ public class TrainingExample {
     public double label;
     public long[] ids;
     public double[] values;
+    /** The field name of each feature, or null (libfm): names the attention pairs of the validation windows. */
+    public String[] fields;
 
     public TrainingExample() {
     }

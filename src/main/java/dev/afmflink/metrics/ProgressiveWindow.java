@@ -18,6 +18,11 @@ public class ProgressiveWindow {
     public double[] labels;
     public int n;
     public double lossSum;
+    /** Attention per field pair ("a × b", names in order) of the examples trained in the window: sums and counts. */
+    public String[] pairNames = new String[0];
+    public double[] pairSums = new double[0];
+    public long[] pairCounts = new long[0];
+    private transient java.util.Map<String, Integer> pairIndex;
 
     public ProgressiveWindow() {
     }
@@ -46,6 +51,37 @@ public class ProgressiveWindow {
         labels[n] = label;
         lossSum += loss;
         n++;
+    }
+
+    /** Adds the attention the model gave to the pair of fields {@code a}, {@code b} in one example. */
+    public void addAttention(String a, String b, double attention) {
+        String name = a.compareTo(b) <= 0 ? a + " × " + b : b + " × " + a;
+        if (pairIndex == null) {
+            pairIndex = new java.util.HashMap<>();
+            for (int i = 0; i < pairNames.length; i++) {
+                pairIndex.put(pairNames[i], i);
+            }
+        }
+        Integer i = pairIndex.get(name);
+        if (i == null) {
+            i = pairNames.length;
+            pairNames = Arrays.copyOf(pairNames, i + 1);
+            pairSums = Arrays.copyOf(pairSums, i + 1);
+            pairCounts = Arrays.copyOf(pairCounts, i + 1);
+            pairNames[i] = name;
+            pairIndex.put(name, i);
+        }
+        pairSums[i] += attention;
+        pairCounts[i]++;
+    }
+
+    /** Mean attention per field pair, by pair name. */
+    public java.util.SortedMap<String, Double> meanAttention() {
+        java.util.SortedMap<String, Double> out = new java.util.TreeMap<>();
+        for (int i = 0; i < pairNames.length; i++) {
+            out.put(pairNames[i], pairSums[i] / pairCounts[i]);
+        }
+        return out;
     }
 
     /** The window's figures (NaN where undefined: no examples, or one class only for AUC). */

@@ -13,6 +13,11 @@ public final class Example {
     public double[] values;
     public int size;
     public double label;
+    /**
+     * The field name of each feature, aligned with {@link #ids} after {@link #normalize()} (JSON
+     * events; null when unknown, as for libfm lines). Only read to name attention pairs.
+     */
+    public String[] fields;
 
     public Example() {
         this(16);
@@ -90,6 +95,7 @@ public final class Example {
         System.arraycopy(values, 0, e.values, 0, size);
         e.size = size;
         e.label = label;
+        e.fields = fields;
         return e;
     }
 }

@@ -70,6 +70,7 @@ public final class HtmlReport {
             }
             sb.append("</table>\n");
         }
+        heatMap(sb, m);
         if (attention != null) {
             List<FieldPairAttention.Pair> ranked = attention.ranked();
             sb.append("<h2>Where the latest model's attention goes</h2>\n<p>Mean attention weight per field pair over ")
@@ -85,6 +86,52 @@ public final class HtmlReport {
             sb.append("</table>\n");
         }
         return sb.append("</body></html>\n").toString();
+    }
+
+    /**
+     * Mean attention per field pair per validation window as a heat map (rows: pairs, most
+     * attended overall first; columns: windows in event-time order; darker: more attention), so a
+     * drift in which pairs matter shows as rows changing shade.
+     */
+    static void heatMap(StringBuilder sb, MetricsSeries m) {
+        List<MetricsSeries.Window> ws = m.windows().stream().filter(w -> !w.attention().isEmpty()).toList();
+        if (ws.isEmpty()) {
+            return;
+        }
+        java.util.Map<String, Double> total = new java.util.TreeMap<>();
+        for (MetricsSeries.Window w : ws) {
+            w.attention().forEach((k, v) -> total.merge(k, Double.isFinite(v) ? v : 0.0, Double::sum));
+        }
+        List<String> pairs = total.entrySet().stream()
+                .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(java.util.Map.Entry.comparingByKey()))
+                .map(java.util.Map.Entry::getKey).toList();
+        double max = 0;
+        for (MetricsSeries.Window w : ws) {
+            for (double v : w.attention().values()) {
+                max = Math.max(max, Double.isFinite(v) ? v : 0);
+            }
+        }
+        int label = 150;
+        int rowH = 14;
+        double cellW = Math.max(1.0, 600.0 / ws.size());
+        int width = label + (int) Math.ceil(cellW * ws.size());
+        int height = rowH * pairs.size() + 20;
+        sb.append("<h2>Attention per field pair over event time</h2>\n<p>Mean attention weight per field pair in each ")
+                .append("validation window (").append(ws.size()).append(" windows, left to right; darkest = ")
+                .append(String.format(Locale.ROOT, "%.3f", max)).append(").</p>\n<figure>\n")
+                .append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"attention-heatmap\" width=\"%d\" height=\"%d\">%n",
+                        width, height));
+        for (int r = 0; r < pairs.size(); r++) {
+            sb.append(String.format(Locale.ROOT, "<text x=\"0\" y=\"%d\" font-size=\"11\">%s</text>%n", r * rowH + 11,
+                    SvgChart.esc(pairs.get(r))));
+            for (int c = 0; c < ws.size(); c++) {
+                Double v = ws.get(c).attention().get(pairs.get(r));
+                double shade = v == null || !Double.isFinite(v) || max == 0 ? 0 : v / max;
+                sb.append(String.format(Locale.ROOT, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"#1f77b4\" "
+                        + "fill-opacity=\"%.3f\"/>%n", label + c * cellW, r * rowH, cellW, rowH - 1, shade));
+            }
+        }
+        sb.append("</svg>\n</figure>\n");
     }
 
     private static void figure(StringBuilder sb, SvgChart chart) {

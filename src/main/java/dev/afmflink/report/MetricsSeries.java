@@ -18,9 +18,9 @@ import java.util.List;
 public final class MetricsSeries {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One completed validation window. */
+    /** One completed validation window; {@code attention}: mean attention per field pair ("a × b"), empty if unknown. */
     public record Window(long start, long end, long examples, int n, double loss, double auc, double meanPrediction,
-                         double meanLabel, double calibration, long wallMs, long version) {
+                         double meanLabel, double calibration, long wallMs, long version, java.util.SortedMap<String, Double> attention) {
     }
 
     /** One snapshot held back by the quality gate. */
@@ -79,13 +79,22 @@ public final class MetricsSeries {
         switch (m.path("event").asText()) {
             case "window" -> windows.add(new Window(m.path("windowStart").asLong(), m.path("windowEnd").asLong(),
                     m.path("examples").asLong(), m.path("n").asInt(), num(m, "loss"), num(m, "auc"), num(m, "meanPrediction"),
-                    num(m, "meanLabel"), num(m, "calibration"), m.path("wallMs").asLong(), m.path("version").asLong()));
+                    num(m, "meanLabel"), num(m, "calibration"), m.path("wallMs").asLong(), m.path("version").asLong(),
+                    attention(m.get("attention"))));
             case "held_back" -> heldBack.add(new HeldBack(m.path("examples").asLong(), m.path("wallMs").asLong(),
                     m.path("detail").asText("")));
             case "snapshot" -> published.add(new Published(m.path("version").asLong(), m.path("examples").asLong(),
                     m.path("n").asInt(), num(m, "loss"), num(m, "auc"), num(m, "calibration")));
             default -> skipped++;
         }
+    }
+
+    private static java.util.SortedMap<String, Double> attention(JsonNode a) {
+        java.util.SortedMap<String, Double> out = new java.util.TreeMap<>();
+        if (a != null && a.isObject()) {
+            a.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isNumber() ? e.getValue().asDouble() : Double.NaN));
+        }
+        return out;
     }
 
     private static double num(JsonNode m, String field) {
