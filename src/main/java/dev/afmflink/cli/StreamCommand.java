@@ -9,7 +9,6 @@ import dev.afmflink.feedback.Holdout;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.FeedbackSettings;
 import dev.afmflink.metrics.QualityGate;
-import dev.afmflink.serving.FieldPairAttention;
 import dev.afmflink.job.StreamSettings;
 import dev.afmflink.model.AfmConfig;
 import java.io.IOException;
@@ -179,18 +178,20 @@ final class StreamCommand implements Command {
                 System.out.println("score with the latest version (full + deltas): bin/afm score --model "
                         + Path.of(snapshotDir).resolve("<model>") + " --input FILE.libfm --output FILE");
             }
-            if (embedded && snapshotDir != null) {
-                Path model = Path.of(snapshotDir).resolve(Event.DEFAULT_MODEL);
-                if (Files.isDirectory(model)) {
-                    Path sample = work.resolve(SAMPLE_FILE);
-                    System.out.println("attention of the latest model, mean per field pair (simulator's important pairs after"
-                            + " the drift: " + ClickSimulator.IMPORTANT_AFTER + ", before: " + ClickSimulator.IMPORTANT_BEFORE + "):");
-                    for (FieldPairAttention.Pair p : ReportCommand.attention(model, sample).ranked()) {
-                        System.out.printf(java.util.Locale.ROOT, "  %-16s %.4f%n", p.name(), p.meanAttention());
+            if (monitor != null) {
+                List<Map.Entry<String, Double>> attention = monitor.lastAttention();
+                if (!attention.isEmpty()) {
+                    System.out.println("attention per field pair in the last validation window (mean over its trained examples"
+                            + (embedded ? "; the simulator's important pairs after the drift: " + ClickSimulator.IMPORTANT_AFTER
+                            + ", before: " + ClickSimulator.IMPORTANT_BEFORE : "") + "):");
+                    for (Map.Entry<String, Double> p : attention) {
+                        System.out.printf(java.util.Locale.ROOT, "  %-24s %.4f%n", p.getKey(), p.getValue());
                     }
                 }
-                if (metricsFile != null && monitor != null) {
-                    System.out.println("report: bin/afm report --metrics " + metricsFile + (Files.isDirectory(model) ? " --model "
+                if (metricsFile != null) {
+                    Path model = snapshotDir == null ? null : Path.of(snapshotDir).resolve(Event.DEFAULT_MODEL);
+                    boolean withModel = embedded && model != null && Files.isDirectory(model);
+                    System.out.println("report: bin/afm report --metrics " + metricsFile + (withModel ? " --model "
                             + model + " --sample " + work.resolve(SAMPLE_FILE) : "") + " --out " + work.resolve("report.html"));
                 }
             }

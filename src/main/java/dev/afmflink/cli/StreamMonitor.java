@@ -156,6 +156,23 @@ final class StreamMonitor implements Runnable {
                 heldBack, deadByReason.isEmpty() ? "0" : deadByReason.toString());
     }
 
+    /**
+     * The mean attention per field pair of the last validation window that has it (from the
+     * metrics topic), highest first; empty when the events have no field names.
+     */
+    synchronized List<Map.Entry<String, Double>> lastAttention() {
+        for (int i = windows.size() - 1; i >= 0; i--) {
+            JsonNode a = windows.get(i).get("attention");
+            if (a != null && a.isObject() && a.size() > 0) {
+                List<Map.Entry<String, Double>> out = new ArrayList<>();
+                a.fields().forEachRemaining(e -> out.add(Map.entry(e.getKey(), e.getValue().asDouble())));
+                out.sort(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+                return out;
+            }
+        }
+        return List.of();
+    }
+
     /** The learning curve: every validation window so far (at most {@code rows} rows, evenly spaced). */
     synchronized List<String> curve(int rows) {
         List<String> lines = new ArrayList<>();

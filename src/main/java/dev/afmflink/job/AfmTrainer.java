@@ -1,6 +1,8 @@
 package dev.afmflink.job;
 
+import dev.afmflink.feedback.EventTimes;
 import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.PublishPlan;
 import dev.afmflink.feedback.Holdout;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.ExampleWeight;
@@ -76,8 +78,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private final long publishEveryExamples;
     private final long publishIntervalMs;
     private final int fullEvery;
-    private final long validationWindowMs;
-    private final long labelDelayMs;
+    private final EventTimes times;
     private final QualityGate gate;
     private final FeedbackMode mode;
     private final Holdout holdout;
@@ -169,15 +170,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (fullEvery < 1) {
             throw new IllegalArgumentException("full-every must be >= 1");
         }
-        if (validationWindowMs < 1 || labelDelayMs < 0) {
-            throw new IllegalArgumentException("validation window must be >= 1 ms, label delay >= 0");
-        }
+
         this.config = config;
         this.publishEveryExamples = publishEveryExamples;
         this.publishIntervalMs = publishIntervalMs;
         this.fullEvery = fullEvery;
-        this.validationWindowMs = validationWindowMs;
-        this.labelDelayMs = labelDelayMs;
+        this.times = new EventTimes(labelDelayMs, validationWindowMs);
         this.gate = gate;
         this.mode = mode;
         this.holdout = holdout;
@@ -463,7 +461,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private void hold(Buffer b, TrainingExample ex, Context ctx) throws Exception {
         b.pending.computeIfAbsent(ex.ts, t -> new ArrayList<>()).add(ex);
         b.pendingCount++;
-        ctx.timerService().registerEventTimeTimer(after(ex.ts, labelDelayMs));
+        ctx.timerService().registerEventTimeTimer(times.release(ex.ts));
         if (b.pendingCount > MAX_BUFFERED_ROWS) {
             flush(b);
         }
@@ -505,29 +503,19 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-    /** {@code ts} + {@code delay}, saturating below +inf (the end-of-input timer). */
-    private static long after(long ts, long delay) {
-        long t = ts + delay;
-        return t < ts || t == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : t;
-    }
-
     /** The open validation window holding event time {@code ts}; a new one gets its closing timer. */
     private ProgressiveWindow windowOf(Buffer b, long ts, Context ctx) throws Exception {
-        long start = ProgressiveWindow.startOf(ts, validationWindowMs);
+        long start = times.windowStart(ts);
         ProgressiveWindow w = b.windows.get(start);
         if (w == null) {
             w = windows.get(start);
             if (w == null) {
-                w = new ProgressiveWindow(start, start + validationWindowMs);
-                ctx.timerService().registerEventTimeTimer(closeTime(start));
+                w = new ProgressiveWindow(start, start + times.validationMs());
+                ctx.timerService().registerEventTimeTimer(times.close(start));
             }
             b.windows.put(start, w);
         }
         return w;
-    }
-
-    private long closeTime(long start) {
-        return after(after(start, validationWindowMs), labelDelayMs);
     }
 
     /**
@@ -576,10 +564,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             boolean inputEnded = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
             if (mode.waitsForWindow()) {
                 // at one event time: first the labels whose window ends now, then the impressions of now
-                release(ctx.getCurrentKey(), b, timestamp - labelDelayMs, inputEnded, ctx, out);
+                release(ctx.getCurrentKey(), b, times.releasedBy(timestamp), inputEnded, ctx, out);
                 scoreDue(b, timestamp, inputEnded);
             }
-            closeWindow(ctx.getCurrentKey(), b, timestamp - labelDelayMs - validationWindowMs, inputEnded, ctx);
+            closeWindow(ctx.getCurrentKey(), b, times.closedBy(timestamp), inputEnded, ctx);
             return;
         }
         if (b.publish.sinceLastPublish > 0) {
@@ -652,15 +640,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         SharedParams sp = b.shared;
         PublishState ps = b.publish;
         WindowSummary heldOutFigures = holdout.enabled() ? evaluateHoldout(b) : null;
-        // the candidate itself on the held-out sample first (the stronger evidence), then the last window
-        String heldBack = null;
-        if (heldOutFigures != null && !gate.isOpen()) {
-            heldBack = heldOutFigures.n() == 0 ? "no held-out impression yet"
-                    : gate.check(heldOutFigures, "the candidate on " + heldOutFigures.n() + " held-out impressions");
-        }
-        if (heldBack == null) {
-            heldBack = gate.check(ps.lastWindow());
-        }
+        PublishPlan plan = PublishPlan.next(gate, ps.lastWindow(), heldOutFigures, ps.version, ps.deltasSinceFull, fullEvery);
+        String heldBack = plan.heldBack();
         if (heldBack != null) {
             ps.heldBack++;
             ps.sinceLastPublish = 0; // try again once more examples have been judged
@@ -670,8 +651,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             return;
         }
         flush(b); // the snapshot is read from state: make it current
-        boolean full = ps.version == 0 || ps.deltasSinceFull >= fullEvery;
-        long version = ps.version + 1;
+        boolean full = plan.full();
+        long version = plan.version();
         List<Long> ids = new ArrayList<>();
         for (Long id : full ? features.keys() : dirty.keys()) {
             ids.add(id);
@@ -679,7 +660,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         long[] sorted = ids.stream().mapToLong(Long::longValue).toArray();
         Arrays.sort(sorted);
         ModelHeader header = new ModelHeader(full ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA, version,
-                full ? 0 : ps.version, sp.examples, config);
+                plan.baseVersion(), sp.examples, config);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
         try (ModelWriter w = new ModelWriter(bytes, header, sp, sorted.length)) {
             for (long id : sorted) {

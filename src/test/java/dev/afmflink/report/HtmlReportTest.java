@@ -31,7 +31,14 @@ class HtmlReportTest {
                         + "\"loss\":%s,\"auc\":%s,\"meanPrediction\":0.21,\"meanLabel\":0.2,\"calibration\":1.05,\"examples\":%d,"
                         + "\"wallMs\":%d,\"version\":%d,\"heldBack\":0,\"features\":10%s}", event, model, i * 300_000, (i + 1) * 300_000,
                 Double.isNaN(loss) ? "null" : Double.toString(loss), Double.isNaN(auc) ? "null" : Double.toString(auc),
-                (i + 1) * 1000, 1_000_000 + i * 500, i, event.equals("held_back") ? ",\"detail\":\"AUC 0.4 < 0.6\"" : "");
+                (i + 1) * 1000, 1_000_000 + i * 500, i, event.equals("held_back") ? ",\"detail\":\"AUC 0.4 < 0.6\""
+                        : model.equals("default") ? attention(i) : "");
+    }
+
+    /** Attention per field pair: "ad × user" leads in windows 0-5, "site × user" from window 6 on (a drift). */
+    static String attention(long i) {
+        double before = i < 6 ? 0.6 : 0.2;
+        return String.format(Locale.ROOT, ",\"attention\":{\"ad × user\":%s,\"site × user\":%s}", before, 0.8 - before);
     }
 
     @Test
@@ -65,7 +72,7 @@ class HtmlReportTest {
         while (svg.find()) {
             svgs.add(svg.group());
         }
-        assertEquals(5 + 10, svgs.size(), "5 charts + one bar per field pair");
+        assertEquals(5 + 1 + 10, svgs.size(), "5 charts, the attention heat map, one bar per field pair");
         int lines = 0;
         for (String s : svgs) {
             Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder()
@@ -92,6 +99,23 @@ class HtmlReportTest {
             assertTrue(html.contains("<td>" + pair + "</td>"), pair);
         }
         assertFalse(html.contains("NaN"));
+        // the heat map: one cell per pair per window, rows by total attention, shades following the drift
+        String heat = svgs.stream().filter(x -> x.contains("attention-heatmap")).findFirst().orElseThrow();
+        Document hd = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(heat.getBytes(StandardCharsets.UTF_8)));
+        NodeList cells = hd.getElementsByTagName("rect");
+        assertEquals(2 * 12, cells.getLength());
+        NodeList names = hd.getElementsByTagName("text");
+        assertEquals("ad × user", names.item(0).getTextContent(), "total 0.6·6 + 0.2·6 beats 0.2·6 + 0.6·6 by name order: a tie");
+        double first = Double.parseDouble(((Element) cells.item(0)).getAttribute("fill-opacity"));
+        double afterDrift = Double.parseDouble(((Element) cells.item(11)).getAttribute("fill-opacity"));
+        double otherAfter = Double.parseDouble(((Element) cells.item(12 + 11)).getAttribute("fill-opacity"));
+        assertEquals(1.0, first, 1e-9, "ad × user before the drift: the darkest");
+        assertEquals(1.0 / 3, afterDrift, 1e-3);
+        assertEquals(1.0, otherAfter, 1e-9, "site × user after the drift: the darkest");
+        assertEquals(0.6, m.windows().get(0).attention().get("ad × user"), 1e-12);
+        assertEquals(0.2, m.windows().get(0).attention().get("site × user"), 1e-12);
+        assertEquals(List.of("ad × user", "site × user"), List.copyOf(m.windows().get(0).attention().keySet()));
         assertTrue(html.contains("<td>logloss</td><td>0.6000</td><td>0.4900</td><td>0.4900</td>"), "summary row");
     }
 }
