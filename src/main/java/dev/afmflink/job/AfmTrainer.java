@@ -30,9 +30,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.MeterView;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -43,29 +40,35 @@ import org.slf4j.LoggerFactory;
 /**
  * The training operator: one AFM per model key, trained in arrival order. Per labelled example it
  * predicts, then updates, all through the core's {@link AfmLearner}. An impression whose label is
- * not known yet ({@link TrainingExample#IMPRESSION}) is only scored, and that score is kept until
- * the join sends its label ({@link TrainingExample#LABELLED}): then the model trains on it and the
- * impression-time score is the one judged — delayed progressive validation. Judged predictions go
- * out as {@link Prediction}s and into tumbling event-time validation windows ({@link ProgressiveWindow},
- * by the example's own time), each closed when the watermark has passed its end plus the
- * attribution window (all its labels are in) and put on the {@link #METRICS} side output.
+ * not known yet ({@link TrainingExample#IMPRESSION}) is scored and that score kept until the join
+ * sends its label ({@link TrainingExample#LABELLED}); when it trains, and when it is scored, is
+ * the {@link FeedbackMode}'s policy ({@code ordered}: labels wait for event time to pass their
+ * window and train in (time, id) order; impressions are scored when event time reaches them). The
+ * kept score is the one judged — delayed progressive validation. Judged predictions go out as
+ * {@link Prediction}s and into tumbling event-time validation windows ({@link ProgressiveWindow}, by
+ * the example's own time, with the attention per field pair of the examples trained), each closed
+ * when the watermark has passed its end plus the attribution window and put on the
+ * {@link #METRICS} side output. Event-time arithmetic is {@link EventTimes}'.
  *
  * <p>Model state is Flink state: feature rows (parameters + optimizer slots) in
  * {@code MapState<featureId, FeatureParams>}, the shared attention block, counters and the dropout
  * stream in {@code ValueState<SharedParams>}, versions in {@code ValueState<PublishState>}, the ids
  * changed since the last publish in {@code MapState<featureId, Boolean>}, scores of impressions
  * waiting for their label in {@code MapState<impressionId, Double>}, open validation windows in
- * {@code MapState<windowStart, ProgressiveWindow>}. The operator's fields hold only the learner's scratch
- * space and metric views.
+ * {@code MapState<windowStart, ProgressiveWindow>}, labels and impressions waiting for event time in
+ * {@code MapState<ts, PendingLabels>}, the held-out sample in {@code MapState<slot, TrainingExample>}.
+ * Between flushes a key's changes sit in its {@link WriteBackBuffer}; the operator's fields hold
+ * nothing else but the learner's scratch space and metric views.
  *
  * <p>Every {@code publishEveryExamples} examples and every {@code publishIntervalMs} of
  * processing time it publishes a delta (changed features + all shared parameters) on the
- * {@link #SNAPSHOTS} side output; every {@code fullEvery} deltas a full snapshot instead. Versions
- * only grow, across restarts too: they live in state. When a bounded input ends, whatever was
- * trained since the last publish is published. A snapshot is published only if the model's last
- * validation window passes the {@link QualityGate}; one held back is counted, logged with its
- * reason and reported on the metrics output, and its changes go out with the next snapshot that
- * passes.
+ * {@link #SNAPSHOTS} side output; every {@code fullEvery} deltas a full snapshot instead
+ * ({@link PublishPlan}). Versions only grow, across restarts too: they live in state. When a
+ * bounded input ends, whatever was trained since the last publish is published. A snapshot is
+ * published only if the candidate's figures on the held-out sample ({@link Holdout}) and the
+ * model's last validation window pass the {@link QualityGate}; one held back is counted, logged
+ * with its reason and reported on the metrics output, and its changes go out with the next
+ * snapshot that passes.
  */
 public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Prediction> {
     public static final OutputTag<SnapshotRecord> SNAPSHOTS = new OutputTag<>("snapshots",
@@ -98,50 +101,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient MapState<Integer, TrainingExample> holdoutSample;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
-    /**
-     * Write-back buffer per model key: the shared parameters (every example rewrites the dense
-     * attention block: 69 KB at k = t = 64), the publish state and the feature rows touched since
-     * the last flush. Flushed to state by {@link AfmTrainerOperator} before every checkpoint
-     * barrier and at the end of input, before every publish, and when a key's buffer holds more
-     * than {@link #MAX_BUFFERED_ROWS} rows — so every checkpoint and savepoint holds the complete
-     * model, and memory stays bounded. Emptied on (re)start: state is the truth.
-     */
-    private transient Map<String, Buffer> buffers;
-
-    static final int MAX_BUFFERED_ROWS = 100_000;
-
-    /** What one key has changed since its last flush. */
-    private static final class Buffer {
-        SharedParams shared;
-        PublishState publish;
-        final Map<Long, ProgressiveWindow> windows = new HashMap<>();
-        final Map<Long, FeatureParams> rows = new HashMap<>();
-        /** Labelled impressions by event time, waiting for their window (ordered mode). */
-        final Map<Long, List<TrainingExample>> pending = new HashMap<>();
-        /** Impressions by event time, to be scored when event time reaches them (ordered mode). */
-        final Map<Long, List<TrainingExample>> unscored = new HashMap<>();
-        /** Features a warm start brought (counted into the publish state when it is created). */
-        long warmFeatures;
-        /** Held-out impressions by ring slot. */
-        final Map<Integer, TrainingExample> holdout = new HashMap<>();
-        int pendingCount;
-    }
-
-    // metrics (views of state, for Flink's metric system)
-    private transient Counter examplesCounter;
-    private transient Counter refusedCounter;
-    private transient Counter impressionsCounter;
-    private transient Counter heldBackCounter;
-    private transient Counter unlabelledAtEndCounter;
-    private transient Counter openWindowsAtEndCounter;
-    private transient Map<String, ModelGauges> gauges;
-
-    /** Per model key, what its Flink gauges show (views of state, refreshed as it changes). */
-    private static final class ModelGauges {
-        volatile long version;
-        volatile long features;
-        volatile WindowSummary last;
-    }
+    /** The write-back buffer of each model key seen since the last (re)start. */
+    private transient Map<String, WriteBackBuffer> buffers;
+    private transient TrainerMetrics metrics;
 
     public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery) {
         this(config, publishEveryExamples, publishIntervalMs, fullEvery, FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS,
@@ -208,15 +170,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         rows = new FeatureParams[16];
         buffers = new HashMap<>();
-        var group = getRuntimeContext().getMetricGroup().addGroup("afm");
-        examplesCounter = group.counter("examples");
-        group.meter("examplesPerSecond", new MeterView(examplesCounter));
-        refusedCounter = group.counter("refusedUpdates");
-        impressionsCounter = group.counter("impressionsScored");
-        heldBackCounter = group.counter("heldBackSnapshots");
-        unlabelledAtEndCounter = group.counter("unlabelledAtEnd");
-        openWindowsAtEndCounter = group.counter("validationWindowsOpenAtEnd");
-        gauges = new HashMap<>();
+        metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
     }
 
     /**
@@ -236,25 +190,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return this;
     }
 
-    /** The gauges of one model key, {@code afm.model.<key>.*}, registered on first use. */
-    private ModelGauges gaugesOf(String key) {
-        return gauges.computeIfAbsent(key, k -> {
-            ModelGauges g = new ModelGauges();
-            var group = getRuntimeContext().getMetricGroup().addGroup("afm").addGroup("model", k);
-            group.gauge("modelVersion", (Gauge<Long>) () -> g.version);
-            group.gauge("features", (Gauge<Long>) () -> g.features);
-            group.gauge("progressiveLoss", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.loss());
-            group.gauge("progressiveAuc", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.auc());
-            group.gauge("calibration", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.calibration());
-            return g;
-        });
-    }
-
     /** The current key's buffer, loading shared parameters and publish state from state on first use. */
-    private Buffer bufferOf(String key) throws Exception {
-        Buffer b = buffers.get(key);
+    private WriteBackBuffer bufferOf(String key) throws Exception {
+        WriteBackBuffer b = buffers.get(key);
         if (b == null) {
-            b = new Buffer();
+            b = new WriteBackBuffer();
             b.shared = shared.value();
             if (b.shared == null && init != null) { // a new key: warm start (written to state at the next flush)
                 b.shared = init.shared().copy();
@@ -272,7 +212,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /** Writes the current key's buffer to state (the keyed-state context must be {@code b}'s key). */
-    private void flush(Buffer b) throws Exception {
+    private void flush(WriteBackBuffer b) throws Exception {
         if (!b.rows.isEmpty()) {
             features.putAll(b.rows);
             for (Long id : b.rows.keySet()) {
@@ -293,7 +233,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         flushBuckets(b.pending, pending);
         flushBuckets(b.unscored, unscored);
-        b.pendingCount = 0;
+        b.waiting = 0;
     }
 
     private static void flushBuckets(Map<Long, List<TrainingExample>> buffered, MapState<Long, PendingLabels> state)
@@ -307,7 +247,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */
-    private List<TrainingExample> takeBucket(Buffer b, Map<Long, List<TrainingExample>> buffered,
+    private List<TrainingExample> takeBucket(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
                                              MapState<Long, PendingLabels> state, long ts) throws Exception {
         List<TrainingExample> due = new ArrayList<>();
         PendingLabels held = state.get(ts);
@@ -318,7 +258,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         List<TrainingExample> more = buffered.remove(ts);
         if (more != null) {
             due.addAll(more);
-            b.pendingCount -= more.size();
+            b.waiting -= more.size();
         }
         return due;
     }
@@ -328,7 +268,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * (the operator's {@code setCurrentKey}).
      */
     void flushAll(Consumer<Object> setKey) throws Exception {
-        for (Map.Entry<String, Buffer> e : buffers.entrySet()) {
+        for (Map.Entry<String, WriteBackBuffer> e : buffers.entrySet()) {
             setKey.accept(e.getKey());
             flush(e.getValue());
         }
@@ -337,7 +277,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     @Override
     public void processElement(TrainingExample ex, Context ctx, Collector<Prediction> out) throws Exception {
         String key = ctx.getCurrentKey();
-        Buffer b = bufferOf(key);
+        WriteBackBuffer b = bufferOf(key);
         if (b.publish == null) {
             b.publish = new PublishState();
             b.publish.features = b.warmFeatures;
@@ -354,18 +294,17 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (ex.kind == TrainingExample.IMPRESSION && mode.waitsForWindow()) {
             // scored when event time reaches it: then the model has trained exactly the labels released by
             // its own time, whatever the arrival order across input channels (deterministic at any parallelism)
-            b.unscored.computeIfAbsent(ex.ts, t -> new ArrayList<>()).add(ex);
-            b.pendingCount++;
+            b.hold(b.unscored, ex);
             ctx.timerService().registerEventTimeTimer(ex.ts);
-            impressionsCounter.inc();
-            if (b.pendingCount > MAX_BUFFERED_ROWS) {
+            metrics.impressions.inc();
+            if (b.full()) {
                 flush(b);
             }
             return;
         }
         if (ex.kind == TrainingExample.IMPRESSION) {
             scores.put(ex.id, score(b, ex));
-            impressionsCounter.inc();
+            metrics.impressions.inc();
             if (mode.trainsImpressions() && !holdout.selects(ex.id)) { // fake negative: trained at once as a negative
                 train(b, ex, negativeLabel, mode.weighting());
                 afterTraining(key, b, ctx);
@@ -380,7 +319,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /** Trains {@code ex} as its mode says, judges it by its score at impression (or before the update), counts it. */
-    private void learnAndJudge(String key, Buffer b, TrainingExample ex, Context ctx, Collector<Prediction> out)
+    private void learnAndJudge(String key, WriteBackBuffer b, TrainingExample ex, Context ctx, Collector<Prediction> out)
             throws Exception {
         double judged = Double.NaN;
         if (ex.kind == TrainingExample.LABELLED) {
@@ -421,7 +360,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /** One training step of {@code ex} with {@code label}; returns ŷ before the update. */
-    private double train(Buffer b, TrainingExample ex, double label, ExampleWeight weighting) throws Exception {
+    private double train(WriteBackBuffer b, TrainingExample ex, double label, ExampleWeight weighting) throws Exception {
         SharedParams sp = b.shared;
         int m = ex.ids.length;
         for (int i = 0; i < m; i++) {
@@ -439,30 +378,29 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         long refusedBefore = sp.refusedUpdates;
         double before = learner.step(sp, rows, ex.values, m, label, ex.ts, weighting);
-        examplesCounter.inc();
+        metrics.examples.inc();
         if (sp.refusedUpdates != refusedBefore) {
-            refusedCounter.inc();
+            metrics.refused.inc();
         }
         return before;
     }
 
     /** After a training step: count it towards the next publish, publish or bound the buffer. */
-    private void afterTraining(String key, Buffer b, Context ctx) throws Exception {
-        gaugesOf(key).features = b.publish.features;
+    private void afterTraining(String key, WriteBackBuffer b, Context ctx) throws Exception {
+        metrics.of(key).features = b.publish.features;
         b.publish.sinceLastPublish++;
         if (publishEveryExamples > 0 && b.publish.sinceLastPublish >= publishEveryExamples) {
             publish(key, b, ctx, ctx.timerService().currentProcessingTime());
-        } else if (b.rows.size() > MAX_BUFFERED_ROWS || b.pendingCount > MAX_BUFFERED_ROWS) {
+        } else if (b.full()) {
             flush(b);
         }
     }
 
     /** Ordered mode: keeps a labelled impression until event time passes its window; then it trains in order. */
-    private void hold(Buffer b, TrainingExample ex, Context ctx) throws Exception {
-        b.pending.computeIfAbsent(ex.ts, t -> new ArrayList<>()).add(ex);
-        b.pendingCount++;
+    private void hold(WriteBackBuffer b, TrainingExample ex, Context ctx) throws Exception {
+        b.hold(b.pending, ex);
         ctx.timerService().registerEventTimeTimer(times.release(ex.ts));
-        if (b.pendingCount > MAX_BUFFERED_ROWS) {
+        if (b.full()) {
             flush(b);
         }
     }
@@ -472,14 +410,14 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * the end of a bounded input (watermark +inf) their window has not passed in the data's own
      * event time, so they are left out, counted: the model is the one the endless stream had.
      */
-    private void release(String key, Buffer b, long ts, boolean endOfInput, Context ctx, Collector<Prediction> out)
+    private void release(String key, WriteBackBuffer b, long ts, boolean endOfInput, Context ctx, Collector<Prediction> out)
             throws Exception {
         List<TrainingExample> due = takeBucket(b, b.pending, pending, ts);
         if (endOfInput) {
             for (TrainingExample ex : due) {
                 scores.remove(ex.id);
             }
-            unlabelledAtEndCounter.inc(due.size());
+            metrics.unlabelledAtEnd.inc(due.size());
             return;
         }
         due.sort(PendingLabels.ORDER);
@@ -492,7 +430,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /** Ordered mode: scores the impressions of event time {@code ts} with the model as it stands (none at the end of input). */
-    private void scoreDue(Buffer b, long ts, boolean endOfInput) throws Exception {
+    private void scoreDue(WriteBackBuffer b, long ts, boolean endOfInput) throws Exception {
         for (TrainingExample ex : takeBucket(b, b.unscored, unscored, ts)) {
             if (!endOfInput) {
                 if (rows.length < ex.ids.length) {
@@ -504,7 +442,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /** The open validation window holding event time {@code ts}; a new one gets its closing timer. */
-    private ProgressiveWindow windowOf(Buffer b, long ts, Context ctx) throws Exception {
+    private ProgressiveWindow windowOf(WriteBackBuffer b, long ts, Context ctx) throws Exception {
         long start = times.windowStart(ts);
         ProgressiveWindow w = b.windows.get(start);
         if (w == null) {
@@ -524,7 +462,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * all in by the data's own event time is dropped, counted: its figures would be partial (in
      * the immediate and fake-negative modes, the clicks without the non-clicks).
      */
-    private void closeWindow(String key, Buffer b, long start, boolean endOfInput, Context ctx) throws Exception {
+    private void closeWindow(String key, WriteBackBuffer b, long start, boolean endOfInput, Context ctx) throws Exception {
         ProgressiveWindow w = b.windows.remove(start);
         if (w == null) {
             w = windows.get(start);
@@ -538,11 +476,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             return;
         }
         if (endOfInput) {
-            openWindowsAtEndCounter.inc();
+            metrics.openWindowsAtEnd.inc();
             return;
         }
         b.publish.completed(s);
-        gaugesOf(key).last = s;
+        metrics.of(key).last = s;
         MetricsRecord r = metrics(MetricsRecord.WINDOW, key, b, s, ctx.timerService().currentProcessingTime(), null);
         var attention = w.meanAttention();
         r.attentionPairs = attention.keySet().toArray(new String[0]);
@@ -552,7 +490,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-        Buffer b = bufferOf(ctx.getCurrentKey());
+        WriteBackBuffer b = bufferOf(ctx.getCurrentKey());
         if (b.publish == null) {
             return;
         }
@@ -579,7 +517,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /** The model as it stands on the held-out sample (the latest held-out impressions of this key). */
-    private WindowSummary evaluateHoldout(Buffer b) throws Exception {
+    private WindowSummary evaluateHoldout(WriteBackBuffer b) throws Exception {
         Map<Integer, TrainingExample> sample = new HashMap<>();
         for (Map.Entry<Integer, TrainingExample> e : holdoutSample.entries()) {
             sample.put(e.getKey(), e.getValue());
@@ -599,7 +537,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /** The raw score of an impression with the model as it stands; reads rows, changes nothing. */
-    private double score(Buffer b, TrainingExample ex) throws Exception {
+    private double score(WriteBackBuffer b, TrainingExample ex) throws Exception {
         for (int i = 0; i < ex.ids.length; i++) {
             Long id = ex.ids[i];
             FeatureParams f = b.rows.get(id);
@@ -611,7 +549,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return learner.predictRaw(b.shared, rows, ex.values, ex.ids.length);
     }
 
-    private MetricsRecord metrics(String event, String key, Buffer b, WindowSummary w, long wallMs, String detail) {
+    private MetricsRecord metrics(String event, String key, WriteBackBuffer b, WindowSummary w, long wallMs, String detail) {
         MetricsRecord r = new MetricsRecord();
         r.event = event;
         r.model = key;
@@ -636,7 +574,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return r;
     }
 
-    private void publish(String key, Buffer b, Context ctx, long now) throws Exception {
+    private void publish(String key, WriteBackBuffer b, Context ctx, long now) throws Exception {
         SharedParams sp = b.shared;
         PublishState ps = b.publish;
         WindowSummary heldOutFigures = holdout.enabled() ? evaluateHoldout(b) : null;
@@ -645,7 +583,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (heldBack != null) {
             ps.heldBack++;
             ps.sinceLastPublish = 0; // try again once more examples have been judged
-            heldBackCounter.inc();
+            metrics.heldBack.inc();
             LOG.warn("model {}: snapshot after {} examples held back by the quality gate: {}", key, sp.examples, heldBack);
             ctx.output(METRICS, metrics(MetricsRecord.HELD_BACK, key, b, ps.lastWindow(), now, heldBack));
             return;
@@ -673,7 +611,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         ps.version = version;
         ps.sinceLastPublish = 0;
         ps.deltasSinceFull = full ? 0 : ps.deltasSinceFull + 1;
-        gaugesOf(key).version = version;
+        metrics.of(key).version = version;
         publish.update(ps);
         ctx.output(SNAPSHOTS, new SnapshotRecord(key, version, header.baseVersion(), full ? "full" : "delta",
                 sp.examples, sorted.length, now, bytes.toByteArray()));

@@ -1,0 +1,48 @@
+package dev.afmflink.job;
+
+import dev.afmflink.metrics.ProgressiveWindow;
+import dev.afmflink.model.FeatureParams;
+import dev.afmflink.model.SharedParams;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one model key has changed since its last flush to keyed state: the shared parameters
+ * (every example rewrites the dense attention block: 69 KB at k = t = 64), the publish state, the
+ * feature rows touched, open validation windows, labels and impressions waiting for event time
+ * (ordered mode) and held-out impressions. {@link AfmTrainer} flushes it before every checkpoint
+ * barrier (through {@link AfmTrainerOperator}), at the end of input, before every publish and when
+ * it holds more than {@link #MAX_ROWS} rows or waiting items — so every checkpoint holds the whole
+ * model and memory stays bounded. It is emptied on (re)start: state is the truth.
+ */
+final class WriteBackBuffer {
+    static final int MAX_ROWS = 100_000;
+
+    SharedParams shared;
+    PublishState publish;
+    final Map<Long, ProgressiveWindow> windows = new HashMap<>();
+    final Map<Long, FeatureParams> rows = new HashMap<>();
+    /** Labelled impressions by event time, waiting for their window (ordered mode). */
+    final Map<Long, List<TrainingExample>> pending = new HashMap<>();
+    /** Impressions by event time, to be scored when event time reaches them (ordered mode). */
+    final Map<Long, List<TrainingExample>> unscored = new HashMap<>();
+    /** Held-out impressions by ring slot. */
+    final Map<Integer, TrainingExample> holdout = new HashMap<>();
+    /** Items in {@link #pending} and {@link #unscored}. */
+    int waiting;
+    /** Features a warm start brought (counted into the publish state when it is created). */
+    long warmFeatures;
+
+    /** Adds {@code ex} to the bucket of its event time in {@code buckets}. */
+    void hold(Map<Long, List<TrainingExample>> buckets, TrainingExample ex) {
+        buckets.computeIfAbsent(ex.ts, t -> new ArrayList<>()).add(ex);
+        waiting++;
+    }
+
+    /** True when the buffer should be written to state now to bound memory. */
+    boolean full() {
+        return rows.size() > MAX_ROWS || waiting > MAX_ROWS;
+    }
+}
