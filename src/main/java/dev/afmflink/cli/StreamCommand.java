@@ -80,6 +80,10 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("metrics-file", "FILE", null, "copy the metrics topic to this JSON-lines file (embedded default: WORK/metrics.jsonl)"));
         o.add(new Args.Option("work-dir", "DIR", null, "where the embedded broker, checkpoints and models go (default: a new temp dir)"));
         o.add(new Args.Option("events", "N", "200000", "embedded default: simulated impressions to replay (with their clicks; drift half way)"));
+        o.add(new Args.Option("impressions-per-second", "N", "4", "embedded default: simulated impressions per second of event time (1 to 1000)"));
+        o.add(new Args.Option("click-delay", "DIST", "lognormal:20000:1.5", "embedded default: click delays, exp:MEAN_MS or lognormal:MEDIAN_MS:SIGMA"));
+        o.add(new Args.Option("ctr-bias", "X", Double.toString(ClickSimulator.DEFAULT_BIAS), "embedded default: the simulator's click-logit constant (-2.2: CTR about 0.2; -0.75: 0.38)"));
+        o.add(new Args.Option("no-drift", null, null, "embedded default: keep the important field pairs all along"));
         o.add(new Args.Option("progress-seconds", "S", "3", "print progress every S seconds (0: quiet)"));
         o.add(new Args.Option("detach", null, null, "submit and return (for `flink run -d` on a cluster)"));
         return o;
@@ -120,9 +124,17 @@ final class StreamCommand implements Command {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());
                 long n = a.getLong("events", 200000);
-                long sent = replaySimulator(servers, s.inputTopic(), n, work.resolve(SAMPLE_FILE), SAMPLE_SIZE);
+                int rate = a.getInt("impressions-per-second", 4);
+                if (rate < 1 || rate > 1000) {
+                    throw new IllegalArgumentException("--impressions-per-second must be in [1, 1000] (event time is in ms)");
+                }
+                Iterator<String> stream = new ClickSimulator(7, a.getDouble("ctr-bias", ClickSimulator.DEFAULT_BIAS)).clickStream(n,
+                        SIMULATION_START, 1000 / rate, Event.DEFAULT_MODEL, ClickSimulator.ClickDelay.parse(a.get("click-delay")),
+                        !a.has("no-drift"));
+                long sent = replaySimulator(servers, s.inputTopic(), stream, n, work.resolve(SAMPLE_FILE), SAMPLE_SIZE);
                 System.out.println("replayed " + n + " simulated impressions and their clicks (" + sent + " events, +3 malformed"
-                        + " records; the important field pairs drift half way) to " + s.inputTopic());
+                        + " records; " + (a.has("no-drift") ? "no drift" : "the important field pairs drift half way") + ") to "
+                        + s.inputTopic());
             }
             System.out.println("config: " + config);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
@@ -204,7 +216,6 @@ final class StreamCommand implements Command {
     }
 
     static final long SIMULATION_START = 1_767_225_600_000L; // 2026-01-01T00:00:00Z: fixed, so a replay is the same stream
-    static final long SIMULATION_SPACING_MS = 250; // 4 impressions/s: 200,000 span 13.9 h of event time
 
     /** Where the embedded default keeps the last impressions it replayed (field names for the attention figures). */
     static final String SAMPLE_FILE = "sample-events.jsonl";
@@ -215,9 +226,8 @@ final class StreamCommand implements Command {
      * among them to show the dead-letter path; the last {@code keep} impressions also go to
      * {@code sample}. Returns the number of events sent.
      */
-    static long replaySimulator(String servers, String topic, long impressions, Path sample, int keep) throws IOException {
-        Iterator<String> stream = new ClickSimulator(7).clickStream(impressions, SIMULATION_START, SIMULATION_SPACING_MS,
-                Event.DEFAULT_MODEL);
+    static long replaySimulator(String servers, String topic, Iterator<String> stream, long impressions, Path sample, int keep)
+            throws IOException {
         long i = 0;
         java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
         try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers,
