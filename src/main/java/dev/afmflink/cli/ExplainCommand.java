@@ -23,7 +23,7 @@ final class ExplainCommand implements Command {
     @Override
     public List<Args.Option> options() {
         return List.of(new Args.Option("model", "DIR", null, "model directory, model.afm file, or a streamed model's folder of versions"),
-                new Args.Option("input", "FILE", null, "libfm file to explain"),
+                new Args.Option("input", "FILE", null, "libfm lines or JSON events (pairs then named by field), plain or .gz"),
                 new Args.Option("output", "FILE", null, "where the JSON lines go (default: standard output)"),
                 new Args.Option("skip-bad", null, null, "skip bad lines"));
     }

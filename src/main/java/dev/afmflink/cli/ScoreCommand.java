@@ -16,13 +16,13 @@ final class ScoreCommand implements Command {
 
     @Override
     public String summary() {
-        return "write one prediction per line (the probability for a logistic model) for a libfm file";
+        return "write one prediction per line (the probability for a logistic model) for a file of libfm lines or JSON events";
     }
 
     @Override
     public List<Args.Option> options() {
         return List.of(new Args.Option("model", "DIR", null, "model directory, model.afm file, or a streamed model's folder of versions"),
-                new Args.Option("input", "FILE", null, "libfm file to score (labels are ignored)"),
+                new Args.Option("input", "FILE", null, "libfm lines or JSON events (docs/events.md; detected per line, labels ignored), plain or .gz"),
                 new Args.Option("output", "FILE", null, "where the predictions go"),
                 new Args.Option("skip-bad", null, null, "skip bad lines (no output line for them)"));
     }

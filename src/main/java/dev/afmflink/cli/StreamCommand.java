@@ -188,7 +188,7 @@ final class StreamCommand implements Command {
                     }
                 }
                 System.out.println("score with the latest version (full + deltas): bin/afm score --model "
-                        + Path.of(snapshotDir).resolve("<model>") + " --input FILE.libfm --output FILE");
+                        + Path.of(snapshotDir).resolve("<model>") + " --input FILE --output FILE   (libfm lines or JSON events)");
             }
             if (monitor != null) {
                 List<Map.Entry<String, Double>> attention = monitor.lastAttention();

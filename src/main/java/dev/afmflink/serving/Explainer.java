@@ -1,10 +1,9 @@
 package dev.afmflink.serving;
 
-import dev.afmflink.data.LibfmReader;
+import dev.afmflink.data.ScoringReader;
 import dev.afmflink.model.AfmKernel;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
-import dev.afmflink.model.Loss;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
@@ -14,7 +13,8 @@ import java.util.Arrays;
 /**
  * Explains predictions: per example one JSON line
  * {@code {"prediction": p, "pairs": [{"i": id, "j": id, "attention": a, "contribution": c}, ...]}}
- * with the pairs sorted by attention, descending (ties by pair order). The contribution of pair
+ * with the pairs sorted by attention, descending (ties by pair order); for JSON events each pair
+ * also names its fields ({@code "fields": ["ad", "user"]}). The contribution of pair
  * (i, j) is a_ij·pᵀ(v_i x_i ⊙ v_j x_j): the pair terms sum to ŷ minus the linear part.
  */
 public final class Explainer {
@@ -25,9 +25,8 @@ public final class Explainer {
         long n = 0;
         BufferedWriter out = new BufferedWriter(output, 1 << 16);
         StringBuilder sb = new StringBuilder(4096);
-        try (LibfmReader r = new LibfmReader(input, Loss.SQUARED, skipBad)) {
-            Example ex = new Example();
-            while (r.next(ex)) {
+        try (ScoringReader r = new ScoringReader(input, skipBad)) {
+            for (Example ex = r.next(); ex != null; ex = r.next()) {
                 sb.setLength(0);
                 line(model, ex, sb);
                 out.append(sb).append('\n');
@@ -58,12 +57,27 @@ public final class Explainer {
                 sb.append(", ");
             }
             sb.append("{\"i\": ").append(ex.ids[kernel.pairI(p)])
-                    .append(", \"j\": ").append(ex.ids[kernel.pairJ(p)])
+                    .append(", \"j\": ").append(ex.ids[kernel.pairJ(p)]);
+            if (ex.fields != null) {
+                sb.append(", \"fields\": [").append(quote(ex.fields[kernel.pairI(p)])).append(", ")
+                        .append(quote(ex.fields[kernel.pairJ(p)])).append(']');
+            }
+            sb
                     .append(", \"attention\": ").append(json(kernel.attention(p)))
                     .append(", \"contribution\": ").append(json(kernel.contribution(model.shared().attn, p)))
                     .append('}');
         }
         sb.append("]}");
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static String quote(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String json(double d) {
