@@ -2,6 +2,8 @@ package dev.afmflink.job;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import dev.afmflink.snapshot.ModelFormat;
+import dev.afmflink.snapshot.SnapshotFolders;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
@@ -22,15 +24,9 @@ public class ModelDirectorySink implements Sink<SnapshotRecord> {
         this.root = root;
     }
 
-    /** The folder of one snapshot. */
+    /** The folder of one snapshot ({@link SnapshotFolders}, the layout's one home). */
     public static Path folder(Path root, String model, long version, String kind) {
-        return root.resolve(safe(model)).resolve(String.format(Locale.ROOT, "%012d-%s", version, kind));
-    }
-
-    /** Model keys as folder names: letters, digits, '.', '_' and '-' kept, anything else '_'. */
-    public static String safe(String model) {
-        String s = model.replaceAll("[^A-Za-z0-9._-]", "_");
-        return s.isEmpty() || s.startsWith(".") ? "_" + s : s;
+        return SnapshotFolders.folder(root, model, version, kind.equals("full") ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA);
     }
 
     @Override
@@ -50,12 +46,12 @@ public class ModelDirectorySink implements Sink<SnapshotRecord> {
             Path target = folder(root, s.model, s.version, s.kind);
             Path tmp = target.resolveSibling(".tmp-" + target.getFileName());
             Files.createDirectories(tmp);
-            Files.write(tmp.resolve("model.afm"), s.bytes);
+            Files.write(tmp.resolve(ModelFormat.FILE_NAME), s.bytes);
             if (Files.exists(target)) {
-                Files.write(target.resolve("model.afm.tmp"), s.bytes);
-                Files.move(target.resolve("model.afm.tmp"), target.resolve("model.afm"), StandardCopyOption.ATOMIC_MOVE,
+                Files.write(target.resolve(ModelFormat.FILE_NAME + ".tmp"), s.bytes);
+                Files.move(target.resolve(ModelFormat.FILE_NAME + ".tmp"), target.resolve(ModelFormat.FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
-                Files.delete(tmp.resolve("model.afm"));
+                Files.delete(tmp.resolve(ModelFormat.FILE_NAME));
                 Files.delete(tmp);
             } else {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

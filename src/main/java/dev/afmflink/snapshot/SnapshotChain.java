@@ -23,14 +23,10 @@ public final class SnapshotChain {
      * snapshot, then every later delta in version order. Null if there is no full snapshot.
      */
     public static SnapshotChain loadFolder(Path modelDir) throws IOException {
-        List<Path> versions;
-        try (Stream<Path> s = Files.list(modelDir)) {
-            versions = s.filter(p -> Files.isRegularFile(p.resolve(ModelFormat.FILE_NAME))
-                    && !p.getFileName().toString().startsWith(".")).sorted().toList();
-        }
+        List<SnapshotFolders.Version> versions = SnapshotFolders.list(modelDir);
         int start = -1;
         for (int i = 0; i < versions.size(); i++) {
-            if (versions.get(i).getFileName().toString().endsWith("-full")) {
+            if (versions.get(i).kind() == ModelFormat.Kind.FULL) {
                 start = i;
             }
         }
@@ -38,8 +34,8 @@ public final class SnapshotChain {
             return null;
         }
         SnapshotChain chain = new SnapshotChain();
-        for (Path v : versions.subList(start, versions.size())) {
-            chain.apply(Files.readAllBytes(v.resolve(ModelFormat.FILE_NAME)), v.toString());
+        for (SnapshotFolders.Version v : versions.subList(start, versions.size())) {
+            chain.apply(Files.readAllBytes(v.file()), v.dir().toString());
         }
         return chain;
     }

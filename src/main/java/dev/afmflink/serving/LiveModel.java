@@ -1,0 +1,160 @@
+package dev.afmflink.serving;
+
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.snapshot.ModelFormat;
+import dev.afmflink.snapshot.ModelHeader;
+import dev.afmflink.snapshot.ModelReader;
+import dev.afmflink.snapshot.SnapshotFolders;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One model key's latest published model, kept current as snapshots arrive, for serving (plain
+ * Java, no Flink): it starts from the latest full snapshot, applies deltas in version order, and
+ * reloads from the next full snapshot when a delta does not follow the version it holds (a gap,
+ * or a delta based on another version). A request reads under a read lock and a snapshot is
+ * applied under the write lock, so a request never sees half a delta; versions only move forward.
+ *
+ * <p>Scoring threads each get their own view of the model (the kernel's workspace is per thread),
+ * rebuilt when the model changes. Feed it with {@link #apply(byte[], long, String)} (a Kafka
+ * consumer of the snapshots topic, see {@code cli.ServeCommand}) or {@link #pollFolder(Path)} (the
+ * job's versioned folders).
+ */
+public final class LiveModel {
+    /** What a request sees: the model's version, when it was published (epoch ms; 0 if unknown), examples and features. */
+    public record Info(long version, long publishedAt, long examples, long features, long reloads, long appliedAt) {
+    }
+
+    /** Work done on a consistent model: {@code model} is this thread's view, {@code info} its version. */
+    @FunctionalInterface
+    public interface Read<T> {
+        T apply(AfmModel model, Info info) throws Exception;
+    }
+
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private AfmModel model;
+    private long generation;
+    private Info info = new Info(0, 0, 0, 0, 0, 0);
+    /** A gap or a foreign delta: wait for the next full snapshot. */
+    private boolean needsFull;
+    private long reloads;
+    private final ThreadLocal<View> views = new ThreadLocal<>();
+
+    private record View(long generation, AfmModel model) {
+    }
+
+    /** True once a full snapshot is loaded. */
+    public boolean ready() {
+        lock.readLock().lock();
+        try {
+            return model != null;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public Info info() {
+        lock.readLock().lock();
+        try {
+            return info;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Runs {@code r} on a consistent model (null model before the first full snapshot). */
+    public <T> T read(Read<T> r) throws Exception {
+        lock.readLock().lock();
+        try {
+            if (model == null) {
+                return r.apply(null, info);
+            }
+            View v = views.get();
+            if (v == null || v.generation != generation) {
+                v = new View(generation, new AfmModel(model.config(), model.shared(), model.features()));
+                views.set(v);
+            }
+            return r.apply(v.model, info);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Applies one snapshot's bytes published at {@code publishedAt} (epoch ms, 0 if unknown).
+     * Returns true if the model changed: a full snapshot newer than the model, or the delta that
+     * follows it. An older or equal version is ignored; a delta that does not follow the model
+     * (a gap, or based on another version) is skipped and the next full snapshot reloads it.
+     */
+    public boolean apply(byte[] bytes, long publishedAt, String name) throws IOException {
+        ModelHeader h = ModelReader.readHeader(bytes, name);
+        lock.writeLock().lock();
+        try {
+            if (model != null && h.modelVersion() <= info.version()) {
+                return false;
+            }
+            boolean full = h.kind() == ModelFormat.Kind.FULL;
+            if (!full && (model == null || needsFull || h.baseVersion() != info.version())) {
+                if (model != null && !needsFull) {
+                    needsFull = true; // the chain is broken: only a full snapshot can repair it
+                }
+                return false;
+            }
+            AfmModel next = ModelReader.read(new ByteArrayInputStream(bytes), full ? null : model, name).model();
+            if (full && needsFull) {
+                reloads++;
+            }
+            needsFull = false;
+            model = next;
+            generation++;
+            info = new Info(h.modelVersion(), publishedAt, next.shared().examples, next.features().size(), reloads,
+                    System.currentTimeMillis());
+            return true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Applies what is new in a model's folder of versions (the job's folder sink): before the first
+     * full snapshot, or after a break in the chain, the latest full one and the deltas after it;
+     * otherwise the versions after the current one, in order. Returns how many changed the model.
+     */
+    public int pollFolder(Path modelDir) throws IOException {
+        List<SnapshotFolders.Version> versions = SnapshotFolders.list(modelDir);
+        int from = 0;
+        boolean reload;
+        lock.readLock().lock();
+        try {
+            reload = model == null || needsFull;
+        } finally {
+            lock.readLock().unlock();
+        }
+        if (reload) {
+            from = -1;
+            for (int i = 0; i < versions.size(); i++) {
+                if (versions.get(i).kind() == ModelFormat.Kind.FULL) {
+                    from = i;
+                }
+            }
+            if (from < 0) {
+                return 0;
+            }
+        }
+        int changed = 0;
+        long current = info().version();
+        for (SnapshotFolders.Version v : versions.subList(from, versions.size())) {
+            if (!reload && v.version() <= current) {
+                continue;
+            }
+            if (apply(Files.readAllBytes(v.file()), Files.getLastModifiedTime(v.file()).toMillis(), v.dir().toString())) {
+                changed++;
+            }
+        }
+        return changed;
+    }
+}
