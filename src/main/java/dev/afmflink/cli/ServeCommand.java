@@ -1,0 +1,93 @@
+package dev.afmflink.cli;
+
+import dev.afmflink.serving.HttpModelServer;
+import dev.afmflink.serving.KafkaSnapshots;
+import dev.afmflink.serving.LiveModel;
+import dev.afmflink.serving.ScoringService;
+import dev.afmflink.snapshot.SnapshotFolders;
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code bin/afm serve}: the live model server (docs/serving.md). Needs no Flink: it is also the serving jar's command. */
+final class ServeCommand implements Command {
+    @Override
+    public String name() {
+        return "serve";
+    }
+
+    @Override
+    public String summary() {
+        return "serve a model over HTTP, following its snapshots (Kafka topic or folder): POST /v1/score, GET /v1/model, /health, /metrics";
+    }
+
+    @Override
+    public List<Args.Option> options() {
+        return List.of(
+                new Args.Option("model", "DIR", null, "follow this folder of versions (the job's --snapshot-dir/<model key>), or serve a model.afm"),
+                new Args.Option("bootstrap-servers", "HOST:PORT", null, "follow the snapshots topic on this Kafka instead"),
+                new Args.Option("snapshots-topic", "NAME", "afm-snapshots", "the job's snapshots topic"),
+                new Args.Option("model-key", "KEY", "default", "which model key to serve"),
+                new Args.Option("impressions-topic", "NAME", null, "also write every scored event with an id to this topic as an impression (closes the loop; needs --bootstrap-servers)"),
+                new Args.Option("bind", "ADDRESS", "127.0.0.1", "address to listen on"),
+                new Args.Option("port", "N", "8080", "port (0: any free port)"),
+                new Args.Option("threads", "N", "4", "request handler threads"),
+                new Args.Option("max-body-bytes", "N", "4194304", "larger request bodies get 413"),
+                new Args.Option("poll-ms", "MS", "200", "how often a followed folder is checked for new versions"),
+                new Args.Option("seconds", "S", "0", "stop after S seconds (0: run until killed)"));
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        String servers = a.get("bootstrap-servers");
+        String folder = a.get("model");
+        if ((servers == null) == (folder == null)) {
+            throw new Args.UsageException("give --model DIR or --bootstrap-servers (and --model-key)");
+        }
+        if (a.get("impressions-topic") != null && servers == null) {
+            throw new Args.UsageException("--impressions-topic needs --bootstrap-servers");
+        }
+        String key = a.get("model-key");
+        LiveModel live = new LiveModel();
+        KafkaSnapshots.Follower follower = null;
+        KafkaSnapshots.Impressions impressions = null;
+        Path dir = folder == null ? null : Path.of(folder);
+        if (servers != null) {
+            follower = KafkaSnapshots.follow(servers, a.get("snapshots-topic"), key, live);
+            if (a.get("impressions-topic") != null) {
+                impressions = new KafkaSnapshots.Impressions(servers, a.get("impressions-topic"), key);
+            }
+        } else if (SnapshotFolders.list(dir).isEmpty() && java.nio.file.Files.exists(dir)) {
+            // a single model (a bin/afm train --model-out folder or a model.afm): load once
+            var loaded = dev.afmflink.snapshot.ModelReader.load(dir);
+            live.apply(dev.afmflink.snapshot.ModelWriter.fullBytes(loaded.model(), loaded.header().modelVersion()), 0, folder);
+            dir = null;
+        }
+        ScoringService service = new ScoringService(key, live, impressions, System::currentTimeMillis);
+        try (HttpModelServer server = HttpModelServer.start(service, a.get("bind"), a.getInt("port", 8080), a.getInt("threads", 4),
+                a.getInt("max-body-bytes", 4 << 20))) {
+            System.out.println("serving model '" + key + "' on http://" + a.get("bind") + ":" + server.port()
+                    + " (POST /v1/score, GET /v1/model, /health, /metrics), following "
+                    + (servers != null ? "topic " + a.get("snapshots-topic") + " on " + servers : folder));
+            long until = a.getLong("seconds", 0) > 0 ? System.currentTimeMillis() + 1000 * a.getLong("seconds", 0) : Long.MAX_VALUE;
+            long poll = a.getLong("poll-ms", 200);
+            while (System.currentTimeMillis() < until) {
+                if (dir != null) {
+                    try {
+                        live.pollFolder(dir);
+                    } catch (java.io.IOException e) {
+                        System.err.println("afm serve: " + e.getMessage());
+                    }
+                }
+                Thread.sleep(Math.max(10, Math.min(poll, until - System.currentTimeMillis())));
+            }
+        } finally {
+            if (follower != null) {
+                follower.close();
+            }
+            if (impressions != null) {
+                impressions.close();
+            }
+        }
+        return 0;
+    }
+}

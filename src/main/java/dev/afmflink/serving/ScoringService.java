@@ -1,0 +1,302 @@
+package dev.afmflink.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.afmflink.data.EventDecoder;
+import dev.afmflink.data.ScoringReader;
+import dev.afmflink.model.AfmKernel;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * The model server's endpoints, independent of the HTTP library (plain Java): a request is a
+ * method, a path, a query and a body; the answer a status, a content type and a body.
+ * <ul>
+ *   <li>{@code POST /v1/score[?explain=true]}: a JSON array or JSON lines of events (the input
+ *       topic's contract; {@code features} required, {@code id}, {@code type}, {@code ts},
+ *       {@code label} optional) → {@code [{"id", "prediction", "version"}]} in order (with
+ *       {@code explain}: the pairs with field names, attention and contribution). An unusable event
+ *       gets {@code {"id", "error"}} in its place and the answer is 400, the other events still
+ *       scored; a body that is not JSON is 400; a body over the limit 413 (the transport checks);
+ *       503 before a model is loaded.</li>
+ *   <li>{@code GET /v1/model}: key, version, published-at, examples, features, lag, reloads.</li>
+ *   <li>{@code GET /health}: 200 once a full snapshot is loaded, 503 before.</li>
+ *   <li>{@code GET /metrics}: Prometheus text format (requests by endpoint and status, events,
+ *       event errors, latency histogram, model version, reloads, lag).</li>
+ * </ul>
+ * Client input never causes a 500. Scored events with an id can be handed to an
+ * {@link ImpressionSink} (closing the loop: the job joins them with their clicks).
+ */
+public final class ScoringService {
+    /** A response: status, content type, body. */
+    public record Response(int status, String contentType, byte[] body) {
+        static Response json(int status, JsonNode n) {
+            try {
+                return new Response(status, "application/json", JSON.writeValueAsBytes(n));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Where scored events go as impressions (e.g. a Kafka topic); called once per scored event with an id. */
+    public interface ImpressionSink {
+        void impression(String id, long ts, JsonNode features);
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    public static final String JSON_TYPE = "application/json";
+
+    private final String modelKey;
+    private final LiveModel live;
+    private final ImpressionSink impressions;
+    private final LongSupplier clock;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter requests;
+    private final Counter events;
+    private final Counter eventErrors;
+    private final Histogram latency;
+    private final Gauge version;
+    private final Gauge reloads;
+    private final Gauge lag;
+
+    /**
+     * @param clock wall-clock ms: impression times and model lag only (what a request answers
+     *              depends on the model and the events alone)
+     */
+    public ScoringService(String modelKey, LiveModel live, ImpressionSink impressions, LongSupplier clock) {
+        this.modelKey = modelKey;
+        this.live = live;
+        this.impressions = impressions;
+        this.clock = clock;
+        requests = Counter.builder().name("afm_serve_requests").help("HTTP requests by endpoint and status")
+                .labelNames("endpoint", "status").register(registry);
+        events = Counter.builder().name("afm_serve_events").help("events scored").register(registry);
+        eventErrors = Counter.builder().name("afm_serve_event_errors").help("events that could not be scored")
+                .register(registry);
+        latency = Histogram.builder().name("afm_serve_request_seconds").help("request handling time (in the server)")
+                .labelNames("endpoint").classicOnly()
+                .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+                .register(registry);
+        version = Gauge.builder().name("afm_model_version").help("the served model's version").register(registry);
+        reloads = Gauge.builder().name("afm_model_reloads").help("reloads from a full snapshot after a broken chain")
+                .register(registry);
+        lag = Gauge.builder().name("afm_model_lag_seconds").help("seconds since the served version was published")
+                .register(registry);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** Handles one request; {@code body} may be empty. */
+    public Response handle(String method, String path, String query, byte[] body) {
+        long t0 = System.nanoTime();
+        String endpoint = switch (path) {
+            case "/v1/score" -> "score";
+            case "/v1/model" -> "model";
+            case "/health" -> "health";
+            case "/metrics" -> "metrics";
+            default -> "other";
+        };
+        Response r;
+        try {
+            r = switch (endpoint) {
+                case "score" -> method.equals("POST") ? score(body, query != null && query.contains("explain=true"))
+                        : error(405, "POST a JSON array or JSON lines of events");
+                case "model" -> method.equals("GET") ? model() : error(405, "GET only");
+                case "health" -> method.equals("GET") ? health() : error(405, "GET only");
+                case "metrics" -> method.equals("GET") ? metrics() : error(405, "GET only");
+                default -> error(404, "no such endpoint: " + path + " (POST /v1/score, GET /v1/model, /health, /metrics)");
+            };
+        } catch (Exception e) {
+            r = error(500, "internal error: " + e);
+        }
+        requests.labelValues(endpoint, Integer.toString(r.status())).inc();
+        latency.labelValues(endpoint).observe((System.nanoTime() - t0) / 1e9);
+        return r;
+    }
+
+    /** The response to a body over the size limit (the transport decides). */
+    public Response tooLarge(long limit) {
+        requests.labelValues("score", "413").inc();
+        return error(413, "request body over " + limit + " bytes");
+    }
+
+    static Response error(int status, String reason) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("error", reason);
+        return Response.json(status, n);
+    }
+
+    private Response health() {
+        ObjectNode n = JSON.createObjectNode();
+        boolean ready = live.ready();
+        n.put("status", ready ? "ready" : "waiting for a full snapshot");
+        n.put("version", live.info().version());
+        return Response.json(ready ? 200 : 503, n);
+    }
+
+    private Response model() {
+        LiveModel.Info i = live.info();
+        ObjectNode n = JSON.createObjectNode();
+        n.put("key", modelKey);
+        n.put("ready", live.ready());
+        n.put("version", i.version());
+        n.put("publishedAt", i.publishedAt());
+        n.put("examples", i.examples());
+        n.put("features", i.features());
+        n.put("reloads", i.reloads());
+        n.put("lagMs", i.publishedAt() > 0 ? Math.max(0, clock.getAsLong() - i.publishedAt()) : -1);
+        return Response.json(200, n);
+    }
+
+    private Response metrics() throws IOException {
+        LiveModel.Info i = live.info();
+        version.set(i.version());
+        reloads.set(i.reloads());
+        lag.set(i.publishedAt() > 0 ? Math.max(0, clock.getAsLong() - i.publishedAt()) / 1000.0 : 0);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+        return new Response(200, PrometheusTextFormatWriter.CONTENT_TYPE, out.toByteArray());
+    }
+
+    /** One parsed event of a request: its JSON, or why it is unusable. */
+    private record Parsed(JsonNode node, String error) {
+    }
+
+    private static List<Parsed> parse(byte[] body) {
+        List<Parsed> out = new ArrayList<>();
+        int i = 0;
+        while (i < body.length && Character.isWhitespace(body[i])) {
+            i++;
+        }
+        if (i < body.length && body[i] == '[') {
+            JsonNode arr;
+            try {
+                arr = JSON.readTree(body);
+            } catch (IOException e) {
+                return null;
+            }
+            if (arr == null || !arr.isArray()) {
+                return null;
+            }
+            arr.forEach(n -> out.add(new Parsed(n, null)));
+            return out;
+        }
+        for (String line : new String(body, StandardCharsets.UTF_8).split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                out.add(new Parsed(JSON.readTree(line), null));
+            } catch (IOException e) {
+                out.add(new Parsed(null, "not JSON"));
+            }
+        }
+        return out;
+    }
+
+    private Response score(byte[] body, boolean explain) throws Exception {
+        List<Parsed> parsed = parse(body);
+        if (parsed == null) {
+            return error(400, "the body is neither a JSON array nor JSON lines of events");
+        }
+        if (parsed.isEmpty()) {
+            return error(400, "no event in the body");
+        }
+        if (!live.ready()) {
+            return error(503, "no model loaded yet (waiting for a full snapshot of '" + modelKey + "')");
+        }
+        long now = clock.getAsLong();
+        List<Example> examples = new ArrayList<>(parsed.size());
+        List<String> errors = new ArrayList<>(parsed.size());
+        for (Parsed p : parsed) {
+            if (p.error() != null) {
+                examples.add(null);
+                errors.add(p.error());
+                continue;
+            }
+            try {
+                examples.add(ScoringReader.event(p.node()));
+                errors.add(null);
+            } catch (EventDecoder.BadEventException e) {
+                examples.add(null);
+                errors.add(e.getMessage());
+            }
+        }
+        ArrayNode out = JSON.createArrayNode();
+        boolean anyError = live.read((model, info) -> {
+            boolean bad = false;
+            for (int q = 0; q < parsed.size(); q++) {
+                ObjectNode r = out.addObject();
+                JsonNode node = parsed.get(q).node();
+                JsonNode id = node != null && node.isObject() ? node.get("id") : null;
+                if (id != null && id.isTextual()) {
+                    r.put("id", id.asText());
+                } else {
+                    r.putNull("id");
+                }
+                Example ex = examples.get(q);
+                if (ex == null) {
+                    r.put("error", errors.get(q));
+                    bad = true;
+                    continue;
+                }
+                double raw = model.predictRaw(ex);
+                r.put("prediction", model.config().loss().prediction(raw));
+                r.put("version", info.version());
+                if (explain) {
+                    pairs(model, ex, r.putArray("pairs"));
+                }
+            }
+            return bad;
+        });
+        long scored = examples.stream().filter(e -> e != null).count();
+        events.inc(scored);
+        eventErrors.inc(parsed.size() - scored);
+        if (impressions != null) {
+            for (int q = 0; q < parsed.size(); q++) {
+                JsonNode node = parsed.get(q).node();
+                if (examples.get(q) != null && node.get("id") != null && node.get("id").isTextual()) {
+                    impressions.impression(node.get("id").asText(), now, node.get("features"));
+                }
+            }
+        }
+        return Response.json(anyError ? 400 : 200, out);
+    }
+
+    /** The pairs of the example just scored, by attention descending: fields, attention, contribution. */
+    private static void pairs(AfmModel model, Example ex, ArrayNode out) {
+        AfmKernel k = model.kernel();
+        Integer[] order = new Integer[k.pairs()];
+        for (int p = 0; p < order.length; p++) {
+            order[p] = p;
+        }
+        java.util.Arrays.sort(order, (a, b) -> {
+            int c = Double.compare(k.attention(b), k.attention(a));
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        for (int p : order) {
+            ObjectNode n = out.addObject();
+            ArrayNode f = n.putArray("fields");
+            f.add(ex.fields[k.pairI(p)]);
+            f.add(ex.fields[k.pairJ(p)]);
+            n.put("attention", k.attention(p));
+            n.put("contribution", k.contribution(model.shared().attn, p));
+        }
+    }
+}
