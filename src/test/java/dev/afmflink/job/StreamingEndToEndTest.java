@@ -658,4 +658,96 @@ class StreamingEndToEndTest {
             cluster.closeAsync().get(60, TimeUnit.SECONDS);
         }
     }
+
+    /**
+     * The loop a stack closes: labelled examples train the job (a snapshot after each, so the
+     * job's judged prediction for example i was made by version i − 1 — and scoring example i's
+     * JSON event with version i − 1 gives the same number); `bin/afm serve`'s service follows the
+     * snapshots topic; a request scores an event and writes it back as an impression; its click
+     * comes; the job joins and trains them; the server then answers with a newer version whose
+     * model has trained that impression.
+     */
+    @Test
+    void servedImpressionsAndTheirClicksTrainTheModelTheServerFollows() throws Exception {
+        StreamSettings base = settings("loop", false);
+        long w = 2_000;
+        StreamSettings s = new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
+                base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), "hashmap", base.checkpointDir(),
+                500, 300, 1, 1000, null, 1, false, 4096, false)
+                .withFeedback(new FeedbackSettings(w, 100, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, null, FeedbackMode.ORDERED));
+        createTopics(s);
+        long t0 = System.currentTimeMillis();
+        List<String> seed = new ArrayList<>();
+        ClickSimulator sim = new ClickSimulator(23);
+        for (int i = 0; i < 20; i++) {
+            seed.add(sim.nextExampleJson(t0 + i, "default").replace("\"ex-" + i + "\"", "\"seed-" + i + "\""));
+        }
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(seed), t0);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        JobClient job = env.executeAsync("afm-serving-loop");
+        dev.afmflink.serving.LiveModel live = new dev.afmflink.serving.LiveModel();
+        try (var follower = dev.afmflink.serving.KafkaSnapshots.follow(broker.bootstrapServers(), s.snapshotsTopic(), "default", live);
+             var impressions = new dev.afmflink.serving.KafkaSnapshots.Impressions(broker.bootstrapServers(), s.inputTopic(), "default");
+             var server = dev.afmflink.serving.HttpModelServer.start(new dev.afmflink.serving.ScoringService("default", live,
+                     impressions, System::currentTimeMillis), "127.0.0.1", 0, 2, 1 << 20)) {
+            // the job's judged predictions against JSON-event scoring at the version before each example
+            List<ConsumerRecord<byte[], byte[]>> preds = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 20, 120);
+            assertEquals(20, preds.size());
+            List<ConsumerRecord<byte[], byte[]>> snaps = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 20, 120);
+            Map<String, Double> judged = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : preds) {
+                JsonNode p = JSON.readTree(r.value());
+                judged.put(p.get("id").asText(), p.get("prediction").asDouble());
+            }
+            SnapshotChain chain = new SnapshotChain();
+            for (int i = 1; i < 20; i++) { // version i holds examples 0..i-1; example i was judged by it
+                chain.apply(snaps.get(i - 1).value(), "v" + i);
+                assertEquals(i, chain.version());
+                double served = chain.model().predict(dev.afmflink.data.ScoringReader.event(JSON.readTree(seed.get(i))));
+                assertEquals(judged.get("seed-" + i), served, 1e-12, "example " + i + " at version " + i);
+            }
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (live.info().version() < 20 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(20, live.info().version(), "the server follows the topic to the latest version");
+            int port = server.port();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String event = "{\"id\":\"served-1\",\"features\":{\"user\":\"u3\",\"ad\":\"a7\",\"site\":\"s1\"}}";
+            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/v1/score"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(event)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals(20, JSON.readTree(response.body()).get(0).get("version").asLong());
+            impressions.flush();
+            // the click, then a later event that moves event time past the window
+            long now = System.currentTimeMillis();
+            KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(List.of(
+                    "{\"type\":\"click\",\"id\":\"served-1\",\"ts\":" + (now + 50) + "}",
+                    lateMarker(now + 10 * w))), now);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            long version = 0;
+            while (System.nanoTime() < deadline) {
+                var again = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/v1/model"))
+                        .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                JsonNode m = JSON.readTree(again.body());
+                if (m.get("examples").asLong() == 21) {
+                    version = m.get("version").asLong();
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertTrue(version > 20, "a newer version with the served impression trained (21 examples) reached the server");
+            boolean joined = false;
+            for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 21, 30)) {
+                JsonNode p = JSON.readTree(r.value());
+                joined |= p.get("id").asText().equals("served-1") && p.get("label").asDouble() == 1.0;
+            }
+            assertTrue(joined, "the served impression was joined with its click (label 1)");
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
+    }
 }
