@@ -28,8 +28,12 @@ public final class HttpModelServer implements AutoCloseable {
     /** Starts serving {@code service} on {@code bind}:{@code port} (0: any free port). */
     public static HttpModelServer start(ScoringService service, String bind, int port, int threads, int maxBodyBytes)
             throws IOException {
+        // TCP_NODELAY on accepted connections: without it a small answer waits for the client's
+        // delayed ACK (tens of ms a request; docs/benchmarks.md)
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 1024);
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        // threads = 0: requests are handled on the server's dispatcher thread (no hand-off)
+        ExecutorService pool = threads <= 0 ? null : Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "afm-serve");
             t.setDaemon(true);
             return t;
@@ -81,11 +85,13 @@ public final class HttpModelServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        pool.shutdownNow();
-        try {
-            pool.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (pool != null) {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
