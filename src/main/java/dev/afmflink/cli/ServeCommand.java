@@ -30,7 +30,7 @@ final class ServeCommand implements Command {
                 new Args.Option("impressions-topic", "NAME", null, "also write every scored event with an id to this topic as an impression (closes the loop; needs --bootstrap-servers)"),
                 new Args.Option("bind", "ADDRESS", "127.0.0.1", "address to listen on"),
                 new Args.Option("port", "N", "8080", "port (0: any free port)"),
-                new Args.Option("threads", "N", "4", "request handler threads"),
+                new Args.Option("threads", "N", "0", "request handler threads (0: handle on the HTTP dispatcher thread, the lowest latency on a small machine; more: parallel batches)"),
                 new Args.Option("max-body-bytes", "N", "4194304", "larger request bodies get 413"),
                 new Args.Option("poll-ms", "MS", "200", "how often a followed folder is checked for new versions"),
                 new Args.Option("seconds", "S", "0", "stop after S seconds (0: run until killed)"));
@@ -63,7 +63,7 @@ final class ServeCommand implements Command {
             dir = null;
         }
         ScoringService service = new ScoringService(key, live, impressions, System::currentTimeMillis);
-        try (HttpModelServer server = HttpModelServer.start(service, a.get("bind"), a.getInt("port", 8080), a.getInt("threads", 4),
+        try (HttpModelServer server = HttpModelServer.start(service, a.get("bind"), a.getInt("port", 8080), a.getInt("threads", 0),
                 a.getInt("max-body-bytes", 4 << 20))) {
             System.out.println("serving model '" + key + "' on http://" + a.get("bind") + ":" + server.port()
                     + " (POST /v1/score, GET /v1/model, /health, /metrics), following "
