@@ -279,10 +279,44 @@ public final class ServeBench {
                 }
             }
         }
+        compareServers(seconds, out);
         deltasUnderLoad(threads, out);
         if (freshness) {
             freshness(work, threads, out);
         }
+    }
+
+    /** The JDK's server against Undertow (a maintained library) on the same service: one event, k = t = 16. */
+    static void compareServers(int seconds, PrintStream out) throws Exception {
+        List<String> impressions = new ArrayList<>();
+        AfmModel m = model(16, impressions);
+        LiveModel live = new LiveModel();
+        live.apply(ModelWriter.fullBytes(m, 1), 0, "bench");
+        List<byte[]> bodies = bodies(impressions, 1);
+        for (String name : new String[] {"jdk, dispatcher thread", "jdk, 4 threads", "undertow, 1 io + 4 workers",
+            "undertow, 2 io + 4 workers"}) {
+            ScoringService svc = new ScoringService("default", live, null, System::currentTimeMillis);
+            AutoCloseable server;
+            int port;
+            if (name.startsWith("jdk")) {
+                HttpModelServer h = HttpModelServer.start(svc, "127.0.0.1", 0, name.contains("4") ? 4 : 0, 1 << 20);
+                server = h;
+                port = h.port();
+            } else {
+                UndertowServer u = new UndertowServer(svc, name.contains("2 io") ? 2 : 1, 4, 1 << 20);
+                server = u;
+                port = u.port();
+            }
+            try (server) {
+                load(port, bodies, 0, 30_000, 4);
+                Run r = load(port, bodies, 1000, 1000 * seconds, 8);
+                Run sat = load(port, bodies, 0, 40_000, 8);
+                out.printf(Locale.ROOT, "server %-28s 1000 req/s: %s; saturated %.0f req/s%n", name, r.describe(),
+                        sat.latencies().length / sat.seconds());
+            }
+        }
+        out.printf(Locale.ROOT, "heap after the comparison: %d MB used%n",
+                (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
     }
 
     /** 1,000 req/s of one event while 100 deltas are applied (one every 50 ms). */
