@@ -441,18 +441,7 @@ public final class ServeBench {
                 }
                 poller.join(90_000);
                 job.cancel().get(60, TimeUnit.SECONDS);
-                long[] lat = new long[total];
-                int q = 0;
-                for (int i = 0; i < total; i++) {
-                    while (q < seen.size() && seen.get(q)[0] < i + 1) {
-                        q++;
-                    }
-                    if (q == seen.size()) {
-                        throw new IllegalStateException("event " + i + " never reached the server's model");
-                    }
-                    lat[i] = seen.get(q)[1] - produced[i];
-                }
-                Arrays.sort(lat);
+                long[] lat = StreamBench.freshness(produced, seen, "in the server's model");
                 out.printf(Locale.ROOT, "freshness (job on RocksDB publishing every 1 s, server following the snapshots topic, "
                         + "%d events/s for 20 s): event produced -> served: p50 %d ms, p99 %d ms, max %d ms%n", rate,
                         lat[total / 2], lat[(int) (total * 0.99)], lat[total - 1]);

@@ -196,21 +196,30 @@ public final class StreamBench {
             }
         }
         job.cancel().get(60, TimeUnit.SECONDS);
-        long[] lat = new long[total];
-        int q = 0;
-        for (int i = 0; i < total; i++) {
-            while (q < publishes.size() && publishes.get(q)[0] < i + 1) {
-                q++;
-            }
-            if (q == publishes.size()) {
-                throw new IllegalStateException("example " + i + " was never published");
-            }
-            lat[i] = publishes.get(q)[1] - produced[i];
-        }
-        Arrays.sort(lat);
+        long[] lat = freshness(produced, publishes, "published");
         out.printf(Locale.ROOT, "freshness (rocksdb, k=t=16, publish every 1 s, %d events/s for %d s, %d publishes): "
                         + "p50 %d ms, p99 %d ms, max %d ms%n", rate, seconds, publishes.size(), lat[total / 2],
                 lat[(int) (total * 0.99)], lat[total - 1]);
+    }
+
+    /**
+     * Sorted freshness latencies: for event i produced at {@code produced[i]} (wall ms), the time of
+     * the first of {@code covers} (in order: examples covered, wall ms) that covers i + 1 examples.
+     */
+    static long[] freshness(long[] produced, List<long[]> covers, String what) {
+        long[] lat = new long[produced.length];
+        int q = 0;
+        for (int i = 0; i < produced.length; i++) {
+            while (q < covers.size() && covers.get(q)[0] < i + 1) {
+                q++;
+            }
+            if (q == covers.size()) {
+                throw new IllegalStateException("event " + i + " was never " + what);
+            }
+            lat[i] = covers.get(q)[1] - produced[i];
+        }
+        Arrays.sort(lat);
+        return lat;
     }
 
     static void produce(String servers, String topic, List<byte[]> values) {
