@@ -4,7 +4,6 @@ import dev.afmflink.serving.HttpModelServer;
 import dev.afmflink.serving.KafkaSnapshots;
 import dev.afmflink.serving.LiveModel;
 import dev.afmflink.serving.ScoringService;
-import dev.afmflink.snapshot.SnapshotFolders;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -56,7 +55,8 @@ final class ServeCommand implements Command {
             if (a.get("impressions-topic") != null) {
                 impressions = new KafkaSnapshots.Impressions(servers, a.get("impressions-topic"), key);
             }
-        } else if (SnapshotFolders.list(dir).isEmpty() && java.nio.file.Files.exists(dir)) {
+        } else if (java.nio.file.Files.isRegularFile(dir)
+                || java.nio.file.Files.isRegularFile(dir.resolve(dev.afmflink.snapshot.ModelFormat.FILE_NAME))) {
             // a single model (a bin/afm train --model-out folder or a model.afm): load once
             var loaded = dev.afmflink.snapshot.ModelReader.load(dir);
             live.apply(dev.afmflink.snapshot.ModelWriter.fullBytes(loaded.model(), loaded.header().modelVersion()), 0, folder);
