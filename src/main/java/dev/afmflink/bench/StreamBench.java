@@ -80,7 +80,9 @@ public final class StreamBench {
                 out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d): %.0f examples/s; baseline = min(no-op job, kernel)%n",
                         k, kernel);
             }
-            clickStream(broker, work, run++, 100_000, out);
+            for (dev.afmflink.feedback.FeedbackMode mode : dev.afmflink.feedback.FeedbackMode.values()) {
+                clickStream(broker, work, run++, 100_000, mode, out);
+            }
             freshness(broker, work, run, freshnessRate, freshnessSeconds, out);
         }
     }
@@ -133,8 +135,9 @@ public final class StreamBench {
      * clicks) through the join, impression scoring and training, RocksDB, logistic, k = t = 16.
      * Rate = labelled examples/s (each impression is also scored once on arrival).
      */
-    static void clickStream(KafkaBroker broker, Path work, int run, int impressions, PrintStream out) throws Exception {
-        String in = "clicks-in";
+    static void clickStream(KafkaBroker broker, Path work, int run, int impressions, dev.afmflink.feedback.FeedbackMode mode,
+                            PrintStream out) throws Exception {
+        String in = "clicks-in-" + mode.id();
         broker.createTopics(List.of(in), "");
         List<byte[]> events = new ArrayList<>();
         new ClickSimulator(7).clickStream(impressions, 1_767_225_600_000L, 250, "default")
@@ -146,10 +149,13 @@ public final class StreamBench {
         StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", 16, false, true, 5000);
         StreamSettings s = new StreamSettings(base.bootstrapServers(), in, base.snapshotsTopic(), base.predictionsTopic(),
                 base.deadLettersTopic(), base.groupId(), logistic, "rocksdb", base.checkpointDir(), base.checkpointIntervalMs(),
-                base.publishIntervalMs(), base.publishEvery(), base.fullEvery(), null, 1, true, 1 << 20, false);
-        double[] r = throughput(broker, s, impressions, run);
-        out.printf(Locale.ROOT, "click-stream (rocksdb, logistic, k=t=16): %d impressions + %d clicks, %.0f labelled examples/s"
-                + " (each also scored on arrival), wall %.1f s%n", impressions, events.size() - impressions, r[0], r[1]);
+                base.publishIntervalMs(), base.publishEvery(), base.fullEvery(), null, 1, true, 1 << 20, false)
+                .withFeedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode));
+        // the honest end leaves the last attribution window's impressions unlabelled: count what is judged
+        int judged = (int) (impressions - dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS / 250);
+        double[] r = throughput(broker, s, judged, run);
+        out.printf(Locale.ROOT, "click-stream (rocksdb, logistic, k=t=16, --feedback %s): %d impressions + %d clicks, %.0f labelled"
+                + " examples/s (each also scored once), wall %.1f s%n", mode.id(), impressions, events.size() - impressions, r[0], r[1]);
     }
 
     static void freshness(KafkaBroker broker, Path work, int run, int rate, int seconds, PrintStream out) throws Exception {

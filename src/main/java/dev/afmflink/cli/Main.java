@@ -50,7 +50,7 @@ public final class Main {
     static String usage() {
         StringBuilder sb = new StringBuilder("usage: bin/afm COMMAND [OPTIONS]   (bin/afm COMMAND --help for its options)\n\ncommands:\n");
         for (Command c : COMMANDS) {
-            sb.append(String.format(java.util.Locale.ROOT, "  %-10s %s%n", c.name(), c.summary()));
+            sb.append(String.format(java.util.Locale.ROOT, "  %-15s %s%n", c.name(), c.summary()));
         }
         return sb.toString();
     }

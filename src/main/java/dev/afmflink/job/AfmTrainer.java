@@ -196,6 +196,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (b == null) {
             b = new WriteBackBuffer();
             b.shared = shared.value();
+            b.restored = b.shared != null; // state from a checkpoint: buckets may be in state that this buffer never saw
             if (b.shared == null && init != null) { // a new key: warm start (written to state at the next flush)
                 b.shared = init.shared().copy();
                 for (long id : init.features().sortedIds()) {
@@ -231,29 +232,34 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             holdoutSample.putAll(b.holdout);
             b.holdout.clear();
         }
-        flushBuckets(b.pending, pending);
-        flushBuckets(b.unscored, unscored);
+        flushBuckets(b, b.pending, pending, b.pendingInState);
+        flushBuckets(b, b.unscored, unscored, b.unscoredInState);
         b.waiting = 0;
     }
 
-    private static void flushBuckets(Map<Long, List<TrainingExample>> buffered, MapState<Long, PendingLabels> state)
-            throws Exception {
+    private static void flushBuckets(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
+                                     MapState<Long, PendingLabels> state, java.util.Set<Long> inState) throws Exception {
         for (Map.Entry<Long, List<TrainingExample>> e : buffered.entrySet()) {
             TrainingExample[] more = e.getValue().toArray(new TrainingExample[0]);
-            PendingLabels held = state.get(e.getKey());
+            PendingLabels held = b.restored || inState.contains(e.getKey()) ? state.get(e.getKey()) : null;
             state.put(e.getKey(), held == null ? new PendingLabels(more) : held.plus(more));
+            inState.add(e.getKey());
         }
         buffered.clear();
     }
 
     /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */
     private List<TrainingExample> takeBucket(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
-                                             MapState<Long, PendingLabels> state, long ts) throws Exception {
+                                             MapState<Long, PendingLabels> state, java.util.Set<Long> inState, long ts)
+            throws Exception {
         List<TrainingExample> due = new ArrayList<>();
-        PendingLabels held = state.get(ts);
-        if (held != null) {
-            due.addAll(Arrays.asList(held.examples));
-            state.remove(ts);
+        // only a bucket this buffer flushed, or any after a restore, can be in state: no lookup otherwise
+        if (inState.remove(ts) || b.restored) {
+            PendingLabels held = state.get(ts);
+            if (held != null) {
+                due.addAll(Arrays.asList(held.examples));
+                state.remove(ts);
+            }
         }
         List<TrainingExample> more = buffered.remove(ts);
         if (more != null) {
@@ -412,7 +418,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      */
     private void release(String key, WriteBackBuffer b, long ts, boolean endOfInput, Context ctx, Collector<Prediction> out)
             throws Exception {
-        List<TrainingExample> due = takeBucket(b, b.pending, pending, ts);
+        List<TrainingExample> due = takeBucket(b, b.pending, pending, b.pendingInState, ts);
         if (endOfInput) {
             for (TrainingExample ex : due) {
                 scores.remove(ex.id);
@@ -431,7 +437,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     /** Ordered mode: scores the impressions of event time {@code ts} with the model as it stands (none at the end of input). */
     private void scoreDue(WriteBackBuffer b, long ts, boolean endOfInput) throws Exception {
-        for (TrainingExample ex : takeBucket(b, b.unscored, unscored, ts)) {
+        for (TrainingExample ex : takeBucket(b, b.unscored, unscored, b.unscoredInState, ts)) {
             if (!endOfInput) {
                 if (rows.length < ex.ids.length) {
                     rows = new FeatureParams[Math.max(ex.ids.length, rows.length * 2)];

@@ -28,6 +28,11 @@ final class WriteBackBuffer {
     final Map<Long, List<TrainingExample>> pending = new HashMap<>();
     /** Impressions by event time, to be scored when event time reaches them (ordered mode). */
     final Map<Long, List<TrainingExample>> unscored = new HashMap<>();
+    /** Event times whose buckets this buffer wrote to state and that were not taken back yet. */
+    final java.util.Set<Long> pendingInState = new java.util.HashSet<>();
+    final java.util.Set<Long> unscoredInState = new java.util.HashSet<>();
+    /** The key had state when the buffer was made (a restore): its state may hold buckets not in the sets above. */
+    boolean restored;
     /** Held-out impressions by ring slot. */
     final Map<Integer, TrainingExample> holdout = new HashMap<>();
     /** Items in {@link #pending} and {@link #unscored}. */
