@@ -132,7 +132,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (fullEvery < 1) {
             throw new IllegalArgumentException("full-every must be >= 1");
         }
-
         this.config = config;
         this.publishEveryExamples = publishEveryExamples;
         this.publishIntervalMs = publishIntervalMs;
@@ -294,9 +293,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 ctx.timerService().registerProcessingTimeTimer(now + publishIntervalMs);
             }
         }
-        if (rows.length < ex.ids.length) {
-            rows = new FeatureParams[Math.max(ex.ids.length, rows.length * 2)];
-        }
         if (ex.kind == TrainingExample.IMPRESSION && mode.waitsForWindow()) {
             // scored when event time reaches it: then the model has trained exactly the labels released by
             // its own time, whatever the arrival order across input channels (deterministic at any parallelism)
@@ -369,6 +365,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private double train(WriteBackBuffer b, TrainingExample ex, double label, ExampleWeight weighting) throws Exception {
         SharedParams sp = b.shared;
         int m = ex.ids.length;
+        ensureRows(m);
         for (int i = 0; i < m; i++) {
             Long id = ex.ids[i];
             FeatureParams f = b.rows.get(id);
@@ -428,9 +425,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         due.sort(PendingLabels.ORDER);
         for (TrainingExample ex : due) {
-            if (rows.length < ex.ids.length) {
-                rows = new FeatureParams[Math.max(ex.ids.length, rows.length * 2)];
-            }
             learnAndJudge(key, b, ex, ctx, out);
         }
     }
@@ -439,9 +433,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private void scoreDue(WriteBackBuffer b, long ts, boolean endOfInput) throws Exception {
         for (TrainingExample ex : takeBucket(b, b.unscored, unscored, b.unscoredInState, ts)) {
             if (!endOfInput) {
-                if (rows.length < ex.ids.length) {
-                    rows = new FeatureParams[Math.max(ex.ids.length, rows.length * 2)];
-                }
                 scores.put(ex.id, score(b, ex));
             }
         }
@@ -533,17 +524,22 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         for (int slot = 0; slot < holdout.size(); slot++) { // slot order: the same figures whatever the state backend
             TrainingExample ex = sample.get(slot);
             if (ex != null) {
-                if (rows.length < ex.ids.length) {
-                    rows = new FeatureParams[Math.max(ex.ids.length, rows.length * 2)];
-                }
                 ev.add(score(b, ex), ex.label);
             }
         }
         return ev.count() == 0 ? new WindowSummary(0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN) : ev.summary(0, 0);
     }
 
+    /** The gathered-rows scratch array holds at least {@code m} rows. */
+    private void ensureRows(int m) {
+        if (rows.length < m) {
+            rows = new FeatureParams[Math.max(m, rows.length * 2)];
+        }
+    }
+
     /** The raw score of an impression with the model as it stands; reads rows, changes nothing. */
     private double score(WriteBackBuffer b, TrainingExample ex) throws Exception {
+        ensureRows(ex.ids.length);
         for (int i = 0; i < ex.ids.length; i++) {
             Long id = ex.ids[i];
             FeatureParams f = b.rows.get(id);
