@@ -41,15 +41,8 @@ public final class Explainer {
     public static void line(AfmModel model, Example ex, StringBuilder sb) {
         double raw = model.predictRaw(ex);
         AfmKernel kernel = model.kernel();
-        int pairs = kernel.pairs();
-        Integer[] order = new Integer[pairs];
-        for (int p = 0; p < pairs; p++) {
-            order[p] = p;
-        }
-        Arrays.sort(order, (a, b) -> {
-            int c = Double.compare(kernel.attention(b), kernel.attention(a));
-            return c != 0 ? c : Integer.compare(a, b);
-        });
+        Integer[] order = byAttention(kernel);
+        int pairs = order.length;
         sb.append("{\"prediction\": ").append(json(model.config().loss().prediction(raw))).append(", \"pairs\": [");
         for (int q = 0; q < pairs; q++) {
             int p = order[q];
@@ -62,12 +55,27 @@ public final class Explainer {
                 sb.append(", \"fields\": [").append(quote(ex.fields[kernel.pairI(p)])).append(", ")
                         .append(quote(ex.fields[kernel.pairJ(p)])).append(']');
             }
-            sb
-                    .append(", \"attention\": ").append(json(kernel.attention(p)))
+            sb.append(", \"attention\": ").append(json(kernel.attention(p)))
                     .append(", \"contribution\": ").append(json(kernel.contribution(model.shared().attn, p)))
                     .append('}');
         }
         sb.append("]}");
+    }
+
+    /**
+     * The pairs of the example the kernel last ran forward, by attention descending (ties by pair
+     * order): the order every explanation lists them in.
+     */
+    public static Integer[] byAttention(AfmKernel kernel) {
+        Integer[] order = new Integer[kernel.pairs()];
+        for (int p = 0; p < order.length; p++) {
+            order[p] = p;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int c = Double.compare(kernel.attention(b), kernel.attention(a));
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        return order;
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();

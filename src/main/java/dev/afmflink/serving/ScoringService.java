@@ -279,18 +279,10 @@ public final class ScoringService {
         return Response.json(anyError ? 400 : 200, out);
     }
 
-    /** The pairs of the example just scored, by attention descending: fields, attention, contribution. */
+    /** The pairs of the example just scored, in the explainer's order: fields, attention, contribution. */
     private static void pairs(AfmModel model, Example ex, ArrayNode out) {
         AfmKernel k = model.kernel();
-        Integer[] order = new Integer[k.pairs()];
-        for (int p = 0; p < order.length; p++) {
-            order[p] = p;
-        }
-        java.util.Arrays.sort(order, (a, b) -> {
-            int c = Double.compare(k.attention(b), k.attention(a));
-            return c != 0 ? c : Integer.compare(a, b);
-        });
-        for (int p : order) {
+        for (int p : Explainer.byAttention(k)) {
             ObjectNode n = out.addObject();
             ArrayNode f = n.putArray("fields");
             f.add(ex.fields[k.pairI(p)]);
