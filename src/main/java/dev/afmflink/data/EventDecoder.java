@@ -135,23 +135,18 @@ public final class EventDecoder {
                 throw new BadEventException(LABEL_OUT_OF_RANGE, "label " + l.asText() + " outside " + loss.labelRange());
             }
         }
-        Map<Long, String> fieldOf = new java.util.HashMap<>();
-        Example ex = features(root.get("features"), fieldOf);
+        Example ex = features(root.get("features"));
         ex.label = label;
-        ex.fields = new String[ex.size];
-        for (int i = 0; i < ex.size; i++) {
-            ex.fields[i] = fieldOf.get(ex.ids[i]);
-        }
         return new Event(type, id, ts, model, label, ex);
     }
 
     /**
      * An event's {@code "features"} object as a normalized example: {@code "field": "value"} is the
      * categorical feature (field, value) with x = 1, {@code "field": number} the numeric feature of
-     * the field with x = the number (docs/events.md). If {@code fieldOf} is not null, it gets each
-     * feature id's field name.
+     * the field with x = the number (docs/events.md). {@link Example#fields} names each feature's field
+     * (after a collision, the last field that hashed to the id).
      */
-    public static Example features(JsonNode f, Map<Long, String> fieldOf) throws BadEventException {
+    public static Example features(JsonNode f) throws BadEventException {
         if (f == null || f.isNull()) {
             throw new BadEventException(MISSING_FIELD, "features");
         }
@@ -159,6 +154,7 @@ public final class EventDecoder {
             throw new BadEventException(WRONG_TYPE, "features must be an object");
         }
         Example ex = new Example(Math.max(1, f.size()));
+        Map<Long, String> fieldOf = new java.util.HashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();
@@ -176,13 +172,15 @@ public final class EventDecoder {
             } else {
                 throw new BadEventException(WRONG_TYPE, "feature '" + e.getKey() + "' must be a string or a number");
             }
-            if (fieldOf != null) {
-                fieldOf.put(id, e.getKey());
-            }
+            fieldOf.put(id, e.getKey());
         }
         ex.normalize();
         if (ex.size == 0) {
             throw new BadEventException(EMPTY_FEATURES, "no non-zero feature");
+        }
+        ex.fields = new String[ex.size];
+        for (int i = 0; i < ex.size; i++) {
+            ex.fields[i] = fieldOf.get(ex.ids[i]);
         }
         return ex;
     }

@@ -13,8 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -100,13 +98,7 @@ public final class ScoringReader implements Closeable {
         if (type != null && type.isTextual() && type.asText().equals("click")) {
             throw new EventDecoder.BadEventException(EventDecoder.WRONG_TYPE, "a click has no features to score");
         }
-        Map<Long, String> fieldOf = new HashMap<>();
-        Example ex = EventDecoder.features(root.get("features"), fieldOf);
-        ex.fields = new String[ex.size];
-        for (int i = 0; i < ex.size; i++) {
-            ex.fields[i] = fieldOf.get(ex.ids[i]);
-        }
-        return ex;
+        return EventDecoder.features(root.get("features"));
     }
 
     private Example event(String line) throws EventDecoder.BadEventException {

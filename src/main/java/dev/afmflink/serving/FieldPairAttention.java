@@ -37,18 +37,17 @@ public final class FieldPairAttention {
      * decoder's rules: missing, wrong type, not finite, none non-zero).
      */
     public boolean add(AfmModel model, String json) throws IOException {
-        Map<Long, String> fieldOf = new HashMap<>();
         Example ex;
         try {
-            ex = EventDecoder.features(JSON.readTree(json).get("features"), fieldOf);
+            ex = EventDecoder.features(JSON.readTree(json).get("features"));
         } catch (EventDecoder.BadEventException e) {
             return false;
         }
         model.predictRaw(ex);
         AfmKernel kernel = model.kernel();
         for (int p = 0; p < kernel.pairs(); p++) {
-            String a = fieldOf.get(ex.ids[kernel.pairI(p)]);
-            String b = fieldOf.get(ex.ids[kernel.pairJ(p)]);
+            String a = ex.fields[kernel.pairI(p)];
+            String b = ex.fields[kernel.pairJ(p)];
             String key = a.compareTo(b) <= 0 ? a + "\u0000" + b : b + "\u0000" + a;
             double[] s = sums.computeIfAbsent(key, k -> new double[2]);
             s[0] += kernel.attention(p);
