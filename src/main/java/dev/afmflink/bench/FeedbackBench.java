@@ -23,12 +23,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -92,32 +89,8 @@ public final class FeedbackBench {
 
     /** The offline ideal: every impression with its final label, in event-time order (ties by id), one pass, progressive. */
     public static Result offline(Case c, AfmConfig config, List<Event> events, List<Example> heldOut, String name) {
-        record Imp(String id, long ts, Example x) {
-        }
-        Map<String, Imp> imps = new HashMap<>();
-        Map<String, Boolean> clicked = new HashMap<>();
-        for (Event e : events) {
-            if (e.type() == Event.Type.IMPRESSION) {
-                imps.putIfAbsent(e.id(), new Imp(e.id(), e.ts(), e.features()));
-            } else if (e.type() == Event.Type.CLICK) {
-                Imp i = imps.get(e.id());
-                if (i != null && e.ts() <= i.ts() + c.windowMs()) {
-                    clicked.put(e.id(), true);
-                }
-            }
-        }
-        List<Imp> order = new ArrayList<>(imps.values());
-        order.sort(Comparator.comparingLong(Imp::ts).thenComparing(Imp::id));
         AfmModel m = new AfmModel(config);
-        List<FeedbackReplay.Judged> judged = new ArrayList<>();
-        double neg = config.loss().negativeLabel();
-        for (Imp i : order) {
-            Example x = i.x().copy();
-            x.label = clicked.containsKey(i.id()) ? 1.0 : neg;
-            double raw = m.train(x, i.ts());
-            judged.add(new FeedbackReplay.Judged(i.id(), i.ts(), x.label, config.loss().prediction(raw),
-                    config.loss().loss(raw, x.label)));
-        }
+        List<FeedbackReplay.Judged> judged = FeedbackReplay.inEventOrder(m, events, c.windowMs());
         return result(name, windows(judged, c.validationMs()), m, heldOut, m.shared().examples);
     }
 

@@ -90,6 +90,38 @@ public final class FeedbackReplay {
         return judged;
     }
 
+    /**
+     * The no-delay ideal the {@code ordered} mode reproduces W later: trains {@code model} on every
+     * impression of {@code events} (the first of an id) in event-time order, ties by id, each with
+     * its final label (1 if a click came within {@code windowMs}, else the loss's negative label).
+     * Returns each impression judged by the prediction just before its step.
+     */
+    public static List<Judged> inEventOrder(AfmModel model, List<Event> events, long windowMs) {
+        Map<String, Impression> imps = new HashMap<>();
+        Set<String> clickedIds = new HashSet<>();
+        for (Event e : events) {
+            if (e.type() == Event.Type.IMPRESSION) {
+                imps.putIfAbsent(e.id(), new Impression(e.id(), e.ts(), e.features()));
+            } else if (e.type() == Event.Type.CLICK) {
+                Impression i = imps.get(e.id());
+                if (i != null && e.ts() <= i.ts() + windowMs) {
+                    clickedIds.add(e.id());
+                }
+            }
+        }
+        List<Impression> order = new ArrayList<>(imps.values());
+        order.sort(ORDER);
+        var loss = model.config().loss();
+        List<Judged> judged = new ArrayList<>(order.size());
+        for (Impression i : order) {
+            Example x = i.features().copy();
+            x.label = clickedIds.contains(i.id()) ? 1.0 : loss.negativeLabel();
+            double raw = model.train(x, i.ts());
+            judged.add(new Judged(i.id(), i.ts(), x.label, loss.prediction(raw), loss.loss(raw, x.label)));
+        }
+        return judged;
+    }
+
     /** One decoded event, as the job would see it next. */
     public void accept(Event e) {
         switch (e.type()) {

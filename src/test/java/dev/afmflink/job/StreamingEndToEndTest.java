@@ -430,25 +430,15 @@ class StreamingEndToEndTest {
     /** The offline trainer on the impressions in event-time order (ties by id), each with its final label. */
     static AfmModel offlineInEventOrder(List<String> events, long window) throws Exception {
         EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
-        Map<String, Event> imps = new java.util.TreeMap<>();
-        Map<String, Long> clicks = new HashMap<>();
+        List<Event> decoded = new ArrayList<>();
         for (String raw : events) {
             Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
-            if (e.type() == Event.Type.IMPRESSION) {
-                imps.put(e.id(), e);
-            } else if (e.type() == Event.Type.CLICK) {
-                clicks.putIfAbsent(e.id(), e.ts());
+            if (e.model().equals("default")) {
+                decoded.add(e);
             }
         }
-        List<Event> order = new ArrayList<>(imps.values());
-        order.sort(java.util.Comparator.comparingLong(Event::ts).thenComparing(Event::id));
         AfmModel m = new AfmModel(config());
-        for (Event e : order) {
-            Example x = e.features().copy();
-            Long click = clicks.get(e.id());
-            x.label = click != null && click <= e.ts() + window ? 1 : 0;
-            m.train(x, e.ts());
-        }
+        FeedbackReplay.inEventOrder(m, decoded, window);
         return m;
     }
 
