@@ -18,7 +18,6 @@ import dev.afmflink.model.Example;
 import dev.afmflink.report.MetricsSeries;
 import dev.afmflink.serving.FieldPairAttention;
 import dev.afmflink.snapshot.SnapshotChain;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -264,7 +263,7 @@ public final class FeedbackBench {
                     + "(impression time %d-%d s); (c): the final model on %d held-out examples of the same generator%s%n",
                     (range.from() - T0) / 1000, (range.to() - T0) / 1000, c.heldOut(), c.drift() ? " (after the drift)" : "");
             if (c.drift()) {
-                drift(c, config, modes, raw, useJob, broker, work, run, results, out);
+                drift(c, config, modes, raw, events, useJob, broker, work, run, results, out);
             }
         } finally {
             if (broker != null) {
@@ -279,20 +278,19 @@ public final class FeedbackBench {
      * the same mode started fresh at the drift on the post-drift events only; the final model's
      * attention per field pair on held-out post-drift examples.
      */
-    static void drift(Case c, AfmConfig config, List<FeedbackMode> modes, List<String> raw, boolean useJob, KafkaBroker broker,
-                      Path work, int run, List<Result> results, PrintStream out) throws Exception {
+    static void drift(Case c, AfmConfig config, List<FeedbackMode> modes, List<String> raw, List<Event> all, boolean useJob,
+                      KafkaBroker broker, Path work, int run, List<Result> results, PrintStream out) throws Exception {
         long driftAt = T0 + (c.impressions() / 2) * c.spacingMs();
         long quarter = (c.impressions() - c.impressions() / 2) * c.spacingMs() / 4;
         // the post-drift stream: impressions from the drift on, and the clicks of those impressions
         List<String> post = new ArrayList<>();
         java.util.Set<String> postIds = new java.util.HashSet<>();
-        for (Event e : decode(raw, config)) {
+        for (Event e : all) {
             if (e.type() == Event.Type.IMPRESSION && e.ts() >= driftAt) {
                 postIds.add(e.id());
             }
         }
         List<Event> postEvents = new ArrayList<>();
-        List<Event> all = decode(raw, config);
         for (int i = 0; i < raw.size(); i++) {
             if (postIds.contains(all.get(i).id())) {
                 post.add(raw.get(i));
@@ -305,7 +303,6 @@ public final class FeedbackBench {
             StreamBench.produce(broker.bootstrapServers(), topic, bytes(post));
         }
         List<Example> held = heldOut(c, config, true);
-        List<String> after = ClickSimulator.IMPORTANT_AFTER.stream().map(p -> p.get(0) + " x " + p.get(1)).toList();
         out.printf(Locale.ROOT, "drift at %d s: windows from %d s to %d s after it (the second half of the first post-drift "
                 + "quarter) against a fresh start at the drift; new important pairs %s%n", (driftAt - T0) / 1000, quarter / 2000,
                 quarter / 1000, ClickSimulator.IMPORTANT_AFTER);
@@ -331,11 +328,5 @@ public final class FeedbackBench {
             out.add(it.next().getBytes(StandardCharsets.UTF_8));
         }
         return out;
-    }
-
-    static void require(boolean ok, String what) throws IOException {
-        if (!ok) {
-            throw new IOException(what);
-        }
     }
 }

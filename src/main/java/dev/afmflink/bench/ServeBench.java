@@ -22,7 +22,6 @@ import dev.afmflink.snapshot.ModelFormat;
 import dev.afmflink.snapshot.ModelHeader;
 import dev.afmflink.snapshot.ModelWriter;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.HttpURLConnection;
@@ -34,14 +33,11 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The model server measured from outside, on 127.0.0.1 (docs/benchmarks.md): latency at fixed
@@ -395,7 +391,6 @@ public final class ServeBench {
                 Thread.sleep(5000);
                 int rate = 200;
                 int total = rate * 20;
-                long[] produced = new long[total];
                 List<long[]> seen = new ArrayList<>(); // (examples, wall ms) as the server reports them
                 Thread poller = new Thread(() -> {
                     URI model = URI.create("http://127.0.0.1:" + server.port() + "/v1/model");
@@ -422,23 +417,9 @@ public final class ServeBench {
                     }
                 });
                 poller.start();
-                List<String> events = new ArrayList<>();
                 ClickSimulator sim = new ClickSimulator(8);
-                try (KafkaProducer<byte[], byte[]> p = dev.afmflink.embedded.KafkaClients.producer(servers,
-                        Map.of("acks", "1", "linger.ms", "0"))) {
-                    long start = System.nanoTime();
-                    for (int i = 0; i < total; i++) {
-                        long due = start + (long) (i * 1e9 / rate);
-                        while (System.nanoTime() < due) {
-                            Thread.onSpinWait();
-                        }
-                        produced[i] = System.currentTimeMillis();
-                        String e = sim.nextExampleJson(produced[i], "default");
-                        events.add(e);
-                        p.send(new ProducerRecord<>(s.inputTopic(), e.getBytes(StandardCharsets.UTF_8)));
-                    }
-                    p.flush();
-                }
+                long[] produced = StreamBench.producePaced(servers, s.inputTopic(), total, rate,
+                        (i, wallMs) -> sim.nextExampleJson(wallMs, "default").getBytes(StandardCharsets.UTF_8));
                 poller.join(90_000);
                 job.cancel().get(60, TimeUnit.SECONDS);
                 long[] lat = StreamBench.freshness(produced, seen, "in the server's model");

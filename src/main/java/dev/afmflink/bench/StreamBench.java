@@ -168,22 +168,10 @@ public final class StreamBench {
         JobClient job = env.executeAsync("bench-freshness");
         Thread.sleep(5000); // let the job start before the clock matters
         int total = rate * seconds;
-        long[] produced = new long[total];
-        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(broker.bootstrapServers(), Map.of("acks", "1", "linger.ms", "0"))) {
-            long start = System.nanoTime();
-            for (int i = 0; i < total; i++) {
-                long due = start + (long) (i * 1e9 / rate);
-                while (System.nanoTime() < due) {
-                    Thread.onSpinWait();
-                }
-                produced[i] = System.currentTimeMillis();
-                String line = (i % 2 == 0 ? "1" : "-1") + " " + (i % 957) + ":1 " + (957 + i % 4082) + ":1 " + (5039 + i % 7)
-                        + ":1 " + (5046 + i % 7) + ":1 " + (5053 + i % 2) + ":1 " + (5055 + i % 3) + ":1 " + (5058 + i % 2)
-                        + ":1 " + (5060 + i % 9) + ":1 " + (5069 + i % 80) + ":1 " + (5149 + i % 233) + ":1";
-                p.send(new ProducerRecord<>(in, 0, produced[i], null, line.getBytes(StandardCharsets.UTF_8)));
-            }
-            p.flush();
-        }
+        long[] produced = producePaced(broker.bootstrapServers(), in, total, rate, (i, wallMs) -> ((i % 2 == 0 ? "1" : "-1")
+                + " " + (i % 957) + ":1 " + (957 + i % 4082) + ":1 " + (5039 + i % 7) + ":1 " + (5046 + i % 7) + ":1 "
+                + (5053 + i % 2) + ":1 " + (5055 + i % 3) + ":1 " + (5058 + i % 2) + ":1 " + (5060 + i % 9) + ":1 "
+                + (5069 + i % 80) + ":1 " + (5149 + i % 233) + ":1").getBytes(StandardCharsets.UTF_8));
         // publishes: (examples covered, publish time)
         List<long[]> publishes = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
@@ -206,6 +194,29 @@ public final class StreamBench {
         out.printf(Locale.ROOT, "freshness (rocksdb, k=t=16, publish every 1 s, %d events/s for %d s, %d publishes): "
                         + "p50 %d ms, p99 %d ms, max %d ms%n", rate, seconds, publishes.size(), lat[total / 2],
                 lat[(int) (total * 0.99)], lat[total - 1]);
+    }
+
+    /**
+     * Sends {@code total} events to partition 0 of {@code topic} at {@code rate} per second (spin-paced
+     * on the monotonic clock); {@code event} makes event i from its wall-clock send time. Returns each
+     * event's send time (wall ms), also its record timestamp.
+     */
+    static long[] producePaced(String servers, String topic, int total, int rate,
+                               java.util.function.BiFunction<Integer, Long, byte[]> event) {
+        long[] produced = new long[total];
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers, Map.of("acks", "1", "linger.ms", "0"))) {
+            long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long due = start + (long) (i * 1e9 / rate);
+                while (System.nanoTime() < due) {
+                    Thread.onSpinWait();
+                }
+                produced[i] = System.currentTimeMillis();
+                p.send(new ProducerRecord<>(topic, 0, produced[i], null, event.apply(i, produced[i])));
+            }
+            p.flush();
+        }
+        return produced;
     }
 
     /**

@@ -80,11 +80,6 @@ public final class FeedbackReplay {
         return scoredAt;
     }
 
-    /** The last watermark (event time up to which every label is in, once the attribution window has passed). */
-    public long watermark() {
-        return watermark;
-    }
-
     /** The judged impressions and examples, in the order they were judged. */
     public List<Judged> judged() {
         return judged;
