@@ -113,7 +113,7 @@ public final class FeedbackBench {
                         p + "metrics", mode));
         broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(), s.feedback().metricsTopic()),
                 s.snapshotsTopic());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        StreamExecutionEnvironment env = AfmStreamJob.environment(s);
         AfmStreamJob.build(env, s);
         env.executeAsync(p + mode.id()).getJobExecutionResult().get(20, TimeUnit.MINUTES);
         MetricsSeries series = new MetricsSeries(Event.DEFAULT_MODEL);

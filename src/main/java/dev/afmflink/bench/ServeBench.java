@@ -381,7 +381,7 @@ public final class ServeBench {
                     .withFeedback(new FeedbackSettings(60_000, 200, 0, 60_000, QualityGate.OPEN, null));
             broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()),
                     s.snapshotsTopic());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+            StreamExecutionEnvironment env = AfmStreamJob.environment(s);
             AfmStreamJob.build(env, s);
             JobClient job = env.executeAsync("serve-bench-freshness");
             LiveModel live = new LiveModel();

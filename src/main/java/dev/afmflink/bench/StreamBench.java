@@ -103,7 +103,7 @@ public final class StreamBench {
     /** The same for any settings whose job writes {@code n} predictions. */
     static double[] throughput(KafkaBroker broker, StreamSettings s, int n, int run) throws Exception {
         broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()), s.snapshotsTopic());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        StreamExecutionEnvironment env = AfmStreamJob.environment(s);
         AfmStreamJob.build(env, s);
         long t0 = System.nanoTime();
         JobClient job = env.executeAsync("bench-" + run);
@@ -163,7 +163,7 @@ public final class StreamBench {
         broker.createTopics(List.of(in), "");
         StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", 16, false, false, 1000);
         broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()), s.snapshotsTopic());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        StreamExecutionEnvironment env = AfmStreamJob.environment(s);
         AfmStreamJob.build(env, s);
         JobClient job = env.executeAsync("bench-freshness");
         Thread.sleep(5000); // let the job start before the clock matters

@@ -116,6 +116,28 @@ public final class Args {
         }
     }
 
+    /** A duration option: a number with a unit (ms, s, m, h, d; none: ms), as milliseconds. */
+    public long getDurationMs(String name, long fallback) {
+        String v = get(name);
+        if (v == null) {
+            return fallback;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?").matcher(v.trim());
+        if (!m.matches()) {
+            throw new UsageException("--" + name + " must be a duration such as 500ms, 30s, 15m, 12h or 7d, got " + v);
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "ms" : m.group(2);
+        long scale = switch (unit) {
+            case "s" -> 1000L;
+            case "m" -> 60_000L;
+            case "h" -> 3_600_000L;
+            case "d" -> 86_400_000L;
+            default -> 1L;
+        };
+        return Math.multiplyExact(n, scale);
+    }
+
     public int getInt(String name, int fallback) {
         long v = getLong(name, fallback);
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {

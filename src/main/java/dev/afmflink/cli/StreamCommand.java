@@ -6,6 +6,7 @@ import dev.afmflink.embedded.KafkaClients;
 import dev.afmflink.data.Event;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.Holdout;
+import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.FeedbackSettings;
 import dev.afmflink.metrics.QualityGate;
@@ -53,9 +54,9 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("state-backend", "rocksdb|hashmap", "rocksdb", "Flink state backend"));
         o.add(new Args.Option("checkpoint-dir", "DIR", null, "checkpoints (default: WORK/checkpoints)"));
         o.add(new Args.Option("checkpoint-interval-ms", "MS", "5000", "checkpoint interval"));
-        o.add(new Args.Option("publish-interval-ms", "MS", "2000", "publish a snapshot this often (processing time; 0: never by time)"));
+        o.add(new Args.Option("publish-interval-ms", "MS", "2000", "publish a snapshot at each multiple of this much event time after a change (0: never by time)"));
         o.add(new Args.Option("publish-every", "N", "20000", "publish a snapshot every N examples of a model (0: never by count)"));
-        o.add(new Args.Option("full-every", "N", "10", "a full snapshot after N deltas"));
+        o.add(new Args.Option("full-every", "N", "10", "a full snapshot after N deltas (0: every snapshot full)"));
         o.add(new Args.Option("snapshot-dir", "DIR", null, "also write snapshots to versioned folders (embedded default: WORK/models)"));
         o.add(new Args.Option("parallelism", "N", "1", "job parallelism (model keys train in parallel)"));
         o.add(new Args.Option("bounded", null, null, "stop at the end offsets seen at start (the embedded default always is)"));
@@ -76,6 +77,11 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("holdout-every", "N", "0", "hold one in N labelled impressions out of training (by id hash); each candidate "
                 + "snapshot is scored on the latest of them, the gate judges those figures too, and every published version's "
                 + "figures go to the metrics topic (0: no holdout)"));
+        o.add(new Args.Option("min-count", "N", "1", "feature admission: a feature gets parameters at its N-th training example "
+                + "of its model key (until then it counts, and takes no part in predictions; counts expire with the TTL, or after 1 d)"));
+        o.add(new Args.Option("feature-ttl", "DURATION", "0", "feature expiry in event time: a feature not updated for this long "
+                + "(e.g. 7d, 12h, 30m) is removed from state, deleted by the next delta and left out of full snapshots (0: never; "
+                + "must exceed the attribution window)"));
         o.add(new Args.Option("holdout-size", "N", "5000", "held-out impressions kept per model key (the latest)"));
         o.add(new Args.Option("metrics-file", "FILE", null, "copy the metrics topic to this JSON-lines file (embedded default: WORK/metrics.jsonl)"));
         o.add(new Args.Option("work-dir", "DIR", null, "where the embedded broker, checkpoints and models go (default: a new temp dir)"));
@@ -119,7 +125,8 @@ final class StreamCommand implements Command {
                             new QualityGate(a.getDouble("gate-min-auc", Double.NaN), a.getDouble("gate-max-loss", Double.NaN),
                                     a.getDouble("gate-max-calibration-error", Double.NaN)),
                             a.get("metrics-topic"), FeedbackMode.parse(a.get("feedback")),
-                            new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000))));
+                            new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000))))
+                    .withLifecycle(FeatureLifecycle.of(a.getInt("min-count", 1), a.getDurationMs("feature-ttl", 0)));
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());
@@ -137,7 +144,7 @@ final class StreamCommand implements Command {
                         + s.inputTopic());
             }
             System.out.println("config: " + config);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+            StreamExecutionEnvironment env = AfmStreamJob.environment(s);
             byte[] initModel = null;
             if (a.get("init-model") != null) {
                 var loaded = dev.afmflink.snapshot.ModelReader.load(Path.of(a.get("init-model")));

@@ -44,6 +44,13 @@ public final class ClickSimulator {
     private final long seed;
     private final double bias;
     private long n;
+    /** Open vocabulary: new user and ad ids keep arriving ({@link #openVocabulary()}); null: the closed world. */
+    private SplitMix64 vocab;
+    private long usersCreated;
+    private long adsCreated;
+    /** Share of impressions that bring a new user, a new ad (open vocabulary). */
+    public static final double NEW_USER_RATE = 0.25;
+    public static final double NEW_AD_RATE = 0.05;
 
     /** The default world: overall CTR about 0.2. */
     public ClickSimulator(long seed) {
@@ -69,6 +76,34 @@ public final class ClickSimulator {
         fill(adAfter, 5);
         fill(hourAfter, 6);
         rng = new SplitMix64(seed ^ 0x5157L);
+    }
+
+    /**
+     * An open vocabulary: a quarter of the impressions bring a user never seen before, one in twenty
+     * a new ad; the others go back to an earlier id, mostly a recent one (the k-th most recent with
+     * probability falling as a power law), so most ids are seen a few times and then never again
+     * and the live vocabulary grows without bound. An id's tastes are those of its class in the
+     * closed world (id mod 60 users, mod 40 ads), so the click structure stays learnable. The click
+     * draws are the closed world's (the ids come from a stream of their own).
+     */
+    public ClickSimulator openVocabulary() {
+        vocab = SplitMix64.forStream(seed, 200);
+        return this;
+    }
+
+    /** The next open id: new with probability {@code rate}, else an earlier one, mostly recent. */
+    private long openId(double rate, boolean user) {
+        long created = user ? usersCreated : adsCreated;
+        if (created == 0 || vocab.nextDouble() < rate) {
+            if (user) {
+                usersCreated++;
+            } else {
+                adsCreated++;
+            }
+            return created;
+        }
+        double u = vocab.nextDouble();
+        return created - 1 - (long) Math.floor(created * u * u * u * u);
     }
 
     private void fill(double[][] m, int which) {
@@ -100,6 +135,8 @@ public final class ClickSimulator {
         final int s;
         final int h;
         final int d;
+        final long userId;
+        final long adId;
         final boolean clicked;
 
         Draw(boolean drifted) {
@@ -107,8 +144,12 @@ public final class ClickSimulator {
         }
 
         Draw(boolean drifted, SplitMix64 r) {
-            u = (int) (skewed(r) * USERS);
-            a = (int) (r.nextDouble() * ADS);
+            int closedUser = (int) (skewed(r) * USERS);
+            int closedAd = (int) (r.nextDouble() * ADS);
+            userId = vocab == null || r != rng ? closedUser : openId(NEW_USER_RATE, true);
+            adId = vocab == null || r != rng ? closedAd : openId(NEW_AD_RATE, false);
+            u = (int) (userId % USERS);
+            a = (int) (adId % ADS);
             s = (int) (skewed(r) * SITES);
             h = (int) (r.nextDouble() * 24);
             d = (int) (r.nextDouble() * 4);
@@ -119,7 +160,7 @@ public final class ClickSimulator {
         }
 
         void features(StringBuilder sb) {
-            sb.append("\"features\":{\"user\":\"u").append(u).append("\",\"ad\":\"a").append(a)
+            sb.append("\"features\":{\"user\":\"u").append(userId).append("\",\"ad\":\"a").append(adId)
                     .append("\",\"site\":\"s").append(s).append("\",\"hour\":\"").append(h)
                     .append("\",\"device\":\"d").append(d).append("\"}}");
         }

@@ -22,6 +22,12 @@ public record EventTimes(long windowMs, long validationMs) implements java.io.Se
         return t < ts || t == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : t;
     }
 
+    /** The smallest multiple of {@code step} at or after {@code ts} (saturating below +inf): publish ticks. */
+    public static long ceilTo(long ts, long step) {
+        long r = Math.floorMod(ts, step);
+        return r == 0 ? ts : after(ts, step - r);
+    }
+
     /** When the labels of the impressions at {@code ts} are final (ordered mode trains them then). */
     public long release(long ts) {
         return after(ts, windowMs);

@@ -1,6 +1,7 @@
 package dev.afmflink.feedback;
 
 import dev.afmflink.data.Event;
+import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
@@ -56,6 +57,11 @@ public final class FeedbackReplay {
     private long maxTs = Long.MIN_VALUE;
     private long watermark = Long.MIN_VALUE;
     private long lastEmitted = Long.MIN_VALUE;
+    private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
+    /** Admission counts: id → {seen, last seen}. */
+    private final Map<Long, long[]> counts = new HashMap<>();
+    /** Sweep times of the buckets touched. */
+    private final java.util.TreeSet<Long> sweeps = new java.util.TreeSet<>();
 
     public FeedbackReplay(AfmConfig config, FeedbackMode mode, long windowMs, long boundMs, long stepMs) {
         this(new AfmModel(config), mode, windowMs, boundMs, stepMs);
@@ -73,6 +79,17 @@ public final class FeedbackReplay {
 
     public AfmModel model() {
         return model;
+    }
+
+    /** Feature admission and expiry as the job's trainer does them ({@link FeatureLifecycle}). */
+    public FeedbackReplay withLifecycle(FeatureLifecycle l) {
+        this.lifecycle = l;
+        return this;
+    }
+
+    /** Admission counts still held (features seen, not admitted, not expired). */
+    public int pendingCounts() {
+        return counts.size();
     }
 
     /** Each impression's score at arrival (raw ŷ), by impression id. */
@@ -123,7 +140,7 @@ public final class FeedbackReplay {
             case EXAMPLE -> {
                 Example x = e.features().copy();
                 x.label = e.label();
-                double before = model.train(x, e.ts());
+                double before = trainAdmitted(x, e.ts(), ExampleWeight.ONE);
                 judge(e.id(), e.ts(), e.label(), before);
             }
             case IMPRESSION -> {
@@ -134,7 +151,7 @@ public final class FeedbackReplay {
                     if (mode.waitsForWindow()) {
                         unscored.computeIfAbsent(e.ts(), t -> new ArrayList<>()).add(imp);
                     } else {
-                        scoredAt.put(e.id(), model.predictRaw(e.features()));
+                        scoredAt.put(e.id(), predictAdmitted(e.features()));
                     }
                     closes.computeIfAbsent(end(e.ts()), t -> new ArrayList<>()).add(imp);
                     if (mode.trainsImpressions()) {
@@ -191,12 +208,13 @@ public final class FeedbackReplay {
                 }
             }
         }
-        // ordered mode: the trainer's timers in time order; at one time, first the labels whose window ends, then the
-        // impressions of that time are scored
-        while (mode.waitsForWindow()) {
+        // the trainer's timers in time order; at one time, first the labels whose window ends (ordered mode), then the
+        // impressions of that time are scored (ordered mode), then the lifecycle's sweep
+        while (true) {
             long release = held.isEmpty() ? Long.MAX_VALUE : end(held.firstKey());
             long score = unscored.isEmpty() ? Long.MAX_VALUE : unscored.firstKey();
-            long t = Math.min(release, score);
+            long sweep = sweeps.isEmpty() ? Long.MAX_VALUE : sweeps.first();
+            long t = Math.min(Math.min(release, score), sweep);
             if (t > wm || t == Long.MAX_VALUE) {
                 break;
             }
@@ -209,8 +227,12 @@ public final class FeedbackReplay {
             }
             if (score == t) {
                 for (Impression imp : unscored.pollFirstEntry().getValue()) {
-                    scoredAt.put(imp.id(), model.predictRaw(imp.features()));
+                    scoredAt.put(imp.id(), predictAdmitted(imp.features()));
                 }
+            }
+            if (sweep == t) {
+                sweeps.pollFirst();
+                sweep(t);
             }
         }
     }
@@ -234,7 +256,70 @@ public final class FeedbackReplay {
     private double train(Impression imp, double label) {
         Example x = imp.features().copy();
         x.label = label;
-        return model.train(x, imp.ts(), mode.weighting());
+        return trainAdmitted(x, imp.ts(), mode.weighting());
+    }
+
+    /** Trains {@code x} on its admitted features only, counting the others (the lifecycle's admission). */
+    private double trainAdmitted(Example x, long ts, ExampleWeight weighting) {
+        if (!lifecycle.enabled()) {
+            return model.train(x, ts, weighting);
+        }
+        Example kept = new Example(x.size);
+        kept.label = x.label;
+        for (int i = 0; i < x.size; i++) {
+            long id = x.ids[i];
+            boolean has = model.features().get(id) != null;
+            if (!has && lifecycle.counts()) {
+                long[] c = counts.computeIfAbsent(id, k -> new long[2]);
+                c[0]++;
+                c[1] = ts;
+                if (!lifecycle.admits(c[0])) {
+                    touched(ts);
+                    continue;
+                }
+                counts.remove(id);
+            }
+            kept.ids[kept.size] = id;
+            kept.values[kept.size++] = x.values[i];
+            if (lifecycle.featuresExpire()) {
+                touched(ts);
+            }
+        }
+        return model.train(kept, ts, weighting);
+    }
+
+    /** The raw score of {@code x} by its admitted features (with admission, unseen ones take no part). */
+    private double predictAdmitted(Example x) {
+        if (!lifecycle.counts()) {
+            return model.predictRaw(x);
+        }
+        Example kept = new Example(x.size);
+        for (int i = 0; i < x.size; i++) {
+            if (model.features().get(x.ids[i]) != null) {
+                kept.ids[kept.size] = x.ids[i];
+                kept.values[kept.size++] = x.values[i];
+            }
+        }
+        return model.predictRaw(kept);
+    }
+
+    private void touched(long ts) {
+        if (lifecycle.sweeps()) {
+            sweeps.add(lifecycle.sweepTime(lifecycle.bucket(ts)));
+        }
+    }
+
+    /** The sweep at {@code t}: every feature and count last touched in its bucket or before goes (a scan: the reference). */
+    private void sweep(long t) {
+        long bucket = lifecycle.sweptBy(t);
+        if (lifecycle.featuresExpire()) {
+            for (long id : model.features().sortedIds()) {
+                if (lifecycle.bucket(model.features().get(id).lastUpdate) <= bucket) {
+                    model.features().remove(id);
+                }
+            }
+        }
+        counts.values().removeIf(c -> lifecycle.bucket(c[1]) <= bucket);
     }
 
     private void judge(String id, long ts, double label, double raw) {

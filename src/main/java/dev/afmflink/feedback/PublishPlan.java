@@ -6,7 +6,7 @@ import dev.afmflink.metrics.WindowSummary;
 /**
  * What the next publish of a model key is: held back (and why), or a full snapshot or a delta
  * with its version and base. Versions only grow by one per published snapshot; the first one,
- * and one after every {@code fullEvery} deltas, is full.
+ * and one after every {@code fullEvery} deltas, is full (every one with {@code fullEvery} 0).
  *
  * @param heldBack    null, or why the quality gate holds the snapshot back
  * @param full        a full snapshot (else a delta on {@code baseVersion})

@@ -49,10 +49,26 @@ public final class AfmStreamJob {
         m.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         m.put("pipeline.generic-types", "false");
         m.put("parallelism.default", Integer.toString(s.parallelism()));
-        m.put("restart-strategy.type", "fixed-delay");
-        m.put("restart-strategy.fixed-delay.attempts", "3");
-        m.put("restart-strategy.fixed-delay.delay", "1 s");
+        m.put("state.backend.rocksdb.metrics.estimate-live-data-size", "true");
+        m.put("state.backend.rocksdb.metrics.total-sst-files-size", "true");
         return Configuration.fromMap(m);
+    }
+
+    /**
+     * The environment the job runs in. On a cluster ({@code flink run}) the restart strategy is
+     * the cluster's (its config.yaml: flink-conf/config.yaml sets exponential delay); only a local
+     * run inside this JVM (the embedded default, the benches) sets its own: exponential delay, as
+     * the project's cluster configuration.
+     */
+    public static StreamExecutionEnvironment environment(StreamSettings s) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(s));
+        if (env instanceof org.apache.flink.streaming.api.environment.LocalStreamEnvironment) {
+            env.configure(Configuration.fromMap(Map.of(
+                    "restart-strategy.type", "exponential-delay",
+                    "restart-strategy.exponential-delay.initial-backoff", "1 s",
+                    "restart-strategy.exponential-delay.max-backoff", "10 s")));
+        }
+        return env;
     }
 
     static String uri(String dir) {
@@ -124,7 +140,7 @@ public final class AfmStreamJob {
         FeedbackSettings f = s.feedback();
         try {
             return new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(), s.fullEvery(), f.validationWindowMs(),
-                    f.attributionWindowMs(), f.gate(), f.mode(), f.holdout()).withInitModel(initModel);
+                    f.attributionWindowMs(), f.gate(), f.mode(), f.holdout()).withLifecycle(s.lifecycle()).withInitModel(initModel);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("the initial model cannot be read: " + e.getMessage(), e);
         }

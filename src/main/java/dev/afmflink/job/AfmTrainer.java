@@ -4,6 +4,7 @@ import dev.afmflink.feedback.EventTimes;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.PublishPlan;
 import dev.afmflink.feedback.Holdout;
+import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.ExampleWeight;
 import dev.afmflink.model.AfmLearner;
@@ -30,7 +31,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -86,6 +86,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private final FeedbackMode mode;
     private final Holdout holdout;
     private final double negativeLabel;
+    private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
     /** Warm start: a full snapshot a model key without state starts from (null: from scratch). */
     private byte[] initModel;
     private transient dev.afmflink.model.AfmModel init;
@@ -99,11 +100,19 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient MapState<Long, PendingLabels> pending;
     private transient MapState<Long, PendingLabels> unscored;
     private transient MapState<Integer, TrainingExample> holdoutSample;
+    /** Admission: id → {examples seen, last seen} of a feature without parameters yet. */
+    private transient MapState<Long, long[]> counts;
+    /** Expiry: (sweep bucket, chunk) → ids whose last touch fell in the bucket; bucket → chunks written. */
+    private transient MapState<Long, long[]> expiry;
+    private transient MapState<Long, Integer> expiryChunks;
+    private transient double[] vals;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
     /** The write-back buffer of each model key seen since the last (re)start. */
     private transient Map<String, WriteBackBuffer> buffers;
     private transient TrainerMetrics metrics;
+    /** The time of the event-time timer running now (Long.MIN_VALUE outside one): scratch, not state. */
+    private transient long timerTime = Long.MIN_VALUE;
 
     public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery) {
         this(config, publishEveryExamples, publishIntervalMs, fullEvery, FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS,
@@ -129,8 +138,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (mode == FeedbackMode.FAKE_NEGATIVE && config.loss() != dev.afmflink.model.Loss.LOGISTIC) {
             throw new IllegalArgumentException("the fake-negative feedback mode needs the logistic loss");
         }
-        if (fullEvery < 1) {
-            throw new IllegalArgumentException("full-every must be >= 1");
+        if (fullEvery < 0) {
+            throw new IllegalArgumentException("full-every must be >= 0 (0: every snapshot full)");
         }
         this.config = config;
         this.publishEveryExamples = publishEveryExamples;
@@ -159,6 +168,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 TypeInformation.of(PendingLabels.class)));
         holdoutSample = getRuntimeContext().getMapState(new MapStateDescriptor<>("holdout-sample", Types.INT,
                 TypeInformation.of(TrainingExample.class)));
+        counts = getRuntimeContext().getMapState(new MapStateDescriptor<>("admission-counts", Types.LONG,
+                org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        expiry = getRuntimeContext().getMapState(new MapStateDescriptor<>("expiry-buckets", Types.LONG,
+                org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        expiryChunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("expiry-chunks", Types.LONG, Types.INT));
+        vals = new double[16];
         learner = new AfmLearner(config);
         if (initModel != null) {
             try {
@@ -186,6 +201,20 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             }
         }
         this.initModel = model;
+        return this;
+    }
+
+    /**
+     * Feature admission and expiry by event time ({@link FeatureLifecycle}); the default admits
+     * every feature at once and removes none. Its TTLs must exceed the attribution window (a
+     * feature outlives the wait for its labels).
+     */
+    public AfmTrainer withLifecycle(FeatureLifecycle l) {
+        if (l.sweeps() && l.expiryMs() <= times.windowMs()) {
+            throw new IllegalArgumentException("the feature TTL (" + l.expiryMs() + " ms) must exceed the attribution window ("
+                    + times.windowMs() + " ms)");
+        }
+        this.lifecycle = l;
         return this;
     }
 
@@ -230,6 +259,26 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (!b.holdout.isEmpty()) {
             holdoutSample.putAll(b.holdout);
             b.holdout.clear();
+        }
+        if (!b.counts.isEmpty()) {
+            for (Map.Entry<Long, long[]> e : b.counts.entrySet()) {
+                if (e.getValue() == null) {
+                    counts.remove(e.getKey());
+                } else {
+                    counts.put(e.getKey(), e.getValue());
+                }
+            }
+            b.counts.clear();
+        }
+        if (!b.touched.isEmpty()) {
+            for (Map.Entry<Long, WriteBackBuffer.LongList> e : b.touched.entrySet()) {
+                Integer written = expiryChunks.get(e.getKey());
+                int chunk = written == null ? 0 : written;
+                expiry.put(chunkKey(e.getKey(), chunk), e.getValue().toArray());
+                expiryChunks.put(e.getKey(), chunk + 1);
+            }
+            b.touched.clear();
+            b.touchedIds = 0;
         }
         flushBuckets(b, b.pending, pending, b.pendingInState);
         flushBuckets(b, b.unscored, unscored, b.unscoredInState);
@@ -288,10 +337,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             b.publish.features = b.warmFeatures;
             // fires only when a bounded input ends (the watermark jumps to +inf): a last publish
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
-            if (publishIntervalMs > 0) {
-                long now = ctx.timerService().currentProcessingTime();
-                ctx.timerService().registerProcessingTimeTimer(now + publishIntervalMs);
-            }
         }
         if (ex.kind == TrainingExample.IMPRESSION && mode.waitsForWindow()) {
             // scored when event time reaches it: then the model has trained exactly the labels released by
@@ -308,7 +353,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             scores.put(ex.id, score(b, ex));
             metrics.impressions.inc();
             if (mode.trainsImpressions() && !holdout.selects(ex.id)) { // fake negative: trained at once as a negative
-                train(b, ex, negativeLabel, mode.weighting());
+                train(b, ex, negativeLabel, mode.weighting(), ctx);
                 afterTraining(key, b, ctx);
             }
             return;
@@ -338,7 +383,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         boolean trains = !heldOut && (ex.kind != TrainingExample.LABELLED || mode.trainsLabel(ex.label, negativeLabel));
         if (trains) {
-            double before = train(b, ex, ex.label, ex.kind == TrainingExample.LABELLED ? mode.weighting() : ExampleWeight.ONE);
+            double before = train(b, ex, ex.label, ex.kind == TrainingExample.LABELLED ? mode.weighting() : ExampleWeight.ONE, ctx);
             if (Double.isNaN(judged)) {
                 judged = before; // a labelled example (or a label whose impression was scored before an upgrade)
             }
@@ -362,25 +407,42 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /** One training step of {@code ex} with {@code label}; returns ŷ before the update. */
-    private double train(WriteBackBuffer b, TrainingExample ex, double label, ExampleWeight weighting) throws Exception {
+    private double train(WriteBackBuffer b, TrainingExample ex, double label, ExampleWeight weighting, Context ctx)
+            throws Exception {
         SharedParams sp = b.shared;
-        int m = ex.ids.length;
-        ensureRows(m);
-        for (int i = 0; i < m; i++) {
+        int n = ex.ids.length;
+        ensureRows(n);
+        int m = 0;
+        for (int i = 0; i < n; i++) {
             Long id = ex.ids[i];
             FeatureParams f = b.rows.get(id);
+            boolean moved;
             if (f == null) {
                 f = features.get(id);
                 if (f == null) {
+                    if (lifecycle.counts() && !admit(b, id, ex.ts, ctx)) {
+                        continue; // not admitted yet: no parameters, no part in the prediction
+                    }
                     f = learner.newFeature(ex.ids[i], ex.ts);
                     b.publish.features++;
+                    b.publish.admitted++;
+                    metrics.admitted.inc();
+                    moved = true;
+                } else {
+                    moved = lifecycle.bucket(f.lastUpdate) != lifecycle.bucket(ex.ts);
                 }
                 b.rows.put(id, f);
+            } else {
+                moved = lifecycle.bucket(f.lastUpdate) != lifecycle.bucket(ex.ts);
             }
-            rows[i] = f;
+            if (moved && lifecycle.featuresExpire()) {
+                touch(b, id, ex.ts, ctx);
+            }
+            vals[m] = ex.values[i];
+            rows[m++] = f;
         }
         long refusedBefore = sp.refusedUpdates;
-        double before = learner.step(sp, rows, ex.values, m, label, ex.ts, weighting);
+        double before = learner.step(sp, rows, m == n ? ex.values : vals, m, label, ex.ts, weighting);
         metrics.examples.inc();
         if (sp.refusedUpdates != refusedBefore) {
             metrics.refused.inc();
@@ -388,14 +450,30 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return before;
     }
 
-    /** After a training step: count it towards the next publish, publish or bound the buffer. */
+    /**
+     * After a training step: count it towards the next publish, publish or bound the buffer, and
+     * make sure a publish tick follows in event time. Ticks are the multiples of the publish
+     * interval in event time, set from the time of the step (a timer's own time in the ordered mode),
+     * never from the watermark or a clock: in the ordered mode the model changes only in event-time
+     * timers, so what a tick publishes is a function of the data, and a version published again
+     * after a restore has the same bytes.
+     */
     private void afterTraining(String key, WriteBackBuffer b, Context ctx) throws Exception {
-        metrics.of(key).features = b.publish.features;
+        metrics.lifecycle(key, b.publish);
         b.publish.sinceLastPublish++;
         if (publishEveryExamples > 0 && b.publish.sinceLastPublish >= publishEveryExamples) {
             publish(key, b, ctx, ctx.timerService().currentProcessingTime());
         } else if (b.full()) {
             flush(b);
+        }
+        if (publishIntervalMs > 0) {
+            long stepTime = timerTime != Long.MIN_VALUE ? timerTime : Math.max(ctx.timestamp() == null ? Long.MIN_VALUE : ctx.timestamp(),
+                    ctx.timerService().currentWatermark() + 1);
+            long tick = EventTimes.ceilTo(stepTime, publishIntervalMs);
+            if (tick != timerTime && tick != b.tick) { // the timer running now publishes at its end if it is a tick
+                ctx.timerService().registerEventTimeTimer(tick);
+                b.tick = tick;
+            }
         }
     }
 
@@ -487,12 +565,25 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+        timerTime = timestamp;
+        try {
+            onEventTime(timestamp, ctx, out);
+        } finally {
+            timerTime = Long.MIN_VALUE;
+        }
+    }
+
+    /**
+     * Everything due at event time {@code timestamp}, in this order: releases, scoring, a closing
+     * validation window, then a publish if the time is a publish tick.
+     */
+    private void onEventTime(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
         WriteBackBuffer b = bufferOf(ctx.getCurrentKey());
         if (b.publish == null) {
             return;
         }
-        boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == Long.MAX_VALUE;
-        if (ctx.timeDomain() == TimeDomain.EVENT_TIME && !endOfInput) {
+        boolean endOfInput = timestamp == Long.MAX_VALUE;
+        if (!endOfInput) {
             // the end of the window of impressions at timestamp − W (ordered mode), and of a validation
             // window (both at most +inf − 1, so at the end of input every one fires before the +inf
             // timer publishes)
@@ -503,13 +594,18 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 scoreDue(b, timestamp, inputEnded);
             }
             closeWindow(ctx.getCurrentKey(), b, times.closedBy(timestamp), inputEnded, ctx);
-            return;
+            if (lifecycle.isSweepTime(timestamp) && !inputEnded && sweep(ctx.getCurrentKey(), b, timestamp) > 0) {
+                b.publish.sinceLastPublish++; // the deletions go out with the next publish
+                if (publishIntervalMs > 0 && timestamp % publishIntervalMs != 0) {
+                    ctx.timerService().registerEventTimeTimer(EventTimes.ceilTo(timestamp, publishIntervalMs));
+                }
+            }
+            if (publishIntervalMs <= 0 || timestamp % publishIntervalMs != 0) {
+                return;
+            }
         }
         if (b.publish.sinceLastPublish > 0) {
-            publish(ctx.getCurrentKey(), b, ctx, endOfInput ? ctx.timerService().currentProcessingTime() : timestamp);
-        }
-        if (!endOfInput) {
-            ctx.timerService().registerProcessingTimeTimer(timestamp + publishIntervalMs);
+            publish(ctx.getCurrentKey(), b, ctx, ctx.timerService().currentProcessingTime());
         }
     }
 
@@ -530,25 +626,115 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return ev.count() == 0 ? new WindowSummary(0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN) : ev.summary(0, 0);
     }
 
-    /** The gathered-rows scratch array holds at least {@code m} rows. */
+    /** The gathered-rows (and values) scratch arrays hold at least {@code m} rows. */
     private void ensureRows(int m) {
         if (rows.length < m) {
             rows = new FeatureParams[Math.max(m, rows.length * 2)];
+            vals = new double[rows.length];
         }
+    }
+
+    /**
+     * Admission: counts one more example holding feature {@code id}, seen at {@code ts}; true if it
+     * gets parameters now (its count is dropped), false while it waits.
+     */
+    private boolean admit(WriteBackBuffer b, Long id, long ts, Context ctx) throws Exception {
+        long[] c = b.counts.containsKey(id) ? b.counts.get(id) : counts.get(id);
+        boolean moved = c == null || lifecycle.bucket(c[1]) != lifecycle.bucket(ts);
+        if (c == null) {
+            c = new long[2];
+            b.publish.pending++;
+        }
+        c[0]++;
+        c[1] = ts;
+        if (lifecycle.admits(c[0])) {
+            b.counts.put(id, null);
+            b.publish.pending--;
+            return true;
+        }
+        b.counts.put(id, c);
+        if (moved && lifecycle.sweeps()) {
+            touch(b, id, ts, ctx);
+        }
+        return false;
+    }
+
+    /** Expiry: records that {@code id}'s last touch is now in the sweep bucket of {@code ts}, whose sweep gets a timer. */
+    private void touch(WriteBackBuffer b, long id, long ts, Context ctx) {
+        long bucket = lifecycle.bucket(ts);
+        WriteBackBuffer.LongList ids = b.touched.get(bucket);
+        if (ids == null) {
+            ids = new WriteBackBuffer.LongList();
+            b.touched.put(bucket, ids);
+            ctx.timerService().registerEventTimeTimer(lifecycle.sweepTime(bucket));
+        }
+        ids.add(id);
+        b.touchedIds++;
+    }
+
+    private static long chunkKey(long bucket, int chunk) {
+        return (bucket << 20) | chunk;
+    }
+
+    /**
+     * Expiry: the sweep at event time {@code t} removes every feature (and count) whose last touch
+     * is in the swept bucket or before: from state, and — features — in the next delta. Reads only
+     * the ids recorded in that bucket. Returns the features removed.
+     */
+    private long sweep(String key, WriteBackBuffer b, long t) throws Exception {
+        long bucket = lifecycle.sweptBy(t);
+        Integer chunks = expiryChunks.get(bucket);
+        if (chunks == null && !b.touched.containsKey(bucket)) {
+            return 0;
+        }
+        flush(b); // state is the truth from here
+        chunks = expiryChunks.get(bucket);
+        long removed = 0;
+        for (int c = 0; chunks != null && c < chunks; c++) {
+            long[] ids = expiry.get(chunkKey(bucket, c));
+            expiry.remove(chunkKey(bucket, c));
+            for (long id : ids == null ? new long[0] : ids) {
+                FeatureParams f = features.get(id);
+                if (f != null) {
+                    if (lifecycle.featuresExpire() && lifecycle.bucket(f.lastUpdate) <= bucket) {
+                        features.remove(id);
+                        dirty.put(id, Boolean.FALSE); // the next delta deletes it
+                        b.publish.features--;
+                        b.publish.evicted++;
+                        removed++;
+                    }
+                } else {
+                    long[] cnt = counts.get(id);
+                    if (cnt != null && lifecycle.bucket(cnt[1]) <= bucket) {
+                        counts.remove(id);
+                        b.publish.pending--;
+                    }
+                }
+            }
+        }
+        expiryChunks.remove(bucket);
+        metrics.evicted.inc(removed);
+        metrics.lifecycle(key, b.publish);
+        return removed;
     }
 
     /** The raw score of an impression with the model as it stands; reads rows, changes nothing. */
     private double score(WriteBackBuffer b, TrainingExample ex) throws Exception {
         ensureRows(ex.ids.length);
+        int m = 0;
         for (int i = 0; i < ex.ids.length; i++) {
             Long id = ex.ids[i];
             FeatureParams f = b.rows.get(id);
             if (f == null) {
                 f = features.get(id);
             }
-            rows[i] = f != null ? f : learner.newFeature(id, ex.ts); // what training would start from; not stored
+            if (f == null && lifecycle.counts()) {
+                continue; // not admitted: no part in the prediction
+            }
+            vals[m] = ex.values[i];
+            rows[m++] = f != null ? f : learner.newFeature(id, ex.ts); // what training would start from; not stored
         }
-        return learner.predictRaw(b.shared, rows, ex.values, ex.ids.length);
+        return learner.predictRaw(b.shared, rows, vals, m);
     }
 
     private MetricsRecord metrics(String event, String key, WriteBackBuffer b, WindowSummary w, long wallMs, String detail) {
@@ -580,7 +766,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         SharedParams sp = b.shared;
         PublishState ps = b.publish;
         WindowSummary heldOutFigures = holdout.enabled() ? evaluateHoldout(b) : null;
-        PublishPlan plan = PublishPlan.next(gate, ps.lastWindow(), heldOutFigures, ps.version, ps.deltasSinceFull, fullEvery);
+        // restored in a mode whose model depends on arrival order: what was published after the checkpoint may differ
+        // from what this run publishes under the same numbers, so it starts again from a full snapshot
+        boolean restart = b.restored && !b.publishedSinceStart && !mode.waitsForWindow();
+        PublishPlan plan = PublishPlan.next(gate, ps.lastWindow(), heldOutFigures, ps.version,
+                restart ? Integer.MAX_VALUE : ps.deltasSinceFull, fullEvery);
         String heldBack = plan.heldBack();
         if (heldBack != null) {
             ps.heldBack++;
@@ -599,24 +789,33 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         long[] sorted = ids.stream().mapToLong(Long::longValue).toArray();
         Arrays.sort(sorted);
+        // a delta deletes what expired since its base (a full snapshot just leaves it out)
         ModelHeader header = new ModelHeader(full ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA, version,
-                plan.baseVersion(), sp.examples, config);
+                plan.baseVersion(), sp.examples, config, full ? null : ps.lastDigest);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
         try (ModelWriter w = new ModelWriter(bytes, header, sp, sorted.length)) {
             for (long id : sorted) {
-                w.put(id, features.get(id));
+                FeatureParams f = features.get(id);
+                if (f != null) {
+                    w.put(id, f);
+                } else {
+                    w.delete(id);
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException("could not encode snapshot " + version + " of model " + key, e);
         }
         dirty.clear();
+        byte[] published = bytes.toByteArray();
+        ps.lastDigest = ModelFormat.digest(published);
+        b.publishedSinceStart = true;
         ps.version = version;
         ps.sinceLastPublish = 0;
         ps.deltasSinceFull = full ? 0 : ps.deltasSinceFull + 1;
         metrics.of(key).version = version;
         publish.update(ps);
         ctx.output(SNAPSHOTS, new SnapshotRecord(key, version, header.baseVersion(), full ? "full" : "delta",
-                sp.examples, sorted.length, now, bytes.toByteArray()));
+                sp.examples, sorted.length, now, published));
         if (heldOutFigures != null) {
             MetricsRecord r = metrics(MetricsRecord.SNAPSHOT, key, b, heldOutFigures, now, null);
             r.windowStart = r.windowEnd = 0;

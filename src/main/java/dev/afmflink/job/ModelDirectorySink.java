@@ -14,10 +14,13 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 /**
  * Writes each snapshot to {@code <root>/<model>/<version, 12 digits>-<full|delta>/model.afm}.
  * A version folder appears atomically: it is written under a temporary name and renamed, so a
- * serving system that lists the folders never sees half a snapshot. Writing the same version
- * again (a replay after a restore) replaces it with identical bytes.
+ * serving system that lists the folders never sees half a snapshot. A version folder is never
+ * replaced: the same version again (a replay after a restore, or an at-least-once retry) is
+ * checked to carry the same bytes and skipped; other bytes under a published number are refused,
+ * logged and counted ({@code snapshotConflicts}), and the first stays.
  */
 public class ModelDirectorySink implements Sink<SnapshotRecord> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelDirectorySink.class);
     private final String root;
 
     public ModelDirectorySink(String root) {
@@ -31,31 +34,41 @@ public class ModelDirectorySink implements Sink<SnapshotRecord> {
 
     @Override
     public SinkWriter<SnapshotRecord> createWriter(WriterInitContext context) {
-        return new Writer(Path.of(root));
+        return new Writer(Path.of(root), context.metricGroup().counter("snapshotConflicts"),
+                context.metricGroup().counter("snapshotReplays"));
     }
 
     private static final class Writer implements SinkWriter<SnapshotRecord> {
         private final Path root;
+        private final org.apache.flink.metrics.Counter conflicts;
+        private final org.apache.flink.metrics.Counter replays;
 
-        Writer(Path root) {
+        Writer(Path root, org.apache.flink.metrics.Counter conflicts, org.apache.flink.metrics.Counter replays) {
             this.root = root;
+            this.conflicts = conflicts;
+            this.replays = replays;
         }
 
         @Override
         public void write(SnapshotRecord s, Context context) throws IOException {
             Path target = folder(root, s.model, s.version, s.kind);
+            Path other = folder(root, s.model, s.version, s.kind.equals("full") ? "delta" : "full");
+            Path existing = Files.exists(target) ? target : Files.exists(other) ? other : null;
+            if (existing != null) {
+                Path file = existing.resolve(ModelFormat.FILE_NAME);
+                if (existing.equals(target) && Files.exists(file) && java.util.Arrays.equals(Files.readAllBytes(file), s.bytes)) {
+                    replays.inc();
+                    return;
+                }
+                conflicts.inc();
+                LOG.error("model {} version {}: published again with other bytes; {} stays (a consumer holding it "
+                        + "refuses the deltas that follow the new one until the next full snapshot)", s.model, s.version, existing);
+                return;
+            }
             Path tmp = target.resolveSibling(".tmp-" + target.getFileName());
             Files.createDirectories(tmp);
             Files.write(tmp.resolve(ModelFormat.FILE_NAME), s.bytes);
-            if (Files.exists(target)) {
-                Files.write(target.resolve(ModelFormat.FILE_NAME + ".tmp"), s.bytes);
-                Files.move(target.resolve(ModelFormat.FILE_NAME + ".tmp"), target.resolve(ModelFormat.FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-                Files.delete(tmp.resolve(ModelFormat.FILE_NAME));
-                Files.delete(tmp);
-            } else {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         }
 
         @Override

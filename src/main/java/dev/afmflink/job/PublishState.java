@@ -21,6 +21,12 @@ public class PublishState {
     public double lastMeanLabel;
     /** Labelled impressions held out of training so far (the holdout sample is a ring of the latest). */
     public long holdoutSeen;
+    /** Features given parameters (admitted) and removed (expired) so far; features seen but not admitted yet. */
+    public long admitted;
+    public long evicted;
+    public long pending;
+    /** The digest of the last published file (a delta names it as its base's). */
+    public String lastDigest;
 
     public PublishState() {
     }

@@ -1,5 +1,6 @@
 package dev.afmflink.job;
 
+import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import java.io.Serializable;
 
@@ -16,7 +17,7 @@ import java.io.Serializable;
  * @param stateBackend         rocksdb or hashmap
  * @param checkpointDir        checkpoint directory (a path or URI)
  * @param checkpointIntervalMs checkpoint interval
- * @param publishIntervalMs    publish a snapshot every this much processing time (0: never by time)
+ * @param publishIntervalMs    publish a snapshot at each multiple of this much event time after a change (0: never by time)
  * @param publishEvery         publish a snapshot every this many examples of a model key (0: never by count)
  * @param fullEvery            a full snapshot after this many deltas
  * @param snapshotDir          folder sink for snapshots (null: Kafka only)
@@ -25,14 +26,25 @@ import java.io.Serializable;
  * @param maxRecordBytes       larger input records are dead-lettered as oversize
  * @param noopTraining         benchmark baseline: the trainer replaced by a pass-through (decode only)
  * @param feedback             event time, label join, progressive validation, quality gate
+ * @param lifecycle            feature admission and expiry by event time
  */
 public record StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic,
                              String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
                              String stateBackend, String checkpointDir, long checkpointIntervalMs,
                              long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
                              int parallelism, boolean bounded, int maxRecordBytes, boolean noopTraining,
-                             FeedbackSettings feedback)
+                             FeedbackSettings feedback, FeatureLifecycle lifecycle)
         implements Serializable {
+
+    public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
+                          String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
+                          String checkpointDir, long checkpointIntervalMs, long publishIntervalMs, long publishEvery,
+                          int fullEvery, String snapshotDir, int parallelism, boolean bounded, int maxRecordBytes,
+                          boolean noopTraining, FeedbackSettings feedback) {
+        this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
+                stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
+                parallelism, bounded, maxRecordBytes, noopTraining, feedback, FeatureLifecycle.NONE);
+    }
 
     /** Settings with the default feedback loop and no metrics topic. */
     public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
@@ -48,7 +60,13 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withFeedback(FeedbackSettings f) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle);
+    }
+
+    public StreamSettings withLifecycle(FeatureLifecycle l) {
+        return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
+                config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l);
     }
 
     public StreamSettings {

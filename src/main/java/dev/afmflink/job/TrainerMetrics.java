@@ -19,6 +19,8 @@ final class TrainerMetrics {
     final Counter heldBack;
     final Counter unlabelledAtEnd;
     final Counter openWindowsAtEnd;
+    final Counter admitted;
+    final Counter evicted;
     private final MetricGroup afm;
     private final Map<String, ModelGauges> gauges = new HashMap<>();
 
@@ -26,6 +28,9 @@ final class TrainerMetrics {
     static final class ModelGauges {
         volatile long version;
         volatile long features;
+        volatile long pending;
+        volatile long admitted;
+        volatile long evicted;
         volatile WindowSummary last;
     }
 
@@ -38,6 +43,17 @@ final class TrainerMetrics {
         heldBack = afm.counter("heldBackSnapshots");
         unlabelledAtEnd = afm.counter("unlabelledAtEnd");
         openWindowsAtEnd = afm.counter("validationWindowsOpenAtEnd");
+        admitted = afm.counter("featuresAdmitted");
+        evicted = afm.counter("featuresEvicted");
+    }
+
+    /** Refreshes a key's lifecycle gauges from its publish state. */
+    void lifecycle(String key, PublishState ps) {
+        ModelGauges g = of(key);
+        g.features = ps.features;
+        g.pending = ps.pending;
+        g.admitted = ps.admitted;
+        g.evicted = ps.evicted;
     }
 
     ModelGauges of(String key) {
@@ -46,6 +62,9 @@ final class TrainerMetrics {
             MetricGroup group = afm.addGroup("model", k);
             group.gauge("modelVersion", (Gauge<Long>) () -> g.version);
             group.gauge("features", (Gauge<Long>) () -> g.features);
+            group.gauge("pendingFeatures", (Gauge<Long>) () -> g.pending);
+            group.gauge("admittedFeatures", (Gauge<Long>) () -> g.admitted);
+            group.gauge("evictedFeatures", (Gauge<Long>) () -> g.evicted);
             group.gauge("progressiveLoss", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.loss());
             group.gauge("progressiveAuc", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.auc());
             group.gauge("calibration", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.calibration());

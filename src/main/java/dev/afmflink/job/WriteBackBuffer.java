@@ -37,8 +37,36 @@ final class WriteBackBuffer {
     final Map<Integer, TrainingExample> holdout = new HashMap<>();
     /** Items in {@link #pending} and {@link #unscored}. */
     int waiting;
+    /** Admission counts touched since the flush: id → {seen, last seen}; a null value removes the count. */
+    final Map<Long, long[]> counts = new HashMap<>();
+    /** Ids whose last touch moved into a sweep bucket since the flush, by bucket. */
+    final Map<Long, LongList> touched = new HashMap<>();
+    /** A publish happened since this buffer was made (a restore's first publish may have to be full). */
+    boolean publishedSinceStart;
+    /** The publish tick this buffer last registered (a cache: the timer service dedups anyway). */
+    long tick = Long.MIN_VALUE;
     /** Features a warm start brought (counted into the publish state when it is created). */
     long warmFeatures;
+
+    /** Ids in {@link #touched}. */
+    int touchedIds;
+
+    /** A growable list of ids. */
+    static final class LongList {
+        long[] ids = new long[16];
+        int size;
+
+        void add(long id) {
+            if (size == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, size * 2);
+            }
+            ids[size++] = id;
+        }
+
+        long[] toArray() {
+            return java.util.Arrays.copyOf(ids, size);
+        }
+    }
 
     /** Adds {@code ex} to the bucket of its event time in {@code buckets}. */
     void hold(Map<Long, List<TrainingExample>> buckets, TrainingExample ex) {
@@ -48,6 +76,6 @@ final class WriteBackBuffer {
 
     /** True when the buffer should be written to state now to bound memory. */
     boolean full() {
-        return rows.size() > MAX_ROWS || waiting > MAX_ROWS;
+        return rows.size() > MAX_ROWS || waiting > MAX_ROWS || counts.size() > MAX_ROWS || touchedIds > MAX_ROWS;
     }
 }

@@ -2,10 +2,8 @@ package dev.afmflink.serving;
 
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.snapshot.ModelFormat;
-import dev.afmflink.snapshot.ModelHeader;
-import dev.afmflink.snapshot.ModelReader;
+import dev.afmflink.snapshot.SnapshotChain;
 import dev.afmflink.snapshot.SnapshotFolders;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,12 +34,11 @@ public final class LiveModel {
     }
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** The chain rule (which delta applies to which model); guarded by the write lock. */
+    private final SnapshotChain chain = new SnapshotChain();
     private AfmModel model;
     private long generation;
     private Info info = new Info(0, 0, 0, 0, 0, 0);
-    /** A gap or a foreign delta: wait for the next full snapshot. */
-    private boolean needsFull;
-    private long reloads;
     private final ThreadLocal<View> views = new ThreadLocal<>();
 
     private record View(long generation, AfmModel model) {
@@ -91,27 +88,14 @@ public final class LiveModel {
      * (a gap, or based on another version) is skipped and the next full snapshot reloads it.
      */
     public boolean apply(byte[] bytes, long publishedAt, String name) throws IOException {
-        ModelHeader h = ModelReader.readHeader(bytes, name);
         lock.writeLock().lock();
         try {
-            if (model != null && h.modelVersion() <= info.version()) {
+            if (!chain.apply(bytes, name)) {
                 return false;
             }
-            boolean full = h.kind() == ModelFormat.Kind.FULL;
-            if (!full && (model == null || needsFull || h.baseVersion() != info.version())) {
-                if (model != null && !needsFull) {
-                    needsFull = true; // the chain is broken: only a full snapshot can repair it
-                }
-                return false;
-            }
-            AfmModel next = ModelReader.read(new ByteArrayInputStream(bytes), full ? null : model, name).model();
-            if (full && needsFull) {
-                reloads++;
-            }
-            needsFull = false;
-            model = next;
+            model = chain.model();
             generation++;
-            info = new Info(h.modelVersion(), publishedAt, next.shared().examples, next.features().size(), reloads,
+            info = new Info(chain.version(), publishedAt, model.shared().examples, model.features().size(), chain.reloads(),
                     System.currentTimeMillis());
             return true;
         } finally {
@@ -130,7 +114,7 @@ public final class LiveModel {
         boolean reload;
         lock.readLock().lock();
         try {
-            reload = model == null || needsFull;
+            reload = model == null || chain.waitingForFull();
         } finally {
             lock.readLock().unlock();
         }

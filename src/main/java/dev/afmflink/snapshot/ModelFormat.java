@@ -20,4 +20,17 @@ public final class ModelFormat {
 
     private ModelFormat() {
     }
+
+    /**
+     * The digest of one published file: SHA-256 of its bytes, hex. A delta names its base's digest
+     * ({@link ModelHeader#baseDigest()}), so a consumer never applies it to another model that
+     * carries the same version number.
+     */
+    public static String digest(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
 }

@@ -13,9 +13,16 @@ import java.util.Map;
  * @param baseVersion   for a delta, the version it applies on top of (0 for a full snapshot)
  * @param examples      examples trained when written
  * @param config        the hyper-parameters
+ * @param baseDigest    for a delta, the digest ({@link ModelFormat#digest}) of the file published as its base
+ *                      version: a consumer applies it only to exactly that model (null: not recorded, files
+ *                      written before digests)
  */
 public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVersion, long examples,
-                          AfmConfig config) {
+                          AfmConfig config, String baseDigest) {
+
+    public ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVersion, long examples, AfmConfig config) {
+        this(kind, modelVersion, baseVersion, examples, config, null);
+    }
 
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -23,6 +30,9 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
         m.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
         m.put("model_version", modelVersion);
         m.put("base_version", baseVersion);
+        if (baseDigest != null) {
+            m.put("base_digest", baseDigest);
+        }
         m.put("examples", examples);
         m.put("config", config.toMap());
         return m;
@@ -36,6 +46,7 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
         }
         return new ModelHeader(ModelFormat.Kind.valueOf(((String) m.get("kind")).toUpperCase(java.util.Locale.ROOT)),
                 ((Number) m.get("model_version")).longValue(), ((Number) m.get("base_version")).longValue(),
-                ((Number) m.get("examples")).longValue(), AfmConfig.fromMap((Map<String, ?>) m.get("config")));
+                ((Number) m.get("examples")).longValue(), AfmConfig.fromMap((Map<String, ?>) m.get("config")),
+                (String) m.get("base_digest"));
     }
 }

@@ -9,18 +9,25 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * What a serving system does with a model key's snapshot stream: start from a full snapshot,
- * apply each delta whose base is the current version, ignore versions already applied (a replay),
- * and refuse a gap. No Flink needed.
+ * What a serving system does with a model key's snapshot stream, the one home of the rule: start
+ * from a full snapshot, apply a delta only to the exact model it was computed from (its base
+ * version, and the digest of the file published as that version), ignore versions already
+ * applied (a replay), and after a delta that does not follow — a gap, or a base with the same
+ * number but other bytes, as after a producer's restore — apply nothing until the next full
+ * snapshot. No Flink needed.
  */
 public final class SnapshotChain {
     private AfmModel model;
     private long version;
+    private String digest;
+    private boolean needsFull;
+    private long reloads;
+    private long refused;
 
     /**
      * Loads a model's folder of versions as the job's folder sink writes it
      * ({@code <version>-full/model.afm}, {@code <version>-delta/model.afm}): the latest full
-     * snapshot, then every later delta in version order. Null if there is no full snapshot.
+     * snapshot, then every later delta in version order that follows it. Null if there is no full snapshot.
      */
     public static SnapshotChain loadFolder(Path modelDir) throws IOException {
         List<SnapshotFolders.Version> versions = SnapshotFolders.list(modelDir);
@@ -40,6 +47,12 @@ public final class SnapshotChain {
         return chain;
     }
 
+    /** True if a delta with header {@code h} applies to the model published as {@code version} with {@code digest}. */
+    public static boolean follows(ModelHeader h, long version, String digest) {
+        return h.kind() == ModelFormat.Kind.DELTA && h.baseVersion() == version
+                && (h.baseDigest() == null || h.baseDigest().equals(digest));
+    }
+
     /** The current model, or null before the first full snapshot. */
     public AfmModel model() {
         return model;
@@ -49,28 +62,55 @@ public final class SnapshotChain {
         return version;
     }
 
+    /** The digest of the last file applied (null before the first). */
+    public String digest() {
+        return digest;
+    }
+
+    /** Full snapshots loaded after a delta did not follow. */
+    public long reloads() {
+        return reloads;
+    }
+
+    /** Deltas that did not follow the model held (and were not applied). */
+    public long refused() {
+        return refused;
+    }
+
+    /** True while waiting for a full snapshot after a delta that did not follow. */
+    public boolean waitingForFull() {
+        return needsFull;
+    }
+
     /**
-     * Applies one snapshot file's bytes. Returns true if it changed the model, false for a version
-     * already applied or a delta seen before any full snapshot (waiting for one).
+     * Applies one snapshot file's bytes. Returns true if it changed the model; false for a version
+     * already applied, a delta before any full snapshot, or a delta that does not follow the model
+     * held (then nothing but a full snapshot is applied until one comes).
      */
     public boolean apply(byte[] bytes, String name) throws IOException {
         ModelHeader h = ModelReader.readHeader(bytes, name);
-        if (h.modelVersion() <= version) {
+        if (model != null && h.modelVersion() <= version) {
             return false;
         }
         AfmModel base = null;
         if (h.kind() == ModelFormat.Kind.DELTA) {
-            if (model == null) {
+            if (model == null || needsFull) {
                 return false;
             }
-            if (h.baseVersion() != version) {
-                throw new IOException(name + ": delta " + h.modelVersion() + " is based on " + h.baseVersion()
-                        + " but the current version is " + version + " (a snapshot is missing)");
+            if (!follows(h, version, digest)) {
+                needsFull = true;
+                refused++;
+                return false;
             }
             base = model;
         }
         model = ModelReader.read(new ByteArrayInputStream(bytes), base, name).model();
+        if (base == null && needsFull) {
+            reloads++;
+        }
+        needsFull = false;
         version = h.modelVersion();
+        digest = ModelFormat.digest(bytes);
         return true;
     }
 }

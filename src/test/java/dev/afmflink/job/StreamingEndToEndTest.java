@@ -13,6 +13,7 @@ import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
@@ -405,6 +406,57 @@ class StreamingEndToEndTest {
         assertEquals(0, counter(flink, ".afm.unlabelledAtEnd"));
     }
 
+    /**
+     * Feature lifecycle end to end: an open vocabulary (new users and ads keep arriving), admission
+     * at the second example and a one-minute TTL, event-time publish ticks: the job's model is
+     * {@link FeedbackReplay}'s with the same lifecycle, bit for bit, and the chain of published
+     * deltas (with their deletions) ends at it; without the lifecycle the model would hold every id.
+     */
+    @Test
+    void openVocabularyWithAdmissionAndExpiryEqualsTheReplay() throws Exception {
+        long window = 10_000;
+        long bound = 200;
+        String prefix = "lifecycle-e2e";
+        FeatureLifecycle lifecycle = FeatureLifecycle.of(2, 60_000);
+        StreamSettings base = settings(prefix, true);
+        StreamSettings s = new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
+                base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), base.stateBackend(),
+                base.checkpointDir(), base.checkpointIntervalMs(), 5000, 0, 4, base.snapshotDir(), 1, true, 4096, false)
+                .withFeedback(new FeedbackSettings(window, bound, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, null,
+                        FeedbackMode.ORDERED))
+                .withLifecycle(lifecycle);
+        createTopics(s);
+        List<String> events = new ArrayList<>();
+        // clicks within seconds (the default delays reach past ten minutes and would move event time past every TTL)
+        new ClickSimulator(23).openVocabulary().clickStream(3000, 1_700_000_000_000L, 250, "default",
+                ClickSimulator.ClickDelay.parse("exp:2000"), true).forEachRemaining(events::add);
+        // past every window (the impressions end at 750 s) but within the TTL of the last minute's features
+        events.add(lateMarker(1_700_000_000_000L + 790_000L));
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
+        MiniCluster cluster = startCluster(AfmStreamJob.configuration(s), 1, 1);
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+            AfmStreamJob.build(env, s);
+            JobID jobId = cluster.submitJob(env.getStreamGraph()).get(60, TimeUnit.SECONDS).getJobID();
+            assertTrue(cluster.requestJobResult(jobId).get(300, TimeUnit.SECONDS).isSuccess());
+        } finally {
+            cluster.closeAsync().get(60, TimeUnit.SECONDS);
+        }
+        FeedbackReplay replay = replay(events, FeedbackMode.ORDERED, window, bound, lifecycle);
+        FeedbackReplay unbounded = replay(events, FeedbackMode.ORDERED, window, bound, FeatureLifecycle.NONE);
+        List<ConsumerRecord<byte[], byte[]>> snaps = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 3, 120);
+        AfmModel streamed = modelOf(snaps, "default");
+        assertSameBits(replay.model(), streamed);
+        assertEquals(3000, replay.model().shared().examples);
+        int live = replay.model().features().size();
+        int all = unbounded.model().features().size();
+        assertTrue(live > 50 && live < all * 0.6, "the lifecycle keeps " + live + " of " + all + " features");
+        assertTrue(replay.pendingCounts() > 0, "ids seen once wait with a count");
+        // the folders hold the same chain: the latest full snapshot and its deltas load to the same model
+        assertSameBits(streamed, dev.afmflink.snapshot.SnapshotChain.loadFolder(
+                java.nio.file.Path.of(s.snapshotDir()).resolve("default")).model());
+    }
+
     /** A labelled example of another model key, far later: moves event time past every window (its own label never matters). */
     static String lateMarker(long ts) {
         return "{\"type\":\"example\",\"id\":\"late-marker\",\"ts\":" + ts
@@ -413,8 +465,13 @@ class StreamingEndToEndTest {
 
     /** The job's semantics in plain Java on the events of the default model key. */
     static FeedbackReplay replay(List<String> events, FeedbackMode mode, long window, long bound) throws Exception {
+        return replay(events, mode, window, bound, FeatureLifecycle.NONE);
+    }
+
+    static FeedbackReplay replay(List<String> events, FeedbackMode mode, long window, long bound, FeatureLifecycle lifecycle)
+            throws Exception {
         EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
-        FeedbackReplay r = new FeedbackReplay(config(), mode, window, bound, AfmStreamJob.WATERMARK_STEP_MS);
+        FeedbackReplay r = new FeedbackReplay(config(), mode, window, bound, AfmStreamJob.WATERMARK_STEP_MS).withLifecycle(lifecycle);
         for (String raw : events) {
             Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
             if (e.model().equals("default")) {
@@ -512,7 +569,7 @@ class StreamingEndToEndTest {
         List<String> events = new ArrayList<>();
         new ClickSimulator(19).clickStream(1000, 1_700_000_000_000L, 250, "default").forEachRemaining(events::add);
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        StreamExecutionEnvironment env = AfmStreamJob.environment(s);
         AfmStreamJob.build(env, s);
         JobClient job = env.executeAsync("afm-quiet-partition");
         try {
@@ -673,7 +730,7 @@ class StreamingEndToEndTest {
             seed.add(sim.nextExampleJson(t0 + i, "default").replace("\"ex-" + i + "\"", "\"seed-" + i + "\""));
         }
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(seed), t0);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        StreamExecutionEnvironment env = AfmStreamJob.environment(s);
         AfmStreamJob.build(env, s);
         JobClient job = env.executeAsync("afm-serving-loop");
         dev.afmflink.serving.LiveModel live = new dev.afmflink.serving.LiveModel();
