@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class LayeringTest {
     static final List<String> PLAIN = List.of("model", "optim", "metrics", "snapshot", "serving", "data", "feedback", "offline",
-            "report");
+            "report", "lifecycle");
 
     @Test
     void plainPackagesImportNothingOfFlink() throws IOException {

@@ -24,7 +24,7 @@ import org.apache.kafka.common.Uuid;
 public final class KafkaBroker implements AutoCloseable {
     private final Path dir;
     private final int port;
-    private final Process process;
+    private Process process;
 
     private KafkaBroker(Path dir, int port, Process process) {
         this.dir = dir;
@@ -73,12 +73,9 @@ public final class KafkaBroker implements AutoCloseable {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("java.class.path");
-        Path log = dir.resolve("broker.log");
         run(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, "kafka.tools.StorageTool", "format",
                 "-t", Uuid.randomUuid().toString(), "-c", props.toString()), dir.resolve("format.log"), 120);
-        Process broker = new ProcessBuilder(java, "-Xmx768m", "-XX:+UseSerialGC", "-cp", cp, "kafka.Kafka", props.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        KafkaBroker b = new KafkaBroker(dir, port, broker);
+        KafkaBroker b = new KafkaBroker(dir, port, launch(dir));
         try {
             b.awaitReady(timeoutSeconds);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -86,6 +83,25 @@ public final class KafkaBroker implements AutoCloseable {
             throw e;
         }
         return b;
+    }
+
+    private static Process launch(Path dir) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-Xmx768m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "kafka.Kafka",
+                dir.resolve("server.properties").toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile())).start();
+    }
+
+    /** {@code kill -9} of the broker process (its data stays on disk). */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Starts the broker again on the same ports and data after {@link #kill()}; waits until it answers. */
+    public void restart(long timeoutSeconds) throws IOException, InterruptedException {
+        process = launch(dir);
+        awaitReady(timeoutSeconds);
     }
 
     private static void run(List<String> cmd, Path log, long timeoutSeconds) throws IOException, InterruptedException {

@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * the trainer acts as its {@link FeedbackMode} says. Each impression is scored on arrival (ordered
  * mode: when event time reaches it) and judged once by that score against its final label. At {@link #end()} nothing more is labelled
  * (an impression whose window has not passed is left out, as in the job). Labelled examples
- * ({@code type: example}) are trained at once in every mode. Clicks before their impression, and
+ * ({@code type: example}) are trained at once, in the ordered mode when event time reaches them. Clicks before their impression, and
  * clicks of unknown impressions, are ignored here (the job holds or dead-letters them).
  */
 public final class FeedbackReplay {
@@ -49,6 +49,8 @@ public final class FeedbackReplay {
     private final TreeMap<Long, List<Impression>> closes = new TreeMap<>();
     /** Ordered mode: labelled impressions waiting for their window, by event time. */
     private final TreeMap<Long, List<Impression>> held = new TreeMap<>();
+    /** Ordered mode: labelled examples waiting for event time to reach them, in arrival order per time. */
+    private final TreeMap<Long, List<Event>> examples = new TreeMap<>();
     /** Ordered mode: impressions waiting for event time to reach them, to be scored. */
     private final TreeMap<Long, List<Impression>> unscored = new TreeMap<>();
     private final Map<String, Double> labels = new HashMap<>();
@@ -138,10 +140,11 @@ public final class FeedbackReplay {
     public void accept(Event e) {
         switch (e.type()) {
             case EXAMPLE -> {
-                Example x = e.features().copy();
-                x.label = e.label();
-                double before = trainAdmitted(x, e.ts(), ExampleWeight.ONE);
-                judge(e.id(), e.ts(), e.label(), before);
+                if (mode.waitsForWindow()) { // trained when event time reaches it, in arrival order
+                    examples.computeIfAbsent(e.ts(), t -> new ArrayList<>()).add(e);
+                } else {
+                    trainExample(e);
+                }
             }
             case IMPRESSION -> {
                 if (!seen.contains(e.id()) && e.ts() > watermark) {
@@ -184,6 +187,9 @@ public final class FeedbackReplay {
 
     /** The input ends: nothing more is labelled or trained. Returns the impressions left out. */
     public long end() {
+        while (!examples.isEmpty()) { // labelled examples train at the end of input too (their labels are final)
+            examples.pollFirstEntry().getValue().forEach(this::trainExample);
+        }
         long left = open.size();
         open.clear();
         closes.clear();
@@ -213,8 +219,9 @@ public final class FeedbackReplay {
         while (true) {
             long release = held.isEmpty() ? Long.MAX_VALUE : end(held.firstKey());
             long score = unscored.isEmpty() ? Long.MAX_VALUE : unscored.firstKey();
+            long example = examples.isEmpty() ? Long.MAX_VALUE : examples.firstKey();
             long sweep = sweeps.isEmpty() ? Long.MAX_VALUE : sweeps.first();
-            long t = Math.min(Math.min(release, score), sweep);
+            long t = Math.min(Math.min(release, score), Math.min(sweep, example));
             if (t > wm || t == Long.MAX_VALUE) {
                 break;
             }
@@ -224,6 +231,9 @@ public final class FeedbackReplay {
                 for (Impression imp : due) {
                     learnAndJudge(imp, labels.remove(imp.id()));
                 }
+            }
+            if (example == t) {
+                examples.pollFirstEntry().getValue().forEach(this::trainExample);
             }
             if (score == t) {
                 for (Impression imp : unscored.pollFirstEntry().getValue()) {
@@ -235,6 +245,13 @@ public final class FeedbackReplay {
                 sweep(t);
             }
         }
+    }
+
+    private void trainExample(Event e) {
+        Example x = e.features().copy();
+        x.label = e.label();
+        double before = trainAdmitted(x, e.ts(), ExampleWeight.ONE);
+        judge(e.id(), e.ts(), e.label(), before);
     }
 
     private void labelled(Impression imp, double label) {

@@ -99,6 +99,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient MapState<Long, ProgressiveWindow> windows;
     private transient MapState<Long, PendingLabels> pending;
     private transient MapState<Long, PendingLabels> unscored;
+    private transient MapState<Long, PendingLabels> heldExamples;
     private transient MapState<Integer, TrainingExample> holdoutSample;
     /** Admission: id → {examples seen, last seen} of a feature without parameters yet. */
     private transient MapState<Long, long[]> counts;
@@ -165,6 +166,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending-labels", Types.LONG,
                 TypeInformation.of(PendingLabels.class)));
         unscored = getRuntimeContext().getMapState(new MapStateDescriptor<>("unscored-impressions", Types.LONG,
+                TypeInformation.of(PendingLabels.class)));
+        heldExamples = getRuntimeContext().getMapState(new MapStateDescriptor<>("held-examples", Types.LONG,
                 TypeInformation.of(PendingLabels.class)));
         holdoutSample = getRuntimeContext().getMapState(new MapStateDescriptor<>("holdout-sample", Types.INT,
                 TypeInformation.of(TrainingExample.class)));
@@ -282,6 +285,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         flushBuckets(b, b.pending, pending, b.pendingInState);
         flushBuckets(b, b.unscored, unscored, b.unscoredInState);
+        flushBuckets(b, b.examples, heldExamples, b.examplesInState);
         b.waiting = 0;
     }
 
@@ -337,6 +341,16 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             b.publish.features = b.warmFeatures;
             // fires only when a bounded input ends (the watermark jumps to +inf): a last publish
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+        }
+        if (ex.kind == TrainingExample.EXAMPLE && mode.waitsForWindow()) {
+            // a labelled example trains when event time reaches it, in arrival order within one time: every model
+            // change of the ordered mode happens in an event-time timer, so what a publish tick sees is the data's
+            b.hold(b.examples, ex);
+            ctx.timerService().registerEventTimeTimer(ex.ts);
+            if (b.full()) {
+                flush(b);
+            }
+            return;
         }
         if (ex.kind == TrainingExample.IMPRESSION && mode.waitsForWindow()) {
             // scored when event time reaches it: then the model has trained exactly the labels released by
@@ -591,6 +605,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             if (mode.waitsForWindow()) {
                 // at one event time: first the labels whose window ends now, then the impressions of now
                 release(ctx.getCurrentKey(), b, times.releasedBy(timestamp), inputEnded, ctx, out);
+                // labelled examples of now (at the end of input too: their labels are final)
+                for (TrainingExample ex : takeBucket(b, b.examples, heldExamples, b.examplesInState, timestamp)) {
+                    learnAndJudge(ctx.getCurrentKey(), b, ex, ctx, out);
+                }
                 scoreDue(b, timestamp, inputEnded);
             }
             closeWindow(ctx.getCurrentKey(), b, times.closedBy(timestamp), inputEnded, ctx);

@@ -28,6 +28,9 @@ final class WriteBackBuffer {
     final Map<Long, List<TrainingExample>> pending = new HashMap<>();
     /** Impressions by event time, to be scored when event time reaches them (ordered mode). */
     final Map<Long, List<TrainingExample>> unscored = new HashMap<>();
+    /** Labelled examples by event time, in arrival order, waiting for event time to reach them (ordered mode). */
+    final Map<Long, List<TrainingExample>> examples = new HashMap<>();
+    final java.util.Set<Long> examplesInState = new java.util.HashSet<>();
     /** Event times whose buckets this buffer wrote to state and that were not taken back yet. */
     final java.util.Set<Long> pendingInState = new java.util.HashSet<>();
     final java.util.Set<Long> unscoredInState = new java.util.HashSet<>();

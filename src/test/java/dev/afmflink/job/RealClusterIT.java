@@ -1,0 +1,223 @@
+package dev.afmflink.job;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.afmflink.data.Event;
+import dev.afmflink.data.EventDecoder;
+import dev.afmflink.embedded.ClickSimulator;
+import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.snapshot.ModelReader;
+import dev.afmflink.snapshot.SnapshotChain;
+import dev.afmflink.snapshot.SnapshotFolders;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job on a real cluster, as an operator runs it: a JobManager and TaskManagers as separate
+ * processes on 127.0.0.1 ({@link ProcessCluster}), a Kafka broker process, the shaded {@code -job}
+ * jar submitted with {@code flink run}, 100 model keys of labelled JSON events in the default
+ * (ordered) feedback mode with the default event-time publish ticks. One stream goes through
+ * three failures in turn — {@code kill -9} of the TaskManager running the trainer, {@code kill -9}
+ * of the Kafka broker and a restart on the same port and data, stop-with-savepoint at parallelism
+ * 1 and a resubmission from the savepoint at parallelism 2 — and then every key's model equals
+ * the uninterrupted run's ({@link FeedbackReplay}, the job's semantics in plain Java) bit for bit,
+ * its example counter equals the examples sent, and no version was ever published twice with
+ * different bytes, on the topic or in the folders. Recovery times go to
+ * {@code target/real-cluster.txt}.
+ */
+class RealClusterIT {
+    static final int KEYS = 100;
+    static final int PER_BATCH = 6000;
+    static final int BATCHES = 4;
+    static final long T0 = 1_700_000_000_000L;
+    static final long SPACING_MS = 20;
+    static final long BOUND_MS = 5000;
+
+    @Test
+    void theModelSurvivesATaskManagerKillABrokerKillAndARescaleFromASavepoint(@TempDir Path dir) throws Exception {
+        Path project = Path.of(System.getProperty("afm.project.dir", "."));
+        Path jobJar = Path.of(System.getProperty("afm.job.jar"));
+        assertTrue(Files.isRegularFile(jobJar), "the job jar is built by mvn package: " + jobJar);
+        List<String> report = new ArrayList<>();
+        ClickSimulator sim = new ClickSimulator(31);
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < PER_BATCH * BATCHES; i++) {
+            events.add(sim.nextExampleJson(T0 + i * SPACING_MS, "k" + (i % KEYS)));
+        }
+        // a last event far later moves event time past every example of every key
+        String marker = "{\"type\":\"example\",\"id\":\"marker\",\"ts\":" + (T0 + 3_600_000L)
+                + ",\"model\":\"marker\",\"label\":0,\"features\":{\"a\":\"b\"}}";
+
+        try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 240);
+             ProcessCluster cluster = ProcessCluster.start(dir.resolve("flink"), project.resolve("flink-conf"),
+                     ProcessCluster.clusterClasspath(project.resolve("target/classpath.txt")), 1)) {
+            broker.createTopics(List.of("afm-input", "afm-snapshots", "afm-predictions", "afm-dead-letters"), "afm-snapshots");
+            cluster.startTaskManager("tm-1", 1);
+            cluster.startTaskManager("tm-2", 2);
+            Path models = dir.resolve("models");
+            List<String> args = new ArrayList<>(List.of("stream", "--bootstrap-servers", broker.bootstrapServers(),
+                    "--snapshot-dir", models.toString(), "--checkpoint-dir", dir.resolve("flink/checkpoints").toUri().toString(),
+                    "--checkpoint-interval-ms", "2000", "--idleness-ms", "2000", "--out-of-orderness-ms", Long.toString(BOUND_MS),
+                    "--publish-interval-ms", "30000", "--progress-seconds", "0", "--detach"));
+            List<String> p1 = new ArrayList<>(args);
+            p1.addAll(List.of("--parallelism", "1"));
+            String job = cluster.submit(jobJar, null, p1);
+            cluster.await("job running", 180, () -> cluster.running(job));
+            assertTrue(Files.readString(cluster.logOf("jobmanager")).contains("ExponentialDelayRestartBackoffTimeStrategy"),
+                    "the job runs with flink-conf/config.yaml's restart strategy (exponential delay)");
+
+            // 1. kill -9 of the TaskManager running the trainer, mid-stream
+            produce(broker, events.subList(0, PER_BATCH));
+            cluster.await("a checkpoint", 180, () -> completedCheckpoints(cluster, job) >= 1);
+            produce(broker, events.subList(PER_BATCH, 2 * PER_BATCH));
+            List<String> trainerTms = cluster.taskManagersRunning(job, "train AFM");
+            assertEquals(1, trainerTms.size());
+            long killed = System.nanoTime();
+            cluster.killTaskManager(trainerTms.get(0));
+            cluster.await("job failing over", 120, () -> !cluster.running(job));
+            cluster.await("job running again", 300, () -> cluster.running(job));
+            report.add(String.format("TaskManager kill -9 (%s, the trainer's): job RUNNING again after %.1f s (%d failures so far)",
+                    trainerTms.get(0), (System.nanoTime() - killed) / 1e9, failures(cluster, job)));
+            cluster.startTaskManager("tm-3", 2); // the replacement, for the rescale below
+
+            // 2. kill -9 of the Kafka broker, restart on the same port and data
+            produce(broker, events.subList(2 * PER_BATCH, 3 * PER_BATCH));
+            long before = completedCheckpoints(cluster, job);
+            long brokerKilled = System.nanoTime();
+            broker.kill();
+            Thread.sleep(3000);
+            broker.restart(240);
+            cluster.await("a checkpoint after the broker came back", 300,
+                    () -> cluster.running(job) && completedCheckpoints(cluster, job) > before);
+            report.add(String.format("Kafka broker kill -9, restart after 3 s: job RUNNING with a new checkpoint %.1f s after the kill"
+                    + " (%d failures so far)", (System.nanoTime() - brokerKilled) / 1e9, failures(cluster, job)));
+
+            // 3. stop with a savepoint at parallelism 1, resubmit from it at parallelism 2
+            produce(broker, events.subList(3 * PER_BATCH, 4 * PER_BATCH));
+            long stopping = System.nanoTime();
+            String savepoint = cluster.stopWithSavepoint(job);
+            List<String> p2 = new ArrayList<>(args);
+            p2.addAll(List.of("--parallelism", "2"));
+            String job2 = cluster.submit(jobJar, savepoint, p2);
+            cluster.await("rescaled job running", 180, () -> cluster.running(job2));
+            report.add(String.format("stop-with-savepoint at parallelism 1 → resubmitted at parallelism 2, RUNNING after %.1f s",
+                    (System.nanoTime() - stopping) / 1e9));
+            produce(broker, List.of(marker));
+
+            // every key's model: the chain of its snapshots on the topic reaches all its examples
+            Map<String, List<ConsumerRecord<byte[], byte[]>>> byKey = new HashMap<>();
+            cluster.await("every key's final model published", 600, () -> {
+                byKey.clear();
+                for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", 1, 20)) {
+                    byKey.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>()).add(r);
+                }
+                int done = 0;
+                for (int k = 0; k < KEYS; k++) {
+                    List<ConsumerRecord<byte[], byte[]>> mine = byKey.get("k" + k);
+                    try {
+                        if (mine != null && chainOf(mine).model().shared().examples == (long) PER_BATCH * BATCHES / KEYS) {
+                            done++;
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return done == KEYS;
+            });
+            cluster.cancel(job2);
+
+            // a version number always means the same bytes: on the topic, and in the folders
+            int versions = 0;
+            int replays = 0;
+            for (Map.Entry<String, List<ConsumerRecord<byte[], byte[]>>> e : byKey.entrySet()) {
+                Map<Long, byte[]> first = new LinkedHashMap<>();
+                for (ConsumerRecord<byte[], byte[]> r : e.getValue()) {
+                    long v = ModelReader.readHeader(r.value(), "topic").modelVersion();
+                    byte[] seen = first.putIfAbsent(v, r.value());
+                    if (seen != null) {
+                        replays++;
+                        assertArrayEquals(seen, r.value(), "model " + e.getKey() + " version " + v + " published twice with other bytes");
+                    }
+                }
+                for (SnapshotFolders.Version v : SnapshotFolders.list(models.resolve(SnapshotFolders.safe(e.getKey())))) {
+                    byte[] topic = first.get(v.version());
+                    if (topic != null) {
+                        assertArrayEquals(topic, Files.readAllBytes(v.file()), "folder " + v.dir() + " differs from the topic");
+                    }
+                }
+                versions += first.size();
+            }
+            report.add("versions published (100 keys): " + versions + ", " + replays + " of them published again after a restore"
+                    + " (the same bytes); each version one content on the topic and in the folders");
+
+            // every key's model equals the uninterrupted run's, bit for bit
+            AfmConfig config = chainOf(byKey.get("k0")).model().config();
+            for (int k = 0; k < KEYS; k++) {
+                AfmModel streamed = chainOf(byKey.get("k" + k)).model();
+                assertEquals((long) PER_BATCH * BATCHES / KEYS, streamed.shared().examples, "k" + k + ": examples trained once each");
+                StreamingEndToEndTest.assertSameBits(replay(events, "k" + k, config), streamed);
+            }
+            report.add("every key's model = the uninterrupted run (replay), bit for bit; examples = events sent");
+        } finally {
+            Files.write(Path.of("target", "real-cluster.txt"), report);
+            report.forEach(System.out::println);
+        }
+    }
+
+    static SnapshotChain chainOf(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+        SnapshotChain c = new SnapshotChain();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            c.apply(r.value(), "topic");
+        }
+        assertNotNull(c.model());
+        return c;
+    }
+
+    /** Failures in the job's exception history. */
+    static int failures(ProcessCluster cluster, String job) {
+        var e = cluster.getOrNull("/jobs/" + job + "/exceptions");
+        return e == null ? -1 : e.get("exceptionHistory").get("entries").size();
+    }
+
+    static long completedCheckpoints(ProcessCluster cluster, String job) {
+        var c = cluster.getOrNull("/jobs/" + job + "/checkpoints");
+        return c == null ? 0 : c.get("counts").get("completed").asLong();
+    }
+
+    static void produce(KafkaBroker broker, List<String> values) throws Exception {
+        KafkaTestSupport.produce(broker.bootstrapServers(), "afm-input", KafkaTestSupport.utf8(values), T0);
+    }
+
+    /** The job's semantics on one key's events (the others only move event time). */
+    static AfmModel replay(List<String> events, String key, AfmConfig config) throws Exception {
+        EventDecoder dec = new EventDecoder(config.loss(), 4096);
+        FeedbackReplay r = new FeedbackReplay(config, FeedbackMode.ORDERED, FeedbackSettings.DEFAULT_WINDOW_MS, BOUND_MS,
+                AfmStreamJob.WATERMARK_STEP_MS);
+        for (String raw : events) {
+            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
+            if (e.model().equals(key)) {
+                r.accept(e);
+            } else {
+                r.advanceTo(e.ts());
+            }
+        }
+        r.end();
+        return r.model();
+    }
+}
