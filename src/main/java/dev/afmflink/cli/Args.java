@@ -119,9 +119,11 @@ public final class Args {
     /** A duration option: a number with a unit (ms, s, m, h, d; none: ms), as milliseconds. */
     public long getDurationMs(String name, long fallback) {
         String v = get(name);
-        if (v == null) {
-            return fallback;
-        }
+        return v == null ? fallback : durationMs(v, name);
+    }
+
+    /** A duration (a number with a unit: ms, s, m, h, d; none: ms) as milliseconds; {@code name} for the error. */
+    public static long durationMs(String v, String name) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?").matcher(v.trim());
         if (!m.matches()) {
             throw new UsageException("--" + name + " must be a duration such as 500ms, 30s, 15m, 12h or 7d, got " + v);

@@ -77,9 +77,9 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("holdout-every", "N", "0", "hold one in N labelled impressions out of training (by id hash); each candidate "
                 + "snapshot is scored on the latest of them, the gate judges those figures too, and every published version's "
                 + "figures go to the metrics topic (0: no holdout)"));
-        o.add(new Args.Option("min-count", "N", "1", "feature admission: a feature gets parameters at its N-th training example "
-                + "of its model key (until then it counts, and takes no part in predictions; counts expire with the TTL, or after 1 d)"));
-        o.add(new Args.Option("feature-ttl", "DURATION", "0", "feature expiry in event time: a feature not updated for this long "
+        o.add(new Args.Option("min-count", "N", Integer.toString(FeatureLifecycle.DEFAULT_MIN_COUNT), "feature admission: a feature gets parameters at its N-th training example "
+                + "of its model key (until then it counts, and takes no part in predictions; a count not seen for 1 d, or the TTL if shorter, goes; 1: at once)"));
+        o.add(new Args.Option("feature-ttl", "DURATION", "30d", "feature expiry in event time: a feature not updated for this long "
                 + "(e.g. 7d, 12h, 30m) is removed from state, deleted by the next delta and left out of full snapshots (0: never; "
                 + "must exceed the attribution window)"));
         o.add(new Args.Option("holdout-size", "N", "5000", "held-out impressions kept per model key (the latest)"));
@@ -126,7 +126,8 @@ final class StreamCommand implements Command {
                                     a.getDouble("gate-max-calibration-error", Double.NaN)),
                             a.get("metrics-topic"), FeedbackMode.parse(a.get("feedback")),
                             new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000))))
-                    .withLifecycle(FeatureLifecycle.of(a.getInt("min-count", 1), a.getDurationMs("feature-ttl", 0)));
+                    .withLifecycle(FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
+                            a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)));
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());

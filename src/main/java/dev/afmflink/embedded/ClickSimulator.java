@@ -80,9 +80,9 @@ public final class ClickSimulator {
 
     /**
      * An open vocabulary: a quarter of the impressions bring a user never seen before, one in twenty
-     * a new ad; the others go back to an earlier id, mostly a recent one (the k-th most recent with
-     * probability falling as a power law), so most ids are seen a few times and then never again
-     * and the live vocabulary grows without bound. An id's tastes are those of its class in the
+     * a new ad; the others go back to an earlier id, mostly a recent one (how many ids back follows a
+     * Pareto law), so most ids are seen a few times and then never again and the vocabulary grows
+     * without bound while the ids in use stay about as many. An id's tastes are those of its class in the
      * closed world (id mod 60 users, mod 40 ads), so the click structure stays learnable. The click
      * draws are the closed world's (the ids come from a stream of their own).
      */
@@ -102,8 +102,11 @@ public final class ClickSimulator {
             }
             return created;
         }
-        double u = vocab.nextDouble();
-        return created - 1 - (long) Math.floor(created * u * u * u * u);
+        // how many ids back: Pareto-tailed (scale 20, shape 1.5), the same law whatever the age of the stream, so the
+        // live vocabulary reaches a steady state under a TTL while a long tail of old ids comes back now and then
+        double u = 1.0 - vocab.nextDouble();
+        double back = 20.0 * (Math.pow(u, -1.0 / 1.5) - 1.0);
+        return created - 1 - (long) Math.min(created - 1, Math.floor(back));
     }
 
     private void fill(double[][] m, int which) {

@@ -291,16 +291,14 @@ public final class FeedbackReplay {
                 c[0]++;
                 c[1] = ts;
                 if (!lifecycle.admits(c[0])) {
-                    touched(ts);
+                    touched(ts, true);
                     continue;
                 }
                 counts.remove(id);
             }
             kept.ids[kept.size] = id;
             kept.values[kept.size++] = x.values[i];
-            if (lifecycle.featuresExpire()) {
-                touched(ts);
-            }
+            touched(ts, false);
         }
         return model.train(kept, ts, weighting);
     }
@@ -320,23 +318,26 @@ public final class FeedbackReplay {
         return model.predictRaw(kept);
     }
 
-    private void touched(long ts) {
-        if (lifecycle.sweeps()) {
-            sweeps.add(lifecycle.sweepTime(lifecycle.bucket(ts)));
+    private void touched(long ts, boolean count) {
+        if (lifecycle.expires(count)) {
+            sweeps.add(lifecycle.sweepTime(lifecycle.bucket(ts), count));
         }
     }
 
-    /** The sweep at {@code t}: every feature and count last touched in its bucket or before goes (a scan: the reference). */
+    /** The sweeps at {@code t}: every count, then every feature, last touched in the swept bucket or before goes (a scan: the reference). */
     private void sweep(long t) {
-        long bucket = lifecycle.sweptBy(t);
-        if (lifecycle.featuresExpire()) {
+        if (lifecycle.isSweepTime(t, true)) {
+            long bucket = lifecycle.sweptBy(t, true);
+            counts.values().removeIf(c -> lifecycle.bucket(c[1]) <= bucket);
+        }
+        if (lifecycle.isSweepTime(t, false)) {
+            long bucket = lifecycle.sweptBy(t, false);
             for (long id : model.features().sortedIds()) {
                 if (lifecycle.bucket(model.features().get(id).lastUpdate) <= bucket) {
                     model.features().remove(id);
                 }
             }
         }
-        counts.values().removeIf(c -> lifecycle.bucket(c[1]) <= bucket);
     }
 
     private void judge(String id, long ts, double label, double raw) {

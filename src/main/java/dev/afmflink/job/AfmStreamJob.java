@@ -49,6 +49,7 @@ public final class AfmStreamJob {
         m.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         m.put("pipeline.generic-types", "false");
         m.put("parallelism.default", Integer.toString(s.parallelism()));
+        m.put("state.backend.rocksdb.metrics.estimate-num-keys", "true");
         m.put("state.backend.rocksdb.metrics.estimate-live-data-size", "true");
         m.put("state.backend.rocksdb.metrics.total-sst-files-size", "true");
         return Configuration.fromMap(m);

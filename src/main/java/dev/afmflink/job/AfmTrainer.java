@@ -103,9 +103,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient MapState<Integer, TrainingExample> holdoutSample;
     /** Admission: id → {examples seen, last seen} of a feature without parameters yet. */
     private transient MapState<Long, long[]> counts;
-    /** Expiry: (sweep bucket, chunk) → ids whose last touch fell in the bucket; bucket → chunks written. */
-    private transient MapState<Long, long[]> expiry;
-    private transient MapState<Long, Integer> expiryChunks;
+    /**
+     * Expiry: (sweep bucket, chunk) → ids whose last touch fell in the bucket; bucket → chunks
+     * written; for features ({@code [0]}) and for admission counts ({@code [1]}).
+     */
+    private transient MapState<Long, long[]>[] expiry;
+    private transient MapState<Long, Integer>[] expiryChunks;
     private transient double[] vals;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
@@ -173,9 +176,15 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 TypeInformation.of(TrainingExample.class)));
         counts = getRuntimeContext().getMapState(new MapStateDescriptor<>("admission-counts", Types.LONG,
                 org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        expiry = getRuntimeContext().getMapState(new MapStateDescriptor<>("expiry-buckets", Types.LONG,
-                org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        expiryChunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("expiry-chunks", Types.LONG, Types.INT));
+        expiry = newArray(2);
+        expiryChunks = newArray(2);
+        for (int c = 0; c < 2; c++) {
+            String kind = c == 0 ? "feature" : "count";
+            expiry[c] = getRuntimeContext().getMapState(new MapStateDescriptor<>(kind + "-expiry-buckets", Types.LONG,
+                    org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+            expiryChunks[c] = getRuntimeContext().getMapState(new MapStateDescriptor<>(kind + "-expiry-chunks", Types.LONG,
+                    Types.INT));
+        }
         vals = new double[16];
         learner = new AfmLearner(config);
         if (initModel != null) {
@@ -212,9 +221,14 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * every feature at once and removes none. Its TTLs must exceed the attribution window (a
      * feature outlives the wait for its labels).
      */
+    @SuppressWarnings("unchecked")
+    private static <T> T[] newArray(int n) {
+        return (T[]) new MapState[n];
+    }
+
     public AfmTrainer withLifecycle(FeatureLifecycle l) {
-        if (l.sweeps() && l.expiryMs() <= times.windowMs()) {
-            throw new IllegalArgumentException("the feature TTL (" + l.expiryMs() + " ms) must exceed the attribution window ("
+        if (l.shortestTtl() > 0 && l.shortestTtl() <= times.windowMs()) {
+            throw new IllegalArgumentException("the feature TTL (" + l.shortestTtl() + " ms) must exceed the attribution window ("
                     + times.windowMs() + " ms)");
         }
         this.lifecycle = l;
@@ -273,16 +287,17 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             }
             b.counts.clear();
         }
-        if (!b.touched.isEmpty()) {
-            for (Map.Entry<Long, WriteBackBuffer.LongList> e : b.touched.entrySet()) {
-                Integer written = expiryChunks.get(e.getKey());
+        for (int c = 0; c < 2; c++) {
+            Map<Long, WriteBackBuffer.LongList> touched = b.touched(c == 1);
+            for (Map.Entry<Long, WriteBackBuffer.LongList> e : touched.entrySet()) {
+                Integer written = expiryChunks[c].get(e.getKey());
                 int chunk = written == null ? 0 : written;
-                expiry.put(chunkKey(e.getKey(), chunk), e.getValue().toArray());
-                expiryChunks.put(e.getKey(), chunk + 1);
+                expiry[c].put(chunkKey(e.getKey(), chunk), e.getValue().toArray());
+                expiryChunks[c].put(e.getKey(), chunk + 1);
             }
-            b.touched.clear();
-            b.touchedIds = 0;
+            touched.clear();
         }
+        b.touchedIds = 0;
         flushBuckets(b, b.pending, pending, b.pendingInState);
         flushBuckets(b, b.unscored, unscored, b.unscoredInState);
         flushBuckets(b, b.examples, heldExamples, b.examplesInState);
@@ -450,7 +465,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 moved = lifecycle.bucket(f.lastUpdate) != lifecycle.bucket(ex.ts);
             }
             if (moved && lifecycle.featuresExpire()) {
-                touch(b, id, ex.ts, ctx);
+                touch(b, id, ex.ts, ctx, false);
             }
             vals[m] = ex.values[i];
             rows[m++] = f;
@@ -612,7 +627,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 scoreDue(b, timestamp, inputEnded);
             }
             closeWindow(ctx.getCurrentKey(), b, times.closedBy(timestamp), inputEnded, ctx);
-            if (lifecycle.isSweepTime(timestamp) && !inputEnded && sweep(ctx.getCurrentKey(), b, timestamp) > 0) {
+            if (lifecycle.isSweepTime(timestamp, true) && !inputEnded) {
+                sweep(ctx.getCurrentKey(), b, timestamp, true);
+            }
+            if (lifecycle.isSweepTime(timestamp, false) && !inputEnded && sweep(ctx.getCurrentKey(), b, timestamp, false) > 0) {
                 b.publish.sinceLastPublish++; // the deletions go out with the next publish
                 if (publishIntervalMs > 0 && timestamp % publishIntervalMs != 0) {
                     ctx.timerService().registerEventTimeTimer(EventTimes.ceilTo(timestamp, publishIntervalMs));
@@ -671,20 +689,23 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             return true;
         }
         b.counts.put(id, c);
-        if (moved && lifecycle.sweeps()) {
-            touch(b, id, ts, ctx);
+        if (moved) {
+            touch(b, id, ts, ctx, true);
         }
         return false;
     }
 
-    /** Expiry: records that {@code id}'s last touch is now in the sweep bucket of {@code ts}, whose sweep gets a timer. */
-    private void touch(WriteBackBuffer b, long id, long ts, Context ctx) {
+    /**
+     * Expiry: records that the last touch of feature (or count, {@code count}) {@code id} is now in
+     * the sweep bucket of {@code ts}, whose sweep gets a timer.
+     */
+    private void touch(WriteBackBuffer b, long id, long ts, Context ctx, boolean count) {
         long bucket = lifecycle.bucket(ts);
-        WriteBackBuffer.LongList ids = b.touched.get(bucket);
+        WriteBackBuffer.LongList ids = b.touched(count).get(bucket);
         if (ids == null) {
             ids = new WriteBackBuffer.LongList();
-            b.touched.put(bucket, ids);
-            ctx.timerService().registerEventTimeTimer(lifecycle.sweepTime(bucket));
+            b.touched(count).put(bucket, ids);
+            ctx.timerService().registerEventTimeTimer(lifecycle.sweepTime(bucket, count));
         }
         ids.add(id);
         b.touchedIds++;
@@ -695,42 +716,42 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /**
-     * Expiry: the sweep at event time {@code t} removes every feature (and count) whose last touch
-     * is in the swept bucket or before: from state, and — features — in the next delta. Reads only
-     * the ids recorded in that bucket. Returns the features removed.
+     * Expiry: the sweep at event time {@code t} removes every feature (or count, {@code count})
+     * whose last touch is in the swept bucket or before: from state, and — features — in the next
+     * delta. Reads only the ids recorded in that bucket. Returns the features removed.
      */
-    private long sweep(String key, WriteBackBuffer b, long t) throws Exception {
-        long bucket = lifecycle.sweptBy(t);
-        Integer chunks = expiryChunks.get(bucket);
-        if (chunks == null && !b.touched.containsKey(bucket)) {
+    private long sweep(String key, WriteBackBuffer b, long t, boolean count) throws Exception {
+        int c = count ? 1 : 0;
+        long bucket = lifecycle.sweptBy(t, count);
+        if (expiryChunks[c].get(bucket) == null && !b.touched(count).containsKey(bucket)) {
             return 0;
         }
         flush(b); // state is the truth from here
-        chunks = expiryChunks.get(bucket);
+        Integer chunks = expiryChunks[c].get(bucket);
         long removed = 0;
-        for (int c = 0; chunks != null && c < chunks; c++) {
-            long[] ids = expiry.get(chunkKey(bucket, c));
-            expiry.remove(chunkKey(bucket, c));
+        for (int q = 0; chunks != null && q < chunks; q++) {
+            long[] ids = expiry[c].get(chunkKey(bucket, q));
+            expiry[c].remove(chunkKey(bucket, q));
             for (long id : ids == null ? new long[0] : ids) {
-                FeatureParams f = features.get(id);
-                if (f != null) {
-                    if (lifecycle.featuresExpire() && lifecycle.bucket(f.lastUpdate) <= bucket) {
+                if (count) {
+                    long[] cnt = counts.get(id);
+                    if (cnt != null && lifecycle.bucket(cnt[1]) <= bucket) {
+                        counts.remove(id);
+                        b.publish.pending--;
+                    }
+                } else {
+                    FeatureParams f = features.get(id);
+                    if (f != null && lifecycle.bucket(f.lastUpdate) <= bucket) {
                         features.remove(id);
                         dirty.put(id, Boolean.FALSE); // the next delta deletes it
                         b.publish.features--;
                         b.publish.evicted++;
                         removed++;
                     }
-                } else {
-                    long[] cnt = counts.get(id);
-                    if (cnt != null && lifecycle.bucket(cnt[1]) <= bucket) {
-                        counts.remove(id);
-                        b.publish.pending--;
-                    }
                 }
             }
         }
-        expiryChunks.remove(bucket);
+        expiryChunks[c].remove(bucket);
         metrics.evicted.inc(removed);
         metrics.lifecycle(key, b.publish);
         return removed;

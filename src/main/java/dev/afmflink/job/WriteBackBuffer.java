@@ -42,8 +42,13 @@ final class WriteBackBuffer {
     int waiting;
     /** Admission counts touched since the flush: id → {seen, last seen}; a null value removes the count. */
     final Map<Long, long[]> counts = new HashMap<>();
-    /** Ids whose last touch moved into a sweep bucket since the flush, by bucket. */
-    final Map<Long, LongList> touched = new HashMap<>();
+    /** Feature ids, and counted ids, whose last touch moved into a sweep bucket since the flush, by bucket. */
+    final Map<Long, LongList> touchedFeatures = new HashMap<>();
+    final Map<Long, LongList> touchedCounts = new HashMap<>();
+
+    Map<Long, LongList> touched(boolean counts) {
+        return counts ? touchedCounts : touchedFeatures;
+    }
     /** A publish happened since this buffer was made (a restore's first publish may have to be full). */
     boolean publishedSinceStart;
     /** The publish tick this buffer last registered (a cache: the timer service dedups anyway). */
@@ -51,7 +56,7 @@ final class WriteBackBuffer {
     /** Features a warm start brought (counted into the publish state when it is created). */
     long warmFeatures;
 
-    /** Ids in {@link #touched}. */
+    /** Ids in {@link #touchedFeatures} and {@link #touchedCounts}. */
     int touchedIds;
 
     /** A growable list of ids. */

@@ -13,7 +13,7 @@ import dev.afmflink.feedback.EventTimes;
  *
  * <p><b>Expiry.</b> Event time is cut into sweep buckets of {@code sweepMs}. A feature (or a
  * count) last touched in bucket B is removed at event time {@link #sweepTime(long)} =
- * (B + 1)·sweepMs + TTL unless touched again since: so it goes once it has been idle longer than
+ * (B + 1)·sweepMs + TTL (the feature TTL, or the counts' own) unless touched again since: so it goes once it has been idle longer than
  * the TTL and at most one bucket more. The trainer keeps, per bucket, the ids whose last touch fell
  * in it (an id is added once per bucket it is touched in), and a sweep reads only that bucket's
  * ids: its cost is the ids touched in one bucket's time, each either evicted or already recorded
@@ -23,12 +23,16 @@ import dev.afmflink.feedback.EventTimes;
  *
  * @param minCount   examples of a feature before it gets parameters (1: at once)
  * @param ttlMs      event time a feature may go without an update before it is removed (0: never)
- * @param countTtlMs event time a count may go without a sighting before it is dropped (with a
- *                   feature TTL, the same; without one, the counts still expire so that counting stays bounded)
+ * @param countTtlMs event time a count may go without a sighting before it is dropped (so that counting
+ *                   stays bounded; 0 with no admission)
  * @param sweepMs    the sweep bucket
  */
 public record FeatureLifecycle(int minCount, long ttlMs, long countTtlMs, long sweepMs) implements java.io.Serializable {
-    /** Counts expire after this much event time when no feature TTL is set. */
+    /** The job's default admission count, chosen by measurement (docs/operation.md: best delayed logloss, fewest features). */
+    public static final int DEFAULT_MIN_COUNT = 4;
+    /** The job's default feature TTL: a feature not updated for 30 days of event time goes. */
+    public static final long DEFAULT_TTL_MS = 30L * 24 * 3600 * 1000;
+    /** Admission counts expire after this much event time without a sighting (unless the feature TTL is shorter). */
     public static final long DEFAULT_COUNT_TTL_MS = 24L * 3600 * 1000;
     /** Every feature admitted at once, none removed: the model as before lifecycles. */
     public static final FeatureLifecycle NONE = new FeatureLifecycle(1, 0, 0, 1000);
@@ -37,16 +41,17 @@ public record FeatureLifecycle(int minCount, long ttlMs, long countTtlMs, long s
         if (minCount < 1 || ttlMs < 0 || countTtlMs < 0 || sweepMs < 1) {
             throw new IllegalArgumentException("min-count must be >= 1, TTLs >= 0, the sweep bucket >= 1 ms");
         }
-        if (ttlMs > 0 && countTtlMs != ttlMs) {
-            throw new IllegalArgumentException("with a feature TTL, counts expire with the same TTL");
-        }
     }
 
-    /** The lifecycle for {@code --min-count} and {@code --feature-ttl} (0: none): sweep buckets of a sixteenth of the TTL, at least 1 s. */
+    /**
+     * The lifecycle for {@code --min-count} and {@code --feature-ttl} (0: none): counts expire after
+     * a day without a sighting (or the feature TTL if shorter); sweep buckets of a sixteenth of the
+     * shorter TTL, at least 1 s.
+     */
     public static FeatureLifecycle of(int minCount, long ttlMs) {
-        long countTtl = ttlMs > 0 ? ttlMs : minCount > 1 ? DEFAULT_COUNT_TTL_MS : 0;
-        long expiry = Math.max(ttlMs, countTtl);
-        return new FeatureLifecycle(minCount, ttlMs, countTtl, Math.max(1000, expiry / 16));
+        long countTtl = minCount <= 1 ? 0 : ttlMs > 0 ? Math.min(ttlMs, DEFAULT_COUNT_TTL_MS) : DEFAULT_COUNT_TTL_MS;
+        long shortest = ttlMs > 0 && countTtl > 0 ? Math.min(ttlMs, countTtl) : Math.max(ttlMs, countTtl);
+        return new FeatureLifecycle(minCount, ttlMs, countTtl, Math.max(1000, shortest / 16));
     }
 
     /** Anything to do at all (else the trainer takes its old path). */
@@ -69,14 +74,19 @@ public record FeatureLifecycle(int minCount, long ttlMs, long countTtlMs, long s
         return ttlMs > 0;
     }
 
-    /** The TTL the sweeps run with: the feature TTL, or the counts' when features never expire. */
-    public long expiryMs() {
-        return ttlMs > 0 ? ttlMs : countTtlMs;
+    /** The TTL of counts ({@code count}) or of features. */
+    public long ttl(boolean count) {
+        return count ? countTtlMs : ttlMs;
     }
 
-    /** Anything expires (ids are recorded per bucket and swept). */
-    public boolean sweeps() {
-        return expiryMs() > 0;
+    /** Counts ({@code count}) or features expire at all. */
+    public boolean expires(boolean count) {
+        return ttl(count) > 0;
+    }
+
+    /** The shortest TTL in force: it must exceed the attribution window. */
+    public long shortestTtl() {
+        return ttlMs > 0 && countTtlMs > 0 ? Math.min(ttlMs, countTtlMs) : Math.max(ttlMs, countTtlMs);
     }
 
     /** The sweep bucket of event time {@code ts}. */
@@ -84,24 +94,19 @@ public record FeatureLifecycle(int minCount, long ttlMs, long countTtlMs, long s
         return Math.floorDiv(ts, sweepMs);
     }
 
-    /** When the ids last touched in {@code bucket} are swept (saturating below +inf). */
-    public long sweepTime(long bucket) {
+    /** When the counts ({@code count}) or features last touched in {@code bucket} are swept (saturating below +inf). */
+    public long sweepTime(long bucket, boolean count) {
         long end = bucket >= Long.MAX_VALUE / sweepMs - 1 ? Long.MAX_VALUE - 1 : (bucket + 1) * sweepMs;
-        return EventTimes.after(end, expiryMs());
+        return EventTimes.after(end, ttl(count));
     }
 
-    /** True if an event-time timer at {@code t} is a sweep time. */
-    public boolean isSweepTime(long t) {
-        return sweeps() && t < Long.MAX_VALUE - 1 && Math.floorMod(t - expiryMs(), sweepMs) == 0;
+    /** True if an event-time timer at {@code t} sweeps counts ({@code count}) or features. */
+    public boolean isSweepTime(long t, boolean count) {
+        return expires(count) && t < Long.MAX_VALUE - 1 && Math.floorMod(t - ttl(count), sweepMs) == 0;
     }
 
-    /** The bucket a sweep at {@code t} removes ({@link #isSweepTime(long)} must hold). */
-    public long sweptBy(long t) {
-        return Math.floorDiv(t - expiryMs(), sweepMs) - 1;
-    }
-
-    /** True if something last touched at {@code last} is removed by the sweep at {@code t}: its bucket is the one swept. */
-    public boolean sweptAt(long last, long t) {
-        return bucket(last) == sweptBy(t);
+    /** The bucket a sweep at {@code t} removes ({@link #isSweepTime} must hold). */
+    public long sweptBy(long t, boolean count) {
+        return Math.floorDiv(t - ttl(count), sweepMs) - 1;
     }
 }

@@ -11,6 +11,7 @@ import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.snapshot.ModelReader;
@@ -208,7 +209,8 @@ class RealClusterIT {
     static AfmModel replay(List<String> events, String key, AfmConfig config) throws Exception {
         EventDecoder dec = new EventDecoder(config.loss(), 4096);
         FeedbackReplay r = new FeedbackReplay(config, FeedbackMode.ORDERED, FeedbackSettings.DEFAULT_WINDOW_MS, BOUND_MS,
-                AfmStreamJob.WATERMARK_STEP_MS);
+                AfmStreamJob.WATERMARK_STEP_MS).withLifecycle(FeatureLifecycle.of(FeatureLifecycle.DEFAULT_MIN_COUNT,
+                FeatureLifecycle.DEFAULT_TTL_MS)); // the stream command's defaults
         for (String raw : events) {
             Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
             if (e.model().equals(key)) {
