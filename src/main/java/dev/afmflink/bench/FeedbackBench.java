@@ -73,7 +73,8 @@ public final class FeedbackBench {
         return out;
     }
 
-    static List<Event> decode(List<String> raw, AfmConfig config) {
+    /** The simulator's JSON events, decoded as the job decodes them. */
+    public static List<Event> decode(List<String> raw, AfmConfig config) {
         EventDecoder dec = new EventDecoder(config.loss(), 1 << 20);
         List<Event> out = new ArrayList<>(raw.size());
         for (String r : raw) {
@@ -322,7 +323,7 @@ public final class FeedbackBench {
         }
     }
 
-    static List<byte[]> bytes(List<String> raw) {
+    public static List<byte[]> bytes(List<String> raw) {
         List<byte[]> out = new ArrayList<>(raw.size());
         for (Iterator<String> it = raw.iterator(); it.hasNext(); ) {
             out.add(it.next().getBytes(StandardCharsets.UTF_8));

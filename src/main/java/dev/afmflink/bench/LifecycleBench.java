@@ -3,7 +3,6 @@ package dev.afmflink.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.afmflink.data.Event;
-import dev.afmflink.data.EventDecoder;
 import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.embedded.KafkaClients;
@@ -230,18 +229,5 @@ public final class LifecycleBench {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
-    }
-
-    public static List<Event> decode(List<String> raw, AfmConfig config) {
-        EventDecoder dec = new EventDecoder(config.loss(), 1 << 20);
-        List<Event> out = new ArrayList<>(raw.size());
-        for (String r : raw) {
-            try {
-                out.add(dec.decode(r.getBytes(StandardCharsets.UTF_8), "x", 0));
-            } catch (EventDecoder.BadEventException e) {
-                throw new IllegalStateException("the simulator wrote a bad event: " + r, e);
-            }
-        }
-        return out;
     }
 }

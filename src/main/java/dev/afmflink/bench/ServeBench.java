@@ -420,6 +420,8 @@ public final class ServeBench {
                 ClickSimulator sim = new ClickSimulator(8);
                 long[] produced = StreamBench.producePaced(servers, s.inputTopic(), total, rate,
                         (i, wallMs) -> sim.nextExampleJson(wallMs, "default").getBytes(StandardCharsets.UTF_8));
+                StreamBench.produceLater(servers, s.inputTopic(),
+                        sim.nextExampleJson(System.currentTimeMillis() + 3_600_000L, "marker").getBytes(StandardCharsets.UTF_8));
                 poller.join(90_000);
                 job.cancel().get(60, TimeUnit.SECONDS);
                 long[] lat = StreamBench.freshness(produced, seen, "in the server's model");

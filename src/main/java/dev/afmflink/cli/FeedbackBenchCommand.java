@@ -39,9 +39,7 @@ final class FeedbackBenchCommand implements Command {
                 new Args.Option("held-out", "N", "20000", "held-out examples of the same generator for the final models"),
                 new Args.Option("sim-seed", "N", "7", "the simulator's seed"),
                 new Args.Option("work-dir", "DIR", null, "broker, checkpoints, snapshots (default: a new temp dir)")));
-        for (Args.Option m : ModelOptions.OPTIONS) {
-            o.add(m.name().equals("loss") ? new Args.Option("loss", m.value(), "logistic", m.help()) : m);
-        }
+        o.addAll(ModelOptions.logisticByDefault());
         return o;
     }
 

@@ -34,9 +34,7 @@ final class LifecycleBenchCommand implements Command {
                 new Args.Option("no-table", null, null, "skip the replay table"),
                 new Args.Option("sim-seed", "N", "7", "the simulator's seed"),
                 new Args.Option("work-dir", "DIR", null, "the soak's broker and checkpoints (default: a new temp dir)")));
-        for (Args.Option m : ModelOptions.OPTIONS) {
-            o.add(m.name().equals("loss") ? new Args.Option("loss", m.value(), "logistic", m.help()) : m);
-        }
+        o.addAll(ModelOptions.logisticByDefault());
         return o;
     }
 
@@ -56,7 +54,7 @@ final class LifecycleBenchCommand implements Command {
             for (String t : a.get("ttls").split(",")) {
                 ttls.add(Args.durationMs(t.trim(), "ttls"));
             }
-            LifecycleBench.table(LifecycleBench.decode(raw, config), config, counts, ttls, System.out);
+            LifecycleBench.table(dev.afmflink.bench.FeedbackBench.decode(raw, config), config, counts, ttls, System.out);
         }
         if (a.has("soak")) {
             Path work = a.get("work-dir") != null ? Path.of(a.get("work-dir")) : Files.createTempDirectory("afm-lifecycle-soak-");

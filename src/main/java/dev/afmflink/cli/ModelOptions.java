@@ -35,6 +35,12 @@ final class ModelOptions {
         return loss == Loss.SQUARED ? SQUARED : LOGISTIC;
     }
 
+    /** The model options with the logistic loss as default (the click-stream benches). */
+    static List<Args.Option> logisticByDefault() {
+        return OPTIONS.stream().map(m -> m.name().equals("loss") ? new Args.Option("loss", m.value(), "logistic", m.help()) : m)
+                .toList();
+    }
+
     static final List<Args.Option> OPTIONS = List.of(
             new Args.Option("loss", "squared|logistic", "squared", "loss; logistic reads a label -1 as 0"),
             new Args.Option("k", "N", null, "embedding size (default: squared " + SQUARED.k() + ", logistic " + LOGISTIC.k() + ")"),

@@ -77,6 +77,8 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("holdout-every", "N", "0", "hold one in N labelled impressions out of training (by id hash); each candidate "
                 + "snapshot is scored on the latest of them, the gate judges those figures too, and every published version's "
                 + "figures go to the metrics topic (0: no holdout)"));
+        o.add(new Args.Option("open-vocabulary", null, null, "embedded default: new users and ads keep arriving (a new user in 4 "
+                + "impressions, a new ad in 20), so the feature lifecycle has work to do (docs/operation.md)"));
         o.add(new Args.Option("min-count", "N", Integer.toString(FeatureLifecycle.DEFAULT_MIN_COUNT), "feature admission: a feature gets parameters at its N-th training example "
                 + "of its model key (until then it counts, and takes no part in predictions; a count not seen for 1 d, or the TTL if shorter, goes; 1: at once)"));
         o.add(new Args.Option("feature-ttl", "DURATION", "30d", "feature expiry in event time: a feature not updated for this long "
@@ -136,7 +138,11 @@ final class StreamCommand implements Command {
                 if (rate < 1 || rate > 1000) {
                     throw new IllegalArgumentException("--impressions-per-second must be in [1, 1000] (event time is in ms)");
                 }
-                Iterator<String> stream = new ClickSimulator(7, a.getDouble("ctr-bias", ClickSimulator.DEFAULT_BIAS)).clickStream(n,
+                ClickSimulator simulator = new ClickSimulator(7, a.getDouble("ctr-bias", ClickSimulator.DEFAULT_BIAS));
+                if (a.has("open-vocabulary")) {
+                    simulator.openVocabulary();
+                }
+                Iterator<String> stream = simulator.clickStream(n,
                         SIMULATION_START, 1000 / rate, Event.DEFAULT_MODEL, ClickSimulator.ClickDelay.parse(a.get("click-delay")),
                         !a.has("no-drift"));
                 long sent = replaySimulator(servers, s.inputTopic(), stream, n, work.resolve(SAMPLE_FILE), SAMPLE_SIZE);

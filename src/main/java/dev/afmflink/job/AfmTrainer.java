@@ -60,15 +60,23 @@ import org.slf4j.LoggerFactory;
  * Between flushes a key's changes sit in its {@link WriteBackBuffer}; the operator's fields hold
  * nothing else but the learner's scratch space and metric views.
  *
- * <p>Every {@code publishEveryExamples} examples and every {@code publishIntervalMs} of
- * processing time it publishes a delta (changed features + all shared parameters) on the
- * {@link #SNAPSHOTS} side output; every {@code fullEvery} deltas a full snapshot instead
- * ({@link PublishPlan}). Versions only grow, across restarts too: they live in state. When a
+ * <p>Every {@code publishEveryExamples} examples, and at each multiple of {@code publishIntervalMs}
+ * of event time after a change (a publish tick, an event-time timer), it publishes a delta (changed
+ * features, deletions of expired ones, all shared parameters; its header names the SHA-256 of the
+ * file published as its base) on the {@link #SNAPSHOTS} side output; every {@code fullEvery} deltas
+ * a full snapshot instead ({@link PublishPlan}). Versions only grow, across restarts too: they
+ * live in state. In the ordered mode every model change happens in an event-time timer, so what a
+ * tick publishes is a function of the data and a version published again after a restore has the
+ * same bytes; in the modes that train on arrival the first publish after a restore is full. When a
  * bounded input ends, whatever was trained since the last publish is published. A snapshot is
  * published only if the candidate's figures on the held-out sample ({@link Holdout}) and the
  * model's last validation window pass the {@link QualityGate}; one held back is counted, logged
  * with its reason and reported on the metrics output, and its changes go out with the next
  * snapshot that passes.
+ *
+ * <p>Feature admission and expiry follow {@link FeatureLifecycle}: counts of features without
+ * parameters in {@code MapState<id, {count, last seen}>}, ids per sweep bucket in chunks, one
+ * event-time timer per bucket whose sweep reads only that bucket's ids.
  */
 public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Prediction> {
     public static final OutputTag<SnapshotRecord> SNAPSHOTS = new OutputTag<>("snapshots",
