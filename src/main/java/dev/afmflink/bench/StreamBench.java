@@ -146,7 +146,8 @@ public final class StreamBench {
         OptimizerSpec a = OptimizerSpec.adagrad(0.05, 1e-8);
         AfmConfig logistic = new AfmConfig(16, 16, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
                 OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a);
-        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", 16, false, true, 5000);
+        // publish ticks every 10 min of event time: the simulated 7 h are replayed in seconds (ticks follow event time)
+        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", 16, false, true, 600_000);
         StreamSettings s = new StreamSettings(base.bootstrapServers(), in, base.snapshotsTopic(), base.predictionsTopic(),
                 base.deadLettersTopic(), base.groupId(), logistic, "rocksdb", base.checkpointDir(), base.checkpointIntervalMs(),
                 base.publishIntervalMs(), base.publishEvery(), base.fullEvery(), null, 1, true, 1 << 20, false)

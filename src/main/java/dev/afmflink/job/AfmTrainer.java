@@ -109,14 +109,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient MapState<Long, PendingLabels> unscored;
     private transient MapState<Long, PendingLabels> heldExamples;
     private transient MapState<Integer, TrainingExample> holdoutSample;
-    /** Admission: id → {examples seen, last seen} of a feature without parameters yet. */
-    private transient MapState<Long, long[]> counts;
-    /**
-     * Expiry: (sweep bucket, chunk) → ids whose last touch fell in the bucket; bucket → chunks
-     * written; for features ({@code [0]}) and for admission counts ({@code [1]}).
-     */
-    private transient MapState<Long, long[]>[] expiry;
-    private transient MapState<Long, Integer>[] expiryChunks;
+    /** Admission counts and expiry buckets ({@link LifecycleState}). */
+    private transient LifecycleState lifecycleState;
     private transient double[] vals;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
@@ -182,17 +176,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 TypeInformation.of(PendingLabels.class)));
         holdoutSample = getRuntimeContext().getMapState(new MapStateDescriptor<>("holdout-sample", Types.INT,
                 TypeInformation.of(TrainingExample.class)));
-        counts = getRuntimeContext().getMapState(new MapStateDescriptor<>("admission-counts", Types.LONG,
-                org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        expiry = newArray(2);
-        expiryChunks = newArray(2);
-        for (int c = 0; c < 2; c++) {
-            String kind = c == 0 ? "feature" : "count";
-            expiry[c] = getRuntimeContext().getMapState(new MapStateDescriptor<>(kind + "-expiry-buckets", Types.LONG,
-                    org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-            expiryChunks[c] = getRuntimeContext().getMapState(new MapStateDescriptor<>(kind + "-expiry-chunks", Types.LONG,
-                    Types.INT));
-        }
+        lifecycleState = new LifecycleState(lifecycle, getRuntimeContext());
         vals = new double[16];
         learner = new AfmLearner(config);
         if (initModel != null) {
@@ -229,11 +213,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * every feature at once and removes none. Its TTLs must exceed the attribution window (a
      * feature outlives the wait for its labels).
      */
-    @SuppressWarnings("unchecked")
-    private static <T> T[] newArray(int n) {
-        return (T[]) new MapState[n];
-    }
-
     public AfmTrainer withLifecycle(FeatureLifecycle l) {
         if (l.shortestTtl() > 0 && l.shortestTtl() <= times.windowMs()) {
             throw new IllegalArgumentException("the feature TTL (" + l.shortestTtl() + " ms) must exceed the attribution window ("
@@ -285,27 +264,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             holdoutSample.putAll(b.holdout);
             b.holdout.clear();
         }
-        if (!b.counts.isEmpty()) {
-            for (Map.Entry<Long, long[]> e : b.counts.entrySet()) {
-                if (e.getValue() == null) {
-                    counts.remove(e.getKey());
-                } else {
-                    counts.put(e.getKey(), e.getValue());
-                }
-            }
-            b.counts.clear();
-        }
-        for (int c = 0; c < 2; c++) {
-            Map<Long, WriteBackBuffer.LongList> touched = b.touched(c == 1);
-            for (Map.Entry<Long, WriteBackBuffer.LongList> e : touched.entrySet()) {
-                Integer written = expiryChunks[c].get(e.getKey());
-                int chunk = written == null ? 0 : written;
-                expiry[c].put(chunkKey(e.getKey(), chunk), e.getValue().toArray());
-                expiryChunks[c].put(e.getKey(), chunk + 1);
-            }
-            touched.clear();
-        }
-        b.touchedIds = 0;
+        lifecycleState.flush(b);
         flushBuckets(b, b.pending, pending, b.pendingInState);
         flushBuckets(b, b.unscored, unscored, b.unscoredInState);
         flushBuckets(b, b.examples, heldExamples, b.examplesInState);
@@ -453,28 +412,22 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         for (int i = 0; i < n; i++) {
             Long id = ex.ids[i];
             FeatureParams f = b.rows.get(id);
-            boolean moved;
+            boolean isNew = false;
             if (f == null) {
                 f = features.get(id);
                 if (f == null) {
-                    if (lifecycle.counts() && !admit(b, id, ex.ts, ctx)) {
+                    if (lifecycle.counts() && !lifecycleState.admit(b, id, ex.ts, ctx.timerService())) {
                         continue; // not admitted yet: no parameters, no part in the prediction
                     }
                     f = learner.newFeature(ex.ids[i], ex.ts);
                     b.publish.features++;
                     b.publish.admitted++;
                     metrics.admitted.inc();
-                    moved = true;
-                } else {
-                    moved = lifecycle.bucket(f.lastUpdate) != lifecycle.bucket(ex.ts);
+                    isNew = true;
                 }
                 b.rows.put(id, f);
-            } else {
-                moved = lifecycle.bucket(f.lastUpdate) != lifecycle.bucket(ex.ts);
             }
-            if (moved && lifecycle.featuresExpire()) {
-                touch(b, id, ex.ts, ctx, false);
-            }
+            lifecycleState.updated(b, id, f, isNew, ex.ts, ctx.timerService());
             vals[m] = ex.values[i];
             rows[m++] = f;
         }
@@ -635,10 +588,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 scoreDue(b, timestamp, inputEnded);
             }
             closeWindow(ctx.getCurrentKey(), b, times.closedBy(timestamp), inputEnded, ctx);
-            if (lifecycle.isSweepTime(timestamp, true) && !inputEnded) {
-                sweep(ctx.getCurrentKey(), b, timestamp, true);
-            }
-            if (lifecycle.isSweepTime(timestamp, false) && !inputEnded && sweep(ctx.getCurrentKey(), b, timestamp, false) > 0) {
+            if (!inputEnded && sweep(ctx.getCurrentKey(), b, timestamp) > 0) {
                 b.publish.sinceLastPublish++; // the deletions go out with the next publish
                 if (publishIntervalMs > 0 && timestamp % publishIntervalMs != 0) {
                     ctx.timerService().registerEventTimeTimer(EventTimes.ceilTo(timestamp, publishIntervalMs));
@@ -678,88 +628,15 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-    /**
-     * Admission: counts one more example holding feature {@code id}, seen at {@code ts}; true if it
-     * gets parameters now (its count is dropped), false while it waits.
-     */
-    private boolean admit(WriteBackBuffer b, Long id, long ts, Context ctx) throws Exception {
-        long[] c = b.counts.containsKey(id) ? b.counts.get(id) : counts.get(id);
-        boolean moved = c == null || lifecycle.bucket(c[1]) != lifecycle.bucket(ts);
-        if (c == null) {
-            c = new long[2];
-            b.publish.pending++;
-        }
-        c[0]++;
-        c[1] = ts;
-        if (lifecycle.admits(c[0])) {
-            b.counts.put(id, null);
-            b.publish.pending--;
-            return true;
-        }
-        b.counts.put(id, c);
-        if (moved) {
-            touch(b, id, ts, ctx, true);
-        }
-        return false;
-    }
-
-    /**
-     * Expiry: records that the last touch of feature (or count, {@code count}) {@code id} is now in
-     * the sweep bucket of {@code ts}, whose sweep gets a timer.
-     */
-    private void touch(WriteBackBuffer b, long id, long ts, Context ctx, boolean count) {
-        long bucket = lifecycle.bucket(ts);
-        WriteBackBuffer.LongList ids = b.touched(count).get(bucket);
-        if (ids == null) {
-            ids = new WriteBackBuffer.LongList();
-            b.touched(count).put(bucket, ids);
-            ctx.timerService().registerEventTimeTimer(lifecycle.sweepTime(bucket, count));
-        }
-        ids.add(id);
-        b.touchedIds++;
-    }
-
-    private static long chunkKey(long bucket, int chunk) {
-        return (bucket << 20) | chunk;
-    }
-
-    /**
-     * Expiry: the sweep at event time {@code t} removes every feature (or count, {@code count})
-     * whose last touch is in the swept bucket or before: from state, and — features — in the next
-     * delta. Reads only the ids recorded in that bucket. Returns the features removed.
-     */
-    private long sweep(String key, WriteBackBuffer b, long t, boolean count) throws Exception {
-        int c = count ? 1 : 0;
-        long bucket = lifecycle.sweptBy(t, count);
-        if (expiryChunks[c].get(bucket) == null && !b.touched(count).containsKey(bucket)) {
-            return 0;
-        }
-        flush(b); // state is the truth from here
-        Integer chunks = expiryChunks[c].get(bucket);
+    /** The lifecycle's sweeps due at event time {@code t}: counts, then features; returns the features removed. */
+    private long sweep(String key, WriteBackBuffer b, long t) throws Exception {
         long removed = 0;
-        for (int q = 0; chunks != null && q < chunks; q++) {
-            long[] ids = expiry[c].get(chunkKey(bucket, q));
-            expiry[c].remove(chunkKey(bucket, q));
-            for (long id : ids == null ? new long[0] : ids) {
-                if (count) {
-                    long[] cnt = counts.get(id);
-                    if (cnt != null && lifecycle.bucket(cnt[1]) <= bucket) {
-                        counts.remove(id);
-                        b.publish.pending--;
-                    }
-                } else {
-                    FeatureParams f = features.get(id);
-                    if (f != null && lifecycle.bucket(f.lastUpdate) <= bucket) {
-                        features.remove(id);
-                        dirty.put(id, Boolean.FALSE); // the next delta deletes it
-                        b.publish.features--;
-                        b.publish.evicted++;
-                        removed++;
-                    }
-                }
+        for (boolean count : new boolean[] {true, false}) {
+            if (lifecycle.isSweepTime(t, count) && lifecycleState.due(b, t, count)) {
+                flush(b); // state is the truth from here
+                removed += lifecycleState.sweep(b, t, count, features, dirty);
             }
         }
-        expiryChunks[c].remove(bucket);
         metrics.evicted.inc(removed);
         metrics.lifecycle(key, b.publish);
         return removed;
