@@ -27,6 +27,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 final class StreamCommand implements Command {
+    /** The embedded default's publish ticks: every 15 min of the simulator's event time (one per validation window). */
+    static final long EMBEDDED_PUBLISH_INTERVAL_MS = 900_000;
     @Override
     public String name() {
         return "stream";
@@ -54,7 +56,9 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("state-backend", "rocksdb|hashmap", "rocksdb", "Flink state backend"));
         o.add(new Args.Option("checkpoint-dir", "DIR", null, "checkpoints (default: WORK/checkpoints)"));
         o.add(new Args.Option("checkpoint-interval-ms", "MS", "5000", "checkpoint interval"));
-        o.add(new Args.Option("publish-interval-ms", "MS", "2000", "publish a snapshot at each multiple of this much event time after a change (0: never by time)"));
+        o.add(new Args.Option("publish-interval-ms", "MS", null, "publish a snapshot at each multiple of this much event time "
+                + "after a change (0: never by time; default 2000, and 900000 for the embedded default, whose simulated 14 h of "
+                + "event time replay in minutes)"));
         o.add(new Args.Option("publish-every", "N", "20000", "publish a snapshot every N examples of a model (0: never by count)"));
         o.add(new Args.Option("full-every", "N", "10", "a full snapshot after N deltas (0: every snapshot full)"));
         o.add(new Args.Option("snapshot-dir", "DIR", null, "also write snapshots to versioned folders (embedded default: WORK/models)"));
@@ -118,7 +122,8 @@ final class StreamCommand implements Command {
             s = new StreamSettings(servers, a.get("input-topic"), a.get("snapshots-topic"), a.get("predictions-topic"),
                     a.get("dead-letters-topic"), a.get("group-id"), config, a.get("state-backend"),
                     a.get("checkpoint-dir") != null ? a.get("checkpoint-dir") : work.resolve("checkpoints").toString(),
-                    a.getLong("checkpoint-interval-ms", 5000), a.getLong("publish-interval-ms", 2000),
+                    a.getLong("checkpoint-interval-ms", 5000),
+                    a.getLong("publish-interval-ms", embedded ? EMBEDDED_PUBLISH_INTERVAL_MS : 2000),
                     a.getLong("publish-every", 20000), a.getInt("full-every", 10), snapshotDir,
                     a.getInt("parallelism", 1), embedded || a.has("bounded"), a.getInt("max-record-bytes", 1 << 20), false,
                     new FeedbackSettings(a.getLong("attribution-window-ms", FeedbackSettings.DEFAULT_WINDOW_MS),

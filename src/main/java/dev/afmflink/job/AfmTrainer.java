@@ -114,8 +114,16 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient double[] vals;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
-    /** The write-back buffer of each model key seen since the last (re)start. */
+    /**
+     * The write-back buffer of each model key touched since the last checkpoint barrier but one: a
+     * buffer left untouched through a whole checkpoint interval is dropped at the next barrier
+     * (its state was written at the one before), so the heap holds the active keys only.
+     */
     private transient Map<String, WriteBackBuffer> buffers;
+    /** Model keys seen since this (re)start, and those that came with state and have not published since. */
+    private transient java.util.Set<String> seenThisRun;
+    private transient java.util.Set<String> fullAfterRestore;
+    private transient int lastWritten;
     private transient TrainerMetrics metrics;
     /** The time of the event-time timer running now (Long.MIN_VALUE outside one): scratch, not state. */
     private transient long timerTime = Long.MIN_VALUE;
@@ -188,6 +196,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         rows = new FeatureParams[16];
         buffers = new HashMap<>();
+        seenThisRun = new java.util.HashSet<>();
+        fullAfterRestore = new java.util.HashSet<>();
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
     }
 
@@ -228,7 +238,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (b == null) {
             b = new WriteBackBuffer();
             b.shared = shared.value();
-            b.restored = b.shared != null; // state from a checkpoint: buckets may be in state that this buffer never saw
+            b.restored = b.shared != null; // state from a checkpoint or a dropped buffer: buckets this buffer never saw
+            if (seenThisRun.add(key) && b.restored) {
+                fullAfterRestore.add(key);
+            }
             if (b.shared == null && init != null) { // a new key: warm start (written to state at the next flush)
                 b.shared = init.shared().copy();
                 for (long id : init.features().sortedIds()) {
@@ -241,6 +254,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             b.publish = publish.value();
             buffers.put(key, b);
         }
+        b.touched = true;
         return b;
     }
 
@@ -304,14 +318,38 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     /**
-     * Writes every key's buffer to state. {@code setKey} switches the keyed-state context to a key
-     * (the operator's {@code setCurrentKey}).
+     * Before a checkpoint barrier (and at the end of input): writes the buffer of every key touched
+     * since the last barrier to state — only those, so a checkpoint writes what changed — and drops
+     * the buffers untouched since then (already in state). {@code setKey} switches the keyed-state
+     * context to a key (the operator's {@code setCurrentKey}). Returns the buffers written.
      */
-    void flushAll(Consumer<Object> setKey) throws Exception {
-        for (Map.Entry<String, WriteBackBuffer> e : buffers.entrySet()) {
-            setKey.accept(e.getKey());
-            flush(e.getValue());
+    int flushAll(Consumer<Object> setKey) throws Exception {
+        int written = 0;
+        var it = buffers.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, WriteBackBuffer> e = it.next();
+            WriteBackBuffer b = e.getValue();
+            if (b.touched) {
+                setKey.accept(e.getKey());
+                flush(b);
+                b.touched = false;
+                written++;
+            } else {
+                it.remove();
+            }
         }
+        lastWritten = written;
+        return written;
+    }
+
+    /** Buffers the last {@link #flushAll} wrote. */
+    int lastWritten() {
+        return lastWritten;
+    }
+
+    /** Model keys with a buffer on the heap now. */
+    int bufferedKeys() {
+        return buffers.size();
     }
 
     @Override
@@ -692,7 +730,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         WindowSummary heldOutFigures = holdout.enabled() ? evaluateHoldout(b) : null;
         // restored in a mode whose model depends on arrival order: what was published after the checkpoint may differ
         // from what this run publishes under the same numbers, so it starts again from a full snapshot
-        boolean restart = b.restored && !b.publishedSinceStart && !mode.waitsForWindow();
+        boolean restart = fullAfterRestore.contains(key) && !mode.waitsForWindow();
         PublishPlan plan = PublishPlan.next(gate, ps.lastWindow(), heldOutFigures, ps.version,
                 restart ? Integer.MAX_VALUE : ps.deltasSinceFull, fullEvery);
         String heldBack = plan.heldBack();
@@ -732,7 +770,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         dirty.clear();
         byte[] published = bytes.toByteArray();
         ps.lastDigest = ModelFormat.digest(published);
-        b.publishedSinceStart = true;
+        fullAfterRestore.remove(key);
         ps.version = version;
         ps.sinceLastPublish = 0;
         ps.deltasSinceFull = full ? 0 : ps.deltasSinceFull + 1;

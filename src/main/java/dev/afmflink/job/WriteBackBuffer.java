@@ -15,7 +15,8 @@ import java.util.Map;
  * (ordered mode) and held-out impressions. {@link AfmTrainer} flushes it before every checkpoint
  * barrier (through {@link AfmTrainerOperator}), at the end of input, before every publish and when
  * it holds more than {@link #MAX_ROWS} rows or waiting items — so every checkpoint holds the whole
- * model and memory stays bounded. It is emptied on (re)start: state is the truth.
+ * model and memory stays bounded. A buffer untouched through a checkpoint interval is dropped at
+ * the next barrier; buffers are emptied on (re)start: state is the truth.
  */
 final class WriteBackBuffer {
     static final int MAX_ROWS = 100_000;
@@ -49,8 +50,8 @@ final class WriteBackBuffer {
     Map<Long, LongList> touched(boolean counts) {
         return counts ? touchedCounts : touchedFeatures;
     }
-    /** A publish happened since this buffer was made (a restore's first publish may have to be full). */
-    boolean publishedSinceStart;
+    /** Used since the last checkpoint barrier (else, at the next one, dropped: its state is already written). */
+    boolean touched;
     /** The publish tick this buffer last registered (a cache: the timer service dedups anyway). */
     long tick = Long.MIN_VALUE;
     /** Features a warm start brought (counted into the publish state when it is created). */
