@@ -17,6 +17,8 @@ public final class Args {
     private final List<Option> options;
     private final Map<String, String> values = new LinkedHashMap<>();
 
+    private final java.util.Map<String, List<String>> every = new java.util.HashMap<>();
+
     public Args(String command, List<Option> options) {
         this.command = command;
         this.options = new ArrayList<>(options);
@@ -51,6 +53,7 @@ public final class Args {
                 }
                 values.put(name, argv[++i]);
             }
+            every.computeIfAbsent(name, k -> new ArrayList<>()).add(values.get(name));
         }
         return this;
     }
@@ -62,6 +65,11 @@ public final class Args {
             }
         }
         return null;
+    }
+
+    /** Every value a repeatable option was given, in order (empty if none). */
+    public List<String> all(String name) {
+        return every.getOrDefault(name, List.of());
     }
 
     public boolean help() {

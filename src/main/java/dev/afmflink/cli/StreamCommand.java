@@ -6,6 +6,7 @@ import dev.afmflink.embedded.KafkaClients;
 import dev.afmflink.data.Event;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.Holdout;
+import dev.afmflink.job.KafkaConnection;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.FeedbackSettings;
@@ -81,6 +82,12 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("holdout-every", "N", "0", "hold one in N labelled impressions out of training (by id hash); each candidate "
                 + "snapshot is scored on the latest of them, the gate judges those figures too, and every published version's "
                 + "figures go to the metrics topic (0: no holdout)"));
+        o.add(new Args.Option("kafka-property", "KEY=VALUE", null, "a Kafka client property for the source and every sink "
+                + "(security.protocol, sasl.*, ssl.*, ...); repeatable; values are never printed"));
+        o.add(new Args.Option("kafka-properties", "FILE", null, "Kafka client properties from a Java properties file "
+                + "(--kafka-property wins on the same key)"));
+        o.add(new Args.Option("starting-offsets", "WHERE", "earliest", "where the source starts without a checkpoint: earliest, "
+                + "latest, committed (the group's; earliest where none) or timestamp:MS (a restore continues from its checkpoint)"));
         o.add(new Args.Option("open-vocabulary", null, null, "embedded default: new users and ads keep arriving (a new user in 4 "
                 + "impressions, a new ad in 20), so the feature lifecycle has work to do (docs/operation.md)"));
         o.add(new Args.Option("min-count", "N", Integer.toString(FeatureLifecycle.DEFAULT_MIN_COUNT), "feature admission: a feature gets parameters at its N-th training example "
@@ -134,7 +141,8 @@ final class StreamCommand implements Command {
                             a.get("metrics-topic"), FeedbackMode.parse(a.get("feedback")),
                             new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000))))
                     .withLifecycle(FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
-                            a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)));
+                            a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)))
+                    .withKafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")));
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());
@@ -169,7 +177,8 @@ final class StreamCommand implements Command {
             Path metricsFile = a.get("metrics-file") != null ? Path.of(a.get("metrics-file"))
                     : embedded ? work.resolve("metrics.jsonl") : null;
             StreamMonitor monitor = every > 0 ? new StreamMonitor(servers, s.predictionsTopic(), s.snapshotsTopic(),
-                    s.deadLettersTopic(), s.feedback().metricsTopic(), metricsFile, embedded, every, System.out) : null;
+                    s.deadLettersTopic(), s.feedback().metricsTopic(), metricsFile, embedded, every, System.out)
+                    .withClientProperties(s.kafka().asProperties()) : null;
             Thread t = null;
             if (monitor != null) {
                 t = new Thread(monitor, "afm-progress");

@@ -52,6 +52,8 @@ final class StreamMonitor implements Runnable {
     private final List<JsonNode> windows = new ArrayList<>();
     private final long start = System.nanoTime();
 
+    private java.util.Properties client = new java.util.Properties();
+
     StreamMonitor(String servers, String predictions, String snapshots, String deadLetters, String metrics,
                   Path metricsFile, boolean fromBeginning, long everyMs, PrintStream out) {
         this.servers = servers;
@@ -65,6 +67,12 @@ final class StreamMonitor implements Runnable {
         this.out = out;
     }
 
+    /** Client properties for its consumer (a secured Kafka: the job's own). */
+    StreamMonitor withClientProperties(java.util.Properties p) {
+        this.client = p;
+        return this;
+    }
+
     void stop() {
         running = false;
     }
@@ -72,7 +80,7 @@ final class StreamMonitor implements Runnable {
     @Override
     public void run() {
         BufferedWriter file = null;
-        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(servers)) {
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(servers, client)) {
             if (metricsFile != null) {
                 file = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8);
             }

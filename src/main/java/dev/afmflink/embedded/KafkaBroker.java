@@ -25,6 +25,7 @@ public final class KafkaBroker implements AutoCloseable {
     private final Path dir;
     private final int port;
     private Process process;
+    private int saslPort;
 
     private KafkaBroker(Path dir, int port, Process process) {
         this.dir = dir;
@@ -36,11 +37,25 @@ public final class KafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** The SASL/PLAIN listener's address (null without one). */
+    public String saslBootstrapServers() {
+        return saslPort == 0 ? null : "127.0.0.1:" + saslPort;
+    }
+
     /** Starts a broker in {@code dir}; waits up to {@code timeoutSeconds} for it to answer. */
     public static KafkaBroker start(Path dir, long timeoutSeconds) throws IOException, InterruptedException {
+        return start(dir, timeoutSeconds, null);
+    }
+
+    /**
+     * The same with a second listener, SASL_PLAINTEXT with the PLAIN mechanism, for {@code users}
+     * (name → password; null: no such listener), as a secured production Kafka would be reached.
+     */
+    public static KafkaBroker start(Path dir, long timeoutSeconds, Map<String, String> users) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         int port = freePort();
         int controllerPort = freePort();
+        int saslPort = users == null ? 0 : freePort();
         Path logs = dir.resolve("kraft-logs");
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
@@ -51,6 +66,16 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
         p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (users != null) {
+            p.setProperty("listeners", p.getProperty("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            p.setProperty("advertised.listeners", p.getProperty("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            p.setProperty("listener.security.protocol.map", p.getProperty("listener.security.protocol.map")
+                    + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+            p.setProperty("sasl.enabled.mechanisms", "PLAIN");
+            StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+            users.forEach((u, pw) -> jaas.append(" user_").append(u).append("=\"").append(pw).append('"'));
+            p.setProperty("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+        }
         p.setProperty("log.dirs", logs.toString());
         p.setProperty("num.partitions", "1");
         p.setProperty("offsets.topic.replication.factor", "1");
@@ -76,6 +101,7 @@ public final class KafkaBroker implements AutoCloseable {
         run(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, "kafka.tools.StorageTool", "format",
                 "-t", Uuid.randomUuid().toString(), "-c", props.toString()), dir.resolve("format.log"), 120);
         KafkaBroker b = new KafkaBroker(dir, port, launch(dir));
+        b.saslPort = saslPort;
         try {
             b.awaitReady(timeoutSeconds);
         } catch (IOException | InterruptedException | RuntimeException e) {

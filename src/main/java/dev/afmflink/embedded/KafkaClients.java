@@ -19,12 +19,20 @@ public final class KafkaClients {
 
     /** A consumer for manual assignment: no group commits, fetches big enough for 64 MiB snapshots. */
     public static KafkaConsumer<byte[], byte[]> consumer(String servers) {
-        return new KafkaConsumer<>(Map.of("bootstrap.servers", servers,
+        return consumer(servers, new java.util.Properties());
+    }
+
+    /** The same with client properties on top ({@code security.protocol}, SASL, TLS, …). */
+    public static KafkaConsumer<byte[], byte[]> consumer(String servers, java.util.Properties client) {
+        Map<String, Object> conf = new HashMap<>();
+        client.stringPropertyNames().forEach(k -> conf.put(k, client.getProperty(k)));
+        conf.putAll(Map.of("bootstrap.servers", servers,
                 "key.deserializer", ByteArrayDeserializer.class.getName(),
                 "value.deserializer", ByteArrayDeserializer.class.getName(),
                 "enable.auto.commit", "false",
                 "max.partition.fetch.bytes", Integer.toString(64 << 20),
                 "fetch.max.bytes", Integer.toString(64 << 20)));
+        return new KafkaConsumer<>(conf);
     }
 
     /** Assigns {@code c} every partition of {@code topics} (waiting up to 30 s for their metadata) and returns them. */

@@ -91,7 +91,8 @@ public final class AfmStreamJob {
                 .setBootstrapServers(s.bootstrapServers())
                 .setTopics(s.inputTopic())
                 .setGroupId(s.groupId())
-                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setProperties(s.kafka().asProperties())
+                .setStartingOffsets(s.kafka().offsetsInitializer())
                 .setDeserializer(new KafkaRecords.Input(s.config().loss(), s.maxRecordBytes()));
         if (s.bounded()) {
             source.setBounded(OffsetsInitializer.latest());
@@ -148,7 +149,7 @@ public final class AfmStreamJob {
     }
 
     private static <T> KafkaSink<T> sink(StreamSettings s, KafkaRecordSerializationSchema<T> schema) {
-        Properties p = new Properties();
+        Properties p = s.kafka().asProperties();
         p.setProperty("max.request.size", Integer.toString(MAX_SNAPSHOT_BYTES));
         p.setProperty("linger.ms", "5");
         return KafkaSink.<T>builder()

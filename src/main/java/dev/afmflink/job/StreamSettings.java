@@ -27,14 +27,25 @@ import java.io.Serializable;
  * @param noopTraining         benchmark baseline: the trainer replaced by a pass-through (decode only)
  * @param feedback             event time, label join, progressive validation, quality gate
  * @param lifecycle            feature admission and expiry by event time
+ * @param kafka                client properties for the source and every sink, and the starting offsets
  */
 public record StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic,
                              String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
                              String stateBackend, String checkpointDir, long checkpointIntervalMs,
                              long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
                              int parallelism, boolean bounded, int maxRecordBytes, boolean noopTraining,
-                             FeedbackSettings feedback, FeatureLifecycle lifecycle)
+                             FeedbackSettings feedback, FeatureLifecycle lifecycle, KafkaConnection kafka)
         implements Serializable {
+
+    public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
+                          String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
+                          String checkpointDir, long checkpointIntervalMs, long publishIntervalMs, long publishEvery,
+                          int fullEvery, String snapshotDir, int parallelism, boolean bounded, int maxRecordBytes,
+                          boolean noopTraining, FeedbackSettings feedback, FeatureLifecycle lifecycle) {
+        this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
+                stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
+                parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, KafkaConnection.DEFAULT);
+    }
 
     public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
                           String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
@@ -60,13 +71,19 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withFeedback(FeedbackSettings f) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle, kafka);
     }
 
     public StreamSettings withLifecycle(FeatureLifecycle l) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l, kafka);
+    }
+
+    public StreamSettings withKafka(KafkaConnection k) {
+        return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
+                config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, k);
     }
 
     public StreamSettings {

@@ -1,0 +1,139 @@
+package dev.afmflink.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.embedded.KafkaClients;
+import dev.afmflink.snapshot.ModelReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kafka as it runs in production: a broker whose listener wants SASL/PLAIN credentials; the job
+ * reaches it with {@code --kafka-property} client properties on its source and every sink, a
+ * client without credentials (or with a wrong password) is refused, the settings never show the
+ * secret, and {@code --starting-offsets timestamp:MS} starts a job without a checkpoint there.
+ */
+class SecuredKafkaTest {
+    static KafkaBroker broker;
+    @TempDir
+    static Path root;
+    static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"alice\" "
+            + "password=\"alice-secret\";";
+    static final List<String> CLIENT = List.of("security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=" + JAAS);
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = KafkaBroker.start(root.resolve("kafka"), 240, Map.of("alice", "alice-secret"));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    static StreamSettings settings(String prefix, KafkaConnection kafka) {
+        return new StreamSettings(broker.saslBootstrapServers(), prefix + "-in", prefix + "-snapshots", prefix + "-predictions",
+                prefix + "-dead", prefix + "-group", StreamingEndToEndTest.config(), "rocksdb",
+                root.resolve(prefix + "-checkpoints").toString(), 500, 0, 0, 3, null, 1, true, 4096, false).withKafka(kafka);
+    }
+
+    /** Sends the simulator's labelled examples over the SASL listener, record timestamps {@code t0 + i}. */
+    static void produce(String topic, List<String> lines, long t0, Properties client) throws Exception {
+        Map<String, String> conf = new java.util.HashMap<>(Map.of("acks", "all"));
+        client.stringPropertyNames().forEach(k -> conf.put(k, client.getProperty(k)));
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(broker.saslBootstrapServers(), conf)) {
+            for (int i = 0; i < lines.size(); i++) {
+                p.send(new ProducerRecord<>(topic, 0, t0 + i, null, lines.get(i).getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static long examplesPublished(String topic, Properties client) {
+        long most = 0;
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.saslBootstrapServers(), client)) {
+            var parts = KafkaClients.assignAll(c, List.of(topic));
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long end = c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
+            long seen = 0;
+            while (seen < end && System.nanoTime() < deadline) {
+                for (var r : c.poll(Duration.ofMillis(200))) {
+                    seen++;
+                    try {
+                        most = Math.max(most, ModelReader.readHeader(r.value(), "s").examples());
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        }
+        return most;
+    }
+
+    @Test
+    void theJobRunsThroughASaslListenerAndOthersAreRefused() throws Exception {
+        int n = 400;
+        long t0 = 1_700_000_000_000L;
+        KafkaConnection kafka = KafkaConnection.of(null, CLIENT, "earliest");
+        StreamSettings s = settings("sasl", kafka);
+        broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()),
+                s.snapshotsTopic());
+        produce(s.inputTopic(), StreamingEndToEndTest.simulated(n), t0, kafka.asProperties());
+        assertFalse(s.toString().contains("alice-secret"), "the settings never show a secret: " + s);
+
+        StreamExecutionEnvironment env = AfmStreamJob.environment(s);
+        AfmStreamJob.build(env, s);
+        env.execute("afm-sasl");
+        assertEquals(n, examplesPublished(s.snapshotsTopic(), kafka.asProperties()), "trained and published through SASL");
+
+        // without credentials: the SASL listener does not answer a plaintext client
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.saslBootstrapServers())) {
+            assertThrows(org.apache.kafka.common.errors.TimeoutException.class,
+                    () -> c.partitionsFor(s.snapshotsTopic(), Duration.ofSeconds(5)));
+        }
+        // a wrong password: refused by the broker
+        Properties wrong = KafkaConnection.of(null, List.of("security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN",
+                "sasl.jaas.config=" + JAAS.replace("alice-secret", "guess")), "earliest").asProperties();
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.saslBootstrapServers(), wrong)) {
+            assertThrows(SaslAuthenticationException.class, () -> c.partitionsFor(s.snapshotsTopic(), Duration.ofSeconds(20)));
+        }
+    }
+
+    @Test
+    void startingOffsetsByTimestampSkipTheEarlierRecords() throws Exception {
+        int n = 400;
+        long t0 = 1_700_000_000_000L;
+        Properties client = KafkaConnection.of(null, CLIENT, "earliest").asProperties();
+        StreamSettings s = settings("from-ts", KafkaConnection.of(null, CLIENT, "timestamp:" + (t0 + n / 4)));
+        broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()),
+                s.snapshotsTopic());
+        produce(s.inputTopic(), StreamingEndToEndTest.simulated(n), t0, client);
+        StreamExecutionEnvironment env = AfmStreamJob.environment(s);
+        AfmStreamJob.build(env, s);
+        env.execute("afm-from-timestamp");
+        assertEquals(n - n / 4, examplesPublished(s.snapshotsTopic(), client), "the records from the timestamp on, each once");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> KafkaConnection.of(null, List.of(), "yesterday"))
+                .getMessage().contains("earliest, latest, committed or timestamp:MS"));
+    }
+}
