@@ -13,7 +13,14 @@ public final class Main {
     }
 
     public static void main(String[] argv) {
-        System.exit(run(argv));
+        int code;
+        try {
+            code = run(argv);
+        } catch (Throwable t) { // an Error (out of memory, ...): say it and its cause, and end (Flink's threads would keep the JVM up)
+            System.err.println("afm: fatal: " + t + (t.getCause() != null ? "\n  caused by: " + t.getCause() : ""));
+            code = 1;
+        }
+        System.exit(code);
     }
 
     static int run(String[] argv) {
