@@ -28,6 +28,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 final class StreamCommand implements Command {
+    static boolean snapshotContent(String v) {
+        return switch (v) {
+            case "weights" -> true;
+            case "full" -> false;
+            default -> throw new IllegalArgumentException("--snapshot-content is weights or full, got " + v);
+        };
+    }
+
     /** The embedded default's publish ticks: every 15 min of the simulator's event time (one per validation window). */
     static final long EMBEDDED_PUBLISH_INTERVAL_MS = 900_000;
     @Override
@@ -82,6 +90,9 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("holdout-every", "N", "0", "hold one in N labelled impressions out of training (by id hash); each candidate "
                 + "snapshot is scored on the latest of them, the gate judges those figures too, and every published version's "
                 + "figures go to the metrics topic (0: no holdout)"));
+        o.add(new Args.Option("snapshot-content", "weights|full", "full", "what a published snapshot holds: full (weights and "
+                + "optimizer state: a server can serve it, a job can continue from it) or weights (the weights only: half to a "
+                + "third of the bytes, serving only); checkpoints always hold everything"));
         o.add(new Args.Option("kafka-property", "KEY=VALUE", null, "a Kafka client property for the source and every sink "
                 + "(security.protocol, sasl.*, ssl.*, ...); repeatable; values are never printed"));
         o.add(new Args.Option("kafka-properties", "FILE", null, "Kafka client properties from a Java properties file "
@@ -142,7 +153,8 @@ final class StreamCommand implements Command {
                             new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000))))
                     .withLifecycle(FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
                             a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)))
-                    .withKafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")));
+                    .withKafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")))
+                    .withWeightsOnlySnapshots(snapshotContent(a.get("snapshot-content")));
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());
@@ -168,6 +180,10 @@ final class StreamCommand implements Command {
             byte[] initModel = null;
             if (a.get("init-model") != null) {
                 var loaded = dev.afmflink.snapshot.ModelReader.load(Path.of(a.get("init-model")));
+                if (loaded.header().weightsOnly()) {
+                    throw new IllegalArgumentException("--init-model " + a.get("init-model") + " holds weights only (published "
+                            + "with --snapshot-content weights): it can serve but not continue training; start from a full-content one");
+                }
                 initModel = dev.afmflink.snapshot.ModelWriter.fullBytes(loaded.model(), loaded.header().modelVersion());
                 System.out.println("warm start: new model keys start from " + a.get("init-model") + " (" + loaded.model().shared().examples
                         + " examples, " + loaded.model().features().size() + " features)");

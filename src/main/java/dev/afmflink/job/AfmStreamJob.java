@@ -142,7 +142,8 @@ public final class AfmStreamJob {
         FeedbackSettings f = s.feedback();
         try {
             return new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(), s.fullEvery(), f.validationWindowMs(),
-                    f.attributionWindowMs(), f.gate(), f.mode(), f.holdout()).withLifecycle(s.lifecycle()).withInitModel(initModel);
+                    f.attributionWindowMs(), f.gate(), f.mode(), f.holdout()).withLifecycle(s.lifecycle())
+                    .withWeightsOnlySnapshots(s.weightsOnlySnapshots()).withInitModel(initModel);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("the initial model cannot be read: " + e.getMessage(), e);
         }

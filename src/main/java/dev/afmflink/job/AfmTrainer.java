@@ -95,6 +95,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private final Holdout holdout;
     private final double negativeLabel;
     private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
+    /** Published snapshots hold the weights only (serving); checkpoints always hold everything. */
+    private boolean weightsOnlySnapshots;
     /** Warm start: a full snapshot a model key without state starts from (null: from scratch). */
     private byte[] initModel;
     private transient dev.afmflink.model.AfmModel init;
@@ -229,6 +231,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                     + times.windowMs() + " ms)");
         }
         this.lifecycle = l;
+        return this;
+    }
+
+    /** Published snapshots hold the weights only, no optimizer state (half to a third of the bytes; enough to serve). */
+    public AfmTrainer withWeightsOnlySnapshots(boolean w) {
+        this.weightsOnlySnapshots = w;
         return this;
     }
 
@@ -753,7 +761,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         Arrays.sort(sorted);
         // a delta deletes what expired since its base (a full snapshot just leaves it out)
         ModelHeader header = new ModelHeader(full ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA, version,
-                plan.baseVersion(), sp.examples, config, full ? null : ps.lastDigest);
+                plan.baseVersion(), sp.examples, config, full ? null : ps.lastDigest, weightsOnlySnapshots);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
         try (ModelWriter w = new ModelWriter(bytes, header, sp, sorted.length)) {
             for (long id : sorted) {

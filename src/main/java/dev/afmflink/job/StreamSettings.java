@@ -28,14 +28,26 @@ import java.io.Serializable;
  * @param feedback             event time, label join, progressive validation, quality gate
  * @param lifecycle            feature admission and expiry by event time
  * @param kafka                client properties for the source and every sink, and the starting offsets
+ * @param weightsOnlySnapshots published snapshots hold the weights only, no optimizer state (checkpoints always hold everything)
  */
 public record StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic,
                              String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
                              String stateBackend, String checkpointDir, long checkpointIntervalMs,
                              long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
                              int parallelism, boolean bounded, int maxRecordBytes, boolean noopTraining,
-                             FeedbackSettings feedback, FeatureLifecycle lifecycle, KafkaConnection kafka)
+                             FeedbackSettings feedback, FeatureLifecycle lifecycle, KafkaConnection kafka,
+                             boolean weightsOnlySnapshots)
         implements Serializable {
+
+    public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
+                          String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
+                          String checkpointDir, long checkpointIntervalMs, long publishIntervalMs, long publishEvery,
+                          int fullEvery, String snapshotDir, int parallelism, boolean bounded, int maxRecordBytes,
+                          boolean noopTraining, FeedbackSettings feedback, FeatureLifecycle lifecycle, KafkaConnection kafka) {
+        this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
+                stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
+                parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, false);
+    }
 
     public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
                           String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
@@ -71,19 +83,25 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withFeedback(FeedbackSettings f) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle, kafka);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle, kafka, weightsOnlySnapshots);
     }
 
     public StreamSettings withLifecycle(FeatureLifecycle l) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l, kafka);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l, kafka, weightsOnlySnapshots);
     }
 
     public StreamSettings withKafka(KafkaConnection k) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, k);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, k, weightsOnlySnapshots);
+    }
+
+    public StreamSettings withWeightsOnlySnapshots(boolean w) {
+        return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
+                config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, w);
     }
 
     public StreamSettings {

@@ -16,12 +16,19 @@ import java.util.Map;
  * @param baseDigest    for a delta, the digest ({@link ModelFormat#digest}) of the file published as its base
  *                      version: a consumer applies it only to exactly that model (null: not recorded, files
  *                      written before digests)
+ * @param weightsOnly   the file holds the weights only (w, v and the attention network), no optimizer
+ *                      state: enough to serve, not to continue training (header {@code "content": "weights"})
  */
 public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVersion, long examples,
-                          AfmConfig config, String baseDigest) {
+                          AfmConfig config, String baseDigest, boolean weightsOnly) {
 
     public ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVersion, long examples, AfmConfig config) {
-        this(kind, modelVersion, baseVersion, examples, config, null);
+        this(kind, modelVersion, baseVersion, examples, config, null, false);
+    }
+
+    public ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVersion, long examples, AfmConfig config,
+                       String baseDigest) {
+        this(kind, modelVersion, baseVersion, examples, config, baseDigest, false);
     }
 
     public Map<String, Object> toMap() {
@@ -34,6 +41,9 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
             m.put("base_digest", baseDigest);
         }
         m.put("examples", examples);
+        if (weightsOnly) {
+            m.put("content", "weights");
+        }
         m.put("config", config.toMap());
         return m;
     }
@@ -47,6 +57,6 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
         return new ModelHeader(ModelFormat.Kind.valueOf(((String) m.get("kind")).toUpperCase(java.util.Locale.ROOT)),
                 ((Number) m.get("model_version")).longValue(), ((Number) m.get("base_version")).longValue(),
                 ((Number) m.get("examples")).longValue(), AfmConfig.fromMap((Map<String, ?>) m.get("config")),
-                (String) m.get("base_digest"));
+                (String) m.get("base_digest"), "weights".equals(m.get("content")));
     }
 }

@@ -46,7 +46,8 @@ public final class ModelReader {
                 throw new IOException(path + ": neither a model.afm nor version folders with a full snapshot");
             }
             AfmModel m = chain.model();
-            return new Loaded(new ModelHeader(ModelFormat.Kind.FULL, chain.version(), 0, m.shared().examples, m.config()), m);
+            return new Loaded(new ModelHeader(ModelFormat.Kind.FULL, chain.version(), 0, m.shared().examples, m.config(), null,
+                    chain.weightsOnly()), m);
         }
         Path file = Files.isDirectory(path) ? path.resolve(ModelFormat.FILE_NAME) : path;
         try (InputStream in = Files.newInputStream(file)) {
@@ -71,10 +72,16 @@ public final class ModelReader {
             long rng = in.readLong();
             double[] bias = readArray(in, 1 + layout.linearSlots, name, "bias");
             double[] attn = readArray(in, layout.attnSize, name, "attention");
-            double[] attnSlots = readArray(in, layout.attentionSlots * layout.attnSize, name, "attention slots");
+            // a weights-only file carries no optimizer state: slots read as zeros (serving never reads them)
+            double[] attnSlots = header.weightsOnly() ? readArray(in, 0, name, "attention slots")
+                    : readArray(in, layout.attentionSlots * layout.attnSize, name, "attention slots");
+            if (header.weightsOnly()) {
+                attnSlots = new double[layout.attentionSlots * layout.attnSize];
+            }
             int rowSize = in.readInt();
-            if (rowSize != layout.rowSize) {
-                throw new IOException(name + ": feature row size " + rowSize + ", expected " + layout.rowSize);
+            int expectedRow = header.weightsOnly() ? 1 + layout.k : layout.rowSize;
+            if (rowSize != expectedRow) {
+                throw new IOException(name + ": feature row size " + rowSize + ", expected " + expectedRow);
             }
             long n = in.readLong();
             SharedParams shared = new SharedParams(bias, attn, attnSlots, examples, refused, rng);
@@ -98,7 +105,7 @@ public final class ModelReader {
                 long id = in.readLong();
                 if (kind == ModelFormat.RECORD_PUT) {
                     long last = in.readLong();
-                    double[] row = new double[rowSize];
+                    double[] row = new double[layout.rowSize];
                     for (int c = 0; c < rowSize; c++) {
                         row[c] = Double.longBitsToDouble(in.readLong());
                     }

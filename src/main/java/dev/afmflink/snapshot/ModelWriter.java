@@ -38,7 +38,8 @@ public final class ModelWriter implements AutoCloseable {
             throws IOException {
         this.sink = sink;
         this.out = new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(sink, 1 << 16), crc));
-        this.rowSize = new Layout(header.config()).rowSize;
+        Layout layout = new Layout(header.config());
+        this.rowSize = header.weightsOnly() ? 1 + layout.k : layout.rowSize; // weights only: [w, v]
         this.declared = featureRecords;
         out.writeInt(ModelFormat.MAGIC);
         out.writeInt(ModelFormat.FORMAT_VERSION);
@@ -50,7 +51,7 @@ public final class ModelWriter implements AutoCloseable {
         out.writeLong(shared.rngState);
         writeArray(shared.bias);
         writeArray(shared.attn);
-        writeArray(shared.attnSlots);
+        writeArray(header.weightsOnly() ? new double[0] : shared.attnSlots);
         out.writeInt(rowSize);
         out.writeLong(featureRecords);
     }
@@ -63,14 +64,14 @@ public final class ModelWriter implements AutoCloseable {
     }
 
     public void put(long id, FeatureParams f) throws IOException {
-        if (f.data.length != rowSize) {
+        if (f.data.length < rowSize) {
             throw new IllegalArgumentException("feature " + id + " row has " + f.data.length + " values, expected " + rowSize);
         }
         out.writeByte(ModelFormat.RECORD_PUT);
         out.writeLong(id);
         out.writeLong(f.lastUpdate);
-        for (double d : f.data) {
-            out.writeLong(Double.doubleToRawLongBits(d));
+        for (int c = 0; c < rowSize; c++) {
+            out.writeLong(Double.doubleToRawLongBits(f.data[c]));
         }
         records++;
     }

@@ -21,6 +21,7 @@ public final class SnapshotChain {
     private long version;
     private String digest;
     private boolean needsFull;
+    private boolean weightsOnly;
     private long reloads;
     private long refused;
 
@@ -67,6 +68,11 @@ public final class SnapshotChain {
         return digest;
     }
 
+    /** The model came (in part) from weights-only files: it can serve, not continue training. */
+    public boolean weightsOnly() {
+        return weightsOnly;
+    }
+
     /** Full snapshots loaded after a delta did not follow. */
     public long reloads() {
         return reloads;
@@ -111,6 +117,7 @@ public final class SnapshotChain {
         needsFull = false;
         version = h.modelVersion();
         digest = ModelFormat.digest(bytes);
+        weightsOnly = h.weightsOnly() || (base != null && weightsOnly); // optimizer state lost until a full-content full snapshot
         return true;
     }
 }
