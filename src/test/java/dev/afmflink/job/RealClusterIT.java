@@ -75,6 +75,8 @@ class RealClusterIT {
             List<String> args = new ArrayList<>(List.of("stream", "--bootstrap-servers", broker.bootstrapServers(),
                     "--snapshot-dir", models.toString(), "--checkpoint-dir", dir.resolve("flink/checkpoints").toUri().toString(),
                     "--checkpoint-interval-ms", "2000", "--idleness-ms", "2000", "--out-of-orderness-ms", Long.toString(BOUND_MS),
+                    // the publish timer on, ticking every 30 s of event time (the 8 min of the stream: 16 per key, and
+                    // versions published between a checkpoint and the kill that the restore publishes again)
                     "--publish-interval-ms", "30000", "--progress-seconds", "0", "--detach"));
             List<String> p1 = new ArrayList<>(args);
             p1.addAll(List.of("--parallelism", "1"));
