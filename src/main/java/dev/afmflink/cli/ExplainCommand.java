@@ -30,7 +30,7 @@ final class ExplainCommand implements Command {
 
     @Override
     public int run(Args a) throws Exception {
-        ModelReader.Loaded m = ModelReader.load(Path.of(a.require("model")));
+        ModelReader.Loaded m = ModelReader.load(dev.afmflink.snapshot.SnapshotFolders.local(a.require("model")));
         Path in = Path.of(a.require("input"));
         if (a.get("output") != null) {
             try (Writer w = Files.newBufferedWriter(Path.of(a.get("output")), StandardCharsets.UTF_8)) {

@@ -26,7 +26,7 @@ final class InspectCommand implements Command {
 
     @Override
     public int run(Args a) throws Exception {
-        ModelReader.Loaded m = ModelReader.load(Path.of(a.require("model")));
+        ModelReader.Loaded m = ModelReader.load(dev.afmflink.snapshot.SnapshotFolders.local(a.require("model")));
         Map<String, Object> out = new LinkedHashMap<>(m.header().toMap());
         out.put("features", m.model().features().size());
         out.put("refused_updates", m.model().shared().refusedUpdates);

@@ -29,7 +29,7 @@ final class ScoreCommand implements Command {
 
     @Override
     public int run(Args a) throws Exception {
-        ModelReader.Loaded m = ModelReader.load(Path.of(a.require("model")));
+        ModelReader.Loaded m = ModelReader.load(dev.afmflink.snapshot.SnapshotFolders.local(a.require("model")));
         try (Writer w = Files.newBufferedWriter(Path.of(a.require("output")), StandardCharsets.UTF_8)) {
             long n = Scorer.score(m.model(), Path.of(a.require("input")), w, a.has("skip-bad"));
             System.err.println("scored " + n + " examples with model version " + m.header().modelVersion());

@@ -49,7 +49,7 @@ final class ServeCommand implements Command {
         LiveModel live = new LiveModel();
         KafkaSnapshots.Follower follower = null;
         KafkaSnapshots.Impressions impressions = null;
-        Path dir = folder == null ? null : Path.of(folder);
+        Path dir = folder == null ? null : dev.afmflink.snapshot.SnapshotFolders.local(folder);
         if (servers != null) {
             follower = KafkaSnapshots.follow(servers, a.get("snapshots-topic"), key, live);
             if (a.get("impressions-topic") != null) {

@@ -7,6 +7,7 @@ import dev.afmflink.data.Event;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.Holdout;
 import dev.afmflink.job.KafkaConnection;
+import dev.afmflink.snapshot.SnapshotFolders;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.FeedbackSettings;
@@ -217,12 +218,15 @@ final class StreamCommand implements Command {
                 monitor.curve(25).forEach(System.out::println);
             }
             System.out.println("job finished.");
-            if (snapshotDir != null && !Files.isDirectory(Path.of(snapshotDir))) {
+            boolean localSnapshots = snapshotDir != null && (snapshotDir.startsWith("file:") || !snapshotDir.contains("://"));
+            if (snapshotDir != null && !localSnapshots) {
+                System.out.println("snapshots (one folder per version, model format docs/model-format.md): " + snapshotDir);
+            } else if (snapshotDir != null && !Files.isDirectory(SnapshotFolders.local(snapshotDir))) {
                 System.out.println("no snapshot was published to " + snapshotDir
                         + " (see \"held back\" above: the quality gate, or no example trained)");
             } else if (snapshotDir != null) {
                 System.out.println("snapshots (one folder per version, model format docs/model-format.md): " + snapshotDir);
-                try (Stream<Path> models = Files.list(Path.of(snapshotDir))) {
+                try (Stream<Path> models = Files.list(SnapshotFolders.local(snapshotDir))) {
                     for (Path m : models.sorted().toList()) {
                         try (Stream<Path> versions = Files.list(m)) {
                             List<Path> v = versions.sorted().toList();
@@ -232,7 +236,7 @@ final class StreamCommand implements Command {
                     }
                 }
                 System.out.println("score with the latest version (full + deltas): bin/afm score --model "
-                        + Path.of(snapshotDir).resolve("<model>") + " --input FILE --output FILE   (libfm lines or JSON events)");
+                        + SnapshotFolders.local(snapshotDir).resolve("<model>") + " --input FILE --output FILE   (libfm lines or JSON events)");
             }
             if (monitor != null) {
                 List<Map.Entry<String, Double>> attention = monitor.lastAttention();
@@ -245,7 +249,7 @@ final class StreamCommand implements Command {
                     }
                 }
                 if (metricsFile != null) {
-                    Path model = snapshotDir == null ? null : Path.of(snapshotDir).resolve(Event.DEFAULT_MODEL);
+                    Path model = !localSnapshots ? null : SnapshotFolders.local(snapshotDir).resolve(Event.DEFAULT_MODEL);
                     boolean withModel = embedded && model != null && Files.isDirectory(model);
                     System.out.println("report: bin/afm report --metrics " + metricsFile + (withModel ? " --model "
                             + model + " --sample " + work.resolve(SAMPLE_FILE) : "") + " --out " + work.resolve("report.html"));

@@ -1,20 +1,21 @@
 package dev.afmflink.job;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import dev.afmflink.snapshot.ModelFormat;
 import dev.afmflink.snapshot.SnapshotFolders;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 
 /**
- * Writes each snapshot to {@code <root>/<model>/<version, 12 digits>-<full|delta>/model.afm}.
- * A version folder appears atomically: it is written under a temporary name and renamed, so a
- * serving system that lists the folders never sees half a snapshot. A version folder is never
+ * Writes each snapshot to {@code <root>/<model>/<version, 12 digits>-<full|delta>/model.afm}
+ * through Flink's file systems, so the root may be a local path or a {@code file://},
+ * {@code hdfs://}, {@code s3://} … URI (the scheme's plugin on the cluster, like checkpoints).
+ * A version folder appears atomically where the file system renames atomically (local, HDFS): it
+ * is written under a temporary name starting with "." and renamed. A version folder is never
  * replaced: the same version again (a replay after a restore, or an at-least-once retry) is
  * checked to carry the same bytes and skipped; other bytes under a published number are refused,
  * logged and counted ({@code snapshotConflicts}), and the first stays.
@@ -28,35 +29,48 @@ public class ModelDirectorySink implements Sink<SnapshotRecord> {
     }
 
     /** The folder of one snapshot ({@link SnapshotFolders}, the layout's one home). */
-    public static Path folder(Path root, String model, long version, String kind) {
-        return SnapshotFolders.folder(root, model, version, kind.equals("full") ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA);
+    public static java.nio.file.Path folder(java.nio.file.Path root, String model, long version, String kind) {
+        return SnapshotFolders.folder(root, model, version, kind(kind));
+    }
+
+    private static ModelFormat.Kind kind(String kind) {
+        return kind.equals("full") ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA;
     }
 
     @Override
-    public SinkWriter<SnapshotRecord> createWriter(WriterInitContext context) {
-        return new Writer(Path.of(root), context.metricGroup().counter("snapshotConflicts"),
+    public SinkWriter<SnapshotRecord> createWriter(WriterInitContext context) throws IOException {
+        Path r = new Path(root.contains("://") || root.startsWith("file:") ? root
+                : java.nio.file.Path.of(root).toAbsolutePath().toUri().toString());
+        return new Writer(r, r.getFileSystem(), context.metricGroup().counter("snapshotConflicts"),
                 context.metricGroup().counter("snapshotReplays"));
     }
 
     private static final class Writer implements SinkWriter<SnapshotRecord> {
         private final Path root;
+        private final FileSystem fs;
         private final org.apache.flink.metrics.Counter conflicts;
         private final org.apache.flink.metrics.Counter replays;
 
-        Writer(Path root, org.apache.flink.metrics.Counter conflicts, org.apache.flink.metrics.Counter replays) {
+        Writer(Path root, FileSystem fs, org.apache.flink.metrics.Counter conflicts, org.apache.flink.metrics.Counter replays) {
             this.root = root;
+            this.fs = fs;
             this.conflicts = conflicts;
             this.replays = replays;
         }
 
+        private Path folder(SnapshotRecord s, ModelFormat.Kind kind) {
+            return new Path(new Path(root, SnapshotFolders.safe(s.model)), SnapshotFolders.name(s.version, kind));
+        }
+
         @Override
         public void write(SnapshotRecord s, Context context) throws IOException {
-            Path target = folder(root, s.model, s.version, s.kind);
-            Path other = folder(root, s.model, s.version, s.kind.equals("full") ? "delta" : "full");
-            Path existing = Files.exists(target) ? target : Files.exists(other) ? other : null;
+            ModelFormat.Kind kind = kind(s.kind);
+            Path target = folder(s, kind);
+            Path other = folder(s, kind == ModelFormat.Kind.FULL ? ModelFormat.Kind.DELTA : ModelFormat.Kind.FULL);
+            Path existing = fs.exists(target) ? target : fs.exists(other) ? other : null;
             if (existing != null) {
-                Path file = existing.resolve(ModelFormat.FILE_NAME);
-                if (existing.equals(target) && Files.exists(file) && java.util.Arrays.equals(Files.readAllBytes(file), s.bytes)) {
+                Path file = new Path(existing, ModelFormat.FILE_NAME);
+                if (existing.equals(target) && fs.exists(file) && java.util.Arrays.equals(read(file), s.bytes)) {
                     replays.inc();
                     return;
                 }
@@ -65,10 +79,20 @@ public class ModelDirectorySink implements Sink<SnapshotRecord> {
                         + "refuses the deltas that follow the new one until the next full snapshot)", s.model, s.version, existing);
                 return;
             }
-            Path tmp = target.resolveSibling(".tmp-" + target.getFileName());
-            Files.createDirectories(tmp);
-            Files.write(tmp.resolve(ModelFormat.FILE_NAME), s.bytes);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            Path tmp = new Path(target.getParent(), ".tmp-" + target.getName());
+            fs.mkdirs(tmp);
+            try (FSDataOutputStream out = fs.create(new Path(tmp, ModelFormat.FILE_NAME), FileSystem.WriteMode.OVERWRITE)) {
+                out.write(s.bytes);
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("could not rename " + tmp + " to " + target);
+            }
+        }
+
+        private byte[] read(Path file) throws IOException {
+            try (var in = fs.open(file)) {
+                return in.readAllBytes();
+            }
         }
 
         @Override

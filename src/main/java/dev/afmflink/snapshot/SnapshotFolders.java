@@ -27,7 +27,27 @@ public final class SnapshotFolders {
 
     /** The folder of one snapshot. */
     public static Path folder(Path root, String model, long version, ModelFormat.Kind kind) {
-        return root.resolve(safe(model)).resolve(String.format(Locale.ROOT, "%012d-%s", version, kind.name().toLowerCase(Locale.ROOT)));
+        return root.resolve(safe(model)).resolve(name(version, kind));
+    }
+
+    /** A version folder's name: {@code <version, 12 digits>-<full|delta>}. */
+    public static String name(long version, ModelFormat.Kind kind) {
+        return String.format(Locale.ROOT, "%012d-%s", version, kind.name().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * A model or snapshot folder given on a command line as a path or a {@code file:} URI (the
+     * job's {@code --snapshot-dir file:///…}); other schemes are read where the job wrote them
+     * through Flink's file systems, not here.
+     */
+    public static Path local(String pathOrUri) {
+        if (pathOrUri.startsWith("file:")) {
+            return Path.of(java.net.URI.create(pathOrUri));
+        }
+        if (pathOrUri.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+            throw new IllegalArgumentException(pathOrUri + ": only local paths and file: URIs can be read here");
+        }
+        return Path.of(pathOrUri);
     }
 
     /** Model keys as folder names: letters, digits, '.', '_' and '-' kept, anything else '_'. */

@@ -426,9 +426,11 @@ class StreamingEndToEndTest {
         String prefix = "lifecycle-e2e";
         FeatureLifecycle lifecycle = FeatureLifecycle.of(2, 60_000);
         StreamSettings base = settings(prefix, true);
+        // the snapshot folders through Flink's file systems, given as a file: URI
+        String snapshotUri = java.nio.file.Path.of(base.snapshotDir()).toUri().toString();
         StreamSettings s = new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
                 base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), base.stateBackend(),
-                base.checkpointDir(), base.checkpointIntervalMs(), 5000, 0, 4, base.snapshotDir(), 1, true, 4096, false)
+                base.checkpointDir(), base.checkpointIntervalMs(), 5000, 0, 4, snapshotUri, 1, true, 4096, false)
                 .withFeedback(new FeedbackSettings(window, bound, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, null,
                         FeedbackMode.ORDERED))
                 .withLifecycle(lifecycle);
@@ -460,8 +462,9 @@ class StreamingEndToEndTest {
         assertTrue(live > 50 && live < all * 0.6, "the lifecycle keeps " + live + " of " + all + " features");
         assertTrue(replay.pendingCounts() > 0, "ids seen once wait with a count");
         // the folders hold the same chain: the latest full snapshot and its deltas load to the same model
+        assertTrue(s.snapshotDir().startsWith("file:/"), s.snapshotDir());
         assertSameBits(streamed, dev.afmflink.snapshot.SnapshotChain.loadFolder(
-                java.nio.file.Path.of(s.snapshotDir()).resolve("default")).model());
+                dev.afmflink.snapshot.SnapshotFolders.local(s.snapshotDir()).resolve("default")).model());
     }
 
     /** A labelled example of another model key, far later: moves event time past every window (its own label never matters). */
