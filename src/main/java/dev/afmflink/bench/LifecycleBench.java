@@ -122,7 +122,7 @@ public final class LifecycleBench {
             broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                     s.feedback().metricsTopic()), s.snapshotsTopic());
             StreamBench.produce(broker.bootstrapServers(), s.inputTopic(), FeedbackBench.bytes(raw));
-            int rest = freePort();
+            int rest = KafkaBroker.freePort();
             Configuration conf = AfmStreamJob.configuration(s);
             conf.setString("rest.port", Integer.toString(rest));
             conf.setString("rest.address", "127.0.0.1");
@@ -223,11 +223,5 @@ public final class LifecycleBench {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         return JSON.readTree(r.body());
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

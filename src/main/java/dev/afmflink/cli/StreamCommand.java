@@ -218,7 +218,7 @@ final class StreamCommand implements Command {
                 monitor.curve(25).forEach(System.out::println);
             }
             System.out.println("job finished.");
-            boolean localSnapshots = snapshotDir != null && (snapshotDir.startsWith("file:") || !snapshotDir.contains("://"));
+            boolean localSnapshots = snapshotDir != null && SnapshotFolders.isLocal(snapshotDir);
             if (snapshotDir != null && !localSnapshots) {
                 System.out.println("snapshots (one folder per version, model format docs/model-format.md): " + snapshotDir);
             } else if (snapshotDir != null && !Files.isDirectory(SnapshotFolders.local(snapshotDir))) {

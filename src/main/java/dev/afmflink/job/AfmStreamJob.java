@@ -1,6 +1,5 @@
 package dev.afmflink.job;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -72,8 +71,10 @@ public final class AfmStreamJob {
         return env;
     }
 
+    /** A directory given as a path or URI (checkpoints, snapshot folders) as the URI Flink's file systems take. */
     static String uri(String dir) {
-        return dir.contains("://") ? dir : Path.of(dir).toAbsolutePath().toUri().toString();
+        return dev.afmflink.snapshot.SnapshotFolders.isLocal(dir)
+                ? dev.afmflink.snapshot.SnapshotFolders.local(dir).toAbsolutePath().toUri().toString() : dir;
     }
 
     /** Adds the job's operators to {@code env}. */

@@ -373,22 +373,14 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (ex.kind == TrainingExample.EXAMPLE && mode.waitsForWindow()) {
             // a labelled example trains when event time reaches it, in arrival order within one time: every model
             // change of the ordered mode happens in an event-time timer, so what a publish tick sees is the data's
-            b.hold(b.examples, ex);
-            ctx.timerService().registerEventTimeTimer(ex.ts);
-            if (b.full()) {
-                flush(b);
-            }
+            hold(b, b.examples, ex, ex.ts, ctx);
             return;
         }
         if (ex.kind == TrainingExample.IMPRESSION && mode.waitsForWindow()) {
             // scored when event time reaches it: then the model has trained exactly the labels released by
             // its own time, whatever the arrival order across input channels (deterministic at any parallelism)
-            b.hold(b.unscored, ex);
-            ctx.timerService().registerEventTimeTimer(ex.ts);
+            hold(b, b.unscored, ex, ex.ts, ctx);
             metrics.impressions.inc();
-            if (b.full()) {
-                flush(b);
-            }
             return;
         }
         if (ex.kind == TrainingExample.IMPRESSION) {
@@ -401,7 +393,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             return;
         }
         if (ex.kind == TrainingExample.LABELLED && mode.waitsForWindow()) {
-            hold(b, ex, ctx);
+            hold(b, b.pending, ex, times.release(ex.ts), ctx); // until its window has passed; then it trains in order
             return;
         }
         learnAndJudge(key, b, ex, ctx, out);
@@ -502,9 +494,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         } else if (b.full()) {
             flush(b);
         }
+        scheduleTick(b, ctx, timerTime != Long.MIN_VALUE ? timerTime
+                : Math.max(ctx.timestamp() == null ? Long.MIN_VALUE : ctx.timestamp(), ctx.timerService().currentWatermark() + 1));
+    }
+
+    /** Makes sure the publish tick at or after event time {@code stepTime} has a timer (none with no publish interval). */
+    private void scheduleTick(WriteBackBuffer b, Context ctx, long stepTime) {
         if (publishIntervalMs > 0) {
-            long stepTime = timerTime != Long.MIN_VALUE ? timerTime : Math.max(ctx.timestamp() == null ? Long.MIN_VALUE : ctx.timestamp(),
-                    ctx.timerService().currentWatermark() + 1);
             long tick = EventTimes.ceilTo(stepTime, publishIntervalMs);
             if (tick != timerTime && tick != b.tick) { // the timer running now publishes at its end if it is a tick
                 ctx.timerService().registerEventTimeTimer(tick);
@@ -513,10 +509,14 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-    /** Ordered mode: keeps a labelled impression until event time passes its window; then it trains in order. */
-    private void hold(WriteBackBuffer b, TrainingExample ex, Context ctx) throws Exception {
-        b.hold(b.pending, ex);
-        ctx.timerService().registerEventTimeTimer(times.release(ex.ts));
+    /**
+     * Ordered mode: keeps {@code ex} in the bucket of its event time in {@code buckets} until event
+     * time reaches {@code until} (a timer then takes the bucket), bounding the buffer.
+     */
+    private void hold(WriteBackBuffer b, Map<Long, List<TrainingExample>> buckets, TrainingExample ex, long until, Context ctx)
+            throws Exception {
+        b.hold(buckets, ex);
+        ctx.timerService().registerEventTimeTimer(until);
         if (b.full()) {
             flush(b);
         }
@@ -636,9 +636,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             closeWindow(ctx.getCurrentKey(), b, times.closedBy(timestamp), inputEnded, ctx);
             if (!inputEnded && sweep(ctx.getCurrentKey(), b, timestamp) > 0) {
                 b.publish.sinceLastPublish++; // the deletions go out with the next publish
-                if (publishIntervalMs > 0 && timestamp % publishIntervalMs != 0) {
-                    ctx.timerService().registerEventTimeTimer(EventTimes.ceilTo(timestamp, publishIntervalMs));
-                }
+                scheduleTick(b, ctx, timestamp);
             }
             if (publishIntervalMs <= 0 || timestamp % publishIntervalMs != 0) {
                 return;
@@ -677,9 +675,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     /** The lifecycle's sweeps due at event time {@code t}: counts, then features; returns the features removed. */
     private long sweep(String key, WriteBackBuffer b, long t) throws Exception {
         long removed = 0;
+        boolean flushed = false;
         for (boolean count : new boolean[] {true, false}) {
             if (lifecycle.isSweepTime(t, count) && lifecycleState.due(b, t, count)) {
-                flush(b); // state is the truth from here
+                if (!flushed) {
+                    flush(b); // state is the truth from here (sweeps change state only)
+                    flushed = true;
+                }
                 removed += lifecycleState.sweep(b, t, count, features, dirty);
             }
         }

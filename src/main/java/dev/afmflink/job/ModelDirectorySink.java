@@ -28,19 +28,13 @@ public class ModelDirectorySink implements Sink<SnapshotRecord> {
         this.root = root;
     }
 
-    /** The folder of one snapshot ({@link SnapshotFolders}, the layout's one home). */
-    public static java.nio.file.Path folder(java.nio.file.Path root, String model, long version, String kind) {
-        return SnapshotFolders.folder(root, model, version, kind(kind));
-    }
-
     private static ModelFormat.Kind kind(String kind) {
         return kind.equals("full") ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA;
     }
 
     @Override
     public SinkWriter<SnapshotRecord> createWriter(WriterInitContext context) throws IOException {
-        Path r = new Path(root.contains("://") || root.startsWith("file:") ? root
-                : java.nio.file.Path.of(root).toAbsolutePath().toUri().toString());
+        Path r = new Path(AfmStreamJob.uri(root)); // a path or URI, as the checkpoint directory
         return new Writer(r, r.getFileSystem(), context.metricGroup().counter("snapshotConflicts"),
                 context.metricGroup().counter("snapshotReplays"));
     }

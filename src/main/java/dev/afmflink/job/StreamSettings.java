@@ -39,26 +39,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
                              boolean weightsOnlySnapshots)
         implements Serializable {
 
-    public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
-                          String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
-                          String checkpointDir, long checkpointIntervalMs, long publishIntervalMs, long publishEvery,
-                          int fullEvery, String snapshotDir, int parallelism, boolean bounded, int maxRecordBytes,
-                          boolean noopTraining, FeedbackSettings feedback, FeatureLifecycle lifecycle, KafkaConnection kafka) {
-        this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
-                stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
-                parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, false);
-    }
-
-    public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
-                          String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
-                          String checkpointDir, long checkpointIntervalMs, long publishIntervalMs, long publishEvery,
-                          int fullEvery, String snapshotDir, int parallelism, boolean bounded, int maxRecordBytes,
-                          boolean noopTraining, FeedbackSettings feedback, FeatureLifecycle lifecycle) {
-        this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
-                stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
-                parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, KafkaConnection.DEFAULT);
-    }
-
+    /** Settings with no feature lifecycle, the default Kafka connection and full-content snapshots. */
     public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
                           String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
                           String checkpointDir, long checkpointIntervalMs, long publishIntervalMs, long publishEvery,
@@ -66,7 +47,8 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
                           boolean noopTraining, FeedbackSettings feedback) {
         this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
                 stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
-                parallelism, bounded, maxRecordBytes, noopTraining, feedback, FeatureLifecycle.NONE);
+                parallelism, bounded, maxRecordBytes, noopTraining, feedback, FeatureLifecycle.NONE, KafkaConnection.DEFAULT,
+                false);
     }
 
     /** Settings with the default feedback loop and no metrics topic. */

@@ -1,7 +1,6 @@
 package dev.afmflink.serving;
 
 import dev.afmflink.model.AfmModel;
-import dev.afmflink.snapshot.ModelFormat;
 import dev.afmflink.snapshot.SnapshotChain;
 import dev.afmflink.snapshot.SnapshotFolders;
 import java.io.IOException;
@@ -119,12 +118,7 @@ public final class LiveModel {
             lock.readLock().unlock();
         }
         if (reload) {
-            from = -1;
-            for (int i = 0; i < versions.size(); i++) {
-                if (versions.get(i).kind() == ModelFormat.Kind.FULL) {
-                    from = i;
-                }
-            }
+            from = SnapshotFolders.latestFull(versions);
             if (from < 0) {
                 return 0;
             }

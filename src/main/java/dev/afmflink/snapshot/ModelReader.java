@@ -73,8 +73,8 @@ public final class ModelReader {
             double[] bias = readArray(in, 1 + layout.linearSlots, name, "bias");
             double[] attn = readArray(in, layout.attnSize, name, "attention");
             // a weights-only file carries no optimizer state: slots read as zeros (serving never reads them)
-            double[] attnSlots = header.weightsOnly() ? readArray(in, 0, name, "attention slots")
-                    : readArray(in, layout.attentionSlots * layout.attnSize, name, "attention slots");
+            double[] attnSlots = readArray(in, header.weightsOnly() ? 0 : layout.attentionSlots * layout.attnSize, name,
+                    "attention slots");
             if (header.weightsOnly()) {
                 attnSlots = new double[layout.attentionSlots * layout.attnSize];
             }

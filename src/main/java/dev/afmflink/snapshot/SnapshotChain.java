@@ -32,12 +32,7 @@ public final class SnapshotChain {
      */
     public static SnapshotChain loadFolder(Path modelDir) throws IOException {
         List<SnapshotFolders.Version> versions = SnapshotFolders.list(modelDir);
-        int start = -1;
-        for (int i = 0; i < versions.size(); i++) {
-            if (versions.get(i).kind() == ModelFormat.Kind.FULL) {
-                start = i;
-            }
-        }
+        int start = SnapshotFolders.latestFull(versions);
         if (start < 0) {
             return null;
         }

@@ -41,19 +41,31 @@ public final class SnapshotFolders {
      * through Flink's file systems, not here.
      */
     public static Path local(String pathOrUri) {
-        if (pathOrUri.startsWith("file:")) {
-            return Path.of(java.net.URI.create(pathOrUri));
-        }
-        if (pathOrUri.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+        if (!isLocal(pathOrUri)) {
             throw new IllegalArgumentException(pathOrUri + ": only local paths and file: URIs can be read here");
         }
-        return Path.of(pathOrUri);
+        return pathOrUri.startsWith("file:") ? Path.of(java.net.URI.create(pathOrUri)) : Path.of(pathOrUri);
+    }
+
+    /** True for a local path or a {@code file:} URI (what {@link #local(String)} reads). */
+    public static boolean isLocal(String pathOrUri) {
+        return pathOrUri.startsWith("file:") || !pathOrUri.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
     }
 
     /** Model keys as folder names: letters, digits, '.', '_' and '-' kept, anything else '_'. */
     public static String safe(String model) {
         String s = model.replaceAll("[^A-Za-z0-9._-]", "_");
         return s.isEmpty() || s.startsWith(".") ? "_" + s : s;
+    }
+
+    /** The index of the latest full snapshot in {@code versions} (in version order), or -1: where a reader starts. */
+    public static int latestFull(List<Version> versions) {
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            if (versions.get(i).kind() == ModelFormat.Kind.FULL) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The complete versions in a model's folder, in version order (empty if the folder does not exist yet). */

@@ -25,10 +25,18 @@ final class KafkaTestSupport {
      * reject a later producer's first batch as out of order; one request in flight keeps order.
      */
     static void produce(String servers, String topic, List<byte[]> values, long firstTs) throws Exception {
+        produce(servers, topic, values, firstTs, new java.util.Properties());
+    }
+
+    /** The same with client properties ({@code security.protocol}, SASL, …). */
+    static void produce(String servers, String topic, List<byte[]> values, long firstTs, java.util.Properties client)
+            throws Exception {
         List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> acks = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers, Map.of("acks", "all", "linger.ms", "5",
+        Map<String, String> conf = new java.util.HashMap<>(Map.of("acks", "all", "linger.ms", "5",
                 "max.request.size", Integer.toString(4 << 20), "enable.idempotence", "false",
-                "max.in.flight.requests.per.connection", "1"))) {
+                "max.in.flight.requests.per.connection", "1"));
+        client.stringPropertyNames().forEach(k -> conf.put(k, client.getProperty(k)));
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers, conf)) {
             long ts = firstTs;
             for (byte[] v : values) {
                 acks.add(p.send(new ProducerRecord<>(topic, 0, ts++, null, v)));
@@ -50,8 +58,14 @@ final class KafkaTestSupport {
 
     /** Every record of partition 0 of {@code topic}, waiting until at least {@code atLeast} arrived or the bound passed. */
     static List<ConsumerRecord<byte[], byte[]>> readAll(String servers, String topic, int atLeast, long timeoutSeconds) {
+        return readAll(servers, topic, atLeast, timeoutSeconds, new java.util.Properties());
+    }
+
+    /** The same with client properties ({@code security.protocol}, SASL, …). */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String servers, String topic, int atLeast, long timeoutSeconds,
+                                                        java.util.Properties client) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(servers)) {
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(servers, client)) {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));

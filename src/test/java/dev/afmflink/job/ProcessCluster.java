@@ -3,7 +3,6 @@ package dev.afmflink.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,11 +78,11 @@ final class ProcessCluster implements AutoCloseable {
         Files.createDirectories(dir);
         Path conf = Files.createDirectories(dir.resolve("conf"));
         Configuration c = GlobalConfiguration.loadConfiguration(projectConf.toString());
-        int rest = freePort();
+        int rest = dev.afmflink.embedded.KafkaBroker.freePort();
         Map<String, String> m = new LinkedHashMap<>(c.toMap());
         m.keySet().removeIf(k -> k.startsWith("metrics.reporter") || k.startsWith("rest.") || k.startsWith("env.java"));
         m.put("jobmanager.rpc.address", "127.0.0.1");
-        m.put("jobmanager.rpc.port", Integer.toString(freePort()));
+        m.put("jobmanager.rpc.port", Integer.toString(dev.afmflink.embedded.KafkaBroker.freePort()));
         m.put("jobmanager.bind-host", "127.0.0.1");
         m.put("taskmanager.bind-host", "127.0.0.1");
         m.put("taskmanager.host", "127.0.0.1");
@@ -288,12 +287,6 @@ final class ProcessCluster implements AutoCloseable {
             Thread.sleep(500);
         }
         throw new IOException("timed out after " + seconds + " s waiting for: " + what + " (logs in " + dir + ")");
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.afmflink.data.Event;
-import dev.afmflink.data.EventDecoder;
 import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.feedback.FeedbackMode;
-import dev.afmflink.feedback.FeedbackReplay;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
@@ -37,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * three failures in turn — {@code kill -9} of the TaskManager running the trainer, {@code kill -9}
  * of the Kafka broker and a restart on the same port and data, stop-with-savepoint at parallelism
  * 1 and a resubmission from the savepoint at parallelism 2 — and then every key's model equals
- * the uninterrupted run's ({@link FeedbackReplay}, the job's semantics in plain Java) bit for bit,
+ * the uninterrupted run's ({@link dev.afmflink.feedback.FeedbackReplay}, the job's semantics in plain Java) bit for bit,
  * its example counter equals the examples sent, and no version was ever published twice with
  * different bytes, on the topic or in the folders. Recovery times go to
  * {@code target/real-cluster.txt}.
@@ -218,19 +215,7 @@ class RealClusterIT {
 
     /** The job's semantics on one key's events (the others only move event time). */
     static AfmModel replay(List<String> events, String key, AfmConfig config) throws Exception {
-        EventDecoder dec = new EventDecoder(config.loss(), 4096);
-        FeedbackReplay r = new FeedbackReplay(config, FeedbackMode.ORDERED, FeedbackSettings.DEFAULT_WINDOW_MS, BOUND_MS,
-                AfmStreamJob.WATERMARK_STEP_MS).withLifecycle(FeatureLifecycle.of(FeatureLifecycle.DEFAULT_MIN_COUNT,
-                FeatureLifecycle.DEFAULT_TTL_MS)); // the stream command's defaults
-        for (String raw : events) {
-            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
-            if (e.model().equals(key)) {
-                r.accept(e);
-            } else {
-                r.advanceTo(e.ts());
-            }
-        }
-        r.end();
-        return r.model();
+        return StreamingEndToEndTest.replay(events, key, config, FeedbackMode.ORDERED, FeedbackSettings.DEFAULT_WINDOW_MS, BOUND_MS,
+                FeatureLifecycle.of(FeatureLifecycle.DEFAULT_MIN_COUNT, FeatureLifecycle.DEFAULT_TTL_MS)).model(); // the CLI's defaults
     }
 }

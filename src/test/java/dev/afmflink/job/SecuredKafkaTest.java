@@ -8,18 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.embedded.KafkaClients;
 import dev.afmflink.snapshot.ModelReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,37 +54,17 @@ class SecuredKafkaTest {
                 root.resolve(prefix + "-checkpoints").toString(), 500, 0, 0, 3, null, 1, true, 4096, false).withKafka(kafka);
     }
 
-    /** Sends the simulator's labelled examples over the SASL listener, record timestamps {@code t0 + i}. */
-    static void produce(String topic, List<String> lines, long t0, Properties client) throws Exception {
-        Map<String, String> conf = new java.util.HashMap<>(Map.of("acks", "all"));
-        client.stringPropertyNames().forEach(k -> conf.put(k, client.getProperty(k)));
-        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(broker.saslBootstrapServers(), conf)) {
-            for (int i = 0; i < lines.size(); i++) {
-                p.send(new ProducerRecord<>(topic, 0, t0 + i, null, lines.get(i).getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
-            }
-        }
-    }
-
-    static long examplesPublished(String topic, Properties client) {
+    /** The most examples any published snapshot on {@code topic} holds, read over the SASL listener. */
+    static long examplesPublished(String topic, Properties client) throws Exception {
         long most = 0;
-        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.saslBootstrapServers(), client)) {
-            var parts = KafkaClients.assignAll(c, List.of(topic));
-            c.seekToBeginning(parts);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            long end = c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
-            long seen = 0;
-            while (seen < end && System.nanoTime() < deadline) {
-                for (var r : c.poll(Duration.ofMillis(200))) {
-                    seen++;
-                    try {
-                        most = Math.max(most, ModelReader.readHeader(r.value(), "s").examples());
-                    } catch (java.io.IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            }
+        for (var r : KafkaTestSupport.readAll(broker.saslBootstrapServers(), topic, 1, 30, client)) {
+            most = Math.max(most, ModelReader.readHeader(r.value(), "s").examples());
         }
         return most;
+    }
+
+    static void produce(String topic, List<String> lines, long t0, Properties client) throws Exception {
+        KafkaTestSupport.produce(broker.saslBootstrapServers(), topic, KafkaTestSupport.utf8(lines), t0, client);
     }
 
     @Test

@@ -480,11 +480,17 @@ class StreamingEndToEndTest {
 
     static FeedbackReplay replay(List<String> events, FeedbackMode mode, long window, long bound, FeatureLifecycle lifecycle)
             throws Exception {
-        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
-        FeedbackReplay r = new FeedbackReplay(config(), mode, window, bound, AfmStreamJob.WATERMARK_STEP_MS).withLifecycle(lifecycle);
+        return replay(events, "default", config(), mode, window, bound, lifecycle);
+    }
+
+    /** The job's semantics in plain Java on the events of model key {@code key} (the others only move event time). */
+    static FeedbackReplay replay(List<String> events, String key, AfmConfig config, FeedbackMode mode, long window, long bound,
+                                 FeatureLifecycle lifecycle) throws Exception {
+        EventDecoder dec = new EventDecoder(config.loss(), 4096);
+        FeedbackReplay r = new FeedbackReplay(config, mode, window, bound, AfmStreamJob.WATERMARK_STEP_MS).withLifecycle(lifecycle);
         for (String raw : events) {
             Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
-            if (e.model().equals("default")) {
+            if (e.model().equals(key)) {
                 r.accept(e);
             } else {
                 r.advanceTo(e.ts()); // another key's event still moves event time
