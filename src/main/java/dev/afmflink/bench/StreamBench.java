@@ -191,9 +191,9 @@ public final class StreamBench {
             long covered = 0;
             while (covered < total && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    long ex = ModelReader.readHeader(r.value(), "snapshot").examples();
-                    long at = Long.parseLong(new String(r.headers().lastHeader("afm-published-at").value(), StandardCharsets.UTF_8));
-                    publishes.add(new long[] {ex, at});
+                    var meta = dev.afmflink.job.KafkaRecords.Snapshots.Meta.of(r);
+                    long ex = meta.examples();
+                    publishes.add(new long[] {ex, meta.publishedAt()});
                     covered = Math.max(covered, ex);
                 }
             }

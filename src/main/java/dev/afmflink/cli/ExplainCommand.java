@@ -30,8 +30,9 @@ final class ExplainCommand implements Command {
 
     @Override
     public int run(Args a) throws Exception {
-        ModelReader.Loaded m = ModelReader.load(dev.afmflink.snapshot.SnapshotFolders.local(a.require("model")));
         Path in = Path.of(a.require("input"));
+        // only the rows of the input's features: a model larger than the heap explains the same
+        ModelReader.Loaded m = ModelReader.load(a.require("model"), dev.afmflink.serving.Scorer.inputIds(in, a.has("skip-bad")));
         if (a.get("output") != null) {
             try (Writer w = Files.newBufferedWriter(Path.of(a.get("output")), StandardCharsets.UTF_8)) {
                 Explainer.explain(m.model(), in, w, a.has("skip-bad"));

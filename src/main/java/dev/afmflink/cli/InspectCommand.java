@@ -21,12 +21,12 @@ final class InspectCommand implements Command {
 
     @Override
     public List<Args.Option> options() {
-        return List.of(new Args.Option("model", "DIR", null, "model directory (or model.afm file)"));
+        return List.of(new Args.Option("model", "DIR", null, "model directory, model.afm file, or a streamed model's folder of versions (a path or a URI of any file system the job writes to)"));
     }
 
     @Override
     public int run(Args a) throws Exception {
-        ModelReader.Loaded m = ModelReader.load(dev.afmflink.snapshot.SnapshotFolders.local(a.require("model")));
+        ModelReader.Loaded m = ModelReader.load(a.require("model"), ModelReader.IDS_ONLY); // a count needs the ids, not the rows
         Map<String, Object> out = new LinkedHashMap<>(m.header().toMap());
         out.put("features", m.model().features().size());
         out.put("refused_updates", m.model().shared().refusedUpdates);

@@ -24,6 +24,8 @@ public final class Main {
     }
 
     static int run(String[] argv) {
+        // snapshot folders on any scheme the job writes to (hdfs://, s3://, ...) for score, explain, inspect, serve
+        dev.afmflink.snapshot.SnapshotStorage.register(dev.afmflink.job.FlinkSnapshotStorage::forLocation);
         if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
             System.out.println(usage());
             return argv.length == 0 ? 2 : 0;

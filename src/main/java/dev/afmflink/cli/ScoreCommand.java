@@ -29,7 +29,9 @@ final class ScoreCommand implements Command {
 
     @Override
     public int run(Args a) throws Exception {
-        ModelReader.Loaded m = ModelReader.load(dev.afmflink.snapshot.SnapshotFolders.local(a.require("model")));
+        // only the rows of the input's features: a model larger than the heap scores the same
+        ModelReader.Loaded m = ModelReader.load(a.require("model"),
+                dev.afmflink.serving.Scorer.inputIds(Path.of(a.require("input")), a.has("skip-bad")));
         try (Writer w = Files.newBufferedWriter(Path.of(a.require("output")), StandardCharsets.UTF_8)) {
             long n = Scorer.score(m.model(), Path.of(a.require("input")), w, a.has("skip-bad"));
             System.err.println("scored " + n + " examples with model version " + m.header().modelVersion());

@@ -49,17 +49,19 @@ final class ServeCommand implements Command {
         LiveModel live = new LiveModel();
         KafkaSnapshots.Follower follower = null;
         KafkaSnapshots.Impressions impressions = null;
-        Path dir = folder == null ? null : dev.afmflink.snapshot.SnapshotFolders.local(folder);
+        var storage = folder == null ? null : dev.afmflink.snapshot.SnapshotStorage.of(folder);
+        String dir = folder;
         if (servers != null) {
             follower = KafkaSnapshots.follow(servers, a.get("snapshots-topic"), key, live);
             if (a.get("impressions-topic") != null) {
                 impressions = new KafkaSnapshots.Impressions(servers, a.get("impressions-topic"), key);
             }
-        } else if (java.nio.file.Files.isRegularFile(dir)
-                || java.nio.file.Files.isRegularFile(dir.resolve(dev.afmflink.snapshot.ModelFormat.FILE_NAME))) {
-            // a single model (a bin/afm train --model-out folder or a model.afm): load once
-            var loaded = dev.afmflink.snapshot.ModelReader.load(dir);
-            live.apply(dev.afmflink.snapshot.ModelWriter.fullBytes(loaded.model(), loaded.header().modelVersion()), 0, folder);
+        } else if (storage.exists(folder) && !storage.isDirectory(folder)
+                || storage.exists(dev.afmflink.snapshot.SnapshotStorage.child(folder, dev.afmflink.snapshot.ModelFormat.FILE_NAME))) {
+            // a single model (a bin/afm train --model-out folder or a model.afm): load once, in one pass
+            String file = storage.isDirectory(folder)
+                    ? dev.afmflink.snapshot.SnapshotStorage.child(folder, dev.afmflink.snapshot.ModelFormat.FILE_NAME) : folder;
+            live.apply(storage.open(file), 0, file);
             dir = null;
         }
         ScoringService service = new ScoringService(key, live, impressions, System::currentTimeMillis);
@@ -73,7 +75,7 @@ final class ServeCommand implements Command {
             while (System.currentTimeMillis() < until) {
                 if (dir != null) {
                     try {
-                        live.pollFolder(dir);
+                        live.pollFolder(storage, dir);
                     } catch (java.io.IOException e) {
                         System.err.println("afm serve: " + e.getMessage());
                     }

@@ -94,6 +94,9 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("snapshot-content", "weights|full", "full", "what a published snapshot holds: full (weights and "
                 + "optimizer state: a server can serve it, a job can continue from it) or weights (the weights only: half to a "
                 + "third of the bytes, serving only); checkpoints always hold everything"));
+        o.add(new Args.Option("snapshot-inline-bytes", "N", Long.toString(StreamSettings.SnapshotOptions.DEFAULT.inlineBytes()),
+                "with --snapshot-dir, a snapshot up to N bytes travels inside its Kafka record and a larger one as a pointer to "
+                + "its file (uri, sha256, bytes); without a folder every snapshot travels inline, up to 64 MiB"));
         o.add(new Args.Option("kafka-property", "KEY=VALUE", null, "a Kafka client property for the source and every sink "
                 + "(security.protocol, sasl.*, ssl.*, ...); repeatable; values are never printed"));
         o.add(new Args.Option("kafka-properties", "FILE", null, "Kafka client properties from a Java properties file "
@@ -116,6 +119,8 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("ctr-bias", "X", Double.toString(ClickSimulator.DEFAULT_BIAS), "embedded default: the simulator's click-logit constant (-2.2: CTR about 0.2; -0.75: 0.38)"));
         o.add(new Args.Option("no-drift", null, null, "embedded default: keep the important field pairs all along"));
         o.add(new Args.Option("progress-seconds", "S", "3", "print progress every S seconds (0: quiet)"));
+        o.add(new Args.Option("rest-port", "PORT", null, "a local run (not flink run) serves Flink's REST API and web UI on "
+                + "127.0.0.1:PORT (checkpoints, metrics, back pressure)"));
         o.add(new Args.Option("detach", null, null, "submit and return (for `flink run -d` on a cluster)"));
         return o;
     }
@@ -155,7 +160,8 @@ final class StreamCommand implements Command {
                     .withLifecycle(FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
                             a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)))
                     .withKafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")))
-                    .withWeightsOnlySnapshots(snapshotContent(a.get("snapshot-content")));
+                    .withSnapshots(new StreamSettings.SnapshotOptions(snapshotContent(a.get("snapshot-content")),
+                            a.getLong("snapshot-inline-bytes", StreamSettings.SnapshotOptions.DEFAULT.inlineBytes())));
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());
@@ -177,7 +183,13 @@ final class StreamCommand implements Command {
                         + s.inputTopic());
             }
             System.out.println("config: " + config);
-            StreamExecutionEnvironment env = AfmStreamJob.environment(s);
+            java.util.Map<String, String> local = new java.util.HashMap<>();
+            if (a.get("rest-port") != null) { // the local run's REST API and web UI, on loopback
+                local.put("rest.port", Integer.toString(a.getInt("rest-port", 0)));
+                local.put("rest.address", "127.0.0.1");
+                local.put("rest.bind-address", "127.0.0.1");
+            }
+            StreamExecutionEnvironment env = AfmStreamJob.environment(s, local);
             byte[] initModel = null;
             if (a.get("init-model") != null) {
                 var loaded = dev.afmflink.snapshot.ModelReader.load(Path.of(a.get("init-model")));

@@ -132,10 +132,10 @@ final class StreamMonitor implements Runnable {
                 }
                 heldBack = Math.max(heldBack, m.path("heldBack").asLong());
             } else if (r.topic().equals(snapshots)) {
-                ModelHeader h = ModelReader.readHeader(r.value(), "snapshot");
-                lastVersion = Math.max(lastVersion, h.modelVersion());
+                var h = dev.afmflink.job.KafkaRecords.Snapshots.Meta.of(r); // the value may be a pointer: the headers say it all
+                lastVersion = Math.max(lastVersion, h.version());
                 lastVersionExamples = h.examples();
-                lastKind = h.kind().name().toLowerCase(Locale.ROOT);
+                lastKind = h.kind();
             } else {
                 deadByReason.merge(JSON.readTree(r.value()).path("reason").asText("?"), 1L, Long::sum);
             }

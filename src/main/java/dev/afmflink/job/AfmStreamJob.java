@@ -23,7 +23,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * watermarks per partition) → route: labelled examples to training, impressions and clicks to
  * keyBy(impression id) → {@link LabelJoin}, bad records to the dead-letter topic → union →
  * keyBy(model key) → {@link AfmTrainer} → judged predictions and validation metrics to Kafka,
- * snapshots (through the quality gate) to Kafka and to versioned folders.
+ * snapshots (through the quality gate) written to versioned folders by the trainer and sent to Kafka
+ * (inline, or as pointers to their files when large).
  */
 public final class AfmStreamJob {
     /** Largest snapshot record the job produces to Kafka (the snapshots topic must accept it too). */
@@ -61,7 +62,14 @@ public final class AfmStreamJob {
      * the project's cluster configuration.
      */
     public static StreamExecutionEnvironment environment(StreamSettings s) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(s));
+        return environment(s, Map.of());
+    }
+
+    /** As {@link #environment(StreamSettings)}, with more Flink options (e.g. the local run's REST port). */
+    public static StreamExecutionEnvironment environment(StreamSettings s, Map<String, String> more) {
+        Configuration conf = configuration(s);
+        more.forEach(conf::setString);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         if (env instanceof org.apache.flink.streaming.api.environment.LocalStreamEnvironment) {
             env.configure(Configuration.fromMap(Map.of(
                     "restart-strategy.type", "exponential-delay",
@@ -130,13 +138,10 @@ public final class AfmStreamJob {
                     .sinkTo(sink(s, new KafkaRecords.Metrics(f.metricsTopic())))
                     .name("kafka: " + f.metricsTopic()).uid("metrics-sink");
         }
-        DataStream<SnapshotRecord> snapshots = trained.getSideOutput(AfmTrainer.SNAPSHOTS);
-        snapshots.sinkTo(sink(s, new KafkaRecords.Snapshots(s.snapshotsTopic())))
+        // snapshot files are written to their folders by the trainer as it reads them from state; the records (the file,
+        // or a pointer to it when large) go to Kafka
+        trained.getSideOutput(AfmTrainer.SNAPSHOTS).sinkTo(sink(s, new KafkaRecords.Snapshots(s.snapshotsTopic())))
                 .name("kafka: " + s.snapshotsTopic()).uid("snapshot-kafka-sink");
-        if (s.snapshotDir() != null) {
-            snapshots.sinkTo(new ModelDirectorySink(s.snapshotDir())).name("folders: " + s.snapshotDir())
-                    .uid("snapshot-folder-sink");
-        }
     }
 
     private static AfmTrainer trainer(StreamSettings s, byte[] initModel) {
@@ -144,7 +149,8 @@ public final class AfmStreamJob {
         try {
             return new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(), s.fullEvery(), f.validationWindowMs(),
                     f.attributionWindowMs(), f.gate(), f.mode(), f.holdout()).withLifecycle(s.lifecycle())
-                    .withWeightsOnlySnapshots(s.weightsOnlySnapshots()).withInitModel(initModel);
+                    .withWeightsOnlySnapshots(s.weightsOnlySnapshots()).withSnapshotFolder(s.snapshotDir(), s.snapshots().inlineBytes())
+                    .withInitModel(initModel);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("the initial model cannot be read: " + e.getMessage(), e);
         }

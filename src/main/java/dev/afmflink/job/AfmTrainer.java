@@ -16,7 +16,6 @@ import dev.afmflink.metrics.WindowSummary;
 import dev.afmflink.snapshot.ModelFormat;
 import dev.afmflink.snapshot.ModelHeader;
 import dev.afmflink.snapshot.ModelWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,6 +80,8 @@ import org.slf4j.LoggerFactory;
 public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Prediction> {
     public static final OutputTag<SnapshotRecord> SNAPSHOTS = new OutputTag<>("snapshots",
             TypeInformation.of(SnapshotRecord.class));
+    /** The heap the write-back buffers' shared parameters may take (their count follows from k and t). */
+    static final long BUFFER_BUDGET_BYTES = 64L << 20;
     public static final OutputTag<MetricsRecord> METRICS = new OutputTag<>("metrics",
             TypeInformation.of(MetricsRecord.class));
     private static final Logger LOG = LoggerFactory.getLogger(AfmTrainer.class);
@@ -97,6 +98,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
     /** Published snapshots hold the weights only (serving); checkpoints always hold everything. */
     private boolean weightsOnlySnapshots;
+    /** Where snapshot files go (null: nowhere but inline in their records) and the largest inline one with a folder. */
+    private SnapshotStore store;
+    private long inlineBytes = StreamSettings.SnapshotOptions.DEFAULT.inlineBytes();
+    /** The largest record a snapshot may be without a folder (tests lower it). */
+    private long recordLimit = AfmStreamJob.MAX_SNAPSHOT_BYTES;
+    /** Snapshots written a second time with their ids sorted: state that did not iterate in id order (heap), not RocksDB. */
+    private transient int sortedWrites;
     /** Warm start: a full snapshot a model key without state starts from (null: from scratch). */
     private byte[] initModel;
     private transient dev.afmflink.model.AfmModel init;
@@ -122,6 +130,16 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * (its state was written at the one before), so the heap holds the active keys only.
      */
     private transient Map<String, WriteBackBuffer> buffers;
+    /**
+     * At most this many buffers on the heap (least recently used written back and dropped first):
+     * {@link #BUFFER_BUDGET_BYTES} of shared parameters, so thousands of keys touched within one
+     * checkpoint interval still fit a small heap.
+     */
+    private int maxBufferedKeys;
+    private int maxBufferedKeysOverride;
+    /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}): to write back another key's buffer. */
+    private transient Consumer<Object> keySwitch;
+    private transient long evictedBuffers;
     /** Model keys seen since this (re)start, and those that came with state and have not published since. */
     private transient java.util.Set<String> seenThisRun;
     private transient java.util.Set<String> fullAfterRestore;
@@ -197,7 +215,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             }
         }
         rows = new FeatureParams[16];
-        buffers = new HashMap<>();
+        buffers = new java.util.LinkedHashMap<>(16, 0.75f, true); // access order: the eldest is the least recently used
+        dev.afmflink.model.Layout layout = new dev.afmflink.model.Layout(config);
+        long sharedBytes = 8L * (1 + layout.linearSlots + (long) layout.attnSize * (1 + layout.attentionSlots));
+        maxBufferedKeys = maxBufferedKeysOverride > 0 ? maxBufferedKeysOverride
+                : (int) Math.max(16, Math.min(1 << 20, BUFFER_BUDGET_BYTES / sharedBytes));
         seenThisRun = new java.util.HashSet<>();
         fullAfterRestore = new java.util.HashSet<>();
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
@@ -234,6 +256,17 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return this;
     }
 
+    /**
+     * Snapshot files are written into {@code dir} (a path or any Flink file system's URI), one
+     * version folder each; a record carries the file itself up to {@code inlineBytes}, else a
+     * pointer to it. Without a folder (the default) a snapshot travels inline only.
+     */
+    public AfmTrainer withSnapshotFolder(String dir, long inlineBytes) {
+        this.store = dir == null ? null : new SnapshotStore(dir);
+        this.inlineBytes = inlineBytes;
+        return this;
+    }
+
     /** Published snapshots hold the weights only, no optimizer state (half to a third of the bytes; enough to serve). */
     public AfmTrainer withWeightsOnlySnapshots(boolean w) {
         this.weightsOnlySnapshots = w;
@@ -244,6 +277,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private WriteBackBuffer bufferOf(String key) throws Exception {
         WriteBackBuffer b = buffers.get(key);
         if (b == null) {
+            if (buffers.size() >= maxBufferedKeys && keySwitch != null) {
+                evictEldest(key);
+            }
             b = new WriteBackBuffer();
             b.shared = shared.value();
             b.restored = b.shared != null; // state from a checkpoint or a dropped buffer: buckets this buffer never saw
@@ -264,6 +300,41 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         b.touched = true;
         return b;
+    }
+
+    /** Writes the least recently used buffer to state and drops it; the keyed-state context returns to {@code current}. */
+    private void evictEldest(String current) throws Exception {
+        var it = buffers.entrySet().iterator();
+        Map.Entry<String, WriteBackBuffer> eldest = it.next();
+        keySwitch.accept(eldest.getKey());
+        try {
+            flush(eldest.getValue());
+        } finally {
+            keySwitch.accept(current);
+        }
+        it.remove();
+        evictedBuffers++;
+    }
+
+    /** The operator's way to switch the keyed-state context (set when it opens). */
+    void keySwitch(Consumer<Object> setKey) {
+        this.keySwitch = setKey;
+    }
+
+    /** At most {@code n} write-back buffers on the heap (tests; the default follows from k and t). */
+    AfmTrainer withMaxBufferedKeys(int n) {
+        this.maxBufferedKeysOverride = n;
+        return this;
+    }
+
+    /** Snapshots not published because they were too large for a record without a folder. */
+    long snapshotsTooLarge() {
+        return metrics.snapshotsTooLarge.getCount();
+    }
+
+    /** Buffers written back and dropped because the cap was reached. */
+    long evictedBuffers() {
+        return evictedBuffers;
     }
 
     /** Writes the current key's buffer to state (the keyed-state context must be {@code b}'s key). */
@@ -347,7 +418,20 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             }
         }
         lastWritten = written;
+        metrics.writtenAtBarrier = written;
+        metrics.bufferedKeys = buffers.size();
         return written;
+    }
+
+    /** Snapshots written again with sorted ids because state did not iterate in id order (0 on RocksDB). */
+    int sortedWrites() {
+        return sortedWrites;
+    }
+
+    /** Without a snapshot folder, a snapshot larger than {@code bytes} is not published (the Kafka record limit; tests lower it). */
+    AfmTrainer withRecordLimit(long bytes) {
+        this.recordLimit = bytes;
+        return this;
     }
 
     /** Buffers the last {@link #flushAll} wrote. */
@@ -755,43 +839,185 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         flush(b); // the snapshot is read from state: make it current
         boolean full = plan.full();
         long version = plan.version();
-        List<Long> ids = new ArrayList<>();
-        for (Long id : full ? features.keys() : dirty.keys()) {
-            ids.add(id);
-        }
-        long[] sorted = ids.stream().mapToLong(Long::longValue).toArray();
-        Arrays.sort(sorted);
         // a delta deletes what expired since its base (a full snapshot just leaves it out)
         ModelHeader header = new ModelHeader(full ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA, version,
                 plan.baseVersion(), sp.examples, config, full ? null : ps.lastDigest, weightsOnlySnapshots);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
-        try (ModelWriter w = new ModelWriter(bytes, header, sp, sorted.length)) {
-            for (long id : sorted) {
-                FeatureParams f = features.get(id);
-                if (f != null) {
-                    w.put(id, f);
-                } else {
-                    w.delete(id);
+        SnapshotRecord record;
+        long started = System.nanoTime(); // for the publish-time metric only
+        try {
+            try {
+                record = writeSnapshot(key, header, sp, null, now);
+            } catch (ModelWriter.OutOfOrderException e) {
+                // state that does not iterate in id order (the heap backend): sort the ids, then write again
+                sortedWrites++;
+                List<Long> ids = new ArrayList<>();
+                for (Long id : full ? features.keys() : dirty.keys()) {
+                    ids.add(id);
                 }
+                record = writeSnapshot(key, header, sp, ModelFormat.sortIds(ids.stream().mapToLong(Long::longValue).toArray()), now);
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("could not encode snapshot " + version + " of model " + key, e);
+        } catch (SnapshotTooLargeException e) {
+            metrics.snapshotsTooLarge.inc();
+            LOG.error("model {}: snapshot {} not published: {}", key, version, e.getMessage());
+            ps.sinceLastPublish = 0; // its changes stay for the next publish, tried after as many examples again
+            return;
         }
+        metrics.publishMillis = (System.nanoTime() - started) / 1_000_000;
+        record.writeMillis = metrics.publishMillis;
+        metrics.publishBytes = record.size;
         dirty.clear();
-        byte[] published = bytes.toByteArray();
-        ps.lastDigest = ModelFormat.digest(published);
+        ps.lastDigest = record.sha256;
         fullAfterRestore.remove(key);
         ps.version = version;
         ps.sinceLastPublish = 0;
         ps.deltasSinceFull = full ? 0 : ps.deltasSinceFull + 1;
         metrics.of(key).version = version;
         publish.update(ps);
-        ctx.output(SNAPSHOTS, new SnapshotRecord(key, version, header.baseVersion(), full ? "full" : "delta",
-                sp.examples, sorted.length, now, published));
+        if (record.kind != null) {
+            ctx.output(SNAPSHOTS, record);
+        }
         if (heldOutFigures != null) {
             MetricsRecord r = metrics(MetricsRecord.SNAPSHOT, key, b, heldOutFigures, now, null);
             r.windowStart = r.windowEnd = 0;
             ctx.output(METRICS, r);
+        }
+    }
+
+    /** A snapshot that travels only inline (no snapshot folder) and is larger than a Kafka record may be. */
+    static final class SnapshotTooLargeException extends IOException {
+        SnapshotTooLargeException(String m) {
+            super(m);
+        }
+    }
+
+    /**
+     * Writes one snapshot straight from state into the snapshot folder (and an inline copy while it
+     * is small enough for a Kafka record), never the whole model in memory: {@code sortedIds} null
+     * reads the features (full) or the changed ids (delta) in state order — RocksDB's is the file's
+     * id order, so nothing is sorted — else these ids in this order. Returns the record to publish
+     * (kind null: not to be sent, its version having other bytes in the folder already).
+     */
+    private SnapshotRecord writeSnapshot(String key, ModelHeader header, SharedParams sp, long[] sortedIds, long now)
+            throws Exception {
+        boolean full = header.kind() == ModelFormat.Kind.FULL;
+        SnapshotStore.Pending pending = store == null ? null : store.begin(key, header.modelVersion(), header.kind());
+        InlineCopy copy = new InlineCopy(pending == null ? null : pending.stream(),
+                store == null ? recordLimit : inlineBytes, store == null);
+        ModelWriter w;
+        boolean written = false;
+        try {
+            w = new ModelWriter(copy, header, sp, ModelFormat.STREAMED);
+            if (sortedIds == null && full) {
+                for (Map.Entry<Long, FeatureParams> e : features.entries()) {
+                    w.put(e.getKey(), e.getValue());
+                }
+            } else if (sortedIds == null) {
+                for (Long id : dirty.keys()) {
+                    FeatureParams f = features.get(id);
+                    if (f != null) {
+                        w.put(id, f);
+                    } else {
+                        w.delete(id);
+                    }
+                }
+            } else {
+                for (long id : sortedIds) {
+                    FeatureParams f = features.get(id);
+                    if (f != null) {
+                        w.put(id, f);
+                    } else {
+                        w.delete(id);
+                    }
+                }
+            }
+            w.close();
+            written = true;
+        } finally {
+            if (!written && pending != null) {
+                pending.abort();
+            }
+        }
+        String kind = full ? "full" : "delta";
+        SnapshotRecord r = new SnapshotRecord(key, header.modelVersion(), header.baseVersion(), kind, sp.examples, w.records(),
+                now, copy.bytes());
+        r.sha256 = w.digest();
+        r.size = w.bytes();
+        if (pending != null) {
+            SnapshotStore.Outcome o = pending.commit(r.sha256, r.size);
+            r.uri = pending.uri();
+            if (o == SnapshotStore.Outcome.REPLAY) {
+                metrics.snapshotReplays.inc();
+            } else if (o == SnapshotStore.Outcome.CONFLICT) {
+                metrics.snapshotConflicts.inc();
+                LOG.error("model {} version {}: published again with other bytes; {} stays (a consumer holding it refuses "
+                        + "the deltas that follow the new one until the next full snapshot)", key, header.modelVersion(),
+                        pending.existing());
+                if (r.bytes == null) {
+                    r.kind = null; // a pointer would name the other bytes: consumers see a gap and wait for a full snapshot
+                }
+            }
+        }
+        return r;
+    }
+
+    /**
+     * Passes a snapshot file on to the snapshot folder (if any) and keeps a copy while it is at most
+     * {@code limit} bytes: the record's inline bytes. Past the limit the copy is dropped (the record
+     * then points to the file), or — with nowhere else for the file to go — the write fails.
+     */
+    private static final class InlineCopy extends java.io.OutputStream {
+        private final java.io.OutputStream target;
+        private final long limit;
+        private final boolean mustFit;
+        private java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream(1 << 12);
+        private long count;
+
+        InlineCopy(java.io.OutputStream target, long limit, boolean mustFit) {
+            this.target = target;
+            this.limit = limit;
+            this.mustFit = mustFit;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (target != null) {
+                target.write(b, off, len);
+            }
+            count += len;
+            if (copy != null && count > limit) {
+                copy = null;
+                if (mustFit) {
+                    throw new SnapshotTooLargeException("larger than " + limit + " bytes, the most a snapshot record may hold; "
+                            + "give the job a --snapshot-dir: larger snapshots then travel as pointers to their files");
+                }
+            }
+            if (copy != null) {
+                copy.write(b, off, len);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (target != null) {
+                target.flush();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (target != null) {
+                target.close();
+            }
+        }
+
+        /** The whole file, if it fitted; else null. */
+        byte[] bytes() {
+            return copy == null ? null : copy.toByteArray();
         }
     }
 }

@@ -13,6 +13,12 @@ public class AfmTrainerOperator extends KeyedProcessOperator<String, TrainingExa
         super(trainer);
     }
 
+    @Override
+    public void open() throws Exception {
+        super.open();
+        ((AfmTrainer) userFunction).keySwitch(this::setCurrentKey);
+    }
+
     private void flush() throws Exception {
         Object current = getCurrentKey();
         ((AfmTrainer) userFunction).flushAll(this::setCurrentKey);

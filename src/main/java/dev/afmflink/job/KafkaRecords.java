@@ -111,7 +111,10 @@ public final class KafkaRecords {
         abstract ProducerRecord<byte[], byte[]> record(T value);
     }
 
-    /** Snapshots: key = model key, value = the model file's bytes, headers version and kind. */
+    /**
+     * Snapshots: key = model key, value = the model file's bytes or, for one larger than the inline
+     * limit, a pointer to it ({@link SnapshotRecord#value()}); headers version, kind, SHA-256.
+     */
     public static final class Snapshots extends ToTopic<SnapshotRecord> {
         public Snapshots(String topic) {
             super(topic);
@@ -121,11 +124,35 @@ public final class KafkaRecords {
         ProducerRecord<byte[], byte[]> record(SnapshotRecord s) {
             // the record time is the publish time (the end-of-input publish carries timestamp +inf)
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, s.publishedAt,
-                    s.model.getBytes(StandardCharsets.UTF_8), s.bytes);
+                    s.model.getBytes(StandardCharsets.UTF_8), s.value());
             r.headers().add(new RecordHeader("afm-version", Long.toString(s.version).getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-kind", s.kind.getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-published-at", Long.toString(s.publishedAt).getBytes(StandardCharsets.UTF_8)));
+            r.headers().add(new RecordHeader("afm-examples", Long.toString(s.examples).getBytes(StandardCharsets.UTF_8)));
+            r.headers().add(new RecordHeader("afm-bytes", Long.toString(s.size).getBytes(StandardCharsets.UTF_8)));
+            r.headers().add(new RecordHeader("afm-write-ms", Long.toString(s.writeMillis).getBytes(StandardCharsets.UTF_8)));
+            if (s.sha256 != null) {
+                r.headers().add(new RecordHeader("afm-sha256", s.sha256.getBytes(StandardCharsets.UTF_8)));
+            }
             return r;
+        }
+
+        /** What a snapshot record's headers say, without reading its value (which may be a pointer). */
+        public record Meta(long version, String kind, long examples, long publishedAt, long bytes, long writeMillis) {
+            public static Meta of(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r) {
+                return new Meta(num(r, "afm-version"), text(r, "afm-kind"), num(r, "afm-examples"), num(r, "afm-published-at"),
+                        num(r, "afm-bytes"), num(r, "afm-write-ms"));
+            }
+
+            private static String text(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r, String name) {
+                var h = r.headers().lastHeader(name);
+                return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+            }
+
+            private static long num(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r, String name) {
+                String t = text(r, name);
+                return t == null ? -1 : Long.parseLong(t);
+            }
         }
     }
 

@@ -1,6 +1,10 @@
 package dev.afmflink.job;
 
-/** One published model snapshot (full or delta) in the model format (docs/model-format.md). A Flink POJO. */
+/**
+ * One published model snapshot (full or delta) in the model format (docs/model-format.md): its
+ * bytes when small enough to travel inside a Kafka record, else a pointer to its file in the
+ * snapshot storage. A Flink POJO.
+ */
 public class SnapshotRecord {
     public String model;
     public long version;
@@ -10,7 +14,15 @@ public class SnapshotRecord {
     public long records;
     /** Processing time of the publish (ms): for freshness measurements only, never in the math. */
     public long publishedAt;
+    /** The model file's bytes when it travels inline; null when it travels as a pointer to {@link #uri}. */
     public byte[] bytes;
+    /** Where the file is in the snapshot storage (null without a snapshot folder). */
+    public String uri;
+    /** The file's SHA-256 (hex) and size. */
+    public String sha256;
+    public long size;
+    /** Processing time the trainer spent writing it (ms): for measurements only, never in the math. */
+    public long writeMillis;
 
     public SnapshotRecord() {
     }
@@ -25,5 +37,10 @@ public class SnapshotRecord {
         this.records = records;
         this.publishedAt = publishedAt;
         this.bytes = bytes;
+    }
+
+    /** The Kafka record's value: the file's bytes, or a pointer to the file ({@code snapshot.SnapshotPointer}). */
+    public byte[] value() {
+        return bytes != null ? bytes : new dev.afmflink.snapshot.SnapshotPointer(uri, sha256, size).encode();
     }
 }

@@ -28,7 +28,7 @@ import java.io.Serializable;
  * @param feedback             event time, label join, progressive validation, quality gate
  * @param lifecycle            feature admission and expiry by event time
  * @param kafka                client properties for the source and every sink, and the starting offsets
- * @param weightsOnlySnapshots published snapshots hold the weights only, no optimizer state (checkpoints always hold everything)
+ * @param snapshots            what a published snapshot holds and how it travels ({@link SnapshotOptions})
  */
 public record StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic,
                              String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
@@ -36,8 +36,32 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
                              long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
                              int parallelism, boolean bounded, int maxRecordBytes, boolean noopTraining,
                              FeedbackSettings feedback, FeatureLifecycle lifecycle, KafkaConnection kafka,
-                             boolean weightsOnlySnapshots)
+                             SnapshotOptions snapshots)
         implements Serializable {
+
+    /**
+     * What a published snapshot holds and how it travels.
+     *
+     * @param weightsOnly published snapshots hold the weights only, no optimizer state (checkpoints always hold everything)
+     * @param inlineBytes with a snapshot folder, a snapshot up to this size travels inside its Kafka record; a larger
+     *                    one as a pointer to its file in the folder ({@code snapshot.SnapshotPointer}). Without a
+     *                    folder every snapshot travels inline, up to {@link AfmStreamJob#MAX_SNAPSHOT_BYTES}.
+     */
+    public record SnapshotOptions(boolean weightsOnly, long inlineBytes) implements Serializable {
+        /** Full content; inline up to just under the 1 MB a Kafka broker accepts by default. */
+        public static final SnapshotOptions DEFAULT = new SnapshotOptions(false, 1_000_000);
+
+        public SnapshotOptions {
+            if (inlineBytes < 0) {
+                throw new IllegalArgumentException("the inline snapshot size must be >= 0");
+            }
+        }
+    }
+
+    /** Published snapshots hold the weights only, no optimizer state. */
+    public boolean weightsOnlySnapshots() {
+        return snapshots.weightsOnly();
+    }
 
     /** Settings with no feature lifecycle, the default Kafka connection and full-content snapshots. */
     public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
@@ -48,7 +72,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
         this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
                 stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
                 parallelism, bounded, maxRecordBytes, noopTraining, feedback, FeatureLifecycle.NONE, KafkaConnection.DEFAULT,
-                false);
+                SnapshotOptions.DEFAULT);
     }
 
     /** Settings with the default feedback loop and no metrics topic. */
@@ -65,25 +89,29 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withFeedback(FeedbackSettings f) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle, kafka, weightsOnlySnapshots);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle, kafka, snapshots);
     }
 
     public StreamSettings withLifecycle(FeatureLifecycle l) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l, kafka, weightsOnlySnapshots);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l, kafka, snapshots);
     }
 
     public StreamSettings withKafka(KafkaConnection k) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, k, weightsOnlySnapshots);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, k, snapshots);
     }
 
     public StreamSettings withWeightsOnlySnapshots(boolean w) {
+        return withSnapshots(new SnapshotOptions(w, snapshots.inlineBytes()));
+    }
+
+    public StreamSettings withSnapshots(SnapshotOptions o) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, w);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, o);
     }
 
     public StreamSettings {

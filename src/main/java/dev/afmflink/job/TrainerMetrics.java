@@ -21,6 +21,15 @@ final class TrainerMetrics {
     final Counter openWindowsAtEnd;
     final Counter admitted;
     final Counter evicted;
+    final Counter snapshotReplays;
+    final Counter snapshotConflicts;
+    final Counter snapshotsTooLarge;
+    /** The last snapshot's write time (ms, from reading state to its folder committed) and size (bytes). */
+    volatile long publishMillis;
+    volatile long publishBytes;
+    /** Model keys with a write-back buffer on the heap, and buffers the last checkpoint barrier wrote. */
+    volatile int bufferedKeys;
+    volatile int writtenAtBarrier;
     private final MetricGroup afm;
     private final Map<String, ModelGauges> gauges = new HashMap<>();
 
@@ -45,6 +54,13 @@ final class TrainerMetrics {
         openWindowsAtEnd = afm.counter("validationWindowsOpenAtEnd");
         admitted = afm.counter("featuresAdmitted");
         evicted = afm.counter("featuresEvicted");
+        snapshotReplays = afm.counter("snapshotReplays");
+        snapshotConflicts = afm.counter("snapshotConflicts");
+        snapshotsTooLarge = afm.counter("snapshotsTooLarge");
+        afm.gauge("lastPublishMillis", (Gauge<Long>) () -> publishMillis);
+        afm.gauge("lastSnapshotBytes", (Gauge<Long>) () -> publishBytes);
+        afm.gauge("bufferedKeys", (Gauge<Integer>) () -> bufferedKeys);
+        afm.gauge("buffersWrittenAtLastBarrier", (Gauge<Integer>) () -> writtenAtBarrier);
     }
 
     /** Refreshes a key's lifecycle gauges from its publish state. */
@@ -56,7 +72,23 @@ final class TrainerMetrics {
         g.evicted = ps.evicted;
     }
 
+    /**
+     * Model keys with gauges of their own: the first this many a subtask sees (a metric group per key
+     * is fine for tens or hundreds of markets, not for 100,000 advertisers: their gauges would take
+     * the heap and every reporter's time). The others' figures are in the snapshots and the metrics topic.
+     */
+    static final int MAX_KEYS_WITH_GAUGES = 1000;
+    /** Where the figures of keys beyond the cap go (not registered). */
+    private final ModelGauges unregistered = new ModelGauges();
+
     ModelGauges of(String key) {
+        ModelGauges known = gauges.get(key);
+        if (known != null) {
+            return known;
+        }
+        if (gauges.size() >= MAX_KEYS_WITH_GAUGES) {
+            return unregistered;
+        }
         return gauges.computeIfAbsent(key, k -> {
             ModelGauges g = new ModelGauges();
             MetricGroup group = afm.addGroup("model", k);

@@ -106,7 +106,7 @@ public final class FeatureTable {
         return size;
     }
 
-    /** The ids in ascending order (for deterministic files). */
+    /** The ids in ascending order as unsigned numbers (the model files' order, deterministic). */
     public long[] sortedIds() {
         long[] out = new long[size];
         int n = 0;
@@ -115,7 +115,18 @@ public final class FeatureTable {
                 out[n++] = keys[i];
             }
         }
-        Arrays.sort(out);
-        return out;
+        return sortUnsigned(out);
+    }
+
+    /** Sorts {@code ids} in place, ascending as unsigned 64-bit numbers; returns it. */
+    public static long[] sortUnsigned(long[] ids) {
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] ^= Long.MIN_VALUE; // unsigned order = signed order with the sign bit flipped
+        }
+        Arrays.sort(ids);
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] ^= Long.MIN_VALUE;
+        }
+        return ids;
     }
 }

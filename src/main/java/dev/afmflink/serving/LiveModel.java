@@ -3,6 +3,7 @@ package dev.afmflink.serving;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.snapshot.SnapshotChain;
 import dev.afmflink.snapshot.SnapshotFolders;
+import dev.afmflink.snapshot.SnapshotStorage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,9 +88,22 @@ public final class LiveModel {
      * (a gap, or based on another version) is skipped and the next full snapshot reloads it.
      */
     public boolean apply(byte[] bytes, long publishedAt, String name) throws IOException {
+        return change(() -> chain.applyRecord(bytes, name), publishedAt);
+    }
+
+    /** Applies one snapshot file read from {@code in} (closed here) in one pass, as {@link #apply(byte[], long, String)}. */
+    public boolean apply(java.io.InputStream in, long publishedAt, String name) throws IOException {
+        return change(() -> chain.apply(in, null, name), publishedAt);
+    }
+
+    private interface Step {
+        boolean run() throws IOException;
+    }
+
+    private boolean change(Step step, long publishedAt) throws IOException {
         lock.writeLock().lock();
         try {
-            if (!chain.apply(bytes, name)) {
+            if (!step.run()) {
                 return false;
             }
             model = chain.model();
@@ -108,7 +122,12 @@ public final class LiveModel {
      * otherwise the versions after the current one, in order. Returns how many changed the model.
      */
     public int pollFolder(Path modelDir) throws IOException {
-        List<SnapshotFolders.Version> versions = SnapshotFolders.list(modelDir);
+        return pollFolder(SnapshotStorage.LOCAL, modelDir.toString());
+    }
+
+    /** As {@link #pollFolder(Path)}, for a model folder on any {@link SnapshotStorage}. */
+    public int pollFolder(SnapshotStorage storage, String modelDir) throws IOException {
+        List<SnapshotFolders.Version> versions = SnapshotFolders.list(storage, modelDir);
         int from = 0;
         boolean reload;
         lock.readLock().lock();
@@ -129,7 +148,7 @@ public final class LiveModel {
             if (!reload && v.version() <= current) {
                 continue;
             }
-            if (apply(Files.readAllBytes(v.file()), Files.getLastModifiedTime(v.file()).toMillis(), v.dir().toString())) {
+            if (apply(storage.open(v.file()), storage.modifiedAt(v.file()), v.dir())) {
                 changed++;
             }
         }

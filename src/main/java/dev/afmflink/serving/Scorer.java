@@ -18,6 +18,29 @@ public final class Scorer {
     private Scorer() {
     }
 
+    /**
+     * The feature ids of an input file, as a predicate: loading only these rows of a model
+     * ({@code ModelReader.load(location, keep)}) scores the file exactly as the whole model does,
+     * with a heap the size of the input's features, not of the model's.
+     */
+    public static java.util.function.LongPredicate inputIds(Path input, boolean skipBad) throws IOException {
+        long[] ids = new long[1024];
+        int n = 0;
+        try (ScoringReader r = new ScoringReader(input, skipBad)) {
+            for (Example ex = r.next(); ex != null; ex = r.next()) {
+                for (int i = 0; i < ex.size; i++) {
+                    if (n == ids.length) {
+                        ids = java.util.Arrays.copyOf(ids, n * 2);
+                    }
+                    ids[n++] = ex.ids[i];
+                }
+            }
+        }
+        long[] sorted = java.util.Arrays.copyOf(ids, n);
+        java.util.Arrays.sort(sorted);
+        return id -> java.util.Arrays.binarySearch(sorted, id) >= 0;
+    }
+
     /** Returns the number of examples scored. */
     public static long score(AfmModel model, Path input, Writer output, boolean skipBad) throws IOException {
         long n = 0;

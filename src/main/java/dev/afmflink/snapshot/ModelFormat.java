@@ -17,8 +17,42 @@ public final class ModelFormat {
 
     static final byte RECORD_PUT = 0;
     static final byte RECORD_DELETE = 1;
+    /** Ends the records of a streamed file (record count {@link #STREAMED}). */
+    static final byte RECORD_END = 2;
+    /**
+     * The record count of a file written as a stream (the count is not known when the header is
+     * written: a snapshot read from RocksDB as it is written out): the records end with an end record.
+     */
+    public static final long STREAMED = -1;
 
     private ModelFormat() {
+    }
+
+    /**
+     * The order of feature records in every file: ascending ids as unsigned 64-bit numbers — the
+     * order in which RocksDB iterates a {@code MapState<Long, …>} (big-endian keys compared as
+     * bytes), so a snapshot can be written straight from state without sorting it on the heap.
+     */
+    public static int compareIds(long a, long b) {
+        return Long.compareUnsigned(a, b);
+    }
+
+    /** Sorts {@code ids} in place in file order ({@link #compareIds}); returns it. */
+    public static long[] sortIds(long[] ids) {
+        return dev.afmflink.model.FeatureTable.sortUnsigned(ids);
+    }
+
+    /** A SHA-256 for a file written or read as a stream: {@link #hex} gives what {@link #digest(byte[])} gives for the bytes. */
+    public static java.security.MessageDigest newDigest() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    public static String hex(java.security.MessageDigest d) {
+        return java.util.HexFormat.of().formatHex(d.digest());
     }
 
     /**
@@ -27,10 +61,8 @@ public final class ModelFormat {
      * carries the same version number.
      */
     public static String digest(byte[] bytes) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
+        java.security.MessageDigest d = newDigest();
+        d.update(bytes);
+        return hex(d);
     }
 }

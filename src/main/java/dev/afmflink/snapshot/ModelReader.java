@@ -16,6 +16,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
@@ -31,6 +33,13 @@ public final class ModelReader {
     private ModelReader() {
     }
 
+    /**
+     * A {@code keep} that keeps every id with an empty row: the model's feature ids (and count)
+     * without its parameters, for {@code inspect}. Such a model cannot score.
+     */
+    public static final java.util.function.LongPredicate IDS_ONLY = id -> true;
+    private static final FeatureParams NO_ROW = new FeatureParams(new double[0], 0);
+
     /** A loaded model and the header it came with. */
     public record Loaded(ModelHeader header, AfmModel model) {
     }
@@ -40,18 +49,35 @@ public final class ModelReader {
      * folder of versions written by the streaming job — the latest full snapshot with its deltas.
      */
     public static Loaded load(Path path) throws IOException {
-        if (Files.isDirectory(path) && !Files.exists(path.resolve(ModelFormat.FILE_NAME))) {
-            SnapshotChain chain = SnapshotChain.loadFolder(path);
+        return load(path.toString(), null);
+    }
+
+    /**
+     * Loads a model from a path or URI on any {@link SnapshotStorage}: {@code dir/model.afm}, the
+     * file itself, or a model's folder of versions (the latest full snapshot with its deltas).
+     * With {@code keep}, only the feature rows whose id it accepts (every other id scores as a
+     * feature the model has not seen): how {@code score} and {@code explain} read a model larger
+     * than their heap for the ids of their input.
+     */
+    public static Loaded load(String location, java.util.function.LongPredicate keep) throws IOException {
+        SnapshotStorage storage = SnapshotStorage.of(location);
+        String inDir = SnapshotStorage.child(location, ModelFormat.FILE_NAME);
+        boolean dir = storage.isDirectory(location);
+        if (dir && !storage.exists(inDir)) {
+            SnapshotChain chain = SnapshotChain.loadFolder(storage, location, keep);
             if (chain == null) {
-                throw new IOException(path + ": neither a model.afm nor version folders with a full snapshot");
+                throw new IOException(location + ": neither a model.afm nor version folders with a full snapshot");
             }
             AfmModel m = chain.model();
             return new Loaded(new ModelHeader(ModelFormat.Kind.FULL, chain.version(), 0, m.shared().examples, m.config(), null,
                     chain.weightsOnly()), m);
         }
-        Path file = Files.isDirectory(path) ? path.resolve(ModelFormat.FILE_NAME) : path;
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, null, file.toString());
+        String file = dir ? inDir : location;
+        if (!storage.exists(file)) {
+            throw new IOException(location + ": no such model (a model.afm, its folder, or a folder of versions)");
+        }
+        try (Opened o = open(storage.open(file), file)) {
+            return o.read(null, keep);
         }
     }
 
@@ -60,12 +86,84 @@ public final class ModelReader {
      * parameters are replaced and whose feature table is updated in place.
      */
     public static Loaded read(InputStream raw, AfmModel base, String name) throws IOException {
-        CRC32 crc = new CRC32();
-        BufferedInputStream buffered = new BufferedInputStream(raw, 1 << 16);
-        CheckedInputStream checked = new CheckedInputStream(buffered, crc);
-        DataInputStream in = new DataInputStream(checked);
-        try {
-            ModelHeader header = header(in, name);
+        try (Opened o = open(raw, name)) {
+            return o.read(base, null);
+        }
+    }
+
+    /**
+     * Starts reading a file from a stream: the header is read (and checked) now, the rest by
+     * {@link Opened#read}, so a reader can decide from the header whether to read on. One pass,
+     * never the whole file in memory; the SHA-256 of the bytes read is {@link Opened#digest()}.
+     */
+    public static Opened open(InputStream raw, String name) throws IOException {
+        return new Opened(raw, name);
+    }
+
+    /** A model file being read: its header known, its body not read yet. */
+    public static final class Opened implements AutoCloseable {
+        private final InputStream raw;
+        private final String name;
+        private final java.security.MessageDigest sha = ModelFormat.newDigest();
+        private final CRC32 crc = new CRC32();
+        private final BufferedInputStream buffered;
+        private final DataInputStream in;
+        private final ModelHeader header;
+        private String digest;
+
+        private Opened(InputStream raw, String name) throws IOException {
+            this.raw = raw;
+            this.name = name;
+            this.buffered = new BufferedInputStream(new java.security.DigestInputStream(raw, sha), 1 << 16);
+            this.in = new DataInputStream(new CheckedInputStream(buffered, crc));
+            try {
+                this.header = ModelReader.header(in, name);
+            } catch (EOFException e) {
+                raw.close();
+                throw new IOException(name + ": truncated model file", e);
+            } catch (IOException | RuntimeException e) {
+                raw.close();
+                throw e;
+            }
+        }
+
+        public ModelHeader header() {
+            return header;
+        }
+
+        /** The SHA-256 (hex) of the whole file, once {@link #read} has returned. */
+        public String digest() {
+            if (digest == null) {
+                throw new IllegalStateException(name + ": not read to its end");
+            }
+            return digest;
+        }
+
+        /**
+         * Reads the rest: a full snapshot ({@code base} null) into a new model, or a delta applied to
+         * {@code base} in place. With {@code keep}, only the feature rows whose id it accepts are
+         * kept (every row is still read and checked): enough to score a given set of examples with
+         * a model larger than the heap.
+         */
+        public Loaded read(AfmModel base, java.util.function.LongPredicate keep) throws IOException {
+            return read(base, keep, null);
+        }
+
+        /**
+         * As {@link #read(AfmModel, java.util.function.LongPredicate)}, and the file must have the
+         * SHA-256 {@code expectedDigest} (unless null). Nothing is changed unless the whole file is
+         * sound: a delta's changes are applied to {@code base} only after its checksum (and digest)
+         * have been checked, so a truncated or corrupted delta leaves the base as it was.
+         */
+        public Loaded read(AfmModel base, java.util.function.LongPredicate keep, String expectedDigest) throws IOException {
+            try {
+                return body(base, keep, expectedDigest);
+            } catch (EOFException e) {
+                throw new IOException(name + ": truncated model file", e);
+            }
+        }
+
+        private Loaded body(AfmModel base, java.util.function.LongPredicate keep, String expectedDigest) throws IOException {
             Layout layout = new Layout(header.config());
             long examples = in.readLong();
             long refused = in.readLong();
@@ -84,13 +182,17 @@ public final class ModelReader {
                 throw new IOException(name + ": feature row size " + rowSize + ", expected " + expectedRow);
             }
             long n = in.readLong();
+            if (n < 0 && n != ModelFormat.STREAMED) {
+                throw new IOException(name + ": bad record count " + n);
+            }
             SharedParams shared = new SharedParams(bias, attn, attnSlots, examples, refused, rng);
             AfmModel model;
             if (header.kind() == ModelFormat.Kind.FULL) {
                 if (base != null) {
                     throw new IOException(name + ": a full snapshot cannot be applied as a delta");
                 }
-                model = new AfmModel(header.config(), shared, new FeatureTable((int) Math.min(n, 1 << 26)));
+                int expected = n == ModelFormat.STREAMED || keep != null ? 1024 : (int) Math.min(n, 1 << 26);
+                model = new AfmModel(header.config(), shared, new FeatureTable(expected));
             } else {
                 if (base == null) {
                     throw new IOException(name + ": a delta needs its base model (version " + header.baseVersion() + ")");
@@ -100,18 +202,37 @@ public final class ModelReader {
                 }
                 model = new AfmModel(header.config(), shared, base.features());
             }
-            for (long q = 0; q < n; q++) {
+            // a delta's changes wait here until the file is known to be sound (ids; rows, null for a delete)
+            List<Long> changedIds = base != null ? new ArrayList<>() : null;
+            List<FeatureParams> changedRows = base != null ? new ArrayList<>() : null;
+            double[] skipped = new double[layout.rowSize];
+            for (long q = 0; n == ModelFormat.STREAMED || q < n; q++) {
                 byte kind = in.readByte();
+                if (kind == ModelFormat.RECORD_END && n == ModelFormat.STREAMED) {
+                    break;
+                }
                 long id = in.readLong();
+                boolean kept = keep == null || keep.test(id);
                 if (kind == ModelFormat.RECORD_PUT) {
                     long last = in.readLong();
-                    double[] row = new double[layout.rowSize];
+                    double[] row = kept && keep != IDS_ONLY ? new double[layout.rowSize] : skipped;
                     for (int c = 0; c < rowSize; c++) {
                         row[c] = Double.longBitsToDouble(in.readLong());
                     }
-                    model.features().put(id, new FeatureParams(row, last));
+                    FeatureParams f = keep == IDS_ONLY ? NO_ROW : kept ? new FeatureParams(row, last) : null;
+                    if (kept && changedIds != null) {
+                        changedIds.add(id);
+                        changedRows.add(f);
+                    } else if (kept) {
+                        model.features().put(id, f);
+                    }
                 } else if (kind == ModelFormat.RECORD_DELETE) {
-                    model.features().remove(id);
+                    if (kept && changedIds != null) {
+                        changedIds.add(id);
+                        changedRows.add(null);
+                    } else if (kept) {
+                        model.features().remove(id);
+                    }
                 } else {
                     throw new IOException(name + ": bad record kind " + kind + " at record " + q);
                 }
@@ -121,9 +242,29 @@ public final class ModelReader {
             if (stored != expected) {
                 throw new IOException(name + ": checksum mismatch (file corrupted or truncated)");
             }
+            if (buffered.read() != -1) {
+                throw new IOException(name + ": bytes after the checksum (not a model file, or two concatenated)");
+            }
+            digest = ModelFormat.hex(sha);
+            if (expectedDigest != null && !expectedDigest.equals(digest)) {
+                throw new IOException(name + ": SHA-256 " + digest + ", expected " + expectedDigest
+                        + " (the file is not the one published)");
+            }
+            if (changedIds != null) {
+                for (int i = 0; i < changedIds.size(); i++) {
+                    if (changedRows.get(i) != null) {
+                        model.features().put(changedIds.get(i), changedRows.get(i));
+                    } else {
+                        model.features().remove(changedIds.get(i));
+                    }
+                }
+            }
             return new Loaded(header, model);
-        } catch (EOFException e) {
-            throw new IOException(name + ": truncated model file", e);
+        }
+
+        @Override
+        public void close() throws IOException {
+            raw.close();
         }
     }
 

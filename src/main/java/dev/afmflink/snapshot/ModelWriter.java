@@ -26,18 +26,31 @@ public final class ModelWriter implements AutoCloseable {
     private final CRC32 crc = new CRC32();
     private final DataOutputStream out;
     private final OutputStream sink;
+    private final Tally tally;
     private final int rowSize;
     private long records;
     private final long declared;
+    private boolean first = true;
+    private long lastId;
+
+    /** Feature records out of file order ({@link ModelFormat#compareIds}): the file is not valid. */
+    public static final class OutOfOrderException extends IllegalStateException {
+        OutOfOrderException(long id, long after) {
+            super("feature " + Long.toUnsignedString(id) + " after " + Long.toUnsignedString(after)
+                    + ": records must be in ascending unsigned id order");
+        }
+    }
 
     /**
      * Starts a file: header and shared parameters; then call {@link #put} / {@link #delete}
-     * exactly {@code featureRecords} times and {@link #close()}.
+     * exactly {@code featureRecords} times — or any number of times with
+     * {@link ModelFormat#STREAMED} — in ascending unsigned id order, and {@link #close()}.
      */
     public ModelWriter(OutputStream sink, ModelHeader header, SharedParams shared, long featureRecords)
             throws IOException {
-        this.sink = sink;
-        this.out = new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(sink, 1 << 16), crc));
+        this.tally = new Tally(sink);
+        this.sink = tally;
+        this.out = new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(tally, 1 << 16), crc));
         Layout layout = new Layout(header.config());
         this.rowSize = header.weightsOnly() ? 1 + layout.k : layout.rowSize; // weights only: [w, v]
         this.declared = featureRecords;
@@ -63,7 +76,16 @@ public final class ModelWriter implements AutoCloseable {
         }
     }
 
+    private void order(long id) {
+        if (!first && ModelFormat.compareIds(id, lastId) <= 0) {
+            throw new OutOfOrderException(id, lastId);
+        }
+        first = false;
+        lastId = id;
+    }
+
     public void put(long id, FeatureParams f) throws IOException {
+        order(id);
         if (f.data.length < rowSize) {
             throw new IllegalArgumentException("feature " + id + " row has " + f.data.length + " values, expected " + rowSize);
         }
@@ -78,6 +100,7 @@ public final class ModelWriter implements AutoCloseable {
 
     /** A tombstone: the feature was removed (deltas only). */
     public void delete(long id) throws IOException {
+        order(id);
         out.writeByte(ModelFormat.RECORD_DELETE);
         out.writeLong(id);
         records++;
@@ -85,7 +108,9 @@ public final class ModelWriter implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (records != declared) {
+        if (declared == ModelFormat.STREAMED) {
+            out.writeByte(ModelFormat.RECORD_END);
+        } else if (records != declared) {
             throw new IllegalStateException("declared " + declared + " feature records, wrote " + records);
         }
         out.flush();
@@ -94,6 +119,57 @@ public final class ModelWriter implements AutoCloseable {
         tail.writeLong(sum);
         tail.flush();
         sink.close();
+    }
+
+    /** Feature records written so far. */
+    public long records() {
+        return records;
+    }
+
+    /** The bytes of the file written so far (all of it after {@link #close()}). */
+    public long bytes() {
+        return tally.count;
+    }
+
+    /** The SHA-256 of the whole file, hex ({@link ModelFormat#digest}); after {@link #close()}. */
+    public String digest() {
+        if (tally.hex == null) {
+            throw new IllegalStateException("the file is not complete");
+        }
+        return tally.hex;
+    }
+
+    /** Counts and hashes the bytes on their way to the sink. */
+    private static final class Tally extends java.io.FilterOutputStream {
+        private final java.security.MessageDigest sha = ModelFormat.newDigest();
+        private long count;
+        private String hex;
+
+        Tally(OutputStream sink) {
+            super(sink);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            sha.update((byte) b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            sha.update(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (hex == null) {
+                hex = ModelFormat.hex(sha);
+            }
+            out.close();
+        }
     }
 
     /** A whole in-memory model as the bytes of a full snapshot. */

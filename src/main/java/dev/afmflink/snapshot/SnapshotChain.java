@@ -3,6 +3,7 @@ package dev.afmflink.snapshot;
 import dev.afmflink.model.AfmModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +18,8 @@ import java.util.stream.Stream;
  * snapshot. No Flink needed.
  */
 public final class SnapshotChain {
+    /** Feature rows kept (null: all): a chain for scoring given ids only. */
+    private final java.util.function.LongPredicate keep;
     private AfmModel model;
     private long version;
     private String digest;
@@ -25,20 +28,35 @@ public final class SnapshotChain {
     private long reloads;
     private long refused;
 
+    public SnapshotChain() {
+        this(null);
+    }
+
+    /** A chain that keeps only the feature rows whose id {@code keep} accepts (null: all). */
+    public SnapshotChain(java.util.function.LongPredicate keep) {
+        this.keep = keep;
+    }
+
     /**
-     * Loads a model's folder of versions as the job's folder sink writes it
+     * Loads a local model folder of versions as the job writes it
      * ({@code <version>-full/model.afm}, {@code <version>-delta/model.afm}): the latest full
      * snapshot, then every later delta in version order that follows it. Null if there is no full snapshot.
      */
     public static SnapshotChain loadFolder(Path modelDir) throws IOException {
-        List<SnapshotFolders.Version> versions = SnapshotFolders.list(modelDir);
+        return loadFolder(SnapshotStorage.LOCAL, modelDir.toString(), null);
+    }
+
+    /** As {@link #loadFolder(Path)}, on any storage, keeping the rows {@code keep} accepts (null: all). */
+    public static SnapshotChain loadFolder(SnapshotStorage storage, String modelDir, java.util.function.LongPredicate keep)
+            throws IOException {
+        List<SnapshotFolders.Version> versions = SnapshotFolders.list(storage, modelDir);
         int start = SnapshotFolders.latestFull(versions);
         if (start < 0) {
             return null;
         }
-        SnapshotChain chain = new SnapshotChain();
+        SnapshotChain chain = new SnapshotChain(keep);
         for (SnapshotFolders.Version v : versions.subList(start, versions.size())) {
-            chain.apply(Files.readAllBytes(v.file()), v.dir().toString());
+            chain.apply(storage.open(v.file()), null, v.dir());
         }
         return chain;
     }
@@ -89,30 +107,54 @@ public final class SnapshotChain {
      * held (then nothing but a full snapshot is applied until one comes).
      */
     public boolean apply(byte[] bytes, String name) throws IOException {
-        ModelHeader h = ModelReader.readHeader(bytes, name);
-        if (model != null && h.modelVersion() <= version) {
-            return false;
+        return apply(new ByteArrayInputStream(bytes), null, name);
+    }
+
+    /**
+     * Applies one record of the snapshots topic: the file's bytes, or a {@link SnapshotPointer}
+     * to the file in the snapshot storage (read from there, its SHA-256 checked).
+     */
+    public boolean applyRecord(byte[] value, String name) throws IOException {
+        if (!SnapshotPointer.isPointer(value)) {
+            return apply(value, name);
         }
-        AfmModel base = null;
-        if (h.kind() == ModelFormat.Kind.DELTA) {
-            if (model == null || needsFull) {
+        SnapshotPointer p = SnapshotPointer.decode(value, name);
+        return apply(SnapshotStorage.of(p.uri()).open(p.uri()), p.sha256(), name + " -> " + p.uri());
+    }
+
+    /**
+     * Applies one snapshot file read from {@code in} (closed here) in one pass, never the whole
+     * file in memory: the header decides whether it is read on. With {@code expectedDigest}, the
+     * file must have that SHA-256. A file that is truncated, corrupted or not the expected one
+     * changes nothing and is an error.
+     */
+    public boolean apply(InputStream in, String expectedDigest, String name) throws IOException {
+        try (ModelReader.Opened o = ModelReader.open(in, name)) {
+            ModelHeader h = o.header();
+            if (model != null && h.modelVersion() <= version) {
                 return false;
             }
-            if (!follows(h, version, digest)) {
-                needsFull = true;
-                refused++;
-                return false;
+            AfmModel base = null;
+            if (h.kind() == ModelFormat.Kind.DELTA) {
+                if (model == null || needsFull) {
+                    return false;
+                }
+                if (!follows(h, version, digest)) {
+                    needsFull = true;
+                    refused++;
+                    return false;
+                }
+                base = model;
             }
-            base = model;
+            model = o.read(base, keep, expectedDigest).model();
+            if (base == null && needsFull) {
+                reloads++;
+            }
+            needsFull = false;
+            version = h.modelVersion();
+            digest = o.digest();
+            weightsOnly = h.weightsOnly() || (base != null && weightsOnly); // optimizer state lost until a full-content full snapshot
+            return true;
         }
-        model = ModelReader.read(new ByteArrayInputStream(bytes), base, name).model();
-        if (base == null && needsFull) {
-            reloads++;
-        }
-        needsFull = false;
-        version = h.modelVersion();
-        digest = ModelFormat.digest(bytes);
-        weightsOnly = h.weightsOnly() || (base != null && weightsOnly); // optimizer state lost until a full-content full snapshot
-        return true;
     }
 }

@@ -6,23 +6,58 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * The folder layout of published snapshots, in one place: {@code ROOT/<model key>/<version, 12
- * digits>-<full|delta>/model.afm}, written atomically (a folder appears complete or not at all;
- * names starting with "." are work in progress). The job's folder sink writes it; the chain
- * loader and the live model read it.
+ * digits>-<full|delta>/model.afm} and, written last, {@code _COMMITTED} (the file's SHA-256 and
+ * size). A reader takes a version folder only once its marker is there, so it never sees a
+ * half-written version on any storage: where the file system renames atomically (local, HDFS) the
+ * folder is also written under a name starting with "." and renamed into place; on an object
+ * store (no atomic rename) the marker alone says the folder is complete. The job's snapshot store
+ * writes it; the chain loader and the live model read it, on any {@link SnapshotStorage}.
  */
 public final class SnapshotFolders {
     private SnapshotFolders() {
     }
 
-    /** One published version's folder. */
-    public record Version(long version, ModelFormat.Kind kind, Path dir) {
-        public Path file() {
-            return dir.resolve(ModelFormat.FILE_NAME);
+    /** Written last into a version folder: the folder is complete. Holds {@code sha256=<hex>} and {@code bytes=<n>}. */
+    public static final String MARKER = "_COMMITTED";
+
+    /** One published version's folder (a path or URI). */
+    public record Version(long version, ModelFormat.Kind kind, String dir) {
+        public String file() {
+            return SnapshotStorage.child(dir, ModelFormat.FILE_NAME);
         }
+    }
+
+    /** The marker's text for a file of {@code bytes} bytes with SHA-256 {@code sha256}. */
+    public static String marker(String sha256, long bytes) {
+        return "sha256=" + sha256 + "\nbytes=" + bytes + "\n";
+    }
+
+    /** The SHA-256 a marker's text names (null if it names none). */
+    public static String markedDigest(String marker) {
+        for (String line : marker.split("\n")) {
+            if (line.startsWith("sha256=")) {
+                return line.substring("sha256=".length()).trim();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Writes one complete local version folder (the model file, then the marker) under
+     * {@code root}, renamed into place; returns it. For tests and tools; the job writes through
+     * Flink's file systems.
+     */
+    public static Path writeLocal(Path root, String model, long version, ModelFormat.Kind kind, byte[] bytes) throws IOException {
+        Path target = folder(root, model, version, kind);
+        Path tmp = target.resolveSibling(".tmp-" + target.getFileName());
+        Files.createDirectories(tmp);
+        Files.write(tmp.resolve(ModelFormat.FILE_NAME), bytes);
+        Files.writeString(tmp.resolve(MARKER), marker(ModelFormat.digest(bytes), bytes.length));
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return target;
     }
 
     /** The folder of one snapshot. */
@@ -68,28 +103,31 @@ public final class SnapshotFolders {
         return -1;
     }
 
-    /** The complete versions in a model's folder, in version order (empty if the folder does not exist yet). */
+    /** The complete versions in a local model folder, in version order (empty if the folder does not exist yet). */
     public static List<Version> list(Path modelDir) throws IOException {
+        return list(SnapshotStorage.LOCAL, modelDir.toString());
+    }
+
+    /**
+     * The complete versions (those with their {@link #MARKER}) in a model's folder on
+     * {@code storage}, in version order (empty if the folder does not exist yet).
+     */
+    public static List<Version> list(SnapshotStorage storage, String modelDir) throws IOException {
         List<Version> out = new ArrayList<>();
-        if (!Files.isDirectory(modelDir)) {
-            return out;
-        }
-        try (Stream<Path> s = Files.list(modelDir)) {
-            for (Path p : s.sorted().toList()) {
-                String name = p.getFileName().toString();
-                int dash = name.indexOf('-');
-                if (name.startsWith(".") || dash < 1 || !Files.isRegularFile(p.resolve(ModelFormat.FILE_NAME))) {
-                    continue;
+        for (String name : storage.list(modelDir)) {
+            int dash = name.indexOf('-');
+            if (name.startsWith(".") || dash < 1) {
+                continue;
+            }
+            try {
+                long v = Long.parseLong(name.substring(0, dash));
+                String kind = name.substring(dash + 1);
+                String dir = SnapshotStorage.child(modelDir, name);
+                if ((kind.equals("full") || kind.equals("delta")) && storage.exists(SnapshotStorage.child(dir, MARKER))) {
+                    out.add(new Version(v, kind.equals("full") ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA, dir));
                 }
-                try {
-                    long v = Long.parseLong(name.substring(0, dash));
-                    String kind = name.substring(dash + 1);
-                    if (kind.equals("full") || kind.equals("delta")) {
-                        out.add(new Version(v, kind.equals("full") ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA, p));
-                    }
-                } catch (NumberFormatException e) {
-                    // not a version folder
-                }
+            } catch (NumberFormatException e) {
+                // not a version folder
             }
         }
         out.sort((a, b) -> Long.compare(a.version(), b.version()));

@@ -90,6 +90,43 @@ class BoundedBuffersTest {
         b.close();
     }
 
+    @Test
+    void aCapOnBuffersBoundsTheHeapBetweenBarriersAndNoModelChanges() throws Exception {
+        AfmTrainer capped = trainer().withMaxBufferedKeys(8);
+        var a = harness(capped);
+        var b = harness(trainer());
+        SplitMix64 r = new SplitMix64(9);
+        int maxBuffered = 0;
+        for (int i = 0; i < 6000; i++) { // every key active all along, no checkpoint barrier at all
+            String key = "k" + (int) (r.nextDouble() * KEYS);
+            long[] ids = {1 + (long) (r.nextDouble() * 20), 21 + (long) (r.nextDouble() * 20), 41 + (long) (r.nextDouble() * 20)};
+            TrainingExample t = new TrainingExample(TrainingExample.LABELLED, key, "e-" + i, 10L * i,
+                    ids[0] % 3 == ids[1] % 3 ? 1 : 0, ids, new double[] {1, 1, 1});
+            a.processElement(t, t.ts);
+            b.processElement(new TrainingExample(t.kind, t.model, t.id, t.ts, t.label, t.ids.clone(), t.values.clone()), t.ts);
+            if (i % 100 == 99) {
+                a.processWatermark(new Watermark(t.ts - 1));
+                b.processWatermark(new Watermark(t.ts - 1));
+            }
+            maxBuffered = Math.max(maxBuffered, capped.bufferedKeys());
+        }
+        for (var h : java.util.List.of(a, b)) {
+            h.processWatermark(new Watermark(60_000 + 20_000 + 1));
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+        }
+        assertTrue(maxBuffered <= 8, "at most the cap on the heap: " + maxBuffered);
+        assertTrue(capped.evictedBuffers() > 1000, "buffers written back and dropped: " + capped.evictedBuffers());
+        Map<String, AfmModel> fromA = lastModels(a);
+        Map<String, AfmModel> fromB = lastModels(b);
+        assertEquals(KEYS, fromB.size());
+        assertEquals(fromB.keySet(), fromA.keySet());
+        for (String k : fromB.keySet()) {
+            StreamingEndToEndTest.assertSameBits(fromB.get(k), fromA.get(k));
+        }
+        a.close();
+        b.close();
+    }
+
     static Map<String, AfmModel> lastModels(KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> h)
             throws Exception {
         Map<String, SnapshotRecord> last = new HashMap<>();

@@ -164,7 +164,7 @@ class RealClusterIT {
                 for (SnapshotFolders.Version v : SnapshotFolders.list(models.resolve(SnapshotFolders.safe(e.getKey())))) {
                     byte[] topic = first.get(v.version());
                     if (topic != null) {
-                        assertArrayEquals(topic, Files.readAllBytes(v.file()), "folder " + v.dir() + " differs from the topic");
+                        assertArrayEquals(topic, Files.readAllBytes(SnapshotFolders.local(v.file())), "folder " + v.dir() + " differs from the topic");
                     }
                 }
                 versions += first.size();

@@ -145,9 +145,7 @@ class LiveModelTest {
         LiveModel follower = new LiveModel();
         assertEquals(0, follower.pollFolder(model), "no folder yet");
         for (int v = 1; v <= 12; v++) {
-            Path f = SnapshotFolders.folder(dir, "default", v, p.kinds.get(v - 1));
-            Files.createDirectories(f);
-            Files.write(f.resolve(ModelFormat.FILE_NAME), p.bytes.get(v - 1));
+            SnapshotFolders.writeLocal(dir, "default", v, p.kinds.get(v - 1), p.bytes.get(v - 1));
             if (v == 8) {
                 assertEquals(3, follower.pollFolder(model), "from the latest full (6): 6, 7, 8");
                 assertEquals(8, follower.info().version());

@@ -47,9 +47,7 @@ class ServingJarIT {
             Example x = Example.of(i % 3 == 0 ? 1 : 0, new long[] {i % 7, 100 + i % 11, 200 + i % 5}, new double[] {1, 1, 1});
             model.train(x, 0);
         }
-        Path version = SnapshotFolders.folder(dir, "default", 1, ModelFormat.Kind.FULL);
-        Files.createDirectories(version);
-        Files.write(version.resolve(ModelFormat.FILE_NAME), ModelWriter.fullBytes(model, 1));
+        SnapshotFolders.writeLocal(dir, "default", 1, ModelFormat.Kind.FULL, ModelWriter.fullBytes(model, 1));
 
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
                 "serve", "--model", dir.resolve("default").toString(), "--port", "0", "--seconds", "60")

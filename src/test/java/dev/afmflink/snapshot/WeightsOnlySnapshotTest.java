@@ -75,10 +75,8 @@ class WeightsOnlySnapshotTest {
         byte[] delta = write(m, new ModelHeader(ModelFormat.Kind.DELTA, 2, 1, m.shared().examples, m.config(),
                 ModelFormat.digest(full), true), m.features().sortedIds());
         Path model = dir.resolve("default");
-        Files.createDirectories(SnapshotFolders.folder(dir, "default", 1, ModelFormat.Kind.FULL));
-        Files.write(SnapshotFolders.folder(dir, "default", 1, ModelFormat.Kind.FULL).resolve(ModelFormat.FILE_NAME), full);
-        Files.createDirectories(SnapshotFolders.folder(dir, "default", 2, ModelFormat.Kind.DELTA));
-        Files.write(SnapshotFolders.folder(dir, "default", 2, ModelFormat.Kind.DELTA).resolve(ModelFormat.FILE_NAME), delta);
+        SnapshotFolders.writeLocal(dir, "default", 1, ModelFormat.Kind.FULL, full);
+        SnapshotFolders.writeLocal(dir, "default", 2, ModelFormat.Kind.DELTA, delta);
         ModelReader.Loaded loaded = ModelReader.load(model);
         assertEquals(2, loaded.header().modelVersion());
         assertTrue(loaded.header().weightsOnly(), "a chain through a weights-only file cannot continue training");
