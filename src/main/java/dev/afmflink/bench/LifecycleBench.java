@@ -219,7 +219,7 @@ public final class LifecycleBench {
         return null;
     }
 
-    private static JsonNode get(HttpClient http, int port, String path) throws Exception {
+    static JsonNode get(HttpClient http, int port, String path) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         return JSON.readTree(r.body());

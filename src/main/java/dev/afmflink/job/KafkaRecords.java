@@ -129,6 +129,7 @@ public final class KafkaRecords {
             r.headers().add(new RecordHeader("afm-kind", s.kind.getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-published-at", Long.toString(s.publishedAt).getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-examples", Long.toString(s.examples).getBytes(StandardCharsets.UTF_8)));
+            r.headers().add(new RecordHeader("afm-records", Long.toString(s.records).getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-bytes", Long.toString(s.size).getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-write-ms", Long.toString(s.writeMillis).getBytes(StandardCharsets.UTF_8)));
             if (s.sha256 != null) {
@@ -138,10 +139,10 @@ public final class KafkaRecords {
         }
 
         /** What a snapshot record's headers say, without reading its value (which may be a pointer). */
-        public record Meta(long version, String kind, long examples, long publishedAt, long bytes, long writeMillis) {
+        public record Meta(long version, String kind, long examples, long publishedAt, long records, long bytes, long writeMillis) {
             public static Meta of(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r) {
                 return new Meta(num(r, "afm-version"), text(r, "afm-kind"), num(r, "afm-examples"), num(r, "afm-published-at"),
-                        num(r, "afm-bytes"), num(r, "afm-write-ms"));
+                        num(r, "afm-records"), num(r, "afm-bytes"), num(r, "afm-write-ms"));
             }
 
             private static String text(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r, String name) {

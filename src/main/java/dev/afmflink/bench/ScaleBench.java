@@ -1,0 +1,461 @@
+package dev.afmflink.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.afmflink.data.Event;
+import dev.afmflink.data.EventDecoder;
+import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.embedded.KafkaClients;
+import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.job.AfmStreamJob;
+import dev.afmflink.job.KafkaRecords;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import dev.afmflink.model.FeatureParams;
+import dev.afmflink.model.SplitMix64;
+import dev.afmflink.serving.Scorer;
+import dev.afmflink.snapshot.ModelReader;
+import dev.afmflink.snapshot.SnapshotChain;
+import dev.afmflink.snapshot.SnapshotPointer;
+import dev.afmflink.snapshot.SnapshotStorage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * {@code bin/afm scale-bench}: the job at scale, run as an operator runs it — {@code bin/afm
+ * stream} in a JVM of its own with a small heap (default 1 GiB, MiniCluster and all), fed by a
+ * real broker, on RocksDB with checkpoints.
+ *
+ * <ul>
+ * <li><b>features</b>: a model of N distinct features (default 10 million; each example brings 8
+ *     features never seen again and 2 from hot sets of 1,000), trained and published as full
+ *     snapshots and deltas (pointers to files in the snapshot folder). Reported: throughput,
+ *     every snapshot's size and write time, checkpoint size on disk, the job's heap after GC.
+ *     Checked: the published chain equals the plain-Java replay of the job's semantics bit for
+ *     bit (shared parameters, feature count, and every feature of a 1/64 sample of ids), and
+ *     {@code score} of the folder equals the replay's predictions.</li>
+ * <li><b>keys</b>: N model keys (default 100,000) at k = t = 64, each trained twice, then a quiet
+ *     period, then 100 keys trained again. Reported from Flink's REST API: each checkpoint's
+ *     size (what it added) and duration against the whole state, the buffers written at the
+ *     barrier, and the job's heap after GC.</li>
+ * </ul>
+ */
+public final class ScaleBench {
+    static final long T0 = 1_767_225_600_000L;
+    static final int HOT = 1000;
+    static final int OWN_FEATURES = 8;
+    private static final Pattern GC_AFTER = Pattern.compile("->(\\d+)M\\((\\d+)M\\)");
+
+    private ScaleBench() {
+    }
+
+    /** The features case's example {@code i}: 8 features of its own, 2 hot ones; the label follows the hot pair (with noise). */
+    static String featureEvent(long i) {
+        long h = SplitMix64.mix(i + 0x51ED27L);
+        int a = (int) Long.remainderUnsigned(h, HOT);
+        int b = (int) Long.remainderUnsigned(h >>> 20, HOT);
+        boolean click = ((a * 7 + b * 3) % 10 < 3) != (Long.remainderUnsigned(h >>> 40, 10) == 0);
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("{\"type\":\"example\",\"id\":\"x").append(i).append("\",\"ts\":").append(T0 + i)
+                .append(",\"model\":\"default\",\"label\":").append(click ? 1 : 0).append(",\"features\":{\"hot_a\":\"a")
+                .append(a).append("\",\"hot_b\":\"b").append(b).append('"');
+        for (int f = 0; f < OWN_FEATURES; f++) {
+            sb.append(",\"f").append(f).append("\":\"").append(i).append('"');
+        }
+        return sb.append("}}").toString();
+    }
+
+    /** The keys case's example {@code i} for model key {@code key}: 10 fields of 50 values each. */
+    static String keyEvent(long i, long key) {
+        long h = SplitMix64.mix(i * 31 + key);
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("{\"type\":\"example\",\"id\":\"y").append(i).append("\",\"ts\":").append(T0 + i)
+                .append(",\"model\":\"k").append(key).append("\",\"label\":").append((h & 3) == 0 ? 1 : 0).append(",\"features\":{");
+        for (int f = 0; f < 10; f++) {
+            sb.append(f == 0 ? "" : ",").append("\"g").append(f).append("\":\"").append(Long.remainderUnsigned(h >>> (f * 6), 50))
+                    .append('"');
+        }
+        return sb.append("}}").toString();
+    }
+
+    /** Sends events {@code from} to {@code to} − 1 of {@code event} to {@code topic}, one partition, in order. */
+    static void produce(String servers, String topic, long from, long to, LongFunction<String> event) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers,
+                Map.of("acks", "all", "linger.ms", "20", "batch.size", Integer.toString(1 << 18)))) {
+            for (long i = from; i < to; i++) {
+                p.send(new ProducerRecord<>(topic, 0, null, null, event.apply(i).getBytes(StandardCharsets.UTF_8)));
+            }
+            p.flush();
+        }
+    }
+
+    /** {@code bin/afm stream} in a JVM of its own with {@code heap}, GC logged; the classpath and module flags are this JVM's. */
+    static Process startJob(Path work, String heap, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.add("-Xmx" + heap);
+        cmd.add("-Xlog:gc:file=" + work.resolve("gc.log"));
+        for (String f : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!f.startsWith("-Xmx") && !f.startsWith("-Xms") && !f.startsWith("-Xlog") && !f.startsWith("-Dafm.log.file")) {
+                cmd.add(f);
+            }
+        }
+        cmd.add("-Dafm.log.file=" + work.resolve("job.log"));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.afmflink.cli.Main");
+        cmd.add("stream");
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("job.out").toFile()).start();
+    }
+
+    /** {max heap after a GC (MiB), heap size (MiB), GCs} from the job's GC log. */
+    static long[] heapAfterGc(Path gcLog) throws IOException {
+        long max = 0;
+        long size = 0;
+        long n = 0;
+        if (Files.exists(gcLog)) {
+            for (String line : Files.readAllLines(gcLog)) {
+                Matcher m = GC_AFTER.matcher(line);
+                if (m.find()) {
+                    max = Math.max(max, Long.parseLong(m.group(1)));
+                    size = Math.max(size, Long.parseLong(m.group(2)));
+                    n++;
+                }
+            }
+        }
+        return new long[] {max, size, n};
+    }
+
+    static long du(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    public static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** The options every case gives the job. */
+    static List<String> jobArgs(KafkaBroker broker, Path work, String in, int k, int t) {
+        return new ArrayList<>(List.of("--bootstrap-servers", broker.bootstrapServers(), "--input-topic", in,
+                "--snapshots-topic", in + "-snap", "--predictions-topic", in + "-pred", "--dead-letters-topic", in + "-dead",
+                "--metrics-topic", in + "-metrics", "--group-id", in, "--k", Integer.toString(k), "--t", Integer.toString(t),
+                "--feedback", "immediate", "--min-count", "1", "--feature-ttl", "0", "--publish-interval-ms", "0",
+                "--checkpoint-dir", work.resolve("checkpoints").toString(), "--work-dir", work.resolve("job").toString(),
+                "--progress-seconds", "30"));
+    }
+
+    /** The largest size of a folder, sampled every 2 s on a thread of its own until stopped. */
+    static final class DiskSampler implements Runnable {
+        private final Path dir;
+        private volatile boolean running = true;
+        private volatile long max;
+        private Thread thread;
+
+        private DiskSampler(Path dir) {
+            this.dir = dir;
+        }
+
+        static DiskSampler start(Path dir) {
+            DiskSampler d = new DiskSampler(dir);
+            d.thread = new Thread(d, "afm-disk-sampler");
+            d.thread.setDaemon(true);
+            d.thread.start();
+            return d;
+        }
+
+        @Override
+        public void run() {
+            while (running) {
+                try {
+                    max = Math.max(max, du(dir));
+                    Thread.sleep(2000);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // a file went away while walking (a checkpoint subsumed): try again
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        long stop() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join();
+            return max;
+        }
+    }
+
+    static void topics(KafkaBroker broker, String in) throws Exception {
+        broker.createTopics(List.of(in, in + "-snap", in + "-pred", in + "-dead", in + "-metrics"), in + "-snap");
+    }
+
+    /** Waits until {@code n} predictions are on the topic (or the job ends); returns {@code [t(5 %), t(n)]} in nanos. */
+    static long[] awaitPredictions(String servers, String topic, long n, Process job, long timeoutMinutes) {
+        long[] marks = new long[2];
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(servers)) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long seen = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(timeoutMinutes);
+            while (seen < n && System.nanoTime() < deadline && (job.isAlive() || c.poll(Duration.ZERO).count() > 0)) {
+                seen += c.poll(Duration.ofMillis(100)).count();
+                if (marks[0] == 0 && seen >= n / 20) {
+                    marks[0] = System.nanoTime();
+                }
+            }
+            marks[1] = System.nanoTime();
+            if (seen < n) {
+                throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived (job alive: " + job.isAlive() + ")");
+            }
+        }
+        return marks;
+    }
+
+    /** The features case; returns true if every check held. */
+    public static boolean features(long features, int k, int t, String heap, long publishEvery, Path work, PrintStream out)
+            throws Exception {
+        long n = (features - 2L * HOT + OWN_FEATURES - 1) / OWN_FEATURES;
+        String in = "scale-features";
+        Path models = work.resolve("models");
+        out.printf(Locale.ROOT, "features: %,d examples (8 new features each + 2 of 2 x %,d hot) -> %,d features, k = %d, t = %d; "
+                + "the job in its own JVM with -Xmx%s%n", n, HOT, n * OWN_FEATURES + 2 * HOT, k, t, heap);
+        boolean ok = true;
+        try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
+            topics(broker, in);
+            long t0 = System.nanoTime();
+            produce(broker.bootstrapServers(), in, 0, n, ScaleBench::featureEvent);
+            out.printf(Locale.ROOT, "  produced in %.0f s%n", (System.nanoTime() - t0) / 1e9);
+            List<String> args = jobArgs(broker, work, in, k, t);
+            args.addAll(List.of("--bounded", "--publish-every", Long.toString(publishEvery), "--full-every", "2",
+                    "--snapshot-dir", models.toString(), "--checkpoint-interval-ms", "30000"));
+            long start = System.nanoTime();
+            Process job = startJob(work, heap, args);
+            DiskSampler disk = DiskSampler.start(work.resolve("checkpoints"));
+            long[] marks = awaitPredictions(broker.bootstrapServers(), in + "-pred", n, job, 120);
+            if (!job.waitFor(60, TimeUnit.MINUTES) || job.exitValue() != 0) {
+                throw new IllegalStateException("the job failed (exit " + (job.isAlive() ? "none" : job.exitValue()) + "); see "
+                        + work.resolve("job.out") + " and " + work.resolve("job.log"));
+            }
+            double wall = (System.nanoTime() - start) / 1e9;
+            long checkpointBytes = disk.stop();
+            out.printf(Locale.ROOT, "  trained %,d examples: %,.0f examples/s (5 %% to 100 %% of the predictions), job wall %.0f s%n",
+                    n, (n - n / 20) / ((marks[1] - marks[0]) / 1e9), wall);
+            out.println("  published (snapshot topic: the record holds a pointer when the file is larger than the inline limit):");
+            out.println("    version  kind    feature records            bytes    write ms  on the topic");
+            List<ConsumerRecord<byte[], byte[]>> snaps = new ArrayList<>();
+            try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
+                var parts = KafkaClients.assignAll(c, List.of(in + "-snap"));
+                c.seekToBeginning(parts);
+                var end = c.endOffsets(parts);
+                while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+                    c.poll(Duration.ofMillis(200)).forEach(snaps::add);
+                }
+            }
+            SnapshotChain topicChain = new SnapshotChain(id -> false); // every file read and checked; no row kept
+            for (ConsumerRecord<byte[], byte[]> r : snaps) {
+                KafkaRecords.Snapshots.Meta m = KafkaRecords.Snapshots.Meta.of(r);
+                out.printf(Locale.ROOT, "    %7d  %-5s  %,15d  %,15d  %,8d ms  %s%n", m.version(), m.kind(), m.records(), m.bytes(),
+                        m.writeMillis(),
+                        SnapshotPointer.isPointer(r.value()) ? "pointer (" + r.value().length + " bytes)" : "inline");
+                if (!topicChain.applyRecord(r.value(), "v" + m.version())) {
+                    out.println("    FAILED: version " + m.version() + " does not follow the chain");
+                    ok = false;
+                }
+            }
+            long[] gc = heapAfterGc(work.resolve("gc.log"));
+            out.printf(Locale.ROOT, "  job heap: at most %,d MiB after a GC (%,d GCs, heap %,d MiB); state on disk (the checkpoint "
+                    + "folder, largest while running) %,d MB; snapshot folder %,d MB%n", gc[0], gc[2], gc[1], checkpointBytes >> 20,
+                    du(models) >> 20);
+
+            // the replay: the job's semantics in plain Java on the same events (immediate mode, every feature admitted)
+            String modelDir = models.resolve("default").toString();
+            SnapshotChain ids = SnapshotChain.loadFolder(SnapshotStorage.LOCAL, modelDir, ModelReader.IDS_ONLY);
+            AfmConfig config = ids.model().config();
+            long replayStart = System.nanoTime();
+            FeedbackReplay replay = new FeedbackReplay(config, FeedbackMode.IMMEDIATE, 600_000, 5000, AfmStreamJob.WATERMARK_STEP_MS);
+            EventDecoder dec = new EventDecoder(config.loss(), 1 << 20);
+            for (long i = 0; i < n; i++) {
+                replay.accept(dec.decode(featureEvent(i).getBytes(StandardCharsets.UTF_8), "x", 0));
+            }
+            replay.end();
+            AfmModel offline = replay.model();
+            out.printf(Locale.ROOT, "  offline replay: %.0f s, %,d features%n", (System.nanoTime() - replayStart) / 1e9,
+                    offline.features().size());
+            // a 1/64 sample of the ids, every value compared bit for bit
+            SnapshotChain sample = SnapshotChain.loadFolder(SnapshotStorage.LOCAL, modelDir, id -> (SplitMix64.mix(id) & 63) == 0);
+            AfmModel pub = sample.model();
+            long compared = 0;
+            long differ = 0;
+            for (long id : pub.features().sortedIds()) {
+                FeatureParams a = pub.features().get(id);
+                FeatureParams b = offline.features().get(id);
+                compared++;
+                if (b == null || !java.util.Arrays.equals(a.data, b.data)) {
+                    differ++;
+                }
+            }
+            boolean sharedSame = java.util.Arrays.equals(pub.shared().attn, offline.shared().attn)
+                    && java.util.Arrays.equals(pub.shared().bias, offline.shared().bias)
+                    && java.util.Arrays.equals(pub.shared().attnSlots, offline.shared().attnSlots)
+                    && pub.shared().examples == offline.shared().examples;
+            boolean countSame = ids.model().features().size() == offline.features().size();
+            boolean same = differ == 0 && sharedSame && countSame && compared > 0;
+            out.printf(Locale.ROOT, "  published version %d = the replay: %s (features %,d vs %,d; shared parameters %s; "
+                    + "%,d sampled features compared bit for bit, %,d differ)%n", sample.version(), same ? "yes" : "NO",
+                    ids.model().features().size(), offline.features().size(), sharedSame ? "identical" : "DIFFER", compared, differ);
+            ok &= same;
+
+            // score: the folder (the latest full snapshot and its deltas) on 1,000 of the examples, only their rows loaded
+            Path input = work.resolve("score-input.jsonl");
+            try (var w = Files.newBufferedWriter(input)) {
+                for (long i = 0; i < 1000; i++) {
+                    w.write(featureEvent(i * (n / 1000)));
+                    w.write('\n');
+                }
+            }
+            long scoreStart = System.nanoTime();
+            ModelReader.Loaded loaded = ModelReader.load(modelDir, Scorer.inputIds(input, false));
+            StringWriter scored = new StringWriter();
+            Scorer.score(loaded.model(), input, scored, false);
+            double scoreSeconds = (System.nanoTime() - scoreStart) / 1e9;
+            StringBuilder expected = new StringBuilder();
+            for (long i = 0; i < 1000; i++) {
+                Event e = dec.decode(featureEvent(i * (n / 1000)).getBytes(StandardCharsets.UTF_8), "x", 0);
+                expected.append(Double.toString(offline.predict(e.features()))).append('\n');
+            }
+            boolean scoresSame = expected.toString().equals(scored.toString());
+            out.printf(Locale.ROOT, "  score (bin/afm score --model %s --input %s): 1,000 predictions in %.1f s "
+                    + "(%,d rows loaded), = the replay's: %s%n", modelDir, input, scoreSeconds, loaded.model().features().size(),
+                    scoresSame ? "yes" : "NO");
+            ok &= scoresSame;
+        }
+        return ok;
+    }
+
+    /** The keys case; returns true if every check held. */
+    public static boolean keys(int keys, int rounds, int k, int t, String heap, Path work, PrintStream out) throws Exception {
+        String in = "scale-keys";
+        int active = Math.min(100, keys);
+        long first = (long) keys * rounds;
+        out.printf(Locale.ROOT, "keys: %,d model keys x %d examples, k = %d, t = %d, then a quiet period, then %d keys x 10 "
+                + "examples; the job in its own JVM with -Xmx%s%n", keys, rounds, k, t, active, heap);
+        int rest = KafkaBroker.freePort();
+        boolean ok = true;
+        HttpClient http = HttpClient.newHttpClient();
+        try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
+            topics(broker, in);
+            List<String> args = jobArgs(broker, work, in, k, t);
+            args.addAll(List.of("--publish-every", "0", "--checkpoint-interval-ms", "10000", "--rest-port", Integer.toString(rest)));
+            Process job = startJob(work, heap, args);
+            try {
+                long t0 = System.nanoTime();
+                produce(broker.bootstrapServers(), in, 0, first, i -> keyEvent(i, i % keys));
+                long[] marks = awaitPredictions(broker.bootstrapServers(), in + "-pred", first, job, 120);
+                out.printf(Locale.ROOT, "  %,d examples over %,d keys: %,.0f examples/s (5 %% to 100 %% of the predictions; %.0f s "
+                        + "from the first record)%n", first, keys, (first - first / 20) / ((marks[1] - marks[0]) / 1e9),
+                        (marks[1] - t0) / 1e9);
+                String jobId = jobId(http, rest);
+                long busy = lastCheckpoint(http, rest, jobId);
+                long tail = awaitCheckpoints(http, rest, jobId, busy, 1); // writes the buffers touched since the barrier before
+                long quiet = awaitCheckpoints(http, rest, jobId, tail, 2); // the quiet period: no input at all
+                produce(broker.bootstrapServers(), in, first, first + active * 10L, i -> keyEvent(i, (i - first) % active));
+                awaitPredictions(broker.bootstrapServers(), in + "-pred", first + active * 10L, job, 30);
+                long changed = awaitCheckpoints(http, rest, jobId, lastCheckpoint(http, rest, jobId), 1);
+                awaitCheckpoints(http, rest, jobId, changed, 1);
+                out.println("  checkpoints (Flink's REST API; size = what the checkpoint added, incremental RocksDB, "
+                        + "compactions included):");
+                out.println("    id  phase                           size (added)        full state    duration");
+                for (JsonNode c : checkpoints(http, rest, jobId)) {
+                    long id = c.get("id").asLong();
+                    String phase = id <= busy ? "training all keys" : id <= tail ? "the training's last writes"
+                            : id <= quiet ? "quiet" : id <= changed ? active + " keys trained" : "quiet again";
+                    out.printf(Locale.ROOT, "    %3d  %-28s %,14d B  %,14d B  %,8d ms%n", id, phase, c.path("checkpointed_size").asLong(),
+                            c.path("state_size").asLong(), c.path("end_to_end_duration").asLong());
+                }
+                long[] gc = heapAfterGc(work.resolve("gc.log"));
+                out.printf(Locale.ROOT, "  job heap: at most %,d MiB after a GC (%,d GCs, heap %,d MiB); checkpoints on disk %,d MB%n",
+                        gc[0], gc[2], gc[1], du(work.resolve("checkpoints")) >> 20);
+                ok &= job.isAlive();
+            } finally {
+                job.destroy();
+                if (!job.waitFor(60, TimeUnit.SECONDS)) {
+                    job.destroyForcibly();
+                }
+            }
+        }
+        return ok;
+    }
+
+    static String jobId(HttpClient http, int port) throws Exception {
+        for (JsonNode j : LifecycleBench.get(http, port, "/jobs").get("jobs")) {
+            if (j.get("status").asText().equals("RUNNING")) {
+                return j.get("id").asText();
+            }
+        }
+        throw new IllegalStateException("no running job on the REST port");
+    }
+
+    static List<JsonNode> checkpoints(HttpClient http, int port, String job) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode c : LifecycleBench.get(http, port, "/jobs/" + job + "/checkpoints").path("history")) {
+            if (c.path("status").asText().equals("COMPLETED")) {
+                out.add(c);
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(c -> c.get("id").asLong()));
+        return out;
+    }
+
+    static long lastCheckpoint(HttpClient http, int port, String job) throws Exception {
+        List<JsonNode> c = checkpoints(http, port, job);
+        return c.isEmpty() ? 0 : c.get(c.size() - 1).get("id").asLong();
+    }
+
+    /** Waits until {@code more} checkpoints after {@code after} completed; returns the last one's id. */
+    static long awaitCheckpoints(HttpClient http, int port, String job, long after, int more) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            long last = lastCheckpoint(http, port, job);
+            if (last >= after + more) {
+                return last;
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("no checkpoint completed in 10 minutes");
+    }
+}

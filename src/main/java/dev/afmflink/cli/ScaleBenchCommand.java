@@ -1,0 +1,70 @@
+package dev.afmflink.cli;
+
+import dev.afmflink.bench.ScaleBench;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+final class ScaleBenchCommand implements Command {
+    @Override
+    public String name() {
+        return "scale-bench";
+    }
+
+    @Override
+    public String summary() {
+        return "the job at scale in its own small-heap JVM: a model of 10 million features published and checked against the "
+                + "replay, and 100,000 model keys at k = t = 64 with checkpoint sizes after a quiet period (docs/benchmarks.md; "
+                + "give this JVM room for the replay: AFM_JAVA_OPTS=-Xmx10g)";
+    }
+
+    @Override
+    public List<Args.Option> options() {
+        return List.of(
+                new Args.Option("case", "features|keys|both", "both", "which case to run"),
+                new Args.Option("features", "N", "10000000", "features case: distinct features of the model"),
+                new Args.Option("feature-k", "K", "16", "features case: k (t the same)"),
+                new Args.Option("publish-every", "N", "250000", "features case: a snapshot every N examples (every second one full)"),
+                new Args.Option("keys", "N", "100000", "keys case: model keys"),
+                new Args.Option("rounds", "N", "2", "keys case: examples per key before the quiet period"),
+                new Args.Option("key-k", "K", "64", "keys case: k (t the same)"),
+                new Args.Option("job-heap", "SIZE", "1g", "the job's JVM heap (-Xmx; MiniCluster, TaskManager and all)"),
+                new Args.Option("work-dir", "DIR", null, "broker, checkpoints and snapshots (default: a new temp dir, deleted after)"));
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        String which = a.get("case");
+        if (!List.of("features", "keys", "both").contains(which)) {
+            throw new Args.UsageException("--case is features, keys or both, got " + which);
+        }
+        boolean temp = a.get("work-dir") == null;
+        Path work = temp ? Files.createTempDirectory("afm-scale-") : Path.of(a.get("work-dir"));
+        boolean ok = true;
+        try {
+            if (!which.equals("keys")) {
+                int k = a.getInt("feature-k", 16);
+                Path w = Files.createDirectories(work.resolve("features"));
+                ok &= ScaleBench.features(a.getLong("features", 10_000_000), k, k, a.get("job-heap"), a.getLong("publish-every", 250_000),
+                        w, System.out);
+                if (temp) {
+                    ScaleBench.deleteTree(w);
+                }
+            }
+            if (!which.equals("features")) {
+                int k = a.getInt("key-k", 64);
+                Path w = Files.createDirectories(work.resolve("keys"));
+                ok &= ScaleBench.keys(a.getInt("keys", 100_000), a.getInt("rounds", 2), k, k, a.get("job-heap"), w, System.out);
+                if (temp) {
+                    ScaleBench.deleteTree(w);
+                }
+            }
+        } finally {
+            if (temp) {
+                ScaleBench.deleteTree(work);
+            }
+        }
+        System.out.println(ok ? "scale-bench: every check held" : "scale-bench: A CHECK FAILED");
+        return ok ? 0 : 1;
+    }
+}
