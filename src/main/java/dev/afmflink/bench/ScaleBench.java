@@ -131,22 +131,81 @@ public final class ScaleBench {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("job.out").toFile()).start();
     }
 
-    /** {max heap after a GC (MiB), heap size (MiB), GCs} from the job's GC log. */
+    /**
+     * {max heap after any GC (MiB), heap size (MiB), GCs, max heap after a full GC (MiB): the live
+     * heap, full GCs}, from the job's GC log. A young collection leaves the old generation's garbage
+     * in place, so the first figure is an upper bound; the {@link HeapSampler}'s full GCs give the second.
+     */
     static long[] heapAfterGc(Path gcLog) throws IOException {
         long max = 0;
         long size = 0;
         long n = 0;
+        long live = 0;
+        long full = 0;
         if (Files.exists(gcLog)) {
             for (String line : Files.readAllLines(gcLog)) {
                 Matcher m = GC_AFTER.matcher(line);
                 if (m.find()) {
-                    max = Math.max(max, Long.parseLong(m.group(1)));
+                    long after = Long.parseLong(m.group(1));
+                    max = Math.max(max, after);
                     size = Math.max(size, Long.parseLong(m.group(2)));
                     n++;
+                    if (line.contains("Pause Full")) {
+                        live = Math.max(live, after);
+                        full++;
+                    }
                 }
             }
         }
-        return new long[] {max, size, n};
+        return new long[] {max, size, n, live, full};
+    }
+
+    static String heapLine(Path gcLog) throws IOException {
+        long[] gc = heapAfterGc(gcLog);
+        return String.format(Locale.ROOT, "job heap (-Xmx of the job's JVM): live at most %,d MiB (after %d full GCs, one a "
+                + "minute); at most %,d MiB after any GC (%,d GCs; young ones leave old garbage), heap grown to %,d MiB",
+                gc[3], gc[4], gc[0], gc[2], gc[1]);
+    }
+
+    /** Asks the job's JVM for a full GC once a minute ({@code jcmd PID GC.run}): the GC log then shows the live heap. */
+    static final class HeapSampler implements Runnable {
+        private final long pid;
+        private volatile boolean running = true;
+        private Thread thread;
+
+        private HeapSampler(long pid) {
+            this.pid = pid;
+        }
+
+        static HeapSampler start(Process job) {
+            HeapSampler h = new HeapSampler(job.pid());
+            h.thread = new Thread(h, "afm-heap-sampler");
+            h.thread.setDaemon(true);
+            h.thread.start();
+            return h;
+        }
+
+        @Override
+        public void run() {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            while (running) {
+                try {
+                    Thread.sleep(60_000);
+                    new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException e) {
+                    // the job ended meanwhile
+                }
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join();
+        }
     }
 
     static long du(Path dir) throws IOException {
@@ -266,6 +325,7 @@ public final class ScaleBench {
             long start = System.nanoTime();
             Process job = startJob(work, heap, args);
             DiskSampler disk = DiskSampler.start(work.resolve("checkpoints"));
+            HeapSampler heapSampler = HeapSampler.start(job);
             long[] marks = awaitPredictions(broker.bootstrapServers(), in + "-pred", n, job, 120);
             if (!job.waitFor(60, TimeUnit.MINUTES) || job.exitValue() != 0) {
                 throw new IllegalStateException("the job failed (exit " + (job.isAlive() ? "none" : job.exitValue()) + "); see "
@@ -273,6 +333,7 @@ public final class ScaleBench {
             }
             double wall = (System.nanoTime() - start) / 1e9;
             long checkpointBytes = disk.stop();
+            heapSampler.stop();
             out.printf(Locale.ROOT, "  trained %,d examples: %,.0f examples/s (5 %% to 100 %% of the predictions), job wall %.0f s%n",
                     n, (n - n / 20) / ((marks[1] - marks[0]) / 1e9), wall);
             out.println("  published (snapshot topic: the record holds a pointer when the file is larger than the inline limit):");
@@ -297,10 +358,9 @@ public final class ScaleBench {
                     ok = false;
                 }
             }
-            long[] gc = heapAfterGc(work.resolve("gc.log"));
-            out.printf(Locale.ROOT, "  job heap: at most %,d MiB after a GC (%,d GCs, heap %,d MiB); state on disk (the checkpoint "
-                    + "folder, largest while running) %,d MB; snapshot folder %,d MB%n", gc[0], gc[2], gc[1], checkpointBytes >> 20,
-                    du(models) >> 20);
+            out.println("  " + heapLine(work.resolve("gc.log")));
+            out.printf(Locale.ROOT, "  state on disk (the checkpoint folder, largest while running) %,d MB; snapshot folder %,d MB%n",
+                    checkpointBytes >> 20, du(models) >> 20);
 
             // the replay: the job's semantics in plain Java on the same events (immediate mode, every feature admitted)
             String modelDir = models.resolve("default").toString();
@@ -382,6 +442,7 @@ public final class ScaleBench {
             List<String> args = jobArgs(broker, work, in, k, t);
             args.addAll(List.of("--publish-every", "0", "--checkpoint-interval-ms", "10000", "--rest-port", Integer.toString(rest)));
             Process job = startJob(work, heap, args);
+            HeapSampler heapSampler = HeapSampler.start(job);
             try {
                 long t0 = System.nanoTime();
                 produce(broker.bootstrapServers(), in, 0, first, i -> keyEvent(i, i % keys));
@@ -407,11 +468,12 @@ public final class ScaleBench {
                     out.printf(Locale.ROOT, "    %3d  %-28s %,14d B  %,14d B  %,8d ms%n", id, phase, c.path("checkpointed_size").asLong(),
                             c.path("state_size").asLong(), c.path("end_to_end_duration").asLong());
                 }
-                long[] gc = heapAfterGc(work.resolve("gc.log"));
-                out.printf(Locale.ROOT, "  job heap: at most %,d MiB after a GC (%,d GCs, heap %,d MiB); checkpoints on disk %,d MB%n",
-                        gc[0], gc[2], gc[1], du(work.resolve("checkpoints")) >> 20);
+                heapSampler.stop();
+                out.println("  " + heapLine(work.resolve("gc.log")));
+                out.printf(Locale.ROOT, "  checkpoints on disk %,d MB%n", du(work.resolve("checkpoints")) >> 20);
                 ok &= job.isAlive();
             } finally {
+                heapSampler.stop();
                 job.destroy();
                 if (!job.waitFor(60, TimeUnit.SECONDS)) {
                     job.destroyForcibly();

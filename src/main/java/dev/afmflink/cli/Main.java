@@ -23,9 +23,12 @@ public final class Main {
         System.exit(code);
     }
 
-    static int run(String[] argv) {
+    static {
         // snapshot folders on any scheme the job writes to (hdfs://, s3://, ...) for score, explain, inspect, serve
         dev.afmflink.snapshot.SnapshotStorage.register(dev.afmflink.job.FlinkSnapshotStorage::forLocation);
+    }
+
+    static int run(String[] argv) {
         if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
             System.out.println(usage());
             return argv.length == 0 ? 2 : 0;

@@ -88,31 +88,45 @@ public final class LiveModel {
      * (a gap, or based on another version) is skipped and the next full snapshot reloads it.
      */
     public boolean apply(byte[] bytes, long publishedAt, String name) throws IOException {
-        return change(() -> chain.applyRecord(bytes, name), publishedAt);
+        synchronized (chain) {
+            return change(chain.prepareRecord(bytes, name), publishedAt);
+        }
     }
 
     /** Applies one snapshot file read from {@code in} (closed here) in one pass, as {@link #apply(byte[], long, String)}. */
     public boolean apply(java.io.InputStream in, long publishedAt, String name) throws IOException {
-        return change(() -> chain.apply(in, null, name), publishedAt);
+        synchronized (chain) {
+            return change(chain.prepare(in, null, name), publishedAt);
+        }
     }
 
-    private interface Step {
-        boolean run() throws IOException;
-    }
-
-    private boolean change(Step step, long publishedAt) throws IOException {
-        lock.writeLock().lock();
-        try {
-            if (!step.run()) {
-                return false;
+    /**
+     * Runs one chain step (the caller holds the chain): a full snapshot is read while requests go
+     * on with the model held (it builds a new one), then swapped in under the write lock; a delta
+     * changes the held model's feature table, so it runs under the write lock.
+     */
+    private boolean change(SnapshotChain.Step step, long publishedAt) throws IOException {
+        if (step == null) {
+            return false;
+        }
+        try (step) {
+            boolean full = step.full();
+            if (full) {
+                step.run();
             }
-            model = chain.model();
-            generation++;
-            info = new Info(chain.version(), publishedAt, model.shared().examples, model.features().size(), chain.reloads(),
-                    System.currentTimeMillis());
-            return true;
-        } finally {
-            lock.writeLock().unlock();
+            lock.writeLock().lock();
+            try {
+                if (!full) {
+                    step.run();
+                }
+                model = chain.model();
+                generation++;
+                info = new Info(chain.version(), publishedAt, model.shared().examples, model.features().size(), chain.reloads(),
+                        System.currentTimeMillis());
+                return true;
+            } finally {
+                lock.writeLock().unlock();
+            }
         }
     }
 
@@ -130,11 +144,8 @@ public final class LiveModel {
         List<SnapshotFolders.Version> versions = SnapshotFolders.list(storage, modelDir);
         int from = 0;
         boolean reload;
-        lock.readLock().lock();
-        try {
+        synchronized (chain) {
             reload = model == null || chain.waitingForFull();
-        } finally {
-            lock.readLock().unlock();
         }
         if (reload) {
             from = SnapshotFolders.latestFull(versions);

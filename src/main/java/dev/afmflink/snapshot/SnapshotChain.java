@@ -115,11 +115,16 @@ public final class SnapshotChain {
      * to the file in the snapshot storage (read from there, its SHA-256 checked).
      */
     public boolean applyRecord(byte[] value, String name) throws IOException {
+        return run(prepareRecord(value, name));
+    }
+
+    /** {@link #prepare} for one record of the snapshots topic (the file's bytes, or a pointer to it). */
+    public Step prepareRecord(byte[] value, String name) throws IOException {
         if (!SnapshotPointer.isPointer(value)) {
-            return apply(value, name);
+            return prepare(new ByteArrayInputStream(value), null, name);
         }
         SnapshotPointer p = SnapshotPointer.decode(value, name);
-        return apply(SnapshotStorage.of(p.uri()).open(p.uri()), p.sha256(), name + " -> " + p.uri());
+        return prepare(SnapshotStorage.of(p.uri()).open(p.uri()), p.sha256(), name + " -> " + p.uri());
     }
 
     /**
@@ -129,32 +134,90 @@ public final class SnapshotChain {
      * changes nothing and is an error.
      */
     public boolean apply(InputStream in, String expectedDigest, String name) throws IOException {
-        try (ModelReader.Opened o = ModelReader.open(in, name)) {
+        return run(prepare(in, expectedDigest, name));
+    }
+
+    private static boolean run(Step s) throws IOException {
+        if (s == null) {
+            return false;
+        }
+        try (s) {
+            s.run();
+            return true;
+        }
+    }
+
+    /**
+     * Reads the header of the file in {@code in} and decides: null if it changes nothing (a version
+     * already applied, a delta before any full snapshot or one that does not follow: {@code in} is
+     * closed), else the step that applies it. A server reads a full snapshot's step outside its
+     * lock (it builds a new model and touches nothing readers use) and a delta's under it (it
+     * changes the model's feature table in place, at its end, once the file is known to be sound).
+     */
+    public Step prepare(InputStream in, String expectedDigest, String name) throws IOException {
+        ModelReader.Opened o = ModelReader.open(in, name);
+        boolean keepOpen = false;
+        try {
             ModelHeader h = o.header();
             if (model != null && h.modelVersion() <= version) {
-                return false;
+                return null;
             }
             AfmModel base = null;
             if (h.kind() == ModelFormat.Kind.DELTA) {
                 if (model == null || needsFull) {
-                    return false;
+                    return null;
                 }
                 if (!follows(h, version, digest)) {
                     needsFull = true;
                     refused++;
-                    return false;
+                    return null;
                 }
                 base = model;
             }
-            model = o.read(base, keep, expectedDigest).model();
+            keepOpen = true;
+            return new Step(o, h, base, expectedDigest);
+        } finally {
+            if (!keepOpen) {
+                o.close();
+            }
+        }
+    }
+
+    /** One file that applies to the chain, its header read; {@link #run()} reads the rest and moves the chain on. */
+    public final class Step implements AutoCloseable {
+        private final ModelReader.Opened file;
+        private final ModelHeader header;
+        private final AfmModel base;
+        private final String expectedDigest;
+
+        private Step(ModelReader.Opened file, ModelHeader header, AfmModel base, String expectedDigest) {
+            this.file = file;
+            this.header = header;
+            this.base = base;
+            this.expectedDigest = expectedDigest;
+        }
+
+        /** A full snapshot: builds a new model, changing nothing in the one held until it is done. */
+        public boolean full() {
+            return base == null;
+        }
+
+        public void run() throws IOException {
+            AfmModel next = file.read(base, keep, expectedDigest).model();
+            model = next;
             if (base == null && needsFull) {
                 reloads++;
             }
             needsFull = false;
-            version = h.modelVersion();
-            digest = o.digest();
-            weightsOnly = h.weightsOnly() || (base != null && weightsOnly); // optimizer state lost until a full-content full snapshot
-            return true;
+            version = header.modelVersion();
+            digest = file.digest();
+            // optimizer state lost until a full-content full snapshot
+            weightsOnly = header.weightsOnly() || (base != null && weightsOnly);
+        }
+
+        @Override
+        public void close() throws IOException {
+            file.close();
         }
     }
 }

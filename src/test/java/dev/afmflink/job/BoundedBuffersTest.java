@@ -48,15 +48,7 @@ class BoundedBuffersTest {
         for (int i = 0; i < 6000; i++) {
             int phase = i / 1000; // 50 keys active per phase of 1,000 examples, each key in one phase
             String key = "k" + (phase * 50 + (int) (r.nextDouble() * 50));
-            long[] ids = {1 + (long) (r.nextDouble() * 20), 21 + (long) (r.nextDouble() * 20), 41 + (long) (r.nextDouble() * 20)};
-            TrainingExample t = new TrainingExample(TrainingExample.LABELLED, key, "e-" + i, 10L * i,
-                    ids[0] % 3 == ids[1] % 3 ? 1 : 0, ids, new double[] {1, 1, 1});
-            a.processElement(t, t.ts);
-            b.processElement(new TrainingExample(t.kind, t.model, t.id, t.ts, t.label, t.ids.clone(), t.values.clone()), t.ts);
-            if (i % 100 == 99) {
-                a.processWatermark(new Watermark(t.ts - 1));
-                b.processWatermark(new Watermark(t.ts - 1));
-            }
+            both(a, b, r, key, i);
             if (i % 250 == 249) {
                 a.prepareSnapshotPreBarrier(i);
                 maxBuffered = Math.max(maxBuffered, withBarriers.bufferedKeys());
@@ -73,17 +65,7 @@ class BoundedBuffersTest {
                 one.ts);
         a.prepareSnapshotPreBarrier(10_002); // one key touched: one buffer written
         assertEquals(1, withBarriers.lastWritten());
-        for (var h : java.util.List.of(a, b)) {
-            h.processWatermark(new Watermark(60_000 + 20_000 + 1)); // every label's window has passed
-            h.processWatermark(new Watermark(Long.MAX_VALUE));
-        }
-        Map<String, AfmModel> fromA = lastModels(a);
-        Map<String, AfmModel> fromB = lastModels(b);
-        assertEquals(KEYS, fromB.size());
-        assertEquals(fromB.keySet(), fromA.keySet());
-        for (String k : fromB.keySet()) {
-            StreamingEndToEndTest.assertSameBits(fromB.get(k), fromA.get(k));
-        }
+        assertSameModels(a, b);
         // a key is touched again when its labels are released, W (two phases) later: three phases' keys at most
         assertTrue(maxBuffered <= 150, "at most the keys of three of the six phases on the heap: " + maxBuffered);
         a.close();
@@ -99,23 +81,38 @@ class BoundedBuffersTest {
         int maxBuffered = 0;
         for (int i = 0; i < 6000; i++) { // every key active all along, no checkpoint barrier at all
             String key = "k" + (int) (r.nextDouble() * KEYS);
-            long[] ids = {1 + (long) (r.nextDouble() * 20), 21 + (long) (r.nextDouble() * 20), 41 + (long) (r.nextDouble() * 20)};
-            TrainingExample t = new TrainingExample(TrainingExample.LABELLED, key, "e-" + i, 10L * i,
-                    ids[0] % 3 == ids[1] % 3 ? 1 : 0, ids, new double[] {1, 1, 1});
-            a.processElement(t, t.ts);
-            b.processElement(new TrainingExample(t.kind, t.model, t.id, t.ts, t.label, t.ids.clone(), t.values.clone()), t.ts);
-            if (i % 100 == 99) {
-                a.processWatermark(new Watermark(t.ts - 1));
-                b.processWatermark(new Watermark(t.ts - 1));
-            }
+            both(a, b, r, key, i);
             maxBuffered = Math.max(maxBuffered, capped.bufferedKeys());
         }
-        for (var h : java.util.List.of(a, b)) {
-            h.processWatermark(new Watermark(60_000 + 20_000 + 1));
-            h.processWatermark(new Watermark(Long.MAX_VALUE));
-        }
+        assertSameModels(a, b);
         assertTrue(maxBuffered <= 8, "at most the cap on the heap: " + maxBuffered);
         assertTrue(capped.evictedBuffers() > 1000, "buffers written back and dropped: " + capped.evictedBuffers());
+        a.close();
+        b.close();
+    }
+
+    /** Example {@code i} of {@code key} to both harnesses (a copy each), and a watermark every 100 examples. */
+    static void both(KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> a,
+                     KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> b, SplitMix64 r, String key, int i)
+            throws Exception {
+        long[] ids = {1 + (long) (r.nextDouble() * 20), 21 + (long) (r.nextDouble() * 20), 41 + (long) (r.nextDouble() * 20)};
+        TrainingExample t = new TrainingExample(TrainingExample.LABELLED, key, "e-" + i, 10L * i,
+                ids[0] % 3 == ids[1] % 3 ? 1 : 0, ids, new double[] {1, 1, 1});
+        a.processElement(t, t.ts);
+        b.processElement(new TrainingExample(t.kind, t.model, t.id, t.ts, t.label, t.ids.clone(), t.values.clone()), t.ts);
+        if (i % 100 == 99) {
+            a.processWatermark(new Watermark(t.ts - 1));
+            b.processWatermark(new Watermark(t.ts - 1));
+        }
+    }
+
+    /** Both harnesses to the end of input; then every key's last model in {@code a} must be {@code b}'s, bit for bit. */
+    static void assertSameModels(KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> a,
+                                 KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> b) throws Exception {
+        for (var h : java.util.List.of(a, b)) {
+            h.processWatermark(new Watermark(60_000 + 20_000 + 1)); // every label's window has passed
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+        }
         Map<String, AfmModel> fromA = lastModels(a);
         Map<String, AfmModel> fromB = lastModels(b);
         assertEquals(KEYS, fromB.size());
@@ -123,8 +120,6 @@ class BoundedBuffersTest {
         for (String k : fromB.keySet()) {
             StreamingEndToEndTest.assertSameBits(fromB.get(k), fromA.get(k));
         }
-        a.close();
-        b.close();
     }
 
     static Map<String, AfmModel> lastModels(KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> h)

@@ -126,6 +126,53 @@ class LiveModelTest {
     }
 
     @Test
+    void requestsGoOnWhileAFullSnapshotIsRead() throws Exception {
+        Published p = publish(6, 5); // full at 1 and 6
+        LiveModel live = new LiveModel();
+        for (int v = 1; v <= 5; v++) {
+            assertTrue(live.apply(p.bytes.get(v - 1), 0, "v" + v));
+        }
+        byte[] full = p.bytes.get(5);
+        java.util.concurrent.CountDownLatch halfRead = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.io.InputStream slow = new java.io.InputStream() { // a big file on a slow storage: stops half way until released
+            private int pos;
+
+            @Override
+            public int read() throws java.io.IOException {
+                if (pos == full.length / 2) {
+                    halfRead.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                return pos < full.length ? full[pos++] & 0xFF : -1;
+            }
+        };
+        Thread loader = new Thread(() -> {
+            try {
+                live.apply(slow, 6000, "v6");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        loader.start();
+        assertTrue(halfRead.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        // the loader is stuck half way through v6: a request is answered at once, by v5
+        java.util.concurrent.Future<double[]> answer = java.util.concurrent.Executors.newSingleThreadExecutor()
+                .submit(() -> live.read((m, info) -> new double[] {m.predict(probe()), info.version()}));
+        double[] seen = answer.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(5, (long) seen[1]);
+        assertEquals(p.probe.get(5L), seen[0]);
+        release.countDown();
+        loader.join();
+        assertEquals(6, live.info().version());
+        assertEquals(p.probe.get(6L), live.read((m, i) -> m.predict(probe())));
+    }
+
+    @Test
     void aGapWaitsForTheNextFullSnapshotAndAFolderIsFollowed(@TempDir Path dir) throws Exception {
         Published p = publish(12, 5); // full at 1, 6, 11
         LiveModel live = new LiveModel();
