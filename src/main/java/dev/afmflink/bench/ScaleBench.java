@@ -450,21 +450,21 @@ public final class ScaleBench {
                 out.printf(Locale.ROOT, "  %,d examples over %,d keys: %,.0f examples/s (5 %% to 100 %% of the predictions; %.0f s "
                         + "from the first record)%n", first, keys, (first - first / 20) / ((marks[1] - marks[0]) / 1e9),
                         (marks[1] - t0) / 1e9);
-                String jobId = jobId(http, rest);
-                long busy = lastCheckpoint(http, rest, jobId);
-                long tail = awaitCheckpoints(http, rest, jobId, busy, 1); // writes the buffers touched since the barrier before
-                long quiet = awaitCheckpoints(http, rest, jobId, tail, 2); // the quiet period: no input at all
+                Checkpoints cps = new Checkpoints(http, rest, jobId(http, rest));
+                long busy = cps.last();
+                long tail = cps.await(busy, 1); // writes the buffers touched since the barrier before
+                long quiet = cps.awaitSettled(tail, 30); // no input: what RocksDB's compactions of earlier writes add, until settled
                 produce(broker.bootstrapServers(), in, first, first + active * 10L, i -> keyEvent(i, (i - first) % active));
                 awaitPredictions(broker.bootstrapServers(), in + "-pred", first + active * 10L, job, 30);
-                long changed = awaitCheckpoints(http, rest, jobId, lastCheckpoint(http, rest, jobId), 1);
-                awaitCheckpoints(http, rest, jobId, changed, 1);
-                out.println("  checkpoints (Flink's REST API; size = what the checkpoint added, incremental RocksDB, "
-                        + "compactions included):");
-                out.println("    id  phase                           size (added)        full state    duration");
-                for (JsonNode c : checkpoints(http, rest, jobId)) {
+                long changed = cps.await(cps.last(), 1);
+                cps.awaitSettled(changed, 30);
+                out.println("  checkpoints (Flink's REST API; added = the new files of an incremental RocksDB checkpoint: what the "
+                        + "trainer wrote since the last one, and what RocksDB's compactions rewrote):");
+                out.println("    id  phase                           added                full state    duration");
+                for (JsonNode c : cps.seen.values()) {
                     long id = c.get("id").asLong();
                     String phase = id <= busy ? "training all keys" : id <= tail ? "the training's last writes"
-                            : id <= quiet ? "quiet" : id <= changed ? active + " keys trained" : "quiet again";
+                            : id <= quiet ? "quiet (compactions)" : id <= changed ? active + " keys trained" : "quiet again";
                     out.printf(Locale.ROOT, "    %3d  %-28s %,14d B  %,14d B  %,8d ms%n", id, phase, c.path("checkpointed_size").asLong(),
                             c.path("state_size").asLong(), c.path("end_to_end_duration").asLong());
                 }
@@ -492,32 +492,54 @@ public final class ScaleBench {
         throw new IllegalStateException("no running job on the REST port");
     }
 
-    static List<JsonNode> checkpoints(HttpClient http, int port, String job) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode c : LifecycleBench.get(http, port, "/jobs/" + job + "/checkpoints").path("history")) {
-            if (c.path("status").asText().equals("COMPLETED")) {
-                out.add(c);
-            }
-        }
-        out.sort(java.util.Comparator.comparingLong(c -> c.get("id").asLong()));
-        return out;
-    }
+    /** The job's completed checkpoints, kept as they are seen on the REST API (which keeps only the latest few). */
+    static final class Checkpoints {
+        private final HttpClient http;
+        private final int port;
+        private final String job;
+        final java.util.TreeMap<Long, JsonNode> seen = new java.util.TreeMap<>();
 
-    static long lastCheckpoint(HttpClient http, int port, String job) throws Exception {
-        List<JsonNode> c = checkpoints(http, port, job);
-        return c.isEmpty() ? 0 : c.get(c.size() - 1).get("id").asLong();
-    }
-
-    /** Waits until {@code more} checkpoints after {@code after} completed; returns the last one's id. */
-    static long awaitCheckpoints(HttpClient http, int port, String job, long after, int more) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            long last = lastCheckpoint(http, port, job);
-            if (last >= after + more) {
-                return last;
-            }
-            Thread.sleep(500);
+        Checkpoints(HttpClient http, int port, String job) {
+            this.http = http;
+            this.port = port;
+            this.job = job;
         }
-        throw new IllegalStateException("no checkpoint completed in 10 minutes");
+
+        long last() throws Exception {
+            for (JsonNode c : LifecycleBench.get(http, port, "/jobs/" + job + "/checkpoints").path("history")) {
+                if (c.path("status").asText().equals("COMPLETED")) {
+                    seen.put(c.get("id").asLong(), c);
+                }
+            }
+            return seen.isEmpty() ? 0 : seen.lastKey();
+        }
+
+        /** Waits until {@code more} checkpoints after {@code after} completed; returns the last one's id. */
+        long await(long after, int more) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                long last = last();
+                if (last >= after + more) {
+                    return last;
+                }
+                Thread.sleep(500);
+            }
+            throw new IllegalStateException("no checkpoint completed in 10 minutes");
+        }
+
+        /**
+         * Waits, after {@code after}, for two checkpoints in a row that each add less than 1 % of the
+         * state (RocksDB's compactions of earlier writes have settled), at most {@code max}; returns the last id.
+         */
+        long awaitSettled(long after, int max) throws Exception {
+            int small = 0;
+            long id = after;
+            for (int i = 0; i < max && small < 2; i++) {
+                id = await(id, 1);
+                JsonNode c = seen.get(id);
+                small = c != null && c.path("checkpointed_size").asLong() < c.path("state_size").asLong() / 100 ? small + 1 : 0;
+            }
+            return id;
+        }
     }
 }

@@ -82,9 +82,13 @@ public final class SnapshotFolders {
         return pathOrUri.startsWith("file:") ? Path.of(java.net.URI.create(pathOrUri)) : Path.of(pathOrUri);
     }
 
-    /** True for a local path or a {@code file:} URI (what {@link #local(String)} reads). */
+    /**
+     * True for a local path or a {@code file:} URI (what {@link #local(String)} reads); false for a
+     * URI of another scheme, with or without an authority ({@code s3://bucket/x}, {@code hdfs:/x}: a
+     * file system's own URIs often drop the empty authority).
+     */
     public static boolean isLocal(String pathOrUri) {
-        return pathOrUri.startsWith("file:") || !pathOrUri.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
+        return pathOrUri.startsWith("file:") || !pathOrUri.matches("[a-zA-Z][a-zA-Z0-9+.-]+:/.*");
     }
 
     /** Model keys as folder names: letters, digits, '.', '_' and '-' kept, anything else '_'. */

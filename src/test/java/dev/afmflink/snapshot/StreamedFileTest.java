@@ -142,6 +142,15 @@ class StreamedFileTest {
     }
 
     @Test
+    void locationsOfOtherSchemesAreNotLocalWithOrWithoutAnAuthority() {
+        assertTrue(SnapshotFolders.isLocal("/tmp/models") && SnapshotFolders.isLocal("models/x")
+                && SnapshotFolders.isLocal("file:/tmp/x") && SnapshotFolders.isLocal("file:///tmp/x"));
+        assertFalse(SnapshotFolders.isLocal("s3://bucket/models") || SnapshotFolders.isLocal("hdfs:/models/x")
+                || SnapshotFolders.isLocal("objtest:/tmp/x"));
+        assertThrows(IllegalArgumentException.class, () -> SnapshotStorage.of("hdfs:/models/x"), "no reader registered here");
+    }
+
+    @Test
     void aVersionFolderCountsOnlyWithItsMarker() throws IOException {
         AfmModel m = trained(100, 8);
         byte[] v1 = write(m, full(m, 1), m.features().sortedIds(), ModelFormat.STREAMED);
