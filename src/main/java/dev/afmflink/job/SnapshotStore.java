@@ -22,8 +22,8 @@ import org.apache.flink.core.fs.Path;
  * the file system renames atomically ({@link #ATOMIC_RENAME}) the folder is also written under a
  * name starting with "." and renamed into place; on an object store it is written in place, the
  * marker last (a rename there is a copy). A version folder is never replaced: the same version
- * again (a replay after a restore) is checked against the marker's digest and dropped as a replay
- * if it has the same bytes; other bytes under a published number are dropped as a conflict
+ * again (a replay after a restore) is written nowhere, its digest computed on the way and checked
+ * against the marker's: the same bytes are a replay; other bytes under a published number are dropped as a conflict
  * (counted and logged by the trainer), the first stays.
  */
 final class SnapshotStore implements Serializable {
@@ -61,17 +61,21 @@ final class SnapshotStore implements Serializable {
                 ? ModelFormat.Kind.DELTA : ModelFormat.Kind.FULL));
         Path existing = fs.exists(new Path(target, SnapshotFolders.MARKER)) ? target
                 : fs.exists(new Path(other, SnapshotFolders.MARKER)) ? other : null;
-        if (existing == null && fs.exists(target)) {
+        if (existing != null) {
+            // published before (a replay after a restore, or a conflict): only its digest is needed, nothing is written
+            return new Pending(target, existing, null, null);
+        }
+        if (fs.exists(target)) {
             fs.delete(target, true); // never committed (a failure while writing it): no reader took it
         }
-        // a replay is written aside to compare; a new version in place where a rename would be a copy
-        Path writeDir = existing != null || atomic ? new Path(dir, ".tmp-" + target.getName()) : target;
+        // written aside and renamed where renames are atomic; in place on an object store, where a rename is a copy
+        Path writeDir = atomic ? new Path(dir, ".tmp-" + target.getName()) : target;
         if (writeDir != target && fs.exists(writeDir)) {
             fs.delete(writeDir, true);
         }
         fs.mkdirs(writeDir);
         FSDataOutputStream out = fs.create(new Path(writeDir, ModelFormat.FILE_NAME), FileSystem.WriteMode.OVERWRITE);
-        return new Pending(target, existing, writeDir, out);
+        return new Pending(target, null, writeDir, out);
     }
 
     /** One version folder being written. */
@@ -88,9 +92,9 @@ final class SnapshotStore implements Serializable {
             this.out = out;
         }
 
-        /** Where the file goes (closed by the model writer). */
+        /** Where the file goes (closed by the model writer); nowhere for a version published before. */
         OutputStream stream() {
-            return out;
+            return out != null ? out : OutputStream.nullOutputStream();
         }
 
         /** The URI of the file once committed: what a pointer record names. */
@@ -110,7 +114,6 @@ final class SnapshotStore implements Serializable {
                 try (var in = fs.open(new Path(existing, SnapshotFolders.MARKER))) {
                     marked = SnapshotFolders.markedDigest(new String(in.readAllBytes(), StandardCharsets.UTF_8));
                 }
-                fs.delete(writeDir, true);
                 return existing.equals(target) && sha256.equals(marked) ? Outcome.REPLAY : Outcome.CONFLICT;
             }
             try (FSDataOutputStream m = fs.create(new Path(writeDir, SnapshotFolders.MARKER), FileSystem.WriteMode.OVERWRITE)) {
@@ -124,6 +127,9 @@ final class SnapshotStore implements Serializable {
 
         /** Drops what was written (nothing becomes visible). */
         void abort() {
+            if (out == null) {
+                return;
+            }
             try {
                 out.close();
             } catch (IOException | RuntimeException e) {
