@@ -7,6 +7,7 @@ import dev.afmflink.model.Loss;
 import dev.afmflink.model.SplitMix64;
 import dev.afmflink.optim.OptimizerSpec;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -45,6 +46,49 @@ public final class KernelBench {
             out.printf(Locale.ROOT, "%4d %5d %5d %16.0f %12.0f %12.0f %10.2f %12.2f%n", f.m(), f.k(), f.t(),
                     f.meanExamplesPerSecond(), f.sdExamplesPerSecond(), f.bestExamplesPerSecond(), f.gflops(),
                     1e6 / f.meanExamplesPerSecond());
+        }
+    }
+
+    /**
+     * The same measurement in {@code forks} fresh JVMs per shape, one after another: a JIT's
+     * decisions (what it inlines and compiles when) are made once per JVM, so the spread between
+     * JVMs is the figure a user meets, and one JVM's iterations hide it. Prints each fork's mean per
+     * shape and the spread (max/min).
+     */
+    public static void runForks(String shapes, int forks, double warmupSeconds, int iterations, double iterationSeconds,
+                                String optimizer, PrintStream out) throws Exception {
+        java.util.Map<String, List<Double>> means = new java.util.LinkedHashMap<>();
+        // one shape per JVM: a JIT profiles a method once, so a shape run after another could meet code compiled for the
+        // other's sizes; each figure is then one shape's alone
+        for (String shape : shapes.split(",")) {
+            for (int f = 0; f < forks; f++) {
+                List<String> cmd = ChildJvm.command(List.of(), List.of("bench", "--forks", "0", "--shapes", shape.trim(),
+                        "--warmup", Double.toString(warmupSeconds), "--iterations", Integer.toString(iterations),
+                        "--iteration-seconds", Double.toString(iterationSeconds), "--optimizer", optimizer));
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (p.waitFor() != 0) {
+                    throw new IllegalStateException("fork " + (f + 1) + " of " + shape + " failed:\n" + text);
+                }
+                for (String line : text.split("\n")) {
+                    String[] w = line.trim().split("\\s+");
+                    if (w.length >= 4 && w[0].matches("\\d+") && w[1].matches("\\d+") && w[2].matches("\\d+")) {
+                        means.computeIfAbsent(w[0] + ":" + w[1] + ":" + w[2], x -> new java.util.ArrayList<>())
+                                .add(Double.parseDouble(w[3]));
+                    }
+                }
+            }
+        }
+        out.printf(Locale.ROOT, "AFM train step, 1 thread, %s, %d fresh JVMs per shape one after another, each warm-up %.1f s and "
+                + "%d x %.1f s (java %s)%n", optimizer, forks, warmupSeconds, iterations, iterationSeconds, System.getProperty("java.version"));
+        out.printf(Locale.ROOT, "%-10s %12s %12s %12s %9s   %s%n", "m:k:t", "mean", "min", "max", "max/min", "each JVM's mean examples/s");
+        for (var e : means.entrySet()) {
+            List<Double> v = e.getValue();
+            double min = v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+            double max = v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+            double mean = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            out.printf(Locale.ROOT, "%-10s %12.0f %12.0f %12.0f %9.3f   %s%n", e.getKey(), mean, min, max, max / min,
+                    v.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList());
         }
     }
 

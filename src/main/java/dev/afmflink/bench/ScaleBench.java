@@ -22,7 +22,6 @@ import dev.afmflink.snapshot.SnapshotStorage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringWriter;
-import java.lang.management.ManagementFactory;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -113,21 +112,10 @@ public final class ScaleBench {
 
     /** {@code bin/afm stream} in a JVM of its own with {@code heap}, GC logged; the classpath and module flags are this JVM's. */
     static Process startJob(Path work, String heap, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.add("-Xmx" + heap);
-        cmd.add("-Xlog:gc:file=" + work.resolve("gc.log"));
-        for (String f : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!f.startsWith("-Xmx") && !f.startsWith("-Xms") && !f.startsWith("-Xlog") && !f.startsWith("-Dafm.log.file")) {
-                cmd.add(f);
-            }
-        }
-        cmd.add("-Dafm.log.file=" + work.resolve("job.log"));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.afmflink.cli.Main");
-        cmd.add("stream");
-        cmd.addAll(args);
+        List<String> streamArgs = new ArrayList<>(List.of("stream"));
+        streamArgs.addAll(args);
+        List<String> cmd = ChildJvm.command(List.of("-Xmx" + heap, "-Xlog:gc:file=" + work.resolve("gc.log"),
+                "-Dafm.log.file=" + work.resolve("job.log")), streamArgs);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("job.out").toFile()).start();
     }
 

@@ -20,13 +20,24 @@ final class BenchCommand implements Command {
                 new Args.Option("iterations", "N", "5", "measured iterations per shape"),
                 new Args.Option("iteration-seconds", "SECONDS", "1", "length of one iteration"),
                 new Args.Option("shapes", "m:k:t,...", "10:64:64,10:16:16,3:256:8", "shapes to run"),
-                new Args.Option("optimizer", "NAME", "adagrad", "optimizer of every group"));
+                new Args.Option("optimizer", "NAME", "adagrad", "optimizer of every group"),
+                new Args.Option("forks", "N", "5", "run the measurement in N fresh JVMs one after another and report the spread "
+                        + "between them (the JIT decides once per JVM); 0: in this JVM"));
     }
 
     @Override
     public int run(Args a) throws Exception {
-        KernelBench.run(a.get("shapes"), a.getDouble("warmup", 3), a.getInt("iterations", 5),
-                a.getDouble("iteration-seconds", 1), a.get("optimizer"), System.out);
+        int forks = a.getInt("forks", 5);
+        if (forks < 0) {
+            throw new Args.UsageException("--forks must be >= 0");
+        }
+        if (forks == 0) {
+            KernelBench.run(a.get("shapes"), a.getDouble("warmup", 3), a.getInt("iterations", 5),
+                    a.getDouble("iteration-seconds", 1), a.get("optimizer"), System.out);
+        } else {
+            KernelBench.runForks(a.get("shapes"), forks, a.getDouble("warmup", 3), a.getInt("iterations", 5),
+                    a.getDouble("iteration-seconds", 1), a.get("optimizer"), System.out);
+        }
         return 0;
     }
 }

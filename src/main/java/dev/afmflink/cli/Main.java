@@ -7,7 +7,7 @@ import java.util.List;
 /** Entry point of {@code bin/afm COMMAND [OPTIONS]}. */
 public final class Main {
     static final List<Command> COMMANDS = List.of(new TrainCommand(), new ScoreCommand(), new ExplainCommand(),
-            new InspectCommand(), new ConvertCommand(), new BenchCommand(), new StreamCommand(), new StreamBenchCommand(), new FeedbackBenchCommand(), new LifecycleBenchCommand(), new ReportCommand(), new ServeCommand(), new ServeBenchCommand(), new ScaleBenchCommand());
+            new InspectCommand(), new ConvertCommand(), new BenchCommand(), new StreamCommand(), new StreamBenchCommand(), new FeedbackBenchCommand(), new LifecycleBenchCommand(), new ReportCommand(), new ServeCommand(), new ServeBenchCommand(), new ScaleBenchCommand(), new SerializerBenchCommand());
 
     private Main() {
     }
