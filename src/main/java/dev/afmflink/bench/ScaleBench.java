@@ -122,7 +122,7 @@ public final class ScaleBench {
     /**
      * {max heap after any GC (MiB), heap size (MiB), GCs, max heap after a full GC (MiB): the live
      * heap, full GCs}, from the job's GC log. A young collection leaves the old generation's garbage
-     * in place, so the first figure is an upper bound; the {@link HeapSampler}'s full GCs give the second.
+     * in place, so the first figure is an upper bound; the full GCs of {@link #heapSampler} give the second.
      */
     static long[] heapAfterGc(Path gcLog) throws IOException {
         long max = 0;
@@ -155,36 +155,36 @@ public final class ScaleBench {
                 gc[3], gc[4], gc[0], gc[2], gc[1]);
     }
 
-    /** Asks the job's JVM for a full GC once a minute ({@code jcmd PID GC.run}): the GC log then shows the live heap. */
-    static final class HeapSampler implements Runnable {
-        private final long pid;
-        private volatile boolean running = true;
-        private Thread thread;
-
-        private HeapSampler(long pid) {
-            this.pid = pid;
+    /** An action repeated on a daemon thread every {@code periodMs} until stopped; a failing round is skipped. */
+    static final class Periodic implements Runnable {
+        /** One round. */
+        interface Action {
+            void run() throws Exception;
         }
 
-        static HeapSampler start(Process job) {
-            HeapSampler h = new HeapSampler(job.pid());
-            h.thread = new Thread(h, "afm-heap-sampler");
-            h.thread.setDaemon(true);
-            h.thread.start();
-            return h;
+        private final long periodMs;
+        private final Action action;
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        Periodic(String name, long periodMs, Action action) {
+            this.periodMs = periodMs;
+            this.action = action;
+            this.thread = new Thread(this, name);
+            thread.setDaemon(true);
+            thread.start();
         }
 
         @Override
         public void run() {
-            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
             while (running) {
                 try {
-                    Thread.sleep(60_000);
-                    new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true)
-                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(30, TimeUnit.SECONDS);
+                    Thread.sleep(periodMs);
+                    action.run();
                 } catch (InterruptedException e) {
                     return;
-                } catch (IOException e) {
-                    // the job ended meanwhile
+                } catch (Exception e) {
+                    // a file went away while walking (a checkpoint subsumed), the job ended meanwhile: next round
                 }
             }
         }
@@ -194,6 +194,13 @@ public final class ScaleBench {
             thread.interrupt();
             thread.join();
         }
+    }
+
+    /** Asks the job's JVM for a full GC once a minute ({@code jcmd PID GC.run}): the GC log then shows the live heap. */
+    static Periodic heapSampler(Process job) {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        return new Periodic("afm-heap-sampler", 60_000, () -> new ProcessBuilder(jcmd, Long.toString(job.pid()), "GC.run")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(30, TimeUnit.SECONDS));
     }
 
     static long du(Path dir) throws IOException {
@@ -223,47 +230,6 @@ public final class ScaleBench {
                 "--feedback", "immediate", "--min-count", "1", "--feature-ttl", "0", "--publish-interval-ms", "0",
                 "--checkpoint-dir", work.resolve("checkpoints").toString(), "--work-dir", work.resolve("job").toString(),
                 "--progress-seconds", "30"));
-    }
-
-    /** The largest size of a folder, sampled every 2 s on a thread of its own until stopped. */
-    static final class DiskSampler implements Runnable {
-        private final Path dir;
-        private volatile boolean running = true;
-        private volatile long max;
-        private Thread thread;
-
-        private DiskSampler(Path dir) {
-            this.dir = dir;
-        }
-
-        static DiskSampler start(Path dir) {
-            DiskSampler d = new DiskSampler(dir);
-            d.thread = new Thread(d, "afm-disk-sampler");
-            d.thread.setDaemon(true);
-            d.thread.start();
-            return d;
-        }
-
-        @Override
-        public void run() {
-            while (running) {
-                try {
-                    max = Math.max(max, du(dir));
-                    Thread.sleep(2000);
-                } catch (IOException | java.io.UncheckedIOException e) {
-                    // a file went away while walking (a checkpoint subsumed): try again
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        long stop() throws InterruptedException {
-            running = false;
-            thread.interrupt();
-            thread.join();
-            return max;
-        }
     }
 
     static void topics(KafkaBroker broker, String in) throws Exception {
@@ -312,15 +278,18 @@ public final class ScaleBench {
                     "--snapshot-dir", models.toString(), "--checkpoint-interval-ms", "30000"));
             long start = System.nanoTime();
             Process job = startJob(work, heap, args);
-            DiskSampler disk = DiskSampler.start(work.resolve("checkpoints"));
-            HeapSampler heapSampler = HeapSampler.start(job);
+            long[] checkpointMax = {0}; // the checkpoint folder's largest size, every 2 s
+            Periodic disk = new Periodic("afm-disk-sampler", 2000,
+                    () -> checkpointMax[0] = Math.max(checkpointMax[0], du(work.resolve("checkpoints"))));
+            Periodic heapSampler = heapSampler(job);
             long[] marks = awaitPredictions(broker.bootstrapServers(), in + "-pred", n, job, 120);
             if (!job.waitFor(60, TimeUnit.MINUTES) || job.exitValue() != 0) {
                 throw new IllegalStateException("the job failed (exit " + (job.isAlive() ? "none" : job.exitValue()) + "); see "
                         + work.resolve("job.out") + " and " + work.resolve("job.log"));
             }
             double wall = (System.nanoTime() - start) / 1e9;
-            long checkpointBytes = disk.stop();
+            disk.stop();
+            long checkpointBytes = checkpointMax[0];
             heapSampler.stop();
             out.printf(Locale.ROOT, "  trained %,d examples: %,.0f examples/s (5 %% to 100 %% of the predictions), job wall %.0f s%n",
                     n, (n - n / 20) / ((marks[1] - marks[0]) / 1e9), wall);
@@ -430,7 +399,7 @@ public final class ScaleBench {
             List<String> args = jobArgs(broker, work, in, k, t);
             args.addAll(List.of("--publish-every", "0", "--checkpoint-interval-ms", "10000", "--rest-port", Integer.toString(rest)));
             Process job = startJob(work, heap, args);
-            HeapSampler heapSampler = HeapSampler.start(job);
+            Periodic heapSampler = heapSampler(job);
             try {
                 long t0 = System.nanoTime();
                 produce(broker.bootstrapServers(), in, 0, first, i -> keyEvent(i, i % keys));
