@@ -11,7 +11,8 @@ final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "warmed-up benchmark of one train step (forward + backward + optimizer) on one core";
+        return "warmed-up benchmark of one train step (forward + backward + optimizer) on one core, "
+                + "each shape in fresh JVMs with the spread between them";
     }
 
     @Override

@@ -15,7 +15,7 @@ final class ScaleBenchCommand implements Command {
     public String summary() {
         return "the job at scale in its own small-heap JVM: a model of 10 million features published and checked against the "
                 + "replay, and 100,000 model keys at k = t = 64 with checkpoint sizes after a quiet period (docs/benchmarks.md; "
-                + "give this JVM room for the replay: AFM_JAVA_OPTS=-Xmx10g)";
+                + "give this JVM room for the replay: AFM_JAVA_OPTS=-Xmx12g)";
     }
 
     @Override

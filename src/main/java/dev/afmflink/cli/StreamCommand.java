@@ -71,7 +71,9 @@ final class StreamCommand implements Command {
                 + "event time replay in minutes)"));
         o.add(new Args.Option("publish-every", "N", "20000", "publish a snapshot every N examples of a model (0: never by count)"));
         o.add(new Args.Option("full-every", "N", "10", "a full snapshot after N deltas (0: every snapshot full)"));
-        o.add(new Args.Option("snapshot-dir", "DIR", null, "also write snapshots to versioned folders (embedded default: WORK/models)"));
+        o.add(new Args.Option("snapshot-dir", "DIR", null, "write every snapshot to a version folder here: a path or a URI of any "
+                + "Flink file system (file://, hdfs://, s3:// with its plugin); snapshots larger than --snapshot-inline-bytes then travel "
+                + "to Kafka as pointers to their files (embedded default: WORK/models)"));
         o.add(new Args.Option("parallelism", "N", "1", "job parallelism (model keys train in parallel)"));
         o.add(new Args.Option("bounded", null, null, "stop at the end offsets seen at start (the embedded default always is)"));
         o.add(new Args.Option("max-record-bytes", "N", "1048576", "larger input records are dead-lettered as oversize"));
