@@ -11,7 +11,6 @@ import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.KafkaRecords;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
-import dev.afmflink.model.Example;
 import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.SplitMix64;
 import dev.afmflink.serving.Scorer;
@@ -295,15 +294,7 @@ public final class ScaleBench {
                     n, (n - n / 20) / ((marks[1] - marks[0]) / 1e9), wall);
             out.println("  published (snapshot topic: the record holds a pointer when the file is larger than the inline limit):");
             out.println("    version  kind    feature records            bytes    write ms  on the topic");
-            List<ConsumerRecord<byte[], byte[]>> snaps = new ArrayList<>();
-            try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
-                var parts = KafkaClients.assignAll(c, List.of(in + "-snap"));
-                c.seekToBeginning(parts);
-                var end = c.endOffsets(parts);
-                while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
-                    c.poll(Duration.ofMillis(200)).forEach(snaps::add);
-                }
-            }
+            List<ConsumerRecord<byte[], byte[]>> snaps = KafkaClients.records(broker.bootstrapServers(), in + "-snap");
             SnapshotChain topicChain = new SnapshotChain(id -> false); // every file read and checked; no row kept
             for (ConsumerRecord<byte[], byte[]> r : snaps) {
                 KafkaRecords.Snapshots.Meta m = KafkaRecords.Snapshots.Meta.of(r);

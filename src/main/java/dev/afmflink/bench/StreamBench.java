@@ -8,7 +8,6 @@ import dev.afmflink.job.StreamSettings;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.Loss;
 import dev.afmflink.optim.OptimizerSpec;
-import dev.afmflink.snapshot.ModelReader;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;

@@ -4,7 +4,6 @@ import dev.afmflink.serving.HttpModelServer;
 import dev.afmflink.serving.KafkaSnapshots;
 import dev.afmflink.serving.LiveModel;
 import dev.afmflink.serving.ScoringService;
-import java.nio.file.Path;
 import java.util.List;
 
 /** {@code bin/afm serve}: the live model server (docs/serving.md). Needs no Flink: it is also the serving jar's command. */

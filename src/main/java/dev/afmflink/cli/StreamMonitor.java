@@ -3,8 +3,6 @@ package dev.afmflink.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.afmflink.embedded.KafkaClients;
-import dev.afmflink.snapshot.ModelHeader;
-import dev.afmflink.snapshot.ModelReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;

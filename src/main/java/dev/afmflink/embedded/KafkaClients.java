@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -50,13 +51,20 @@ public final class KafkaClients {
     /** Every record's value now in {@code topic} (all partitions, from the beginning to the end offsets seen at the start). */
     public static List<byte[]> readAll(String servers, String topic) {
         List<byte[]> out = new ArrayList<>();
+        records(servers, topic).forEach(r -> out.add(r.value()));
+        return out;
+    }
+
+    /** Every record now in {@code topic}, headers and all (as {@link #readAll}: at most 60 s of reading). */
+    public static List<ConsumerRecord<byte[], byte[]>> records(String servers, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = consumer(servers)) {
             List<TopicPartition> parts = assignAll(c, List.of(topic));
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (parts.stream().anyMatch(p -> c.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(100)).forEach(r -> out.add(r.value()));
+                c.poll(Duration.ofMillis(100)).forEach(out::add);
             }
         }
         return out;

@@ -911,17 +911,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 for (Map.Entry<Long, FeatureParams> e : features.entries()) {
                     w.put(e.getKey(), e.getValue());
                 }
-            } else if (sortedIds == null) {
-                for (Long id : dirty.keys()) {
-                    FeatureParams f = features.get(id);
-                    if (f != null) {
-                        w.put(id, f);
-                    } else {
-                        w.delete(id);
-                    }
-                }
             } else {
-                for (long id : sortedIds) {
+                Iterable<Long> ids = sortedIds == null ? dirty.keys() : () -> Arrays.stream(sortedIds).iterator();
+                for (Long id : ids) {
                     FeatureParams f = features.get(id);
                     if (f != null) {
                         w.put(id, f);

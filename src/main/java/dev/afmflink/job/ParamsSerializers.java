@@ -62,14 +62,32 @@ public final class ParamsSerializers {
         }
     }
 
-    /** {@link FeatureParams}: the row, then the last update. */
-    public static final class FeatureParamsSerializer extends TypeSerializerSingleton<FeatureParams> {
-        public static final FeatureParamsSerializer INSTANCE = new FeatureParamsSerializer();
-
+    /** What both serializers share: mutable records of variable length, never reused on read. */
+    abstract static class ArraysSerializer<T> extends TypeSerializerSingleton<T> {
         @Override
         public boolean isImmutableType() {
             return false;
         }
+
+        @Override
+        public int getLength() {
+            return -1;
+        }
+
+        @Override
+        public T copy(T from, T reuse) {
+            return copy(from);
+        }
+
+        @Override
+        public T deserialize(T reuse, DataInputView in) throws IOException {
+            return deserialize(in);
+        }
+    }
+
+    /** {@link FeatureParams}: the row, then the last update. */
+    public static final class FeatureParamsSerializer extends ArraysSerializer<FeatureParams> {
+        public static final FeatureParamsSerializer INSTANCE = new FeatureParamsSerializer();
 
         @Override
         public FeatureParams createInstance() {
@@ -82,16 +100,6 @@ public final class ParamsSerializers {
         }
 
         @Override
-        public FeatureParams copy(FeatureParams from, FeatureParams reuse) {
-            return copy(from);
-        }
-
-        @Override
-        public int getLength() {
-            return -1;
-        }
-
-        @Override
         public void serialize(FeatureParams f, DataOutputView out) throws IOException {
             writeDoubles(f.data, out);
             out.writeLong(f.lastUpdate);
@@ -101,11 +109,6 @@ public final class ParamsSerializers {
         public FeatureParams deserialize(DataInputView in) throws IOException {
             double[] data = readDoubles(in);
             return new FeatureParams(data, in.readLong());
-        }
-
-        @Override
-        public FeatureParams deserialize(FeatureParams reuse, DataInputView in) throws IOException {
-            return deserialize(in);
         }
 
         @Override
@@ -128,13 +131,8 @@ public final class ParamsSerializers {
     }
 
     /** {@link SharedParams}: bias, attention, attention slots, then the three counters. */
-    public static final class SharedParamsSerializer extends TypeSerializerSingleton<SharedParams> {
+    public static final class SharedParamsSerializer extends ArraysSerializer<SharedParams> {
         public static final SharedParamsSerializer INSTANCE = new SharedParamsSerializer();
-
-        @Override
-        public boolean isImmutableType() {
-            return false;
-        }
 
         @Override
         public SharedParams createInstance() {
@@ -144,16 +142,6 @@ public final class ParamsSerializers {
         @Override
         public SharedParams copy(SharedParams from) {
             return from.copy();
-        }
-
-        @Override
-        public SharedParams copy(SharedParams from, SharedParams reuse) {
-            return copy(from);
-        }
-
-        @Override
-        public int getLength() {
-            return -1;
         }
 
         @Override
@@ -172,11 +160,6 @@ public final class ParamsSerializers {
             double[] attn = readDoubles(in);
             double[] slots = readDoubles(in);
             return new SharedParams(bias, attn, slots, in.readLong(), in.readLong(), in.readLong());
-        }
-
-        @Override
-        public SharedParams deserialize(SharedParams reuse, DataInputView in) throws IOException {
-            return deserialize(in);
         }
 
         @Override

@@ -70,7 +70,7 @@ final class SnapshotStore implements Serializable {
         }
         // written aside and renamed where renames are atomic; in place on an object store, where a rename is a copy
         Path writeDir = atomic ? new Path(dir, ".tmp-" + target.getName()) : target;
-        if (writeDir != target && fs.exists(writeDir)) {
+        if (atomic && fs.exists(writeDir)) {
             fs.delete(writeDir, true);
         }
         fs.mkdirs(writeDir);
@@ -119,7 +119,7 @@ final class SnapshotStore implements Serializable {
             try (FSDataOutputStream m = fs.create(new Path(writeDir, SnapshotFolders.MARKER), FileSystem.WriteMode.OVERWRITE)) {
                 m.write(SnapshotFolders.marker(sha256, bytes).getBytes(StandardCharsets.UTF_8));
             }
-            if (writeDir != target && !fs.rename(writeDir, target)) {
+            if (atomic && !fs.rename(writeDir, target)) {
                 throw new IOException("could not rename " + writeDir + " to " + target);
             }
             return Outcome.WRITTEN;

@@ -5,7 +5,6 @@ import dev.afmflink.snapshot.SnapshotChain;
 import dev.afmflink.snapshot.SnapshotFolders;
 import dev.afmflink.snapshot.SnapshotStorage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;

@@ -4,10 +4,8 @@ import dev.afmflink.model.AfmModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * What a serving system does with a model key's snapshot stream, the one home of the rule: start

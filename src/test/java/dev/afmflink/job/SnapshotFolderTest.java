@@ -79,16 +79,6 @@ class SnapshotFolderTest {
         return recs;
     }
 
-    private static void assertSameModel(AfmModel a, AfmModel b) {
-        assertArrayEquals(a.features().sortedIds(), b.features().sortedIds());
-        for (long id : a.features().sortedIds()) {
-            assertArrayEquals(a.features().get(id).data, b.features().get(id).data, "feature " + id);
-        }
-        assertArrayEquals(a.shared().attn, b.shared().attn);
-        assertArrayEquals(a.shared().bias, b.shared().bias);
-        assertEquals(a.shared().examples, b.shared().examples);
-    }
-
     @Test
     void rocksDbStreamsStateInFileOrderAndEveryBackendWritesTheSameBytes() throws Exception {
         AfmTrainer[] heapTrainer = new AfmTrainer[1];
@@ -115,8 +105,8 @@ class SnapshotFolderTest {
         SnapshotChain heapFolder = SnapshotChain.loadFolder(SnapshotStorage.of(heapDir), heapDir + "/m", null);
         SnapshotChain rocksFolder = SnapshotChain.loadFolder(dir.resolve("rocks").resolve("m"));
         assertEquals(fromTopic.version(), rocksFolder.version());
-        assertSameModel(fromTopic.model(), rocksFolder.model());
-        assertSameModel(fromTopic.model(), heapFolder.model());
+        StreamingEndToEndTest.assertSameBits(fromTopic.model(), rocksFolder.model());
+        StreamingEndToEndTest.assertSameBits(fromTopic.model(), heapFolder.model());
         // what the file says is what the harness trained: every id of the unsigned range, in file order
         long[] ids = fromTopic.model().features().sortedIds();
         assertTrue(ids[0] > 0 && ids[ids.length - 1] < 0, "positive ids first, then the ones with the top bit set");
@@ -208,7 +198,7 @@ class SnapshotFolderTest {
             assertEquals(version, SnapshotFolders.list(storage, model).size(), "the marker commits it");
             ModelReader.Loaded loaded = ModelReader.load(model, null);
             assertEquals(v, loaded.header().modelVersion());
-            assertSameModel(m, loaded.model());
+            StreamingEndToEndTest.assertSameBits(m, loaded.model());
         }
         assertEquals(renames, ObjectStoreFileSystem.RENAMES.get(), "nothing renamed");
 

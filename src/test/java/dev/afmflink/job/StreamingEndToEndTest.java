@@ -16,7 +16,6 @@ import dev.afmflink.feedback.FeedbackReplay;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
-import dev.afmflink.model.Example;
 import dev.afmflink.model.Loss;
 import dev.afmflink.optim.OptimizerSpec;
 import dev.afmflink.snapshot.ModelHeader;

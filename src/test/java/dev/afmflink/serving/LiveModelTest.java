@@ -16,7 +16,6 @@ import dev.afmflink.snapshot.ModelHeader;
 import dev.afmflink.snapshot.ModelWriter;
 import dev.afmflink.snapshot.SnapshotFolders;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

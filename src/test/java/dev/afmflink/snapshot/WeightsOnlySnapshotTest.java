@@ -11,7 +11,6 @@ import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.SplitMix64;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
