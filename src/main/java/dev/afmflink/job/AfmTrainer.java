@@ -514,7 +514,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         ProgressiveWindow w = windowOf(b, ex.ts, ctx);
         w.add(prediction, ex.label, loss);
         if (trains && ex.fields != null) { // the attention of the step just taken, per field pair
-            var kernel = learner.kernel();
+            var kernel = learner.pairView();
             for (int p = 0; p < kernel.pairs(); p++) {
                 w.addAttention(ex.fields[kernel.pairI(p)], ex.fields[kernel.pairJ(p)], kernel.attention(p));
             }

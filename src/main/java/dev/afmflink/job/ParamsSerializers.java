@@ -21,6 +21,7 @@ import org.apache.flink.core.memory.DataOutputView;
  */
 public final class ParamsSerializers {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     private ParamsSerializers() {
     }
@@ -52,11 +53,39 @@ public final class ParamsSerializers {
         return a;
     }
 
-    static void copyDoubles(DataInputView in, DataOutputView out) throws IOException {
+    static void writeFloats(float[] a, DataOutputView out) throws IOException {
+        if (a == null) {
+            out.writeInt(-1);
+            return;
+        }
+        out.writeInt(a.length);
+        byte[] b = new byte[a.length * 4];
+        for (int i = 0; i < a.length; i++) {
+            INTS.set(b, i * 4, Float.floatToRawIntBits(a[i]));
+        }
+        out.write(b);
+    }
+
+    static float[] readFloats(DataInputView in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            return null;
+        }
+        byte[] b = new byte[n * 4];
+        in.readFully(b);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = Float.intBitsToFloat((int) INTS.get(b, i * 4));
+        }
+        return a;
+    }
+
+    /** Copies one array of {@code width}-byte values (a length, then its bytes; −1 for null). */
+    static void copyArray(DataInputView in, DataOutputView out, int width) throws IOException {
         int n = in.readInt();
         out.writeInt(n);
         if (n > 0) {
-            byte[] b = new byte[n * 8];
+            byte[] b = new byte[n * width];
             in.readFully(b);
             out.write(b);
         }
@@ -85,7 +114,7 @@ public final class ParamsSerializers {
         }
     }
 
-    /** {@link FeatureParams}: the row, then the last update. */
+    /** {@link FeatureParams}: the float64 row, the float32 row (one of them null), then the last update. */
     public static final class FeatureParamsSerializer extends ArraysSerializer<FeatureParams> {
         public static final FeatureParamsSerializer INSTANCE = new FeatureParamsSerializer();
 
@@ -96,24 +125,29 @@ public final class ParamsSerializers {
 
         @Override
         public FeatureParams copy(FeatureParams from) {
-            return new FeatureParams(from.data == null ? null : from.data.clone(), from.lastUpdate);
+            return from.copy();
         }
 
         @Override
         public void serialize(FeatureParams f, DataOutputView out) throws IOException {
             writeDoubles(f.data, out);
+            writeFloats(f.data32, out);
             out.writeLong(f.lastUpdate);
         }
 
         @Override
         public FeatureParams deserialize(DataInputView in) throws IOException {
-            double[] data = readDoubles(in);
-            return new FeatureParams(data, in.readLong());
+            FeatureParams f = new FeatureParams();
+            f.data = readDoubles(in);
+            f.data32 = readFloats(in);
+            f.lastUpdate = in.readLong();
+            return f;
         }
 
         @Override
         public void copy(DataInputView in, DataOutputView out) throws IOException {
-            copyDoubles(in, out);
+            copyArray(in, out, 8);
+            copyArray(in, out, 4);
             out.writeLong(in.readLong());
         }
 
@@ -130,7 +164,7 @@ public final class ParamsSerializers {
         }
     }
 
-    /** {@link SharedParams}: bias, attention, attention slots, then the three counters. */
+    /** {@link SharedParams}: bias, attention and its slots in float64, then in float32 (one pair null), then the three counters. */
     public static final class SharedParamsSerializer extends ArraysSerializer<SharedParams> {
         public static final SharedParamsSerializer INSTANCE = new SharedParamsSerializer();
 
@@ -149,6 +183,8 @@ public final class ParamsSerializers {
             writeDoubles(s.bias, out);
             writeDoubles(s.attn, out);
             writeDoubles(s.attnSlots, out);
+            writeFloats(s.attn32, out);
+            writeFloats(s.attnSlots32, out);
             out.writeLong(s.examples);
             out.writeLong(s.refusedUpdates);
             out.writeLong(s.rngState);
@@ -159,14 +195,21 @@ public final class ParamsSerializers {
             double[] bias = readDoubles(in);
             double[] attn = readDoubles(in);
             double[] slots = readDoubles(in);
-            return new SharedParams(bias, attn, slots, in.readLong(), in.readLong(), in.readLong());
+            float[] attn32 = readFloats(in);
+            float[] slots32 = readFloats(in);
+            SharedParams s = new SharedParams(bias, attn, slots, in.readLong(), in.readLong(), in.readLong());
+            s.attn32 = attn32;
+            s.attnSlots32 = slots32;
+            return s;
         }
 
         @Override
         public void copy(DataInputView in, DataOutputView out) throws IOException {
-            copyDoubles(in, out);
-            copyDoubles(in, out);
-            copyDoubles(in, out);
+            copyArray(in, out, 8);
+            copyArray(in, out, 8);
+            copyArray(in, out, 8);
+            copyArray(in, out, 4);
+            copyArray(in, out, 4);
             out.writeLong(in.readLong());
             out.writeLong(in.readLong());
             out.writeLong(in.readLong());

@@ -19,11 +19,26 @@ import java.util.Map;
  * @param linear        optimizer of w0 and the linear weights
  * @param embedding     optimizer of the embeddings
  * @param attention     optimizer of W, b, h and p
+ * @param precision     the number type of the parameters and optimizer state ({@link Precision})
  */
 public record AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Embedding, double l2Linear,
                         double keepProb, double initStd, long seed,
-                        OptimizerSpec linear, OptimizerSpec embedding, OptimizerSpec attention)
+                        OptimizerSpec linear, OptimizerSpec embedding, OptimizerSpec attention, Precision precision)
         implements java.io.Serializable {
+
+    /** A float64 model (the reference precision). */
+    public AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Embedding, double l2Linear,
+                     double keepProb, double initStd, long seed,
+                     OptimizerSpec linear, OptimizerSpec embedding, OptimizerSpec attention) {
+        this(k, t, loss, l2Attention, l2Embedding, l2Linear, keepProb, initStd, seed, linear, embedding, attention,
+                Precision.FLOAT64);
+    }
+
+    /** The same model in another precision. */
+    public AfmConfig withPrecision(Precision p) {
+        return new AfmConfig(k, t, loss, l2Attention, l2Embedding, l2Linear, keepProb, initStd, seed, linear, embedding,
+                attention, p);
+    }
 
     public AfmConfig {
         if (k < 1 || k > 4096) {
@@ -45,6 +60,9 @@ public record AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Em
         if (linear == null || embedding == null || attention == null) {
             throw new IllegalArgumentException("an optimizer is required for each parameter group");
         }
+        if (precision == null) {
+            throw new IllegalArgumentException("precision is required");
+        }
     }
 
     private static void nonNegative(String name, double v) {
@@ -55,12 +73,15 @@ public record AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Em
 
     /**
      * Null if a model trained with {@code other} can continue training under this configuration
-     * (same k, t, loss, and the same optimizer state per group), else the reason it cannot.
+     * (same k, t, precision, loss, and the same optimizer state per group), else the reason it cannot.
      * Learning rates and regularisers may differ.
      */
     public String cannotContinue(AfmConfig other) {
         if (k != other.k || t != other.t) {
             return "k, t = " + other.k + ", " + other.t + " but the job's are " + k + ", " + t;
+        }
+        if (precision != other.precision) {
+            return "precision " + other.precision.id() + " but the job's is " + precision.id();
         }
         if (loss != other.loss) {
             return "loss " + other.loss.id() + " but the job's is " + loss.id();
@@ -93,9 +114,11 @@ public record AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Em
         m.put("optimizer_linear", linear.toMap());
         m.put("optimizer_embedding", embedding.toMap());
         m.put("optimizer_attention", attention.toMap());
+        m.put("precision", precision.id());
         return m;
     }
 
+    /** A header's configuration; files written before float32 existed have no "precision" (float64). */
     @SuppressWarnings("unchecked")
     public static AfmConfig fromMap(Map<String, ?> m) {
         return new AfmConfig(((Number) m.get("k")).intValue(), ((Number) m.get("t")).intValue(),
@@ -104,6 +127,7 @@ public record AfmConfig(int k, int t, Loss loss, double l2Attention, double l2Em
                 OptimizerSpec.num(m, "init_std"), ((Number) m.get("seed")).longValue(),
                 OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_linear")),
                 OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_embedding")),
-                OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_attention")));
+                OptimizerSpec.fromMap((Map<String, ?>) m.get("optimizer_attention")),
+                m.containsKey("precision") ? Precision.parse((String) m.get("precision")) : Precision.FLOAT64);
     }
 }

@@ -17,7 +17,7 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: one kernel per thread / operator instance.
  */
-public final class AfmKernel {
+public final class AfmKernel implements PairView {
     private final int k;
     private final int t;
     private final int offB;
@@ -35,6 +35,7 @@ public final class AfmKernel {
     private double[] x;
     private int m;
     private int pairs;
+    private double[] attn;
 
     // forward workspace
     private double[] xv = new double[0];   // m×k
@@ -113,6 +114,7 @@ public final class AfmKernel {
         this.rows = rows;
         this.x = x;
         this.m = m;
+        this.attn = attn;
         ensureCapacity(Math.max(m, 2));
         double lin = bias[0];
         for (int i = 0; i < m; i++) {
@@ -296,29 +298,33 @@ public final class AfmKernel {
         return 0.5 * l2Attention * sq;
     }
 
+    @Override
     public double pairTerm() {
         return pairTerm;
     }
 
+    @Override
     public int pairs() {
         return pairs;
     }
 
-    /** Index (in the example) of the first feature of pair {@code p}. */
+    @Override
     public int pairI(int p) {
         return pairI[p];
     }
 
+    @Override
     public int pairJ(int p) {
         return pairJ[p];
     }
 
+    @Override
     public double attention(int p) {
         return a[p];
     }
 
-    /** a_p · pᵀ e_p: the pair's share of ŷ (no dropout). */
-    public double contribution(double[] attn, int p) {
+    @Override
+    public double contribution(int p) {
         int ep = p * k;
         double d = 0.0;
         for (int c = 0; c < k; c++) {

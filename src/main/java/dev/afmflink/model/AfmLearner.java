@@ -14,17 +14,22 @@ import dev.afmflink.optim.Optimizer;
 public final class AfmLearner {
     private final AfmConfig config;
     private final Layout layout;
+    private final boolean float32;
     private final AfmKernel kernel;
+    private final AfmKernel32 kernel32;
     private final Optimizer linear;
     private final Optimizer embedding;
     private final Optimizer attention;
     private final SplitMix64 dropout = new SplitMix64(0);
     private double[][] rowData = new double[16][];
+    private float[][] rowData32 = new float[16][];
 
     public AfmLearner(AfmConfig config) {
         this.config = config;
         this.layout = new Layout(config);
-        this.kernel = new AfmKernel(config);
+        this.float32 = config.precision() == Precision.FLOAT32;
+        this.kernel = float32 ? null : new AfmKernel(config);
+        this.kernel32 = float32 ? new AfmKernel32(config) : null;
         this.linear = config.linear().build();
         this.embedding = config.embedding().build();
         this.attention = config.attention().build();
@@ -38,8 +43,19 @@ public final class AfmLearner {
         return layout;
     }
 
+    /** The float64 kernel (null for a float32 model). */
     public AfmKernel kernel() {
         return kernel;
+    }
+
+    /** The float32 kernel (null for a float64 model). */
+    public AfmKernel32 kernel32() {
+        return kernel32;
+    }
+
+    /** The pairs of the last forward pass, whatever the precision. */
+    public PairView pairView() {
+        return float32 ? kernel32 : kernel;
     }
 
     public SharedParams newShared() {
@@ -48,6 +64,16 @@ public final class AfmLearner {
 
     public FeatureParams newFeature(long id, long ts) {
         return Initializer.newFeature(config, layout, linear, embedding, id, ts);
+    }
+
+    private float[][] data32(FeatureParams[] rows, int m) {
+        if (rowData32.length < m) {
+            rowData32 = new float[Math.max(m, rowData32.length * 2)][];
+        }
+        for (int i = 0; i < m; i++) {
+            rowData32[i] = rows[i].data32;
+        }
+        return rowData32;
     }
 
     private double[][] data(FeatureParams[] rows, int m) {
@@ -62,12 +88,13 @@ public final class AfmLearner {
 
     /** The raw score ŷ with no dropout and no update. */
     public double predictRaw(SharedParams shared, FeatureParams[] rows, double[] x, int m) {
-        return kernel.forward(shared.bias, shared.attn, data(rows, m), x, m, null);
+        return float32 ? kernel32.forward(shared.bias, shared.attn32, data32(rows, m), x, m, null)
+                : kernel.forward(shared.bias, shared.attn, data(rows, m), x, m, null);
     }
 
-    /** Same as {@link #predictRaw(SharedParams, FeatureParams[], double[], int)} on raw row arrays. */
-    public double predictRaw(SharedParams shared, double[][] rows, double[] x, int m) {
-        return kernel.forward(shared.bias, shared.attn, rows, x, m, null);
+    private double forward(SharedParams shared, FeatureParams[] rows, double[] x, int m, SplitMix64 dropout) {
+        return float32 ? kernel32.forward(shared.bias, shared.attn32, data32(rows, m), x, m, dropout)
+                : kernel.forward(shared.bias, shared.attn, data(rows, m), x, m, dropout);
     }
 
     /**
@@ -86,12 +113,11 @@ public final class AfmLearner {
      */
     public double step(SharedParams shared, FeatureParams[] rows, double[] x, int m, double label, long ts,
                        ExampleWeight weighting) {
-        double[][] data = data(rows, m);
-        double before = kernel.forward(shared.bias, shared.attn, data, x, m, null);
+        double before = forward(shared, rows, x, m, null);
         double yhat = before;
         if (config.keepProb() < 1.0) {
             dropout.setState(shared.rngState);
-            yhat = kernel.forward(shared.bias, shared.attn, data, x, m, dropout);
+            yhat = forward(shared, rows, x, m, dropout);
             shared.rngState = dropout.state();
         }
         double g = config.loss().gradient(yhat, label);
@@ -102,13 +128,36 @@ public final class AfmLearner {
             shared.refusedUpdates++;
             return before;
         }
-        kernel.backward(g, shared.attn);
-        if (!kernel.gradientsFinite()) {
-            shared.refusedUpdates++;
-            return before;
+        if (float32) {
+            kernel32.backward(g, shared.attn32);
+            if (!kernel32.gradientsFinite()) {
+                shared.refusedUpdates++;
+                return before;
+            }
+            apply32(shared, rows, m, ts);
+        } else {
+            kernel.backward(g, shared.attn);
+            if (!kernel.gradientsFinite()) {
+                shared.refusedUpdates++;
+                return before;
+            }
+            apply(shared, rows, m, ts);
         }
-        apply(shared, rows, m, ts);
         return before;
+    }
+
+    private void apply32(SharedParams shared, FeatureParams[] rows, int m, long ts) {
+        linear.step(shared.bias, 0, shared.bias, 1, kernel32.gradBias(), 0, 1);
+        attention.step(shared.attn32, 0, shared.attnSlots32, 0, kernel32.gradAttention(), 0, layout.attnSize);
+        float[] g = kernel32.gradRows();
+        int rs = 1 + layout.k;
+        for (int i = 0; i < m; i++) {
+            float[] row = rows[i].data32;
+            linear.step(row, 0, row, layout.offLinearSlots, g, i * rs, 1);
+            embedding.step(row, 1, row, layout.offEmbeddingSlots, g, i * rs + 1, layout.k);
+            rows[i].lastUpdate = ts;
+        }
+        shared.examples++;
     }
 
     private void apply(SharedParams shared, FeatureParams[] rows, int m, long ts) {

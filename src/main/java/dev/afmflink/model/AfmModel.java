@@ -41,8 +41,9 @@ public final class AfmModel {
         return features;
     }
 
-    public AfmKernel kernel() {
-        return learner.kernel();
+    /** The pairs of the last forward pass (after {@link #predictRaw}), in either precision. */
+    public PairView pairView() {
+        return learner.pairView();
     }
 
     private void ensureRows(int m) {
@@ -84,8 +85,13 @@ public final class AfmModel {
             FeatureParams f = features.get(ex.ids[i]);
             if (f == null) {
                 f = scratchRow(unseen++);
-                java.util.Arrays.fill(f.data, 0.0);
-                Initializer.initialEmbedding(config(), ex.ids[i], f.data);
+                if (f.data32 != null) {
+                    java.util.Arrays.fill(f.data32, 0.0f);
+                    Initializer.initialEmbedding(config(), ex.ids[i], f.data32);
+                } else {
+                    java.util.Arrays.fill(f.data, 0.0);
+                    Initializer.initialEmbedding(config(), ex.ids[i], f.data);
+                }
             }
             rows[i] = f;
         }
@@ -102,7 +108,7 @@ public final class AfmModel {
             FeatureParams[] n = new FeatureParams[Math.max(i + 1, scratch.length * 2)];
             System.arraycopy(scratch, 0, n, 0, scratch.length);
             for (int q = scratch.length; q < n.length; q++) {
-                n[q] = new FeatureParams(new double[1 + config().k()], 0);
+                n[q] = FeatureParams.zeros(config().precision(), 1 + config().k(), 0);
             }
             scratch = n;
         }

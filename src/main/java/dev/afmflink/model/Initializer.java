@@ -25,8 +25,35 @@ public final class Initializer {
         }
     }
 
+    /** Feature {@code id}'s initial embedding rounded to float, into {@code row[1 .. k]} (the float64 draws, each rounded once). */
+    public static void initialEmbedding(AfmConfig c, long id, float[] row) {
+        SplitMix64 rng = SplitMix64.forStream(c.seed(), id);
+        double std = c.initStd();
+        for (int q = 1; q <= c.k(); q++) {
+            row[q] = (float) (std * rng.nextGaussian());
+        }
+    }
+
+    /** A zeroed row of model {@code c} holding feature {@code id}'s initial embedding (w = 0, no slots set). */
+    public static FeatureParams initialRow(AfmConfig c, long id, int size) {
+        FeatureParams f = FeatureParams.zeros(c.precision(), size, 0);
+        if (f.data32 != null) {
+            initialEmbedding(c, id, f.data32);
+        } else {
+            initialEmbedding(c, id, f.data);
+        }
+        return f;
+    }
+
     public static FeatureParams newFeature(AfmConfig c, Layout l, Optimizer linear, Optimizer embedding, long id,
                                            long ts) {
+        if (c.precision() == Precision.FLOAT32) {
+            float[] row = new float[l.rowSize];
+            initialEmbedding(c, id, row);
+            linear.initSlots(row, 0, row, l.offLinearSlots, 1);
+            embedding.initSlots(row, 1, row, l.offEmbeddingSlots, l.k);
+            return new FeatureParams(row, ts);
+        }
         double[] row = new double[l.rowSize];
         initialEmbedding(c, id, row);
         linear.initSlots(row, 0, row, l.offLinearSlots, 1);
@@ -52,9 +79,18 @@ public final class Initializer {
         }
         double[] bias = new double[1 + l.linearSlots];
         linear.initSlots(bias, 0, bias, 1, 1);
+        long dropoutState = SplitMix64.forStream(c.seed(), DROPOUT_STREAM).nextLong();
+        if (c.precision() == Precision.FLOAT32) {
+            float[] attn32 = new float[l.attnSize];
+            for (int q = 0; q < attn32.length; q++) {
+                attn32[q] = (float) attn[q];
+            }
+            float[] slots32 = new float[l.attentionSlots * l.attnSize];
+            attention.initSlots(attn32, 0, slots32, 0, l.attnSize);
+            return new SharedParams(bias, attn32, slots32, 0, 0, dropoutState);
+        }
         double[] attnSlots = new double[l.attentionSlots * l.attnSize];
         attention.initSlots(attn, 0, attnSlots, 0, l.attnSize);
-        long dropoutState = SplitMix64.forStream(c.seed(), DROPOUT_STREAM).nextLong();
         return new SharedParams(bias, attn, attnSlots, 0, 0, dropoutState);
     }
 }

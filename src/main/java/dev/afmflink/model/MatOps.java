@@ -17,6 +17,11 @@ public interface MatOps {
                     double[] coef, int cOff, int cs, int cq,
                     double[] m, int mOff, int ms, int n);
 
+    /** The same product in float ({@link Precision#FLOAT32}): float fused multiply-adds in increasing q. */
+    void accumulate(float[] out, int oOff, int os, int rows, int cols,
+                    float[] coef, int cOff, int cs, int cq,
+                    float[] m, int mOff, int ms, int n);
+
     /** A short name for logs and benchmarks. */
     String name();
 

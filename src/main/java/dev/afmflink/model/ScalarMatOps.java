@@ -41,6 +41,22 @@ final class ScalarMatOps implements MatOps {
     }
 
     @Override
+    public void accumulate(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
+                           float[] m, int mOff, int ms, int n) {
+        for (int i = 0; i < rows; i++) {
+            int o = oOff + i * os;
+            int ci = cOff + i * cs;
+            for (int j = 0; j < cols; j++) {
+                float acc = out[o + j];
+                for (int q = 0; q < n; q++) {
+                    acc = Math.fma(coef[ci + q * cq], m[mOff + q * ms + j], acc);
+                }
+                out[o + j] = acc;
+            }
+        }
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

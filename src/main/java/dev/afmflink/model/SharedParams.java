@@ -2,14 +2,18 @@ package dev.afmflink.model;
 
 /**
  * The parameters every example touches, with their optimizer state and the model's counters:
- * {@code bias = [w0, linear slots]}, {@code attn = [W (t×k, row-major), b (t), h (t), p (k)]},
- * {@code attnSlots} (slot-major, see {@link dev.afmflink.optim.Optimizer}), the number of
+ * {@code bias = [w0, linear slots]} (double in both precisions: w0 takes every example's gradient),
+ * the attention block {@code [W (t×k, row-major), b (t), h (t), p (k)]} and its slots (slot-major,
+ * see {@link dev.afmflink.optim.Optimizer}) in {@link #attn}/{@link #attnSlots} for a float64 model
+ * or {@link #attn32}/{@link #attnSlots32} for a float32 one (the other pair null), the number of
  * examples trained, the number of refused (non-finite) updates, and the dropout generator's state.
  */
 public final class SharedParams {
     public double[] bias;
     public double[] attn;
     public double[] attnSlots;
+    public float[] attn32;
+    public float[] attnSlots32;
     public long examples;
     public long refusedUpdates;
     public long rngState;
@@ -28,11 +32,46 @@ public final class SharedParams {
         this.rngState = rngState;
     }
 
+    public SharedParams(double[] bias, float[] attn32, float[] attnSlots32, long examples, long refusedUpdates,
+                        long rngState) {
+        this.bias = bias;
+        this.attn32 = attn32;
+        this.attnSlots32 = attnSlots32;
+        this.examples = examples;
+        this.refusedUpdates = refusedUpdates;
+        this.rngState = rngState;
+    }
+
     public double w0() {
         return bias[0];
     }
 
+    public boolean isFloat32() {
+        return attn32 != null;
+    }
+
+    /** Attention-block value {@code i}, widened to double (exact). */
+    public double attn(int i) {
+        return attn32 != null ? attn32[i] : attn[i];
+    }
+
+    /** Length of the attention block. */
+    public int attnSize() {
+        return attn32 != null ? attn32.length : attn.length;
+    }
+
+    /** Same precision and the same bits in every array and counter. */
+    public boolean sameAs(SharedParams o) {
+        return o != null && java.util.Arrays.equals(bias, o.bias) && java.util.Arrays.equals(attn, o.attn)
+                && java.util.Arrays.equals(attnSlots, o.attnSlots) && java.util.Arrays.equals(attn32, o.attn32)
+                && java.util.Arrays.equals(attnSlots32, o.attnSlots32);
+    }
+
     public SharedParams copy() {
-        return new SharedParams(bias.clone(), attn.clone(), attnSlots.clone(), examples, refusedUpdates, rngState);
+        SharedParams c = new SharedParams(bias.clone(), attn == null ? null : attn.clone(),
+                attnSlots == null ? null : attnSlots.clone(), examples, refusedUpdates, rngState);
+        c.attn32 = attn32 == null ? null : attn32.clone();
+        c.attnSlots32 = attnSlots32 == null ? null : attnSlots32.clone();
+        return c;
     }
 }

@@ -1,6 +1,7 @@
 package dev.afmflink.model;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,6 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorMatOps implements MatOps {
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LF = F.length();
 
     @Override
     public void accumulate(double[] out, int oOff, int os, int rows, int cols, double[] coef, int cOff, int cs, int cq,
@@ -115,6 +118,115 @@ final class VectorMatOps implements MatOps {
             double b = out[o1 + j];
             for (int q = 0; q < n; q++) {
                 double mv = m[mOff + q * ms + j];
+                a = Math.fma(coef[c0 + q * cq], mv, a);
+                b = Math.fma(coef[c1 + q * cq], mv, b);
+            }
+            out[o0 + j] = a;
+            out[o1 + j] = b;
+        }
+    }
+
+    @Override
+    public void accumulate(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
+                           float[] m, int mOff, int ms, int n) {
+        int i = 0;
+        for (; i + 1 < rows; i += 2) {
+            twoRowsF(out, oOff + i * os, oOff + (i + 1) * os, cols, coef, cOff + i * cs, cOff + (i + 1) * cs, cq, m, mOff, ms, n);
+        }
+        for (; i < rows; i++) {
+            int o = oOff + i * os;
+            int ci = cOff + i * cs;
+            int j = 0;
+            for (; j + 4 * LF <= cols; j += 4 * LF) {
+                FloatVector a0 = FloatVector.fromArray(F, out, o + j);
+                FloatVector a1 = FloatVector.fromArray(F, out, o + j + LF);
+                FloatVector a2 = FloatVector.fromArray(F, out, o + j + 2 * LF);
+                FloatVector a3 = FloatVector.fromArray(F, out, o + j + 3 * LF);
+                for (int q = 0; q < n; q++) {
+                    FloatVector c = FloatVector.broadcast(F, coef[ci + q * cq]);
+                    int r = mOff + q * ms + j;
+                    a0 = c.fma(FloatVector.fromArray(F, m, r), a0);
+                    a1 = c.fma(FloatVector.fromArray(F, m, r + LF), a1);
+                    a2 = c.fma(FloatVector.fromArray(F, m, r + 2 * LF), a2);
+                    a3 = c.fma(FloatVector.fromArray(F, m, r + 3 * LF), a3);
+                }
+                a0.intoArray(out, o + j);
+                a1.intoArray(out, o + j + LF);
+                a2.intoArray(out, o + j + 2 * LF);
+                a3.intoArray(out, o + j + 3 * LF);
+            }
+            for (; j + LF <= cols; j += LF) {
+                FloatVector a0 = FloatVector.fromArray(F, out, o + j);
+                for (int q = 0; q < n; q++) {
+                    a0 = FloatVector.broadcast(F, coef[ci + q * cq]).fma(FloatVector.fromArray(F, m, mOff + q * ms + j), a0);
+                }
+                a0.intoArray(out, o + j);
+            }
+            for (; j < cols; j++) {
+                float acc = out[o + j];
+                for (int q = 0; q < n; q++) {
+                    acc = Math.fma(coef[ci + q * cq], m[mOff + q * ms + j], acc);
+                }
+                out[o + j] = acc;
+            }
+        }
+    }
+
+    /** Two output rows at once: each loaded block of m feeds two rows' accumulators. */
+    private static void twoRowsF(float[] out, int o0, int o1, int cols, float[] coef, int c0, int c1, int cq,
+                                float[] m, int mOff, int ms, int n) {
+        int j = 0;
+        for (; j + 4 * LF <= cols; j += 4 * LF) {
+            FloatVector a0 = FloatVector.fromArray(F, out, o0 + j);
+            FloatVector a1 = FloatVector.fromArray(F, out, o0 + j + LF);
+            FloatVector a2 = FloatVector.fromArray(F, out, o0 + j + 2 * LF);
+            FloatVector a3 = FloatVector.fromArray(F, out, o0 + j + 3 * LF);
+            FloatVector b0 = FloatVector.fromArray(F, out, o1 + j);
+            FloatVector b1 = FloatVector.fromArray(F, out, o1 + j + LF);
+            FloatVector b2 = FloatVector.fromArray(F, out, o1 + j + 2 * LF);
+            FloatVector b3 = FloatVector.fromArray(F, out, o1 + j + 3 * LF);
+            for (int q = 0; q < n; q++) {
+                FloatVector ca = FloatVector.broadcast(F, coef[c0 + q * cq]);
+                FloatVector cb = FloatVector.broadcast(F, coef[c1 + q * cq]);
+                int r = mOff + q * ms + j;
+                FloatVector m0 = FloatVector.fromArray(F, m, r);
+                FloatVector m1 = FloatVector.fromArray(F, m, r + LF);
+                FloatVector m2 = FloatVector.fromArray(F, m, r + 2 * LF);
+                FloatVector m3 = FloatVector.fromArray(F, m, r + 3 * LF);
+                a0 = ca.fma(m0, a0);
+                a1 = ca.fma(m1, a1);
+                a2 = ca.fma(m2, a2);
+                a3 = ca.fma(m3, a3);
+                b0 = cb.fma(m0, b0);
+                b1 = cb.fma(m1, b1);
+                b2 = cb.fma(m2, b2);
+                b3 = cb.fma(m3, b3);
+            }
+            a0.intoArray(out, o0 + j);
+            a1.intoArray(out, o0 + j + LF);
+            a2.intoArray(out, o0 + j + 2 * LF);
+            a3.intoArray(out, o0 + j + 3 * LF);
+            b0.intoArray(out, o1 + j);
+            b1.intoArray(out, o1 + j + LF);
+            b2.intoArray(out, o1 + j + 2 * LF);
+            b3.intoArray(out, o1 + j + 3 * LF);
+        }
+        for (; j + LF <= cols; j += LF) {
+            FloatVector a0 = FloatVector.fromArray(F, out, o0 + j);
+            FloatVector b0 = FloatVector.fromArray(F, out, o1 + j);
+            for (int q = 0; q < n; q++) {
+                FloatVector m0 = FloatVector.fromArray(F, m, mOff + q * ms + j);
+                a0 = FloatVector.broadcast(F, coef[c0 + q * cq]).fma(m0, a0);
+                b0 = FloatVector.broadcast(F, coef[c1 + q * cq]).fma(m0, b0);
+            }
+            a0.intoArray(out, o0 + j);
+            b0.intoArray(out, o1 + j);
+        }
+        for (; j < cols; j++) {
+            float a = out[o0 + j];
+            float b = out[o1 + j];
+            for (int q = 0; q < n; q++) {
+                float mv = m[mOff + q * ms + j];
                 a = Math.fma(coef[c0 + q * cq], mv, a);
                 b = Math.fma(coef[c1 + q * cq], mv, b);
             }

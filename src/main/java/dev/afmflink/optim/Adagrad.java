@@ -29,6 +29,16 @@ final class Adagrad implements Optimizer {
     }
 
     @Override
+    public void initSlots(float[] params, int pOff, float[] slots, int sOff, int n) {
+        java.util.Arrays.fill(slots, sOff, sOff + n, (float) acc0);
+    }
+
+    @Override
+    public void step(float[] params, int pOff, float[] slots, int sOff, float[] grad, int gOff, int n) {
+        loops.adagrad(params, pOff, slots, sOff, grad, gOff, n, (float) lr, (float) spec.decay());
+    }
+
+    @Override
     public OptimizerSpec spec() {
         return spec;
     }

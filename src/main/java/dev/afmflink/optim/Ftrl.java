@@ -50,6 +50,21 @@ final class Ftrl implements Optimizer {
     }
 
     @Override
+    public void initSlots(float[] params, int pOff, float[] slots, int sOff, int n) {
+        for (int c = 0; c < n; c++) {
+            double theta = params[pOff + c];
+            slots[sOff + c] = (float) (theta == 0 ? 0.0 : -theta * (beta / alpha + l2) - Math.signum(theta) * l1);
+            slots[sOff + n + c] = 0.0f;
+        }
+    }
+
+    @Override
+    public void step(float[] params, int pOff, float[] slots, int sOff, float[] grad, int gOff, int n) {
+        loops.ftrl(params, pOff, slots, sOff, grad, gOff, n, (float) alpha, (float) beta, (float) l1, (float) l2,
+                (float) spec.decay());
+    }
+
+    @Override
     public OptimizerSpec spec() {
         return spec;
     }

@@ -21,6 +21,17 @@ public interface Optimizer {
         return Math.abs(v) < FLUSH_BELOW ? 0.0 : v;
     }
 
+    /**
+     * The float32 flush threshold: well above float's subnormal range (below 1.2e-38), where the
+     * same ~100× slowdown starts, and far below any value that changes a float prediction.
+     */
+    float FLUSH_BELOW_32 = 1e-30f;
+
+    /** {@code v}, or 0 when |v| &lt; {@link #FLUSH_BELOW_32}. */
+    static float flush(float v) {
+        return Math.abs(v) < FLUSH_BELOW_32 ? 0.0f : v;
+    }
+
     /** Number of state values per coordinate. */
     int slotsPerCoordinate();
 
@@ -29,6 +40,12 @@ public interface Optimizer {
 
     /** One step with gradient {@code grad[gOff .. gOff+n)}. */
     void step(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int n);
+
+    /** {@link #initSlots(double[], int, double[], int, int)} for a float32 model: computed in double, rounded once. */
+    void initSlots(float[] params, int pOff, float[] slots, int sOff, int n);
+
+    /** One step of a float32 model: the same formulas in float arithmetic (hyper-parameters rounded to float). */
+    void step(float[] params, int pOff, float[] slots, int sOff, float[] grad, int gOff, int n);
 
     /** The spec this optimizer was built from. */
     OptimizerSpec spec();

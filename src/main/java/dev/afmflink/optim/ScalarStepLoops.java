@@ -37,4 +37,38 @@ final class ScalarStepLoops implements StepLoops {
             params[pOff + c] = Math.abs(z) <= l1 ? 0.0 : Optimizer.flush(-(z - sl1) / ((beta + sqrtNew) / alpha + l2));
         }
     }
+
+    @Override
+    public void adagrad(float[] params, int pOff, float[] slots, int sOff, float[] grad, int gOff, int n, float lr, float rho) {
+        for (int c = 0; c < n; c++) {
+            float g = grad[gOff + c];
+            float acc = rho * slots[sOff + c] + g * g;
+            slots[sOff + c] = acc;
+            params[pOff + c] = Optimizer.flush(params[pOff + c] - lr * g / (float) Math.sqrt(acc));
+        }
+    }
+
+    @Override
+    public void ftrl(float[] params, int pOff, float[] slots, int sOff, float[] grad, int gOff, int count,
+                     float alpha, float beta, float l1, float l2, float rho) {
+        ftrlRange(params, pOff, slots, sOff, sOff + count, grad, gOff, 0, count, alpha, beta, l1, l2, rho);
+    }
+
+    /** {@link #ftrlRange(double[], int, double[], int, int, double[], int, int, int, double, double, double, double, double)} in float. */
+    static void ftrlRange(float[] params, int pOff, float[] slots, int zOff, int nOff, float[] grad, int gOff,
+                          int from, int to, float alpha, float beta, float l1, float l2, float rho) {
+        for (int c = from; c < to; c++) {
+            float g = grad[gOff + c];
+            float z = rho * slots[zOff + c];
+            float nOld = rho * slots[nOff + c];
+            float nNew = nOld + g * g;
+            float sqrtNew = (float) Math.sqrt(nNew);
+            float sigma = (sqrtNew - (float) Math.sqrt(nOld)) / alpha;
+            z = z + (g - sigma * params[pOff + c]);
+            slots[zOff + c] = z;
+            slots[nOff + c] = nNew;
+            float sl1 = z < 0 ? -l1 : l1;
+            params[pOff + c] = Math.abs(z) <= l1 ? 0.0f : Optimizer.flush(-(z - sl1) / ((beta + sqrtNew) / alpha + l2));
+        }
+    }
 }

@@ -27,6 +27,18 @@ final class Sgd implements Optimizer {
     }
 
     @Override
+    public void initSlots(float[] params, int pOff, float[] slots, int sOff, int n) {
+    }
+
+    @Override
+    public void step(float[] params, int pOff, float[] slots, int sOff, float[] grad, int gOff, int n) {
+        float lr32 = (float) lr;
+        for (int c = 0; c < n; c++) {
+            params[pOff + c] = Optimizer.flush(params[pOff + c] - lr32 * grad[gOff + c]);
+        }
+    }
+
+    @Override
     public OptimizerSpec spec() {
         return spec;
     }

@@ -15,6 +15,13 @@ interface StepLoops {
     void ftrl(double[] params, int pOff, double[] slots, int sOff, double[] grad, int gOff, int count,
               double alpha, double beta, double l1, double l2, double rho);
 
+    /** {@link #adagrad(double[], int, double[], int, double[], int, int, double, double)} in float. */
+    void adagrad(float[] params, int pOff, float[] slots, int sOff, float[] grad, int gOff, int n, float lr, float rho);
+
+    /** {@link #ftrl(double[], int, double[], int, double[], int, int, double, double, double, double, double)} in float. */
+    void ftrl(float[] params, int pOff, float[] slots, int sOff, float[] grad, int gOff, int count,
+              float alpha, float beta, float l1, float l2, float rho);
+
     static StepLoops best() {
         return Holder.BEST;
     }

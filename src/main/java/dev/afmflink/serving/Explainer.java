@@ -1,7 +1,7 @@
 package dev.afmflink.serving;
 
 import dev.afmflink.data.ScoringReader;
-import dev.afmflink.model.AfmKernel;
+import dev.afmflink.model.PairView;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
 import java.io.BufferedWriter;
@@ -40,7 +40,7 @@ public final class Explainer {
     /** Appends the JSON explanation of one normalized example. */
     public static void line(AfmModel model, Example ex, StringBuilder sb) {
         double raw = model.predictRaw(ex);
-        AfmKernel kernel = model.kernel();
+        PairView kernel = model.pairView();
         Integer[] order = byAttention(kernel);
         int pairs = order.length;
         sb.append("{\"prediction\": ").append(json(model.config().loss().prediction(raw))).append(", \"pairs\": [");
@@ -56,7 +56,7 @@ public final class Explainer {
                         .append(quote(ex.fields[kernel.pairJ(p)])).append(']');
             }
             sb.append(", \"attention\": ").append(json(kernel.attention(p)))
-                    .append(", \"contribution\": ").append(json(kernel.contribution(model.shared().attn, p)))
+                    .append(", \"contribution\": ").append(json(kernel.contribution(p)))
                     .append('}');
         }
         sb.append("]}");
@@ -66,7 +66,7 @@ public final class Explainer {
      * The pairs of the example the kernel last ran forward, by attention descending (ties by pair
      * order): the order every explanation lists them in.
      */
-    public static Integer[] byAttention(AfmKernel kernel) {
+    public static Integer[] byAttention(PairView kernel) {
         Integer[] order = new Integer[kernel.pairs()];
         for (int p = 0; p < order.length; p++) {
             order[p] = p;

@@ -2,7 +2,7 @@ package dev.afmflink.serving;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.afmflink.data.EventDecoder;
-import dev.afmflink.model.AfmKernel;
+import dev.afmflink.model.PairView;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
 import java.io.IOException;
@@ -44,7 +44,7 @@ public final class FieldPairAttention {
             return false;
         }
         model.predictRaw(ex);
-        AfmKernel kernel = model.kernel();
+        PairView kernel = model.pairView();
         for (int p = 0; p < kernel.pairs(); p++) {
             String a = ex.fields[kernel.pairI(p)];
             String b = ex.fields[kernel.pairJ(p)];

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.afmflink.data.EventDecoder;
 import dev.afmflink.data.ScoringReader;
-import dev.afmflink.model.AfmKernel;
+import dev.afmflink.model.PairView;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -281,14 +281,14 @@ public final class ScoringService {
 
     /** The pairs of the example just scored, in the explainer's order: fields, attention, contribution. */
     private static void pairs(AfmModel model, Example ex, ArrayNode out) {
-        AfmKernel k = model.kernel();
+        PairView k = model.pairView();
         for (int p : Explainer.byAttention(k)) {
             ObjectNode n = out.addObject();
             ArrayNode f = n.putArray("fields");
             f.add(ex.fields[k.pairI(p)]);
             f.add(ex.fields[k.pairJ(p)]);
             n.put("attention", k.attention(p));
-            n.put("contribution", k.contribution(model.shared().attn, p));
+            n.put("contribution", k.contribution(p));
         }
     }
 }

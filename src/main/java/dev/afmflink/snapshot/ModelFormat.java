@@ -1,13 +1,25 @@
 package dev.afmflink.snapshot;
 
 /**
- * Constants of the model file format (docs/model-format.md). All numbers big-endian, doubles as
- * their IEEE-754 bits, so a written model loads back bit for bit.
+ * Constants of the model file format (docs/model-format.md). All numbers big-endian, doubles and
+ * floats as their IEEE-754 bits, so a written model loads back bit for bit.
  */
 public final class ModelFormat {
     /** "AFMF" */
     public static final int MAGIC = 0x41464D46;
+    /** A float64 model's files: every parameter and slot an 8-byte IEEE-754 double. */
     public static final int FORMAT_VERSION = 1;
+    /**
+     * A float32 model's files: the same layout, with the attention block, its slots and the feature
+     * rows as 4-byte IEEE-754 floats (w0 and its slots stay doubles, as in memory). A reader that
+     * knows only version 1 refuses them instead of misreading them.
+     */
+    public static final int FORMAT_VERSION_FLOAT32 = 2;
+
+    /** The format version of a model kept in {@code p}. */
+    public static int formatVersion(dev.afmflink.model.Precision p) {
+        return p == dev.afmflink.model.Precision.FLOAT32 ? FORMAT_VERSION_FLOAT32 : FORMAT_VERSION;
+    }
     public static final String FILE_NAME = "model.afm";
 
     /** A full snapshot holds every feature; a delta only those changed since its base version. */

@@ -6,6 +6,7 @@ import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.FeatureTable;
 import dev.afmflink.model.Layout;
+import dev.afmflink.model.Precision;
 import dev.afmflink.model.SharedParams;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
@@ -167,13 +168,21 @@ public final class ModelReader {
             long examples = in.readLong();
             long refused = in.readLong();
             long rng = in.readLong();
+            boolean float32 = header.config().precision() == Precision.FLOAT32;
             double[] bias = readArray(in, 1 + layout.linearSlots, name, "bias");
-            double[] attn = readArray(in, layout.attnSize, name, "attention");
             // a weights-only file carries no optimizer state: slots read as zeros (serving never reads them)
-            double[] attnSlots = readArray(in, header.weightsOnly() ? 0 : layout.attentionSlots * layout.attnSize, name,
-                    "attention slots");
-            if (header.weightsOnly()) {
-                attnSlots = new double[layout.attentionSlots * layout.attnSize];
+            int slotCount = header.weightsOnly() ? 0 : layout.attentionSlots * layout.attnSize;
+            SharedParams shared;
+            if (float32) {
+                float[] attn = readFloats(in, layout.attnSize, name, "attention");
+                float[] attnSlots = readFloats(in, slotCount, name, "attention slots");
+                shared = new SharedParams(bias, attn, header.weightsOnly() ? new float[layout.attentionSlots * layout.attnSize]
+                        : attnSlots, examples, refused, rng);
+            } else {
+                double[] attn = readArray(in, layout.attnSize, name, "attention");
+                double[] attnSlots = readArray(in, slotCount, name, "attention slots");
+                shared = new SharedParams(bias, attn, header.weightsOnly() ? new double[layout.attentionSlots * layout.attnSize]
+                        : attnSlots, examples, refused, rng);
             }
             int rowSize = in.readInt();
             int expectedRow = header.weightsOnly() ? 1 + layout.k : layout.rowSize;
@@ -184,7 +193,6 @@ public final class ModelReader {
             if (n < 0 && n != ModelFormat.STREAMED) {
                 throw new IOException(name + ": bad record count " + n);
             }
-            SharedParams shared = new SharedParams(bias, attn, attnSlots, examples, refused, rng);
             AfmModel model;
             if (header.kind() == ModelFormat.Kind.FULL) {
                 if (base != null) {
@@ -204,7 +212,7 @@ public final class ModelReader {
             // a delta's changes wait here until the file is known to be sound (ids; rows, null for a delete)
             List<Long> changedIds = base != null ? new ArrayList<>() : null;
             List<FeatureParams> changedRows = base != null ? new ArrayList<>() : null;
-            double[] skipped = new double[layout.rowSize];
+            FeatureParams skipped = FeatureParams.zeros(header.config().precision(), layout.rowSize, 0);
             for (long q = 0; n == ModelFormat.STREAMED || q < n; q++) {
                 byte kind = in.readByte();
                 if (kind == ModelFormat.RECORD_END && n == ModelFormat.STREAMED) {
@@ -214,11 +222,18 @@ public final class ModelReader {
                 boolean kept = keep == null || keep.test(id);
                 if (kind == ModelFormat.RECORD_PUT) {
                     long last = in.readLong();
-                    double[] row = kept && keep != IDS_ONLY ? new double[layout.rowSize] : skipped;
-                    for (int c = 0; c < rowSize; c++) {
-                        row[c] = Double.longBitsToDouble(in.readLong());
+                    FeatureParams row = kept && keep != IDS_ONLY ? FeatureParams.zeros(header.config().precision(), layout.rowSize, last)
+                            : skipped;
+                    if (float32) {
+                        for (int c = 0; c < rowSize; c++) {
+                            row.data32[c] = Float.intBitsToFloat(in.readInt());
+                        }
+                    } else {
+                        for (int c = 0; c < rowSize; c++) {
+                            row.data[c] = Double.longBitsToDouble(in.readLong());
+                        }
                     }
-                    FeatureParams f = keep == IDS_ONLY ? NO_ROW : kept ? new FeatureParams(row, last) : null;
+                    FeatureParams f = keep == IDS_ONLY ? NO_ROW : kept ? row : null;
                     if (kept && changedIds != null) {
                         changedIds.add(id);
                         changedRows.add(f);
@@ -282,7 +297,7 @@ public final class ModelReader {
             throw new IOException(name + ": not an afm model file (bad magic)");
         }
         int fv = in.readInt();
-        if (fv != ModelFormat.FORMAT_VERSION) {
+        if (fv != ModelFormat.FORMAT_VERSION && fv != ModelFormat.FORMAT_VERSION_FLOAT32) {
             throw new IOException(name + ": unsupported format version " + fv);
         }
         int len = in.readInt();
@@ -293,8 +308,24 @@ public final class ModelReader {
         if (json.length != len) {
             throw new EOFException();
         }
-        return ModelHeader.fromMap(JSON.readValue(new String(json, StandardCharsets.UTF_8),
+        ModelHeader h = ModelHeader.fromMap(JSON.readValue(new String(json, StandardCharsets.UTF_8),
                 new TypeReference<Map<String, Object>>() { }));
+        if (fv != ModelFormat.formatVersion(h.config().precision())) {
+            throw new IOException(name + ": format version " + fv + " does not hold a " + h.config().precision().id() + " model");
+        }
+        return h;
+    }
+
+    private static float[] readFloats(DataInputStream in, int expected, String name, String what) throws IOException {
+        int len = in.readInt();
+        if (len != expected) {
+            throw new IOException(name + ": " + what + " has " + len + " values, expected " + expected);
+        }
+        float[] a = new float[len];
+        for (int i = 0; i < len; i++) {
+            a[i] = Float.intBitsToFloat(in.readInt());
+        }
+        return a;
     }
 
     private static double[] readArray(DataInputStream in, int expected, String name, String what) throws IOException {

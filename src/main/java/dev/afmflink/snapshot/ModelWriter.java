@@ -28,6 +28,7 @@ public final class ModelWriter implements AutoCloseable {
     private final OutputStream sink;
     private final Tally tally;
     private final int rowSize;
+    private final boolean float32;
     private long records;
     private final long declared;
     private boolean first = true;
@@ -54,8 +55,13 @@ public final class ModelWriter implements AutoCloseable {
         Layout layout = new Layout(header.config());
         this.rowSize = header.weightsOnly() ? 1 + layout.k : layout.rowSize; // weights only: [w, v]
         this.declared = featureRecords;
+        this.float32 = header.config().precision() == dev.afmflink.model.Precision.FLOAT32;
+        if (float32 != shared.isFloat32()) {
+            throw new IllegalArgumentException("shared parameters in " + (shared.isFloat32() ? "float32" : "float64")
+                    + " for a " + header.config().precision().id() + " model");
+        }
         out.writeInt(ModelFormat.MAGIC);
-        out.writeInt(ModelFormat.FORMAT_VERSION);
+        out.writeInt(ModelFormat.formatVersion(header.config().precision()));
         byte[] json = JSON.writeValueAsString(header.toMap()).getBytes(StandardCharsets.UTF_8);
         out.writeInt(json.length);
         out.write(json);
@@ -63,8 +69,13 @@ public final class ModelWriter implements AutoCloseable {
         out.writeLong(shared.refusedUpdates);
         out.writeLong(shared.rngState);
         writeArray(shared.bias);
-        writeArray(shared.attn);
-        writeArray(header.weightsOnly() ? new double[0] : shared.attnSlots);
+        if (float32) {
+            writeArray(shared.attn32);
+            writeArray(header.weightsOnly() ? new float[0] : shared.attnSlots32);
+        } else {
+            writeArray(shared.attn);
+            writeArray(header.weightsOnly() ? new double[0] : shared.attnSlots);
+        }
         out.writeInt(rowSize);
         out.writeLong(featureRecords);
     }
@@ -73,6 +84,13 @@ public final class ModelWriter implements AutoCloseable {
         out.writeInt(a.length);
         for (double d : a) {
             out.writeLong(Double.doubleToRawLongBits(d));
+        }
+    }
+
+    private void writeArray(float[] a) throws IOException {
+        out.writeInt(a.length);
+        for (float f : a) {
+            out.writeInt(Float.floatToRawIntBits(f));
         }
     }
 
@@ -86,14 +104,24 @@ public final class ModelWriter implements AutoCloseable {
 
     public void put(long id, FeatureParams f) throws IOException {
         order(id);
-        if (f.data.length < rowSize) {
-            throw new IllegalArgumentException("feature " + id + " row has " + f.data.length + " values, expected " + rowSize);
+        if (f.isFloat32() != float32) {
+            throw new IllegalArgumentException("feature " + id + " row in " + (f.isFloat32() ? "float32" : "float64")
+                    + ", the model's precision is " + (float32 ? "float32" : "float64"));
+        }
+        if (f.size() < rowSize) {
+            throw new IllegalArgumentException("feature " + id + " row has " + f.size() + " values, expected " + rowSize);
         }
         out.writeByte(ModelFormat.RECORD_PUT);
         out.writeLong(id);
         out.writeLong(f.lastUpdate);
-        for (int c = 0; c < rowSize; c++) {
-            out.writeLong(Double.doubleToRawLongBits(f.data[c]));
+        if (float32) {
+            for (int c = 0; c < rowSize; c++) {
+                out.writeInt(Float.floatToRawIntBits(f.data32[c]));
+            }
+        } else {
+            for (int c = 0; c < rowSize; c++) {
+                out.writeLong(Double.doubleToRawLongBits(f.data[c]));
+            }
         }
         records++;
     }

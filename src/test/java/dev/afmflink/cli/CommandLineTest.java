@@ -106,7 +106,7 @@ class CommandLineTest {
             assertEquals(1.0, attSum, 1e-12);
             Example x = test.get(i);
             loaded.predictRaw(x);
-            assertEquals(loaded.kernel().pairTerm(), contrib, 1e-12);
+            assertEquals(loaded.pairView().pairTerm(), contrib, 1e-12);
         }
     }
 

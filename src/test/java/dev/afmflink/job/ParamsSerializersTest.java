@@ -30,7 +30,7 @@ class ParamsSerializersTest {
         var s = ParamsSerializers.FeatureParamsSerializer.INSTANCE;
         DataOutputSerializer out = new DataOutputSerializer(8);
         s.serialize(new FeatureParams(ODD, 42), out);
-        s.serialize(new FeatureParams(null, -7), out);
+        s.serialize(new FeatureParams((double[]) null, -7), out);
         DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
         FeatureParams a = s.deserialize(in);
         FeatureParams b = s.deserialize(in);
