@@ -4,6 +4,8 @@ import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
 import dev.afmflink.model.Loss;
+import dev.afmflink.model.MatOps;
+import dev.afmflink.model.Precision;
 import dev.afmflink.model.SplitMix64;
 import dev.afmflink.optim.OptimizerSpec;
 import java.io.PrintStream;
@@ -26,81 +28,111 @@ public final class KernelBench {
     }
 
     /** One shape's figures. */
-    public record Figures(int m, int k, int t, double meanExamplesPerSecond, double sdExamplesPerSecond,
+    public record Figures(int m, int k, int t, Precision precision, double meanExamplesPerSecond, double sdExamplesPerSecond,
                           double bestExamplesPerSecond, double gflops) {
     }
 
-    public static void run(String shapes, double warmupSeconds, int iterations, double iterationSeconds,
-                           String optimizer, PrintStream out) {
-        out.printf(Locale.ROOT, "AFM train step, 1 thread, %s, warm-up %.1f s, %d x %.1f s iterations (java %s)%n",
-                optimizer, warmupSeconds, iterations, iterationSeconds, System.getProperty("java.version"));
-        out.printf(Locale.ROOT, "%4s %5s %5s %16s %12s %12s %10s %12s%n", "m", "k", "t", "examples/s", "+-sd", "best", "GFLOP/s",
-                "us/example");
-        for (String s : shapes.split(",")) {
-            String[] p = s.trim().split(":");
-            if (p.length != 3) {
-                throw new IllegalArgumentException("shape '" + s + "' is not m:k:t");
+    /** What to measure: shapes (m:k:t, comma-separated), precisions, timing and the optimizer of every group. */
+    public record Settings(String shapes, List<Precision> precisions, double warmupSeconds, int iterations,
+                           double iterationSeconds, String optimizer) {
+        List<String> args(String shape, Precision p) {
+            return List.of("bench", "--forks", "0", "--shapes", shape, "--precision", p.id(), "--warmup",
+                    Double.toString(warmupSeconds), "--iterations", Integer.toString(iterations), "--iteration-seconds",
+                    Double.toString(iterationSeconds), "--optimizer", optimizer);
+        }
+    }
+
+    private static int[] shape(String s) {
+        String[] p = s.trim().split(":");
+        if (p.length != 3) {
+            throw new IllegalArgumentException("shape '" + s + "' is not m:k:t");
+        }
+        return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])};
+    }
+
+    public static void run(Settings st, PrintStream out) {
+        out.printf(Locale.ROOT, "AFM train step, 1 thread, %s, warm-up %.1f s, %d x %.1f s iterations (java %s, %s)%n",
+                st.optimizer(), st.warmupSeconds(), st.iterations(), st.iterationSeconds(), System.getProperty("java.version"),
+                MatOps.best().name());
+        out.printf(Locale.ROOT, "%4s %5s %5s %-8s %16s %12s %12s %10s %12s%n", "m", "k", "t", "prec", "examples/s", "+-sd", "best",
+                "GFLOP/s", "us/example");
+        for (String s : st.shapes().split(",")) {
+            int[] mkt = shape(s);
+            for (Precision p : st.precisions()) {
+                Figures f = measure(mkt[0], mkt[1], mkt[2], p, st.warmupSeconds(), st.iterations(), st.iterationSeconds(),
+                        st.optimizer());
+                out.printf(Locale.ROOT, "%4d %5d %5d %-8s %16.0f %12.0f %12.0f %10.2f %12.2f%n", f.m(), f.k(), f.t(), p.id(),
+                        f.meanExamplesPerSecond(), f.sdExamplesPerSecond(), f.bestExamplesPerSecond(), f.gflops(),
+                        1e6 / f.meanExamplesPerSecond());
             }
-            Figures f = measure(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), warmupSeconds,
-                    iterations, iterationSeconds, optimizer);
-            out.printf(Locale.ROOT, "%4d %5d %5d %16.0f %12.0f %12.0f %10.2f %12.2f%n", f.m(), f.k(), f.t(),
-                    f.meanExamplesPerSecond(), f.sdExamplesPerSecond(), f.bestExamplesPerSecond(), f.gflops(),
-                    1e6 / f.meanExamplesPerSecond());
         }
     }
 
     /**
-     * The same measurement in {@code forks} fresh JVMs per shape, one after another: a JIT's
-     * decisions (what it inlines and compiles when) are made once per JVM, so the spread between
-     * JVMs is the figure a user meets, and one JVM's iterations hide it. Prints each fork's mean per
-     * shape and the spread (max/min).
+     * The same measurement in {@code forks} fresh JVMs per shape and precision: a JIT's decisions
+     * (what it inlines and compiles when) are made once per JVM, so the spread between JVMs is the
+     * figure a user meets, and one JVM's iterations hide it. The precisions alternate fork by fork
+     * (a slow minute of the host hits both). Prints each fork's mean, the spread (max/min) and, with
+     * both precisions, float32's mean over float64's.
      */
-    public static void runForks(String shapes, int forks, double warmupSeconds, int iterations, double iterationSeconds,
-                                String optimizer, PrintStream out) throws Exception {
+    public static void runForks(Settings st, int forks, PrintStream out) throws Exception {
         java.util.Map<String, List<Double>> means = new java.util.LinkedHashMap<>();
         // one shape per JVM: a JIT profiles a method once, so a shape run after another could meet code compiled for the
         // other's sizes; each figure is then one shape's alone
-        for (String shape : shapes.split(",")) {
+        for (String shape : st.shapes().split(",")) {
             for (int f = 0; f < forks; f++) {
-                List<String> cmd = ChildJvm.command(List.of(), List.of("bench", "--forks", "0", "--shapes", shape.trim(),
-                        "--warmup", Double.toString(warmupSeconds), "--iterations", Integer.toString(iterations),
-                        "--iteration-seconds", Double.toString(iterationSeconds), "--optimizer", optimizer));
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                if (p.waitFor() != 0) {
-                    throw new IllegalStateException("fork " + (f + 1) + " of " + shape + " failed:\n" + text);
-                }
-                for (String line : text.split("\n")) {
-                    String[] w = line.trim().split("\\s+");
-                    if (w.length >= 4 && w[0].matches("\\d+") && w[1].matches("\\d+") && w[2].matches("\\d+")) {
-                        means.computeIfAbsent(w[0] + ":" + w[1] + ":" + w[2], x -> new java.util.ArrayList<>())
-                                .add(Double.parseDouble(w[3]));
+                for (Precision p : st.precisions()) {
+                    List<String> cmd = ChildJvm.command(List.of(), st.args(shape.trim(), p));
+                    Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                    String text = new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    if (proc.waitFor() != 0) {
+                        throw new IllegalStateException("fork " + (f + 1) + " of " + shape + " " + p.id() + " failed:\n" + text);
+                    }
+                    for (String line : text.split("\n")) {
+                        String[] w = line.trim().split("\\s+");
+                        if (w.length >= 5 && w[0].matches("\\d+") && w[1].matches("\\d+") && w[2].matches("\\d+")) {
+                            means.computeIfAbsent(w[0] + ":" + w[1] + ":" + w[2] + " " + w[3], x -> new java.util.ArrayList<>())
+                                    .add(Double.parseDouble(w[4]));
+                        }
                     }
                 }
             }
         }
-        out.printf(Locale.ROOT, "AFM train step, 1 thread, %s, %d fresh JVMs per shape one after another, each warm-up %.1f s and "
-                + "%d x %.1f s (java %s)%n", optimizer, forks, warmupSeconds, iterations, iterationSeconds, System.getProperty("java.version"));
-        out.printf(Locale.ROOT, "%-10s %12s %12s %12s %9s   %s%n", "m:k:t", "mean", "min", "max", "max/min", "each JVM's mean examples/s");
+        out.printf(Locale.ROOT, "AFM train step, 1 thread, %s, %d fresh JVMs per shape and precision, each warm-up %.1f s and "
+                + "%d x %.1f s (java %s)%n", st.optimizer(), forks, st.warmupSeconds(), st.iterations(), st.iterationSeconds(),
+                System.getProperty("java.version"));
+        out.printf(Locale.ROOT, "%-18s %12s %12s %12s %9s   %s%n", "m:k:t precision", "mean", "min", "max", "max/min",
+                "each JVM's mean examples/s");
+        java.util.Map<String, Double> meanOf = new java.util.HashMap<>();
         for (var e : means.entrySet()) {
             List<Double> v = e.getValue();
             double min = v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
             double max = v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
             double mean = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-            out.printf(Locale.ROOT, "%-10s %12.0f %12.0f %12.0f %9.3f   %s%n", e.getKey(), mean, min, max, max / min,
+            meanOf.put(e.getKey(), mean);
+            out.printf(Locale.ROOT, "%-18s %12.0f %12.0f %12.0f %9.3f   %s%n", e.getKey(), mean, min, max, max / min,
                     v.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList());
+        }
+        for (String shape : st.shapes().split(",")) {
+            int[] mkt = shape(shape);
+            String key = mkt[0] + ":" + mkt[1] + ":" + mkt[2] + " ";
+            Double f32 = meanOf.get(key + Precision.FLOAT32.id());
+            Double f64 = meanOf.get(key + Precision.FLOAT64.id());
+            if (f32 != null && f64 != null) {
+                out.printf(Locale.ROOT, "%-18s float32/float64 = %.2f%n", key.trim(), f32 / f64);
+            }
         }
     }
 
-    public static Figures measure(int m, int k, int t, double warmupSeconds, int iterations, double iterationSeconds,
-                                  String optimizer) {
+    public static Figures measure(int m, int k, int t, Precision precision, double warmupSeconds, int iterations,
+                                  double iterationSeconds, String optimizer) {
         OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(optimizer);
         OptimizerSpec spec = switch (kind) {
             case SGD -> OptimizerSpec.sgd(0.01);
             case ADAGRAD -> OptimizerSpec.adagrad(0.05, 1e-8);
             case FTRL -> OptimizerSpec.ftrl(0.05, 1.0, 0.0, 0.0);
         };
-        AfmConfig cfg = new AfmConfig(k, t, Loss.SQUARED, 0.0, 0.0, 0.0, 1.0, 0.01, 1, spec, spec, spec);
+        AfmConfig cfg = new AfmConfig(k, t, Loss.SQUARED, 0.0, 0.0, 0.0, 1.0, 0.01, 1, spec, spec, spec, precision);
         AfmModel model = new AfmModel(cfg);
         SplitMix64 rng = new SplitMix64(99);
         Example[] pool = new Example[POOL];
@@ -132,7 +164,7 @@ public final class KernelBench {
         }
         double sd = iterations > 1 ? Math.sqrt(var / (iterations - 1)) : 0;
         double pairs = m * (m - 1) / 2.0;
-        return new Figures(m, k, t, mean, sd, best, mean * 6 * pairs * t * k / 1e9);
+        return new Figures(m, k, t, precision, mean, sd, best, mean * 6 * pairs * t * k / 1e9);
     }
 
     /** Trains for about {@code seconds}; returns examples/s. */

@@ -6,6 +6,7 @@ import dev.afmflink.embedded.KafkaClients;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.StreamSettings;
 import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.Precision;
 import dev.afmflink.model.Loss;
 import dev.afmflink.optim.OptimizerSpec;
 import java.io.BufferedReader;
@@ -66,7 +67,7 @@ public final class StreamBench {
             out.printf(Locale.ROOT, "%-10s %4s %6s %14s %14s %12s%n", "backend", "k=t", "train", "examples/s", "wall s", "vs baseline");
             int run = 0;
             for (int k : ks) {
-                double kernel = KernelBench.measure(10, k, k, 2, 3, 1, "adagrad").meanExamplesPerSecond();
+                double kernel = KernelBench.measure(10, k, k, Precision.FLOAT64, 2, 3, 1, "adagrad").meanExamplesPerSecond();
                 double noop = 0;
                 for (String[] v : new String[][] {{"rocksdb", "noop"}, {"rocksdb", "afm"}, {"hashmap", "afm"}}) {
                     double[] r = throughput(broker, "bench-in", lines.size(), run++, work, v[0], k, v[1].equals("noop"));

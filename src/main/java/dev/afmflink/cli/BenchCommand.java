@@ -1,6 +1,7 @@
 package dev.afmflink.cli;
 
 import dev.afmflink.bench.KernelBench;
+import dev.afmflink.model.Precision;
 import java.util.List;
 
 final class BenchCommand implements Command {
@@ -22,6 +23,8 @@ final class BenchCommand implements Command {
                 new Args.Option("iteration-seconds", "SECONDS", "1", "length of one iteration"),
                 new Args.Option("shapes", "m:k:t,...", "10:64:64,10:16:16,3:256:8", "shapes to run"),
                 new Args.Option("optimizer", "NAME", "adagrad", "optimizer of every group"),
+                new Args.Option("precision", "LIST", "float32,float64", "precisions to run (float32, float64 or both), "
+                        + "alternating fork by fork; with both, float32's mean over float64's per shape"),
                 new Args.Option("forks", "N", "5", "run the measurement in N fresh JVMs one after another and report the spread "
                         + "between them (the JIT decides once per JVM); 0: in this JVM"));
     }
@@ -32,12 +35,16 @@ final class BenchCommand implements Command {
         if (forks < 0) {
             throw new Args.UsageException("--forks must be >= 0");
         }
+        List<Precision> precisions = new java.util.ArrayList<>();
+        for (String p : a.get("precision").split(",")) {
+            precisions.add(Precision.parse(p));
+        }
+        KernelBench.Settings st = new KernelBench.Settings(a.get("shapes"), precisions, a.getDouble("warmup", 3),
+                a.getInt("iterations", 5), a.getDouble("iteration-seconds", 1), a.get("optimizer"));
         if (forks == 0) {
-            KernelBench.run(a.get("shapes"), a.getDouble("warmup", 3), a.getInt("iterations", 5),
-                    a.getDouble("iteration-seconds", 1), a.get("optimizer"), System.out);
+            KernelBench.run(st, System.out);
         } else {
-            KernelBench.runForks(a.get("shapes"), forks, a.getDouble("warmup", 3), a.getInt("iterations", 5),
-                    a.getDouble("iteration-seconds", 1), a.get("optimizer"), System.out);
+            KernelBench.runForks(st, forks, System.out);
         }
         return 0;
     }

@@ -35,6 +35,7 @@ public final class AfmKernel32 implements PairView {
     private final float l2Linear;
     private final double keepProb;
     private final MatOps ops;
+    private final Loops32 loops;
 
     private float[][] rows;
     private double[] x;
@@ -63,11 +64,13 @@ public final class AfmKernel32 implements PairView {
     private float[] gRows = new float[0];
 
     public AfmKernel32(AfmConfig c) {
-        this(c, MatOps.best());
+        this(c, MatOps.best(), Loops32.best());
     }
 
-    public AfmKernel32(AfmConfig c, MatOps ops) {
+    /** A kernel on chosen implementations (tests compare SIMD and scalar: the same bits). */
+    AfmKernel32(AfmConfig c, MatOps ops, Loops32 loops) {
         this.ops = ops;
+        this.loops = loops;
         Layout l = new Layout(c);
         k = l.k;
         t = l.t;
@@ -131,12 +134,7 @@ public final class AfmKernel32 implements PairView {
             return lin;
         }
         for (int i = 0; i < m; i++) {
-            float xi = (float) x[i];
-            float[] row = rows[i];
-            int o = i * k;
-            for (int c = 0; c < k; c++) {
-                xv[o + c] = row[1 + c] * xi;
-            }
+            loops.scale(xv, i * k, rows[i], 1, (float) x[i], k);
         }
         for (int r = 0; r < t; r++) {
             int ro = r * k;
@@ -146,13 +144,8 @@ public final class AfmKernel32 implements PairView {
         }
         int p = 0;
         for (int i = 0; i < m; i++) {
-            int oi = i * k;
             for (int j = i + 1; j < m; j++) {
-                int ep = p * k;
-                int oj = j * k;
-                for (int c = 0; c < k; c++) {
-                    e[ep + c] = xv[oi + c] * xv[oj + c];
-                }
+                loops.mul(e, p * k, xv, i * k, xv, j * k, k);
                 pairI[p] = i;
                 pairJ[p] = j;
                 p++;
@@ -165,12 +158,7 @@ public final class AfmKernel32 implements PairView {
         ops.accumulate(z, 0, t, pairs, t, e, 0, k, 1, wt, 0, t, k);
         float maxS = Float.NEGATIVE_INFINITY;
         for (p = 0; p < pairs; p++) {
-            float sp = 0.0f;
-            int zp = p * t;
-            for (int r = 0; r < t; r++) {
-                float zr = z[zp + r];
-                sp += attn[offH + r] * (zr > 0 ? zr : 0.0f);
-            }
+            float sp = score(z, p * t, attn);
             s[p] = sp;
             if (sp > maxS) {
                 maxS = sp;
@@ -215,56 +203,26 @@ public final class AfmKernel32 implements PairView {
             }
             double abar = 0.0;
             for (int p = 0; p < pairs; p++) {
-                int ep = p * k;
-                float d = 0.0f;
-                for (int c = 0; c < k; c++) {
-                    d += dpooled[c] * e[ep + c];
-                }
+                float d = dot(dpooled, 0, e, p * k, k);
                 da[p] = d;
                 abar += (double) a[p] * d;
             }
             float abar32 = (float) abar;
             for (int p = 0; p < pairs; p++) {
                 float ds = a[p] * (da[p] - abar32);
-                int zp = p * t;
-                for (int r = 0; r < t; r++) {
-                    float zr = z[zp + r];
-                    float on = zr > 0 ? 1.0f : 0.0f;
-                    float d = ds * attn[offH + r] * on;
-                    gAttn[offH + r] += ds * (zr * on);
-                    dr[zp + r] = d;
-                    gAttn[offB + r] += d;
-                }
+                loops.reluBackward(z, p * t, attn, offH, ds, dr, gAttn, offH, gAttn, offB, t);
             }
             ops.accumulate(gAttn, 0, k, t, k, dr, 0, 1, t, e, 0, k, pairs);
             for (int p = 0; p < pairs; p++) {
-                float ap = a[p];
-                int ep = p * k;
-                for (int c = 0; c < k; c++) {
-                    deAll[ep + c] = ap * dpooled[c];
-                }
+                loops.scale(deAll, p * k, dpooled, 0, a[p], k);
             }
             ops.accumulate(deAll, 0, k, pairs, k, dr, 0, t, 1, attn, 0, k, t);
             for (int p = 0; p < pairs; p++) {
-                int ep = p * k;
-                int oi = pairI[p] * k;
-                int oj = pairJ[p] * k;
-                int gi = pairI[p] * rs + 1;
-                int gj = pairJ[p] * rs + 1;
-                for (int c = 0; c < k; c++) {
-                    float d = deAll[ep + c];
-                    gRows[gi + c] += d * xv[oj + c];
-                    gRows[gj + c] += d * xv[oi + c];
-                }
+                loops.scatter(gRows, pairI[p] * rs + 1, pairJ[p] * rs + 1, deAll, p * k, xv, pairI[p] * k, pairJ[p] * k, k);
             }
         }
         for (int i = 0; i < m; i++) {
-            float xi = (float) x[i];
-            float[] row = rows[i];
-            int o = i * rs + 1;
-            for (int c = 0; c < k; c++) {
-                gRows[o + c] = gRows[o + c] * xi + l2Embedding * row[1 + c];
-            }
+            loops.scaleAddL2(gRows, i * rs + 1, (float) x[i], l2Embedding, rows[i], 1, k);
         }
         if (l2Attention != 0.0f) {
             int n = t * k;
@@ -272,6 +230,54 @@ public final class AfmKernel32 implements PairView {
                 gAttn[q] += l2Attention * attn[q];
             }
         }
+    }
+
+    /**
+     * hᵀ ReLU(z) for one pair: eight running sums (r mod 8), each in increasing r, added as a fixed
+     * tree. A fixed scalar order (the same bits on every JVM and CPU), not one long dependent chain.
+     */
+    private float score(float[] z, int zp, float[] attn) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int h = offH;
+        int r = 0;
+        for (; r + 7 < t; r += 8) {
+            s0 += attn[h + r] * relu(z[zp + r]);
+            s1 += attn[h + r + 1] * relu(z[zp + r + 1]);
+            s2 += attn[h + r + 2] * relu(z[zp + r + 2]);
+            s3 += attn[h + r + 3] * relu(z[zp + r + 3]);
+            s4 += attn[h + r + 4] * relu(z[zp + r + 4]);
+            s5 += attn[h + r + 5] * relu(z[zp + r + 5]);
+            s6 += attn[h + r + 6] * relu(z[zp + r + 6]);
+            s7 += attn[h + r + 7] * relu(z[zp + r + 7]);
+        }
+        for (; r < t; r++) {
+            s0 += attn[h + r] * relu(z[zp + r]);
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    private static float relu(float v) {
+        return v > 0 ? v : 0.0f; // a select, not a branch: ReLU signs are coin flips
+    }
+
+    /** Σ a[ao + c]·b[bo + c], c &lt; n, in {@link #score}'s fixed order of eight running sums. */
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int c = 0;
+        for (; c + 7 < n; c += 8) {
+            s0 += a[ao + c] * b[bo + c];
+            s1 += a[ao + c + 1] * b[bo + c + 1];
+            s2 += a[ao + c + 2] * b[bo + c + 2];
+            s3 += a[ao + c + 3] * b[bo + c + 3];
+            s4 += a[ao + c + 4] * b[bo + c + 4];
+            s5 += a[ao + c + 5] * b[bo + c + 5];
+            s6 += a[ao + c + 6] * b[bo + c + 6];
+            s7 += a[ao + c + 7] * b[bo + c + 7];
+        }
+        for (; c < n; c++) {
+            s0 += a[ao + c] * b[bo + c];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /** ½λ‖W‖², summed in double. */
@@ -336,24 +342,6 @@ public final class AfmKernel32 implements PairView {
 
     /** True when every gradient of the last backward pass is finite. */
     public boolean gradientsFinite() {
-        return Double.isFinite(gBias[0]) && finite(gAttn, attnSize) && finite(gRows, m * (1 + k));
-    }
-
-    private static boolean finite(float[] a, int n) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        int q = 0;
-        for (; q + 3 < n; q += 4) {
-            s0 += a[q] * 0.0f;
-            s1 += a[q + 1] * 0.0f;
-            s2 += a[q + 2] * 0.0f;
-            s3 += a[q + 3] * 0.0f;
-        }
-        for (; q < n; q++) {
-            s0 += a[q] * 0.0f;
-        }
-        return Float.isFinite(s0 + s1 + s2 + s3);
+        return Double.isFinite(gBias[0]) && loops.allFinite(gAttn, attnSize) && loops.allFinite(gRows, m * (1 + k));
     }
 }

@@ -1,0 +1,78 @@
+package dev.afmflink.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** {@link Loops32} on the Vector API; each tail runs the scalar loop. Same bits as {@link ScalarLoops32}. */
+final class VectorLoops32 implements Loops32 {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+
+    @Override
+    public void scale(float[] out, int o, float[] a, int ao, float s, int n) {
+        int c = 0;
+        for (; c + L <= n; c += L) {
+            FloatVector.fromArray(F, a, ao + c).mul(s).intoArray(out, o + c);
+        }
+        ScalarLoops32.INSTANCE.scale(out, o + c, a, ao + c, s, n - c);
+    }
+
+    @Override
+    public void mul(float[] out, int o, float[] a, int ao, float[] b, int bo, int n) {
+        int c = 0;
+        for (; c + L <= n; c += L) {
+            FloatVector.fromArray(F, a, ao + c).mul(FloatVector.fromArray(F, b, bo + c)).intoArray(out, o + c);
+        }
+        ScalarLoops32.INSTANCE.mul(out, o + c, a, ao + c, b, bo + c, n - c);
+    }
+
+    @Override
+    public void reluBackward(float[] z, int zo, float[] h, int ho, float ds, float[] dr, float[] gh, int gho, float[] gb,
+                             int gbo, int t) {
+        int r = 0;
+        FloatVector zero = FloatVector.zero(F);
+        for (; r + L <= t; r += L) {
+            FloatVector zr = FloatVector.fromArray(F, z, zo + r);
+            VectorMask<Float> positive = zr.compare(VectorOperators.GT, 0.0f); // false for NaN, as z > 0 in Java
+            FloatVector on = zero.blend(1.0f, positive);
+            // (ds · h) · on and ds · (z · on): the scalar loop's order and rounding, element by element
+            FloatVector d = FloatVector.fromArray(F, h, ho + r).mul(ds).mul(on);
+            FloatVector.fromArray(F, gh, gho + r).add(zr.mul(on).mul(ds)).intoArray(gh, gho + r);
+            d.intoArray(dr, zo + r);
+            FloatVector.fromArray(F, gb, gbo + r).add(d).intoArray(gb, gbo + r);
+        }
+        ScalarLoops32.reluBackwardRange(z, zo, h, ho, ds, dr, gh, gho, gb, gbo, r, t);
+    }
+
+    @Override
+    public void scatter(float[] g, int gi, int gj, float[] d, int dOff, float[] xv, int xi, int xj, int n) {
+        int c = 0;
+        for (; c + L <= n; c += L) {
+            FloatVector dc = FloatVector.fromArray(F, d, dOff + c);
+            FloatVector.fromArray(F, g, gi + c).add(dc.mul(FloatVector.fromArray(F, xv, xj + c))).intoArray(g, gi + c);
+            FloatVector.fromArray(F, g, gj + c).add(dc.mul(FloatVector.fromArray(F, xv, xi + c))).intoArray(g, gj + c);
+        }
+        ScalarLoops32.INSTANCE.scatter(g, gi + c, gj + c, d, dOff + c, xv, xi + c, xj + c, n - c);
+    }
+
+    @Override
+    public void scaleAddL2(float[] g, int o, float x, float l2, float[] row, int ro, int n) {
+        int c = 0;
+        for (; c + L <= n; c += L) {
+            FloatVector.fromArray(F, g, o + c).mul(x).add(FloatVector.fromArray(F, row, ro + c).mul(l2)).intoArray(g, o + c);
+        }
+        ScalarLoops32.INSTANCE.scaleAddL2(g, o + c, x, l2, row, ro + c, n - c);
+    }
+
+    @Override
+    public boolean allFinite(float[] a, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int q = 0;
+        for (; q + L <= n; q += L) {
+            acc = acc.add(FloatVector.fromArray(F, a, q).mul(0.0f)); // x·0 is 0 for finite x, NaN otherwise
+        }
+        return Float.isFinite(acc.reduceLanes(VectorOperators.ADD)) && ScalarLoops32.INSTANCE.allFinite(a, q, n);
+    }
+}
