@@ -29,18 +29,58 @@ class ModelFileTest {
         assertArrayEquals(a.shared().bias, b.shared().bias);
         assertArrayEquals(a.shared().attn, b.shared().attn);
         assertArrayEquals(a.shared().attnSlots, b.shared().attnSlots);
+        assertArrayEquals(a.shared().attn32, b.shared().attn32);
+        assertArrayEquals(a.shared().attnSlots32, b.shared().attnSlots32);
         assertEquals(a.shared().examples, b.shared().examples);
         assertEquals(a.shared().rngState, b.shared().rngState);
         assertArrayEquals(a.features().sortedIds(), b.features().sortedIds());
         for (long id : a.features().sortedIds()) {
             assertArrayEquals(a.features().get(id).data, b.features().get(id).data, "feature " + id);
+            assertArrayEquals(a.features().get(id).data32, b.features().get(id).data32, "feature " + id);
             assertEquals(a.features().get(id).lastUpdate, b.features().get(id).lastUpdate);
         }
     }
 
     @Test
     void roundTripIsBitExactAndTrainingContinuesIdentically() throws IOException {
-        AfmModel model = new AfmModel(ModelBehaviourTestSupport.config(Loss.LOGISTIC, 0.8));
+        roundTrip(ModelBehaviourTestSupport.config(Loss.LOGISTIC, 0.8));
+    }
+
+    @Test
+    void aFloat32ModelRoundTripsBitExactInHalfTheBytesAndOldReadersRefuseIt() throws IOException {
+        dev.afmflink.model.AfmConfig c64 = ModelBehaviourTestSupport.config(Loss.LOGISTIC, 0.8);
+        dev.afmflink.model.AfmConfig c32 = c64.withPrecision(dev.afmflink.model.Precision.FLOAT32);
+        roundTrip(c32);
+        AfmModel m32 = new AfmModel(c32);
+        AfmModel m64 = new AfmModel(c64);
+        for (Example e : ModelBehaviourTestSupport.stream(500, 3)) {
+            m32.train(e, 0);
+            m64.train(e, 0);
+        }
+        byte[] b32 = ModelWriter.fullBytes(m32, 1);
+        byte[] b64 = ModelWriter.fullBytes(m64, 1);
+        assertEquals(m32.features().size(), m64.features().size());
+        // every parameter and slot but w0's four bytes instead of eight; ids, times and the header's length unchanged
+        dev.afmflink.model.Layout l = new dev.afmflink.model.Layout(c32);
+        long values = l.attnSize + (long) l.attentionSlots * l.attnSize + (long) m32.features().size() * l.rowSize;
+        assertEquals(4 * values, b64.length - b32.length,
+                "float32 saves 4 bytes per value: " + b32.length + " vs " + b64.length);
+        assertEquals(ModelFormat.FORMAT_VERSION_FLOAT32, java.nio.ByteBuffer.wrap(b32).getInt(4));
+        assertEquals(ModelFormat.FORMAT_VERSION, java.nio.ByteBuffer.wrap(b64).getInt(4), "float64 files keep version 1");
+        // a float32 body under version 1 (what a reader of version 1 would take it for) is refused, not misread
+        byte[] lying = b32.clone();
+        java.nio.ByteBuffer.wrap(lying).putInt(4, ModelFormat.FORMAT_VERSION);
+        IOException e = assertThrows(IOException.class, () -> ModelReader.read(new ByteArrayInputStream(lying), null, "lying"));
+        assertTrue(e.getMessage().contains("does not hold a float32 model"), e.getMessage());
+        // a float64 row cannot go into a float32 file
+        try (ModelWriter w = new ModelWriter(new ByteArrayOutputStream(), new ModelHeader(ModelFormat.Kind.FULL, 1, 0, 0, c32),
+                m32.shared(), ModelFormat.STREAMED)) {
+            assertThrows(IllegalArgumentException.class, () -> w.put(1, new FeatureParams(new double[64], 0)));
+        }
+    }
+
+    private void roundTrip(dev.afmflink.model.AfmConfig config) throws IOException {
+        AfmModel model = new AfmModel(config);
         List<Example> s = ModelBehaviourTestSupport.stream(3000, 21);
         for (int i = 0; i < 2000; i++) {
             model.train(s.get(i), i);
