@@ -31,9 +31,14 @@ class ParamsSerializersTest {
         DataOutputSerializer out = new DataOutputSerializer(8);
         s.serialize(new FeatureParams(ODD, 42), out);
         s.serialize(new FeatureParams((double[]) null, -7), out);
+        float[] odd32 = {0.5f, -1e-40f, Float.MIN_VALUE, Float.NaN, -0.0f};
+        s.serialize(new FeatureParams(odd32, 9), out);
         DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
         FeatureParams a = s.deserialize(in);
         FeatureParams b = s.deserialize(in);
+        FeatureParams c = s.deserialize(in);
+        assertTrue(c.sameAs(new FeatureParams(odd32, 9)), "a float32 row, bit for bit");
+        assertNull(c.data);
         assertArrayEquals(bits(ODD), bits(a.data));
         assertEquals(42, a.lastUpdate);
         assertNull(b.data);
@@ -42,7 +47,10 @@ class ParamsSerializersTest {
         // copy between views = serialize of the deserialized record
         DataOutputSerializer copied = new DataOutputSerializer(8);
         s.copy(new DataInputDeserializer(out.getCopyOfBuffer()), copied);
-        s.copy(new DataInputDeserializer(out.getCopyOfBuffer(), 4 + ODD.length * 8 + 8, 12), copied);
+        int first = 4 + ODD.length * 8 + 4 + 8;
+        int second = 4 + 4 + 8;
+        s.copy(new DataInputDeserializer(out.getCopyOfBuffer(), first, second), copied);
+        s.copy(new DataInputDeserializer(out.getCopyOfBuffer(), first + second, 4 + 4 + odd32.length * 4 + 8), copied);
         assertArrayEquals(out.getCopyOfBuffer(), copied.getCopyOfBuffer());
     }
 

@@ -16,6 +16,7 @@ import dev.afmflink.feedback.FeedbackReplay;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.Loss;
 import dev.afmflink.optim.OptimizerSpec;
 import dev.afmflink.snapshot.ModelHeader;
@@ -75,13 +76,18 @@ class StreamingEndToEndTest {
                 OptimizerSpec.ftrl(0.1, 1, 0.5, 0), OptimizerSpec.adagrad(0.05, 1e-8), OptimizerSpec.adagrad(0.05, 1e-8));
     }
 
+    /** "rocksdb", "hashmap", or either with "-float32": the state backend and the model's precision. */
+    static AfmConfig config(String backendAndPrecision) {
+        return backendAndPrecision.endsWith("-float32") ? config().withPrecision(dev.afmflink.model.Precision.FLOAT32) : config();
+    }
+
     static StreamSettings settings(String prefix, boolean bounded) {
         return settings(prefix, bounded, "rocksdb");
     }
 
     static StreamSettings settings(String prefix, boolean bounded, String backend) {
         return new StreamSettings(broker.bootstrapServers(), prefix + "-in", prefix + "-snapshots", prefix + "-predictions",
-                prefix + "-dead", prefix + "-group", config(), backend, root.resolve(prefix + "-checkpoints").toString(),
+                prefix + "-dead", prefix + "-group", config(backend), backend.replace("-float32", ""), root.resolve(prefix + "-checkpoints").toString(),
                 500, 0, 500, 3, root.resolve(prefix + "-models").toString(), 1, bounded, 4096, false);
     }
 
@@ -101,8 +107,12 @@ class StreamingEndToEndTest {
 
     /** The offline trainer's model on the same events (decoded by the same decoder), in order. */
     static AfmModel offline(List<String> events) throws Exception {
+        return offline(events, config());
+    }
+
+    static AfmModel offline(List<String> events, AfmConfig config) throws Exception {
         EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
-        AfmModel m = new AfmModel(config());
+        AfmModel m = new AfmModel(config);
         for (String e : events) {
             Event ev;
             try {
@@ -127,14 +137,33 @@ class StreamingEndToEndTest {
 
     static void assertSameModel(AfmModel expected, AfmModel actual) {
         assertEquals(expected.shared().examples, actual.shared().examples, "examples");
+        assertEquals(expected.config().precision(), actual.config().precision(), "precision");
+        assertEquals(expected.shared().isFloat32(), actual.shared().isFloat32(), "precision of the shared parameters");
         assertClose(expected.shared().bias, actual.shared().bias, "bias");
-        assertClose(expected.shared().attn, actual.shared().attn, "attention");
-        assertClose(expected.shared().attnSlots, actual.shared().attnSlots, "attention slots");
+        assertClose(wide(expected.shared().attn, expected.shared().attn32), wide(actual.shared().attn, actual.shared().attn32),
+                "attention");
+        assertClose(wide(expected.shared().attnSlots, expected.shared().attnSlots32),
+                wide(actual.shared().attnSlots, actual.shared().attnSlots32), "attention slots");
         assertEquals(expected.features().size(), actual.features().size(), "feature count");
         for (long id : expected.features().sortedIds()) {
-            assertNotNull(actual.features().get(id), "feature " + id);
-            assertClose(expected.features().get(id).data, actual.features().get(id).data, "feature " + id);
+            FeatureParams e = expected.features().get(id);
+            FeatureParams a = actual.features().get(id);
+            assertNotNull(a, "feature " + id);
+            assertEquals(e.isFloat32(), a.isFloat32(), "precision of feature " + id);
+            assertClose(wide(e.data, e.data32), wide(a.data, a.data32), "feature " + id);
         }
+    }
+
+    /** The float64 array, or the float32 one widened (exactly). */
+    static double[] wide(double[] d, float[] f) {
+        if (d != null) {
+            return d;
+        }
+        double[] w = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            w[i] = f[i];
+        }
+        return w;
     }
 
     static void assertClose(double[] a, double[] b, String what) {
@@ -146,7 +175,7 @@ class StreamingEndToEndTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rocksdb", "hashmap"})
+    @ValueSource(strings = {"rocksdb", "hashmap", "rocksdb-float32"})
     void publishedModelEqualsOfflineModelAndBadInputIsDeadLettered(String backend) throws Exception {
         StreamSettings s = settings("e2e-" + backend, true, backend);
         createTopics(s);
@@ -182,9 +211,10 @@ class StreamingEndToEndTest {
             assertTrue(versions.get(i) > versions.get(i - 1), "versions grow: " + versions);
         }
         assertEquals(EXAMPLES / 500, versions.size(), "one publish per 500 examples: " + versions);
-        AfmModel expected = offline(events);
+        AfmModel expected = offline(events, s.config());
         assertEquals(EXAMPLES, expected.shared().examples);
         assertSameModel(expected, chain.model());
+        assertSameBits(expected, chain.model()); // the job and the offline trainer run the same steps in the same order
 
         // the folder sink holds the same model: latest full + its deltas, loaded without Flink
         AfmModel fromFolders = ModelReader.load(Path.of(s.snapshotDir()).resolve("default")).model();
@@ -532,13 +562,10 @@ class StreamingEndToEndTest {
 
     static void assertSameBits(AfmModel expected, AfmModel actual) {
         assertEquals(expected.shared().examples, actual.shared().examples, "examples");
-        assertTrue(java.util.Arrays.equals(expected.shared().bias, actual.shared().bias), "bias, bit for bit");
-        assertTrue(java.util.Arrays.equals(expected.shared().attn, actual.shared().attn), "attention, bit for bit");
-        assertTrue(java.util.Arrays.equals(expected.shared().attnSlots, actual.shared().attnSlots), "attention slots, bit for bit");
+        assertTrue(expected.shared().sameAs(actual.shared()), "shared parameters and slots, bit for bit (either precision)");
         assertEquals(expected.features().size(), actual.features().size(), "feature count");
         for (long id : expected.features().sortedIds()) {
-            assertTrue(java.util.Arrays.equals(expected.features().get(id).data, actual.features().get(id).data),
-                    "feature " + id + ", bit for bit");
+            assertTrue(expected.features().get(id).sameValues(actual.features().get(id)), "feature " + id + ", bit for bit");
         }
     }
 
