@@ -19,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,14 +50,17 @@ class CommandLineTest {
         }
     }
 
-    @Test
-    void frappeReferenceCheckScoreAndExplainAgree() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"float64", "float32"})
+    void frappeReferenceCheckScoreAndExplainAgree(String precision) throws IOException {
         Path metrics = dir.resolve("ref.json");
         Path model = dir.resolve("model");
         assertEquals(0, run("train", "--train", frappe("frappe.validation.libfm.gz"), "--test", frappe("frappe.test.libfm.gz"),
                 "--loss", "squared", "--k", "16", "--t", "16", "--optimizer", "adagrad", "--lr", "0.05",
                 "--init-std", "0.1", "--passes", "1", "--seed", "1", "--metrics-out", metrics.toString(),
-                "--model-out", model.toString()));
+                "--model-out", model.toString(), "--precision", precision));
+        // sums of float32 attention weights and contributions carry float rounding
+        double sums = precision.equals("float32") ? 1e-6 : 1e-12;
         JsonNode m = JSON.readTree(metrics.toFile());
         for (String key : List.of("examples", "seconds", "progressive_loss", "test_rmse")) {
             assertTrue(m.has(key), "metrics key " + key);
@@ -89,6 +94,7 @@ class CommandLineTest {
         List<String> ex = Files.readAllLines(explained);
         assertEquals(100, ex.size());
         AfmModel loaded = ModelReader.load(model).model();
+        assertEquals(precision, loaded.config().precision().id());
         for (int i = 0; i < ex.size(); i++) {
             JsonNode e = JSON.readTree(ex.get(i));
             assertEquals(Double.parseDouble(lines.get(i)), e.get("prediction").asDouble(), 0.0, "line " + i);
@@ -103,10 +109,10 @@ class CommandLineTest {
                     assertTrue(pairs.get(p - 1).get("attention").asDouble() >= pairs.get(p).get("attention").asDouble());
                 }
             }
-            assertEquals(1.0, attSum, 1e-12);
+            assertEquals(1.0, attSum, sums);
             Example x = test.get(i);
             loaded.predictRaw(x);
-            assertEquals(loaded.pairView().pairTerm(), contrib, 1e-12);
+            assertEquals(loaded.pairView().pairTerm(), contrib, sums);
         }
     }
 
@@ -120,22 +126,31 @@ class CommandLineTest {
     }
 
     @Test
-    void criteoLogisticDefaults() throws IOException {
+    void criteoLogisticDefaultsInBothPrecisions() throws IOException {
         String raw = SharedFiles.file("data/criteo/criteo_train_examples_10k.txt.gz").toString();
         Path train = dir.resolve("train.libfm.gz");
         Path test = dir.resolve("test.libfm.gz");
         assertEquals(0, run("convert", "--format", "criteo", "--input", raw, "--output", train.toString(), "--limit", "8000"));
         assertEquals(0, run("convert", "--format", "criteo", "--input", raw, "--output", test.toString(), "--skip", "8000"));
-        Path metrics = dir.resolve("criteo.json");
-        assertEquals(0, run("train", "--train", train.toString(), "--test", test.toString(), "--loss", "logistic",
-                "--metrics-out", metrics.toString()));
-        JsonNode m = JSON.readTree(metrics.toFile());
-        assertEquals(8000, m.get("examples").asLong());
-        assertEquals(2000, m.get("test_examples").asLong());
-        // a constant CTR predictor scores logloss ≈ 0.52 on this split
-        assertTrue(m.get("test_logloss").asDouble() < 0.49, "logloss " + m.get("test_logloss"));
-        assertTrue(m.get("test_auc").asDouble() > 0.72, "AUC " + m.get("test_auc"));
-        assertTrue(m.has("progressive_auc"));
+        JsonNode[] by = new JsonNode[2];
+        for (String precision : List.of("float64", "float32")) {
+            Path metrics = dir.resolve("criteo-" + precision + ".json");
+            assertEquals(0, run("train", "--train", train.toString(), "--test", test.toString(), "--loss", "logistic",
+                    "--precision", precision, "--metrics-out", metrics.toString()));
+            JsonNode m = JSON.readTree(metrics.toFile());
+            assertEquals(8000, m.get("examples").asLong());
+            assertEquals(2000, m.get("test_examples").asLong());
+            // a constant CTR predictor scores logloss ≈ 0.52 on this split
+            assertTrue(m.get("test_logloss").asDouble() < 0.49, precision + " logloss " + m.get("test_logloss"));
+            assertTrue(m.get("test_auc").asDouble() > 0.72, precision + " AUC " + m.get("test_auc"));
+            assertTrue(m.has("progressive_auc"));
+            by[precision.equals("float64") ? 0 : 1] = m;
+        }
+        // the same quality in both precisions (issue 12: within ±0.002), on the test split and progressively
+        for (String key : List.of("test_logloss", "test_auc", "progressive_loss", "progressive_auc")) {
+            double d = Math.abs(by[0].get(key).asDouble() - by[1].get(key).asDouble());
+            assertTrue(d <= 0.002, key + ": float64 " + by[0].get(key) + ", float32 " + by[1].get(key));
+        }
     }
 
     @Test
