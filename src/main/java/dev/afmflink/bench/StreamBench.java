@@ -44,13 +44,26 @@ public final class StreamBench {
     private StreamBench() {
     }
 
-    static AfmConfig config(int k) {
+    static AfmConfig config(int k, Precision p) {
         OptimizerSpec a = OptimizerSpec.adagrad(0.05, 1e-8);
-        return new AfmConfig(k, k, Loss.SQUARED, 1e-3, 0, 0, 1.0, 0.1, 1, a, a, a);
+        return new AfmConfig(k, k, Loss.SQUARED, 1e-3, 0, 0, 1.0, 0.1, 1, a, a, a, p);
     }
 
-    public static void run(Path frappe, Path work, int[] ks, int freshnessRate, int freshnessSeconds, PrintStream out)
-            throws Exception {
+    /**
+     * Bytes of one feature's value in keyed state: a fresh row (parameters and Adagrad slots) through
+     * Flink's POJO serializer, which is what the job's RocksDB column family holds per feature (its
+     * key, the 8-byte id and the key group, comes on top).
+     */
+    public static int stateBytesPerFeature(AfmConfig c) throws java.io.IOException {
+        var serializer = org.apache.flink.api.common.typeinfo.TypeInformation.of(dev.afmflink.model.FeatureParams.class)
+                .createSerializer(new org.apache.flink.api.common.ExecutionConfig().getSerializerConfig());
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(1024);
+        serializer.serialize(new dev.afmflink.model.AfmLearner(c).newFeature(1, 0), out);
+        return out.length();
+    }
+
+    public static void run(Path frappe, Path work, int[] ks, List<Precision> precisions, int freshnessRate,
+                           int freshnessSeconds, PrintStream out) throws Exception {
         List<byte[]> lines = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(frappe)),
                 StandardCharsets.UTF_8))) {
@@ -64,21 +77,30 @@ public final class StreamBench {
             String servers = broker.bootstrapServers();
             broker.createTopics(List.of("bench-in"), "");
             produce(servers, "bench-in", lines);
-            out.printf(Locale.ROOT, "%-10s %4s %6s %14s %14s %12s%n", "backend", "k=t", "train", "examples/s", "wall s", "vs baseline");
+            out.printf(Locale.ROOT, "%-10s %4s %-8s %6s %14s %14s %12s%n", "backend", "k=t", "prec", "train", "examples/s", "wall s",
+                    "vs baseline");
             int run = 0;
             for (int k : ks) {
-                double kernel = KernelBench.measure(10, k, k, Precision.FLOAT64, 2, 3, 1, "adagrad").meanExamplesPerSecond();
-                double noop = 0;
-                for (String[] v : new String[][] {{"rocksdb", "noop"}, {"rocksdb", "afm"}, {"hashmap", "afm"}}) {
-                    double[] r = throughput(broker, "bench-in", lines.size(), run++, work, v[0], k, v[1].equals("noop"));
-                    if (v[1].equals("noop")) {
-                        noop = r[0];
+                double noop = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true)[0];
+                out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %14s %12s%n", "rocksdb", k, "-", "noop", noop, "", "-");
+                java.util.Map<Precision, Double> rocks = new java.util.EnumMap<>(Precision.class);
+                for (Precision p : precisions) {
+                    double kernel = KernelBench.measure(10, k, k, p, 2, 3, 1, "adagrad").meanExamplesPerSecond();
+                    for (String backend : List.of("rocksdb", "hashmap")) {
+                        double[] r = throughput(broker, "bench-in", lines.size(), run++, work, backend, config(k, p), false);
+                        if (backend.equals("rocksdb")) {
+                            rocks.put(p, r[0]);
+                        }
+                        out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %14.1f %12s%n", backend, k, p.id(), "afm", r[0], r[1],
+                                String.format(Locale.ROOT, "%.0f %%", 100 * r[0] / Math.min(noop, kernel)));
                     }
-                    String vs = v[1].equals("noop") ? "-" : String.format(Locale.ROOT, "%.0f %%", 100 * r[0] / Math.min(noop, kernel));
-                    out.printf(Locale.ROOT, "%-10s %4d %6s %14.0f %14.1f %12s%n", v[0], k, v[1], r[0], r[1], vs);
+                    out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d, %s): %.0f examples/s; state bytes per "
+                            + "feature %d%n", k, p.id(), kernel, stateBytesPerFeature(config(k, p)));
                 }
-                out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d): %.0f examples/s; baseline = min(no-op job, kernel)%n",
-                        k, kernel);
+                if (rocks.size() == 2) {
+                    out.printf(Locale.ROOT, "k=t=%d on RocksDB: float32/float64 = %.2f (baseline = min(no-op job, kernel))%n", k,
+                            rocks.get(Precision.FLOAT32) / rocks.get(Precision.FLOAT64));
+                }
             }
             for (dev.afmflink.feedback.FeedbackMode mode : dev.afmflink.feedback.FeedbackMode.values()) {
                 clickStream(broker, work, run++, 100_000, mode, out);
@@ -87,17 +109,17 @@ public final class StreamBench {
         }
     }
 
-    static StreamSettings settings(String servers, String in, int run, Path work, String backend, int k, boolean noop,
-                                   boolean bounded, long publishMs) {
+    static StreamSettings settings(String servers, String in, int run, Path work, String backend, AfmConfig config,
+                                   boolean noop, boolean bounded, long publishMs) {
         return new StreamSettings(servers, in, "bench-" + run + "-snap", "bench-" + run + "-pred", "bench-" + run + "-dead",
-                "bench-" + run, config(k), backend, work.resolve("cp-" + run).toString(), 10_000, publishMs, 0, 10,
+                "bench-" + run, config, backend, work.resolve("cp-" + run).toString(), 10_000, publishMs, 0, 10,
                 null, 1, bounded, 1 << 20, noop);
     }
 
     /** Returns {examples/s between 5 % and 100 % of the predictions, wall seconds of the whole job}. */
-    static double[] throughput(KafkaBroker broker, String in, int n, int run, Path work, String backend, int k, boolean noop)
-            throws Exception {
-        return throughput(broker, settings(broker.bootstrapServers(), in, run, work, backend, k, noop, true, 5000), n, run);
+    static double[] throughput(KafkaBroker broker, String in, int n, int run, Path work, String backend, AfmConfig config,
+                               boolean noop) throws Exception {
+        return throughput(broker, settings(broker.bootstrapServers(), in, run, work, backend, config, noop, true, 5000), n, run);
     }
 
     /** The same for any settings whose job writes {@code n} predictions. */
@@ -147,7 +169,7 @@ public final class StreamBench {
         AfmConfig logistic = new AfmConfig(16, 16, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
                 OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a);
         // publish ticks every 10 min of event time: the simulated 7 h are replayed in seconds (ticks follow event time)
-        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", 16, false, true, 600_000);
+        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.FLOAT64), false, true, 600_000);
         StreamSettings s = new StreamSettings(base.bootstrapServers(), in, base.snapshotsTopic(), base.predictionsTopic(),
                 base.deadLettersTopic(), base.groupId(), logistic, "rocksdb", base.checkpointDir(), base.checkpointIntervalMs(),
                 base.publishIntervalMs(), base.publishEvery(), base.fullEvery(), null, 1, true, 1 << 20, false)
@@ -166,7 +188,7 @@ public final class StreamBench {
         broker.createTopics(List.of(in), "");
         // ordered mode (the default): an example trains when event time reaches it and the publish tick after it goes out
         // when the watermark passes the tick; the paced stream is in order, so a 200 ms out-of-orderness bound
-        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", 16, false, false, 1000)
+        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.FLOAT64), false, false, 1000)
                 .withFeedback(new dev.afmflink.job.FeedbackSettings(dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS,
                         FRESHNESS_BOUND_MS, 30_000, dev.afmflink.job.FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS,
                         dev.afmflink.metrics.QualityGate.OPEN, null));
