@@ -136,10 +136,10 @@ public final class AfmKernel32 implements PairView {
         for (int i = 0; i < m; i++) {
             loops.scale(xv, i * k, rows[i], 1, (float) x[i], k);
         }
-        for (int r = 0; r < t; r++) {
-            int ro = r * k;
-            for (int c = 0; c < k; c++) {
-                wt[c * t + r] = attn[ro + c];
+        for (int c = 0; c < k; c++) { // Wᵀ: stores in order, loads strided
+            int co = c * t;
+            for (int r = 0; r < t; r++) {
+                wt[co + r] = attn[r * k + c];
             }
         }
         int p = 0;
@@ -158,7 +158,7 @@ public final class AfmKernel32 implements PairView {
         ops.accumulate(z, 0, t, pairs, t, e, 0, k, 1, wt, 0, t, k);
         float maxS = Float.NEGATIVE_INFINITY;
         for (p = 0; p < pairs; p++) {
-            float sp = score(z, p * t, attn);
+            float sp = loops.hReluDot(z, p * t, attn, offH, t);
             s[p] = sp;
             if (sp > maxS) {
                 maxS = sp;
@@ -203,7 +203,7 @@ public final class AfmKernel32 implements PairView {
             }
             double abar = 0.0;
             for (int p = 0; p < pairs; p++) {
-                float d = dot(dpooled, 0, e, p * k, k);
+                float d = loops.dot(dpooled, 0, e, p * k, k);
                 da[p] = d;
                 abar += (double) a[p] * d;
             }
@@ -230,54 +230,6 @@ public final class AfmKernel32 implements PairView {
                 gAttn[q] += l2Attention * attn[q];
             }
         }
-    }
-
-    /**
-     * hᵀ ReLU(z) for one pair: eight running sums (r mod 8), each in increasing r, added as a fixed
-     * tree. A fixed scalar order (the same bits on every JVM and CPU), not one long dependent chain.
-     */
-    private float score(float[] z, int zp, float[] attn) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int h = offH;
-        int r = 0;
-        for (; r + 7 < t; r += 8) {
-            s0 += attn[h + r] * relu(z[zp + r]);
-            s1 += attn[h + r + 1] * relu(z[zp + r + 1]);
-            s2 += attn[h + r + 2] * relu(z[zp + r + 2]);
-            s3 += attn[h + r + 3] * relu(z[zp + r + 3]);
-            s4 += attn[h + r + 4] * relu(z[zp + r + 4]);
-            s5 += attn[h + r + 5] * relu(z[zp + r + 5]);
-            s6 += attn[h + r + 6] * relu(z[zp + r + 6]);
-            s7 += attn[h + r + 7] * relu(z[zp + r + 7]);
-        }
-        for (; r < t; r++) {
-            s0 += attn[h + r] * relu(z[zp + r]);
-        }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-    }
-
-    private static float relu(float v) {
-        return v > 0 ? v : 0.0f; // a select, not a branch: ReLU signs are coin flips
-    }
-
-    /** Σ a[ao + c]·b[bo + c], c &lt; n, in {@link #score}'s fixed order of eight running sums. */
-    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int c = 0;
-        for (; c + 7 < n; c += 8) {
-            s0 += a[ao + c] * b[bo + c];
-            s1 += a[ao + c + 1] * b[bo + c + 1];
-            s2 += a[ao + c + 2] * b[bo + c + 2];
-            s3 += a[ao + c + 3] * b[bo + c + 3];
-            s4 += a[ao + c + 4] * b[bo + c + 4];
-            s5 += a[ao + c + 5] * b[bo + c + 5];
-            s6 += a[ao + c + 6] * b[bo + c + 6];
-            s7 += a[ao + c + 7] * b[bo + c + 7];
-        }
-        for (; c < n; c++) {
-            s0 += a[ao + c] * b[bo + c];
-        }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /** ½λ‖W‖², summed in double. */

@@ -4,8 +4,12 @@ package dev.afmflink.model;
  * The element-wise passes of the float32 kernel ({@link AfmKernel32}) outside its three matrix
  * products: each output element is computed by the same exactly rounded float operations in the
  * same order in both implementations — the SIMD one ({@code jdk.incubator.vector}, when the JVM has
- * the module) and the scalar one — so they give the same bits. None of them sums across elements
- * (the kernel's few sums run in one fixed scalar order).
+ * the module) and the scalar one — so they give the same bits, on any vector width. The two sums,
+ * {@link #dot} and {@link #hReluDot}, have one fixed order whatever the hardware: sixteen running
+ * sums (element r into sum r mod 16, in increasing r) up to the last multiple of 16, added as a
+ * fixed tree ((s_i + s_{i+8}), then + 4 apart, + 2, + 1), then the remaining elements one by one.
+ * Sixteen lanes of AVX-512 (or two registers of AVX2) hold the sixteen sums; the scalar twin keeps
+ * sixteen variables.
  */
 interface Loops32 {
 
@@ -27,6 +31,12 @@ interface Loops32 {
 
     /** g[o + c] = g[o + c] · x + l2 · row[ro + c], c &lt; n. */
     void scaleAddL2(float[] g, int o, float x, float l2, float[] row, int ro, int n);
+
+    /** Σ a[ao + c]·b[bo + c], c &lt; n, in the fixed order above. */
+    float dot(float[] a, int ao, float[] b, int bo, int n);
+
+    /** Σ h[ho + r]·ReLU(z[zo + r]), r &lt; n, in the fixed order above: one pair's attention score. */
+    float hReluDot(float[] z, int zo, float[] h, int ho, int n);
 
     /** True when a[0 .. n) are all finite (any order: a NaN or an infinity anywhere makes it false). */
     boolean allFinite(float[] a, int n);

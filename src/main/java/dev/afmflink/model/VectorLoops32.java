@@ -75,4 +75,88 @@ final class VectorLoops32 implements Loops32 {
         }
         return Float.isFinite(acc.reduceLanes(VectorOperators.ADD)) && ScalarLoops32.INSTANCE.allFinite(a, q, n);
     }
+
+    /** Sixteen running sums fit the preferred species in one register (AVX-512) or two (AVX2); else the scalar twin. */
+    private static final int SUM_REGISTERS = L == 16 ? 1 : L == 8 ? 2 : 0;
+
+    @Override
+    public float dot(float[] a, int ao, float[] b, int bo, int n) {
+        if (SUM_REGISTERS == 1) {
+            FloatVector acc = FloatVector.zero(F);
+            int r = 0;
+            for (; r + 16 <= n; r += 16) {
+                acc = acc.add(FloatVector.fromArray(F, a, ao + r).mul(FloatVector.fromArray(F, b, bo + r)));
+            }
+            float x = tree16(acc);
+            for (; r < n; r++) {
+                x += a[ao + r] * b[bo + r];
+            }
+            return x;
+        }
+        if (SUM_REGISTERS == 2) {
+            FloatVector lo = FloatVector.zero(F);
+            FloatVector hi = FloatVector.zero(F);
+            int r = 0;
+            for (; r + 16 <= n; r += 16) {
+                lo = lo.add(FloatVector.fromArray(F, a, ao + r).mul(FloatVector.fromArray(F, b, bo + r)));
+                hi = hi.add(FloatVector.fromArray(F, a, ao + r + 8).mul(FloatVector.fromArray(F, b, bo + r + 8)));
+            }
+            float x = tree8(lo.add(hi));
+            for (; r < n; r++) {
+                x += a[ao + r] * b[bo + r];
+            }
+            return x;
+        }
+        return ScalarLoops32.INSTANCE.dot(a, ao, b, bo, n);
+    }
+
+    @Override
+    public float hReluDot(float[] z, int zo, float[] h, int ho, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        if (SUM_REGISTERS == 1) {
+            FloatVector acc = zero;
+            int r = 0;
+            for (; r + 16 <= n; r += 16) {
+                FloatVector zr = FloatVector.fromArray(F, z, zo + r);
+                acc = acc.add(FloatVector.fromArray(F, h, ho + r).mul(zero.blend(zr, zr.compare(VectorOperators.GT, 0.0f))));
+            }
+            float x = tree16(acc);
+            for (; r < n; r++) {
+                x += h[ho + r] * ScalarLoops32.relu(z[zo + r]);
+            }
+            return x;
+        }
+        if (SUM_REGISTERS == 2) {
+            FloatVector lo = zero;
+            FloatVector hi = zero;
+            int r = 0;
+            for (; r + 16 <= n; r += 16) {
+                FloatVector z0 = FloatVector.fromArray(F, z, zo + r);
+                FloatVector z1 = FloatVector.fromArray(F, z, zo + r + 8);
+                lo = lo.add(FloatVector.fromArray(F, h, ho + r).mul(zero.blend(z0, z0.compare(VectorOperators.GT, 0.0f))));
+                hi = hi.add(FloatVector.fromArray(F, h, ho + r + 8).mul(zero.blend(z1, z1.compare(VectorOperators.GT, 0.0f))));
+            }
+            float x = tree8(lo.add(hi));
+            for (; r < n; r++) {
+                x += h[ho + r] * ScalarLoops32.relu(z[zo + r]);
+            }
+            return x;
+        }
+        return ScalarLoops32.INSTANCE.hReluDot(z, zo, h, ho, n);
+    }
+
+    /** The fixed tree over sixteen lanes: (s_i + s_{i+8}) first, then {@link #tree8}'s order. */
+    private static float tree16(FloatVector s) {
+        return ScalarLoops32.tree(s.lane(0), s.lane(1), s.lane(2), s.lane(3), s.lane(4), s.lane(5), s.lane(6), s.lane(7),
+                s.lane(8), s.lane(9), s.lane(10), s.lane(11), s.lane(12), s.lane(13), s.lane(14), s.lane(15));
+    }
+
+    /** Lanes t_0..t_7 = s_i + s_{i+8} already added: the rest of the same tree. */
+    private static float tree8(FloatVector t) {
+        float u0 = t.lane(0) + t.lane(4);
+        float u1 = t.lane(1) + t.lane(5);
+        float u2 = t.lane(2) + t.lane(6);
+        float u3 = t.lane(3) + t.lane(7);
+        return (u0 + u2) + (u1 + u3);
+    }
 }
