@@ -136,12 +136,7 @@ public final class AfmKernel32 implements PairView {
         for (int i = 0; i < m; i++) {
             loops.scale(xv, i * k, rows[i], 1, (float) x[i], k);
         }
-        for (int c = 0; c < k; c++) { // Wᵀ: stores in order, loads strided
-            int co = c * t;
-            for (int r = 0; r < t; r++) {
-                wt[co + r] = attn[r * k + c];
-            }
-        }
+        loops.transpose(attn, t, k, wt); // Wᵀ (k×t) from W (t×k)
         int p = 0;
         for (int i = 0; i < m; i++) {
             for (int j = i + 1; j < m; j++) {

@@ -32,6 +32,9 @@ interface Loops32 {
     /** g[o + c] = g[o + c] · x + l2 · row[ro + c], c &lt; n. */
     void scaleAddL2(float[] g, int o, float x, float l2, float[] row, int ro, int n);
 
+    /** out (cols×rows) = aᵀ, a rows×cols row-major (a copy: no arithmetic). */
+    void transpose(float[] a, int rows, int cols, float[] out);
+
     /** Σ a[ao + c]·b[bo + c], c &lt; n, in the fixed order above. */
     float dot(float[] a, int ao, float[] b, int bo, int n);
 

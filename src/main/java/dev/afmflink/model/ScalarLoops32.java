@@ -126,6 +126,21 @@ final class ScalarLoops32 implements Loops32 {
         return x;
     }
 
+    @Override
+    public void transpose(float[] a, int rows, int cols, float[] out) {
+        transposeColumns(a, rows, cols, out, 0);
+    }
+
+    /** Columns [from, cols) of the transpose. */
+    static void transposeColumns(float[] a, int rows, int cols, float[] out, int from) {
+        for (int c = from; c < cols; c++) {
+            int co = c * rows;
+            for (int r = 0; r < rows; r++) {
+                out[co + r] = a[r * cols + c];
+            }
+        }
+    }
+
     static float relu(float v) {
         return v > 0 ? v : 0.0f; // a select, not a branch: ReLU signs are coin flips
     }

@@ -76,6 +76,42 @@ final class VectorLoops32 implements Loops32 {
         return Float.isFinite(acc.reduceLanes(VectorOperators.ADD)) && ScalarLoops32.INSTANCE.allFinite(a, q, n);
     }
 
+    @Override
+    public void transpose(float[] a, int rows, int cols, float[] out) {
+        if (rows % L != 0 || rows * cols > a.length) {
+            ScalarLoops32.INSTANCE.transpose(a, rows, cols, out);
+            return;
+        }
+        int[] map = gatherMap(cols);
+        for (int c = 0; c < cols; c++) {
+            int co = c * rows;
+            for (int r = 0; r < rows; r += L) {
+                // a column block of L rows: one gather (a[(r + i)·cols + c], i < L), one store in order
+                FloatVector.fromArray(F, a, r * cols + c, map, 0).intoArray(out, co + r);
+            }
+        }
+    }
+
+    /** An immutable gather map (shared by threads: published whole through one reference). */
+    private record GatherMap(int stride, int[] offsets) {
+    }
+
+    private GatherMap last = new GatherMap(-1, new int[0]);
+
+    /** {0, s, 2s, …, (L−1)s}, kept for the last stride. */
+    private int[] gatherMap(int stride) {
+        GatherMap g = last;
+        if (g.stride() != stride) {
+            int[] m = new int[L];
+            for (int i = 0; i < L; i++) {
+                m[i] = i * stride;
+            }
+            g = new GatherMap(stride, m);
+            last = g;
+        }
+        return g.offsets();
+    }
+
     /** Sixteen running sums fit the preferred species in one register (AVX-512) or two (AVX2); else the scalar twin. */
     private static final int SUM_REGISTERS = L == 16 ? 1 : L == 8 ? 2 : 0;
 
