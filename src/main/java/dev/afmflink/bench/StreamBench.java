@@ -167,9 +167,9 @@ public final class StreamBench {
         produce(broker.bootstrapServers(), in, events);
         OptimizerSpec a = OptimizerSpec.adagrad(0.05, 1e-8);
         AfmConfig logistic = new AfmConfig(16, 16, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
-                OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a);
+                OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a, Precision.DEFAULT);
         // publish ticks every 10 min of event time: the simulated 7 h are replayed in seconds (ticks follow event time)
-        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.FLOAT64), false, true, 600_000);
+        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), false, true, 600_000);
         StreamSettings s = new StreamSettings(base.bootstrapServers(), in, base.snapshotsTopic(), base.predictionsTopic(),
                 base.deadLettersTopic(), base.groupId(), logistic, "rocksdb", base.checkpointDir(), base.checkpointIntervalMs(),
                 base.publishIntervalMs(), base.publishEvery(), base.fullEvery(), null, 1, true, 1 << 20, false)
@@ -188,7 +188,7 @@ public final class StreamBench {
         broker.createTopics(List.of(in), "");
         // ordered mode (the default): an example trains when event time reaches it and the publish tick after it goes out
         // when the watermark passes the tick; the paced stream is in order, so a 200 ms out-of-orderness bound
-        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.FLOAT64), false, false, 1000)
+        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), false, false, 1000)
                 .withFeedback(new dev.afmflink.job.FeedbackSettings(dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS,
                         FRESHNESS_BOUND_MS, 30_000, dev.afmflink.job.FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS,
                         dev.afmflink.metrics.QualityGate.OPEN, null));

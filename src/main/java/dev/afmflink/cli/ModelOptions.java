@@ -42,9 +42,6 @@ final class ModelOptions {
                 .toList();
     }
 
-    /** README "Precision": float32 measures faster with the same quality on Frappe, Criteo and the click-stream. */
-    static final Precision DEFAULT_PRECISION = Precision.FLOAT64;
-
     static final List<Args.Option> OPTIONS = List.of(
             new Args.Option("loss", "squared|logistic", "squared", "loss; logistic reads a label -1 as 0"),
             new Args.Option("k", "N", null, "embedding size (default: squared " + SQUARED.k() + ", logistic " + LOGISTIC.k() + ")"),
@@ -71,7 +68,7 @@ final class ModelOptions {
             new Args.Option("keep-prob", "X", null, "dropout keep probability on the pooled pair vector (1 = no dropout)"),
             new Args.Option("init-std", "X", null, "standard deviation of the initial embeddings (default: squared " + SQUARED.initStd() + ", logistic " + LOGISTIC.initStd() + ")"),
             new Args.Option("seed", "N", "1", "seed of initialisation, dropout and shuffling"),
-            new Args.Option("precision", "float32|float64", DEFAULT_PRECISION.id(), "number type of the parameters and optimizer "
+            new Args.Option("precision", "float32|float64", Precision.DEFAULT.id(), "number type of the parameters and optimizer "
                     + "state, recorded in the model (float32: half the bytes, about twice the speed; float64: the reference)"));
 
     static Loss loss(Args a) {
