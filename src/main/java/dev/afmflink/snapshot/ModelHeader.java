@@ -33,7 +33,7 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
 
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("format_version", ModelFormat.FORMAT_VERSION);
+        m.put("format_version", ModelFormat.formatVersion(config.precision()));
         m.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
         m.put("model_version", modelVersion);
         m.put("base_version", baseVersion);
@@ -51,12 +51,15 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
     @SuppressWarnings("unchecked")
     public static ModelHeader fromMap(Map<String, Object> m) {
         Object fv = m.get("format_version");
-        if (!(fv instanceof Number n) || n.intValue() != ModelFormat.FORMAT_VERSION) {
+        if (!(fv instanceof Number n) || n.intValue() != ModelFormat.FORMAT_VERSION && n.intValue() != ModelFormat.FORMAT_VERSION_FLOAT32) {
             throw new IllegalArgumentException("unsupported model format version " + fv);
+        }
+        AfmConfig config = AfmConfig.fromMap((Map<String, ?>) m.get("config"));
+        if (((Number) fv).intValue() != ModelFormat.formatVersion(config.precision())) {
+            throw new IllegalArgumentException("format version " + fv + " does not hold a " + config.precision().id() + " model");
         }
         return new ModelHeader(ModelFormat.Kind.valueOf(((String) m.get("kind")).toUpperCase(java.util.Locale.ROOT)),
                 ((Number) m.get("model_version")).longValue(), ((Number) m.get("base_version")).longValue(),
-                ((Number) m.get("examples")).longValue(), AfmConfig.fromMap((Map<String, ?>) m.get("config")),
-                (String) m.get("base_digest"), "weights".equals(m.get("content")));
+                ((Number) m.get("examples")).longValue(), config, (String) m.get("base_digest"), "weights".equals(m.get("content")));
     }
 }

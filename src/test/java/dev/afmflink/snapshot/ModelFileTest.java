@@ -67,6 +67,8 @@ class ModelFileTest {
                 "float32 saves 4 bytes per value: " + b32.length + " vs " + b64.length);
         assertEquals(ModelFormat.FORMAT_VERSION_FLOAT32, java.nio.ByteBuffer.wrap(b32).getInt(4));
         assertEquals(ModelFormat.FORMAT_VERSION, java.nio.ByteBuffer.wrap(b64).getInt(4), "float64 files keep version 1");
+        assertEquals(ModelFormat.FORMAT_VERSION_FLOAT32, ModelReader.readHeader(b32, "m32").toMap().get("format_version"),
+                "the JSON header says the same version");
         // a float32 body under version 1 (what a reader of version 1 would take it for) is refused, not misread
         byte[] lying = b32.clone();
         java.nio.ByteBuffer.wrap(lying).putInt(4, ModelFormat.FORMAT_VERSION);
