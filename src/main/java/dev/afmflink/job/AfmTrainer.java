@@ -282,6 +282,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             }
             b = new WriteBackBuffer();
             b.shared = shared.value();
+            if (b.shared != null) {
+                requireFits(key, b.shared);
+            }
             b.restored = b.shared != null; // state from a checkpoint or a dropped buffer: buckets this buffer never saw
             if (seenThisRun.add(key) && b.restored) {
                 fullAfterRestore.add(key);
@@ -300,6 +303,24 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         b.touched = true;
         return b;
+    }
+
+    /**
+     * Restored state must be this job's model: a savepoint of another precision or size cannot be
+     * trained on (a model keeps its precision, k and t for life); a clear failure instead of a
+     * wrong-typed array deep in the kernel.
+     */
+    private void requireFits(String key, SharedParams restored) {
+        boolean float32 = config.precision() == dev.afmflink.model.Precision.FLOAT32;
+        if (restored.isFloat32() != float32) {
+            throw new IllegalStateException("model key '" + key + "': the restored state is "
+                    + (restored.isFloat32() ? "float32" : "float64") + " but the job runs --precision " + config.precision().id()
+                    + " (a model keeps its precision; start the job with the state's)");
+        }
+        if (restored.attnSize() != config.attentionSize()) {
+            throw new IllegalStateException("model key '" + key + "': the restored attention block has " + restored.attnSize()
+                    + " values, this job's k = " + config.k() + ", t = " + config.t() + " need " + config.attentionSize());
+        }
     }
 
     /** Writes the least recently used buffer to state and drops it; the keyed-state context returns to {@code current}. */
