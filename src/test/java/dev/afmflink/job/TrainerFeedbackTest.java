@@ -354,4 +354,42 @@ class TrainerFeedbackTest {
                 () -> warmHarness(dev.afmflink.snapshot.ModelWriter.fullBytes(wide, 1)));
         assertTrue(e.getMessage().contains("k, t"), e.getMessage());
     }
+
+    /**
+     * A model keeps its precision: a float64 checkpoint restored into a float32 job stops with the
+     * reason (not a NullPointerException in the kernel), and a float32 initial model is refused by a
+     * float64 job when it is built.
+     */
+    @Test
+    void stateOfTheOtherPrecisionIsRefusedWithItsReason() throws Exception {
+        List<TrainingExample> all = examples(50, TrainingExample.EXAMPLE, "p-", 5);
+        var h = warmHarness(null);
+        h.open();
+        for (TrainingExample t : all) {
+            h.processElement(t, t.ts);
+        }
+        h.prepareSnapshotPreBarrier(1);
+        var checkpoint = h.snapshot(1, 0);
+        h.close();
+        AfmConfig f32 = StreamingEndToEndTest.config().withPrecision(dev.afmflink.model.Precision.FLOAT32);
+        var restored = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
+                new AfmTrainer(f32, 0, 0, 3, 1000, DELAY, QualityGate.OPEN, FeedbackMode.IMMEDIATE)),
+                new AfmStreamJob.ModelKey(), Types.STRING);
+        restored.initializeState(checkpoint);
+        restored.open();
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> restored.processElement(all.get(0), all.get(0).ts));
+        Throwable cause = e;
+        while (!(cause instanceof IllegalStateException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause.getMessage().contains("restored state is float64 but the job runs --precision float32"), cause.getMessage());
+        restored.close();
+
+        AfmModel m32 = new AfmModel(f32);
+        m32.train(example(all.get(0)), 0);
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> warmHarness(dev.afmflink.snapshot.ModelWriter.fullBytes(m32, 1)));
+        assertTrue(refused.getMessage().contains("precision float32 but the job's is float64"), refused.getMessage());
+    }
 }
