@@ -59,14 +59,7 @@ interface Loops32 {
         }
 
         private static Loops32 load() {
-            if (Boolean.getBoolean("afm.scalar") || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-                return ScalarLoops32.INSTANCE;
-            }
-            try {
-                return (Loops32) Class.forName("dev.afmflink.model.VectorLoops32").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                return ScalarLoops32.INSTANCE;
-            }
+            return dev.afmflink.model.Simd.load(Loops32.class, "dev.afmflink.model.VectorLoops32", ScalarLoops32.INSTANCE);
         }
     }
 }

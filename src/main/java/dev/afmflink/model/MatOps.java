@@ -42,17 +42,7 @@ public interface MatOps {
         }
 
         private static MatOps load() {
-            if (Boolean.getBoolean("afm.scalar")) {
-                return ScalarMatOps.INSTANCE;
-            }
-            try {
-                if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-                    return ScalarMatOps.INSTANCE;
-                }
-                return (MatOps) Class.forName("dev.afmflink.model.VectorMatOps").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                return ScalarMatOps.INSTANCE;
-            }
+            return dev.afmflink.model.Simd.load(MatOps.class, "dev.afmflink.model.VectorMatOps", ScalarMatOps.INSTANCE);
         }
     }
 }

@@ -33,14 +33,7 @@ interface StepLoops {
         }
 
         private static StepLoops load() {
-            if (Boolean.getBoolean("afm.scalar") || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-                return ScalarStepLoops.INSTANCE;
-            }
-            try {
-                return (StepLoops) Class.forName("dev.afmflink.optim.VectorStepLoops").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                return ScalarStepLoops.INSTANCE;
-            }
+            return dev.afmflink.model.Simd.load(StepLoops.class, "dev.afmflink.optim.VectorStepLoops", ScalarStepLoops.INSTANCE);
         }
     }
 }
