@@ -190,7 +190,11 @@ public final class AfmKernel32 implements PairView {
             gRows[o] = g32 * (float) x[i] + l2Linear * row[0];
             Arrays.fill(gRows, o + 1, o + rs, 0.0f);
         }
-        Arrays.fill(gAttn, 0.0f);
+        if (pairs == 0) {
+            Arrays.fill(gAttn, 0.0f);
+        } else {
+            Arrays.fill(gAttn, offB, offP, 0.0f); // b and h sum over the pairs below; W is written by its product, p set
+        }
         if (pairs > 0) {
             for (int c = 0; c < k; c++) {
                 gAttn[offP + c] = g32 * (pooled[c] * mask[c]);
@@ -207,13 +211,13 @@ public final class AfmKernel32 implements PairView {
                 float ds = a[p] * (da[p] - abar32);
                 loops.reluBackward(z, p * t, attn, offH, ds, dr, gAttn, offH, gAttn, offB, t);
             }
-            ops.accumulate(gAttn, 0, k, t, k, dr, 0, 1, t, e, 0, k, pairs);
+            // dW = DRᵀ·E (t×k), written
+            ops.product(gAttn, 0, k, t, k, dr, 0, 1, t, e, 0, k, pairs);
+            // dE = DR·W (P×k), written; the scatter adds each pair's a_p·dpooled as it reads it (no pass of its own)
+            ops.product(deAll, 0, k, pairs, k, dr, 0, t, 1, attn, 0, k, t);
             for (int p = 0; p < pairs; p++) {
-                loops.scale(deAll, p * k, dpooled, 0, a[p], k);
-            }
-            ops.accumulate(deAll, 0, k, pairs, k, dr, 0, t, 1, attn, 0, k, t);
-            for (int p = 0; p < pairs; p++) {
-                loops.scatter(gRows, pairI[p] * rs + 1, pairJ[p] * rs + 1, deAll, p * k, xv, pairI[p] * k, pairJ[p] * k, k);
+                loops.scatter(gRows, pairI[p] * rs + 1, pairJ[p] * rs + 1, deAll, p * k, a[p], dpooled, xv, pairI[p] * k,
+                        pairJ[p] * k, k);
             }
         }
         for (int i = 0; i < m; i++) {

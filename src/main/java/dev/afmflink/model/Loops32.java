@@ -26,8 +26,12 @@ interface Loops32 {
     void reluBackward(float[] z, int zo, float[] h, int ho, float ds, float[] dr, float[] gh, int gho, float[] gb, int gbo,
                       int t);
 
-    /** The pair-gradient scatter of one pair: gi[c] += d[c] · xj[c]; gj[c] += d[c] · xi[c], c &lt; n (gi, gj in {@code g}). */
-    void scatter(float[] g, int gi, int gj, float[] d, int dOff, float[] xv, int xi, int xj, int n);
+    /**
+     * The pair-gradient scatter of one pair: with e_c = d[dOff + c] + a · dp[c] (dL/de of the pair:
+     * its share of W's product plus its attention times dL/d(pooled)), gi[c] += e_c · xj[c];
+     * gj[c] += e_c · xi[c], c &lt; n (gi, gj in {@code g}).
+     */
+    void scatter(float[] g, int gi, int gj, float[] d, int dOff, float a, float[] dp, float[] xv, int xi, int xj, int n);
 
     /** g[o + c] = g[o + c] · x + l2 · row[ro + c], c &lt; n. */
     void scaleAddL2(float[] g, int o, float x, float l2, float[] row, int ro, int n);

@@ -22,6 +22,11 @@ public interface MatOps {
                     float[] coef, int cOff, int cs, int cq,
                     float[] m, int mOff, int ms, int n);
 
+    /** The float product written, not added: out = Σ …, the bits of {@link #accumulate} into a zero-filled out. */
+    void product(float[] out, int oOff, int os, int rows, int cols,
+                 float[] coef, int cOff, int cs, int cq,
+                 float[] m, int mOff, int ms, int n);
+
     /** A short name for logs and benchmarks. */
     String name();
 

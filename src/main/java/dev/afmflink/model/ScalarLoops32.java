@@ -37,9 +37,14 @@ final class ScalarLoops32 implements Loops32 {
     }
 
     @Override
-    public void scatter(float[] g, int gi, int gj, float[] d, int dOff, float[] xv, int xi, int xj, int n) {
-        for (int c = 0; c < n; c++) {
-            float dc = d[dOff + c];
+    public void scatter(float[] g, int gi, int gj, float[] d, int dOff, float a, float[] dp, float[] xv, int xi, int xj, int n) {
+        scatterRange(g, gi, gj, d, dOff, a, dp, xv, xi, xj, 0, n);
+    }
+
+    static void scatterRange(float[] g, int gi, int gj, float[] d, int dOff, float a, float[] dp, float[] xv, int xi, int xj,
+                             int from, int n) {
+        for (int c = from; c < n; c++) {
+            float dc = d[dOff + c] + a * dp[c];
             g[gi + c] += dc * xv[xj + c];
             g[gj + c] += dc * xv[xi + c];
         }

@@ -43,11 +43,22 @@ final class ScalarMatOps implements MatOps {
     @Override
     public void accumulate(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
                            float[] m, int mOff, int ms, int n) {
+        floats(false, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
+    }
+
+    @Override
+    public void product(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
+                        float[] m, int mOff, int ms, int n) {
+        floats(true, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
+    }
+
+    private static void floats(boolean fromZero, float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff,
+                               int cs, int cq, float[] m, int mOff, int ms, int n) {
         for (int i = 0; i < rows; i++) {
             int o = oOff + i * os;
             int ci = cOff + i * cs;
             for (int j = 0; j < cols; j++) {
-                float acc = out[o + j];
+                float acc = fromZero ? 0.0f : out[o + j];
                 for (int q = 0; q < n; q++) {
                     acc = Math.fma(coef[ci + q * cq], m[mOff + q * ms + j], acc);
                 }

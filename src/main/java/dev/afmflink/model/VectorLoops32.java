@@ -47,14 +47,14 @@ final class VectorLoops32 implements Loops32 {
     }
 
     @Override
-    public void scatter(float[] g, int gi, int gj, float[] d, int dOff, float[] xv, int xi, int xj, int n) {
+    public void scatter(float[] g, int gi, int gj, float[] d, int dOff, float a, float[] dp, float[] xv, int xi, int xj, int n) {
         int c = 0;
         for (; c + L <= n; c += L) {
-            FloatVector dc = FloatVector.fromArray(F, d, dOff + c);
+            FloatVector dc = FloatVector.fromArray(F, d, dOff + c).add(FloatVector.fromArray(F, dp, c).mul(a));
             FloatVector.fromArray(F, g, gi + c).add(dc.mul(FloatVector.fromArray(F, xv, xj + c))).intoArray(g, gi + c);
             FloatVector.fromArray(F, g, gj + c).add(dc.mul(FloatVector.fromArray(F, xv, xi + c))).intoArray(g, gj + c);
         }
-        ScalarLoops32.INSTANCE.scatter(g, gi + c, gj + c, d, dOff + c, xv, xi + c, xj + c, n - c);
+        ScalarLoops32.scatterRange(g, gi, gj, d, dOff, a, dp, xv, xi, xj, c, n);
     }
 
     @Override

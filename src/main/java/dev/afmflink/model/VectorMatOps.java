@@ -129,19 +129,31 @@ final class VectorMatOps implements MatOps {
     @Override
     public void accumulate(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
                            float[] m, int mOff, int ms, int n) {
+        floats(false, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
+    }
+
+    @Override
+    public void product(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
+                        float[] m, int mOff, int ms, int n) {
+        floats(true, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
+    }
+
+    /** out = (fromZero ? 0 : out) + Σ …: starting the accumulators at +0 gives the bits of a zero-filled out. */
+    private static void floats(boolean fromZero, float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff,
+                               int cs, int cq, float[] m, int mOff, int ms, int n) {
         int i = 0;
         for (; i + 1 < rows; i += 2) {
-            twoRowsF(out, oOff + i * os, oOff + (i + 1) * os, cols, coef, cOff + i * cs, cOff + (i + 1) * cs, cq, m, mOff, ms, n);
+            twoRowsF(fromZero, out, oOff + i * os, oOff + (i + 1) * os, cols, coef, cOff + i * cs, cOff + (i + 1) * cs, cq, m, mOff, ms, n);
         }
         for (; i < rows; i++) {
             int o = oOff + i * os;
             int ci = cOff + i * cs;
             int j = 0;
             for (; j + 4 * LF <= cols; j += 4 * LF) {
-                FloatVector a0 = FloatVector.fromArray(F, out, o + j);
-                FloatVector a1 = FloatVector.fromArray(F, out, o + j + LF);
-                FloatVector a2 = FloatVector.fromArray(F, out, o + j + 2 * LF);
-                FloatVector a3 = FloatVector.fromArray(F, out, o + j + 3 * LF);
+                FloatVector a0 = start(fromZero, out, o + j);
+                FloatVector a1 = start(fromZero, out, o + j + LF);
+                FloatVector a2 = start(fromZero, out, o + j + 2 * LF);
+                FloatVector a3 = start(fromZero, out, o + j + 3 * LF);
                 for (int q = 0; q < n; q++) {
                     FloatVector c = FloatVector.broadcast(F, coef[ci + q * cq]);
                     int r = mOff + q * ms + j;
@@ -156,14 +168,14 @@ final class VectorMatOps implements MatOps {
                 a3.intoArray(out, o + j + 3 * LF);
             }
             for (; j + LF <= cols; j += LF) {
-                FloatVector a0 = FloatVector.fromArray(F, out, o + j);
+                FloatVector a0 = start(fromZero, out, o + j);
                 for (int q = 0; q < n; q++) {
                     a0 = FloatVector.broadcast(F, coef[ci + q * cq]).fma(FloatVector.fromArray(F, m, mOff + q * ms + j), a0);
                 }
                 a0.intoArray(out, o + j);
             }
             for (; j < cols; j++) {
-                float acc = out[o + j];
+                float acc = fromZero ? 0.0f : out[o + j];
                 for (int q = 0; q < n; q++) {
                     acc = Math.fma(coef[ci + q * cq], m[mOff + q * ms + j], acc);
                 }
@@ -173,18 +185,18 @@ final class VectorMatOps implements MatOps {
     }
 
     /** Two output rows at once: each loaded block of m feeds two rows' accumulators. */
-    private static void twoRowsF(float[] out, int o0, int o1, int cols, float[] coef, int c0, int c1, int cq,
+    private static void twoRowsF(boolean fromZero, float[] out, int o0, int o1, int cols, float[] coef, int c0, int c1, int cq,
                                 float[] m, int mOff, int ms, int n) {
         int j = 0;
         for (; j + 4 * LF <= cols; j += 4 * LF) {
-            FloatVector a0 = FloatVector.fromArray(F, out, o0 + j);
-            FloatVector a1 = FloatVector.fromArray(F, out, o0 + j + LF);
-            FloatVector a2 = FloatVector.fromArray(F, out, o0 + j + 2 * LF);
-            FloatVector a3 = FloatVector.fromArray(F, out, o0 + j + 3 * LF);
-            FloatVector b0 = FloatVector.fromArray(F, out, o1 + j);
-            FloatVector b1 = FloatVector.fromArray(F, out, o1 + j + LF);
-            FloatVector b2 = FloatVector.fromArray(F, out, o1 + j + 2 * LF);
-            FloatVector b3 = FloatVector.fromArray(F, out, o1 + j + 3 * LF);
+            FloatVector a0 = start(fromZero, out, o0 + j);
+            FloatVector a1 = start(fromZero, out, o0 + j + LF);
+            FloatVector a2 = start(fromZero, out, o0 + j + 2 * LF);
+            FloatVector a3 = start(fromZero, out, o0 + j + 3 * LF);
+            FloatVector b0 = start(fromZero, out, o1 + j);
+            FloatVector b1 = start(fromZero, out, o1 + j + LF);
+            FloatVector b2 = start(fromZero, out, o1 + j + 2 * LF);
+            FloatVector b3 = start(fromZero, out, o1 + j + 3 * LF);
             for (int q = 0; q < n; q++) {
                 FloatVector ca = FloatVector.broadcast(F, coef[c0 + q * cq]);
                 FloatVector cb = FloatVector.broadcast(F, coef[c1 + q * cq]);
@@ -212,8 +224,8 @@ final class VectorMatOps implements MatOps {
             b3.intoArray(out, o1 + j + 3 * LF);
         }
         for (; j + LF <= cols; j += LF) {
-            FloatVector a0 = FloatVector.fromArray(F, out, o0 + j);
-            FloatVector b0 = FloatVector.fromArray(F, out, o1 + j);
+            FloatVector a0 = start(fromZero, out, o0 + j);
+            FloatVector b0 = start(fromZero, out, o1 + j);
             for (int q = 0; q < n; q++) {
                 FloatVector m0 = FloatVector.fromArray(F, m, mOff + q * ms + j);
                 a0 = FloatVector.broadcast(F, coef[c0 + q * cq]).fma(m0, a0);
@@ -223,8 +235,8 @@ final class VectorMatOps implements MatOps {
             b0.intoArray(out, o1 + j);
         }
         for (; j < cols; j++) {
-            float a = out[o0 + j];
-            float b = out[o1 + j];
+            float a = fromZero ? 0.0f : out[o0 + j];
+            float b = fromZero ? 0.0f : out[o1 + j];
             for (int q = 0; q < n; q++) {
                 float mv = m[mOff + q * ms + j];
                 a = Math.fma(coef[c0 + q * cq], mv, a);
@@ -233,6 +245,10 @@ final class VectorMatOps implements MatOps {
             out[o0 + j] = a;
             out[o1 + j] = b;
         }
+    }
+
+    private static FloatVector start(boolean fromZero, float[] out, int offset) {
+        return fromZero ? FloatVector.zero(F) : FloatVector.fromArray(F, out, offset);
     }
 
     @Override
