@@ -44,20 +44,6 @@ public final class FeatureParams {
         return data32 != null ? data32.length : data.length;
     }
 
-    /** Value {@code i} of the row, widened to double (exact). */
-    public double get(int i) {
-        return data32 != null ? data32[i] : data[i];
-    }
-
-    /** Sets value {@code i} (rounded to float in a float32 row). */
-    public void set(int i, double v) {
-        if (data32 != null) {
-            data32[i] = (float) v;
-        } else {
-            data[i] = v;
-        }
-    }
-
     /** Same precision, same bits, same last update. */
     public boolean sameAs(FeatureParams o) {
         return o != null && lastUpdate == o.lastUpdate && java.util.Arrays.equals(data, o.data)

@@ -34,17 +34,6 @@ public final class Initializer {
         }
     }
 
-    /** A zeroed row of model {@code c} holding feature {@code id}'s initial embedding (w = 0, no slots set). */
-    public static FeatureParams initialRow(AfmConfig c, long id, int size) {
-        FeatureParams f = FeatureParams.zeros(c.precision(), size, 0);
-        if (f.data32 != null) {
-            initialEmbedding(c, id, f.data32);
-        } else {
-            initialEmbedding(c, id, f.data);
-        }
-        return f;
-    }
-
     public static FeatureParams newFeature(AfmConfig c, Layout l, Optimizer linear, Optimizer embedding, long id,
                                            long ts) {
         if (c.precision() == Precision.FLOAT32) {
