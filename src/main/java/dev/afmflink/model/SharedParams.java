@@ -50,11 +50,6 @@ public final class SharedParams {
         return attn32 != null;
     }
 
-    /** Attention-block value {@code i}, widened to double (exact). */
-    public double attn(int i) {
-        return attn32 != null ? attn32[i] : attn[i];
-    }
-
     /** Length of the attention block. */
     public int attnSize() {
         return attn32 != null ? attn32.length : attn.length;
