@@ -29,7 +29,22 @@ public final class KernelBench {
 
     /** One shape's figures. */
     public record Figures(int m, int k, int t, Precision precision, double meanExamplesPerSecond, double sdExamplesPerSecond,
-                          double bestExamplesPerSecond, double gflops) {
+                          double bestExamplesPerSecond, double gflops, String cpus) {
+    }
+
+    /**
+     * The CPU this thread last ran on (Linux: field 39 of /proc/thread-self/stat), "?" elsewhere. On
+     * a shared host the vCPUs need not be equally fast (docs/benchmarks.md, "Throughput"): a fork's
+     * CPUs next to its figure tell a slow vCPU from a slow JIT.
+     */
+    static String cpu() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return f[36];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     /** What to measure: shapes (m:k:t, comma-separated), precisions, timing and the optimizer of every group. */
@@ -54,16 +69,16 @@ public final class KernelBench {
         out.printf(Locale.ROOT, "AFM train step, 1 thread, %s, warm-up %.1f s, %d x %.1f s iterations (java %s, %s)%n",
                 st.optimizer(), st.warmupSeconds(), st.iterations(), st.iterationSeconds(), System.getProperty("java.version"),
                 MatOps.best().name());
-        out.printf(Locale.ROOT, "%4s %5s %5s %-8s %16s %12s %12s %10s %12s%n", "m", "k", "t", "prec", "examples/s", "+-sd", "best",
-                "GFLOP/s", "us/example");
+        out.printf(Locale.ROOT, "%4s %5s %5s %-8s %16s %12s %12s %10s %12s %6s%n", "m", "k", "t", "prec", "examples/s", "+-sd",
+                "best", "GFLOP/s", "us/example", "cpus");
         for (String s : st.shapes().split(",")) {
             int[] mkt = shape(s);
             for (Precision p : st.precisions()) {
                 Figures f = measure(mkt[0], mkt[1], mkt[2], p, st.warmupSeconds(), st.iterations(), st.iterationSeconds(),
                         st.optimizer());
-                out.printf(Locale.ROOT, "%4d %5d %5d %-8s %16.0f %12.0f %12.0f %10.2f %12.2f%n", f.m(), f.k(), f.t(), p.id(),
+                out.printf(Locale.ROOT, "%4d %5d %5d %-8s %16.0f %12.0f %12.0f %10.2f %12.2f %6s%n", f.m(), f.k(), f.t(), p.id(),
                         f.meanExamplesPerSecond(), f.sdExamplesPerSecond(), f.bestExamplesPerSecond(), f.gflops(),
-                        1e6 / f.meanExamplesPerSecond());
+                        1e6 / f.meanExamplesPerSecond(), f.cpus());
             }
         }
     }
@@ -77,6 +92,7 @@ public final class KernelBench {
      */
     public static void runForks(Settings st, int forks, PrintStream out) throws Exception {
         java.util.Map<String, List<Double>> means = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<String>> cpus = new java.util.HashMap<>();
         // one shape per JVM: a JIT profiles a method once, so a shape run after another could meet code compiled for the
         // other's sizes; each figure is then one shape's alone
         for (String shape : st.shapes().split(",")) {
@@ -90,9 +106,10 @@ public final class KernelBench {
                     }
                     for (String line : text.split("\n")) {
                         String[] w = line.trim().split("\\s+");
-                        if (w.length >= 5 && w[0].matches("\\d+") && w[1].matches("\\d+") && w[2].matches("\\d+")) {
-                            means.computeIfAbsent(w[0] + ":" + w[1] + ":" + w[2] + " " + w[3], x -> new java.util.ArrayList<>())
-                                    .add(Double.parseDouble(w[4]));
+                        if (w.length >= 10 && w[0].matches("\\d+") && w[1].matches("\\d+") && w[2].matches("\\d+")) {
+                            String key = w[0] + ":" + w[1] + ":" + w[2] + " " + w[3];
+                            means.computeIfAbsent(key, x -> new java.util.ArrayList<>()).add(Double.parseDouble(w[4]));
+                            cpus.computeIfAbsent(key, x -> new java.util.ArrayList<>()).add(w[9]);
                         }
                     }
                 }
@@ -102,7 +119,7 @@ public final class KernelBench {
                 + "%d x %.1f s (java %s)%n", st.optimizer(), forks, st.warmupSeconds(), st.iterations(), st.iterationSeconds(),
                 System.getProperty("java.version"));
         out.printf(Locale.ROOT, "%-18s %12s %12s %12s %9s   %s%n", "m:k:t precision", "mean", "min", "max", "max/min",
-                "each JVM's mean examples/s");
+                "each JVM's mean examples/s @ the CPUs its thread ran on");
         java.util.Map<String, Double> meanOf = new java.util.HashMap<>();
         for (var e : means.entrySet()) {
             List<Double> v = e.getValue();
@@ -110,8 +127,12 @@ public final class KernelBench {
             double max = v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
             double mean = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
             meanOf.put(e.getKey(), mean);
-            out.printf(Locale.ROOT, "%-18s %12.0f %12.0f %12.0f %9.3f   %s%n", e.getKey(), mean, min, max, max / min,
-                    v.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList());
+            List<String> at = cpus.get(e.getKey());
+            List<String> each = new java.util.ArrayList<>();
+            for (int i = 0; i < v.size(); i++) {
+                each.add(String.format(Locale.ROOT, "%.0f@%s", v.get(i), at.get(i)));
+            }
+            out.printf(Locale.ROOT, "%-18s %12.0f %12.0f %12.0f %9.3f   %s%n", e.getKey(), mean, min, max, max / min, each);
         }
         for (String shape : st.shapes().split(",")) {
             int[] mkt = shape(shape);
@@ -148,8 +169,10 @@ public final class KernelBench {
         long[] cursor = {0};
         runFor(model, pool, cursor, warmupSeconds);
         double[] rates = new double[iterations];
+        java.util.Set<String> seen = new java.util.TreeSet<>();
         for (int it = 0; it < iterations; it++) {
             rates[it] = runFor(model, pool, cursor, iterationSeconds);
+            seen.add(cpu());
         }
         double mean = 0;
         double best = 0;
@@ -164,7 +187,7 @@ public final class KernelBench {
         }
         double sd = iterations > 1 ? Math.sqrt(var / (iterations - 1)) : 0;
         double pairs = m * (m - 1) / 2.0;
-        return new Figures(m, k, t, precision, mean, sd, best, mean * 6 * pairs * t * k / 1e9);
+        return new Figures(m, k, t, precision, mean, sd, best, mean * 6 * pairs * t * k / 1e9, String.join(",", seen));
     }
 
     /** Trains for about {@code seconds}; returns examples/s. */
