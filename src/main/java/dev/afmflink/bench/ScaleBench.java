@@ -333,14 +333,11 @@ public final class ScaleBench {
                 FeatureParams a = pub.features().get(id);
                 FeatureParams b = offline.features().get(id);
                 compared++;
-                if (b == null || !java.util.Arrays.equals(a.data, b.data)) {
+                if (!a.sameValues(b)) { // same precision, same bits (either precision)
                     differ++;
                 }
             }
-            boolean sharedSame = java.util.Arrays.equals(pub.shared().attn, offline.shared().attn)
-                    && java.util.Arrays.equals(pub.shared().bias, offline.shared().bias)
-                    && java.util.Arrays.equals(pub.shared().attnSlots, offline.shared().attnSlots)
-                    && pub.shared().examples == offline.shared().examples;
+            boolean sharedSame = pub.shared().sameAs(offline.shared()) && pub.shared().examples == offline.shared().examples;
             boolean countSame = ids.model().features().size() == offline.features().size();
             boolean same = differ == 0 && sharedSame && countSame && compared > 0;
             out.printf(Locale.ROOT, "  published version %d = the replay: %s (features %,d vs %,d; shared parameters %s; "
