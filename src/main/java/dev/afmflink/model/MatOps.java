@@ -17,15 +17,26 @@ public interface MatOps {
                     double[] coef, int cOff, int cs, int cq,
                     double[] m, int mOff, int ms, int n);
 
-    /** The same product in float ({@link Precision#FLOAT32}): float fused multiply-adds in increasing q. */
-    void accumulate(float[] out, int oOff, int os, int rows, int cols,
-                    float[] coef, int cOff, int cs, int cq,
-                    float[] m, int mOff, int ms, int n);
+    /**
+     * The same product in float ({@link Precision#FLOAT32}): float fused multiply-adds in increasing
+     * q, starting from out's value, or from +0 with {@code fromZero} (the bits of a zero-filled out,
+     * without reading it).
+     */
+    void floats(boolean fromZero, float[] out, int oOff, int os, int rows, int cols,
+                float[] coef, int cOff, int cs, int cq,
+                float[] m, int mOff, int ms, int n);
 
-    /** The float product written, not added: out = Σ …, the bits of {@link #accumulate} into a zero-filled out. */
-    void product(float[] out, int oOff, int os, int rows, int cols,
-                 float[] coef, int cOff, int cs, int cq,
-                 float[] m, int mOff, int ms, int n);
+    /** out += Σ … in float. */
+    default void accumulate(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
+                            float[] m, int mOff, int ms, int n) {
+        floats(false, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
+    }
+
+    /** out = Σ … in float: written, not added. */
+    default void product(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
+                         float[] m, int mOff, int ms, int n) {
+        floats(true, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
+    }
 
     /** A short name for logs and benchmarks. */
     String name();

@@ -41,19 +41,8 @@ final class ScalarMatOps implements MatOps {
     }
 
     @Override
-    public void accumulate(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
-                           float[] m, int mOff, int ms, int n) {
-        floats(false, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
-    }
-
-    @Override
-    public void product(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
-                        float[] m, int mOff, int ms, int n) {
-        floats(true, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
-    }
-
-    private static void floats(boolean fromZero, float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff,
-                               int cs, int cq, float[] m, int mOff, int ms, int n) {
+    public void floats(boolean fromZero, float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff,
+                       int cs, int cq, float[] m, int mOff, int ms, int n) {
         for (int i = 0; i < rows; i++) {
             int o = oOff + i * os;
             int ci = cOff + i * cs;

@@ -129,20 +129,8 @@ final class VectorMatOps implements MatOps {
     }
 
     @Override
-    public void accumulate(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
-                           float[] m, int mOff, int ms, int n) {
-        floats(false, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
-    }
-
-    @Override
-    public void product(float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff, int cs, int cq,
-                        float[] m, int mOff, int ms, int n) {
-        floats(true, out, oOff, os, rows, cols, coef, cOff, cs, cq, m, mOff, ms, n);
-    }
-
-    /** out = (fromZero ? 0 : out) + Σ …: starting the accumulators at +0 gives the bits of a zero-filled out. */
-    private static void floats(boolean fromZero, float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff,
-                               int cs, int cq, float[] m, int mOff, int ms, int n) {
+    public void floats(boolean fromZero, float[] out, int oOff, int os, int rows, int cols, float[] coef, int cOff,
+                       int cs, int cq, float[] m, int mOff, int ms, int n) {
         int i = 0;
         if (FOUR_BY_FOUR && cols >= 4 * LF) {
             for (; i + 3 < rows; i += 4) {
