@@ -47,10 +47,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class SerializerBench {
     /** The records measured. */
-    public static final List<String> RECORDS = List.of("feature-k16", "feature-k64", "shared-k16", "shared-k64", "join-state");
+    public static final List<String> RECORDS = List.of("feature-k16", "feature-k64", "feature32-k64", "shared-k16", "shared-k64",
+            "shared32-k64", "join-state");
     public static final List<String> SERIALIZERS = List.of("pojo", "kryo", "own");
 
-    @Param({"feature-k16", "feature-k64", "shared-k16", "shared-k64", "join-state"})
+    @Param({"feature-k16", "feature-k64", "feature32-k64", "shared-k16", "shared-k64", "shared32-k64", "join-state"})
     public String record;
     @Param({"pojo", "kryo", "own"})
     public String serializer;
@@ -61,24 +62,31 @@ public class SerializerBench {
     private byte[] bytes;
     private DataInputDeserializer in;
 
-    static AfmConfig config(int k) {
+    /** The logistic defaults at k = t; "…32-…" records are float32 models. */
+    static AfmConfig config(String record) {
+        int k = record.endsWith("16") ? 16 : 64;
         return new AfmConfig(k, k, Loss.LOGISTIC, 0, 0, 0, 1, 0.1, 1, OptimizerSpec.ftrl(0.1, 1, 0.5, 0),
-                OptimizerSpec.adagrad(0.05, 1e-8), OptimizerSpec.adagrad(0.05, 1e-8));
+                OptimizerSpec.adagrad(0.05, 1e-8), OptimizerSpec.adagrad(0.05, 1e-8),
+                record.contains("32-") ? dev.afmflink.model.Precision.FLOAT32 : dev.afmflink.model.Precision.FLOAT64);
     }
 
     /** A record of kind {@code record} (null if there is none for the serializer: no own serializer for the join state). */
     static Object value(String record) {
         switch (record) {
-            case "feature-k16", "feature-k64" -> {
-                AfmLearner l = new AfmLearner(config(record.endsWith("16") ? 16 : 64));
+            case "feature-k16", "feature-k64", "feature32-k64" -> {
+                AfmLearner l = new AfmLearner(config(record));
                 FeatureParams f = l.newFeature(123456789L, 1_767_225_600_000L);
-                for (int i = 0; i < f.data.length; i++) {
-                    f.data[i] += i * 1e-3; // slots and weights away from their initial values
+                for (int i = 0; i < f.size(); i++) { // slots and weights away from their initial values
+                    if (f.data32 != null) {
+                        f.data32[i] += i * 1e-3f;
+                    } else {
+                        f.data[i] += i * 1e-3;
+                    }
                 }
                 return f;
             }
-            case "shared-k16", "shared-k64" -> {
-                return new AfmLearner(config(record.endsWith("16") ? 16 : 64)).newShared();
+            case "shared-k16", "shared-k64", "shared32-k64" -> {
+                return new AfmLearner(config(record)).newShared();
             }
             case "join-state" -> {
                 InputEvent imp = new InputEvent();
@@ -106,7 +114,7 @@ public class SerializerBench {
             case "kryo" -> {
                 SerializerConfigImpl cfg = new SerializerConfigImpl();
                 cfg.registerKryoType(type);
-                for (Class<?> c : new Class<?>[] {InputEvent.class, double[].class, long[].class, String[].class}) {
+                for (Class<?> c : new Class<?>[] {InputEvent.class, double[].class, float[].class, long[].class, String[].class}) {
                     cfg.registerKryoType(c);
                 }
                 yield new KryoSerializer<>(type, cfg);
