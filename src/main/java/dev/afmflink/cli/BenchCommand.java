@@ -35,11 +35,7 @@ final class BenchCommand implements Command {
         if (forks < 0) {
             throw new Args.UsageException("--forks must be >= 0");
         }
-        List<Precision> precisions = new java.util.ArrayList<>();
-        for (String p : a.get("precision").split(",")) {
-            precisions.add(Precision.parse(p));
-        }
-        KernelBench.Settings st = new KernelBench.Settings(a.get("shapes"), precisions, a.getDouble("warmup", 3),
+        KernelBench.Settings st = new KernelBench.Settings(a.get("shapes"), Precision.parseList(a.get("precision")), a.getDouble("warmup", 3),
                 a.getInt("iterations", 5), a.getDouble("iteration-seconds", 1), a.get("optimizer"));
         if (forks == 0) {
             KernelBench.run(st, System.out);

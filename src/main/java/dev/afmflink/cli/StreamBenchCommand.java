@@ -32,8 +32,7 @@ final class StreamBenchCommand implements Command {
     public int run(Args a) throws Exception {
         Path work = a.get("work-dir") != null ? Path.of(a.get("work-dir")) : Files.createTempDirectory("afm-stream-bench-");
         int[] ks = Arrays.stream(a.get("k").split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-        List<dev.afmflink.model.Precision> precisions = Arrays.stream(a.get("precision").split(","))
-                .map(dev.afmflink.model.Precision::parse).toList();
+        List<dev.afmflink.model.Precision> precisions = dev.afmflink.model.Precision.parseList(a.get("precision"));
         StreamBench.run(Path.of(a.get("input")), work, ks, precisions, a.getInt("freshness-rate", 1000),
                 a.getInt("freshness-seconds", 20), System.out);
         return 0;

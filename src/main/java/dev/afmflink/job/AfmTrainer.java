@@ -311,10 +311,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * wrong-typed array deep in the kernel.
      */
     private void requireFits(String key, SharedParams restored) {
-        boolean float32 = config.precision() == dev.afmflink.model.Precision.FLOAT32;
-        if (restored.isFloat32() != float32) {
-            throw new IllegalStateException("model key '" + key + "': the restored state is "
-                    + (restored.isFloat32() ? "float32" : "float64") + " but the job runs --precision " + config.precision().id()
+        if (restored.precision() != config.precision()) {
+            throw new IllegalStateException("model key '" + key + "': the restored state is " + restored.precision().id()
+                    + " but the job runs --precision " + config.precision().id()
                     + " (a model keeps its precision; start the job with the state's)");
         }
         if (restored.attnSize() != config.attentionSize()) {

@@ -128,22 +128,26 @@ public final class AfmLearner {
             shared.refusedUpdates++;
             return before;
         }
+        if (!backward(shared, g)) {
+            shared.refusedUpdates++;
+            return before;
+        }
         if (float32) {
-            kernel32.backward(g, shared.attn32);
-            if (!kernel32.gradientsFinite()) {
-                shared.refusedUpdates++;
-                return before;
-            }
             apply32(shared, rows, m, ts);
         } else {
-            kernel.backward(g, shared.attn);
-            if (!kernel.gradientsFinite()) {
-                shared.refusedUpdates++;
-                return before;
-            }
             apply(shared, rows, m, ts);
         }
         return before;
+    }
+
+    /** The backward pass of the kernel of this precision; true when every gradient is finite. */
+    private boolean backward(SharedParams shared, double g) {
+        if (float32) {
+            kernel32.backward(g, shared.attn32);
+            return kernel32.gradientsFinite();
+        }
+        kernel.backward(g, shared.attn);
+        return kernel.gradientsFinite();
     }
 
     private void apply32(SharedParams shared, FeatureParams[] rows, int m, long ts) {

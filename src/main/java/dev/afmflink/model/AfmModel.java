@@ -84,14 +84,8 @@ public final class AfmModel {
         for (int i = 0; i < m; i++) {
             FeatureParams f = features.get(ex.ids[i]);
             if (f == null) {
-                f = scratchRow(unseen++);
-                if (f.data32 != null) {
-                    java.util.Arrays.fill(f.data32, 0.0f);
-                    Initializer.initialEmbedding(config(), ex.ids[i], f.data32);
-                } else {
-                    java.util.Arrays.fill(f.data, 0.0);
-                    Initializer.initialEmbedding(config(), ex.ids[i], f.data);
-                }
+                f = scratchRow(unseen++); // [w, v] only
+                Initializer.initialWeights(config(), ex.ids[i], f);
             }
             rows[i] = f;
         }

@@ -39,6 +39,11 @@ public final class FeatureParams {
         return data32 != null;
     }
 
+    /** The precision the row is kept in (which of its two arrays is set). */
+    public Precision precision() {
+        return data32 != null ? Precision.FLOAT32 : Precision.FLOAT64;
+    }
+
     /** Number of values in the row. */
     public int size() {
         return data32 != null ? data32.length : data.length;

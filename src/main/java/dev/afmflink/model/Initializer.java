@@ -16,38 +16,40 @@ public final class Initializer {
     private Initializer() {
     }
 
-    /** Writes feature {@code id}'s initial embedding into {@code row[1 .. k]}. */
-    public static void initialEmbedding(AfmConfig c, long id, double[] row) {
+    /**
+     * Writes feature {@code id}'s initial weights into {@code f}: w = 0 at 0 and its embedding at
+     * 1 .. k (in a float32 row the same draws, each rounded once). The rest of the row is left as it is.
+     */
+    public static void initialWeights(AfmConfig c, long id, FeatureParams f) {
         SplitMix64 rng = SplitMix64.forStream(c.seed(), id);
         double std = c.initStd();
-        for (int q = 1; q <= c.k(); q++) {
-            row[q] = std * rng.nextGaussian();
-        }
-    }
-
-    /** Feature {@code id}'s initial embedding rounded to float, into {@code row[1 .. k]} (the float64 draws, each rounded once). */
-    public static void initialEmbedding(AfmConfig c, long id, float[] row) {
-        SplitMix64 rng = SplitMix64.forStream(c.seed(), id);
-        double std = c.initStd();
-        for (int q = 1; q <= c.k(); q++) {
-            row[q] = (float) (std * rng.nextGaussian());
+        if (f.data32 != null) {
+            f.data32[0] = 0.0f;
+            for (int q = 1; q <= c.k(); q++) {
+                f.data32[q] = (float) (std * rng.nextGaussian());
+            }
+        } else {
+            f.data[0] = 0.0;
+            for (int q = 1; q <= c.k(); q++) {
+                f.data[q] = std * rng.nextGaussian();
+            }
         }
     }
 
     public static FeatureParams newFeature(AfmConfig c, Layout l, Optimizer linear, Optimizer embedding, long id,
                                            long ts) {
-        if (c.precision() == Precision.FLOAT32) {
-            float[] row = new float[l.rowSize];
-            initialEmbedding(c, id, row);
+        FeatureParams f = FeatureParams.zeros(c.precision(), l.rowSize, ts);
+        initialWeights(c, id, f);
+        if (f.data32 != null) {
+            float[] row = f.data32;
             linear.initSlots(row, 0, row, l.offLinearSlots, 1);
             embedding.initSlots(row, 1, row, l.offEmbeddingSlots, l.k);
-            return new FeatureParams(row, ts);
+            return f;
         }
-        double[] row = new double[l.rowSize];
-        initialEmbedding(c, id, row);
+        double[] row = f.data;
         linear.initSlots(row, 0, row, l.offLinearSlots, 1);
         embedding.initSlots(row, 1, row, l.offEmbeddingSlots, l.k);
-        return new FeatureParams(row, ts);
+        return f;
     }
 
     public static SharedParams newShared(AfmConfig c, Layout l, Optimizer linear, Optimizer attention) {

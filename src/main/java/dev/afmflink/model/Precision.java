@@ -32,6 +32,11 @@ public enum Precision {
         return this == FLOAT32 ? 4 : 8;
     }
 
+    /** A comma-separated list of precisions ("float32,float64"), in its order. */
+    public static java.util.List<Precision> parseList(String s) {
+        return java.util.Arrays.stream(s.split(",")).map(Precision::parse).toList();
+    }
+
     public static Precision parse(String s) {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));

@@ -50,6 +50,11 @@ public final class SharedParams {
         return attn32 != null;
     }
 
+    /** The precision the attention block is kept in. */
+    public Precision precision() {
+        return attn32 != null ? Precision.FLOAT32 : Precision.FLOAT64;
+    }
+
     /** Length of the attention block. */
     public int attnSize() {
         return attn32 != null ? attn32.length : attn.length;

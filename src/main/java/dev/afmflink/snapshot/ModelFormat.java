@@ -16,6 +16,11 @@ public final class ModelFormat {
      */
     public static final int FORMAT_VERSION_FLOAT32 = 2;
 
+    /** True for a format version this reader knows (1 or 2). */
+    public static boolean known(int version) {
+        return version == FORMAT_VERSION || version == FORMAT_VERSION_FLOAT32;
+    }
+
     /** The format version of a model kept in {@code p}. */
     public static int formatVersion(dev.afmflink.model.Precision p) {
         return p == dev.afmflink.model.Precision.FLOAT32 ? FORMAT_VERSION_FLOAT32 : FORMAT_VERSION;

@@ -51,7 +51,7 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
     @SuppressWarnings("unchecked")
     public static ModelHeader fromMap(Map<String, Object> m) {
         Object fv = m.get("format_version");
-        if (!(fv instanceof Number n) || n.intValue() != ModelFormat.FORMAT_VERSION && n.intValue() != ModelFormat.FORMAT_VERSION_FLOAT32) {
+        if (!(fv instanceof Number n) || !ModelFormat.known(n.intValue())) {
             throw new IllegalArgumentException("unsupported model format version " + fv);
         }
         AfmConfig config = AfmConfig.fromMap((Map<String, ?>) m.get("config"));

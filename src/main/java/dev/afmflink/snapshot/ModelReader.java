@@ -297,7 +297,7 @@ public final class ModelReader {
             throw new IOException(name + ": not an afm model file (bad magic)");
         }
         int fv = in.readInt();
-        if (fv != ModelFormat.FORMAT_VERSION && fv != ModelFormat.FORMAT_VERSION_FLOAT32) {
+        if (!ModelFormat.known(fv)) {
             throw new IOException(name + ": unsupported format version " + fv);
         }
         int len = in.readInt();

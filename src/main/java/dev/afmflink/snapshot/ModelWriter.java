@@ -28,6 +28,7 @@ public final class ModelWriter implements AutoCloseable {
     private final OutputStream sink;
     private final Tally tally;
     private final int rowSize;
+    private final dev.afmflink.model.Precision precision;
     private final boolean float32;
     private long records;
     private final long declared;
@@ -55,10 +56,11 @@ public final class ModelWriter implements AutoCloseable {
         Layout layout = new Layout(header.config());
         this.rowSize = header.weightsOnly() ? 1 + layout.k : layout.rowSize; // weights only: [w, v]
         this.declared = featureRecords;
-        this.float32 = header.config().precision() == dev.afmflink.model.Precision.FLOAT32;
-        if (float32 != shared.isFloat32()) {
-            throw new IllegalArgumentException("shared parameters in " + (shared.isFloat32() ? "float32" : "float64")
-                    + " for a " + header.config().precision().id() + " model");
+        this.precision = header.config().precision();
+        this.float32 = precision == dev.afmflink.model.Precision.FLOAT32;
+        if (shared.precision() != precision) {
+            throw new IllegalArgumentException("shared parameters in " + shared.precision().id() + " for a " + precision.id()
+                    + " model");
         }
         out.writeInt(ModelFormat.MAGIC);
         out.writeInt(ModelFormat.formatVersion(header.config().precision()));
@@ -104,9 +106,9 @@ public final class ModelWriter implements AutoCloseable {
 
     public void put(long id, FeatureParams f) throws IOException {
         order(id);
-        if (f.isFloat32() != float32) {
-            throw new IllegalArgumentException("feature " + id + " row in " + (f.isFloat32() ? "float32" : "float64")
-                    + ", the model's precision is " + (float32 ? "float32" : "float64"));
+        if (f.precision() != precision) {
+            throw new IllegalArgumentException("feature " + id + " row in " + f.precision().id() + ", the model's precision is "
+                    + precision.id());
         }
         if (f.size() < rowSize) {
             throw new IllegalArgumentException("feature " + id + " row has " + f.size() + " values, expected " + rowSize);
