@@ -28,8 +28,15 @@ final class ServeCommand implements Command {
                 new Args.Option("impressions-topic", "NAME", null, "also write every scored event with an id to this topic as an impression (closes the loop; needs --bootstrap-servers)"),
                 new Args.Option("bind", "ADDRESS", "127.0.0.1", "address to listen on"),
                 new Args.Option("port", "N", "8080", "port (0: any free port)"),
-                new Args.Option("threads", "N", "0", "request handler threads (0: handle on the HTTP dispatcher thread, the lowest latency on a small machine; more: parallel batches)"),
-                new Args.Option("max-body-bytes", "N", "4194304", "larger request bodies get 413"),
+                new Args.Option("threads", "N", "4", "worker threads that score complete requests (sockets are read by --io-threads without blocking: a slow client holds no thread)"),
+                new Args.Option("io-threads", "N", "2", "non-blocking socket threads"),
+                new Args.Option("max-body-bytes", "N", "4194304", "larger request bodies get 413 (a larger Content-Length at once, before the body is read)"),
+                new Args.Option("max-events", "N", Integer.toString(ScoringService.DEFAULT_MAX_EVENTS), "events in one request; more get 413"),
+                new Args.Option("max-features", "N", Integer.toString(dev.afmflink.data.EventLimits.DEFAULT.maxFeatures()), "features in one event, as the job's --max-features; more: that event gets too_many_features"),
+                new Args.Option("max-header-bytes", "N", Integer.toString(HttpModelServer.Limits.DEFAULT.maxHeaderBytes()), "larger request headers end the connection"),
+                new Args.Option("request-timeout-ms", "MS", Integer.toString(HttpModelServer.Limits.DEFAULT.requestTimeoutMs()), "a request's headers and body must arrive within this, else the connection is closed"),
+                new Args.Option("idle-timeout-ms", "MS", Integer.toString(HttpModelServer.Limits.DEFAULT.idleTimeoutMs()), "a keep-alive connection idle this long is closed"),
+                new Args.Option("max-connections", "N", Integer.toString(HttpModelServer.Limits.DEFAULT.maxConnections()), "connections served at once; more wait to be accepted"),
                 new Args.Option("poll-ms", "MS", "200", "how often a followed folder is checked for new versions"),
                 new Args.Option("seconds", "S", "0", "stop after S seconds (0: run until killed)"));
     }
@@ -63,9 +70,15 @@ final class ServeCommand implements Command {
             live.apply(storage.open(file), 0, file);
             dir = null;
         }
-        ScoringService service = new ScoringService(key, live, impressions, System::currentTimeMillis);
-        try (HttpModelServer server = HttpModelServer.start(service, a.get("bind"), a.getInt("port", 8080), a.getInt("threads", 0),
-                a.getInt("max-body-bytes", 4 << 20))) {
+        if (folder != null && dir != null && !storage.exists(folder)) {
+            System.err.println("afm serve: warning: " + folder + " does not exist (yet): /health answers 503 until a full snapshot appears there");
+        }
+        ScoringService service = new ScoringService(key, live, impressions, System::currentTimeMillis,
+                dev.afmflink.data.EventLimits.DEFAULT.withMaxFeatures(a.getInt("max-features", 0)), a.getInt("max-events", 0));
+        HttpModelServer.Limits limits = new HttpModelServer.Limits(a.getInt("threads", 4), a.getInt("io-threads", 2),
+                a.getInt("max-body-bytes", 4 << 20), a.getInt("max-header-bytes", 0), a.getInt("request-timeout-ms", 0),
+                a.getInt("idle-timeout-ms", 0), a.getInt("max-connections", 0));
+        try (HttpModelServer server = HttpModelServer.start(service, a.get("bind"), a.getInt("port", 8080), limits)) {
             System.out.println("serving model '" + key + "' on http://" + a.get("bind") + ":" + server.port()
                     + " (POST /v1/score, GET /v1/model, /health, /metrics), following "
                     + (servers != null ? "topic " + a.get("snapshots-topic") + " on " + servers : folder));

@@ -13,14 +13,18 @@ import java.util.Map;
 /**
  * Decodes one Kafka record (UTF-8) into an {@link Event}, or says exactly why it cannot: every
  * failure is a {@link BadEventException} whose {@link BadEventException#reason()} is one of a
- * small set of reason codes (for dead-letter counting) and whose message has the detail.
+ * small set of reason codes (for dead-letter counting) and whose message has the detail. Every
+ * limit of {@link EventLimits} is checked here, so a record that would make the job or a server
+ * fail (a key no folder can hold, features whose pairs do not fit in memory, a time far in the
+ * future) never gets past decoding. The model server validates the events of a request here too
+ * ({@link #scoringEvent}): the same event gets the same verdict and reason in both.
  *
  * <p>A record starting with '{' is a JSON event; anything else is read as a libfm line
  * ({@code label id:value ...}, an example for the default model, id = its offset string given
  * by the caller, ts = the record timestamp).
  */
 public final class EventDecoder {
-    /** Dead-letter reason codes. */
+    /** Dead-letter reason codes (docs/events.md, "Dead letters"): the decoder's and the trainer's. */
     public static final String UNDECODABLE = "undecodable";
     public static final String MISSING_FIELD = "missing_field";
     public static final String WRONG_TYPE = "wrong_type";
@@ -28,17 +32,44 @@ public final class EventDecoder {
     public static final String LABEL_OUT_OF_RANGE = "label_out_of_range";
     public static final String EMPTY_FEATURES = "empty_features";
     public static final String OVERSIZE = "oversize";
+    public static final String TOO_MANY_FEATURES = "too_many_features";
+    public static final String TOO_LONG = "too_long";
+    public static final String BAD_MODEL_KEY = "bad_model_key";
+    public static final String TS_OUT_OF_RANGE = "ts_out_of_range";
+    /** The trainer's last line of defence: training or scoring one example threw (the model is as before it). */
+    public static final String TRAIN_FAILED = "train_failed";
+
+    /** Every reason a record can be refused for, by the decoder, the label join or the trainer. */
+    public static final java.util.List<String> REASONS = java.util.List.of(UNDECODABLE, MISSING_FIELD, WRONG_TYPE,
+            NON_FINITE, LABEL_OUT_OF_RANGE, EMPTY_FEATURES, OVERSIZE, TOO_MANY_FEATURES, TOO_LONG, BAD_MODEL_KEY,
+            TS_OUT_OF_RANGE, "late_impression", "unknown_click", "expired_click", TRAIN_FAILED);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS); // so NaN/Infinity get a precise reason
 
     private final Loss loss;
     private final int maxBytes;
+    private final EventLimits limits;
+    private final java.util.function.LongSupplier clock;
 
-    /** {@code maxBytes}: records longer than this are refused as oversize. */
+    /** {@code maxBytes}: records longer than this are refused as oversize; the default limits otherwise. */
     public EventDecoder(Loss loss, int maxBytes) {
+        this(loss, maxBytes, EventLimits.DEFAULT, System::currentTimeMillis);
+    }
+
+    /**
+     * @param clock wall-clock ms, read only for {@link EventLimits#maxTsAheadMs} (the one check that
+     *              depends on when a record is decoded)
+     */
+    public EventDecoder(Loss loss, int maxBytes, EventLimits limits, java.util.function.LongSupplier clock) {
         this.loss = loss;
         this.maxBytes = maxBytes;
+        this.limits = limits;
+        this.clock = clock;
+    }
+
+    public EventLimits limits() {
+        return limits;
     }
 
     /** A record that cannot be used, with its reason code. */
@@ -80,6 +111,10 @@ public final class EventDecoder {
         if (ex.size == 0) {
             throw new BadEventException(EMPTY_FEATURES, "libfm line has no non-zero feature");
         }
+        if (ex.size > limits.maxFeatures()) {
+            throw new BadEventException(TOO_MANY_FEATURES, ex.size + " features > limit " + limits.maxFeatures());
+        }
+        checkTime(fallbackTs, "record timestamp");
         return new Event(Event.Type.EXAMPLE, fallbackId, fallbackTs, Event.DEFAULT_MODEL, ex.label, ex);
     }
 
@@ -89,35 +124,60 @@ public final class EventDecoder {
             root = JSON.readTree(raw);
         } catch (JsonProcessingException e) {
             throw new BadEventException(UNDECODABLE, "not JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            throw new BadEventException(UNDECODABLE, e.getMessage());
+        } catch (java.io.IOException | RuntimeException e) { // Jackson's own limits (nesting, number length) included
+            throw new BadEventException(UNDECODABLE, "not JSON: " + e.getMessage());
         }
+        return event(root, false);
+    }
+
+    /**
+     * One event of a scoring request (the model server, {@code score}, {@code explain}): the job's
+     * rules and limits, but {@code type} (not {@code click}), {@code id}, {@code ts}, {@code model}
+     * and {@code label} may be left out; a field that is given must be what the job accepts.
+     */
+    public Event scoringEvent(JsonNode root) throws BadEventException {
+        return event(root, true);
+    }
+
+    private Event event(JsonNode root, boolean scoring) throws BadEventException {
         if (root == null || !root.isObject()) {
             throw new BadEventException(UNDECODABLE, "not a JSON object");
         }
-        String typeName = text(root, "type", true);
-        Event.Type type = switch (typeName) {
+        String typeName = text(root, "type", !scoring, limits.maxNameChars());
+        Event.Type type = typeName == null ? Event.Type.IMPRESSION : switch (typeName) {
             case "example" -> Event.Type.EXAMPLE;
             case "impression" -> Event.Type.IMPRESSION;
             case "click" -> Event.Type.CLICK;
             default -> throw new BadEventException(WRONG_TYPE, "unknown event type '" + typeName + "'");
         };
-        String id = text(root, "id", true);
+        if (scoring && type == Event.Type.CLICK) {
+            throw new BadEventException(WRONG_TYPE, "a click has no features to score");
+        }
+        String id = text(root, "id", !scoring, limits.maxIdChars());
         JsonNode tsNode = root.get("ts");
+        long ts = 0;
         if (tsNode == null || tsNode.isNull()) {
-            throw new BadEventException(MISSING_FIELD, "ts");
+            if (!scoring) {
+                throw new BadEventException(MISSING_FIELD, "ts");
+            }
+        } else {
+            if (!tsNode.isIntegralNumber() || !tsNode.canConvertToLong()) {
+                throw new BadEventException(WRONG_TYPE, "ts must be an integer (epoch ms)");
+            }
+            ts = tsNode.asLong();
+            checkTime(ts, "ts");
         }
-        if (!tsNode.isIntegralNumber() || !tsNode.canConvertToLong()) {
-            throw new BadEventException(WRONG_TYPE, "ts must be an integer (epoch ms)");
+        String model = root.has("model") ? text(root, "model", true, Integer.MAX_VALUE) : Event.DEFAULT_MODEL;
+        String badKey = limits.badModelKey(model);
+        if (badKey != null) {
+            throw new BadEventException(BAD_MODEL_KEY, badKey);
         }
-        long ts = tsNode.asLong();
-        String model = root.has("model") ? text(root, "model", true) : Event.DEFAULT_MODEL;
         if (type == Event.Type.CLICK) {
             return new Event(type, id, ts, model, Double.NaN, null);
         }
         double label = Double.NaN;
-        if (type == Event.Type.EXAMPLE) {
-            JsonNode l = root.get("label");
+        JsonNode l = root.get("label");
+        if (type == Event.Type.EXAMPLE || (scoring && l != null && !l.isNull())) {
             if (l == null || l.isNull()) {
                 throw new BadEventException(MISSING_FIELD, "label");
             }
@@ -135,9 +195,23 @@ public final class EventDecoder {
                 throw new BadEventException(LABEL_OUT_OF_RANGE, "label " + l.asText() + " outside " + loss.labelRange());
             }
         }
-        Example ex = features(root.get("features"));
+        Example ex = features(root.get("features"), limits);
         ex.label = label;
         return new Event(type, id, ts, model, label, ex);
+    }
+
+    /** Event times before 1970 or further ahead of the clock than the limit are refused. */
+    private void checkTime(long ts, String what) throws BadEventException {
+        if (ts < 0) {
+            throw new BadEventException(TS_OUT_OF_RANGE, what + " " + ts + " is before 1970 (epoch ms >= 0)");
+        }
+        if (limits.maxTsAheadMs() > 0) {
+            long now = clock.getAsLong();
+            if (ts - now > limits.maxTsAheadMs()) {
+                throw new BadEventException(TS_OUT_OF_RANGE, what + " " + ts + " is " + (ts - now)
+                        + " ms ahead of the clock > limit " + limits.maxTsAheadMs() + " (--max-ts-ahead-ms)");
+            }
+        }
     }
 
     /**
@@ -146,20 +220,32 @@ public final class EventDecoder {
      * the field with x = the number (docs/events.md). {@link Example#fields} names each feature's field
      * (after a collision, the last field that hashed to the id).
      */
-    public static Example features(JsonNode f) throws BadEventException {
+    public static Example features(JsonNode f, EventLimits limits) throws BadEventException {
         if (f == null || f.isNull()) {
             throw new BadEventException(MISSING_FIELD, "features");
         }
         if (!f.isObject()) {
             throw new BadEventException(WRONG_TYPE, "features must be an object");
         }
+        if (f.size() > limits.maxFeatures()) {
+            throw new BadEventException(TOO_MANY_FEATURES, f.size() + " features > limit " + limits.maxFeatures()
+                    + " (--max-features)");
+        }
         Example ex = new Example(Math.max(1, f.size()));
         Map<Long, String> fieldOf = new java.util.HashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();
+            if (e.getKey().length() > limits.maxNameChars()) {
+                throw new BadEventException(TOO_LONG, "a field name of " + e.getKey().length() + " characters > limit "
+                        + limits.maxNameChars());
+            }
             long id;
             if (v.isTextual()) {
+                if (v.asText().length() > limits.maxNameChars()) {
+                    throw new BadEventException(TOO_LONG, "the value of feature '" + e.getKey() + "': "
+                            + v.asText().length() + " characters > limit " + limits.maxNameChars());
+                }
                 id = FeatureHash.of(e.getKey(), v.asText());
                 ex.add(id, 1.0);
             } else if (v.isNumber()) {
@@ -185,7 +271,7 @@ public final class EventDecoder {
         return ex;
     }
 
-    private static String text(JsonNode root, String field, boolean required) throws BadEventException {
+    private static String text(JsonNode root, String field, boolean required, int maxChars) throws BadEventException {
         JsonNode n = root.get(field);
         if (n == null || n.isNull()) {
             if (required) {
@@ -195,6 +281,9 @@ public final class EventDecoder {
         }
         if (!n.isTextual()) {
             throw new BadEventException(WRONG_TYPE, field + " must be a string");
+        }
+        if (n.asText().length() > maxChars) {
+            throw new BadEventException(TOO_LONG, field + " of " + n.asText().length() + " characters > limit " + maxChars);
         }
         return n.asText();
     }

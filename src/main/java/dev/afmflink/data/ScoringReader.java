@@ -26,16 +26,27 @@ import java.util.zip.GZIPInputStream;
 public final class ScoringReader implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** What {@link #event(JsonNode)} checks with: the default limits, any finite label. */
+    private static final EventDecoder DEFAULT = new EventDecoder(Loss.SQUARED, Integer.MAX_VALUE);
+
     private final Path path;
     private final boolean skipBad;
+    private final EventDecoder decoder;
+    private final java.util.Map<String, Long> skippedByReason = new java.util.TreeMap<>();
     private final BufferedReader in;
     private long lineNo;
     private long skipped;
     private String id;
 
     public ScoringReader(Path path, boolean skipBad) throws IOException {
+        this(path, skipBad, DEFAULT);
+    }
+
+    /** Lines checked by {@code decoder} (its limits and its loss's label range), as the job would. */
+    public ScoringReader(Path path, boolean skipBad, EventDecoder decoder) throws IOException {
         this.path = path;
         this.skipBad = skipBad;
+        this.decoder = decoder;
         InputStream raw = Files.newInputStream(path);
         if (path.getFileName().toString().endsWith(".gz")) {
             raw = new GZIPInputStream(raw, 1 << 16);
@@ -51,7 +62,7 @@ public final class ScoringReader implements Closeable {
                 lineNo++;
                 String stripped = line.strip();
                 if (stripped.isEmpty() && skipBad) {
-                    skipped++;
+                    skip(EventDecoder.UNDECODABLE);
                     continue;
                 }
                 try {
@@ -61,7 +72,7 @@ public final class ScoringReader implements Closeable {
                     if (!skipBad) {
                         throw new DataFormatException(where);
                     }
-                    skipped++;
+                    skip(e.reason());
                 }
             }
             return null;
@@ -79,6 +90,16 @@ public final class ScoringReader implements Closeable {
         return skipped;
     }
 
+    /** Skipped lines by reason code (with {@code skipBad}). */
+    public java.util.Map<String, Long> skippedByReason() {
+        return skippedByReason;
+    }
+
+    private void skip(String reason) {
+        skipped++;
+        skippedByReason.merge(reason, 1L, Long::sum);
+    }
+
     private Example libfm(String line) throws EventDecoder.BadEventException {
         id = null;
         Example ex = new Example();
@@ -86,19 +107,16 @@ public final class ScoringReader implements Closeable {
         if (reason != null) {
             throw new EventDecoder.BadEventException(EventDecoder.UNDECODABLE, "libfm line: " + reason);
         }
+        if (ex.size > decoder.limits().maxFeatures()) {
+            throw new EventDecoder.BadEventException(EventDecoder.TOO_MANY_FEATURES, ex.size + " features > limit "
+                    + decoder.limits().maxFeatures() + " (--max-features)");
+        }
         return ex;
     }
 
-    /** One JSON event as the scorer reads it; also what a server does with one event of a request. */
+    /** One JSON event as the scorer reads it with the default limits ({@link EventDecoder#scoringEvent}). */
     public static Example event(JsonNode root) throws EventDecoder.BadEventException {
-        if (root == null || !root.isObject()) {
-            throw new EventDecoder.BadEventException(EventDecoder.UNDECODABLE, "not a JSON object");
-        }
-        JsonNode type = root.get("type");
-        if (type != null && type.isTextual() && type.asText().equals("click")) {
-            throw new EventDecoder.BadEventException(EventDecoder.WRONG_TYPE, "a click has no features to score");
-        }
-        return EventDecoder.features(root.get("features"));
+        return DEFAULT.scoringEvent(root).features();
     }
 
     private Example event(String line) throws EventDecoder.BadEventException {
@@ -110,7 +128,7 @@ public final class ScoringReader implements Closeable {
         }
         JsonNode idNode = root == null ? null : root.get("id");
         id = idNode != null && idNode.isTextual() ? idNode.asText() : null;
-        return event(root);
+        return decoder.scoringEvent(root).features();
     }
 
     @Override

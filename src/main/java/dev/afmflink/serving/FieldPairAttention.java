@@ -39,7 +39,7 @@ public final class FieldPairAttention {
     public boolean add(AfmModel model, String json) throws IOException {
         Example ex;
         try {
-            ex = EventDecoder.features(JSON.readTree(json).get("features"));
+            ex = EventDecoder.features(JSON.readTree(json).get("features"), dev.afmflink.data.EventLimits.DEFAULT);
         } catch (EventDecoder.BadEventException e) {
             return false;
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.afmflink.data.EventDecoder;
-import dev.afmflink.data.ScoringReader;
 import dev.afmflink.model.PairView;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
@@ -72,16 +71,35 @@ public final class ScoringService {
     private final Gauge version;
     private final Gauge reloads;
     private final Gauge lag;
+    private final Counter refused;
+    private final java.util.Map<dev.afmflink.model.Loss, EventDecoder> decoders = new java.util.EnumMap<>(
+            dev.afmflink.model.Loss.class);
+    private final int maxEvents;
+
+    /** The default event limits and at most {@link #DEFAULT_MAX_EVENTS} events a request. */
+    public ScoringService(String modelKey, LiveModel live, ImpressionSink impressions, LongSupplier clock) {
+        this(modelKey, live, impressions, clock, dev.afmflink.data.EventLimits.DEFAULT, DEFAULT_MAX_EVENTS);
+    }
+
+    /** Events in one scoring request, by default. */
+    public static final int DEFAULT_MAX_EVENTS = 1000;
 
     /**
-     * @param clock wall-clock ms: impression times and model lag only (what a request answers
-     *              depends on the model and the events alone)
+     * @param clock     wall-clock ms: impression times, model lag, and the event-time limit of
+     *                  {@code limits} (what a request answers otherwise depends on the model and the events alone)
+     * @param limits    what one event may hold: the job's own limits ({@link EventDecoder#scoringEvent})
+     * @param maxEvents events in one request; more are refused at once with 413
      */
-    public ScoringService(String modelKey, LiveModel live, ImpressionSink impressions, LongSupplier clock) {
+    public ScoringService(String modelKey, LiveModel live, ImpressionSink impressions, LongSupplier clock,
+                          dev.afmflink.data.EventLimits limits, int maxEvents) {
         this.modelKey = modelKey;
         this.live = live;
         this.impressions = impressions;
         this.clock = clock;
+        this.maxEvents = maxEvents;
+        for (dev.afmflink.model.Loss l : dev.afmflink.model.Loss.values()) {
+            decoders.put(l, new EventDecoder(l, Integer.MAX_VALUE, limits, clock));
+        }
         requests = Counter.builder().name("afm_serve_requests").help("HTTP requests by endpoint and status")
                 .labelNames("endpoint", "status").register(registry);
         events = Counter.builder().name("afm_serve_events").help("events scored").register(registry);
@@ -96,6 +114,8 @@ public final class ScoringService {
                 .register(registry);
         lag = Gauge.builder().name("afm_model_lag_seconds").help("seconds since the served version was published")
                 .register(registry);
+        refused = Counter.builder().name("afm_serve_refused").help("requests and events refused, by reason code")
+                .labelNames("reason").register(registry);
     }
 
     public PrometheusRegistry registry() {
@@ -105,21 +125,16 @@ public final class ScoringService {
     /** Handles one request; {@code body} may be empty. */
     public Response handle(String method, String path, String query, byte[] body) {
         long t0 = System.nanoTime();
-        String endpoint = switch (path) {
-            case "/v1/score" -> "score";
-            case "/v1/model" -> "model";
-            case "/health" -> "health";
-            case "/metrics" -> "metrics";
-            default -> "other";
-        };
+        String endpoint = endpoint(path);
         Response r;
         try {
+            boolean get = method.equals("GET") || method.equals("HEAD"); // HEAD: the transport drops the body
             r = switch (endpoint) {
-                case "score" -> method.equals("POST") ? score(body, query != null && query.contains("explain=true"))
+                case "score" -> method.equals("POST") ? score(body, query)
                         : error(405, "POST a JSON array or JSON lines of events");
-                case "model" -> method.equals("GET") ? model() : error(405, "GET only");
-                case "health" -> method.equals("GET") ? health() : error(405, "GET only");
-                case "metrics" -> method.equals("GET") ? metrics() : error(405, "GET only");
+                case "model" -> get ? model() : error(405, "GET or HEAD only");
+                case "health" -> get ? health() : error(405, "GET or HEAD only");
+                case "metrics" -> get ? metrics() : error(405, "GET or HEAD only");
                 default -> error(404, "no such endpoint: " + path + " (POST /v1/score, GET /v1/model, /health, /metrics)");
             };
         } catch (Exception e) {
@@ -130,10 +145,38 @@ public final class ScoringService {
         return r;
     }
 
-    /** The response to a body over the size limit (the transport decides). */
+    /** The response to a body over the size limit (the transport decides), counted. */
     public Response tooLarge(long limit) {
-        requests.labelValues("score", "413").inc();
-        return error(413, "request body over " + limit + " bytes");
+        return refuse("score", 413, "body_too_large", "request body over " + limit + " bytes");
+    }
+
+    /**
+     * The response to a request the transport refused before it reached an endpoint (a slow or
+     * short body, headers too large), counted like every other answer.
+     */
+    public Response refuse(String endpoint, int status, String reason, String detail) {
+        requests.labelValues(endpoint, Integer.toString(status)).inc();
+        return refusal(status, reason, detail);
+    }
+
+    /** An answer refusing a request with its reason code, counted by reason (the request is counted where it is answered). */
+    private Response refusal(int status, String reason, String detail) {
+        refused.labelValues(reason).inc();
+        ObjectNode n = JSON.createObjectNode();
+        n.put("error", detail);
+        n.put("reason", reason);
+        return Response.json(status, n);
+    }
+
+    /** The endpoint name a path is counted under. */
+    public static String endpoint(String path) {
+        return switch (path) {
+            case "/v1/score" -> "score";
+            case "/v1/model" -> "model";
+            case "/health" -> "health";
+            case "/metrics" -> "metrics";
+            default -> "other";
+        };
     }
 
     static Response error(int status, String reason) {
@@ -188,7 +231,7 @@ public final class ScoringService {
             JsonNode arr;
             try {
                 arr = JSON.readTree(body);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 return null;
             }
             if (arr == null || !arr.isArray()) {
@@ -203,14 +246,40 @@ public final class ScoringService {
             }
             try {
                 out.add(new Parsed(JSON.readTree(line), null));
-            } catch (IOException e) {
-                out.add(new Parsed(null, "not JSON"));
+            } catch (IOException | RuntimeException e) {
+                out.add(new Parsed(null, EventDecoder.UNDECODABLE + ": not JSON"));
             }
         }
         return out;
     }
 
-    private Response score(byte[] body, boolean explain) throws Exception {
+    /** {@code explain=true|false} (absent: false); null for anything else. */
+    static Boolean explain(String query) {
+        Boolean explain = Boolean.FALSE;
+        if (query == null || query.isEmpty()) {
+            return explain;
+        }
+        for (String kv : query.split("&")) {
+            int eq = kv.indexOf('=');
+            String k = eq < 0 ? kv : kv.substring(0, eq);
+            String v = eq < 0 ? "" : kv.substring(eq + 1);
+            if (k.equals("explain")) {
+                if (v.equals("true")) {
+                    explain = Boolean.TRUE;
+                } else if (!v.equals("false")) {
+                    return null;
+                }
+            }
+        }
+        return explain;
+    }
+
+    private Response score(byte[] body, String query) throws Exception {
+        Boolean explainArg = explain(query);
+        if (explainArg == null) {
+            return refusal(400, "bad_parameter", "explain takes true or false");
+        }
+        boolean explain = explainArg;
         List<Parsed> parsed = parse(body);
         if (parsed == null) {
             return error(400, "the body is neither a JSON array nor JSON lines of events");
@@ -218,9 +287,14 @@ public final class ScoringService {
         if (parsed.isEmpty()) {
             return error(400, "no event in the body");
         }
+        if (parsed.size() > maxEvents) {
+            return refusal(413, "too_many_events", parsed.size() + " events in one request > limit " + maxEvents
+                    + " (--max-events)");
+        }
         if (!live.ready()) {
             return error(503, "no model loaded yet (waiting for a full snapshot of '" + modelKey + "')");
         }
+        EventDecoder decoder = decoders.get(live.read((model, info) -> model.config().loss()));
         long now = clock.getAsLong();
         List<Example> examples = new ArrayList<>(parsed.size());
         List<String> errors = new ArrayList<>(parsed.size());
@@ -231,11 +305,12 @@ public final class ScoringService {
                 continue;
             }
             try {
-                examples.add(ScoringReader.event(p.node()));
+                examples.add(decoder.scoringEvent(p.node()).features());
                 errors.add(null);
             } catch (EventDecoder.BadEventException e) {
                 examples.add(null);
                 errors.add(e.getMessage());
+                refused.labelValues(e.reason()).inc();
             }
         }
         ArrayNode out = JSON.createArrayNode();

@@ -94,7 +94,7 @@ class ServingHttpTest {
             JsonNode mix = JSON.readTree(mixed.body());
             assertEquals(Double.parseDouble(expected.get(0)), mix.get(0).get("prediction").asDouble(), 1e-12);
             assertTrue(mix.get(1).get("error").asText().startsWith("wrong_type"), mix.toString());
-            assertEquals("not JSON", mix.get(2).get("error").asText());
+            assertEquals("undecodable: not JSON", mix.get(2).get("error").asText());
             assertTrue(mix.get(3).get("error").asText().contains("click"), mix.toString());
             assertEquals(400, send(port, "POST", "/v1/score", "[1, 2").statusCode(), "not JSON at all");
             assertEquals(400, send(port, "POST", "/v1/score", "").statusCode(), "no event");
