@@ -52,7 +52,7 @@ final class ServeCommand implements Command {
             throw new Args.UsageException("--impressions-topic needs --bootstrap-servers");
         }
         String key = a.get("model-key");
-        LiveModel live = new LiveModel();
+        LiveModel live = new LiveModel().forKey(key);
         KafkaSnapshots.Follower follower = null;
         KafkaSnapshots.Impressions impressions = null;
         var storage = folder == null ? null : dev.afmflink.snapshot.SnapshotStorage.of(folder);

@@ -77,6 +77,12 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("parallelism", "N", "1", "job parallelism (model keys train in parallel)"));
         o.add(new Args.Option("bounded", null, null, "stop at the end offsets seen at start (the embedded default always is)"));
         o.add(new Args.Option("max-record-bytes", "N", "1048576", "larger input records are dead-lettered as oversize"));
+        o.add(new Args.Option("max-features", "N", Integer.toString(dev.afmflink.data.EventLimits.DEFAULT.maxFeatures()),
+                "events with more features are dead-lettered as too_many_features (a step costs m(m-1)/2 pairs; docs/events.md)"));
+        o.add(new Args.Option("max-key-chars", "N", Integer.toString(dev.afmflink.data.EventLimits.DEFAULT.maxKeyChars()),
+                "longer model keys are dead-lettered as bad_model_key"));
+        o.add(new Args.Option("max-ts-ahead-ms", "MS", Long.toString(dev.afmflink.data.EventLimits.DEFAULT.maxTsAheadMs()),
+                "events further ahead of this machine's clock are dead-lettered as ts_out_of_range (0: no check)"));
         o.add(new Args.Option("attribution-window-ms", "MS", "600000", "a click within this (event) time after its impression labels it 1"));
         o.add(new Args.Option("feedback", "MODE", FeedbackMode.DEFAULT.id(), "when impressions and their delayed labels train: ordered (each final "
                 + "label when its window closes, in event-time order: the offline model, W later), immediate (clicks at once, "
@@ -163,7 +169,9 @@ final class StreamCommand implements Command {
                             a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)))
                     .withKafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")))
                     .withSnapshots(new StreamSettings.SnapshotOptions(snapshotContent(a.get("snapshot-content")),
-                            a.getLong("snapshot-inline-bytes", StreamSettings.SnapshotOptions.DEFAULT.inlineBytes())));
+                            a.getLong("snapshot-inline-bytes", StreamSettings.SnapshotOptions.DEFAULT.inlineBytes())))
+                    .withLimits(dev.afmflink.data.EventLimits.DEFAULT.withMaxFeatures(a.getInt("max-features", 0))
+                            .withMaxKeyChars(a.getInt("max-key-chars", 0)).withMaxTsAheadMs(a.getLong("max-ts-ahead-ms", 0)));
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());

@@ -64,6 +64,9 @@ public final class AfmStreamJob {
      * run inside this JVM (the embedded default, the benches) sets its own: exponential delay, as
      * the project's cluster configuration.
      */
+    /** Task failures within 10 minutes a local run (bin/afm stream) restarts from; one more and the job fails. */
+    public static final int LOCAL_MAX_FAILURES = 3;
+
     public static StreamExecutionEnvironment environment(StreamSettings s) {
         return environment(s, Map.of());
     }
@@ -74,10 +77,13 @@ public final class AfmStreamJob {
         more.forEach(conf::setString);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         if (env instanceof org.apache.flink.streaming.api.environment.LocalStreamEnvironment) {
+            // bounded: a job that fails again and again ends FAILED with its cause instead of looping
+            // (flink-conf/config.yaml does the same on a cluster)
             env.configure(Configuration.fromMap(Map.of(
-                    "restart-strategy.type", "exponential-delay",
-                    "restart-strategy.exponential-delay.initial-backoff", "1 s",
-                    "restart-strategy.exponential-delay.max-backoff", "10 s")));
+                    "restart-strategy.type", "failure-rate",
+                    "restart-strategy.failure-rate.max-failures-per-interval", Integer.toString(LOCAL_MAX_FAILURES),
+                    "restart-strategy.failure-rate.failure-rate-interval", "10 min",
+                    "restart-strategy.failure-rate.delay", "1 s")));
         }
         return env;
     }
@@ -105,7 +111,7 @@ public final class AfmStreamJob {
                 .setGroupId(s.groupId())
                 .setProperties(s.kafka().asProperties())
                 .setStartingOffsets(s.kafka().offsetsInitializer())
-                .setDeserializer(new KafkaRecords.Input(s.config().loss(), s.maxRecordBytes()));
+                .setDeserializer(new KafkaRecords.Input(s.config().loss(), s.maxRecordBytes(), s.limits()));
         if (s.bounded()) {
             source.setBounded(OffsetsInitializer.latest());
         }

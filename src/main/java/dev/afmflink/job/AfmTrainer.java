@@ -861,7 +861,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         long version = plan.version();
         // a delta deletes what expired since its base (a full snapshot just leaves it out)
         ModelHeader header = new ModelHeader(full ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA, version,
-                plan.baseVersion(), sp.examples, config, full ? null : ps.lastDigest, weightsOnlySnapshots);
+                plan.baseVersion(), sp.examples, config, full ? null : ps.lastDigest, weightsOnlySnapshots, key);
         SnapshotRecord record;
         long started = System.nanoTime(); // for the publish-time metric only
         try {

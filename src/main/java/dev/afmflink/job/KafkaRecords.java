@@ -33,22 +33,24 @@ public final class KafkaRecords {
     public static final class Input implements KafkaRecordDeserializationSchema<InputEvent> {
         private final Loss loss;
         private final int maxRecordBytes;
+        private final dev.afmflink.data.EventLimits limits;
         private transient EventDecoder decoder;
 
-        public Input(Loss loss, int maxRecordBytes) {
+        public Input(Loss loss, int maxRecordBytes, dev.afmflink.data.EventLimits limits) {
             this.loss = loss;
             this.maxRecordBytes = maxRecordBytes;
+            this.limits = limits;
         }
 
         @Override
         public void open(DeserializationSchema.InitializationContext context) {
-            decoder = new EventDecoder(loss, maxRecordBytes);
+            decoder = new EventDecoder(loss, maxRecordBytes, limits, System::currentTimeMillis);
         }
 
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<InputEvent> out) {
             if (decoder == null) {
-                decoder = new EventDecoder(loss, maxRecordBytes);
+                open(null);
             }
             out.collect(decode(decoder, r.value(), r.topic(), r.partition(), r.offset(), r.timestamp()));
         }

@@ -1,5 +1,6 @@
 package dev.afmflink.job;
 
+import dev.afmflink.data.EventLimits;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import java.io.Serializable;
@@ -29,6 +30,7 @@ import java.io.Serializable;
  * @param lifecycle            feature admission and expiry by event time
  * @param kafka                client properties for the source and every sink, and the starting offsets
  * @param snapshots            what a published snapshot holds and how it travels ({@link SnapshotOptions})
+ * @param limits               what one event may hold; over a limit it is dead-lettered with its reason ({@link EventLimits})
  */
 public record StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic,
                              String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
@@ -36,7 +38,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
                              long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
                              int parallelism, boolean bounded, int maxRecordBytes, boolean noopTraining,
                              FeedbackSettings feedback, FeatureLifecycle lifecycle, KafkaConnection kafka,
-                             SnapshotOptions snapshots)
+                             SnapshotOptions snapshots, EventLimits limits)
         implements Serializable {
 
     /**
@@ -72,7 +74,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
         this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
                 stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
                 parallelism, bounded, maxRecordBytes, noopTraining, feedback, FeatureLifecycle.NONE, KafkaConnection.DEFAULT,
-                SnapshotOptions.DEFAULT);
+                SnapshotOptions.DEFAULT, EventLimits.DEFAULT);
     }
 
     /** Settings with the default feedback loop and no metrics topic. */
@@ -89,19 +91,19 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withFeedback(FeedbackSettings f) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle, kafka, snapshots);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle, kafka, snapshots, limits);
     }
 
     public StreamSettings withLifecycle(FeatureLifecycle l) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l, kafka, snapshots);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l, kafka, snapshots, limits);
     }
 
     public StreamSettings withKafka(KafkaConnection k) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, k, snapshots);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, k, snapshots, limits);
     }
 
     public StreamSettings withWeightsOnlySnapshots(boolean w) {
@@ -111,7 +113,13 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withSnapshots(SnapshotOptions o) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, o);
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, o, limits);
+    }
+
+    public StreamSettings withLimits(EventLimits e) {
+        return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
+                config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
+                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, snapshots, e);
     }
 
     public StreamSettings {

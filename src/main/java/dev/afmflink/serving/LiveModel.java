@@ -62,6 +62,14 @@ public final class LiveModel {
         }
     }
 
+    /** Serves model key {@code key} only: a snapshot whose header names another key is refused with an error. */
+    public LiveModel forKey(String key) {
+        synchronized (chain) {
+            chain.forKey(key);
+        }
+        return this;
+    }
+
     /** Runs {@code r} on a consistent model (null model before the first full snapshot). */
     public <T> T read(Read<T> r) throws Exception {
         lock.readLock().lock();
@@ -144,6 +152,7 @@ public final class LiveModel {
         int from = 0;
         boolean reload;
         synchronized (chain) {
+            chain.fromFolder(modelDir); // a file of another model key in this folder is refused
             reload = model == null || chain.waitingForFull();
         }
         if (reload) {

@@ -18,9 +18,22 @@ import java.util.Map;
  *                      written before digests)
  * @param weightsOnly   the file holds the weights only (w, v and the attention network), no optimizer
  *                      state: enough to serve, not to continue training (header {@code "content": "weights"})
+ * @param modelKey      the model key the job published it for (header {@code "model_key"}; null: not recorded,
+ *                      an offline model or a file written before keys were recorded). Readers of a folder of
+ *                      versions refuse a file whose key is not the folder's ({@link SnapshotFolders#keyMismatch})
  */
 public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVersion, long examples,
-                          AfmConfig config, String baseDigest, boolean weightsOnly) {
+                          AfmConfig config, String baseDigest, boolean weightsOnly, String modelKey) {
+
+    public ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVersion, long examples, AfmConfig config,
+                       String baseDigest, boolean weightsOnly) {
+        this(kind, modelVersion, baseVersion, examples, config, baseDigest, weightsOnly, null);
+    }
+
+    /** This header, naming {@code key} as its model key. */
+    public ModelHeader withModelKey(String key) {
+        return new ModelHeader(kind, modelVersion, baseVersion, examples, config, baseDigest, weightsOnly, key);
+    }
 
     public ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVersion, long examples, AfmConfig config) {
         this(kind, modelVersion, baseVersion, examples, config, null, false);
@@ -35,6 +48,9 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format_version", ModelFormat.formatVersion(config.precision()));
         m.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+        if (modelKey != null) {
+            m.put("model_key", modelKey);
+        }
         m.put("model_version", modelVersion);
         m.put("base_version", baseVersion);
         if (baseDigest != null) {
@@ -60,6 +76,7 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
         }
         return new ModelHeader(ModelFormat.Kind.valueOf(((String) m.get("kind")).toUpperCase(java.util.Locale.ROOT)),
                 ((Number) m.get("model_version")).longValue(), ((Number) m.get("base_version")).longValue(),
-                ((Number) m.get("examples")).longValue(), config, (String) m.get("base_digest"), "weights".equals(m.get("content")));
+                ((Number) m.get("examples")).longValue(), config, (String) m.get("base_digest"), "weights".equals(m.get("content")),
+                m.get("model_key") instanceof String k ? k : null);
     }
 }

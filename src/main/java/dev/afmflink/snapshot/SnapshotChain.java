@@ -25,6 +25,10 @@ public final class SnapshotChain {
     private boolean weightsOnly;
     private long reloads;
     private long refused;
+    /** The folder the files come from (null: not from a folder of versions); each file's key must be its key. */
+    private String folderName;
+    /** The model key every file must name, when it names one (null: any). */
+    private String modelKey;
 
     public SnapshotChain() {
         this(null);
@@ -52,11 +56,28 @@ public final class SnapshotChain {
         if (start < 0) {
             return null;
         }
-        SnapshotChain chain = new SnapshotChain(keep);
+        SnapshotChain chain = new SnapshotChain(keep).fromFolder(modelDir);
         for (SnapshotFolders.Version v : versions.subList(start, versions.size())) {
             chain.apply(storage.open(v.file()), null, v.dir());
         }
         return chain;
+    }
+
+    /**
+     * Files come from the model folder {@code modelDir} (a path or URI): one whose header names a
+     * model key whose folder is another is refused with an error ({@link SnapshotFolders#keyMismatch}).
+     */
+    public SnapshotChain fromFolder(String modelDir) {
+        String d = modelDir.replaceAll("[/\\\\]+$", "");
+        int slash = Math.max(d.lastIndexOf('/'), d.lastIndexOf('\\'));
+        this.folderName = d.substring(slash + 1);
+        return this;
+    }
+
+    /** Files are those of model key {@code key} (a topic's record key): one whose header names another key is refused. */
+    public SnapshotChain forKey(String key) {
+        this.modelKey = key;
+        return this;
     }
 
     /** True if a delta with header {@code h} applies to the model published as {@code version} with {@code digest}. */
@@ -157,6 +178,13 @@ public final class SnapshotChain {
         boolean keepOpen = false;
         try {
             ModelHeader h = o.header();
+            String mismatch = SnapshotFolders.keyMismatch(folderName, h.modelKey());
+            if (mismatch == null && modelKey != null && h.modelKey() != null && !modelKey.equals(h.modelKey())) {
+                mismatch = "expected model key '" + modelKey + "', the file is of '" + h.modelKey() + "'";
+            }
+            if (mismatch != null) {
+                throw new IOException(name + ": " + mismatch);
+            }
             if (model != null && h.modelVersion() <= version) {
                 return null;
             }

@@ -91,10 +91,58 @@ public final class SnapshotFolders {
         return pathOrUri.startsWith("file:") || !pathOrUri.matches("[a-zA-Z][a-zA-Z0-9+.-]+:/.*");
     }
 
-    /** Model keys as folder names: letters, digits, '.', '_' and '-' kept, anything else '_'. */
+    /** Longest folder name {@link #safe} gives (file systems allow 255 bytes). */
+    static final int MAX_NAME = 120;
+
+    /**
+     * A model key as its folder name, one folder per key (injective): letters, digits, '.', '_' and
+     * '-' are kept (so the folders of such keys keep their names), every other character is
+     * {@code ~} and the two hex digits of each of its UTF-8 bytes ({@code a/b} → {@code a~2Fb},
+     * {@code a_b} stays), as is a leading '.' (no hidden folder, no {@code ..}). A name longer than
+     * {@value #MAX_NAME} characters becomes its first 80 characters, {@code ~~} and 32 hex digits of
+     * the key's SHA-256: no escaped name holds {@code ~~}, so a short and a long name never meet.
+     * (On a case-insensitive file system {@code A} and {@code a} still share a folder: keys that
+     * differ only in case are not supported there; readers refuse such a folder, see {@link #keyMismatch}.)
+     */
     public static String safe(String model) {
-        String s = model.replaceAll("[^A-Za-z0-9._-]", "_");
-        return s.isEmpty() || s.startsWith(".") ? "_" + s : s;
+        StringBuilder sb = new StringBuilder(model.length() + 8);
+        byte[] utf8 = model.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int i = 0; i < utf8.length; i++) {
+            int b = utf8[i] & 0xff;
+            boolean keep = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '_' || b == '-'
+                    || (b == '.' && i > 0);
+            if (keep) {
+                sb.append((char) b);
+            } else {
+                sb.append('~').append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 15, 16)));
+            }
+        }
+        if (sb.length() == 0) {
+            return "~";
+        }
+        if (sb.length() <= MAX_NAME) {
+            return sb.toString();
+        }
+        String digest = ModelFormat.digest(model.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return sb.substring(0, 80) + "~~" + digest.substring(0, 32);
+    }
+
+    /**
+     * Why the snapshots in folder {@code folderName} cannot be those of the model key a header
+     * names (null if they can, or if the header names none: files written before keys were
+     * recorded, offline models).
+     */
+    public static String keyMismatch(String folderName, String headerKey) {
+        if (headerKey == null || folderName == null || folderName.equals(safe(headerKey))) {
+            return null;
+        }
+        return "folder '" + folderName + "' holds a snapshot of model key '" + abbreviate(headerKey) + "', whose folder is '"
+                + safe(headerKey) + "'";
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 100 ? s : s.substring(0, 100) + "…(" + s.length() + " characters)";
     }
 
     /** The index of the latest full snapshot in {@code versions} (in version order), or -1: where a reader starts. */
