@@ -130,9 +130,6 @@ public final class AfmStreamJob {
                 .keyBy(new ImpressionId())
                 .process(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel()))
                 .name("label join (impression id, event time)").uid("label-join");
-        examples.getSideOutput(RouteFunction.DEAD_LETTERS)
-                .union(joined.getSideOutput(RouteFunction.DEAD_LETTERS))
-                .sinkTo(deadLetterSink).name("kafka: " + s.deadLettersTopic()).uid("dead-letter-sink");
         DataStream<TrainingExample> toTrain = examples.union(joined);
         SingleOutputStreamOperator<Prediction> trained = s.noopTraining()
                 ? toTrain.keyBy(new ModelKey()).process(new NoopTrainer()).name("no-op (benchmark)").uid("train")
@@ -140,6 +137,13 @@ public final class AfmStreamJob {
                         .transform("train AFM", TypeInformation.of(Prediction.class),
                                 new AfmTrainerOperator(trainer(s, initModel)))
                         .uid("train");
+        // dead letters: the decoder's (via the route), the join's, and the trainer's last line of defence (train_failed)
+        DataStream<DeadLetter> dead = examples.getSideOutput(RouteFunction.DEAD_LETTERS)
+                .union(joined.getSideOutput(RouteFunction.DEAD_LETTERS));
+        if (!s.noopTraining()) {
+            dead = dead.union(trained.getSideOutput(RouteFunction.DEAD_LETTERS));
+        }
+        dead.sinkTo(deadLetterSink).name("kafka: " + s.deadLettersTopic()).uid("dead-letter-sink");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");
         if (f.metricsTopic() != null) {

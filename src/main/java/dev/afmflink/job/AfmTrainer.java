@@ -124,6 +124,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient double[] vals;
     private transient AfmLearner learner;
     private transient FeatureParams[] rows;
+    /** Ids of the rows made for the example in training (dropped again if its step fails). */
+    private transient long[] freshIds;
     /**
      * The write-back buffer of each model key touched since the last checkpoint barrier but one: a
      * buffer left untouched through a whole checkpoint interval is dropped at the next barrier
@@ -488,19 +490,67 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             return;
         }
         if (ex.kind == TrainingExample.IMPRESSION) {
-            scores.put(ex.id, score(b, ex));
             metrics.impressions.inc();
-            if (mode.trainsImpressions() && !holdout.selects(ex.id)) { // fake negative: trained at once as a negative
-                train(b, ex, negativeLabel, mode.weighting(), ctx);
-                afterTraining(key, b, ctx);
-            }
+            guarded(ex, ctx, () -> {
+                scores.put(ex.id, score(b, ex));
+                if (mode.trainsImpressions() && !holdout.selects(ex.id)) { // fake negative: trained at once as a negative
+                    train(b, ex, negativeLabel, mode.weighting(), ctx);
+                    afterTraining(key, b, ctx);
+                }
+            });
             return;
         }
         if (ex.kind == TrainingExample.LABELLED && mode.waitsForWindow()) {
             hold(b, b.pending, ex, times.release(ex.ts), ctx); // until its window has passed; then it trains in order
             return;
         }
-        learnAndJudge(key, b, ex, ctx, out);
+        guarded(ex, ctx, () -> learnAndJudge(key, b, ex, ctx, out));
+    }
+
+    /** One example's work, which may throw. */
+    @FunctionalInterface
+    private interface ExampleWork {
+        void run() throws Exception;
+    }
+
+    /**
+     * The last line of defence (docs/events.md): an exception while training or scoring one example
+     * dead-letters that example ({@code train_failed}, with the cause) and the stream goes on. The
+     * model is as it was before the step: the work that grows with the example (gathering, the
+     * forward and backward passes) changes nothing until the optimizers apply the step, and rows made
+     * for the example's new features are dropped ({@link #train}). Failures of the system itself
+     * (state backend, sinks, an {@link Error} such as running out of memory) still fail the task.
+     */
+    private void guarded(TrainingExample ex, Context ctx, ExampleWork work) throws Exception {
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            if (e instanceof org.apache.flink.util.FlinkRuntimeException || isStateFailure(e)) {
+                throw e;
+            }
+            metrics.trainFailed.inc();
+            LOG.warn("model {}: example {} dead-lettered (train_failed)", ex.model, ex.id, e);
+            String raw = "{\"kind\":" + ex.kind + ",\"id\":" + quote(ex.id) + ",\"ts\":" + ex.ts
+                    + ",\"model\":" + quote(ex.model) + ",\"features\":" + (ex.ids == null ? 0 : ex.ids.length) + "}";
+            ctx.output(RouteFunction.DEAD_LETTERS, new DeadLetter(dev.afmflink.data.EventDecoder.TRAIN_FAILED, e.toString(), raw,
+                    null, -1, -1));
+        }
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null"
+                : "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
+    }
+
+    /** A failure of the state backend surfaces as a runtime exception too: that one fails the task. */
+    private static boolean isStateFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String n = t.getClass().getName();
+            if (n.startsWith("org.rocksdb.") || n.startsWith("org.apache.flink.runtime.state.") || t instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Trains {@code ex} as its mode says, judges it by its score at impression (or before the update), counts it. */
@@ -551,6 +601,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         int n = ex.ids.length;
         ensureRows(n);
         int m = 0;
+        int fresh = 0;
+        long rng = sp.rngState;
+        long refusedBefore = sp.refusedUpdates;
+        double before;
+        try {
         for (int i = 0; i < n; i++) {
             Long id = ex.ids[i];
             FeatureParams f = b.rows.get(id);
@@ -562,6 +617,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                         continue; // not admitted yet: no parameters, no part in the prediction
                     }
                     f = learner.newFeature(ex.ids[i], ex.ts);
+                    freshIds[fresh++] = ex.ids[i];
                     b.publish.features++;
                     b.publish.admitted++;
                     metrics.admitted.inc();
@@ -573,8 +629,16 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             vals[m] = ex.values[i];
             rows[m++] = f;
         }
-        long refusedBefore = sp.refusedUpdates;
-        double before = learner.step(sp, rows, m == n ? ex.values : vals, m, label, ex.ts, weighting);
+        before = learner.step(sp, rows, m == n ? ex.values : vals, m, label, ex.ts, weighting);
+        } catch (RuntimeException e) { // nothing of this example stays: its new rows go, the dropout state is as it was
+            for (int i = 0; i < fresh; i++) {
+                b.rows.remove(freshIds[i]);
+            }
+            b.publish.features -= fresh;
+            b.publish.admitted -= fresh;
+            sp.rngState = rng;
+            throw e;
+        }
         metrics.examples.inc();
         if (sp.refusedUpdates != refusedBefore) {
             metrics.refused.inc();
@@ -643,15 +707,15 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         due.sort(PendingLabels.ORDER);
         for (TrainingExample ex : due) {
-            learnAndJudge(key, b, ex, ctx, out);
+            guarded(ex, ctx, () -> learnAndJudge(key, b, ex, ctx, out));
         }
     }
 
     /** Ordered mode: scores the impressions of event time {@code ts} with the model as it stands (none at the end of input). */
-    private void scoreDue(WriteBackBuffer b, long ts, boolean endOfInput) throws Exception {
+    private void scoreDue(WriteBackBuffer b, long ts, boolean endOfInput, Context ctx) throws Exception {
         for (TrainingExample ex : takeBucket(b, b.unscored, unscored, b.unscoredInState, ts)) {
             if (!endOfInput) {
-                scores.put(ex.id, score(b, ex));
+                guarded(ex, ctx, () -> scores.put(ex.id, score(b, ex)));
             }
         }
     }
@@ -733,9 +797,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 release(ctx.getCurrentKey(), b, times.releasedBy(timestamp), inputEnded, ctx, out);
                 // labelled examples of now (at the end of input too: their labels are final)
                 for (TrainingExample ex : takeBucket(b, b.examples, heldExamples, b.examplesInState, timestamp)) {
-                    learnAndJudge(ctx.getCurrentKey(), b, ex, ctx, out);
+                    guarded(ex, ctx, () -> learnAndJudge(ctx.getCurrentKey(), b, ex, ctx, out));
                 }
-                scoreDue(b, timestamp, inputEnded);
+                scoreDue(b, timestamp, inputEnded, ctx);
             }
             closeWindow(ctx.getCurrentKey(), b, times.closedBy(timestamp), inputEnded, ctx);
             if (!inputEnded && sweep(ctx.getCurrentKey(), b, timestamp) > 0) {
@@ -773,6 +837,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (rows.length < m) {
             rows = new FeatureParams[Math.max(m, rows.length * 2)];
             vals = new double[rows.length];
+        }
+        if (freshIds == null || freshIds.length < rows.length) {
+            freshIds = new long[rows.length];
         }
     }
 

@@ -15,6 +15,8 @@ import org.apache.flink.metrics.MetricGroup;
 final class TrainerMetrics {
     final Counter examples;
     final Counter refused;
+    /** Examples dead-lettered as train_failed. */
+    final Counter trainFailed;
     final Counter impressions;
     final Counter heldBack;
     final Counter unlabelledAtEnd;
@@ -48,6 +50,7 @@ final class TrainerMetrics {
         examples = afm.counter("examples");
         afm.meter("examplesPerSecond", new MeterView(examples));
         refused = afm.counter("refusedUpdates");
+        trainFailed = afm.counter("trainFailed");
         impressions = afm.counter("impressionsScored");
         heldBack = afm.counter("heldBackSnapshots");
         unlabelledAtEnd = afm.counter("unlabelledAtEnd");
