@@ -250,7 +250,7 @@ public final class ServeBench {
 
     public static void run(int[] ks, int[] rates, int seconds, int threads, Path work, boolean freshness, PrintStream out)
             throws Exception {
-        out.printf(Locale.ROOT, "serve bench: bin/afm serve's service on 127.0.0.1 (JDK HTTP server, %d handler threads), load "
+        out.printf(Locale.ROOT, "serve bench: bin/afm serve's service on 127.0.0.1 (Undertow, %d worker threads), load "
                 + "generator in the same JVM (%d cores shared), open loop, latency from the intended send time%n", threads,
                 Runtime.getRuntime().availableProcessors());
         for (int k : ks) {
@@ -259,7 +259,8 @@ public final class ServeBench {
             LiveModel live = new LiveModel();
             live.apply(ModelWriter.fullBytes(m, 1), 0, "bench");
             try (HttpModelServer server = HttpModelServer.start(new ScoringService("default", live, null,
-                    System::currentTimeMillis), "127.0.0.1", 0, threads, 64 << 20)) {
+                    System::currentTimeMillis), "127.0.0.1", 0, HttpModelServer.Limits.DEFAULT.withThreads(threads)
+                    .withMaxBodyBytes(64 << 20))) {
                 int port = server.port();
                 for (int batch : new int[] {1, 100}) {
                     List<byte[]> bodies = bodies(impressions, batch);
@@ -275,44 +276,83 @@ public final class ServeBench {
                 }
             }
         }
-        compareServers(seconds, out);
+        slowClients(100, threads, seconds, out);
         deltasUnderLoad(threads, out);
         if (freshness) {
             freshness(work, threads, out);
         }
     }
 
-    /** The JDK's server against Undertow (a maintained library) on the same service: one event, k = t = 16. */
-    static void compareServers(int seconds, PrintStream out) throws Exception {
+    /**
+     * 1,000 req/s of one event (k = t = 16) with 0 and with {@code slow} clients connected that
+     * send their headers a byte at a time (a byte every 100 ms each, never a whole request), and
+     * {@code /health} asked once a second meanwhile: no slow client may hold a thread.
+     */
+    public static void slowClients(int slow, int threads, int seconds, PrintStream out) throws Exception {
         List<String> impressions = new ArrayList<>();
         AfmModel m = model(16, impressions);
         LiveModel live = new LiveModel();
         live.apply(ModelWriter.fullBytes(m, 1), 0, "bench");
         List<byte[]> bodies = bodies(impressions, 1);
-        for (String name : new String[] {"jdk, dispatcher thread", "jdk, 4 threads", "undertow, 1 io + 4 workers",
-            "undertow, 2 io + 4 workers"}) {
-            ScoringService svc = new ScoringService("default", live, null, System::currentTimeMillis);
-            AutoCloseable server;
-            int port;
-            if (name.startsWith("jdk")) {
-                HttpModelServer h = HttpModelServer.start(svc, "127.0.0.1", 0, name.contains("4") ? 4 : 0, 1 << 20);
-                server = h;
-                port = h.port();
-            } else {
-                UndertowServer u = new UndertowServer(svc, name.contains("2 io") ? 2 : 1, 4, 1 << 20);
-                server = u;
-                port = u.port();
-            }
-            try (server) {
-                load(port, bodies, 0, 30_000, 4);
+        try (HttpModelServer server = HttpModelServer.start(new ScoringService("default", live, null, System::currentTimeMillis),
+                "127.0.0.1", 0, HttpModelServer.Limits.DEFAULT.withThreads(threads))) {
+            int port = server.port();
+            load(port, bodies, 0, 30_000, 4); // warm-up (JIT)
+            for (int n : new int[] {0, slow}) {
+                List<java.net.Socket> held = new ArrayList<>();
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                for (int i = 0; i < n; i++) {
+                    java.net.Socket c = new java.net.Socket("127.0.0.1", port);
+                    held.add(c);
+                }
+                Thread dribble = new Thread(() -> {
+                    byte[] req = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.ISO_8859_1);
+                    for (int b = 0; !stop.get(); b++) {
+                        for (java.net.Socket c : held) {
+                            try {
+                                c.getOutputStream().write(req[b % req.length] == '\n' ? 'x' : req[b % req.length]);
+                            } catch (java.io.IOException e) {
+                                // cut off by the server's request timeout: that is the point
+                            }
+                        }
+                        try {
+                            Thread.sleep(100);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, "slow-clients");
+                dribble.setDaemon(true);
+                dribble.start();
+                long[] health = new long[seconds];
+                Thread prober = new Thread(() -> {
+                    for (int i = 0; i < health.length; i++) {
+                        long t0 = System.nanoTime();
+                        try (java.net.Socket c = new java.net.Socket("127.0.0.1", port)) {
+                            c.setSoTimeout(5000);
+                            c.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                                    .getBytes(StandardCharsets.ISO_8859_1));
+                            String first = new String(c.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+                            health[i] = first.endsWith("200") ? System.nanoTime() - t0 : -1;
+                            Thread.sleep(Math.max(0, 1000 - (System.nanoTime() - t0) / 1_000_000));
+                        } catch (Exception e) {
+                            health[i] = -1;
+                        }
+                    }
+                }, "health-probe");
+                prober.start();
                 Run r = load(port, bodies, 1000, 1000 * seconds, 8);
-                Run sat = load(port, bodies, 0, 40_000, 8);
-                out.printf(Locale.ROOT, "server %-28s 1000 req/s: %s; saturated %.0f req/s%n", name, r.describe(),
-                        sat.latencies().length / sat.seconds());
+                prober.join();
+                stop.set(true);
+                long answered = Arrays.stream(health).filter(h -> h >= 0).count();
+                double worst = Arrays.stream(health).max().orElse(0) / 1e6;
+                out.printf(Locale.ROOT, "slow clients %3d: 1000 req/s of one event: %s; /health %d of %d answered (slowest %.1f ms)%n",
+                        n, r.describe(), answered, health.length, worst);
+                for (java.net.Socket c : held) {
+                    c.close();
+                }
             }
         }
-        out.printf(Locale.ROOT, "heap after the comparison: %d MB used%n",
-                (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
     }
 
     /** 1,000 req/s of one event while 100 deltas are applied (one every 50 ms). */
