@@ -79,8 +79,8 @@ class RealClusterIT {
             p1.addAll(List.of("--parallelism", "1"));
             String job = cluster.submit(jobJar, null, p1);
             cluster.await("job running", 180, () -> cluster.running(job));
-            assertTrue(Files.readString(cluster.logOf("jobmanager")).contains("ExponentialDelayRestartBackoffTimeStrategy"),
-                    "the job runs with flink-conf/config.yaml's restart strategy (exponential delay)");
+            assertTrue(Files.readString(cluster.logOf("jobmanager")).contains("FailureRateRestartBackoffTimeStrategy"),
+                    "the job runs with flink-conf/config.yaml's restart strategy (failure rate: bounded)");
 
             // 1. kill -9 of the TaskManager running the trainer, mid-stream
             produce(broker, events.subList(0, PER_BATCH));
