@@ -33,14 +33,19 @@ final class ExplainCommand implements Command {
         Path in = Path.of(a.require("input"));
         // only the rows of the input's features: a model larger than the heap explains the same
         ModelReader.Loaded m = ModelReader.load(a.require("model"), dev.afmflink.serving.Scorer.inputIds(in, a.has("skip-bad")));
+        java.util.Map<String, Long> skipped = new java.util.TreeMap<>();
         if (a.get("output") != null) {
             try (Writer w = Files.newBufferedWriter(Path.of(a.get("output")), StandardCharsets.UTF_8)) {
-                Explainer.explain(m.model(), in, w, a.has("skip-bad"));
+                Explainer.explain(m.model(), in, w, a.has("skip-bad"), skipped);
             }
         } else {
             Writer w = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
-            Explainer.explain(m.model(), in, w, a.has("skip-bad"));
+            Explainer.explain(m.model(), in, w, a.has("skip-bad"), skipped);
             w.flush();
+        }
+        String line = dev.afmflink.serving.Scorer.skippedLine(skipped);
+        if (line != null) {
+            System.err.println("afm explain: " + line);
         }
         return 0;
     }

@@ -33,8 +33,10 @@ final class ScoreCommand implements Command {
         ModelReader.Loaded m = ModelReader.load(a.require("model"),
                 dev.afmflink.serving.Scorer.inputIds(Path.of(a.require("input")), a.has("skip-bad")));
         try (Writer w = Files.newBufferedWriter(Path.of(a.require("output")), StandardCharsets.UTF_8)) {
-            long n = Scorer.score(m.model(), Path.of(a.require("input")), w, a.has("skip-bad"));
-            System.err.println("scored " + n + " examples with model version " + m.header().modelVersion());
+            java.util.Map<String, Long> skipped = new java.util.TreeMap<>();
+            long n = Scorer.score(m.model(), Path.of(a.require("input")), w, a.has("skip-bad"), skipped);
+            System.err.println("scored " + n + " examples with model version " + m.header().modelVersion()
+                    + (Scorer.skippedLine(skipped) == null ? "" : "; " + Scorer.skippedLine(skipped)));
         }
         return 0;
     }

@@ -22,16 +22,23 @@ public final class Explainer {
     }
 
     public static long explain(AfmModel model, Path input, Writer output, boolean skipBad) throws IOException {
+        return explain(model, input, output, skipBad, new java.util.TreeMap<>());
+    }
+
+    /** As {@link Scorer#score(AfmModel, Path, Writer, boolean, java.util.Map)}: skipped lines counted by reason. */
+    public static long explain(AfmModel model, Path input, Writer output, boolean skipBad, java.util.Map<String, Long> skipped)
+            throws IOException {
         long n = 0;
         BufferedWriter out = new BufferedWriter(output, 1 << 16);
         StringBuilder sb = new StringBuilder(4096);
-        try (ScoringReader r = new ScoringReader(input, skipBad)) {
+        try (ScoringReader r = Scorer.reader(model, input, skipBad)) {
             for (Example ex = r.next(); ex != null; ex = r.next()) {
                 sb.setLength(0);
                 line(model, ex, sb);
                 out.append(sb).append('\n');
                 n++;
             }
+            r.skippedByReason().forEach((k, v) -> skipped.merge(k, v, Long::sum));
         }
         out.flush();
         return n;

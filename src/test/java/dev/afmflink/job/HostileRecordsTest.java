@@ -135,7 +135,16 @@ class HostileRecordsTest {
         for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), b.deadLettersTopic(), 9, 60)) {
             reasons.merge(json.readTree(r.value()).get("reason").asText(), 1L, Long::sum);
         }
-        System.out.println("hostile records through the job: dead letters by reason " + reasons);
+        long dead = reasons.values().stream().mapToLong(Long::longValue).sum();
+        long trainedFuzz = StreamingEndToEndTest.modelOf(
+                KafkaTestSupport.readAll(broker.bootstrapServers(), b.snapshotsTopic(), 5, 60), "fuzz").shared().examples;
+        String report = "fuzz (job on RocksDB, no restart allowed): records " + hostile.size() + " (" + clean.size()
+                + " clean, " + (hostile.size() - clean.size()) + " hostile of which " + fuzzed + " fuzzed), trained "
+                + (4 * 400 + trainedFuzz) + " (fuzz model " + trainedFuzz + "), dead-lettered " + dead + " by reason " + reasons
+                + ", restarts 0\n";
+        System.out.print(report);
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target", "fuzz-job-report.txt"), report);
         assertTrue(reasons.getOrDefault(EventDecoder.BAD_MODEL_KEY, 0L) >= 6, reasons.toString());
         assertTrue(reasons.getOrDefault(EventDecoder.TOO_MANY_FEATURES, 0L) >= 1, reasons.toString());
         assertTrue(reasons.getOrDefault(EventDecoder.TS_OUT_OF_RANGE, 0L) >= 2, reasons.toString());

@@ -88,6 +88,10 @@ class HostileClientsTest {
                 String a = answer(half);
                 assertTrue(!a.contains("200"), a);
                 assertTrue((System.nanoTime() - t0) / 1e9 < 5.5, "closed by the request timeout");
+                // so is the body that stopped short of its Content-Length
+                String b = answer(held.get(1));
+                assertTrue(!b.contains("200"), b);
+                assertTrue((System.nanoTime() - t0) / 1e9 < 5.5, "a short body closed by the read timeout");
             } finally {
                 for (Socket s : held) {
                     s.close();

@@ -83,5 +83,16 @@ class ScoringInputTest {
         StringWriter some = new StringWriter();
         assertEquals(1, Scorer.score(model, bad, some, true));
         assertEquals(fromJson.toString().lines().findFirst().orElseThrow(), some.toString().strip());
+        // skipped lines counted by reason, with the job's limits (an event of 200 features is over them)
+        StringBuilder many = new StringBuilder("{\"features\":{");
+        for (int i = 0; i < 200; i++) {
+            many.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":\"v\"");
+        }
+        Files.write(bad, List.of(events.get(0), "{\"type\":\"click\",\"id\":\"imp-1\",\"ts\":5}", "{\"features\":{\"a\":true}}",
+                many + "}}", "not json"));
+        java.util.Map<String, Long> skipped = new java.util.TreeMap<>();
+        assertEquals(1, Scorer.score(model, bad, new StringWriter(), true, skipped));
+        assertEquals(java.util.Map.of("wrong_type", 2L, "too_many_features", 1L, "undecodable", 1L), skipped);
+        assertEquals("4 bad lines skipped (too_many_features 1, undecodable 1, wrong_type 2)", Scorer.skippedLine(skipped));
     }
 }
