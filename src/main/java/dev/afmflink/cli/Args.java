@@ -18,11 +18,24 @@ public final class Args {
     private final Map<String, String> values = new LinkedHashMap<>();
 
     private final java.util.Map<String, List<String>> every = new java.util.HashMap<>();
+    /** What the arguments after the options are called (e.g. "FILE..."), or null: none are taken. */
+    private final String positional;
+    private final List<String> positionals = new ArrayList<>();
 
     public Args(String command, List<Option> options) {
+        this(command, options, null);
+    }
+
+    public Args(String command, List<Option> options, String positional) {
         this.command = command;
+        this.positional = positional;
         this.options = new ArrayList<>(options);
         this.options.add(new Option("help", null, null, "print this help"));
+    }
+
+    /** The arguments that are not options, in order (only for a command that takes them). */
+    public List<String> positionals() {
+        return positionals;
     }
 
     /** Parses argv; throws {@link UsageException} with the reason on a bad option. */
@@ -30,7 +43,11 @@ public final class Args {
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
             if (!a.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + a + "'");
+                if (positional == null) {
+                    throw new UsageException("unexpected argument '" + a + "'" + (a.startsWith("-") ? " (options start with --)" : ""));
+                }
+                positionals.add(a);
+                continue;
             }
             String name = a.substring(2);
             String inline = null;
@@ -41,7 +58,8 @@ public final class Args {
             }
             Option o = find(name);
             if (o == null) {
-                throw new UsageException("unknown option --" + name);
+                String near = closest(name);
+                throw new UsageException("unknown option --" + name + (near == null ? "" : " (did you mean --" + near + "?)"));
             }
             if (o.value() == null) {
                 values.put(name, "true");
@@ -56,6 +74,88 @@ public final class Args {
             every.computeIfAbsent(name, k -> new ArrayList<>()).add(values.get(name));
         }
         return this;
+    }
+
+    /** The declared option nearest to {@code name} (edit distance at most a third of its length, or a prefix), or null. */
+    String closest(String name) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (Option o : options) {
+            int d = o.name().startsWith(name) || name.startsWith(o.name()) ? 1 : distance(name, o.name());
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = o.name();
+            }
+        }
+        return bestDistance <= Math.max(2, name.length() / 3) ? best : null;
+    }
+
+    /** Levenshtein distance. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /**
+     * One line for a failed command: the reason, with the cause a bare exception message hides
+     * (a missing file's message is its path alone).
+     */
+    public static String describe(Throwable e) {
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return n.getFile() + ": no such file or directory" + (n.getReason() != null ? " (" + n.getReason() + ")" : "");
+        }
+        if (e instanceof java.nio.file.AccessDeniedException n) {
+            return n.getFile() + ": permission denied";
+        }
+        if (e instanceof java.nio.file.NotDirectoryException n) {
+            return n.getFile() + ": not a directory";
+        }
+        if (e instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+            return describe(u.getCause());
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /**
+     * The file an option names, checked before any work starts: it must exist and be readable
+     * (null if the option is not given and has no default).
+     */
+    public java.nio.file.Path file(String name) {
+        String v = get(name);
+        return v == null ? null : existing("--" + name + " " + v, v);
+    }
+
+    /** {@code path} checked as {@link #file}; {@code what} names it in the error. */
+    public static java.nio.file.Path existing(String what, String path) {
+        java.nio.file.Path p = java.nio.file.Path.of(path);
+        String hint = path.contains("shared/") ? " (the research data sets and reference vectors are in ../shared beside the "
+                + "project: README, \"What you need\")" : "";
+        if (!java.nio.file.Files.exists(p)) {
+            throw new UsageException(what + ": no such file or directory" + hint);
+        }
+        if (!java.nio.file.Files.isReadable(p)) {
+            throw new UsageException(what + ": not readable (permission denied)");
+        }
+        return p;
+    }
+
+    /** The short answer to a wrong command line: the reason and where the options are listed. */
+    public String usageError(String reason) {
+        return "afm " + command + ": " + reason + "\n(bin/afm " + command + " --help lists every option)";
     }
 
     private Option find(String name) {
@@ -158,7 +258,7 @@ public final class Args {
 
     public String usage(String summary) {
         StringBuilder sb = new StringBuilder();
-        sb.append("usage: bin/afm ").append(command).append(" [OPTIONS]\n").append(summary).append("\n\noptions:\n");
+        sb.append("usage: bin/afm ").append(command).append(" [OPTIONS]").append(positional == null ? "" : " " + positional).append("\n").append(summary).append("\n\noptions:\n");
         for (Option o : options) {
             String left = "  --" + o.name() + (o.value() != null ? " " + o.value() : "");
             sb.append(String.format(Locale.ROOT, "%-32s %s", left, o.help()));

@@ -30,7 +30,8 @@ final class ExplainCommand implements Command {
 
     @Override
     public int run(Args a) throws Exception {
-        Path in = Path.of(a.require("input"));
+        a.require("input");
+        Path in = a.file("input");
         // only the rows of the input's features: a model larger than the heap explains the same
         ModelReader.Loaded m = ModelReader.load(a.require("model"), dev.afmflink.serving.Scorer.inputIds(in, a.has("skip-bad")));
         java.util.Map<String, Long> skipped = new java.util.TreeMap<>();

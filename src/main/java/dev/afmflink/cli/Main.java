@@ -7,7 +7,7 @@ import java.util.List;
 /** Entry point of {@code bin/afm COMMAND [OPTIONS]}. */
 public final class Main {
     static final List<Command> COMMANDS = List.of(new TrainCommand(), new ScoreCommand(), new ExplainCommand(),
-            new InspectCommand(), new ConvertCommand(), new BenchCommand(), new StreamCommand(), new StreamBenchCommand(), new FeedbackBenchCommand(), new LifecycleBenchCommand(), new ReportCommand(), new ServeCommand(), new ServeBenchCommand(), new ScaleBenchCommand(), new SerializerBenchCommand());
+            new InspectCommand(), new ConvertCommand(), new BenchCommand(), new StreamCommand(), new StreamBenchCommand(), new FeedbackBenchCommand(), new LifecycleBenchCommand(), new ReportCommand(), new ServeCommand(), new ServeBenchCommand(), new ScaleBenchCommand(), new SerializerBenchCommand(), new ProduceCommand());
 
     private Main() {
     }
@@ -38,7 +38,7 @@ public final class Main {
             System.err.println("afm: unknown command '" + argv[0] + "'\n\n" + usage());
             return 2;
         }
-        Args args = new Args(cmd.name(), cmd.options());
+        Args args = new Args(cmd.name(), cmd.options(), cmd.positional());
         try {
             args.parse(java.util.Arrays.copyOfRange(argv, 1, argv.length));
             if (args.help()) {
@@ -47,10 +47,10 @@ public final class Main {
             }
             return cmd.run(args);
         } catch (Args.UsageException | IllegalArgumentException e) {
-            System.err.println("afm " + cmd.name() + ": " + e.getMessage() + "\n\n" + args.usage(cmd.summary()));
+            System.err.println(args.usageError(e.getMessage()));
             return 2;
-        } catch (DataFormatException | IOException e) {
-            System.err.println("afm " + cmd.name() + ": " + e.getMessage());
+        } catch (DataFormatException | IOException | java.io.UncheckedIOException e) {
+            System.err.println("afm " + cmd.name() + ": " + Args.describe(e));
             return 1;
         } catch (Exception e) {
             System.err.println("afm " + cmd.name() + ": " + e);

@@ -30,11 +30,13 @@ final class ScoreCommand implements Command {
     @Override
     public int run(Args a) throws Exception {
         // only the rows of the input's features: a model larger than the heap scores the same
-        ModelReader.Loaded m = ModelReader.load(a.require("model"),
-                dev.afmflink.serving.Scorer.inputIds(Path.of(a.require("input")), a.has("skip-bad")));
+        a.require("input");
+        Path input = a.file("input");
+        a.require("output");
+        ModelReader.Loaded m = ModelReader.load(a.require("model"), dev.afmflink.serving.Scorer.inputIds(input, a.has("skip-bad")));
         try (Writer w = Files.newBufferedWriter(Path.of(a.require("output")), StandardCharsets.UTF_8)) {
             java.util.Map<String, Long> skipped = new java.util.TreeMap<>();
-            long n = Scorer.score(m.model(), Path.of(a.require("input")), w, a.has("skip-bad"), skipped);
+            long n = Scorer.score(m.model(), input, w, a.has("skip-bad"), skipped);
             System.err.println("scored " + n + " examples with model version " + m.header().modelVersion()
                     + (Scorer.skippedLine(skipped) == null ? "" : "; " + Scorer.skippedLine(skipped)));
         }

@@ -18,7 +18,7 @@ public final class ServeMain {
             System.exit(2);
         }
         Command cmd = commands.stream().filter(c -> c.name().equals(argv[0])).findFirst().orElseThrow();
-        Args args = new Args(cmd.name(), cmd.options());
+        Args args = new Args(cmd.name(), cmd.options(), cmd.positional());
         try {
             args.parse(Arrays.copyOfRange(argv, 1, argv.length));
             if (args.help()) {
@@ -27,10 +27,10 @@ public final class ServeMain {
             }
             System.exit(cmd.run(args));
         } catch (Args.UsageException | IllegalArgumentException e) {
-            System.err.println("afm " + cmd.name() + ": " + e.getMessage() + "\n\n" + args.usage(cmd.summary()));
+            System.err.println(args.usageError(e.getMessage()));
             System.exit(2);
         } catch (Exception e) {
-            System.err.println("afm " + cmd.name() + ": " + e.getMessage());
+            System.err.println("afm " + cmd.name() + ": " + Args.describe(e));
             System.exit(1);
         }
     }

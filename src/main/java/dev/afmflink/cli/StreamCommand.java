@@ -120,7 +120,12 @@ final class StreamCommand implements Command {
                 + "must exceed the attribution window)"));
         o.add(new Args.Option("holdout-size", "N", "5000", "held-out impressions kept per model key (the latest)"));
         o.add(new Args.Option("metrics-file", "FILE", null, "copy the metrics topic to this JSON-lines file (embedded default: WORK/metrics.jsonl)"));
-        o.add(new Args.Option("work-dir", "DIR", null, "where the embedded broker, checkpoints and models go (default: a new temp dir)"));
+        o.add(new Args.Option("work-dir", "DIR", null, "where the embedded broker, checkpoints and models go (default: a new temp dir "
+                + "whose broker data and checkpoints are removed at the end; the models and metrics stay)"));
+        o.add(new Args.Option("keep", null, null, "embedded default: keep all of the temp dir (broker data and checkpoints too)"));
+        o.add(new Args.Option("input", "FILE", null, "embedded default: replay this file of events (JSON events or libfm lines, plain "
+                + "or .gz; docs/events.md) through the embedded broker instead of the simulator; repeatable, in order"));
+        o.add(new Args.Option("rate", "N", "0", "with --input: records per second (0: as fast as the broker takes them)"));
         o.add(new Args.Option("events", "N", "200000", "embedded default: simulated impressions to replay (with their clicks; drift half way)"));
         o.add(new Args.Option("impressions-per-second", "N", "4", "embedded default: simulated impressions per second of event time (1 to 1000)"));
         o.add(new Args.Option("click-delay", "DIST", "lognormal:20000:1.5", "embedded default: click delays, exp:MEAN_MS or lognormal:MEDIAN_MS:SIGMA"));
@@ -137,6 +142,15 @@ final class StreamCommand implements Command {
     public int run(Args a) throws Exception {
         AfmConfig config = ModelOptions.config(a);
         boolean embedded = a.get("bootstrap-servers") == null;
+        List<Path> inputs = new ArrayList<>();
+        for (String f : a.all("input")) {
+            inputs.add(Args.existing("--input " + f, f));
+        }
+        if (!inputs.isEmpty() && !embedded) {
+            throw new Args.UsageException("--input replays a file on the embedded broker; for your own Kafka use bin/afm produce "
+                    + "--bootstrap-servers " + a.get("bootstrap-servers") + " --topic " + a.get("input-topic") + " FILE");
+        }
+        boolean temporary = a.get("work-dir") == null && !a.has("keep");
         Path work = a.get("work-dir") != null ? Path.of(a.get("work-dir")) : Files.createTempDirectory("afm-stream-");
         Files.createDirectories(work);
         String snapshotDir = a.get("snapshot-dir") != null ? a.get("snapshot-dir")
@@ -175,6 +189,13 @@ final class StreamCommand implements Command {
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());
+            }
+            if (embedded && !inputs.isEmpty()) {
+                var sent = dev.afmflink.embedded.FileReplay.send(servers, new java.util.Properties(), s.inputTopic(), inputs,
+                        a.getDouble("rate", 0), work.resolve(SAMPLE_FILE), SAMPLE_SIZE, System.out);
+                System.out.println("replayed " + (sent.records() - sent.failed()) + " records of " + inputs + " to " + s.inputTopic()
+                        + (sent.failed() > 0 ? " (" + sent.failed() + " refused by the broker)" : ""));
+            } else if (embedded) {
                 long n = a.getLong("events", 200000);
                 int rate = a.getInt("impressions-per-second", 4);
                 if (rate < 1 || rate > 1000) {
@@ -249,8 +270,17 @@ final class StreamCommand implements Command {
                 monitor.stop();
                 t.join(10_000);
                 System.out.println(monitor.line());
-                System.out.println("learning curve:");
-                monitor.curve(25).forEach(System.out::println);
+                List<String> curve = monitor.curve(CURVE_ROWS);
+                if (curve.size() <= 1) {
+                    System.out.println("learning curve: none: no validation window closed (a window is --validation-window-ms "
+                            + s.feedback().validationWindowMs() + " ms of event time and closes when event time passes its end and "
+                            + "the labels' attribution window after it; a bounded input drops windows still open at its end)");
+                } else {
+                    System.out.println("learning curve (" + monitor.windowCount() + " validation windows"
+                            + (monitor.windowCount() > CURVE_ROWS ? "; " + (curve.size() - 1) + " of them, evenly spaced, here; all in the report" : "")
+                            + "):");
+                    curve.forEach(System.out::println);
+                }
             }
             System.out.println("job finished.");
             boolean localSnapshots = snapshotDir != null && SnapshotFolders.isLocal(snapshotDir);
@@ -295,7 +325,43 @@ final class StreamCommand implements Command {
             if (broker != null) {
                 broker.close();
             }
+            if (temporary && embedded) {
+                long freed = 0;
+                for (String bulky : List.of("kafka", "checkpoints")) {
+                    freed += removeTree(work.resolve(bulky));
+                }
+                System.out.printf(java.util.Locale.ROOT, "work dir %s: models and metrics kept; the broker's data and checkpoints "
+                        + "removed (%.0f MB; --keep or --work-dir DIR keeps everything)%n", work, freed / 1e6);
+            } else if (embedded) {
+                System.out.println("work dir kept: " + work);
+            }
         }
+    }
+
+    /** Rows of the learning curve on the console. */
+    static final int CURVE_ROWS = 25;
+
+    /** Deletes {@code dir} and everything in it; returns the bytes freed. */
+    static long removeTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        long[] bytes = {0};
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                try {
+                    if (Files.isRegularFile(p)) {
+                        bytes[0] += Files.size(p);
+                    }
+                    Files.delete(p);
+                } catch (IOException e) {
+                    // a file still held: left behind
+                }
+            }
+        } catch (IOException e) {
+            return bytes[0];
+        }
+        return bytes[0];
     }
 
     /**

@@ -180,6 +180,11 @@ final class StreamMonitor implements Runnable {
     }
 
     /** The learning curve: every validation window so far (at most {@code rows} rows, evenly spaced). */
+    /** Validation windows seen. */
+    synchronized int windowCount() {
+        return windows.size();
+    }
+
     synchronized List<String> curve(int rows) {
         List<String> lines = new ArrayList<>();
         lines.add("  window (event time, UTC)   examples   logloss      AUC  calibration  (delayed progressive validation)");

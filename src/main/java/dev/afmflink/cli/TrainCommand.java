@@ -47,9 +47,11 @@ final class TrainCommand implements Command {
         if (every < 1) {
             throw new Args.UsageException("--progress-every must be >= 1");
         }
-        Path test = a.get("test") != null ? Path.of(a.get("test")) : null;
+        a.require("train");
+        Path train = a.file("train");
+        Path test = a.file("test");
         System.out.println("config: " + config);
-        OfflineTrainer.Result r = OfflineTrainer.run(new OfflineTrainer.Settings(Path.of(a.require("train")), test, config,
+        OfflineTrainer.Result r = OfflineTrainer.run(new OfflineTrainer.Settings(train, test, config,
                 passes, config.seed(), every, a.has("skip-bad")), System.out);
         if (a.get("metrics-out") != null) {
             Path out = Path.of(a.get("metrics-out"));
