@@ -151,14 +151,27 @@ final class StreamMonitor implements Runnable {
         return java.time.Instant.ofEpochMilli(ms).toString().replace("T", " ").replace("Z", "");
     }
 
+    private long lastLineNanos;
+    private long lastLineCount;
+
+    /**
+     * One progress line. Speed: labelled examples per wall-clock second since the previous line
+     * (the report's chart uses the same definition between window closings) and, in brackets, the
+     * average since the job started.
+     */
     synchronized String line() {
-        double secs = (System.nanoTime() - start) / 1e9;
+        long now = System.nanoTime();
+        double secs = (now - start) / 1e9;
+        double interval = lastLineNanos == 0 ? secs : (now - lastLineNanos) / 1e9;
+        double rate = interval > 0 ? (predictionCount - lastLineCount) / interval : 0;
+        lastLineNanos = now;
+        lastLineCount = predictionCount;
         String validation = lastWindow == null ? "no validation window yet"
                 : String.format(Locale.ROOT, "window %s: logloss %s AUC %s calibration %s", time(lastWindow.path("windowStart").asLong()),
                 num(lastWindow, "loss"), num(lastWindow, "auc"), num(lastWindow, "calibration"));
         return String.format(Locale.ROOT,
-                "[%6.1f s] labelled %9d  %7.0f ex/s  %s  model v%d (%s, %d examples)  held back %d  dead letters %s",
-                secs, predictionCount, predictionCount / secs, validation, lastVersion, lastKind, lastVersionExamples,
+                "[%6.1f s] labelled %9d  %7.0f ex/s (avg %.0f)  %s  model v%d (%s, %d examples)  held back %d  dead letters %s",
+                secs, predictionCount, rate, predictionCount / secs, validation, lastVersion, lastKind, lastVersionExamples,
                 heldBack, deadByReason.isEmpty() ? "0" : deadByReason.toString());
     }
 

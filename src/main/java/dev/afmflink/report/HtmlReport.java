@@ -46,8 +46,9 @@ public final class HtmlReport {
         sb.append("<table id=\"summary\"><tr><th>figure</th><th>first window</th><th>best</th><th>last window</th></tr>\n");
         row(sb, "logloss", loss, true);
         row(sb, "AUC", auc, false);
-        sb.append(String.format(Locale.ROOT, "<tr><td>windows / examples</td><td>%d</td><td></td><td>%d</td></tr>%n", n,
-                n > 0 ? w.get(n - 1).examples() : 0));
+        sb.append(String.format(Locale.ROOT, "<tr><td>validation windows</td><td></td><td></td><td>%d</td></tr>%n", n));
+        sb.append(String.format(Locale.ROOT, "<tr><td>examples trained</td><td>%d</td><td></td><td>%d</td></tr>%n",
+                n > 0 ? w.get(0).examples() : 0, n > 0 ? w.get(n - 1).examples() : 0));
         sb.append(String.format(Locale.ROOT, "<tr><td>snapshots held back by the quality gate</td><td></td><td></td><td>%d</td></tr>%n",
                 m.heldBack().size()));
         sb.append("</table>\n");
@@ -62,7 +63,12 @@ public final class HtmlReport {
                 .series("logloss", hours, loss).series("AUC", hours, auc));
         figure(sb, new SvgChart("Observed CTR vs mean prediction", "examples trained")
                 .series("observed CTR", examples, ctr).series("mean prediction", examples, meanPrediction));
-        figure(sb, new SvgChart("Training speed", "examples trained").series("examples/s", examples, m.examplesPerSecond()));
+        sb.append("<p>Training speed, as the console defines it: labelled examples per wall-clock second over an interval "
+                + "(here, between two window closings; on the console, between two progress lines). A replay of a log reads "
+                + "far faster than its events happened, and windows close in bursts as event time jumps, so this rate swings "
+                + "more than the console's; the console's last line also gives the average over the whole run.</p>\n");
+        figure(sb, new SvgChart("Training speed: labelled examples per wall-clock second", "examples trained")
+                .series("examples/s", examples, m.examplesPerSecond()));
         if (!m.heldBack().isEmpty()) {
             sb.append("<h2>Held-back snapshots</h2>\n<table id=\"held-back\"><tr><th>after examples</th><th>reason</th></tr>\n");
             for (MetricsSeries.HeldBack h : m.heldBack()) {
@@ -113,24 +119,50 @@ public final class HtmlReport {
         }
         int label = 150;
         int rowH = 14;
-        double cellW = Math.max(1.0, 600.0 / ws.size());
-        int width = label + (int) Math.ceil(cellW * ws.size());
-        int height = rowH * pairs.size() + 20;
+        double cellW = Math.max(1.0, 560.0 / ws.size());
+        int cells = (int) Math.ceil(cellW * ws.size());
+        int width = label + cells + 20;
+        int axisY = rowH * pairs.size() + 4;
+        int scaleY = axisY + 38;
+        int height = scaleY + 30;
         sb.append("<h2>Attention per field pair over event time</h2>\n<p>Mean attention weight per field pair in each ")
-                .append("validation window (").append(ws.size()).append(" windows, left to right; darkest = ")
+                .append("validation window (").append(ws.size()).append(" windows, left to right in event time; the colour scale ")
+                .append("below the map goes from 0 to the largest mean, ")
                 .append(String.format(Locale.ROOT, "%.3f", max)).append(").</p>\n<figure>\n")
-                .append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"attention-heatmap\" width=\"%d\" height=\"%d\">%n",
-                        width, height));
+                .append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"attention-heatmap\" width=\"%d\" "
+                        + "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n", width, height, width, height));
+        int maxChars = (int) (label / (11 * 0.62)) - 1;
         for (int r = 0; r < pairs.size(); r++) {
-            sb.append(String.format(Locale.ROOT, "<text x=\"0\" y=\"%d\" font-size=\"11\">%s</text>%n", r * rowH + 11,
-                    SvgChart.esc(pairs.get(r))));
+            String name = pairs.get(r);
+            String shown = name.length() > maxChars ? name.substring(0, maxChars - 1) + "…" : name;
+            sb.append(String.format(Locale.ROOT, "<text x=\"0\" y=\"%d\">%s%s</text>%n", r * rowH + 11, SvgChart.esc(shown),
+                    shown.equals(name) ? "" : "<title>" + SvgChart.esc(name) + "</title>"));
             for (int c = 0; c < ws.size(); c++) {
-                Double v = ws.get(c).attention().get(pairs.get(r));
+                Double v = ws.get(c).attention().get(name);
                 double shade = v == null || !Double.isFinite(v) || max == 0 ? 0 : v / max;
                 sb.append(String.format(Locale.ROOT, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"#1f77b4\" "
                         + "fill-opacity=\"%.3f\"/>%n", label + c * cellW, r * rowH, cellW, rowH - 1, shade));
             }
         }
+        // the time axis: the start of every k-th window (UTC), about five labels
+        int every = Math.max(1, (int) Math.ceil(ws.size() / 5.0));
+        java.time.format.DateTimeFormatter hm = java.time.format.DateTimeFormatter.ofPattern("MM-dd HH:mm", Locale.ROOT)
+                .withZone(java.time.ZoneOffset.UTC);
+        for (int c = 0; c < ws.size(); c += every) {
+            double x = label + c * cellW;
+            String t = hm.format(java.time.Instant.ofEpochMilli(ws.get(c).start()));
+            double tx = Math.min(x, width - 1 - t.length() * 11 * 0.62);
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#666\"/>"
+                    + "<text class=\"tick\" x=\"%.2f\" y=\"%d\">%s</text>%n", x, axisY, x, axisY + 5, tx, axisY + 17, t));
+        }
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">event time, UTC (window start)</text>%n", label, axisY + 31));
+        // the colour scale: 0 to the largest mean attention
+        sb.append("<defs><linearGradient id=\"attention-scale\"><stop offset=\"0\" stop-color=\"#1f77b4\" stop-opacity=\"0\"/>"
+                + "<stop offset=\"1\" stop-color=\"#1f77b4\" stop-opacity=\"1\"/></linearGradient></defs>\n");
+        sb.append(String.format(Locale.ROOT, "<text x=\"0\" y=\"%d\">attention</text><rect id=\"colour-scale\" x=\"%d\" y=\"%d\" "
+                + "width=\"200\" height=\"10\" fill=\"url(#attention-scale)\" stroke=\"#999\"/>"
+                + "<text class=\"tick\" x=\"%d\" y=\"%d\">0</text><text class=\"tick\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3f</text>%n",
+                scaleY + 9, label, scaleY, label, scaleY + 22, label + 200, scaleY + 22, max));
         sb.append("</svg>\n</figure>\n");
     }
 

@@ -79,28 +79,41 @@ public final class SvgChart {
         if (y1 == y0) {
             y1 = y0 + 1e-9 + Math.abs(y0) * 0.01;
         }
-        double pad = (y1 - y0) * 0.05;
-        y0 -= pad;
-        y1 += pad;
+        // round ticks: the axes run from a multiple of a 1-2-5 step below the data to one above it
+        double yStep = niceStep(y1 - y0);
+        y0 = Math.floor(y0 / yStep) * yStep;
+        y1 = Math.ceil(y1 / yStep) * yStep;
+        double xStep = niceStep(x1 - x0);
+        x0 = Math.floor(x0 / xStep) * xStep;
+        x1 = Math.ceil(x1 / xStep) * xStep;
         int pw = W - LEFT - RIGHT;
         int ph = H - TOP - BOTTOM;
         sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>%n",
                 LEFT, TOP, pw, ph));
-        for (int t = 0; t <= 4; t++) {
-            double yv = y0 + (y1 - y0) * t / 4;
+        for (double yv = y0; yv <= y1 + yStep / 2; yv += yStep) {
             double py = TOP + ph - ph * (yv - y0) / (y1 - y0);
-            double xv = x0 + (x1 - x0) * t / 4;
-            double px = LEFT + pw * (xv - x0) / (x1 - x0);
             sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT, py, LEFT + pw, py, LEFT - 4, py + 4, fmt(yv)));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", px, TOP + ph + 16, fmt(xv)));
+                    + "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT, py, LEFT + pw, py, LEFT - 4,
+                    py + 4, label(yv, yStep)));
+        }
+        for (double xv = x0; xv <= x1 + xStep / 2; xv += xStep) {
+            double px = LEFT + pw * (xv - x0) / (x1 - x0);
+            String text = label(xv, xStep);
+            // a label at an edge is anchored inside the picture, never cut
+            double half = textWidth(text) / 2;
+            String anchor = px + half > W ? "end" : px - half < 0 ? "start" : "middle";
+            double tx = anchor.equals("end") ? Math.min(px, W - 1) : anchor.equals("start") ? Math.max(px, 1) : px;
+            sb.append(String.format(Locale.ROOT, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>%n", tx,
+                    TOP + ph + 16, anchor, text));
         }
         sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", LEFT + pw / 2, H - 8, esc(xLabel)));
         for (int m = 0; m < markers.size(); m++) {
             double px = LEFT + pw * (markers.get(m)[0] - x0) / (x1 - x0);
+            String text = markerLabels.get(m);
+            double tx = Math.min(px + 3, W - 1 - textWidth(text));
             sb.append(String.format(Locale.ROOT, "<line class=\"marker\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\""
-                    + " stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>%n", px, TOP, px, TOP + ph, px + 3,
-                    TOP + 12, esc(markerLabels.get(m))));
+                    + " stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>%n", px, TOP, px, TOP + ph, tx,
+                    TOP + 12, esc(text)));
         }
         for (int s = 0; s < xs.size(); s++) {
             String color = COLORS[s % COLORS.length];
@@ -122,6 +135,31 @@ public final class SvgChart {
                     + "<text x=\"%d\" y=\"%d\">%s</text>%n", lx, TOP - 14, color, lx + 16, TOP - 9, esc(names.get(s))));
         }
         return sb.append("</svg>\n").toString();
+    }
+
+    /** A 1, 2 or 5 times a power of ten that cuts {@code range} into 4 to 10 parts. */
+    static double niceStep(double range) {
+        double raw = range / 5;
+        double p = Math.pow(10, Math.floor(Math.log10(raw)));
+        double f = raw / p;
+        return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+    }
+
+    /** A tick value with as many decimals as its step needs; thousands grouped ("200,000"). */
+    static String label(double v, double step) {
+        int decimals = Math.max(0, (int) -Math.floor(Math.log10(step) + 1e-9));
+        double r = Math.abs(v) < step / 1e6 ? 0 : v; // no "-0.000"
+        return decimals == 0 ? String.format(Locale.ROOT, "%,.0f", r) : String.format(Locale.ROOT, "%." + decimals + "f", r);
+    }
+
+    /** Width of a text at the chart's font size (12 px sans-serif), generously: 0.62 em a character. */
+    static double textWidth(String s) {
+        return s.length() * 12 * 0.62;
+    }
+
+    /** Width of {@code W}, the chart's viewBox. */
+    static int width() {
+        return W;
     }
 
     static String fmt(double v) {

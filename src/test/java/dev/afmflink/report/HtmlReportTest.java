@@ -103,13 +103,20 @@ class HtmlReportTest {
         String heat = svgs.stream().filter(x -> x.contains("attention-heatmap")).findFirst().orElseThrow();
         Document hd = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new ByteArrayInputStream(heat.getBytes(StandardCharsets.UTF_8)));
-        NodeList cells = hd.getElementsByTagName("rect");
-        assertEquals(2 * 12, cells.getLength());
+        List<Element> cellList = new ArrayList<>();
+        NodeList rects = hd.getElementsByTagName("rect");
+        for (int i = 0; i < rects.getLength(); i++) {
+            if (((Element) rects.item(i)).hasAttribute("fill-opacity")) {
+                cellList.add((Element) rects.item(i));
+            }
+        }
+        assertEquals(2 * 12, cellList.size());
+        assertTrue(heat.contains("id=\"colour-scale\"") && heat.contains("event time, UTC"), "a colour scale and a time axis");
         NodeList names = hd.getElementsByTagName("text");
         assertEquals("ad × user", names.item(0).getTextContent(), "total 0.6·6 + 0.2·6 beats 0.2·6 + 0.6·6 by name order: a tie");
-        double first = Double.parseDouble(((Element) cells.item(0)).getAttribute("fill-opacity"));
-        double afterDrift = Double.parseDouble(((Element) cells.item(11)).getAttribute("fill-opacity"));
-        double otherAfter = Double.parseDouble(((Element) cells.item(12 + 11)).getAttribute("fill-opacity"));
+        double first = Double.parseDouble(cellList.get(0).getAttribute("fill-opacity"));
+        double afterDrift = Double.parseDouble(cellList.get(11).getAttribute("fill-opacity"));
+        double otherAfter = Double.parseDouble(cellList.get(12 + 11).getAttribute("fill-opacity"));
         assertEquals(1.0, first, 1e-9, "ad × user before the drift: the darkest");
         assertEquals(1.0 / 3, afterDrift, 1e-3);
         assertEquals(1.0, otherAfter, 1e-9, "site × user after the drift: the darkest");
@@ -117,5 +124,89 @@ class HtmlReportTest {
         assertEquals(0.2, m.windows().get(0).attention().get("site × user"), 1e-12);
         assertEquals(List.of("ad × user", "site × user"), List.copyOf(m.windows().get(0).attention().keySet()));
         assertTrue(html.contains("<td>logloss</td><td>0.6000</td><td>0.4900</td><td>0.4900</td>"), "summary row");
+        assertTrue(html.contains("<td>validation windows</td><td></td><td></td><td>12</td>"), "the count under its own heading");
+        textsInside(svgs);
+    }
+
+    /**
+     * A run as long as the embedded default's (56 windows, 200,000 examples, speeds in the tens of
+     * thousands): every tick is a round number and every text lies inside its picture.
+     */
+    @Test
+    void ticksAreRoundAndEveryTextLiesInsideItsPicture() throws Exception {
+        MetricsSeries m = new MetricsSeries("default");
+        for (int i = 0; i < 56; i++) {
+            String line = metricsLine("window", "default", i, 0.63 - 0.004 * i, 0.646 + 0.003 * i)
+                    .replace("\"examples\":" + ((i + 1) * 1000), "\"examples\":" + (3601 * (i + 1)))
+                    .replace("\"wallMs\":" + (1_000_000 + i * 500), "\"wallMs\":" + (1_000_000 + i * 137));
+            m.add(line.getBytes(StandardCharsets.UTF_8));
+        }
+        String html = HtmlReport.render(m, null, null);
+        List<String> svgs = new ArrayList<>();
+        Matcher svg = Pattern.compile("<svg.*?</svg>", Pattern.DOTALL).matcher(html);
+        while (svg.find()) {
+            svgs.add(svg.group());
+        }
+        textsInside(svgs);
+        for (String s : svgs) {
+            if (!s.contains("<polyline")) {
+                continue;
+            }
+            Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)));
+            NodeList texts = d.getElementsByTagName("text");
+            List<Double> xTicks = new ArrayList<>();
+            List<Double> yTicks = new ArrayList<>();
+            for (int i = 0; i < texts.getLength(); i++) {
+                Element t = (Element) texts.item(i);
+                if (t.getAttribute("class").equals("tick")) {
+                    double v = Double.parseDouble(t.getTextContent().replace(",", ""));
+                    (t.getAttribute("text-anchor").equals("end") && Double.parseDouble(t.getAttribute("x")) < 70 ? yTicks : xTicks).add(v);
+                }
+            }
+            for (List<Double> ticks : List.of(xTicks, yTicks)) {
+                assertTrue(ticks.size() >= 3, "ticks " + ticks);
+                double step = ticks.get(1) - ticks.get(0);
+                double mantissa = step / Math.pow(10, Math.floor(Math.log10(step)));
+                assertTrue(Math.abs(mantissa - 1) < 1e-6 || Math.abs(mantissa - 2) < 1e-6 || Math.abs(mantissa - 5) < 1e-6,
+                        "a 1-2-5 step: " + ticks);
+                for (double v : ticks) {
+                    assertEquals(0, Math.abs(v / step - Math.rint(v / step)), 1e-6, "on the step: " + ticks);
+                }
+            }
+        }
+        assertTrue(html.contains(">200,000<"), "the last examples tick is whole: 200,000");
+    }
+
+    /** Every text of every SVG with a viewBox lies inside it (width estimated at 0.62 em a character). */
+    static void textsInside(List<String> svgs) throws Exception {
+        int checked = 0;
+        for (String s : svgs) {
+            Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)));
+            Element root = d.getDocumentElement();
+            if (!root.hasAttribute("viewBox")) {
+                continue;
+            }
+            String[] vb = root.getAttribute("viewBox").split(" ");
+            double w = Double.parseDouble(vb[2]);
+            double h = Double.parseDouble(vb[3]);
+            double rootFont = root.hasAttribute("font-size") ? Double.parseDouble(root.getAttribute("font-size")) : 12;
+            NodeList texts = d.getElementsByTagName("text");
+            for (int i = 0; i < texts.getLength(); i++) {
+                Element t = (Element) texts.item(i);
+                String text = t.getFirstChild() == null ? "" : t.getFirstChild().getTextContent();
+                double font = t.hasAttribute("font-size") ? Double.parseDouble(t.getAttribute("font-size")) : rootFont;
+                double width = text.length() * font * 0.62;
+                double x = Double.parseDouble(t.getAttribute("x"));
+                double y = Double.parseDouble(t.getAttribute("y"));
+                String anchor = t.getAttribute("text-anchor");
+                double left = anchor.equals("end") ? x - width : anchor.equals("middle") ? x - width / 2 : x;
+                assertTrue(left >= 0 && left + width <= w + 0.5, "'" + text + "' spans " + left + " to " + (left + width) + " of " + w);
+                assertTrue(y - font >= -0.5 && y <= h, "'" + text + "' at y " + y + " of " + h);
+                checked++;
+            }
+        }
+        assertTrue(checked > 20, checked + " texts checked");
     }
 }
