@@ -261,7 +261,7 @@ final class StreamCommand implements Command {
                 }
                 System.out.println("job FAILED: " + root + " (more in target/afm.log; a local run restarts at most "
                         + AfmStreamJob.LOCAL_MAX_FAILURES + " times in 10 minutes)");
-                throw new IllegalStateException("the job failed: " + root, e);
+                return 1;
             } finally {
                 watch.interrupt();
             }

@@ -83,6 +83,31 @@ class FirstHourTest {
         }
     }
 
+    /**
+     * A job that fails again and again (here: a snapshot folder no one can create) restarts a
+     * bounded number of times, each restart printed as it happens, then ends FAILED with its cause.
+     */
+    @Test
+    void aJobThatCannotMakeProgressSaysSoAndStops() throws Exception {
+        Path file = dir.resolve("examples.jsonl");
+        List<String> lines = new ArrayList<>();
+        ClickSimulator sim = new ClickSimulator(2);
+        for (int i = 0; i < 2000; i++) {
+            lines.add(sim.nextExampleJson(FileReplay.START + i * 1000L, "default"));
+        }
+        Files.write(file, lines);
+        long t0 = System.nanoTime();
+        String[] r = run("stream", "--input", file.toString(), "--snapshot-dir", "/proc/afm-no-such-folder", "--work-dir",
+                dir.resolve("w").toString(), "--progress-seconds", "1");
+        assertEquals("1", r[0], r[1] + r[2]);
+        for (int n = 1; n <= dev.afmflink.job.AfmStreamJob.LOCAL_MAX_FAILURES; n++) {
+            assertTrue(r[1].contains("job RESTARTING after a task failure (" + n + " so far"), r[1]);
+        }
+        assertFalse(r[1].contains("(" + (dev.afmflink.job.AfmStreamJob.LOCAL_MAX_FAILURES + 1) + " so far"), r[1]);
+        assertTrue(r[1].contains("job FAILED: java.io.IOException: Mkdirs failed"), r[1]);
+        assertTrue((System.nanoTime() - t0) / 1e9 < 120, "ends by itself");
+    }
+
     @Test
     void errorsSayWhyInOneLineBeforeWorkStarts() throws Exception {
         String[] r = run("stream", "--bootstrap-server", "x:9092");
