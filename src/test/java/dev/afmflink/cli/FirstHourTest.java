@@ -124,6 +124,9 @@ class FirstHourTest {
         r = run("stream", "--input", "/nonexistent.jsonl");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("--input /nonexistent.jsonl: no such file or directory"), r[2]);
+        r = run("serve", "--model", "/nonexistent/dir", "--port", "0", "--seconds", "1");
+        assertEquals("0", r[0]);
+        assertTrue(r[2].contains("/nonexistent/dir does not exist (yet)"), "a warning, not 503 in silence: " + r[2]);
         r = run("produce", "--bootstrap-servers", "127.0.0.1:1");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("give at least one FILE"), r[2]);
