@@ -38,4 +38,21 @@ class LayeringTest {
         assertTrue(files > 40, "the packages were found: " + files + " files");
         assertEquals(List.of(), offenders, "Flink named in a plain package");
     }
+
+    /** The product never reaches into the benchmarks (src/bench/java): they leave the jars without breaking it. */
+    @Test
+    void theProductNamesNoBenchmark() throws IOException {
+        List<String> offenders = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(Path.of("src/main/java"))) {
+            for (Path f : s.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String text = Files.readString(f);
+                if (text.contains("dev.afmflink.bench") || text.contains("ParamsSerializers")
+                        || text.matches("(?s).*new [A-Za-z]*Bench[A-Za-z]*Command\\(.*")) {
+                    offenders.add(f.toString());
+                }
+            }
+        }
+        assertEquals(List.of(), offenders, "the product names a benchmark class");
+        assertTrue(Files.isDirectory(Path.of("src/bench/java/dev/afmflink/bench")), "the benchmarks' own source root");
+    }
 }

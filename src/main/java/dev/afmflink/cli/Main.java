@@ -6,8 +6,28 @@ import java.util.List;
 
 /** Entry point of {@code bin/afm COMMAND [OPTIONS]}. */
 public final class Main {
-    static final List<Command> COMMANDS = List.of(new TrainCommand(), new ScoreCommand(), new ExplainCommand(),
-            new InspectCommand(), new ConvertCommand(), new BenchCommand(), new StreamCommand(), new StreamBenchCommand(), new FeedbackBenchCommand(), new LifecycleBenchCommand(), new ReportCommand(), new ServeCommand(), new ServeBenchCommand(), new ScaleBenchCommand(), new SerializerBenchCommand(), new ProduceCommand());
+    static final List<Command> COMMANDS = commands();
+
+    /**
+     * The product's commands, then the benchmarks' when their classes are on the class path
+     * (src/bench/java: bin/afm runs the build's classes; the jars hold the product only).
+     */
+    @SuppressWarnings("unchecked")
+    static List<Command> commands() {
+        List<Command> all = new java.util.ArrayList<>(List.of(new TrainCommand(), new ScoreCommand(), new ExplainCommand(),
+                new InspectCommand(), new ConvertCommand(), new StreamCommand(), new ProduceCommand(), new ReportCommand(),
+                new ServeCommand()));
+        try {
+            var benches = Class.forName("dev.afmflink.cli.BenchCommands").getDeclaredMethod("all");
+            benches.setAccessible(true);
+            all.addAll((List<Command>) benches.invoke(null));
+        } catch (ClassNotFoundException e) {
+            // a product jar: no benchmarks in it
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("the benchmark commands cannot be listed", e);
+        }
+        return List.copyOf(all);
+    }
 
     private Main() {
     }

@@ -1,0 +1,57 @@
+package dev.afmflink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The product jars hold the product only: no benchmark class (src/bench/java), no JMH, in the
+ * main jar, the job jar and the serving jar; their project packages are listed and checked.
+ * (Undertow is the model server's HTTP layer since issue 18: it is in the serving jar on purpose.)
+ */
+class JarContentsIT {
+    static final List<String> PRODUCT = List.of("cli", "data", "embedded", "feedback", "job", "lifecycle", "metrics", "model",
+            "offline", "optim", "report", "serving", "snapshot");
+
+    static TreeSet<String> entries(Path jar) throws Exception {
+        TreeSet<String> out = new TreeSet<>();
+        try (JarFile j = new JarFile(jar.toFile())) {
+            for (JarEntry e : java.util.Collections.list(j.entries())) {
+                out.add(e.getName());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void productJarsHoldNoBenchmark() throws Exception {
+        for (String prop : List.of("afm.main.jar", "afm.job.jar", "afm.serving.jar")) {
+            Path jar = Path.of(System.getProperty(prop));
+            assertTrue(Files.isRegularFile(jar), jar + " was built");
+            TreeSet<String> names = entries(jar);
+            List<String> bad = new ArrayList<>();
+            TreeSet<String> packages = new TreeSet<>();
+            for (String n : names) {
+                if (n.startsWith("dev/afmflink/bench/") || n.startsWith("org/openjdk/jmh/") || n.matches("dev/afmflink/cli/.*Bench.*")
+                        || n.equals("META-INF/BenchmarkList")
+                        || n.startsWith("dev/afmflink/job/ParamsSerializers")) {
+                    bad.add(n);
+                }
+                if (n.startsWith("dev/afmflink/") && n.endsWith(".class")) {
+                    packages.add(n.substring("dev/afmflink/".length(), n.lastIndexOf('/')));
+                }
+            }
+            assertEquals(List.of(), bad, jar.getFileName() + " holds benchmark classes");
+            assertTrue(PRODUCT.containsAll(packages), jar.getFileName() + ": " + packages);
+            assertTrue(names.contains("dev/afmflink/cli/" + (prop.equals("afm.serving.jar") ? "ServeMain" : "Main") + ".class"));
+        }
+    }
+}
