@@ -14,25 +14,20 @@ import dev.afmflink.optim.Optimizer;
 public final class AfmLearner {
     private final AfmConfig config;
     private final Layout layout;
-    private final boolean float32;
-    private final AfmKernel kernel;
-    private final AfmKernel32 kernel32;
+    /** The precision's path (kernel, row gathering, optimizer steps), chosen once, here: no per-call branch. */
+    private final Variant variant;
     private final Optimizer linear;
     private final Optimizer embedding;
     private final Optimizer attention;
     private final SplitMix64 dropout = new SplitMix64(0);
-    private double[][] rowData = new double[16][];
-    private float[][] rowData32 = new float[16][];
 
     public AfmLearner(AfmConfig config) {
         this.config = config;
         this.layout = new Layout(config);
-        this.float32 = config.precision() == Precision.FLOAT32;
-        this.kernel = float32 ? null : new AfmKernel(config);
-        this.kernel32 = float32 ? new AfmKernel32(config) : null;
         this.linear = config.linear().build();
         this.embedding = config.embedding().build();
         this.attention = config.attention().build();
+        this.variant = config.precision() == Precision.FLOAT32 ? new Float32() : new Float64();
     }
 
     public AfmConfig config() {
@@ -43,19 +38,9 @@ public final class AfmLearner {
         return layout;
     }
 
-    /** The float64 kernel (null for a float32 model). */
-    public AfmKernel kernel() {
-        return kernel;
-    }
-
-    /** The float32 kernel (null for a float64 model). */
-    public AfmKernel32 kernel32() {
-        return kernel32;
-    }
-
-    /** The pairs of the last forward pass, whatever the precision. */
+    /** The pairs of the last forward pass. */
     public PairView pairView() {
-        return float32 ? kernel32 : kernel;
+        return variant.pairs();
     }
 
     public SharedParams newShared() {
@@ -66,35 +51,9 @@ public final class AfmLearner {
         return Initializer.newFeature(config, layout, linear, embedding, id, ts);
     }
 
-    private float[][] data32(FeatureParams[] rows, int m) {
-        if (rowData32.length < m) {
-            rowData32 = new float[Math.max(m, rowData32.length * 2)][];
-        }
-        for (int i = 0; i < m; i++) {
-            rowData32[i] = rows[i].data32;
-        }
-        return rowData32;
-    }
-
-    private double[][] data(FeatureParams[] rows, int m) {
-        if (rowData.length < m) {
-            rowData = new double[Math.max(m, rowData.length * 2)][];
-        }
-        for (int i = 0; i < m; i++) {
-            rowData[i] = rows[i].data;
-        }
-        return rowData;
-    }
-
     /** The raw score ŷ with no dropout and no update. */
     public double predictRaw(SharedParams shared, FeatureParams[] rows, double[] x, int m) {
-        return float32 ? kernel32.forward(shared.bias, shared.attn32, data32(rows, m), x, m, null)
-                : kernel.forward(shared.bias, shared.attn, data(rows, m), x, m, null);
-    }
-
-    private double forward(SharedParams shared, FeatureParams[] rows, double[] x, int m, SplitMix64 dropout) {
-        return float32 ? kernel32.forward(shared.bias, shared.attn32, data32(rows, m), x, m, dropout)
-                : kernel.forward(shared.bias, shared.attn, data(rows, m), x, m, dropout);
+        return variant.forward(shared, rows, x, m, null);
     }
 
     /**
@@ -113,68 +72,126 @@ public final class AfmLearner {
      */
     public double step(SharedParams shared, FeatureParams[] rows, double[] x, int m, double label, long ts,
                        ExampleWeight weighting) {
-        double before = forward(shared, rows, x, m, null);
+        double before = variant.forward(shared, rows, x, m, null);
         double yhat = before;
         if (config.keepProb() < 1.0) {
             dropout.setState(shared.rngState);
-            yhat = forward(shared, rows, x, m, dropout);
+            yhat = variant.forward(shared, rows, x, m, dropout);
             shared.rngState = dropout.state();
         }
         double g = config.loss().gradient(yhat, label);
         if (weighting != ExampleWeight.ONE) {
             g *= weighting.weight(config.loss().prediction(before), label);
         }
-        if (!Double.isFinite(g) || !Double.isFinite(yhat)) {
+        if (!Double.isFinite(g) || !Double.isFinite(yhat) || !variant.backward(shared, g)) {
             shared.refusedUpdates++;
             return before;
         }
-        if (!backward(shared, g)) {
-            shared.refusedUpdates++;
-            return before;
-        }
-        if (float32) {
-            apply32(shared, rows, m, ts);
-        } else {
-            apply(shared, rows, m, ts);
-        }
+        variant.apply(shared, rows, m, ts);
+        shared.examples++;
         return before;
     }
 
-    /** The backward pass of the kernel of this precision; true when every gradient is finite. */
-    private boolean backward(SharedParams shared, double g) {
-        if (float32) {
-            kernel32.backward(g, shared.attn32);
-            return kernel32.gradientsFinite();
-        }
-        kernel.backward(g, shared.attn);
-        return kernel.gradientsFinite();
+    /** One precision's kernel, row gathering and optimizer steps (Vowpal Wabbit's way: the variant picked at setup). */
+    private interface Variant {
+        double forward(SharedParams shared, FeatureParams[] rows, double[] x, int m, SplitMix64 dropout);
+
+        /** The backward pass; true when every gradient is finite. */
+        boolean backward(SharedParams shared, double g);
+
+        /** The optimizers' steps on the shared block and the example's rows. */
+        void apply(SharedParams shared, FeatureParams[] rows, int m, long ts);
+
+        PairView pairs();
     }
 
-    private void apply32(SharedParams shared, FeatureParams[] rows, int m, long ts) {
-        linear.step(shared.bias, 0, shared.bias, 1, kernel32.gradBias(), 0, 1);
-        attention.step(shared.attn32, 0, shared.attnSlots32, 0, kernel32.gradAttention(), 0, layout.attnSize);
-        float[] g = kernel32.gradRows();
-        int rs = 1 + layout.k;
-        for (int i = 0; i < m; i++) {
-            float[] row = rows[i].data32;
-            linear.step(row, 0, row, layout.offLinearSlots, g, i * rs, 1);
-            embedding.step(row, 1, row, layout.offEmbeddingSlots, g, i * rs + 1, layout.k);
-            rows[i].lastUpdate = ts;
+    private final class Float32 implements Variant {
+        private final AfmKernel32 kernel = new AfmKernel32(config);
+        private float[][] data = new float[16][];
+
+        private float[][] gather(FeatureParams[] rows, int m) {
+            if (data.length < m) {
+                data = new float[Math.max(m, data.length * 2)][];
+            }
+            for (int i = 0; i < m; i++) {
+                data[i] = rows[i].data32;
+            }
+            return data;
         }
-        shared.examples++;
+
+        @Override
+        public double forward(SharedParams shared, FeatureParams[] rows, double[] x, int m, SplitMix64 dropout) {
+            return kernel.forward(shared.bias, shared.attn32, gather(rows, m), x, m, dropout);
+        }
+
+        @Override
+        public boolean backward(SharedParams shared, double g) {
+            kernel.backward(g, shared.attn32);
+            return kernel.gradientsFinite();
+        }
+
+        @Override
+        public void apply(SharedParams shared, FeatureParams[] rows, int m, long ts) {
+            linear.step(shared.bias, 0, shared.bias, 1, kernel.gradBias(), 0, 1);
+            attention.step(shared.attn32, 0, shared.attnSlots32, 0, kernel.gradAttention(), 0, layout.attnSize);
+            float[] g = kernel.gradRows();
+            int rs = 1 + layout.k;
+            for (int i = 0; i < m; i++) {
+                float[] row = rows[i].data32;
+                linear.step(row, 0, row, layout.offLinearSlots, g, i * rs, 1);
+                embedding.step(row, 1, row, layout.offEmbeddingSlots, g, i * rs + 1, layout.k);
+                rows[i].lastUpdate = ts;
+            }
+        }
+
+        @Override
+        public PairView pairs() {
+            return kernel;
+        }
     }
 
-    private void apply(SharedParams shared, FeatureParams[] rows, int m, long ts) {
-        linear.step(shared.bias, 0, shared.bias, 1, kernel.gradBias(), 0, 1);
-        attention.step(shared.attn, 0, shared.attnSlots, 0, kernel.gradAttention(), 0, layout.attnSize);
-        double[] g = kernel.gradRows();
-        int rs = 1 + layout.k;
-        for (int i = 0; i < m; i++) {
-            double[] row = rows[i].data;
-            linear.step(row, 0, row, layout.offLinearSlots, g, i * rs, 1);
-            embedding.step(row, 1, row, layout.offEmbeddingSlots, g, i * rs + 1, layout.k);
-            rows[i].lastUpdate = ts;
+    private final class Float64 implements Variant {
+        private final AfmKernel kernel = new AfmKernel(config);
+        private double[][] data = new double[16][];
+
+        private double[][] gather(FeatureParams[] rows, int m) {
+            if (data.length < m) {
+                data = new double[Math.max(m, data.length * 2)][];
+            }
+            for (int i = 0; i < m; i++) {
+                data[i] = rows[i].data;
+            }
+            return data;
         }
-        shared.examples++;
+
+        @Override
+        public double forward(SharedParams shared, FeatureParams[] rows, double[] x, int m, SplitMix64 dropout) {
+            return kernel.forward(shared.bias, shared.attn, gather(rows, m), x, m, dropout);
+        }
+
+        @Override
+        public boolean backward(SharedParams shared, double g) {
+            kernel.backward(g, shared.attn);
+            return kernel.gradientsFinite();
+        }
+
+        @Override
+        public void apply(SharedParams shared, FeatureParams[] rows, int m, long ts) {
+            linear.step(shared.bias, 0, shared.bias, 1, kernel.gradBias(), 0, 1);
+            attention.step(shared.attn, 0, shared.attnSlots, 0, kernel.gradAttention(), 0, layout.attnSize);
+            double[] g = kernel.gradRows();
+            int rs = 1 + layout.k;
+            for (int i = 0; i < m; i++) {
+                double[] row = rows[i].data;
+                linear.step(row, 0, row, layout.offLinearSlots, g, i * rs, 1);
+                embedding.step(row, 1, row, layout.offEmbeddingSlots, g, i * rs + 1, layout.k);
+                rows[i].lastUpdate = ts;
+            }
+        }
+
+        @Override
+        public PairView pairs() {
+            return kernel;
+        }
     }
 }
