@@ -18,7 +18,39 @@ import org.junit.jupiter.api.Test;
  */
 class LayeringTest {
     static final List<String> PLAIN = List.of("model", "optim", "metrics", "snapshot", "serving", "data", "feedback", "offline",
-            "report", "lifecycle");
+            "report", "lifecycle", "simd", "time");
+
+    /** The packages from the bottom up: each may use only those before it (docs/architecture.md). */
+    static final List<String> LAYERS = List.of("simd", "time", "optim", "model", "data", "metrics", "snapshot", "lifecycle",
+            "feedback", "serving", "offline", "report", "embedded", "job", "cli");
+
+    /**
+     * No import runs back up a layer and none goes round in a circle: every reference from one
+     * project package to another (an import or a fully-qualified name) goes down {@link #LAYERS}.
+     */
+    @Test
+    void everyReferenceGoesDownTheLayers() throws IOException {
+        Path root = Path.of("src/main/java/dev/afmflink");
+        List<String> upward = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        java.util.regex.Pattern ref = java.util.regex.Pattern.compile("dev\\.afmflink\\.([a-z]+)\\.");
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path f : s.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String pkg = root.relativize(f).getName(0).toString();
+                seen.add(pkg);
+                assertTrue(LAYERS.contains(pkg), "package " + pkg + " has no place in the layers");
+                java.util.regex.Matcher m = ref.matcher(Files.readString(f));
+                while (m.find()) {
+                    String to = m.group(1);
+                    if (!to.equals(pkg) && LAYERS.indexOf(to) > LAYERS.indexOf(pkg)) {
+                        upward.add(root.relativize(f) + " -> " + to);
+                    }
+                }
+            }
+        }
+        assertEquals(new java.util.TreeSet<>(LAYERS), seen, "every layer is a package");
+        assertEquals(List.of(), upward, "references up a layer");
+    }
 
     @Test
     void plainPackagesImportNothingOfFlink() throws IOException {

@@ -1,5 +1,7 @@
 package dev.afmflink.feedback;
 
+import dev.afmflink.time.EventTime;
+
 /**
  * The trainer's event-time arithmetic, in one place: when an impression's label is released, when
  * a validation window closes, and which window or impression a timer at time T belongs to. Every
@@ -16,16 +18,14 @@ public record EventTimes(long windowMs, long validationMs) implements java.io.Se
         }
     }
 
-    /** {@code ts} + {@code delay}, saturating at +inf − 1 (+inf is the end-of-input time). */
+    /** {@link EventTime#after}: the one home of the saturating sum. */
     public static long after(long ts, long delay) {
-        long t = ts + delay;
-        return t < ts || t == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : t;
+        return EventTime.after(ts, delay);
     }
 
-    /** The smallest multiple of {@code step} at or after {@code ts} (saturating below +inf): publish ticks. */
+    /** {@link EventTime#ceilTo}. */
     public static long ceilTo(long ts, long step) {
-        long r = Math.floorMod(ts, step);
-        return r == 0 ? ts : after(ts, step - r);
+        return EventTime.ceilTo(ts, step);
     }
 
     /** When the labels of the impressions at {@code ts} are final (ordered mode trains them then). */

@@ -199,8 +199,7 @@ public final class FeedbackReplay {
     }
 
     private long end(long ts) {
-        long t = ts + windowMs;
-        return t < ts || t == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : t;
+        return dev.afmflink.time.EventTime.after(ts, windowMs);
     }
 
     private void advance(long wm) {

@@ -74,9 +74,9 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
     }
 
     /** {@code ts} + {@code windows} attribution windows, saturating at +inf. */
+    /** {@code windows} attribution windows after {@code ts} ({@link dev.afmflink.time.EventTime#after}: saturating below +inf). */
     private long after(long ts, int windows) {
-        long end = ts + windows * windowMs;
-        return end < ts ? Long.MAX_VALUE : end;
+        return dev.afmflink.time.EventTime.after(ts, windows * windowMs);
     }
 
     private long windowEnd(InputEvent impression) {

@@ -1,6 +1,6 @@
 package dev.afmflink.lifecycle;
 
-import dev.afmflink.feedback.EventTimes;
+import dev.afmflink.time.EventTime;
 
 /**
  * When a feature gets trainable parameters and when it loses them, in event time only (plain
@@ -97,7 +97,7 @@ public record FeatureLifecycle(int minCount, long ttlMs, long countTtlMs, long s
     /** When the counts ({@code count}) or features last touched in {@code bucket} are swept (saturating below +inf). */
     public long sweepTime(long bucket, boolean count) {
         long end = bucket >= Long.MAX_VALUE / sweepMs - 1 ? Long.MAX_VALUE - 1 : (bucket + 1) * sweepMs;
-        return EventTimes.after(end, ttl(count));
+        return EventTime.after(end, ttl(count));
     }
 
     /** True if an event-time timer at {@code t} sweeps counts ({@code count}) or features. */

@@ -63,7 +63,7 @@ interface Loops32 {
         }
 
         private static Loops32 load() {
-            return dev.afmflink.model.Simd.load(Loops32.class, "dev.afmflink.model.VectorLoops32", ScalarLoops32.INSTANCE);
+            return dev.afmflink.simd.Simd.load(Loops32.class, "dev.afmflink.model.VectorLoops32", ScalarLoops32.INSTANCE);
         }
     }
 }

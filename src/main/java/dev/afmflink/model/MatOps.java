@@ -58,7 +58,7 @@ public interface MatOps {
         }
 
         private static MatOps load() {
-            return dev.afmflink.model.Simd.load(MatOps.class, "dev.afmflink.model.VectorMatOps", ScalarMatOps.INSTANCE);
+            return dev.afmflink.simd.Simd.load(MatOps.class, "dev.afmflink.model.VectorMatOps", ScalarMatOps.INSTANCE);
         }
     }
 }

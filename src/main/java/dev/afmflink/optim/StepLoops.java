@@ -33,7 +33,7 @@ interface StepLoops {
         }
 
         private static StepLoops load() {
-            return dev.afmflink.model.Simd.load(StepLoops.class, "dev.afmflink.optim.VectorStepLoops", ScalarStepLoops.INSTANCE);
+            return dev.afmflink.simd.Simd.load(StepLoops.class, "dev.afmflink.optim.VectorStepLoops", ScalarStepLoops.INSTANCE);
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.afmflink.model;
+package dev.afmflink.simd;
 
 /**
  * Where a SIMD implementation comes from: the Vector API one when this JVM has the
