@@ -188,9 +188,7 @@ public final class EventDecoder {
             if (!Double.isFinite(label)) {
                 throw new BadEventException(NON_FINITE, "label " + l.asText());
             }
-            if (loss == Loss.LOGISTIC && label == -1.0) {
-                label = 0.0;
-            }
+            label = loss.readLabel(label);
             if (!loss.validLabel(label)) {
                 throw new BadEventException(LABEL_OUT_OF_RANGE, "label " + l.asText() + " outside " + loss.labelRange());
             }

@@ -28,9 +28,7 @@ public final class LibfmLine {
         } catch (NumberFormatException e) {
             return "label '" + line.substring(pos, end) + "' is not a number";
         }
-        if (loss == Loss.LOGISTIC && label == -1.0) {
-            label = 0.0;
-        }
+        label = loss.readLabel(label);
         if (!loss.validLabel(label)) {
             return "label " + line.substring(pos, end) + " is outside the " + loss.id() + " loss's range " + loss.labelRange();
         }

@@ -138,10 +138,10 @@ public final class AfmStreamJob {
                                 new AfmTrainerOperator(trainer(s, initModel)))
                         .uid("train");
         // dead letters: the decoder's (via the route), the join's, and the trainer's last line of defence (train_failed)
-        DataStream<DeadLetter> dead = examples.getSideOutput(RouteFunction.DEAD_LETTERS)
-                .union(joined.getSideOutput(RouteFunction.DEAD_LETTERS));
+        DataStream<DeadLetter> dead = examples.getSideOutput(DeadLetters.TAG)
+                .union(joined.getSideOutput(DeadLetters.TAG));
         if (!s.noopTraining()) {
-            dead = dead.union(trained.getSideOutput(RouteFunction.DEAD_LETTERS));
+            dead = dead.union(trained.getSideOutput(DeadLetters.TAG));
         }
         dead.sinkTo(deadLetterSink).name("kafka: " + s.deadLettersTopic()).uid("dead-letter-sink");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))

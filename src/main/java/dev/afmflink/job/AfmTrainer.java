@@ -147,6 +147,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient java.util.Set<String> fullAfterRestore;
     private transient int lastWritten;
     private transient TrainerMetrics metrics;
+    private transient DeadLetters deadLetters;
     /** The time of the event-time timer running now (Long.MIN_VALUE outside one): scratch, not state. */
     private transient long timerTime = Long.MIN_VALUE;
 
@@ -225,6 +226,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         seenThisRun = new java.util.HashSet<>();
         fullAfterRestore = new java.util.HashSet<>();
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
+        deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
     }
 
     /**
@@ -530,16 +532,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             }
             metrics.trainFailed.inc();
             LOG.warn("model {}: example {} dead-lettered (train_failed)", ex.model, ex.id, e);
-            String raw = "{\"kind\":" + ex.kind + ",\"id\":" + quote(ex.id) + ",\"ts\":" + ex.ts
-                    + ",\"model\":" + quote(ex.model) + ",\"features\":" + (ex.ids == null ? 0 : ex.ids.length) + "}";
-            ctx.output(RouteFunction.DEAD_LETTERS, new DeadLetter(dev.afmflink.data.EventDecoder.TRAIN_FAILED, e.toString(), raw,
+            String raw = "{\"kind\":" + ex.kind + ",\"id\":" + KafkaRecords.jsonString(ex.id) + ",\"ts\":" + ex.ts
+                    + ",\"model\":" + KafkaRecords.jsonString(ex.model) + ",\"features\":" + (ex.ids == null ? 0 : ex.ids.length) + "}";
+            deadLetters.emit(ctx, new DeadLetter(dev.afmflink.data.EventDecoder.TRAIN_FAILED, e.toString(), raw,
                     null, -1, -1));
         }
-    }
-
-    private static String quote(String s) {
-        return s == null ? "null"
-                : "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
     }
 
     /** A failure of the state backend surfaces as a runtime exception too: that one fails the task. */
@@ -1016,8 +1013,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 pending.abort();
             }
         }
-        String kind = full ? "full" : "delta";
-        SnapshotRecord r = new SnapshotRecord(key, header.modelVersion(), header.baseVersion(), kind, sp.examples, w.records(),
+        SnapshotRecord r = new SnapshotRecord(key, header.modelVersion(), header.baseVersion(), header.kind(), sp.examples, w.records(),
                 now, copy.bytes());
         r.sha256 = w.digest();
         r.size = w.bytes();

@@ -128,7 +128,7 @@ public final class KafkaRecords {
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, s.publishedAt,
                     s.model.getBytes(StandardCharsets.UTF_8), s.value());
             r.headers().add(new RecordHeader("afm-version", Long.toString(s.version).getBytes(StandardCharsets.UTF_8)));
-            r.headers().add(new RecordHeader("afm-kind", s.kind.getBytes(StandardCharsets.UTF_8)));
+            r.headers().add(new RecordHeader("afm-kind", s.kind.id().getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-published-at", Long.toString(s.publishedAt).getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-examples", Long.toString(s.examples).getBytes(StandardCharsets.UTF_8)));
             r.headers().add(new RecordHeader("afm-records", Long.toString(s.records).getBytes(StandardCharsets.UTF_8)));

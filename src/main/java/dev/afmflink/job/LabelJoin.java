@@ -44,7 +44,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
     private final double negativeLabel;
 
     private transient ValueState<JoinState> state;
-    private transient RouteFunction.DeadLetterCounters deadLetters;
+    private transient DeadLetters deadLetters;
     private transient Counter positives;
     private transient Counter negatives;
     private transient Counter duplicateImpressions;
@@ -64,7 +64,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
     public void open(OpenContext openContext) {
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("join", TypeInformation.of(JoinState.class)));
         MetricGroup g = getRuntimeContext().getMetricGroup();
-        deadLetters = new RouteFunction.DeadLetterCounters(g);
+        deadLetters = new DeadLetters(g);
         MetricGroup join = g.addGroup("join");
         positives = join.counter("labelledClicked");
         negatives = join.counter("labelledNotClicked");
@@ -197,9 +197,8 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
     }
 
     private void dead(Context ctx, String reason, String detail, InputEvent e) {
-        deadLetters.count(reason);
         String raw = "{\"type\":\"" + (e.kind == InputEvent.CLICK ? "click" : "impression") + "\",\"id\":"
                 + KafkaRecords.jsonString(e.id) + ",\"ts\":" + e.ts + "}";
-        ctx.output(RouteFunction.DEAD_LETTERS, new DeadLetter(reason, detail, raw, e.topic, e.partition, e.offset));
+        deadLetters.emit(ctx, new DeadLetter(reason, detail, raw, e.topic, e.partition, e.offset));
     }
 }

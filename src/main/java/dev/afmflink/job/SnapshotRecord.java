@@ -9,7 +9,7 @@ public class SnapshotRecord {
     public String model;
     public long version;
     public long baseVersion;
-    public String kind;
+    public dev.afmflink.snapshot.ModelFormat.Kind kind;
     public long examples;
     public long records;
     /** Processing time of the publish (ms): for freshness measurements only, never in the math. */
@@ -27,7 +27,7 @@ public class SnapshotRecord {
     public SnapshotRecord() {
     }
 
-    public SnapshotRecord(String model, long version, long baseVersion, String kind, long examples, long records,
+    public SnapshotRecord(String model, long version, long baseVersion, dev.afmflink.snapshot.ModelFormat.Kind kind, long examples, long records,
                           long publishedAt, byte[] bytes) {
         this.model = model;
         this.version = version;

@@ -86,6 +86,15 @@ public enum Loss {
         return this == LOGISTIC ? 0.0 : -1.0;
     }
 
+    /**
+     * A label as given (a libfm line's, an event's) as this loss reads it: for the logistic loss a
+     * −1 (the paper's "no") is 0; anything else as it is. The one home of that rule; whether the
+     * result is in range is {@link #validLabel}.
+     */
+    public double readLabel(double given) {
+        return this == LOGISTIC && given == -1.0 ? 0.0 : given;
+    }
+
     /** Stable logistic function: exact for large |z| on both sides. */
     public static double sigmoid(double z) {
         if (z >= 0) {

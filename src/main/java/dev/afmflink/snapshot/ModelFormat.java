@@ -29,7 +29,17 @@ public final class ModelFormat {
 
     /** A full snapshot holds every feature; a delta only those changed since its base version. */
     public enum Kind {
-        FULL, DELTA
+        FULL, DELTA;
+
+        /** How the kind is spelled in headers, folder names and Kafka headers: "full", "delta". */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The kind spelled {@code id} ({@link #id()}). */
+        public static Kind of(String id) {
+            return valueOf(id.toUpperCase(java.util.Locale.ROOT));
+        }
     }
 
     static final byte RECORD_PUT = 0;

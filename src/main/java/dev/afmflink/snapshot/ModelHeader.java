@@ -47,7 +47,7 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format_version", ModelFormat.formatVersion(config.precision()));
-        m.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("kind", kind.id());
         if (modelKey != null) {
             m.put("model_key", modelKey);
         }
@@ -74,7 +74,7 @@ public record ModelHeader(ModelFormat.Kind kind, long modelVersion, long baseVer
         if (((Number) fv).intValue() != ModelFormat.formatVersion(config.precision())) {
             throw new IllegalArgumentException("format version " + fv + " does not hold a " + config.precision().id() + " model");
         }
-        return new ModelHeader(ModelFormat.Kind.valueOf(((String) m.get("kind")).toUpperCase(java.util.Locale.ROOT)),
+        return new ModelHeader(ModelFormat.Kind.of((String) m.get("kind")),
                 ((Number) m.get("model_version")).longValue(), ((Number) m.get("base_version")).longValue(),
                 ((Number) m.get("examples")).longValue(), config, (String) m.get("base_digest"), "weights".equals(m.get("content")),
                 m.get("model_key") instanceof String k ? k : null);

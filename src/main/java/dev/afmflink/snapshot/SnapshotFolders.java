@@ -67,7 +67,7 @@ public final class SnapshotFolders {
 
     /** A version folder's name: {@code <version, 12 digits>-<full|delta>}. */
     public static String name(long version, ModelFormat.Kind kind) {
-        return String.format(Locale.ROOT, "%012d-%s", version, kind.name().toLowerCase(Locale.ROOT));
+        return String.format(Locale.ROOT, "%012d-%s", version, kind.id());
     }
 
     /**
@@ -175,8 +175,9 @@ public final class SnapshotFolders {
                 long v = Long.parseLong(name.substring(0, dash));
                 String kind = name.substring(dash + 1);
                 String dir = SnapshotStorage.child(modelDir, name);
-                if ((kind.equals("full") || kind.equals("delta")) && storage.exists(SnapshotStorage.child(dir, MARKER))) {
-                    out.add(new Version(v, kind.equals("full") ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA, dir));
+                if ((kind.equals(ModelFormat.Kind.FULL.id()) || kind.equals(ModelFormat.Kind.DELTA.id()))
+                        && storage.exists(SnapshotStorage.child(dir, MARKER))) {
+                    out.add(new Version(v, ModelFormat.Kind.of(kind), dir));
                 }
             } catch (NumberFormatException e) {
                 // not a version folder

@@ -104,7 +104,7 @@ class FeatureLifecycleTest {
             last = rec.getValue();
         }
         assertNotNull(last);
-        assertEquals("full", last.kind);
+        assertEquals(dev.afmflink.snapshot.ModelFormat.Kind.FULL, last.kind);
         return ModelReader.read(new ByteArrayInputStream(last.bytes), null, "v" + last.version).model();
     }
 
@@ -149,7 +149,7 @@ class FeatureLifecycleTest {
 
         TreeMap<Long, SnapshotRecord> full = new TreeMap<>();
         for (var rec : fulls.getSideOutput(AfmTrainer.SNAPSHOTS)) {
-            assertEquals("full", rec.getValue().kind);
+            assertEquals(dev.afmflink.snapshot.ModelFormat.Kind.FULL, rec.getValue().kind);
             full.put(rec.getValue().version, rec.getValue());
         }
         SnapshotChain chain = new SnapshotChain();

@@ -69,7 +69,7 @@ class FuzzTest {
             }
             long routed = route.extractOutputValues().size()
                     + (route.getSideOutput(RouteFunction.CLICK_STREAM) == null ? 0 : route.getSideOutput(RouteFunction.CLICK_STREAM).size());
-            long deadRouted = route.getSideOutput(RouteFunction.DEAD_LETTERS).size();
+            long deadRouted = route.getSideOutput(DeadLetters.TAG).size();
             assertEquals(usable, routed, "every usable record routed to training or the join");
             assertEquals(records - usable, deadRouted, "every other one to the dead letters");
         }

@@ -77,7 +77,7 @@ class LabelJoinTest {
 
     List<String> dead() {
         List<String> d = new ArrayList<>();
-        var q = h.getSideOutput(RouteFunction.DEAD_LETTERS);
+        var q = h.getSideOutput(DeadLetters.TAG);
         if (q != null) {
             q.forEach(r -> d.add(r.getValue().reason + ":" + r.getValue().raw));
         }
@@ -203,7 +203,7 @@ class LabelJoinTest {
         send(click("g2", 2000)); // already behind the watermark: dead at once
         assertEquals(2, dead().size());
         assertTrue(dead().get(1).startsWith("unknown_click:"));
-        var letter = h.getSideOutput(RouteFunction.DEAD_LETTERS).peek().getValue();
+        var letter = h.getSideOutput(DeadLetters.TAG).peek().getValue();
         assertEquals("in", letter.topic);
         assertEquals(99, letter.offset);
         assertEquals(List.of(), out());

@@ -40,7 +40,7 @@ class TrainFailedTest {
             h.processWatermark(new Watermark(ex.get(i).ts));
         }
         h.processWatermark(new Watermark(Long.MAX_VALUE));
-        var letters = h.getSideOutput(RouteFunction.DEAD_LETTERS);
+        var letters = h.getSideOutput(DeadLetters.TAG);
         if (letters != null) { // null: none came out
             letters.forEach(r -> dead.add(r.getValue()));
         }

@@ -295,7 +295,7 @@ class TrainerFeedbackTest {
         open.getSideOutput(AfmTrainer.SNAPSHOTS).forEach(r -> published.add(r.getValue()));
         // the first attempt (100 examples) has no closed window yet: held back; later ones pass
         assertEquals(4, published.size());
-        assertEquals("full", published.get(0).kind);
+        assertEquals(dev.afmflink.snapshot.ModelFormat.Kind.FULL, published.get(0).kind);
         assertEquals(1, published.get(0).version);
         assertEquals(4, published.get(3).version);
         open.close();

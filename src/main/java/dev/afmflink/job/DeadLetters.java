@@ -1,0 +1,45 @@
+package dev.afmflink.job;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The one way a record leaves the job as a dead letter, for every operator that refuses one (the
+ * route for what the decoder refused, the label join, the trainer's {@code train_failed}): the side
+ * output {@link #TAG}, which the job sends to the dead-letter topic, and a count per reason in the
+ * operator's metric group {@code deadLetters.reason.<reason>.count}. The reasons are listed in
+ * {@link dev.afmflink.data.EventDecoder#REASONS} and docs/events.md.
+ */
+public final class DeadLetters {
+    public static final OutputTag<DeadLetter> TAG = new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+
+    private final Map<String, Counter> counters = new HashMap<>();
+    private final MetricGroup group;
+
+    /** Counters in {@code operatorGroup}. */
+    public DeadLetters(MetricGroup operatorGroup) {
+        group = operatorGroup.addGroup("deadLetters");
+    }
+
+    /** Sends {@code letter} out of a process function and counts it. */
+    public void emit(ProcessFunction<?, ?>.Context ctx, DeadLetter letter) {
+        count(letter.reason);
+        ctx.output(TAG, letter);
+    }
+
+    /** Sends {@code letter} out of a keyed process function and counts it. */
+    public void emit(KeyedProcessFunction<?, ?, ?>.Context ctx, DeadLetter letter) {
+        count(letter.reason);
+        ctx.output(TAG, letter);
+    }
+
+    private void count(String reason) {
+        counters.computeIfAbsent(reason, k -> group.addGroup("reason", k).counter("count")).inc();
+    }
+}
