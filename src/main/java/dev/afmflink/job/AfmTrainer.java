@@ -940,7 +940,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 }
                 record = writeSnapshot(key, header, sp, ModelFormat.sortIds(ids.stream().mapToLong(Long::longValue).toArray()), now);
             }
-        } catch (SnapshotTooLargeException e) {
+        } catch (dev.afmflink.snapshot.InlineCopy.TooLargeException e) {
             metrics.snapshotsTooLarge.inc();
             LOG.error("model {}: snapshot {} not published: {}", key, version, e.getMessage());
             ps.sinceLastPublish = 0; // its changes stay for the next publish, tried after as many examples again
@@ -967,13 +967,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-    /** A snapshot that travels only inline (no snapshot folder) and is larger than a Kafka record may be. */
-    static final class SnapshotTooLargeException extends IOException {
-        SnapshotTooLargeException(String m) {
-            super(m);
-        }
-    }
-
     /**
      * Writes one snapshot straight from state into the snapshot folder (and an inline copy while it
      * is small enough for a Kafka record), never the whole model in memory: {@code sortedIds} null
@@ -985,7 +978,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             throws Exception {
         boolean full = header.kind() == ModelFormat.Kind.FULL;
         SnapshotStore.Pending pending = store == null ? null : store.begin(key, header.modelVersion(), header.kind());
-        InlineCopy copy = new InlineCopy(pending == null ? null : pending.stream(),
+        dev.afmflink.snapshot.InlineCopy copy = new dev.afmflink.snapshot.InlineCopy(pending == null ? null : pending.stream(),
                 store == null ? recordLimit : inlineBytes, store == null);
         ModelWriter w;
         boolean written = false;
@@ -1035,64 +1028,4 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return r;
     }
 
-    /**
-     * Passes a snapshot file on to the snapshot folder (if any) and keeps a copy while it is at most
-     * {@code limit} bytes: the record's inline bytes. Past the limit the copy is dropped (the record
-     * then points to the file), or — with nowhere else for the file to go — the write fails.
-     */
-    private static final class InlineCopy extends java.io.OutputStream {
-        private final java.io.OutputStream target;
-        private final long limit;
-        private final boolean mustFit;
-        private java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream(1 << 12);
-        private long count;
-
-        InlineCopy(java.io.OutputStream target, long limit, boolean mustFit) {
-            this.target = target;
-            this.limit = limit;
-            this.mustFit = mustFit;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (target != null) {
-                target.write(b, off, len);
-            }
-            count += len;
-            if (copy != null && count > limit) {
-                copy = null;
-                if (mustFit) {
-                    throw new SnapshotTooLargeException("larger than " + limit + " bytes, the most a snapshot record may hold; "
-                            + "give the job a --snapshot-dir: larger snapshots then travel as pointers to their files");
-                }
-            }
-            if (copy != null) {
-                copy.write(b, off, len);
-            }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            if (target != null) {
-                target.flush();
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (target != null) {
-                target.close();
-            }
-        }
-
-        /** The whole file, if it fitted; else null. */
-        byte[] bytes() {
-            return copy == null ? null : copy.toByteArray();
-        }
-    }
 }
