@@ -107,11 +107,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient int sortedWrites;
     /** Warm start: a full snapshot a model key without state starts from (null: from scratch). */
     private byte[] initModel;
-    private transient dev.afmflink.model.AfmModel init;
 
     private transient MapState<Long, FeatureParams> features;
     private transient MapState<Long, Boolean> dirty;
-    private transient ValueState<SharedParams> shared;
     private transient ValueState<PublishState> publish;
     private transient MapState<String, Double> scores;
     private transient MapState<Long, ProgressiveWindow> windows;
@@ -126,27 +124,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient FeatureParams[] rows;
     /** Ids of the rows made for the example in training (dropped again if its step fails). */
     private transient long[] freshIds;
-    /**
-     * The write-back buffer of each model key touched since the last checkpoint barrier but one: a
-     * buffer left untouched through a whole checkpoint interval is dropped at the next barrier
-     * (its state was written at the one before), so the heap holds the active keys only.
-     */
-    private transient Map<String, WriteBackBuffer> buffers;
-    /**
-     * At most this many buffers on the heap (least recently used written back and dropped first):
-     * {@link #BUFFER_BUDGET_BYTES} of shared parameters, so thousands of keys touched within one
-     * checkpoint interval still fit a small heap.
-     */
-    private int maxBufferedKeys;
     private int maxBufferedKeysOverride;
-    /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}): to write back another key's buffer. */
+    /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}). */
     private transient Consumer<Object> keySwitch;
-    private transient long evictedBuffers;
-    /** Model keys seen since this (re)start, and those that came with state and have not published since. */
-    private transient java.util.Set<String> seenThisRun;
-    private transient java.util.Set<String> fullAfterRestore;
-    private transient int lastWritten;
     private transient TrainerMetrics metrics;
+    /** The write-back buffers of the model keys and the state behind them. */
+    private transient WriteBackStore writeBack;
     private transient DeadLetters deadLetters;
     /** The time of the event-time timer running now (Long.MIN_VALUE outside one): scratch, not state. */
     private transient long timerTime = Long.MIN_VALUE;
@@ -191,25 +174,20 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     @Override
     public void open(OpenContext openContext) {
-        features = getRuntimeContext().getMapState(new MapStateDescriptor<>("features", Types.LONG,
-                TypeInformation.of(FeatureParams.class)));
-        dirty = getRuntimeContext().getMapState(new MapStateDescriptor<>("dirty", Types.LONG, Types.BOOLEAN));
-        shared = getRuntimeContext().getState(new ValueStateDescriptor<>("shared", TypeInformation.of(SharedParams.class)));
-        publish = getRuntimeContext().getState(new ValueStateDescriptor<>("publish", TypeInformation.of(PublishState.class)));
-        scores = getRuntimeContext().getMapState(new MapStateDescriptor<>("impression-scores", Types.STRING, Types.DOUBLE));
-        windows = getRuntimeContext().getMapState(new MapStateDescriptor<>("validation-windows", Types.LONG,
-                TypeInformation.of(ProgressiveWindow.class)));
-        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending-labels", Types.LONG,
-                TypeInformation.of(PendingLabels.class)));
-        unscored = getRuntimeContext().getMapState(new MapStateDescriptor<>("unscored-impressions", Types.LONG,
-                TypeInformation.of(PendingLabels.class)));
-        heldExamples = getRuntimeContext().getMapState(new MapStateDescriptor<>("held-examples", Types.LONG,
-                TypeInformation.of(PendingLabels.class)));
-        holdoutSample = getRuntimeContext().getMapState(new MapStateDescriptor<>("holdout-sample", Types.INT,
-                TypeInformation.of(TrainingExample.class)));
+        TrainerState state = new TrainerState(getRuntimeContext());
+        features = state.features;
+        dirty = state.dirty;
+        publish = state.publish;
+        scores = state.scores;
+        windows = state.windows;
+        pending = state.pending;
+        unscored = state.unscored;
+        heldExamples = state.heldExamples;
+        holdoutSample = state.holdoutSample;
         lifecycleState = new LifecycleState(lifecycle, getRuntimeContext());
         vals = new double[16];
         learner = new AfmLearner(config);
+        dev.afmflink.model.AfmModel init = null;
         if (initModel != null) {
             try {
                 init = dev.afmflink.snapshot.ModelReader.read(new java.io.ByteArrayInputStream(initModel), null, "init model").model();
@@ -218,13 +196,14 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             }
         }
         rows = new FeatureParams[16];
-        buffers = new java.util.LinkedHashMap<>(16, 0.75f, true); // access order: the eldest is the least recently used
         dev.afmflink.model.Layout layout = new dev.afmflink.model.Layout(config);
         long sharedBytes = 8L * (1 + layout.linearSlots + (long) layout.attnSize * (1 + layout.attentionSlots));
-        maxBufferedKeys = maxBufferedKeysOverride > 0 ? maxBufferedKeysOverride
+        int maxBufferedKeys = maxBufferedKeysOverride > 0 ? maxBufferedKeysOverride
                 : (int) Math.max(16, Math.min(1 << 20, BUFFER_BUDGET_BYTES / sharedBytes));
-        seenThisRun = new java.util.HashSet<>();
-        fullAfterRestore = new java.util.HashSet<>();
+        writeBack = new WriteBackStore(config, state, lifecycleState, learner::newShared, init, maxBufferedKeys);
+        if (keySwitch != null) {
+            writeBack.keySwitch(keySwitch);
+        }
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
         deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
     }
@@ -277,72 +256,26 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return this;
     }
 
-    /** The current key's buffer, loading shared parameters and publish state from state on first use. */
-    private WriteBackBuffer bufferOf(String key) throws Exception {
-        WriteBackBuffer b = buffers.get(key);
-        if (b == null) {
-            if (buffers.size() >= maxBufferedKeys && keySwitch != null) {
-                evictEldest(key);
-            }
-            b = new WriteBackBuffer();
-            b.shared = shared.value();
-            if (b.shared != null) {
-                requireFits(key, b.shared);
-            }
-            b.restored = b.shared != null; // state from a checkpoint or a dropped buffer: buckets this buffer never saw
-            if (seenThisRun.add(key) && b.restored) {
-                fullAfterRestore.add(key);
-            }
-            if (b.shared == null && init != null) { // a new key: warm start (written to state at the next flush)
-                b.shared = init.shared().copy();
-                for (long id : init.features().sortedIds()) {
-                    features.put(id, init.features().get(id).copy());
-                }
-                b.warmFeatures = init.features().size();
-            } else if (b.shared == null) {
-                b.shared = learner.newShared();
-            }
-            b.publish = publish.value();
-            buffers.put(key, b);
+
+
+
+    /** The operator's way to switch the keyed-state context (set when it opens, before or after this function's open). */
+    void keySwitch(Consumer<Object> setKey) {
+        this.keySwitch = setKey;
+        if (writeBack != null) {
+            writeBack.keySwitch(setKey);
         }
-        b.touched = true;
-        return b;
     }
 
     /**
-     * Restored state must be this job's model: a savepoint of another precision or size cannot be
-     * trained on (a model keeps its precision, k and t for life); a clear failure instead of a
-     * wrong-typed array deep in the kernel.
+     * Before a checkpoint barrier (and at the end of input): writes the buffer of every key touched
+     * since the last barrier to state and drops those untouched since then ({@link WriteBackStore#flushAll}).
      */
-    private void requireFits(String key, SharedParams restored) {
-        if (restored.precision() != config.precision()) {
-            throw new IllegalStateException("model key '" + key + "': the restored state is " + restored.precision().id()
-                    + " but the job runs --precision " + config.precision().id()
-                    + " (a model keeps its precision; start the job with the state's)");
-        }
-        if (restored.attnSize() != config.attentionSize()) {
-            throw new IllegalStateException("model key '" + key + "': the restored attention block has " + restored.attnSize()
-                    + " values, this job's k = " + config.k() + ", t = " + config.t() + " need " + config.attentionSize());
-        }
-    }
-
-    /** Writes the least recently used buffer to state and drops it; the keyed-state context returns to {@code current}. */
-    private void evictEldest(String current) throws Exception {
-        var it = buffers.entrySet().iterator();
-        Map.Entry<String, WriteBackBuffer> eldest = it.next();
-        keySwitch.accept(eldest.getKey());
-        try {
-            flush(eldest.getValue());
-        } finally {
-            keySwitch.accept(current);
-        }
-        it.remove();
-        evictedBuffers++;
-    }
-
-    /** The operator's way to switch the keyed-state context (set when it opens). */
-    void keySwitch(Consumer<Object> setKey) {
-        this.keySwitch = setKey;
+    int flushAll(Consumer<Object> setKey) throws Exception {
+        int written = writeBack.flushAll(setKey);
+        metrics.writtenAtBarrier = written;
+        metrics.bufferedKeys = writeBack.bufferedKeys();
+        return written;
     }
 
     /** At most {@code n} write-back buffers on the heap (tests; the default follows from k and t). */
@@ -358,94 +291,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     /** Buffers written back and dropped because the cap was reached. */
     long evictedBuffers() {
-        return evictedBuffers;
+        return writeBack.evictedBuffers();
     }
 
-    /** Writes the current key's buffer to state (the keyed-state context must be {@code b}'s key). */
-    private void flush(WriteBackBuffer b) throws Exception {
-        if (!b.rows.isEmpty()) {
-            features.putAll(b.rows);
-            for (Long id : b.rows.keySet()) {
-                dirty.put(id, Boolean.TRUE);
-            }
-            b.rows.clear();
-        }
-        shared.update(b.shared);
-        if (!b.windows.isEmpty()) {
-            windows.putAll(b.windows); // open windows stay buffered until they close
-        }
-        if (b.publish != null) {
-            publish.update(b.publish);
-        }
-        if (!b.holdout.isEmpty()) {
-            holdoutSample.putAll(b.holdout);
-            b.holdout.clear();
-        }
-        lifecycleState.flush(b);
-        flushBuckets(b, b.pending, pending, b.pendingInState);
-        flushBuckets(b, b.unscored, unscored, b.unscoredInState);
-        flushBuckets(b, b.examples, heldExamples, b.examplesInState);
-        b.waiting = 0;
-    }
 
-    private static void flushBuckets(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
-                                     MapState<Long, PendingLabels> state, java.util.Set<Long> inState) throws Exception {
-        for (Map.Entry<Long, List<TrainingExample>> e : buffered.entrySet()) {
-            TrainingExample[] more = e.getValue().toArray(new TrainingExample[0]);
-            PendingLabels held = b.restored || inState.contains(e.getKey()) ? state.get(e.getKey()) : null;
-            state.put(e.getKey(), held == null ? new PendingLabels(more) : held.plus(more));
-            inState.add(e.getKey());
-        }
-        buffered.clear();
-    }
 
-    /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */
-    private List<TrainingExample> takeBucket(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
-                                             MapState<Long, PendingLabels> state, java.util.Set<Long> inState, long ts)
-            throws Exception {
-        List<TrainingExample> due = new ArrayList<>();
-        // only a bucket this buffer flushed, or any after a restore, can be in state: no lookup otherwise
-        if (inState.remove(ts) || b.restored) {
-            PendingLabels held = state.get(ts);
-            if (held != null) {
-                due.addAll(Arrays.asList(held.examples));
-                state.remove(ts);
-            }
-        }
-        List<TrainingExample> more = buffered.remove(ts);
-        if (more != null) {
-            due.addAll(more);
-            b.waiting -= more.size();
-        }
-        return due;
-    }
 
-    /**
-     * Before a checkpoint barrier (and at the end of input): writes the buffer of every key touched
-     * since the last barrier to state — only those, so a checkpoint writes what changed — and drops
-     * the buffers untouched since then (already in state). {@code setKey} switches the keyed-state
-     * context to a key (the operator's {@code setCurrentKey}). Returns the buffers written.
-     */
-    int flushAll(Consumer<Object> setKey) throws Exception {
-        int written = 0;
-        var it = buffers.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<String, WriteBackBuffer> e = it.next();
-            WriteBackBuffer b = e.getValue();
-            if (b.touched) {
-                setKey.accept(e.getKey());
-                flush(b);
-                b.touched = false;
-                written++;
-            } else {
-                it.remove();
-            }
-        }
-        lastWritten = written;
-        metrics.writtenAtBarrier = written;
-        metrics.bufferedKeys = buffers.size();
-        return written;
-    }
 
     /** Snapshots written again with sorted ids because state did not iterate in id order (0 on RocksDB). */
     int sortedWrites() {
@@ -460,18 +311,18 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     /** Buffers the last {@link #flushAll} wrote. */
     int lastWritten() {
-        return lastWritten;
+        return writeBack.lastWritten();
     }
 
     /** Model keys with a buffer on the heap now. */
     int bufferedKeys() {
-        return buffers.size();
+        return writeBack.bufferedKeys();
     }
 
     @Override
     public void processElement(TrainingExample ex, Context ctx, Collector<Prediction> out) throws Exception {
         String key = ctx.getCurrentKey();
-        WriteBackBuffer b = bufferOf(key);
+        WriteBackBuffer b = writeBack.bufferOf(key);
         if (b.publish == null) {
             b.publish = new PublishState();
             b.publish.features = b.warmFeatures;
@@ -657,7 +508,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (publishEveryExamples > 0 && b.publish.sinceLastPublish >= publishEveryExamples) {
             publish(key, b, ctx, ctx.timerService().currentProcessingTime());
         } else if (b.full()) {
-            flush(b);
+            writeBack.flush(b);
         }
         scheduleTick(b, ctx, timerTime != Long.MIN_VALUE ? timerTime
                 : Math.max(ctx.timestamp() == null ? Long.MIN_VALUE : ctx.timestamp(), ctx.timerService().currentWatermark() + 1));
@@ -683,7 +534,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         b.hold(buckets, ex);
         ctx.timerService().registerEventTimeTimer(until);
         if (b.full()) {
-            flush(b);
+            writeBack.flush(b);
         }
     }
 
@@ -694,7 +545,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      */
     private void release(String key, WriteBackBuffer b, long ts, boolean endOfInput, Context ctx, Collector<Prediction> out)
             throws Exception {
-        List<TrainingExample> due = takeBucket(b, b.pending, pending, b.pendingInState, ts);
+        List<TrainingExample> due = writeBack.takeBucket(b, b.pending, pending, b.pendingInState, ts);
         if (endOfInput) {
             for (TrainingExample ex : due) {
                 scores.remove(ex.id);
@@ -710,7 +561,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     /** Ordered mode: scores the impressions of event time {@code ts} with the model as it stands (none at the end of input). */
     private void scoreDue(WriteBackBuffer b, long ts, boolean endOfInput, Context ctx) throws Exception {
-        for (TrainingExample ex : takeBucket(b, b.unscored, unscored, b.unscoredInState, ts)) {
+        for (TrainingExample ex : writeBack.takeBucket(b, b.unscored, unscored, b.unscoredInState, ts)) {
             if (!endOfInput) {
                 guarded(ex, ctx, () -> scores.put(ex.id, score(b, ex)));
             }
@@ -779,7 +630,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * validation window, then a publish if the time is a publish tick.
      */
     private void onEventTime(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-        WriteBackBuffer b = bufferOf(ctx.getCurrentKey());
+        WriteBackBuffer b = writeBack.bufferOf(ctx.getCurrentKey());
         if (b.publish == null) {
             return;
         }
@@ -793,7 +644,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 // at one event time: first the labels whose window ends now, then the impressions of now
                 release(ctx.getCurrentKey(), b, times.releasedBy(timestamp), inputEnded, ctx, out);
                 // labelled examples of now (at the end of input too: their labels are final)
-                for (TrainingExample ex : takeBucket(b, b.examples, heldExamples, b.examplesInState, timestamp)) {
+                for (TrainingExample ex : writeBack.takeBucket(b, b.examples, heldExamples, b.examplesInState, timestamp)) {
                     guarded(ex, ctx, () -> learnAndJudge(ctx.getCurrentKey(), b, ex, ctx, out));
                 }
                 scoreDue(b, timestamp, inputEnded, ctx);
@@ -847,7 +698,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         for (boolean count : new boolean[] {true, false}) {
             if (lifecycle.isSweepTime(t, count) && lifecycleState.due(b, t, count)) {
                 if (!flushed) {
-                    flush(b); // state is the truth from here (sweeps change state only)
+                    writeBack.flush(b); // state is the truth from here (sweeps change state only)
                     flushed = true;
                 }
                 removed += lifecycleState.sweep(b, t, count, features, dirty);
@@ -908,7 +759,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         WindowSummary heldOutFigures = holdout.enabled() ? evaluateHoldout(b) : null;
         // restored in a mode whose model depends on arrival order: what was published after the checkpoint may differ
         // from what this run publishes under the same numbers, so it starts again from a full snapshot
-        boolean restart = fullAfterRestore.contains(key) && !mode.waitsForWindow();
+        boolean restart = writeBack.fullAfterRestore.contains(key) && !mode.waitsForWindow();
         PublishPlan plan = PublishPlan.next(gate, ps.lastWindow(), heldOutFigures, ps.version,
                 restart ? Integer.MAX_VALUE : ps.deltasSinceFull, fullEvery);
         String heldBack = plan.heldBack();
@@ -920,7 +771,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             ctx.output(METRICS, metrics(MetricsRecord.HELD_BACK, key, b, ps.lastWindow(), now, heldBack));
             return;
         }
-        flush(b); // the snapshot is read from state: make it current
+        writeBack.flush(b); // the snapshot is read from state: make it current
         boolean full = plan.full();
         long version = plan.version();
         // a delta deletes what expired since its base (a full snapshot just leaves it out)
@@ -951,7 +802,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         metrics.publishBytes = record.size;
         dirty.clear();
         ps.lastDigest = record.sha256;
-        fullAfterRestore.remove(key);
+        writeBack.fullAfterRestore.remove(key);
         ps.version = version;
         ps.sinceLastPublish = 0;
         ps.deltasSinceFull = full ? 0 : ps.deltasSinceFull + 1;

@@ -1,0 +1,54 @@
+package dev.afmflink.job;
+
+import dev.afmflink.metrics.ProgressiveWindow;
+import dev.afmflink.model.FeatureParams;
+import dev.afmflink.model.SharedParams;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+
+/**
+ * The trainer's keyed state, per model key, in one place: every descriptor with its name. The
+ * names are a contract with every savepoint and checkpoint taken so far (the savepoint test holds
+ * one): never rename one. (The feature lifecycle's counts and sweep buckets are {@link LifecycleState}'s.)
+ */
+final class TrainerState {
+    /** The model's feature rows: w, v, optimizer slots, last update. */
+    final MapState<Long, FeatureParams> features;
+    /** Ids changed since the last publish (a delta's rows). */
+    final MapState<Long, Boolean> dirty;
+    /** w0, the attention network and its slots, counters, the dropout stream. */
+    final ValueState<SharedParams> shared;
+    final ValueState<PublishState> publish;
+    /** An impression's score when it was judged, until its label comes. */
+    final MapState<String, Double> scores;
+    /** Open progressive-validation windows by start. */
+    final MapState<Long, ProgressiveWindow> windows;
+    /** Ordered mode: labels waiting for their window, impressions to score, examples waiting for their time, by event time. */
+    final MapState<Long, PendingLabels> pending;
+    final MapState<Long, PendingLabels> unscored;
+    final MapState<Long, PendingLabels> heldExamples;
+    /** The held-out impressions, by slot. */
+    final MapState<Integer, TrainingExample> holdoutSample;
+
+    TrainerState(RuntimeContext ctx) {
+        features = ctx.getMapState(new MapStateDescriptor<>("features", Types.LONG, TypeInformation.of(FeatureParams.class)));
+        dirty = ctx.getMapState(new MapStateDescriptor<>("dirty", Types.LONG, Types.BOOLEAN));
+        shared = ctx.getState(new ValueStateDescriptor<>("shared", TypeInformation.of(SharedParams.class)));
+        publish = ctx.getState(new ValueStateDescriptor<>("publish", TypeInformation.of(PublishState.class)));
+        scores = ctx.getMapState(new MapStateDescriptor<>("impression-scores", Types.STRING, Types.DOUBLE));
+        windows = ctx.getMapState(new MapStateDescriptor<>("validation-windows", Types.LONG,
+                TypeInformation.of(ProgressiveWindow.class)));
+        pending = ctx.getMapState(new MapStateDescriptor<>("pending-labels", Types.LONG, TypeInformation.of(PendingLabels.class)));
+        unscored = ctx.getMapState(new MapStateDescriptor<>("unscored-impressions", Types.LONG,
+                TypeInformation.of(PendingLabels.class)));
+        heldExamples = ctx.getMapState(new MapStateDescriptor<>("held-examples", Types.LONG,
+                TypeInformation.of(PendingLabels.class)));
+        holdoutSample = ctx.getMapState(new MapStateDescriptor<>("holdout-sample", Types.INT,
+                TypeInformation.of(TrainingExample.class)));
+    }
+}

@@ -1,0 +1,221 @@
+package dev.afmflink.job;
+
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.SharedParams;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.flink.api.common.state.MapState;
+
+/**
+ * The write-back buffers of the trainer's model keys (one {@link WriteBackBuffer} each) over the
+ * keyed state behind them ({@link TrainerState}, {@link LifecycleState}): a key's shared
+ * parameters, publish state and touched rows live on the heap between checkpoint barriers and are
+ * written to state before every barrier ({@link #flushAll}), before a publish and when the buffer
+ * is dropped. A buffer left untouched through a whole checkpoint interval is dropped at the next
+ * barrier (its state was written at the one before), and at most {@code maxKeys} stay on the heap
+ * (the least recently used written back and dropped first), so the heap holds the active keys only.
+ */
+final class WriteBackStore {
+    private final AfmConfig config;
+    private final TrainerState state;
+    private final LifecycleState lifecycleState;
+    /** Shared parameters of a new key (from scratch). */
+    private final Supplier<SharedParams> newShared;
+    /** Warm start: the model a key without state starts from (null: from scratch). */
+    private final AfmModel init;
+    private final int maxBufferedKeys;
+    /** Access order: the eldest is the least recently used. */
+    private final Map<String, WriteBackBuffer> buffers = new LinkedHashMap<>(16, 0.75f, true);
+    /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}): to write back another key's buffer. */
+    private Consumer<Object> keySwitch;
+    private long evictedBuffers;
+    /** Model keys seen since this (re)start, and those that came with state and have not published since. */
+    private final Set<String> seenThisRun = new HashSet<>();
+    final Set<String> fullAfterRestore = new HashSet<>();
+    private int lastWritten;
+
+    WriteBackStore(AfmConfig config, TrainerState state, LifecycleState lifecycleState, Supplier<SharedParams> newShared,
+                   AfmModel init, int maxBufferedKeys) {
+        this.config = config;
+        this.state = state;
+        this.lifecycleState = lifecycleState;
+        this.newShared = newShared;
+        this.init = init;
+        this.maxBufferedKeys = maxBufferedKeys;
+    }
+
+    /** The operator's way to switch the keyed-state context (set when it opens). */
+    void keySwitch(Consumer<Object> setKey) {
+        this.keySwitch = setKey;
+    }
+
+    /** Buffers written back and dropped because the cap was reached. */
+    long evictedBuffers() {
+        return evictedBuffers;
+    }
+
+    /** Buffers the last {@link #flushAll} wrote. */
+    int lastWritten() {
+        return lastWritten;
+    }
+
+    /** Model keys with a buffer on the heap now. */
+    int bufferedKeys() {
+        return buffers.size();
+    }
+
+    /** The current key's buffer, loading shared parameters and publish state from state on first use. */
+    WriteBackBuffer bufferOf(String key) throws Exception {
+        WriteBackBuffer b = buffers.get(key);
+        if (b == null) {
+            if (buffers.size() >= maxBufferedKeys && keySwitch != null) {
+                evictEldest(key);
+            }
+            b = new WriteBackBuffer();
+            b.shared = state.shared.value();
+            if (b.shared != null) {
+                requireFits(key, b.shared);
+            }
+            b.restored = b.shared != null; // state from a checkpoint or a dropped buffer: buckets this buffer never saw
+            if (seenThisRun.add(key) && b.restored) {
+                fullAfterRestore.add(key);
+            }
+            if (b.shared == null && init != null) { // a new key: warm start (written to state at the next flush)
+                b.shared = init.shared().copy();
+                for (long id : init.features().sortedIds()) {
+                    state.features.put(id, init.features().get(id).copy());
+                }
+                b.warmFeatures = init.features().size();
+            } else if (b.shared == null) {
+                b.shared = newShared.get();
+            }
+            b.publish = state.publish.value();
+            buffers.put(key, b);
+        }
+        b.touched = true;
+        return b;
+    }
+
+    /**
+     * Restored state must be this job's model: a savepoint of another precision or size cannot be
+     * trained on (a model keeps its precision, k and t for life); a clear failure instead of a
+     * wrong-typed array deep in the kernel.
+     */
+    private void requireFits(String key, SharedParams restored) {
+        if (restored.precision() != config.precision()) {
+            throw new IllegalStateException("model key '" + key + "': the restored state is " + restored.precision().id()
+                    + " but the job runs --precision " + config.precision().id()
+                    + " (a model keeps its precision; start the job with the state's)");
+        }
+        if (restored.attnSize() != config.attentionSize()) {
+            throw new IllegalStateException("model key '" + key + "': the restored attention block has " + restored.attnSize()
+                    + " values, this job's k = " + config.k() + ", t = " + config.t() + " need " + config.attentionSize());
+        }
+    }
+
+    /** Writes the least recently used buffer to state and drops it; the keyed-state context returns to {@code current}. */
+    private void evictEldest(String current) throws Exception {
+        var it = buffers.entrySet().iterator();
+        Map.Entry<String, WriteBackBuffer> eldest = it.next();
+        keySwitch.accept(eldest.getKey());
+        try {
+            flush(eldest.getValue());
+        } finally {
+            keySwitch.accept(current);
+        }
+        it.remove();
+        evictedBuffers++;
+    }
+
+    /** Writes the current key's buffer to state (the keyed-state context must be {@code b}'s key). */
+    void flush(WriteBackBuffer b) throws Exception {
+        if (!b.rows.isEmpty()) {
+            state.features.putAll(b.rows);
+            for (Long id : b.rows.keySet()) {
+                state.dirty.put(id, Boolean.TRUE);
+            }
+            b.rows.clear();
+        }
+        state.shared.update(b.shared);
+        if (!b.windows.isEmpty()) {
+            state.windows.putAll(b.windows); // open windows stay buffered until they close
+        }
+        if (b.publish != null) {
+            state.publish.update(b.publish);
+        }
+        if (!b.holdout.isEmpty()) {
+            state.holdoutSample.putAll(b.holdout);
+            b.holdout.clear();
+        }
+        lifecycleState.flush(b);
+        flushBuckets(b, b.pending, state.pending, b.pendingInState);
+        flushBuckets(b, b.unscored, state.unscored, b.unscoredInState);
+        flushBuckets(b, b.examples, state.heldExamples, b.examplesInState);
+        b.waiting = 0;
+    }
+
+    private static void flushBuckets(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
+                                     MapState<Long, PendingLabels> state, java.util.Set<Long> inState) throws Exception {
+        for (Map.Entry<Long, List<TrainingExample>> e : buffered.entrySet()) {
+            TrainingExample[] more = e.getValue().toArray(new TrainingExample[0]);
+            PendingLabels held = b.restored || inState.contains(e.getKey()) ? state.get(e.getKey()) : null;
+            state.put(e.getKey(), held == null ? new PendingLabels(more) : held.plus(more));
+            inState.add(e.getKey());
+        }
+        buffered.clear();
+    }
+
+    /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */
+    List<TrainingExample> takeBucket(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
+                                             MapState<Long, PendingLabels> state, java.util.Set<Long> inState, long ts)
+            throws Exception {
+        List<TrainingExample> due = new ArrayList<>();
+        // only a bucket this buffer flushed, or any after a restore, can be in state: no lookup otherwise
+        if (inState.remove(ts) || b.restored) {
+            PendingLabels held = state.get(ts);
+            if (held != null) {
+                due.addAll(Arrays.asList(held.examples));
+                state.remove(ts);
+            }
+        }
+        List<TrainingExample> more = buffered.remove(ts);
+        if (more != null) {
+            due.addAll(more);
+            b.waiting -= more.size();
+        }
+        return due;
+    }
+
+    /**
+     * Before a checkpoint barrier (and at the end of input): writes the buffer of every key touched
+     * since the last barrier to state — only those, so a checkpoint writes what changed — and drops
+     * the buffers untouched since then (already in state). {@code setKey} switches the keyed-state
+     * context to a key (the operator's {@code setCurrentKey}). Returns the buffers written.
+     */
+    int flushAll(Consumer<Object> setKey) throws Exception {
+        int written = 0;
+        var it = buffers.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, WriteBackBuffer> e = it.next();
+            WriteBackBuffer b = e.getValue();
+            if (b.touched) {
+                setKey.accept(e.getKey());
+                flush(b);
+                b.touched = false;
+                written++;
+            } else {
+                it.remove();
+            }
+        }
+        lastWritten = written;
+        return written;
+    }
+}
