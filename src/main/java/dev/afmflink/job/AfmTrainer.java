@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every {@code publishEveryExamples} examples, and at each multiple of {@code publishIntervalMs}
  * of event time after a change (a publish tick, an event-time timer), it publishes a delta (changed
- * features, deletions of expired ones, all shared parameters; its header names the SHA-256 of the
+ * state.features, deletions of expired ones, all shared parameters; its header names the SHA-256 of the
  * file published as its base) on the {@link #SNAPSHOTS} side output; every {@code fullEvery} deltas
  * a full snapshot instead ({@link PublishPlan}). Versions only grow, across restarts too: they
  * live in state. In the ordered mode every model change happens in an event-time timer, so what a
@@ -103,20 +103,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private long inlineBytes = StreamSettings.SnapshotOptions.DEFAULT.inlineBytes();
     /** The largest record a snapshot may be without a folder (tests lower it). */
     private long recordLimit = AfmStreamJob.MAX_SNAPSHOT_BYTES;
-    /** Snapshots written a second time with their ids sorted: state that did not iterate in id order (heap), not RocksDB. */
-    private transient int sortedWrites;
     /** Warm start: a full snapshot a model key without state starts from (null: from scratch). */
     private byte[] initModel;
 
-    private transient MapState<Long, FeatureParams> features;
-    private transient MapState<Long, Boolean> dirty;
-    private transient ValueState<PublishState> publish;
-    private transient MapState<String, Double> scores;
-    private transient MapState<Long, ProgressiveWindow> windows;
-    private transient MapState<Long, PendingLabels> pending;
-    private transient MapState<Long, PendingLabels> unscored;
-    private transient MapState<Long, PendingLabels> heldExamples;
-    private transient MapState<Integer, TrainingExample> holdoutSample;
     /** Admission counts and expiry buckets ({@link LifecycleState}). */
     private transient LifecycleState lifecycleState;
     private transient double[] vals;
@@ -129,7 +118,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient Consumer<Object> keySwitch;
     private transient TrainerMetrics metrics;
     /** The write-back buffers of the model keys and the state behind them. */
+    private transient TrainerState state;
     private transient WriteBackStore writeBack;
+    private transient SnapshotPublisher publisher;
     private transient DeadLetters deadLetters;
     /** The time of the event-time timer running now (Long.MIN_VALUE outside one): scratch, not state. */
     private transient long timerTime = Long.MIN_VALUE;
@@ -174,16 +165,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     @Override
     public void open(OpenContext openContext) {
-        TrainerState state = new TrainerState(getRuntimeContext());
-        features = state.features;
-        dirty = state.dirty;
-        publish = state.publish;
-        scores = state.scores;
-        windows = state.windows;
-        pending = state.pending;
-        unscored = state.unscored;
-        heldExamples = state.heldExamples;
-        holdoutSample = state.holdoutSample;
+        state = new TrainerState(getRuntimeContext());
         lifecycleState = new LifecycleState(lifecycle, getRuntimeContext());
         vals = new double[16];
         learner = new AfmLearner(config);
@@ -206,6 +188,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
         deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
+        publisher = new SnapshotPublisher(config, gate, fullEvery, weightsOnlySnapshots, store, inlineBytes, recordLimit, state,
+                writeBack, metrics);
     }
 
     /**
@@ -300,7 +284,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     /** Snapshots written again with sorted ids because state did not iterate in id order (0 on RocksDB). */
     int sortedWrites() {
-        return sortedWrites;
+        return publisher.sortedWrites();
     }
 
     /** Without a snapshot folder, a snapshot larger than {@code bytes} is not published (the Kafka record limit; tests lower it). */
@@ -345,7 +329,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (ex.kind == TrainingExample.IMPRESSION) {
             metrics.impressions.inc();
             guarded(ex, ctx, () -> {
-                scores.put(ex.id, score(b, ex));
+                state.scores.put(ex.id, score(b, ex));
                 if (mode.trainsImpressions() && !holdout.selects(ex.id)) { // fake negative: trained at once as a negative
                     train(b, ex, negativeLabel, mode.weighting(), ctx);
                     afterTraining(key, b, ctx);
@@ -406,10 +390,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             throws Exception {
         double judged = Double.NaN;
         if (ex.kind == TrainingExample.LABELLED) {
-            Double atImpression = scores.get(ex.id);
+            Double atImpression = state.scores.get(ex.id);
             if (atImpression != null) {
                 judged = atImpression;
-                scores.remove(ex.id);
+                state.scores.remove(ex.id);
             }
         }
         boolean heldOut = ex.kind == TrainingExample.LABELLED && holdout.selects(ex.id);
@@ -459,7 +443,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             FeatureParams f = b.rows.get(id);
             boolean isNew = false;
             if (f == null) {
-                f = features.get(id);
+                f = state.features.get(id);
                 if (f == null) {
                     if (lifecycle.counts() && !lifecycleState.admit(b, id, ex.ts, ctx.timerService())) {
                         continue; // not admitted yet: no parameters, no part in the prediction
@@ -545,10 +529,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      */
     private void release(String key, WriteBackBuffer b, long ts, boolean endOfInput, Context ctx, Collector<Prediction> out)
             throws Exception {
-        List<TrainingExample> due = writeBack.takeBucket(b, b.pending, pending, b.pendingInState, ts);
+        List<TrainingExample> due = writeBack.takeBucket(b, b.pending, state.pending, b.pendingInState, ts);
         if (endOfInput) {
             for (TrainingExample ex : due) {
-                scores.remove(ex.id);
+                state.scores.remove(ex.id);
             }
             metrics.unlabelledAtEnd.inc(due.size());
             return;
@@ -561,9 +545,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     /** Ordered mode: scores the impressions of event time {@code ts} with the model as it stands (none at the end of input). */
     private void scoreDue(WriteBackBuffer b, long ts, boolean endOfInput, Context ctx) throws Exception {
-        for (TrainingExample ex : writeBack.takeBucket(b, b.unscored, unscored, b.unscoredInState, ts)) {
+        for (TrainingExample ex : writeBack.takeBucket(b, b.unscored, state.unscored, b.unscoredInState, ts)) {
             if (!endOfInput) {
-                guarded(ex, ctx, () -> scores.put(ex.id, score(b, ex)));
+                guarded(ex, ctx, () -> state.scores.put(ex.id, score(b, ex)));
             }
         }
     }
@@ -573,7 +557,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         long start = times.windowStart(ts);
         ProgressiveWindow w = b.windows.get(start);
         if (w == null) {
-            w = windows.get(start);
+            w = state.windows.get(start);
             if (w == null) {
                 w = new ProgressiveWindow(start, start + times.validationMs());
                 ctx.timerService().registerEventTimeTimer(times.close(start));
@@ -592,12 +576,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private void closeWindow(String key, WriteBackBuffer b, long start, boolean endOfInput, Context ctx) throws Exception {
         ProgressiveWindow w = b.windows.remove(start);
         if (w == null) {
-            w = windows.get(start);
+            w = state.windows.get(start);
         }
         if (w == null) {
             return;
         }
-        windows.remove(start);
+        state.windows.remove(start);
         WindowSummary s = w.summary();
         if (s.n() == 0) {
             return;
@@ -644,7 +628,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 // at one event time: first the labels whose window ends now, then the impressions of now
                 release(ctx.getCurrentKey(), b, times.releasedBy(timestamp), inputEnded, ctx, out);
                 // labelled examples of now (at the end of input too: their labels are final)
-                for (TrainingExample ex : writeBack.takeBucket(b, b.examples, heldExamples, b.examplesInState, timestamp)) {
+                for (TrainingExample ex : writeBack.takeBucket(b, b.examples, state.heldExamples, b.examplesInState, timestamp)) {
                     guarded(ex, ctx, () -> learnAndJudge(ctx.getCurrentKey(), b, ex, ctx, out));
                 }
                 scoreDue(b, timestamp, inputEnded, ctx);
@@ -666,7 +650,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     /** The model as it stands on the held-out sample (the latest held-out impressions of this key). */
     private WindowSummary evaluateHoldout(WriteBackBuffer b) throws Exception {
         Map<Integer, TrainingExample> sample = new HashMap<>();
-        for (Map.Entry<Integer, TrainingExample> e : holdoutSample.entries()) {
+        for (Map.Entry<Integer, TrainingExample> e : state.holdoutSample.entries()) {
             sample.put(e.getKey(), e.getValue());
         }
         sample.putAll(b.holdout);
@@ -701,7 +685,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                     writeBack.flush(b); // state is the truth from here (sweeps change state only)
                     flushed = true;
                 }
-                removed += lifecycleState.sweep(b, t, count, features, dirty);
+                removed += lifecycleState.sweep(b, t, count, state.features, state.dirty);
             }
         }
         metrics.evicted.inc(removed);
@@ -717,7 +701,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             Long id = ex.ids[i];
             FeatureParams f = b.rows.get(id);
             if (f == null) {
-                f = features.get(id);
+                f = state.features.get(id);
             }
             if (f == null && lifecycle.counts()) {
                 continue; // not admitted: no part in the prediction
@@ -754,129 +738,28 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     }
 
     private void publish(String key, WriteBackBuffer b, Context ctx, long now) throws Exception {
-        SharedParams sp = b.shared;
-        PublishState ps = b.publish;
-        WindowSummary heldOutFigures = holdout.enabled() ? evaluateHoldout(b) : null;
+        WindowSummary heldOut = holdout.enabled() ? evaluateHoldout(b) : null;
         // restored in a mode whose model depends on arrival order: what was published after the checkpoint may differ
         // from what this run publishes under the same numbers, so it starts again from a full snapshot
         boolean restart = writeBack.fullAfterRestore.contains(key) && !mode.waitsForWindow();
-        PublishPlan plan = PublishPlan.next(gate, ps.lastWindow(), heldOutFigures, ps.version,
-                restart ? Integer.MAX_VALUE : ps.deltasSinceFull, fullEvery);
-        String heldBack = plan.heldBack();
-        if (heldBack != null) {
-            ps.heldBack++;
-            ps.sinceLastPublish = 0; // try again once more examples have been judged
-            metrics.heldBack.inc();
-            LOG.warn("model {}: snapshot after {} examples held back by the quality gate: {}", key, sp.examples, heldBack);
-            ctx.output(METRICS, metrics(MetricsRecord.HELD_BACK, key, b, ps.lastWindow(), now, heldBack));
+        SnapshotPublisher.Result r = publisher.publish(key, b, heldOut, restart, now);
+        if (r.heldBack() != null) {
+            ctx.output(METRICS, metrics(MetricsRecord.HELD_BACK, key, b, b.publish.lastWindow(), now, r.heldBack()));
             return;
         }
-        writeBack.flush(b); // the snapshot is read from state: make it current
-        boolean full = plan.full();
-        long version = plan.version();
-        // a delta deletes what expired since its base (a full snapshot just leaves it out)
-        ModelHeader header = new ModelHeader(full ? ModelFormat.Kind.FULL : ModelFormat.Kind.DELTA, version,
-                plan.baseVersion(), sp.examples, config, full ? null : ps.lastDigest, weightsOnlySnapshots, key);
-        SnapshotRecord record;
-        long started = System.nanoTime(); // for the publish-time metric only
-        try {
-            try {
-                record = writeSnapshot(key, header, sp, null, now);
-            } catch (ModelWriter.OutOfOrderException e) {
-                // state that does not iterate in id order (the heap backend): sort the ids, then write again
-                sortedWrites++;
-                List<Long> ids = new ArrayList<>();
-                for (Long id : full ? features.keys() : dirty.keys()) {
-                    ids.add(id);
-                }
-                record = writeSnapshot(key, header, sp, ModelFormat.sortIds(ids.stream().mapToLong(Long::longValue).toArray()), now);
-            }
-        } catch (dev.afmflink.snapshot.InlineCopy.TooLargeException e) {
-            metrics.snapshotsTooLarge.inc();
-            LOG.error("model {}: snapshot {} not published: {}", key, version, e.getMessage());
-            ps.sinceLastPublish = 0; // its changes stay for the next publish, tried after as many examples again
-            return;
+        if (r.record() == null) {
+            return; // too large to travel: counted and logged, its changes wait for the next publish
         }
-        metrics.publishMillis = (System.nanoTime() - started) / 1_000_000;
-        record.writeMillis = metrics.publishMillis;
-        metrics.publishBytes = record.size;
-        dirty.clear();
-        ps.lastDigest = record.sha256;
         writeBack.fullAfterRestore.remove(key);
-        ps.version = version;
-        ps.sinceLastPublish = 0;
-        ps.deltasSinceFull = full ? 0 : ps.deltasSinceFull + 1;
-        metrics.of(key).version = version;
-        publish.update(ps);
-        if (record.kind != null) {
-            ctx.output(SNAPSHOTS, record);
+        metrics.of(key).version = b.publish.version;
+        if (r.record().kind != null) {
+            ctx.output(SNAPSHOTS, r.record());
         }
-        if (heldOutFigures != null) {
-            MetricsRecord r = metrics(MetricsRecord.SNAPSHOT, key, b, heldOutFigures, now, null);
-            r.windowStart = r.windowEnd = 0;
-            ctx.output(METRICS, r);
+        if (heldOut != null) {
+            MetricsRecord m = metrics(MetricsRecord.SNAPSHOT, key, b, heldOut, now, null);
+            m.windowStart = m.windowEnd = 0;
+            ctx.output(METRICS, m);
         }
-    }
-
-    /**
-     * Writes one snapshot straight from state into the snapshot folder (and an inline copy while it
-     * is small enough for a Kafka record), never the whole model in memory: {@code sortedIds} null
-     * reads the features (full) or the changed ids (delta) in state order — RocksDB's is the file's
-     * id order, so nothing is sorted — else these ids in this order. Returns the record to publish
-     * (kind null: not to be sent, its version having other bytes in the folder already).
-     */
-    private SnapshotRecord writeSnapshot(String key, ModelHeader header, SharedParams sp, long[] sortedIds, long now)
-            throws Exception {
-        boolean full = header.kind() == ModelFormat.Kind.FULL;
-        SnapshotStore.Pending pending = store == null ? null : store.begin(key, header.modelVersion(), header.kind());
-        dev.afmflink.snapshot.InlineCopy copy = new dev.afmflink.snapshot.InlineCopy(pending == null ? null : pending.stream(),
-                store == null ? recordLimit : inlineBytes, store == null);
-        ModelWriter w;
-        boolean written = false;
-        try {
-            w = new ModelWriter(copy, header, sp, ModelFormat.STREAMED);
-            if (sortedIds == null && full) {
-                for (Map.Entry<Long, FeatureParams> e : features.entries()) {
-                    w.put(e.getKey(), e.getValue());
-                }
-            } else {
-                Iterable<Long> ids = sortedIds == null ? dirty.keys() : () -> Arrays.stream(sortedIds).iterator();
-                for (Long id : ids) {
-                    FeatureParams f = features.get(id);
-                    if (f != null) {
-                        w.put(id, f);
-                    } else {
-                        w.delete(id);
-                    }
-                }
-            }
-            w.close();
-            written = true;
-        } finally {
-            if (!written && pending != null) {
-                pending.abort();
-            }
-        }
-        SnapshotRecord r = new SnapshotRecord(key, header.modelVersion(), header.baseVersion(), header.kind(), sp.examples, w.records(),
-                now, copy.bytes());
-        r.sha256 = w.digest();
-        r.size = w.bytes();
-        if (pending != null) {
-            SnapshotStore.Outcome o = pending.commit(r.sha256, r.size);
-            r.uri = pending.uri();
-            if (o == SnapshotStore.Outcome.REPLAY) {
-                metrics.snapshotReplays.inc();
-            } else if (o == SnapshotStore.Outcome.CONFLICT) {
-                metrics.snapshotConflicts.inc();
-                LOG.error("model {} version {}: published again with other bytes; {} stays (a consumer holding it refuses "
-                        + "the deltas that follow the new one until the next full snapshot)", key, header.modelVersion(),
-                        pending.existing());
-                if (r.bytes == null) {
-                    r.kind = null; // a pointer would name the other bytes: consumers see a gap and wait for a full snapshot
-                }
-            }
-        }
-        return r;
     }
 
 }
