@@ -108,11 +108,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     /** Admission counts and expiry buckets ({@link LifecycleState}). */
     private transient LifecycleState lifecycleState;
-    private transient double[] vals;
     private transient AfmLearner learner;
-    private transient FeatureParams[] rows;
-    /** Ids of the rows made for the example in training (dropped again if its step fails). */
-    private transient long[] freshIds;
     private int maxBufferedKeysOverride;
     /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}). */
     private transient Consumer<Object> keySwitch;
@@ -121,6 +117,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient TrainerState state;
     private transient WriteBackStore writeBack;
     private transient SnapshotPublisher publisher;
+    /** The model of the current key through its buffer and state: gathering rows, training, scoring. */
+    private transient KeyedModel model;
     private transient DeadLetters deadLetters;
     /** The time of the event-time timer running now (Long.MIN_VALUE outside one): scratch, not state. */
     private transient long timerTime = Long.MIN_VALUE;
@@ -167,7 +165,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     public void open(OpenContext openContext) {
         state = new TrainerState(getRuntimeContext());
         lifecycleState = new LifecycleState(lifecycle, getRuntimeContext());
-        vals = new double[16];
         learner = new AfmLearner(config);
         dev.afmflink.model.AfmModel init = null;
         if (initModel != null) {
@@ -177,7 +174,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 throw new IllegalStateException("cannot read the initial model", e);
             }
         }
-        rows = new FeatureParams[16];
         dev.afmflink.model.Layout layout = new dev.afmflink.model.Layout(config);
         long sharedBytes = 8L * (1 + layout.linearSlots + (long) layout.attnSize * (1 + layout.attentionSlots));
         int maxBufferedKeys = maxBufferedKeysOverride > 0 ? maxBufferedKeysOverride
@@ -188,6 +184,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
         deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
+        model = new KeyedModel(learner, state, lifecycle, lifecycleState, metrics);
         publisher = new SnapshotPublisher(config, gate, fullEvery, weightsOnlySnapshots, store, inlineBytes, recordLimit, state,
                 writeBack, metrics);
     }
@@ -329,9 +326,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         if (ex.kind == TrainingExample.IMPRESSION) {
             metrics.impressions.inc();
             guarded(ex, ctx, () -> {
-                state.scores.put(ex.id, score(b, ex));
+                state.scores.put(ex.id, model.score(b, ex));
                 if (mode.trainsImpressions() && !holdout.selects(ex.id)) { // fake negative: trained at once as a negative
-                    train(b, ex, negativeLabel, mode.weighting(), ctx);
+                    model.train(b, ex, negativeLabel, mode.weighting(), ctx.timerService());
                     afterTraining(key, b, ctx);
                 }
             });
@@ -403,12 +400,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         boolean trains = !heldOut && (ex.kind != TrainingExample.LABELLED || mode.trainsLabel(ex.label, negativeLabel));
         if (trains) {
-            double before = train(b, ex, ex.label, ex.kind == TrainingExample.LABELLED ? mode.weighting() : ExampleWeight.ONE, ctx);
+            double before = model.train(b, ex, ex.label, ex.kind == TrainingExample.LABELLED ? mode.weighting() : ExampleWeight.ONE,
+                    ctx.timerService());
             if (Double.isNaN(judged)) {
                 judged = before; // a labelled example (or a label whose impression was scored before an upgrade)
             }
         } else if (Double.isNaN(judged)) {
-            judged = score(b, ex);
+            judged = model.score(b, ex);
         }
         double loss = config.loss().loss(judged, ex.label);
         double prediction = config.loss().prediction(judged);
@@ -416,7 +414,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         ProgressiveWindow w = windowOf(b, ex.ts, ctx);
         w.add(prediction, ex.label, loss);
         if (trains && ex.fields != null) { // the attention of the step just taken, per field pair
-            var kernel = learner.pairView();
+            var kernel = model.pairView();
             for (int p = 0; p < kernel.pairs(); p++) {
                 w.addAttention(ex.fields[kernel.pairI(p)], ex.fields[kernel.pairJ(p)], kernel.attention(p));
             }
@@ -426,57 +424,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-    /** One training step of {@code ex} with {@code label}; returns ŷ before the update. */
-    private double train(WriteBackBuffer b, TrainingExample ex, double label, ExampleWeight weighting, Context ctx)
-            throws Exception {
-        SharedParams sp = b.shared;
-        int n = ex.ids.length;
-        ensureRows(n);
-        int m = 0;
-        int fresh = 0;
-        long rng = sp.rngState;
-        long refusedBefore = sp.refusedUpdates;
-        double before;
-        try {
-        for (int i = 0; i < n; i++) {
-            Long id = ex.ids[i];
-            FeatureParams f = b.rows.get(id);
-            boolean isNew = false;
-            if (f == null) {
-                f = state.features.get(id);
-                if (f == null) {
-                    if (lifecycle.counts() && !lifecycleState.admit(b, id, ex.ts, ctx.timerService())) {
-                        continue; // not admitted yet: no parameters, no part in the prediction
-                    }
-                    f = learner.newFeature(ex.ids[i], ex.ts);
-                    freshIds[fresh++] = ex.ids[i];
-                    b.publish.features++;
-                    b.publish.admitted++;
-                    metrics.admitted.inc();
-                    isNew = true;
-                }
-                b.rows.put(id, f);
-            }
-            lifecycleState.updated(b, id, f, isNew, ex.ts, ctx.timerService());
-            vals[m] = ex.values[i];
-            rows[m++] = f;
-        }
-        before = learner.step(sp, rows, m == n ? ex.values : vals, m, label, ex.ts, weighting);
-        } catch (RuntimeException e) { // nothing of this example stays: its new rows go, the dropout state is as it was
-            for (int i = 0; i < fresh; i++) {
-                b.rows.remove(freshIds[i]);
-            }
-            b.publish.features -= fresh;
-            b.publish.admitted -= fresh;
-            sp.rngState = rng;
-            throw e;
-        }
-        metrics.examples.inc();
-        if (sp.refusedUpdates != refusedBefore) {
-            metrics.refused.inc();
-        }
-        return before;
-    }
 
     /**
      * After a training step: count it towards the next publish, publish or bound the buffer, and
@@ -547,7 +494,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private void scoreDue(WriteBackBuffer b, long ts, boolean endOfInput, Context ctx) throws Exception {
         for (TrainingExample ex : writeBack.takeBucket(b, b.unscored, state.unscored, b.unscoredInState, ts)) {
             if (!endOfInput) {
-                guarded(ex, ctx, () -> state.scores.put(ex.id, score(b, ex)));
+                guarded(ex, ctx, () -> state.scores.put(ex.id, model.score(b, ex)));
             }
         }
     }
@@ -592,7 +539,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         b.publish.completed(s);
         metrics.of(key).last = s;
-        MetricsRecord r = metrics(MetricsRecord.WINDOW, key, b, s, ctx.timerService().currentProcessingTime(), null);
+        MetricsRecord r = MetricsRecord.of(MetricsRecord.WINDOW, key, b, s, ctx.timerService().currentProcessingTime(), null);
         var attention = w.meanAttention();
         r.attentionPairs = attention.keySet().toArray(new String[0]);
         r.attentionMeans = attention.values().stream().mapToDouble(Double::doubleValue).toArray();
@@ -658,22 +605,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         for (int slot = 0; slot < holdout.size(); slot++) { // slot order: the same figures whatever the state backend
             TrainingExample ex = sample.get(slot);
             if (ex != null) {
-                ev.add(score(b, ex), ex.label);
+                ev.add(model.score(b, ex), ex.label);
             }
         }
         return ev.count() == 0 ? new WindowSummary(0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN) : ev.summary(0, 0);
     }
 
-    /** The gathered-rows (and values) scratch arrays hold at least {@code m} rows. */
-    private void ensureRows(int m) {
-        if (rows.length < m) {
-            rows = new FeatureParams[Math.max(m, rows.length * 2)];
-            vals = new double[rows.length];
-        }
-        if (freshIds == null || freshIds.length < rows.length) {
-            freshIds = new long[rows.length];
-        }
-    }
 
     /** The lifecycle's sweeps due at event time {@code t}: counts, then features; returns the features removed. */
     private long sweep(String key, WriteBackBuffer b, long t) throws Exception {
@@ -693,49 +630,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return removed;
     }
 
-    /** The raw score of an impression with the model as it stands; reads rows, changes nothing. */
-    private double score(WriteBackBuffer b, TrainingExample ex) throws Exception {
-        ensureRows(ex.ids.length);
-        int m = 0;
-        for (int i = 0; i < ex.ids.length; i++) {
-            Long id = ex.ids[i];
-            FeatureParams f = b.rows.get(id);
-            if (f == null) {
-                f = state.features.get(id);
-            }
-            if (f == null && lifecycle.counts()) {
-                continue; // not admitted: no part in the prediction
-            }
-            vals[m] = ex.values[i];
-            rows[m++] = f != null ? f : learner.newFeature(id, ex.ts); // what training would start from; not stored
-        }
-        return learner.predictRaw(b.shared, rows, vals, m);
-    }
 
-    private MetricsRecord metrics(String event, String key, WriteBackBuffer b, WindowSummary w, long wallMs, String detail) {
-        MetricsRecord r = new MetricsRecord();
-        r.event = event;
-        r.model = key;
-        if (w != null) {
-            r.windowStart = w.start();
-            r.windowEnd = w.end();
-            r.n = w.n();
-            r.loss = w.loss();
-            r.auc = w.auc();
-            r.meanPrediction = w.meanPrediction();
-            r.meanLabel = w.meanLabel();
-            r.calibration = w.calibration();
-        } else {
-            r.loss = r.auc = r.meanPrediction = r.meanLabel = r.calibration = Double.NaN;
-        }
-        r.examples = b.shared.examples;
-        r.wallMs = wallMs;
-        r.version = b.publish.version;
-        r.heldBack = b.publish.heldBack;
-        r.features = b.publish.features;
-        r.detail = detail;
-        return r;
-    }
 
     private void publish(String key, WriteBackBuffer b, Context ctx, long now) throws Exception {
         WindowSummary heldOut = holdout.enabled() ? evaluateHoldout(b) : null;
@@ -744,7 +639,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         boolean restart = writeBack.fullAfterRestore.contains(key) && !mode.waitsForWindow();
         SnapshotPublisher.Result r = publisher.publish(key, b, heldOut, restart, now);
         if (r.heldBack() != null) {
-            ctx.output(METRICS, metrics(MetricsRecord.HELD_BACK, key, b, b.publish.lastWindow(), now, r.heldBack()));
+            ctx.output(METRICS, MetricsRecord.of(MetricsRecord.HELD_BACK, key, b, b.publish.lastWindow(), now, r.heldBack()));
             return;
         }
         if (r.record() == null) {
@@ -756,7 +651,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             ctx.output(SNAPSHOTS, r.record());
         }
         if (heldOut != null) {
-            MetricsRecord m = metrics(MetricsRecord.SNAPSHOT, key, b, heldOut, now, null);
+            MetricsRecord m = MetricsRecord.of(MetricsRecord.SNAPSHOT, key, b, heldOut, now, null);
             m.windowStart = m.windowEnd = 0;
             ctx.output(METRICS, m);
         }

@@ -42,4 +42,34 @@ public class MetricsRecord {
 
     public MetricsRecord() {
     }
+
+    /**
+     * The record of {@code event} for model key {@code key} as its buffer {@code b} stands:
+     * {@code w}'s figures (null: none), the model's examples, version, held-back count and features.
+     */
+    static MetricsRecord of(String event, String key, WriteBackBuffer b, dev.afmflink.metrics.WindowSummary w, long wallMs,
+                            String detail) {
+        MetricsRecord r = new MetricsRecord();
+        r.event = event;
+        r.model = key;
+        if (w != null) {
+            r.windowStart = w.start();
+            r.windowEnd = w.end();
+            r.n = w.n();
+            r.loss = w.loss();
+            r.auc = w.auc();
+            r.meanPrediction = w.meanPrediction();
+            r.meanLabel = w.meanLabel();
+            r.calibration = w.calibration();
+        } else {
+            r.loss = r.auc = r.meanPrediction = r.meanLabel = r.calibration = Double.NaN;
+        }
+        r.examples = b.shared.examples;
+        r.wallMs = wallMs;
+        r.version = b.publish.version;
+        r.heldBack = b.publish.heldBack;
+        r.features = b.publish.features;
+        r.detail = detail;
+        return r;
+    }
 }
