@@ -119,6 +119,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient SnapshotPublisher publisher;
     /** The model of the current key through its buffer and state: gathering rows, training, scoring. */
     private transient KeyedModel model;
+    private transient Validation validation;
     private transient DeadLetters deadLetters;
     /** The time of the event-time timer running now (Long.MIN_VALUE outside one): scratch, not state. */
     private transient long timerTime = Long.MIN_VALUE;
@@ -185,6 +186,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
         deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
         model = new KeyedModel(learner, state, lifecycle, lifecycleState, metrics);
+        validation = new Validation(times, holdout, config.loss(), state, model, metrics);
         publisher = new SnapshotPublisher(config, gate, fullEvery, weightsOnlySnapshots, store, inlineBytes, recordLimit, state,
                 writeBack, metrics);
     }
@@ -411,7 +413,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         double loss = config.loss().loss(judged, ex.label);
         double prediction = config.loss().prediction(judged);
         out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, prediction, loss, b.shared.examples));
-        ProgressiveWindow w = windowOf(b, ex.ts, ctx);
+        ProgressiveWindow w = validation.windowOf(b, ex.ts, ctx.timerService());
         w.add(prediction, ex.label, loss);
         if (trains && ex.fields != null) { // the attention of the step just taken, per field pair
             var kernel = model.pairView();
@@ -499,52 +501,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-    /** The open validation window holding event time {@code ts}; a new one gets its closing timer. */
-    private ProgressiveWindow windowOf(WriteBackBuffer b, long ts, Context ctx) throws Exception {
-        long start = times.windowStart(ts);
-        ProgressiveWindow w = b.windows.get(start);
-        if (w == null) {
-            w = state.windows.get(start);
-            if (w == null) {
-                w = new ProgressiveWindow(start, start + times.validationMs());
-                ctx.timerService().registerEventTimeTimer(times.close(start));
-            }
-            b.windows.put(start, w);
-        }
-        return w;
-    }
 
-    /**
-     * Closes the validation window starting at {@code start}: its figures go out and become the
-     * gate's evidence. At the end of a bounded input (watermark +inf) a window whose labels are not
-     * all in by the data's own event time is dropped, counted: its figures would be partial (in
-     * the immediate and fake-negative modes, the clicks without the non-clicks).
-     */
-    private void closeWindow(String key, WriteBackBuffer b, long start, boolean endOfInput, Context ctx) throws Exception {
-        ProgressiveWindow w = b.windows.remove(start);
-        if (w == null) {
-            w = state.windows.get(start);
-        }
-        if (w == null) {
-            return;
-        }
-        state.windows.remove(start);
-        WindowSummary s = w.summary();
-        if (s.n() == 0) {
-            return;
-        }
-        if (endOfInput) {
-            metrics.openWindowsAtEnd.inc();
-            return;
-        }
-        b.publish.completed(s);
-        metrics.of(key).last = s;
-        MetricsRecord r = MetricsRecord.of(MetricsRecord.WINDOW, key, b, s, ctx.timerService().currentProcessingTime(), null);
-        var attention = w.meanAttention();
-        r.attentionPairs = attention.keySet().toArray(new String[0]);
-        r.attentionMeans = attention.values().stream().mapToDouble(Double::doubleValue).toArray();
-        ctx.output(METRICS, r);
-    }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
@@ -580,7 +537,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 }
                 scoreDue(b, timestamp, inputEnded, ctx);
             }
-            closeWindow(ctx.getCurrentKey(), b, times.closedBy(timestamp), inputEnded, ctx);
+            MetricsRecord closed = validation.close(ctx.getCurrentKey(), b, times.closedBy(timestamp), inputEnded,
+                    ctx.timerService().currentProcessingTime());
+            if (closed != null) {
+                ctx.output(METRICS, closed);
+            }
             if (!inputEnded && sweep(ctx.getCurrentKey(), b, timestamp) > 0) {
                 b.publish.sinceLastPublish++; // the deletions go out with the next publish
                 scheduleTick(b, ctx, timestamp);
@@ -594,22 +555,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-    /** The model as it stands on the held-out sample (the latest held-out impressions of this key). */
-    private WindowSummary evaluateHoldout(WriteBackBuffer b) throws Exception {
-        Map<Integer, TrainingExample> sample = new HashMap<>();
-        for (Map.Entry<Integer, TrainingExample> e : state.holdoutSample.entries()) {
-            sample.put(e.getKey(), e.getValue());
-        }
-        sample.putAll(b.holdout);
-        dev.afmflink.metrics.Evaluation ev = new dev.afmflink.metrics.Evaluation(config.loss());
-        for (int slot = 0; slot < holdout.size(); slot++) { // slot order: the same figures whatever the state backend
-            TrainingExample ex = sample.get(slot);
-            if (ex != null) {
-                ev.add(model.score(b, ex), ex.label);
-            }
-        }
-        return ev.count() == 0 ? new WindowSummary(0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN) : ev.summary(0, 0);
-    }
 
 
     /** The lifecycle's sweeps due at event time {@code t}: counts, then features; returns the features removed. */
@@ -633,7 +578,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
 
     private void publish(String key, WriteBackBuffer b, Context ctx, long now) throws Exception {
-        WindowSummary heldOut = holdout.enabled() ? evaluateHoldout(b) : null;
+        WindowSummary heldOut = holdout.enabled() ? validation.holdout(b) : null;
         // restored in a mode whose model depends on arrival order: what was published after the checkpoint may differ
         // from what this run publishes under the same numbers, so it starts again from a full snapshot
         boolean restart = writeBack.fullAfterRestore.contains(key) && !mode.waitsForWindow();
