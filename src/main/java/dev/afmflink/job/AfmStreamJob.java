@@ -158,15 +158,7 @@ public final class AfmStreamJob {
     }
 
     private static AfmTrainer trainer(StreamSettings s, byte[] initModel) {
-        FeedbackSettings f = s.feedback();
-        try {
-            return new AfmTrainer(s.config(), s.publishEvery(), s.publishIntervalMs(), s.fullEvery(), f.validationWindowMs(),
-                    f.attributionWindowMs(), f.gate(), f.mode(), f.holdout()).withLifecycle(s.lifecycle())
-                    .withWeightsOnlySnapshots(s.weightsOnlySnapshots()).withSnapshotFolder(s.snapshotDir(), s.snapshots().inlineBytes())
-                    .withInitModel(initModel);
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("the initial model cannot be read: " + e.getMessage(), e);
-        }
+        return new AfmTrainer(TrainerSettings.of(s, initModel));
     }
 
     private static <T> KafkaSink<T> sink(StreamSettings s, KafkaRecordSerializationSchema<T> schema) {

@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * Between flushes a key's changes sit in its {@link WriteBackBuffer}; the operator's fields hold
  * nothing else but the learner's scratch space and metric views.
  *
- * <p>Every {@code publishEveryExamples} examples, and at each multiple of {@code publishIntervalMs}
+ * <p>Every {@code settings.publishEvery} examples, and at each multiple of {@code settings.publishIntervalMs}
  * of event time after a change (a publish tick, an event-time timer), it publishes a delta (changed
  * state.features, deletions of expired ones, all shared parameters; its header names the SHA-256 of the
  * file published as its base) on the {@link #SNAPSHOTS} side output; every {@code fullEvery} deltas
@@ -86,30 +86,16 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             TypeInformation.of(MetricsRecord.class));
     private static final Logger LOG = LoggerFactory.getLogger(AfmTrainer.class);
 
+    private final TrainerSettings settings;
     private final AfmConfig config;
-    private final long publishEveryExamples;
-    private final long publishIntervalMs;
-    private final int fullEvery;
     private final EventTimes times;
-    private final QualityGate gate;
     private final FeedbackMode mode;
     private final Holdout holdout;
     private final double negativeLabel;
-    private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
-    /** Published snapshots hold the weights only (serving); checkpoints always hold everything. */
-    private boolean weightsOnlySnapshots;
-    /** Where snapshot files go (null: nowhere but inline in their records) and the largest inline one with a folder. */
-    private SnapshotStore store;
-    private long inlineBytes = StreamSettings.SnapshotOptions.DEFAULT.inlineBytes();
-    /** The largest record a snapshot may be without a folder (tests lower it). */
-    private long recordLimit = AfmStreamJob.MAX_SNAPSHOT_BYTES;
-    /** Warm start: a full snapshot a model key without state starts from (null: from scratch). */
-    private byte[] initModel;
 
     /** Admission counts and expiry buckets ({@link LifecycleState}). */
     private transient LifecycleState lifecycleState;
     private transient AfmLearner learner;
-    private int maxBufferedKeysOverride;
     /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}). */
     private transient Consumer<Object> keySwitch;
     private transient TrainerMetrics metrics;
@@ -124,60 +110,31 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     /** The time of the event-time timer running now (Long.MIN_VALUE outside one): scratch, not state. */
     private transient long timerTime = Long.MIN_VALUE;
 
-    public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery) {
-        this(config, publishEveryExamples, publishIntervalMs, fullEvery, FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS,
-                FeedbackSettings.DEFAULT_WINDOW_MS, QualityGate.OPEN, FeedbackMode.DEFAULT);
-    }
-
-    /**
-     * @param validationWindowMs event time per progressive-validation window
-     * @param labelDelayMs       the longest a label can take after its example's time (the attribution
-     *                           window): a validation window closes when the watermark passes its end plus this
-     * @param gate               what a snapshot must pass to be published
-     * @param mode               when impressions and their labels are trained
-     */
-    public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery,
-                      long validationWindowMs, long labelDelayMs, QualityGate gate, FeedbackMode mode) {
-        this(config, publishEveryExamples, publishIntervalMs, fullEvery, validationWindowMs, labelDelayMs, gate, mode,
-                Holdout.NONE);
-    }
-
-    /** @param holdout labelled impressions held out of training and scored by every candidate snapshot */
-    public AfmTrainer(AfmConfig config, long publishEveryExamples, long publishIntervalMs, int fullEvery,
-                      long validationWindowMs, long labelDelayMs, QualityGate gate, FeedbackMode mode, Holdout holdout) {
-        if (mode == FeedbackMode.FAKE_NEGATIVE && config.loss() != dev.afmflink.model.Loss.LOGISTIC) {
-            throw new IllegalArgumentException("the fake-negative feedback mode needs the logistic loss");
-        }
-        if (fullEvery < 0) {
-            throw new IllegalArgumentException("full-every must be >= 0 (0: every snapshot full)");
-        }
-        this.config = config;
-        this.publishEveryExamples = publishEveryExamples;
-        this.publishIntervalMs = publishIntervalMs;
-        this.fullEvery = fullEvery;
-        this.times = new EventTimes(labelDelayMs, validationWindowMs);
-        this.gate = gate;
-        this.mode = mode;
-        this.holdout = holdout;
+    public AfmTrainer(TrainerSettings settings) {
+        this.settings = settings;
+        this.config = settings.config;
+        this.times = settings.times;
+        this.mode = settings.mode;
+        this.holdout = settings.holdout;
         this.negativeLabel = config.loss().negativeLabel();
     }
 
     @Override
     public void open(OpenContext openContext) {
         state = new TrainerState(getRuntimeContext());
-        lifecycleState = new LifecycleState(lifecycle, getRuntimeContext());
+        lifecycleState = new LifecycleState(settings.lifecycle, getRuntimeContext());
         learner = new AfmLearner(config);
         dev.afmflink.model.AfmModel init = null;
-        if (initModel != null) {
+        if (settings.initModel != null) {
             try {
-                init = dev.afmflink.snapshot.ModelReader.read(new java.io.ByteArrayInputStream(initModel), null, "init model").model();
+                init = dev.afmflink.snapshot.ModelReader.read(new java.io.ByteArrayInputStream(settings.initModel), null, "init model").model();
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot read the initial model", e);
             }
         }
         dev.afmflink.model.Layout layout = new dev.afmflink.model.Layout(config);
         long sharedBytes = 8L * (1 + layout.linearSlots + (long) layout.attnSize * (1 + layout.attentionSlots));
-        int maxBufferedKeys = maxBufferedKeysOverride > 0 ? maxBufferedKeysOverride
+        int maxBufferedKeys = settings.maxBufferedKeys > 0 ? settings.maxBufferedKeys
                 : (int) Math.max(16, Math.min(1 << 20, BUFFER_BUDGET_BYTES / sharedBytes));
         writeBack = new WriteBackStore(config, state, lifecycleState, learner::newShared, init, maxBufferedKeys);
         if (keySwitch != null) {
@@ -185,62 +142,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
         deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
-        model = new KeyedModel(learner, state, lifecycle, lifecycleState, metrics);
+        model = new KeyedModel(learner, state, settings.lifecycle, lifecycleState, metrics);
         validation = new Validation(times, holdout, config.loss(), state, model, metrics);
-        publisher = new SnapshotPublisher(config, gate, fullEvery, weightsOnlySnapshots, store, inlineBytes, recordLimit, state,
-                writeBack, metrics);
+        publisher = new SnapshotPublisher(config, settings.gate, settings.fullEvery, settings.weightsOnly,
+                settings.snapshotDir == null ? null : new SnapshotStore(settings.snapshotDir), settings.inlineBytes,
+                settings.recordLimit, state, writeBack, metrics);
     }
-
-    /**
-     * Warm start: every model key that has no state yet starts from {@code model} (a full
-     * snapshot's bytes) instead of from scratch; a key restored from a checkpoint or savepoint has
-     * state and ignores it. Its k, t, loss and optimizers must be the job's.
-     */
-    public AfmTrainer withInitModel(byte[] model) throws java.io.IOException {
-        if (model != null) {
-            var loaded = dev.afmflink.snapshot.ModelReader.read(new java.io.ByteArrayInputStream(model), null, "init model");
-            String why = config.cannotContinue(loaded.model().config());
-            if (why != null) {
-                throw new IllegalArgumentException("the initial model cannot continue training here: " + why);
-            }
-        }
-        this.initModel = model;
-        return this;
-    }
-
-    /**
-     * Feature admission and expiry by event time ({@link FeatureLifecycle}); the default admits
-     * every feature at once and removes none. Its TTLs must exceed the attribution window (a
-     * feature outlives the wait for its labels).
-     */
-    public AfmTrainer withLifecycle(FeatureLifecycle l) {
-        if (l.shortestTtl() > 0 && l.shortestTtl() <= times.windowMs()) {
-            throw new IllegalArgumentException("the feature TTL (" + l.shortestTtl() + " ms) must exceed the attribution window ("
-                    + times.windowMs() + " ms)");
-        }
-        this.lifecycle = l;
-        return this;
-    }
-
-    /**
-     * Snapshot files are written into {@code dir} (a path or any Flink file system's URI), one
-     * version folder each; a record carries the file itself up to {@code inlineBytes}, else a
-     * pointer to it. Without a folder (the default) a snapshot travels inline only.
-     */
-    public AfmTrainer withSnapshotFolder(String dir, long inlineBytes) {
-        this.store = dir == null ? null : new SnapshotStore(dir);
-        this.inlineBytes = inlineBytes;
-        return this;
-    }
-
-    /** Published snapshots hold the weights only, no optimizer state (half to a third of the bytes; enough to serve). */
-    public AfmTrainer withWeightsOnlySnapshots(boolean w) {
-        this.weightsOnlySnapshots = w;
-        return this;
-    }
-
-
-
 
     /** The operator's way to switch the keyed-state context (set when it opens, before or after this function's open). */
     void keySwitch(Consumer<Object> setKey) {
@@ -261,12 +168,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return written;
     }
 
-    /** At most {@code n} write-back buffers on the heap (tests; the default follows from k and t). */
-    AfmTrainer withMaxBufferedKeys(int n) {
-        this.maxBufferedKeysOverride = n;
-        return this;
-    }
-
     /** Snapshots not published because they were too large for a record without a folder. */
     long snapshotsTooLarge() {
         return metrics.snapshotsTooLarge.getCount();
@@ -284,12 +185,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     /** Snapshots written again with sorted ids because state did not iterate in id order (0 on RocksDB). */
     int sortedWrites() {
         return publisher.sortedWrites();
-    }
-
-    /** Without a snapshot folder, a snapshot larger than {@code bytes} is not published (the Kafka record limit; tests lower it). */
-    AfmTrainer withRecordLimit(long bytes) {
-        this.recordLimit = bytes;
-        return this;
     }
 
     /** Buffers the last {@link #flushAll} wrote. */
@@ -438,7 +333,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private void afterTraining(String key, WriteBackBuffer b, Context ctx) throws Exception {
         metrics.lifecycle(key, b.publish);
         b.publish.sinceLastPublish++;
-        if (publishEveryExamples > 0 && b.publish.sinceLastPublish >= publishEveryExamples) {
+        if (settings.publishEvery > 0 && b.publish.sinceLastPublish >= settings.publishEvery) {
             publish(key, b, ctx, ctx.timerService().currentProcessingTime());
         } else if (b.full()) {
             writeBack.flush(b);
@@ -449,8 +344,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
     /** Makes sure the publish tick at or after event time {@code stepTime} has a timer (none with no publish interval). */
     private void scheduleTick(WriteBackBuffer b, Context ctx, long stepTime) {
-        if (publishIntervalMs > 0) {
-            long tick = EventTimes.ceilTo(stepTime, publishIntervalMs);
+        if (settings.publishIntervalMs > 0) {
+            long tick = EventTimes.ceilTo(stepTime, settings.publishIntervalMs);
             if (tick != timerTime && tick != b.tick) { // the timer running now publishes at its end if it is a tick
                 ctx.timerService().registerEventTimeTimer(tick);
                 b.tick = tick;
@@ -546,7 +441,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 b.publish.sinceLastPublish++; // the deletions go out with the next publish
                 scheduleTick(b, ctx, timestamp);
             }
-            if (publishIntervalMs <= 0 || timestamp % publishIntervalMs != 0) {
+            if (settings.publishIntervalMs <= 0 || timestamp % settings.publishIntervalMs != 0) {
                 return;
             }
         }
@@ -562,7 +457,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         long removed = 0;
         boolean flushed = false;
         for (boolean count : new boolean[] {true, false}) {
-            if (lifecycle.isSweepTime(t, count) && lifecycleState.due(b, t, count)) {
+            if (settings.lifecycle.isSweepTime(t, count) && lifecycleState.due(b, t, count)) {
                 if (!flushed) {
                     writeBack.flush(b); // state is the truth from here (sweeps change state only)
                     flushed = true;

@@ -33,9 +33,15 @@ class BoundedBuffersTest {
     }
 
     static AfmTrainer trainer() {
+        return trainer(0);
+    }
+
+    /** {@code maxKeys}: at most this many buffers on the heap (0: the default). */
+    static AfmTrainer trainer(int maxKeys) {
         // W = 20 s of event time (2,000 examples): labels wait in state long after their key went idle and lost its buffer
-        return new AfmTrainer(StreamingEndToEndTest.config(), 0, 5000, 0, 60_000, 20_000, QualityGate.OPEN, FeedbackMode.ORDERED,
-                Holdout.NONE);
+        return new AfmTrainer(TrainerSettings.builder(StreamingEndToEndTest.config()).publishIntervalMs(5000).fullEvery(0)
+                .windows(60_000, 20_000).gate(QualityGate.OPEN).mode(FeedbackMode.ORDERED).holdout(Holdout.NONE)
+                .maxBufferedKeys(maxKeys).build());
     }
 
     @Test
@@ -74,7 +80,7 @@ class BoundedBuffersTest {
 
     @Test
     void aCapOnBuffersBoundsTheHeapBetweenBarriersAndNoModelChanges() throws Exception {
-        AfmTrainer capped = trainer().withMaxBufferedKeys(8);
+        AfmTrainer capped = trainer(8);
         var a = harness(capped);
         var b = harness(trainer());
         SplitMix64 r = new SplitMix64(9);

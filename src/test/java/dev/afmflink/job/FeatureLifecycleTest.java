@@ -35,8 +35,9 @@ class FeatureLifecycleTest {
             FeedbackMode mode, long publishEvery, long publishIntervalMs, int fullEvery, FeatureLifecycle l,
             OperatorSubtaskState restore) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
-                new AfmTrainer(StreamingEndToEndTest.config(), publishEvery, publishIntervalMs, fullEvery, 60_000, W,
-                        QualityGate.OPEN, mode, Holdout.NONE).withLifecycle(l)),
+                new AfmTrainer(TrainerSettings.builder(StreamingEndToEndTest.config()).publishEvery(publishEvery)
+                        .publishIntervalMs(publishIntervalMs).fullEvery(fullEvery).windows(60_000, W).gate(QualityGate.OPEN)
+                        .mode(mode).holdout(Holdout.NONE).lifecycle(l).build())),
                 new AfmStreamJob.ModelKey(), Types.STRING);
         if (restore != null) {
             h.initializeState(restore);

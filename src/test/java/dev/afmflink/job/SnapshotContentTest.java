@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 /** {@code --snapshot-content weights}: the trainer publishes the same weights without optimizer state, and says so. */
 class SnapshotContentTest {
     static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> run(boolean weightsOnly) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(new AfmTrainer(StreamingEndToEndTest.config(),
-                100, 0, 3, 60_000, 50, QualityGate.OPEN, FeedbackMode.IMMEDIATE, Holdout.NONE).withWeightsOnlySnapshots(weightsOnly)),
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(new AfmTrainer(
+                TrainerSettings.builder(StreamingEndToEndTest.config()).publishEvery(100).fullEvery(3).windows(60_000, 50)
+                        .gate(QualityGate.OPEN).mode(FeedbackMode.IMMEDIATE).holdout(Holdout.NONE).weightsOnly(weightsOnly).build())),
                 new AfmStreamJob.ModelKey(), Types.STRING);
         h.open();
         SplitMix64 r = new SplitMix64(2);

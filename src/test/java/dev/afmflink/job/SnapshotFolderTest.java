@@ -59,8 +59,9 @@ class SnapshotFolderTest {
 
     private static List<StreamRecord<SnapshotRecord>> run(boolean rocksdb, String folder, long inlineBytes, AfmTrainer[] out)
             throws Exception {
-        AfmTrainer t = new AfmTrainer(StreamingEndToEndTest.config(), 150, 0, 2, 60_000, 50, QualityGate.OPEN,
-                FeedbackMode.IMMEDIATE, Holdout.NONE).withSnapshotFolder(folder, inlineBytes);
+        AfmTrainer t = new AfmTrainer(TrainerSettings.builder(StreamingEndToEndTest.config()).publishEvery(150).fullEvery(2)
+                .windows(60_000, 50).gate(QualityGate.OPEN).mode(FeedbackMode.IMMEDIATE).holdout(Holdout.NONE)
+                .snapshotFolder(folder, inlineBytes).build());
         out[0] = t;
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(t), new AfmStreamJob.ModelKey(), Types.STRING);
         if (rocksdb) {
@@ -125,8 +126,9 @@ class SnapshotFolderTest {
 
     @Test
     void withoutAFolderASnapshotOverTheRecordLimitIsNotPublishedAndTrainingGoesOn() throws Exception {
-        AfmTrainer t = new AfmTrainer(StreamingEndToEndTest.config(), 20, 0, 0, 60_000, 50, QualityGate.OPEN,
-                FeedbackMode.IMMEDIATE, Holdout.NONE).withRecordLimit(20_000);
+        AfmTrainer t = new AfmTrainer(TrainerSettings.builder(StreamingEndToEndTest.config()).publishEvery(20).fullEvery(0)
+                .windows(60_000, 50).gate(QualityGate.OPEN).mode(FeedbackMode.IMMEDIATE).holdout(Holdout.NONE)
+                .recordLimit(20_000).build());
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(t), new AfmStreamJob.ModelKey(), Types.STRING);
         h.open();
         for (int i = 0; i < 1000; i++) { // a new feature every example: the model outgrows 20 kB after a few publishes

@@ -35,7 +35,8 @@ class TrainerFeedbackTest {
     static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> harness(
             long publishEvery, long windowMs, QualityGate gate, FeedbackMode mode, Holdout holdout) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
-                new AfmTrainer(StreamingEndToEndTest.config(), publishEvery, 0, 3, windowMs, DELAY, gate, mode, holdout)),
+                new AfmTrainer(TrainerSettings.builder(StreamingEndToEndTest.config()).publishEvery(publishEvery).fullEvery(3)
+                        .windows(windowMs, DELAY).gate(gate).mode(mode).holdout(holdout).build())),
                 new AfmStreamJob.ModelKey(), Types.STRING);
         h.open();
         return h;
@@ -303,8 +304,9 @@ class TrainerFeedbackTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> warmHarness(byte[] init) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
-                new AfmTrainer(StreamingEndToEndTest.config(), 0, 0, 3, 1000, DELAY, QualityGate.OPEN, FeedbackMode.IMMEDIATE)
-                        .withInitModel(init)), new AfmStreamJob.ModelKey(), Types.STRING);
+                new AfmTrainer(TrainerSettings.builder(StreamingEndToEndTest.config()).fullEvery(3).windows(1000, DELAY)
+                        .gate(QualityGate.OPEN).mode(FeedbackMode.IMMEDIATE).initModel(init).build())),
+                new AfmStreamJob.ModelKey(), Types.STRING);
     }
 
     /**
@@ -373,7 +375,8 @@ class TrainerFeedbackTest {
         h.close();
         AfmConfig f32 = StreamingEndToEndTest.config().withPrecision(dev.afmflink.model.Precision.FLOAT32);
         var restored = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
-                new AfmTrainer(f32, 0, 0, 3, 1000, DELAY, QualityGate.OPEN, FeedbackMode.IMMEDIATE)),
+                new AfmTrainer(TrainerSettings.builder(f32).fullEvery(3).windows(1000, DELAY).gate(QualityGate.OPEN)
+                        .mode(FeedbackMode.IMMEDIATE).build())),
                 new AfmStreamJob.ModelKey(), Types.STRING);
         restored.initializeState(checkpoint);
         restored.open();
