@@ -2,34 +2,18 @@ package dev.afmflink.job;
 
 import dev.afmflink.feedback.EventTimes;
 import dev.afmflink.feedback.FeedbackMode;
-import dev.afmflink.feedback.PublishPlan;
 import dev.afmflink.feedback.Holdout;
-import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.ExampleWeight;
 import dev.afmflink.model.AfmLearner;
-import dev.afmflink.model.FeatureParams;
-import dev.afmflink.model.SharedParams;
 import dev.afmflink.metrics.ProgressiveWindow;
-import dev.afmflink.metrics.QualityGate;
 import dev.afmflink.metrics.WindowSummary;
-import dev.afmflink.snapshot.ModelFormat;
-import dev.afmflink.snapshot.ModelHeader;
-import dev.afmflink.snapshot.ModelWriter;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -37,51 +21,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training operator: one AFM per model key, trained in arrival order. Per labelled example it
- * predicts, then updates, all through the core's {@link AfmLearner}. An impression whose label is
- * not known yet ({@link TrainingExample#IMPRESSION}) is scored and that score kept until the join
- * sends its label ({@link TrainingExample#LABELLED}); when it trains, and when it is scored, is
- * the {@link FeedbackMode}'s policy ({@code ordered}: labels wait for event time to pass their
- * window and train in (time, id) order; impressions are scored when event time reaches them). The
- * kept score is the one judged — delayed progressive validation. Judged predictions go out as
- * {@link Prediction}s and into tumbling event-time validation windows ({@link ProgressiveWindow}, by
- * the example's own time, with the attention per field pair of the examples trained), each closed
- * when the watermark has passed its end plus the attribution window and put on the
- * {@link #METRICS} side output. Event-time arithmetic is {@link EventTimes}'.
- *
- * <p>Model state is Flink state: feature rows (parameters + optimizer slots) in
- * {@code MapState<featureId, FeatureParams>}, the shared attention block, counters and the dropout
- * stream in {@code ValueState<SharedParams>}, versions in {@code ValueState<PublishState>}, the ids
- * changed since the last publish in {@code MapState<featureId, Boolean>}, scores of impressions
- * waiting for their label in {@code MapState<impressionId, Double>}, open validation windows in
- * {@code MapState<windowStart, ProgressiveWindow>}, labels and impressions waiting for event time in
- * {@code MapState<ts, PendingLabels>}, the held-out sample in {@code MapState<slot, TrainingExample>}.
- * Between flushes a key's changes sit in its {@link WriteBackBuffer}; the operator's fields hold
- * nothing else but the learner's scratch space and metric views.
- *
- * <p>Every {@code settings.publishEvery} examples, and at each multiple of {@code settings.publishIntervalMs}
- * of event time after a change (a publish tick, an event-time timer), it publishes a delta (changed
- * state.features, deletions of expired ones, all shared parameters; its header names the SHA-256 of the
- * file published as its base) on the {@link #SNAPSHOTS} side output; every {@code fullEvery} deltas
- * a full snapshot instead ({@link PublishPlan}). Versions only grow, across restarts too: they
- * live in state. In the ordered mode every model change happens in an event-time timer, so what a
- * tick publishes is a function of the data and a version published again after a restore has the
- * same bytes; in the modes that train on arrival the first publish after a restore is full. When a
- * bounded input ends, whatever was trained since the last publish is published. A snapshot is
- * published only if the candidate's figures on the held-out sample ({@link Holdout}) and the
- * model's last validation window pass the {@link QualityGate}; one held back is counted, logged
- * with its reason and reported on the metrics output, and its changes go out with the next
- * snapshot that passes.
- *
- * <p>Feature admission and expiry follow {@link FeatureLifecycle}: counts of features without
- * parameters in {@code MapState<id, {count, last seen}>}, ids per sweep bucket in chunks, one
- * event-time timer per bucket whose sweep reads only that bucket's ids.
+ * The training operator: one AFM per model key, trained through the core's {@link AfmLearner}.
+ * Wiring only: the keyed state is {@link TrainerState}'s, a key's buffer over it the
+ * {@link WriteBackStore}'s, training and scoring {@link KeyedModel}'s, validation windows and the
+ * holdout {@link Validation}'s, publishing {@link SnapshotPublisher}'s; what happens when is the
+ * {@link FeedbackMode}'s policy (ordered: labels train when event time passes their window, in
+ * (time, id) order; impressions are scored when event time reaches them), on arrival
+ * ({@link #processElement}) and at event time T ({@link #onTimer}: releases, scoring, a closing
+ * window, the lifecycle's sweep, then a publish tick). Judged predictions go out as
+ * {@link Prediction}s; windows and held-back snapshots on {@link #METRICS}; snapshots on
+ * {@link #SNAPSHOTS}. Publish ticks are multiples of the publish interval in event time, set from
+ * the step's own time, never from a clock: in the ordered mode what a tick publishes is a function
+ * of the data, and a version published again after a restore has the same bytes (in the modes that
+ * train on arrival the first publish after a restore is full). An exception while training or
+ * scoring one example dead-letters it ({@code train_failed}) and leaves the model as it was.
+ * docs/architecture.md has the parts and where each rule lives.
  */
 public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Prediction> {
     public static final OutputTag<SnapshotRecord> SNAPSHOTS = new OutputTag<>("snapshots",
             TypeInformation.of(SnapshotRecord.class));
-    /** The heap the write-back buffers' shared parameters may take (their count follows from k and t). */
-    static final long BUFFER_BUDGET_BYTES = 64L << 20;
     public static final OutputTag<MetricsRecord> METRICS = new OutputTag<>("metrics",
             TypeInformation.of(MetricsRecord.class));
     private static final Logger LOG = LoggerFactory.getLogger(AfmTrainer.class);
@@ -132,11 +90,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 throw new IllegalStateException("cannot read the initial model", e);
             }
         }
-        dev.afmflink.model.Layout layout = new dev.afmflink.model.Layout(config);
-        long sharedBytes = 8L * (1 + layout.linearSlots + (long) layout.attnSize * (1 + layout.attentionSlots));
-        int maxBufferedKeys = settings.maxBufferedKeys > 0 ? settings.maxBufferedKeys
-                : (int) Math.max(16, Math.min(1 << 20, BUFFER_BUDGET_BYTES / sharedBytes));
-        writeBack = new WriteBackStore(config, state, lifecycleState, learner::newShared, init, maxBufferedKeys);
+        writeBack = new WriteBackStore(config, state, lifecycleState, learner::newShared, init,
+                WriteBackStore.maxKeys(config, settings.maxBufferedKeys));
         if (keySwitch != null) {
             writeBack.keySwitch(keySwitch);
         }
@@ -177,10 +132,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     long evictedBuffers() {
         return writeBack.evictedBuffers();
     }
-
-
-
-
 
     /** Snapshots written again with sorted ids because state did not iterate in id order (0 on RocksDB). */
     int sortedWrites() {
@@ -396,8 +347,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-
-
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
         timerTime = timestamp;
@@ -450,8 +399,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-
-
     /** The lifecycle's sweeps due at event time {@code t}: counts, then features; returns the features removed. */
     private long sweep(String key, WriteBackBuffer b, long t) throws Exception {
         long removed = 0;
@@ -469,8 +416,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         metrics.lifecycle(key, b.publish);
         return removed;
     }
-
-
 
     private void publish(String key, WriteBackBuffer b, Context ctx, long now) throws Exception {
         WindowSummary heldOut = holdout.enabled() ? validation.holdout(b) : null;

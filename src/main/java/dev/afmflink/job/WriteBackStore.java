@@ -52,6 +52,23 @@ final class WriteBackStore {
         this.maxBufferedKeys = maxBufferedKeys;
     }
 
+    /** The heap the write-back buffers' shared parameters may take (their count follows from k and t). */
+    static final long BUFFER_BUDGET_BYTES = 64L << 20;
+
+    /**
+     * At most this many buffers on the heap: {@code override} if above 0, else as many as
+     * {@link #BUFFER_BUDGET_BYTES} of shared parameters hold (so thousands of keys touched within one
+     * checkpoint interval still fit a small heap).
+     */
+    static int maxKeys(AfmConfig config, int override) {
+        if (override > 0) {
+            return override;
+        }
+        dev.afmflink.model.Layout layout = new dev.afmflink.model.Layout(config);
+        long sharedBytes = 8L * (1 + layout.linearSlots + (long) layout.attnSize * (1 + layout.attentionSlots));
+        return (int) Math.max(16, Math.min(1 << 20, BUFFER_BUDGET_BYTES / sharedBytes));
+    }
+
     /** The operator's way to switch the keyed-state context (set when it opens). */
     void keySwitch(Consumer<Object> setKey) {
         this.keySwitch = setKey;
