@@ -45,9 +45,9 @@ final class StreamMonitor implements Runnable {
     private long lastVersion;
     private long lastVersionExamples;
     private String lastKind = "-";
-    private JsonNode lastWindow;
+    private dev.afmflink.metrics.MetricsLine lastWindow;
     private long heldBack;
-    private final List<JsonNode> windows = new ArrayList<>();
+    private final List<dev.afmflink.metrics.MetricsLine> windows = new ArrayList<>();
     private final long start = System.nanoTime();
 
     private java.util.Properties client = new java.util.Properties();
@@ -119,16 +119,19 @@ final class StreamMonitor implements Runnable {
             if (r.topic().equals(predictions)) {
                 predictionCount++;
             } else if (r.topic().equals(metrics)) {
-                JsonNode m = JSON.readTree(r.value());
                 if (file != null) {
                     file.write(new String(r.value(), StandardCharsets.UTF_8));
                     file.newLine();
                 }
-                if ("window".equals(m.path("event").asText())) {
+                dev.afmflink.metrics.MetricsLine m = dev.afmflink.metrics.MetricsLine.parse(JSON.readTree(r.value()));
+                if (m == null) {
+                    return;
+                }
+                if (dev.afmflink.metrics.MetricsLine.WINDOW.equals(m.event())) {
                     lastWindow = m;
                     windows.add(m);
                 }
-                heldBack = Math.max(heldBack, m.path("heldBack").asLong());
+                heldBack = Math.max(heldBack, m.heldBack());
             } else if (r.topic().equals(snapshots)) {
                 var h = dev.afmflink.job.KafkaRecords.Snapshots.Meta.of(r); // the value may be a pointer: the headers say it all
                 lastVersion = Math.max(lastVersion, h.version());
@@ -142,9 +145,8 @@ final class StreamMonitor implements Runnable {
         }
     }
 
-    private static String num(JsonNode m, String field) {
-        JsonNode v = m.get(field);
-        return v == null || v.isNull() ? "  -   " : String.format(Locale.ROOT, "%.4f", v.asDouble());
+    private static String num(double v) {
+        return Double.isNaN(v) ? "  -   " : String.format(Locale.ROOT, "%.4f", v);
     }
 
     private static String time(long ms) {
@@ -167,8 +169,8 @@ final class StreamMonitor implements Runnable {
         lastLineNanos = now;
         lastLineCount = predictionCount;
         String validation = lastWindow == null ? "no validation window yet"
-                : String.format(Locale.ROOT, "window %s: logloss %s AUC %s calibration %s", time(lastWindow.path("windowStart").asLong()),
-                num(lastWindow, "loss"), num(lastWindow, "auc"), num(lastWindow, "calibration"));
+                : String.format(Locale.ROOT, "window %s: logloss %s AUC %s calibration %s", time(lastWindow.windowStart()),
+                num(lastWindow.loss()), num(lastWindow.auc()), num(lastWindow.calibration()));
         return String.format(Locale.ROOT,
                 "[%6.1f s] labelled %9d  %7.0f ex/s (avg %.0f)  %s  model v%d (%s, %d examples)  held back %d  dead letters %s",
                 secs, predictionCount, rate, predictionCount / secs, validation, lastVersion, lastKind, lastVersionExamples,
@@ -181,10 +183,10 @@ final class StreamMonitor implements Runnable {
      */
     synchronized List<Map.Entry<String, Double>> lastAttention() {
         for (int i = windows.size() - 1; i >= 0; i--) {
-            JsonNode a = windows.get(i).get("attention");
-            if (a != null && a.isObject() && a.size() > 0) {
+            var a = windows.get(i).attention();
+            if (!a.isEmpty()) {
                 List<Map.Entry<String, Double>> out = new ArrayList<>();
-                a.fields().forEachRemaining(e -> out.add(Map.entry(e.getKey(), e.getValue().asDouble())));
+                a.forEach((k, v) -> out.add(Map.entry(k, Double.isNaN(v) ? 0.0 : v)));
                 out.sort(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
                 return out;
             }
@@ -203,9 +205,9 @@ final class StreamMonitor implements Runnable {
         lines.add("  window (event time, UTC)   examples   logloss      AUC  calibration  (delayed progressive validation)");
         int step = Math.max(1, (windows.size() + rows - 1) / rows);
         for (int i = 0; i < windows.size(); i = i + step < windows.size() || i == windows.size() - 1 ? i + step : windows.size() - 1) {
-            JsonNode w = windows.get(i);
-            lines.add(String.format(Locale.ROOT, "  %-24s %9d   %s   %s   %s", time(w.path("windowStart").asLong()), w.path("examples").asLong(),
-                    num(w, "loss"), num(w, "auc"), num(w, "calibration")));
+            dev.afmflink.metrics.MetricsLine w = windows.get(i);
+            lines.add(String.format(Locale.ROOT, "  %-24s %9d   %s   %s   %s", time(w.windowStart()), w.examples(),
+                    num(w.loss()), num(w.auc()), num(w.calibration())));
         }
         return lines;
     }

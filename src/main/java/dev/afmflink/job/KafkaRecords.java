@@ -191,39 +191,9 @@ public final class KafkaRecords {
         }
     }
 
-    /** The JSON fields of a metrics record (NaN as null). */
+    /** The JSON fields of a metrics record ({@link dev.afmflink.metrics.MetricsLine#toJson}). */
     public static Map<String, Object> metricsJson(MetricsRecord r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("event", r.event);
-        m.put("model", r.model);
-        m.put("windowStart", r.windowStart);
-        m.put("windowEnd", r.windowEnd);
-        m.put("n", r.n);
-        m.put("loss", finite(r.loss));
-        m.put("auc", finite(r.auc));
-        m.put("meanPrediction", finite(r.meanPrediction));
-        m.put("meanLabel", finite(r.meanLabel));
-        m.put("calibration", finite(r.calibration));
-        m.put("examples", r.examples);
-        m.put("wallMs", r.wallMs);
-        m.put("version", r.version);
-        m.put("heldBack", r.heldBack);
-        m.put("features", r.features);
-        if (r.detail != null) {
-            m.put("detail", r.detail);
-        }
-        if (r.attentionPairs != null && r.attentionPairs.length > 0) {
-            Map<String, Object> att = new LinkedHashMap<>();
-            for (int i = 0; i < r.attentionPairs.length; i++) {
-                att.put(r.attentionPairs[i], finite(r.attentionMeans[i]));
-            }
-            m.put("attention", att);
-        }
-        return m;
-    }
-
-    private static Double finite(double d) {
-        return Double.isFinite(d) ? d : null;
+        return r.line().toJson();
     }
 
     /** Dead letters as JSON: reason code, detail, the raw record (cut at 4 KiB) and where it came from. */

@@ -8,14 +8,24 @@ package dev.afmflink.job;
  * A Flink POJO.
  */
 public class MetricsRecord {
-    public static final String WINDOW = "window";
-    public static final String HELD_BACK = "held_back";
+    public static final String WINDOW = dev.afmflink.metrics.MetricsLine.WINDOW;
+    public static final String HELD_BACK = dev.afmflink.metrics.MetricsLine.HELD_BACK;
     /**
      * A published snapshot ({@code version}) and, with a holdout, the candidate model's figures on
      * the held-out sample ({@code n}, {@code loss}, {@code auc}, {@code meanPrediction},
      * {@code meanLabel}, {@code calibration}; window fields 0).
      */
-    public static final String SNAPSHOT = "snapshot";
+    public static final String SNAPSHOT = dev.afmflink.metrics.MetricsLine.SNAPSHOT;
+
+    /** The line of the metrics topic this record is ({@link dev.afmflink.metrics.MetricsLine}: the one home of its JSON). */
+    public dev.afmflink.metrics.MetricsLine line() {
+        java.util.SortedMap<String, Double> attention = new java.util.TreeMap<>();
+        for (int i = 0; attentionPairs != null && i < attentionPairs.length; i++) {
+            attention.put(attentionPairs[i], attentionMeans[i]);
+        }
+        return new dev.afmflink.metrics.MetricsLine(event, model, windowStart, windowEnd, n, loss, auc, meanPrediction, meanLabel,
+                calibration, examples, wallMs, version, heldBack, features, detail, attention);
+    }
 
     public String event;
     public String model;

@@ -69,37 +69,23 @@ public final class MetricsSeries {
             skipped++;
             return;
         }
-        if (m == null || !m.isObject() || !m.has("event")) {
+        dev.afmflink.metrics.MetricsLine l = dev.afmflink.metrics.MetricsLine.parse(m);
+        if (l == null) {
             skipped++;
             return;
         }
-        if (!model.equals(m.path("model").asText())) {
+        if (!model.equals(l.model())) {
             return;
         }
-        switch (m.path("event").asText()) {
-            case "window" -> windows.add(new Window(m.path("windowStart").asLong(), m.path("windowEnd").asLong(),
-                    m.path("examples").asLong(), m.path("n").asInt(), num(m, "loss"), num(m, "auc"), num(m, "meanPrediction"),
-                    num(m, "meanLabel"), num(m, "calibration"), m.path("wallMs").asLong(), m.path("version").asLong(),
-                    attention(m.get("attention"))));
-            case "held_back" -> heldBack.add(new HeldBack(m.path("examples").asLong(), m.path("wallMs").asLong(),
-                    m.path("detail").asText("")));
-            case "snapshot" -> published.add(new Published(m.path("version").asLong(), m.path("examples").asLong(),
-                    m.path("n").asInt(), num(m, "loss"), num(m, "auc"), num(m, "calibration")));
+        switch (l.event()) {
+            case dev.afmflink.metrics.MetricsLine.WINDOW -> windows.add(new Window(l.windowStart(), l.windowEnd(), l.examples(), l.n(),
+                    l.loss(), l.auc(), l.meanPrediction(), l.meanLabel(), l.calibration(), l.wallMs(), l.version(), l.attention()));
+            case dev.afmflink.metrics.MetricsLine.HELD_BACK -> heldBack.add(new HeldBack(l.examples(), l.wallMs(),
+                    l.detail() == null ? "" : l.detail()));
+            case dev.afmflink.metrics.MetricsLine.SNAPSHOT -> published.add(new Published(l.version(), l.examples(), l.n(), l.loss(),
+                    l.auc(), l.calibration()));
             default -> skipped++;
         }
-    }
-
-    private static java.util.SortedMap<String, Double> attention(JsonNode a) {
-        java.util.SortedMap<String, Double> out = new java.util.TreeMap<>();
-        if (a != null && a.isObject()) {
-            a.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isNumber() ? e.getValue().asDouble() : Double.NaN));
-        }
-        return out;
-    }
-
-    private static double num(JsonNode m, String field) {
-        JsonNode v = m.get(field);
-        return v == null || v.isNull() || !v.isNumber() ? Double.NaN : v.asDouble();
     }
 
     public String model() {
