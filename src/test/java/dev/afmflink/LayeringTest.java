@@ -71,6 +71,22 @@ class LayeringTest {
         assertEquals(List.of(), offenders, "Flink named in a plain package");
     }
 
+    /** The job's and the trainer's settings are built by name, through their builders, nowhere by position. */
+    @Test
+    void settingsAreBuiltByName() throws IOException {
+        List<String> offenders = new ArrayList<>();
+        for (String root : List.of("src/main/java", "src/bench/java", "src/test/java")) {
+            try (Stream<Path> s = Files.walk(Path.of(root))) {
+                for (Path f : s.filter(p -> p.toString().endsWith(".java") && !p.endsWith("StreamSettings.java")).toList()) {
+                    if (Files.readString(f).contains("new " + "StreamSettings(")) { // split: this file names it too
+                        offenders.add(f.toString());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), offenders, "StreamSettings built by position");
+    }
+
     /** The product never reaches into the benchmarks (src/bench/java): they leave the jars without breaking it. */
     @Test
     void theProductNamesNoBenchmark() throws IOException {

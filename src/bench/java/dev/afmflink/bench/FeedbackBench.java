@@ -107,9 +107,10 @@ public final class FeedbackBench {
                              int run, List<Example> heldOut) throws Exception {
         String p = "fb-" + run + "-";
         Path models = work.resolve("models-" + run);
-        StreamSettings s = new StreamSettings(broker.bootstrapServers(), inputTopic, p + "snap", p + "pred", p + "dead",
-                p + "group", config, "rocksdb", work.resolve("cp-" + run).toString(), 10_000, 0, 0, 10,
-                models.toString(), 1, true, 1 << 20, false)
+        StreamSettings s = StreamSettings.builder(broker.bootstrapServers(), config)
+                .topics(inputTopic, p + "snap", p + "pred", p + "dead").groupId(p + "group")
+                .checkpoints(work.resolve("cp-" + run).toString(), 10_000).publish(0, 0, 10).snapshotDir(models.toString())
+                .bounded(true).build()
                 .withFeedback(new FeedbackSettings(c.windowMs(), c.boundMs(), 0, c.validationMs(), QualityGate.OPEN,
                         p + "metrics", mode));
         broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(), s.feedback().metricsTopic()),

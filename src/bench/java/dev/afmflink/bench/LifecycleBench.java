@@ -113,9 +113,9 @@ public final class LifecycleBench {
     /** The soak: the job on RocksDB with {@code l}; prints the samples and their spread over the second half. */
     public static void soak(List<String> raw, AfmConfig config, FeatureLifecycle l, Path work, PrintStream out) throws Exception {
         try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
-            StreamSettings s = new StreamSettings(broker.bootstrapServers(), "soak-in", "soak-snap", "soak-pred", "soak-dead",
-                    "soak-group", config, "rocksdb", work.resolve("checkpoints").toString(), 2000, 60_000, 0, 10, null, 1, true,
-                    1 << 20, false)
+            StreamSettings s = StreamSettings.builder(broker.bootstrapServers(), config)
+                    .topics("soak-in", "soak-snap", "soak-pred", "soak-dead").groupId("soak-group")
+                    .checkpoints(work.resolve("checkpoints").toString(), 2000).publish(60_000, 0, 10).bounded(true).build()
                     .withFeedback(new FeedbackSettings(WINDOW_MS, BOUND_MS, 0, 600_000, dev.afmflink.metrics.QualityGate.OPEN,
                             "soak-metrics", FeedbackMode.ORDERED))
                     .withLifecycle(l);

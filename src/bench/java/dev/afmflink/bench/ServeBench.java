@@ -416,8 +416,9 @@ public final class ServeBench {
     static void freshness(Path work, int threads, PrintStream out) throws Exception {
         try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
             String servers = broker.bootstrapServers();
-            StreamSettings s = new StreamSettings(servers, "serve-in", "serve-snap", "serve-pred", "serve-dead", "serve-bench",
-                    config(16), "rocksdb", work.resolve("cp").toString(), 10_000, 1000, 0, 10, null, 1, false, 1 << 20, false)
+            StreamSettings s = StreamSettings.builder(servers, config(16))
+                    .topics("serve-in", "serve-snap", "serve-pred", "serve-dead").groupId("serve-bench")
+                    .checkpoints(work.resolve("cp").toString(), 10_000).publish(1000, 0, 10).build()
                     .withFeedback(new FeedbackSettings(60_000, 200, 0, 60_000, QualityGate.OPEN, null));
             broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()),
                     s.snapshotsTopic());

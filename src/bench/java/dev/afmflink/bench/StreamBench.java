@@ -114,9 +114,10 @@ public final class StreamBench {
 
     static StreamSettings settings(String servers, String in, int run, Path work, String backend, AfmConfig config,
                                    boolean noop, boolean bounded, long publishMs) {
-        return new StreamSettings(servers, in, "bench-" + run + "-snap", "bench-" + run + "-pred", "bench-" + run + "-dead",
-                "bench-" + run, config, backend, work.resolve("cp-" + run).toString(), 10_000, publishMs, 0, 10,
-                null, 1, bounded, 1 << 20, noop);
+        return StreamSettings.builder(servers, config)
+                .topics(in, "bench-" + run + "-snap", "bench-" + run + "-pred", "bench-" + run + "-dead").groupId("bench-" + run)
+                .stateBackend(backend).checkpoints(work.resolve("cp-" + run).toString(), 10_000).publish(publishMs, 0, 10)
+                .bounded(bounded).noopTraining(noop).build();
     }
 
     /** Returns {examples/s between 5 % and 100 % of the predictions, wall seconds of the whole job}. */
@@ -173,9 +174,10 @@ public final class StreamBench {
                 OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a, Precision.DEFAULT);
         // publish ticks every 10 min of event time: the simulated 7 h are replayed in seconds (ticks follow event time)
         StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), false, true, 600_000);
-        StreamSettings s = new StreamSettings(base.bootstrapServers(), in, base.snapshotsTopic(), base.predictionsTopic(),
-                base.deadLettersTopic(), base.groupId(), logistic, "rocksdb", base.checkpointDir(), base.checkpointIntervalMs(),
-                base.publishIntervalMs(), base.publishEvery(), base.fullEvery(), null, 1, true, 1 << 20, false)
+        StreamSettings s = StreamSettings.builder(base.bootstrapServers(), logistic)
+                .topics(in, base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic()).groupId(base.groupId())
+                .checkpoints(base.checkpointDir(), base.checkpointIntervalMs())
+                .publish(base.publishIntervalMs(), base.publishEvery(), base.fullEvery()).bounded(true).build()
                 .withFeedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode));
         // the honest end leaves the last attribution window's impressions unlabelled: count what is judged
         int judged = (int) (impressions - dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS / 250);

@@ -165,27 +165,30 @@ final class StreamCommand implements Command {
                 servers = broker.bootstrapServers();
                 System.out.println("Kafka broker up at " + servers);
             }
-            s = new StreamSettings(servers, a.get("input-topic"), a.get("snapshots-topic"), a.get("predictions-topic"),
-                    a.get("dead-letters-topic"), a.get("group-id"), config, a.get("state-backend"),
-                    a.get("checkpoint-dir") != null ? a.get("checkpoint-dir") : work.resolve("checkpoints").toString(),
-                    a.getLong("checkpoint-interval-ms", 5000),
-                    a.getLong("publish-interval-ms", embedded ? EMBEDDED_PUBLISH_INTERVAL_MS : 2000),
-                    a.getLong("publish-every", 20000), a.getInt("full-every", 10), snapshotDir,
-                    a.getInt("parallelism", 1), embedded || a.has("bounded"), a.getInt("max-record-bytes", 1 << 20), false,
-                    new FeedbackSettings(a.getLong("attribution-window-ms", FeedbackSettings.DEFAULT_WINDOW_MS),
+            s = StreamSettings.builder(servers, config)
+                    .topics(a.get("input-topic"), a.get("snapshots-topic"), a.get("predictions-topic"), a.get("dead-letters-topic"))
+                    .groupId(a.get("group-id")).stateBackend(a.get("state-backend"))
+                    .checkpoints(a.get("checkpoint-dir") != null ? a.get("checkpoint-dir") : work.resolve("checkpoints").toString(),
+                            a.getLong("checkpoint-interval-ms", 5000))
+                    .publish(a.getLong("publish-interval-ms", embedded ? EMBEDDED_PUBLISH_INTERVAL_MS : 2000),
+                            a.getLong("publish-every", 20000), a.getInt("full-every", 10))
+                    .snapshotDir(snapshotDir).parallelism(a.getInt("parallelism", 1)).bounded(embedded || a.has("bounded"))
+                    .maxRecordBytes(a.getInt("max-record-bytes", 1 << 20))
+                    .feedback(new FeedbackSettings(a.getLong("attribution-window-ms", FeedbackSettings.DEFAULT_WINDOW_MS),
                             a.getLong("out-of-orderness-ms", 5000), a.getLong("idleness-ms", 30000),
                             a.getLong("validation-window-ms", FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS),
                             new QualityGate(a.getDouble("gate-min-auc", Double.NaN), a.getDouble("gate-max-loss", Double.NaN),
                                     a.getDouble("gate-max-calibration-error", Double.NaN)),
                             a.get("metrics-topic"), FeedbackMode.parse(a.get("feedback")),
                             new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000))))
-                    .withLifecycle(FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
+                    .lifecycle(FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
                             a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)))
-                    .withKafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")))
-                    .withSnapshots(new StreamSettings.SnapshotOptions(snapshotContent(a.get("snapshot-content")),
+                    .kafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")))
+                    .snapshots(new StreamSettings.SnapshotOptions(snapshotContent(a.get("snapshot-content")),
                             a.getLong("snapshot-inline-bytes", StreamSettings.SnapshotOptions.DEFAULT.inlineBytes())))
-                    .withLimits(dev.afmflink.data.EventLimits.DEFAULT.withMaxFeatures(a.getInt("max-features", 0))
-                            .withMaxKeyChars(a.getInt("max-key-chars", 0)).withMaxTsAheadMs(a.getLong("max-ts-ahead-ms", 0)));
+                    .limits(dev.afmflink.data.EventLimits.DEFAULT.withMaxFeatures(a.getInt("max-features", 0))
+                            .withMaxKeyChars(a.getInt("max-key-chars", 0)).withMaxTsAheadMs(a.getLong("max-ts-ahead-ms", 0)))
+                    .build();
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                         s.feedback().metricsTopic()), s.snapshotsTopic());

@@ -65,29 +65,6 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
         return snapshots.weightsOnly();
     }
 
-    /** Settings with no feature lifecycle, the default Kafka connection and full-content snapshots. */
-    public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
-                          String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
-                          String checkpointDir, long checkpointIntervalMs, long publishIntervalMs, long publishEvery,
-                          int fullEvery, String snapshotDir, int parallelism, boolean bounded, int maxRecordBytes,
-                          boolean noopTraining, FeedbackSettings feedback) {
-        this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
-                stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
-                parallelism, bounded, maxRecordBytes, noopTraining, feedback, FeatureLifecycle.NONE, KafkaConnection.DEFAULT,
-                SnapshotOptions.DEFAULT, EventLimits.DEFAULT);
-    }
-
-    /** Settings with the default feedback loop and no metrics topic. */
-    public StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic, String predictionsTopic,
-                          String deadLettersTopic, String groupId, AfmConfig config, String stateBackend,
-                          String checkpointDir, long checkpointIntervalMs, long publishIntervalMs, long publishEvery,
-                          int fullEvery, String snapshotDir, int parallelism, boolean bounded, int maxRecordBytes,
-                          boolean noopTraining) {
-        this(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId, config,
-                stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery, snapshotDir,
-                parallelism, bounded, maxRecordBytes, noopTraining, FeedbackSettings.DEFAULTS);
-    }
-
     public StreamSettings withFeedback(FeedbackSettings f) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
@@ -120,6 +97,143 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
                 snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, snapshots, e);
+    }
+
+    /** Settings by name, from the Kafka address and the model's hyper-parameters; the rest has defaults. */
+    public static Builder builder(String bootstrapServers, AfmConfig config) {
+        return new Builder(bootstrapServers, config);
+    }
+
+    /** Settings by name: every component has a default but the Kafka address, the model and the checkpoint folder. */
+    public static final class Builder {
+        private final String bootstrapServers;
+        private final AfmConfig config;
+        private String inputTopic = "afm-input";
+        private String snapshotsTopic = "afm-snapshots";
+        private String predictionsTopic = "afm-predictions";
+        private String deadLettersTopic = "afm-dead-letters";
+        private String groupId = "afm-flink";
+        private String stateBackend = "rocksdb";
+        private String checkpointDir;
+        private long checkpointIntervalMs = 5000;
+        private long publishIntervalMs = 2000;
+        private long publishEvery = 20000;
+        private int fullEvery = 10;
+        private String snapshotDir;
+        private int parallelism = 1;
+        private boolean bounded;
+        private int maxRecordBytes = 1 << 20;
+        private boolean noopTraining;
+        private FeedbackSettings feedback = FeedbackSettings.DEFAULTS;
+        private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
+        private KafkaConnection kafka = KafkaConnection.DEFAULT;
+        private SnapshotOptions snapshots = SnapshotOptions.DEFAULT;
+        private EventLimits limits = EventLimits.DEFAULT;
+
+        private Builder(String bootstrapServers, AfmConfig config) {
+            this.bootstrapServers = bootstrapServers;
+            this.config = config;
+        }
+
+        /** The four topics: input, snapshots, predictions, dead letters. */
+        public Builder topics(String input, String snapshots, String predictions, String deadLetters) {
+            this.inputTopic = input;
+            this.snapshotsTopic = snapshots;
+            this.predictionsTopic = predictions;
+            this.deadLettersTopic = deadLetters;
+            return this;
+        }
+
+        /** Topics {@code P-in}, {@code P-snapshots}, {@code P-predictions}, {@code P-dead} and consumer group {@code P-group}. */
+        public Builder prefix(String p) {
+            return topics(p + "-in", p + "-snapshots", p + "-predictions", p + "-dead").groupId(p + "-group");
+        }
+
+        public Builder groupId(String g) {
+            this.groupId = g;
+            return this;
+        }
+
+        /** rocksdb or hashmap. */
+        public Builder stateBackend(String b) {
+            this.stateBackend = b;
+            return this;
+        }
+
+        public Builder checkpoints(String dir, long intervalMs) {
+            this.checkpointDir = dir;
+            this.checkpointIntervalMs = intervalMs;
+            return this;
+        }
+
+        /** A snapshot at each multiple of {@code intervalMs} of event time after a change, every {@code every} examples, full every {@code fullEvery} deltas. */
+        public Builder publish(long intervalMs, long every, int fullEvery) {
+            this.publishIntervalMs = intervalMs;
+            this.publishEvery = every;
+            this.fullEvery = fullEvery;
+            return this;
+        }
+
+        public Builder snapshotDir(String dir) {
+            this.snapshotDir = dir;
+            return this;
+        }
+
+        public Builder parallelism(int p) {
+            this.parallelism = p;
+            return this;
+        }
+
+        public Builder bounded(boolean b) {
+            this.bounded = b;
+            return this;
+        }
+
+        public Builder maxRecordBytes(int n) {
+            this.maxRecordBytes = n;
+            return this;
+        }
+
+        /** Benchmark baseline: the trainer replaced by a pass-through. */
+        public Builder noopTraining(boolean n) {
+            this.noopTraining = n;
+            return this;
+        }
+
+        public Builder feedback(FeedbackSettings f) {
+            this.feedback = f;
+            return this;
+        }
+
+        public Builder lifecycle(FeatureLifecycle l) {
+            this.lifecycle = l;
+            return this;
+        }
+
+        public Builder kafka(KafkaConnection k) {
+            this.kafka = k;
+            return this;
+        }
+
+        public Builder snapshots(SnapshotOptions o) {
+            this.snapshots = o;
+            return this;
+        }
+
+        public Builder limits(EventLimits e) {
+            this.limits = e;
+            return this;
+        }
+
+        /** The settings, checked (the record's constructor holds the checks). */
+        public StreamSettings build() {
+            if (checkpointDir == null) {
+                throw new IllegalArgumentException("a checkpoint folder is needed");
+            }
+            return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
+                    config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
+                    snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, snapshots, limits);
+        }
     }
 
     public StreamSettings {

@@ -97,9 +97,9 @@ class DashboardTest {
         assertTrue(queried.size() >= 10, "the dashboard queries " + queried);
         Set<String> exported = new TreeSet<>();
         try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 120)) {
-            StreamSettings s = new StreamSettings(broker.bootstrapServers(), "in", "snapshots", "predictions", "dead", "g",
-                    CONFIG, "rocksdb", dir.resolve("cp").toString(), 500, 60_000, 0, 3,
-                    dir.resolve("models").toString(), 1, false, 1 << 20, false)
+            StreamSettings s = StreamSettings.builder(broker.bootstrapServers(), CONFIG)
+                    .topics("in", "snapshots", "predictions", "dead").groupId("g").checkpoints(dir.resolve("cp").toString(), 500)
+                    .publish(60_000, 0, 3).snapshotDir(dir.resolve("models").toString()).build()
                     .withFeedback(new FeedbackSettings(10_000, 1000, 1000, 60_000, QualityGate.OPEN, "metrics"));
             broker.createTopics(List.of("in", "snapshots", "predictions", "dead", "metrics"), "snapshots");
             try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(broker.bootstrapServers(), Map.of("acks", "all"))) {

@@ -68,10 +68,9 @@ class HostileRecordsTest {
     }
 
     static StreamSettings settings(String prefix) {
-        return new StreamSettings(broker.bootstrapServers(), prefix + "-in", prefix + "-snapshots", prefix + "-predictions",
-                prefix + "-dead", prefix + "-group", StreamingEndToEndTest.config(), "rocksdb",
-                root.resolve(prefix + "-checkpoints").toString(), 500, 0, 400, 3, root.resolve(prefix + "-models").toString(), 1,
-                true, 1 << 20, false);
+        return StreamSettings.builder(broker.bootstrapServers(), StreamingEndToEndTest.config()).prefix(prefix)
+                .checkpoints(root.resolve(prefix + "-checkpoints").toString(), 500).publish(0, 400, 3)
+                .snapshotDir(root.resolve(prefix + "-models").toString()).bounded(true).build();
     }
 
     /** Runs the job on {@code events}; no restart: a task failure fails this call. */

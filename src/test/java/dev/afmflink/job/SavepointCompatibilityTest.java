@@ -39,9 +39,9 @@ class SavepointCompatibilityTest {
     static final int IMPRESSIONS = 1500;
 
     static StreamSettings settings(String servers, Path root, String topic, boolean bounded) {
-        return new StreamSettings(servers, topic, topic + "-snapshots", topic + "-predictions", topic + "-dead", "sp-group",
-                StreamingEndToEndTest.config(), "rocksdb", root.resolve(topic + "-checkpoints").toString(), 500, 60_000, 0, 3,
-                null, 1, bounded, 1 << 20, false)
+        return StreamSettings.builder(servers, StreamingEndToEndTest.config())
+                .topics(topic, topic + "-snapshots", topic + "-predictions", topic + "-dead").groupId("sp-group")
+                .checkpoints(root.resolve(topic + "-checkpoints").toString(), 500).publish(60_000, 0, 3).bounded(bounded).build()
                 .withFeedback(new FeedbackSettings(60_000, 1000, 0, 300_000, QualityGate.OPEN, null, FeedbackMode.ORDERED))
                 .withLifecycle(FeatureLifecycle.of(2, 7L * 86_400_000L));
     }

@@ -49,9 +49,9 @@ class SecuredKafkaTest {
     }
 
     static StreamSettings settings(String prefix, KafkaConnection kafka) {
-        return new StreamSettings(broker.saslBootstrapServers(), prefix + "-in", prefix + "-snapshots", prefix + "-predictions",
-                prefix + "-dead", prefix + "-group", StreamingEndToEndTest.config(), "rocksdb",
-                root.resolve(prefix + "-checkpoints").toString(), 500, 0, 0, 3, null, 1, true, 4096, false).withKafka(kafka);
+        return StreamSettings.builder(broker.saslBootstrapServers(), StreamingEndToEndTest.config()).prefix(prefix)
+                .checkpoints(root.resolve(prefix + "-checkpoints").toString(), 500).publish(0, 0, 3).bounded(true)
+                .maxRecordBytes(4096).kafka(kafka).build();
     }
 
     /** The most examples any published snapshot on {@code topic} holds, read over the SASL listener. */

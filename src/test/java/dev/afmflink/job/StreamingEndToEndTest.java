@@ -86,9 +86,10 @@ class StreamingEndToEndTest {
     }
 
     static StreamSettings settings(String prefix, boolean bounded, String backend) {
-        return new StreamSettings(broker.bootstrapServers(), prefix + "-in", prefix + "-snapshots", prefix + "-predictions",
-                prefix + "-dead", prefix + "-group", config(backend), backend.replace("-float32", ""), root.resolve(prefix + "-checkpoints").toString(),
-                500, 0, 500, 3, root.resolve(prefix + "-models").toString(), 1, bounded, 4096, false);
+        return StreamSettings.builder(broker.bootstrapServers(), config(backend)).prefix(prefix)
+                .stateBackend(backend.replace("-float32", "")).checkpoints(root.resolve(prefix + "-checkpoints").toString(), 500)
+                .publish(0, 500, 3).snapshotDir(root.resolve(prefix + "-models").toString()).bounded(bounded).maxRecordBytes(4096)
+                .build();
     }
 
     static List<String> simulated(int n) {
@@ -459,9 +460,10 @@ class StreamingEndToEndTest {
         dev.afmflink.snapshot.SnapshotStorage.register(FlinkSnapshotStorage::forLocation);
         String snapshotUri = ObjectStoreFileSystem.SCHEME + "://" + java.nio.file.Path.of(base.snapshotDir()).toAbsolutePath();
         int renames = ObjectStoreFileSystem.RENAMES.get();
-        StreamSettings s = new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
-                base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), base.stateBackend(),
-                base.checkpointDir(), base.checkpointIntervalMs(), 5000, 0, 4, snapshotUri, 1, true, 4096, false)
+        StreamSettings s = StreamSettings.builder(base.bootstrapServers(), base.config())
+                .topics(base.inputTopic(), base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic())
+                .groupId(base.groupId()).stateBackend(base.stateBackend()).checkpoints(base.checkpointDir(), base.checkpointIntervalMs())
+                .publish(5000, 0, 4).snapshotDir(snapshotUri).bounded(true).maxRecordBytes(4096).build()
                 .withFeedback(new FeedbackSettings(window, bound, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, null,
                         FeedbackMode.ORDERED))
                 .withLifecycle(lifecycle)
@@ -677,9 +679,10 @@ class StreamingEndToEndTest {
      */
     static StreamSettings failoverSettings(String prefix) {
         StreamSettings base = settings(prefix, false);
-        return new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
-                base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), "rocksdb",
-                base.checkpointDir(), 300, 1000, 500, 3, null, 2, false, 4096, false);
+        return StreamSettings.builder(base.bootstrapServers(), base.config())
+                .topics(base.inputTopic(), base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic())
+                .groupId(base.groupId()).checkpoints(base.checkpointDir(), 300).publish(1000, 500, 3).parallelism(2)
+                .maxRecordBytes(4096).build();
     }
 
     /** A started MiniCluster of {@code taskManagers} × {@code slots} on random ports. */
@@ -765,9 +768,10 @@ class StreamingEndToEndTest {
     void servedImpressionsAndTheirClicksTrainTheModelTheServerFollows() throws Exception {
         StreamSettings base = settings("loop", false);
         long w = 2_000;
-        StreamSettings s = new StreamSettings(base.bootstrapServers(), base.inputTopic(), base.snapshotsTopic(),
-                base.predictionsTopic(), base.deadLettersTopic(), base.groupId(), base.config(), "hashmap", base.checkpointDir(),
-                500, 300, 1, 1000, null, 1, false, 4096, false)
+        StreamSettings s = StreamSettings.builder(base.bootstrapServers(), base.config())
+                .topics(base.inputTopic(), base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic())
+                .groupId(base.groupId()).stateBackend("hashmap").checkpoints(base.checkpointDir(), 500).publish(300, 1, 1000)
+                .maxRecordBytes(4096).build()
                 // immediate: every labelled example trains (and publishes) as it arrives, whatever event time does
                 .withFeedback(new FeedbackSettings(w, 100, 0, 60_000, dev.afmflink.metrics.QualityGate.OPEN, null, FeedbackMode.IMMEDIATE));
         createTopics(s);
