@@ -113,24 +113,33 @@ public final class StreamBench {
     }
 
     static StreamSettings settings(String servers, String in, int run, Path work, String backend, AfmConfig config,
-                                   boolean noop, boolean bounded, long publishMs) {
+                                   boolean bounded, long publishMs) {
         return StreamSettings.builder(servers, config)
                 .topics(in, "bench-" + run + "-snap", "bench-" + run + "-pred", "bench-" + run + "-dead").groupId("bench-" + run)
                 .stateBackend(backend).checkpoints(work.resolve("cp-" + run).toString(), 10_000).publish(publishMs, 0, 10)
-                .bounded(bounded).noopTraining(noop).build();
+                .bounded(bounded).build();
     }
 
     /** Returns {examples/s between 5 % and 100 % of the predictions, wall seconds of the whole job}. */
     static double[] throughput(KafkaBroker broker, String in, int n, int run, Path work, String backend, AfmConfig config,
                                boolean noop) throws Exception {
-        return throughput(broker, settings(broker.bootstrapServers(), in, run, work, backend, config, noop, true, 5000), n, run);
+        return throughput(broker, settings(broker.bootstrapServers(), in, run, work, backend, config, true, 5000), n, run, noop);
     }
 
     /** The same for any settings whose job writes {@code n} predictions. */
     static double[] throughput(KafkaBroker broker, StreamSettings s, int n, int run) throws Exception {
+        return throughput(broker, s, n, run, false);
+    }
+
+    /** {@code noop}: the baseline training stage (no model) instead of the trainer. */
+    static double[] throughput(KafkaBroker broker, StreamSettings s, int n, int run, boolean noop) throws Exception {
         broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()), s.snapshotsTopic());
         StreamExecutionEnvironment env = AfmStreamJob.environment(s);
-        AfmStreamJob.build(env, s);
+        if (noop) {
+            AfmStreamJob.build(env, s, dev.afmflink.job.NoopTrainer::stage);
+        } else {
+            AfmStreamJob.build(env, s);
+        }
         long t0 = System.nanoTime();
         JobClient job = env.executeAsync("bench-" + run);
         long[] marks = new long[2];
@@ -173,7 +182,7 @@ public final class StreamBench {
         AfmConfig logistic = new AfmConfig(16, 16, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
                 OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a, Precision.DEFAULT);
         // publish ticks every 10 min of event time: the simulated 7 h are replayed in seconds (ticks follow event time)
-        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), false, true, 600_000);
+        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), true, 600_000);
         StreamSettings s = StreamSettings.builder(base.bootstrapServers(), logistic)
                 .topics(in, base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic()).groupId(base.groupId())
                 .checkpoints(base.checkpointDir(), base.checkpointIntervalMs())
@@ -193,7 +202,7 @@ public final class StreamBench {
         broker.createTopics(List.of(in), "");
         // ordered mode (the default): an example trains when event time reaches it and the publish tick after it goes out
         // when the watermark passes the tick; the paced stream is in order, so a 200 ms out-of-orderness bound
-        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), false, false, 1000)
+        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), false, 1000)
                 .withFeedback(new dev.afmflink.job.FeedbackSettings(dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS,
                         FRESHNESS_BOUND_MS, 30_000, dev.afmflink.job.FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS,
                         dev.afmflink.metrics.QualityGate.OPEN, null));

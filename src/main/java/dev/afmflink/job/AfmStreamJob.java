@@ -96,7 +96,7 @@ public final class AfmStreamJob {
 
     /** Adds the job's operators to {@code env}. */
     public static void build(StreamExecutionEnvironment env, StreamSettings s) {
-        build(env, s, null);
+        build(env, s, (byte[]) null);
     }
 
     /**
@@ -104,6 +104,17 @@ public final class AfmStreamJob {
      * {@code initModel} (a full snapshot's bytes; null: from scratch).
      */
     public static void build(StreamExecutionEnvironment env, StreamSettings s, byte[] initModel) {
+        build(env, s, byModel -> byModel.transform("train AFM", TypeInformation.of(Prediction.class),
+                new AfmTrainerOperator(trainer(s, initModel))).uid("train"));
+    }
+
+    /** The training stage of the graph: the events by model key in, judged predictions out (and the trainer's side outputs). */
+    public interface TrainStage {
+        SingleOutputStreamOperator<Prediction> apply(org.apache.flink.streaming.api.datastream.KeyedStream<TrainingExample, String> byModel);
+    }
+
+    /** Adds the job's operators to {@code env} with {@code train} as the training stage (a benchmark puts a baseline there). */
+    public static void build(StreamExecutionEnvironment env, StreamSettings s, TrainStage train) {
         FeedbackSettings f = s.feedback();
         KafkaSourceBuilder<InputEvent> source = KafkaSource.<InputEvent>builder()
                 .setBootstrapServers(s.bootstrapServers())
@@ -131,18 +142,11 @@ public final class AfmStreamJob {
                 .process(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel()))
                 .name("label join (impression id, event time)").uid("label-join");
         DataStream<TrainingExample> toTrain = examples.union(joined);
-        SingleOutputStreamOperator<Prediction> trained = s.noopTraining()
-                ? toTrain.keyBy(new ModelKey()).process(new NoopTrainer()).name("no-op (benchmark)").uid("train")
-                : toTrain.keyBy(new ModelKey())
-                        .transform("train AFM", TypeInformation.of(Prediction.class),
-                                new AfmTrainerOperator(trainer(s, initModel)))
-                        .uid("train");
+        SingleOutputStreamOperator<Prediction> trained = train.apply(toTrain.keyBy(new ModelKey()));
         // dead letters: the decoder's (via the route), the join's, and the trainer's last line of defence (train_failed)
         DataStream<DeadLetter> dead = examples.getSideOutput(DeadLetters.TAG)
                 .union(joined.getSideOutput(DeadLetters.TAG));
-        if (!s.noopTraining()) {
-            dead = dead.union(trained.getSideOutput(DeadLetters.TAG));
-        }
+        dead = dead.union(trained.getSideOutput(DeadLetters.TAG));
         dead.sinkTo(deadLetterSink).name("kafka: " + s.deadLettersTopic()).uid("dead-letter-sink");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");
@@ -173,14 +177,6 @@ public final class AfmStreamJob {
                 .build();
     }
 
-    /** The benchmark baseline: same keying and output, no model. */
-    public static final class NoopTrainer
-            extends org.apache.flink.streaming.api.functions.KeyedProcessFunction<String, TrainingExample, Prediction> {
-        @Override
-        public void processElement(TrainingExample ex, Context ctx, org.apache.flink.util.Collector<Prediction> out) {
-            out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, 0.0, 0.0, 0));
-        }
-    }
 
     /** The impression id of an impression or click (the label join's key). */
     public static final class ImpressionId implements KeySelector<InputEvent, String> {

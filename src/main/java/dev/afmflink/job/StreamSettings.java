@@ -25,7 +25,6 @@ import java.io.Serializable;
  * @param parallelism          job parallelism
  * @param bounded              stop at the end offsets seen at start
  * @param maxRecordBytes       larger input records are dead-lettered as oversize
- * @param noopTraining         benchmark baseline: the trainer replaced by a pass-through (decode only)
  * @param feedback             event time, label join, progressive validation, quality gate
  * @param lifecycle            feature admission and expiry by event time
  * @param kafka                client properties for the source and every sink, and the starting offsets
@@ -36,7 +35,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
                              String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
                              String stateBackend, String checkpointDir, long checkpointIntervalMs,
                              long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
-                             int parallelism, boolean bounded, int maxRecordBytes, boolean noopTraining,
+                             int parallelism, boolean bounded, int maxRecordBytes,
                              FeedbackSettings feedback, FeatureLifecycle lifecycle, KafkaConnection kafka,
                              SnapshotOptions snapshots, EventLimits limits)
         implements Serializable {
@@ -68,19 +67,19 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withFeedback(FeedbackSettings f) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, f, lifecycle, kafka, snapshots, limits);
+                snapshotDir, parallelism, bounded, maxRecordBytes, f, lifecycle, kafka, snapshots, limits);
     }
 
     public StreamSettings withLifecycle(FeatureLifecycle l) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, l, kafka, snapshots, limits);
+                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, l, kafka, snapshots, limits);
     }
 
     public StreamSettings withKafka(KafkaConnection k) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, k, snapshots, limits);
+                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, k, snapshots, limits);
     }
 
     public StreamSettings withWeightsOnlySnapshots(boolean w) {
@@ -90,13 +89,13 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withSnapshots(SnapshotOptions o) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, o, limits);
+                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, o, limits);
     }
 
     public StreamSettings withLimits(EventLimits e) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, snapshots, e);
+                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, snapshots, e);
     }
 
     /** Settings by name, from the Kafka address and the model's hyper-parameters; the rest has defaults. */
@@ -123,7 +122,6 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
         private int parallelism = 1;
         private boolean bounded;
         private int maxRecordBytes = 1 << 20;
-        private boolean noopTraining;
         private FeedbackSettings feedback = FeedbackSettings.DEFAULTS;
         private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
         private KafkaConnection kafka = KafkaConnection.DEFAULT;
@@ -194,12 +192,6 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
             return this;
         }
 
-        /** Benchmark baseline: the trainer replaced by a pass-through. */
-        public Builder noopTraining(boolean n) {
-            this.noopTraining = n;
-            return this;
-        }
-
         public Builder feedback(FeedbackSettings f) {
             this.feedback = f;
             return this;
@@ -232,7 +224,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
             }
             return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                     config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                    snapshotDir, parallelism, bounded, maxRecordBytes, noopTraining, feedback, lifecycle, kafka, snapshots, limits);
+                    snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, snapshots, limits);
         }
     }
 
