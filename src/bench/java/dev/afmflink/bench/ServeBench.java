@@ -363,7 +363,7 @@ public final class ServeBench {
         snapshots.add(ModelWriter.fullBytes(m, 1));
         Iterator<String> more = new ClickSimulator(6).clickStream(20_000, 0, 10, Event.DEFAULT_MODEL);
         for (int v = 2; v <= 101; v++) {
-            TreeSet<Long> changed = new TreeSet<>();
+            TreeSet<Long> changed = new TreeSet<>(Long::compareUnsigned); // the format's order: ascending unsigned ids
             for (int i = 0; i < 100 && more.hasNext(); ) {
                 String e = more.next();
                 if (e.contains("\"impression\"")) {
