@@ -36,13 +36,17 @@ public final class EventDecoder {
     public static final String TOO_LONG = "too_long";
     public static final String BAD_MODEL_KEY = "bad_model_key";
     public static final String TS_OUT_OF_RANGE = "ts_out_of_range";
+    /** The label join's (job.LabelJoin): an impression behind the watermark, a click with no impression, one too late. */
+    public static final String LATE_IMPRESSION = "late_impression";
+    public static final String UNKNOWN_CLICK = "unknown_click";
+    public static final String EXPIRED_CLICK = "expired_click";
     /** The trainer's last line of defence: training or scoring one example threw (the model is as before it). */
     public static final String TRAIN_FAILED = "train_failed";
 
     /** Every reason a record can be refused for, by the decoder, the label join or the trainer. */
     public static final java.util.List<String> REASONS = java.util.List.of(UNDECODABLE, MISSING_FIELD, WRONG_TYPE,
             NON_FINITE, LABEL_OUT_OF_RANGE, EMPTY_FEATURES, OVERSIZE, TOO_MANY_FEATURES, TOO_LONG, BAD_MODEL_KEY,
-            TS_OUT_OF_RANGE, "late_impression", "unknown_click", "expired_click", TRAIN_FAILED);
+            TS_OUT_OF_RANGE, LATE_IMPRESSION, UNKNOWN_CLICK, EXPIRED_CLICK, TRAIN_FAILED);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS); // so NaN/Infinity get a precise reason
@@ -111,9 +115,7 @@ public final class EventDecoder {
         if (ex.size == 0) {
             throw new BadEventException(EMPTY_FEATURES, "libfm line has no non-zero feature");
         }
-        if (ex.size > limits.maxFeatures()) {
-            throw new BadEventException(TOO_MANY_FEATURES, ex.size + " features > limit " + limits.maxFeatures());
-        }
+        checkFeatureCount(ex.size, limits);
         checkTime(fallbackTs, "record timestamp");
         return new Event(Event.Type.EXAMPLE, fallbackId, fallbackTs, Event.DEFAULT_MODEL, ex.label, ex);
     }
@@ -198,6 +200,13 @@ public final class EventDecoder {
         return new Event(type, id, ts, model, label, ex);
     }
 
+    /** An event of {@code m} features over the limit is refused (libfm lines and JSON events alike). */
+    static void checkFeatureCount(int m, EventLimits limits) throws BadEventException {
+        if (m > limits.maxFeatures()) {
+            throw new BadEventException(TOO_MANY_FEATURES, m + " features > limit " + limits.maxFeatures() + " (--max-features)");
+        }
+    }
+
     /** Event times before 1970 or further ahead of the clock than the limit are refused. */
     private void checkTime(long ts, String what) throws BadEventException {
         if (ts < 0) {
@@ -225,10 +234,7 @@ public final class EventDecoder {
         if (!f.isObject()) {
             throw new BadEventException(WRONG_TYPE, "features must be an object");
         }
-        if (f.size() > limits.maxFeatures()) {
-            throw new BadEventException(TOO_MANY_FEATURES, f.size() + " features > limit " + limits.maxFeatures()
-                    + " (--max-features)");
-        }
+        checkFeatureCount(f.size(), limits);
         Example ex = new Example(Math.max(1, f.size()));
         Map<Long, String> fieldOf = new java.util.HashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {

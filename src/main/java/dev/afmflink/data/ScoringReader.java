@@ -35,7 +35,6 @@ public final class ScoringReader implements Closeable {
     private final java.util.Map<String, Long> skippedByReason = new java.util.TreeMap<>();
     private final BufferedReader in;
     private long lineNo;
-    private long skipped;
     private String id;
 
     public ScoringReader(Path path, boolean skipBad) throws IOException {
@@ -87,7 +86,7 @@ public final class ScoringReader implements Closeable {
     }
 
     public long skipped() {
-        return skipped;
+        return skippedByReason.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Skipped lines by reason code (with {@code skipBad}). */
@@ -96,7 +95,6 @@ public final class ScoringReader implements Closeable {
     }
 
     private void skip(String reason) {
-        skipped++;
         skippedByReason.merge(reason, 1L, Long::sum);
     }
 
@@ -107,10 +105,7 @@ public final class ScoringReader implements Closeable {
         if (reason != null) {
             throw new EventDecoder.BadEventException(EventDecoder.UNDECODABLE, "libfm line: " + reason);
         }
-        if (ex.size > decoder.limits().maxFeatures()) {
-            throw new EventDecoder.BadEventException(EventDecoder.TOO_MANY_FEATURES, ex.size + " features > limit "
-                    + decoder.limits().maxFeatures() + " (--max-features)");
-        }
+        EventDecoder.checkFeatureCount(ex.size, decoder.limits());
         return ex;
     }
 

@@ -36,9 +36,9 @@ import org.apache.flink.util.Collector;
  * or dead-lettered.
  */
 public class LabelJoin extends KeyedProcessFunction<String, InputEvent, TrainingExample> {
-    public static final String LATE_IMPRESSION = "late_impression";
-    public static final String UNKNOWN_CLICK = "unknown_click";
-    public static final String EXPIRED_CLICK = "expired_click";
+    public static final String LATE_IMPRESSION = dev.afmflink.data.EventDecoder.LATE_IMPRESSION;
+    public static final String UNKNOWN_CLICK = dev.afmflink.data.EventDecoder.UNKNOWN_CLICK;
+    public static final String EXPIRED_CLICK = dev.afmflink.data.EventDecoder.EXPIRED_CLICK;
 
     private final long windowMs;
     private final double negativeLabel;
