@@ -254,7 +254,7 @@ final class StreamCommand implements Command {
                 System.out.println("detached: the job runs on; its progress is in Flink's metrics and in " + s.predictionsTopic());
                 return 0;
             }
-            Thread watch = watchStatus(job);
+            Thread watch = JobStatusPrinter.start(job, System.out);
             try {
                 job.getJobExecutionResult().get();
             } catch (java.util.concurrent.ExecutionException e) {
@@ -349,61 +349,21 @@ final class StreamCommand implements Command {
         if (!Files.exists(dir)) {
             return 0;
         }
-        long[] bytes = {0};
+        long bytes = 0;
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 try {
-                    if (Files.isRegularFile(p)) {
-                        bytes[0] += Files.size(p);
-                    }
+                    long size = Files.isRegularFile(p) ? Files.size(p) : 0;
                     Files.delete(p);
+                    bytes += size;
                 } catch (IOException e) {
                     // a file still held: left behind
                 }
             }
         } catch (IOException e) {
-            return bytes[0];
+            // the walk failed part way: what was freed so far
         }
-        return bytes[0];
-    }
-
-    /**
-     * Prints every change of the job's status as it happens (a task failure shows as RESTARTING,
-     * then RUNNING again), so a job that fails does not fail silently; the causes are in target/afm.log.
-     */
-    static Thread watchStatus(JobClient job) {
-        Thread t = new Thread(() -> {
-            org.apache.flink.api.common.JobStatus last = org.apache.flink.api.common.JobStatus.RUNNING;
-            int restarts = 0;
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    org.apache.flink.api.common.JobStatus now = job.getJobStatus().get(10, java.util.concurrent.TimeUnit.SECONDS);
-                    if (now != last && now != org.apache.flink.api.common.JobStatus.CREATED
-                            && now != org.apache.flink.api.common.JobStatus.INITIALIZING) {
-                        if (now == org.apache.flink.api.common.JobStatus.RESTARTING) {
-                            restarts++;
-                        }
-                        if (now != org.apache.flink.api.common.JobStatus.FINISHED) {
-                            System.out.println("job " + now + (now == org.apache.flink.api.common.JobStatus.RESTARTING
-                                    ? " after a task failure (" + restarts + " so far; at most " + AfmStreamJob.LOCAL_MAX_FAILURES
-                                    + " in 10 minutes, then the job fails; the cause is in target/afm.log)" : ""));
-                        }
-                        last = now;
-                    }
-                    if (now.isGloballyTerminalState()) {
-                        return;
-                    }
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception e) {
-                    return; // the job is gone: its result says how it ended
-                }
-            }
-        }, "afm-job-status");
-        t.setDaemon(true);
-        t.start();
-        return t;
+        return bytes;
     }
 
     static final long SIMULATION_START = 1_767_225_600_000L; // 2026-01-01T00:00:00Z: fixed, so a replay is the same stream

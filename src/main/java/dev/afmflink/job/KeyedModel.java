@@ -52,30 +52,30 @@ final class KeyedModel {
         long refusedBefore = sp.refusedUpdates;
         double before;
         try {
-        for (int i = 0; i < n; i++) {
-            Long id = ex.ids[i];
-            FeatureParams f = b.rows.get(id);
-            boolean isNew = false;
-            if (f == null) {
-                f = state.features.get(id);
+            for (int i = 0; i < n; i++) {
+                Long id = ex.ids[i];
+                FeatureParams f = b.rows.get(id);
+                boolean isNew = false;
                 if (f == null) {
-                    if (lifecycle.counts() && !lifecycleState.admit(b, id, ex.ts, timers)) {
-                        continue; // not admitted yet: no parameters, no part in the prediction
+                    f = state.features.get(id);
+                    if (f == null) {
+                        if (lifecycle.counts() && !lifecycleState.admit(b, id, ex.ts, timers)) {
+                            continue; // not admitted yet: no parameters, no part in the prediction
+                        }
+                        f = learner.newFeature(ex.ids[i], ex.ts);
+                        freshIds[fresh++] = ex.ids[i];
+                        b.publish.features++;
+                        b.publish.admitted++;
+                        metrics.admitted.inc();
+                        isNew = true;
                     }
-                    f = learner.newFeature(ex.ids[i], ex.ts);
-                    freshIds[fresh++] = ex.ids[i];
-                    b.publish.features++;
-                    b.publish.admitted++;
-                    metrics.admitted.inc();
-                    isNew = true;
+                    b.rows.put(id, f);
                 }
-                b.rows.put(id, f);
+                lifecycleState.updated(b, id, f, isNew, ex.ts, timers);
+                vals[m] = ex.values[i];
+                rows[m++] = f;
             }
-            lifecycleState.updated(b, id, f, isNew, ex.ts, timers);
-            vals[m] = ex.values[i];
-            rows[m++] = f;
-        }
-        before = learner.step(sp, rows, m == n ? ex.values : vals, m, label, ex.ts, weighting);
+            before = learner.step(sp, rows, m == n ? ex.values : vals, m, label, ex.ts, weighting);
         } catch (RuntimeException e) { // nothing of this example stays: its new rows go, the dropout state is as it was
             for (int i = 0; i < fresh; i++) {
                 b.rows.remove(freshIds[i]);
