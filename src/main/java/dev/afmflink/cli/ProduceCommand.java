@@ -16,7 +16,8 @@ final class ProduceCommand implements Command {
     @Override
     public String summary() {
         return "put files of events (JSON events or libfm lines, plain or .gz) on a Kafka topic, one record per line, in order, "
-                + "as bin/afm stream --input does on its embedded broker";
+                + "as bin/afm stream --input does on its embedded broker (record times from 2026-01-01: the topic needs "
+                + "retention.ms=-1, or time-based retention may delete them)";
     }
 
     @Override
