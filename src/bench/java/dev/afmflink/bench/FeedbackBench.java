@@ -160,7 +160,7 @@ public final class FeedbackBench {
             long lastImpression = Long.MIN_VALUE;
             for (Event e : events) {
                 minTs = Math.min(minTs, e.ts());
-                if (e.type() == Event.Type.IMPRESSION) {
+                if (e.type() == dev.afmflink.data.EventKind.IMPRESSION) {
                     lastImpression = Math.max(lastImpression, e.ts());
                 }
                 if (e.ts() > maxTs) {
@@ -228,7 +228,7 @@ public final class FeedbackBench {
             throws Exception {
         List<String> raw = events(c);
         List<Event> events = decode(raw, config);
-        long impressions = events.stream().filter(e -> e.type() == Event.Type.IMPRESSION).count();
+        long impressions = events.stream().filter(e -> e.type() == dev.afmflink.data.EventKind.IMPRESSION).count();
         long clicks = events.size() - impressions;
         long spanMs = c.impressions() * c.spacingMs();
         out.printf(Locale.ROOT, "feedback bench: %d impressions over %.0f s of event time (%d/s), %d clicks (CTR %.3f), "
@@ -288,7 +288,7 @@ public final class FeedbackBench {
         List<String> post = new ArrayList<>();
         java.util.Set<String> postIds = new java.util.HashSet<>();
         for (Event e : all) {
-            if (e.type() == Event.Type.IMPRESSION && e.ts() >= driftAt) {
+            if (e.type() == dev.afmflink.data.EventKind.IMPRESSION && e.ts() >= driftAt) {
                 postIds.add(e.id());
             }
         }

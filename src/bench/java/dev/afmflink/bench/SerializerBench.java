@@ -90,7 +90,7 @@ public class SerializerBench {
             }
             case "join-state" -> {
                 InputEvent imp = new InputEvent();
-                imp.kind = InputEvent.IMPRESSION;
+                imp.kind(dev.afmflink.data.EventKind.IMPRESSION);
                 imp.id = "imp-000123456";
                 imp.model = "default";
                 imp.topic = "afm-input";

@@ -117,7 +117,7 @@ public final class EventDecoder {
         }
         checkFeatureCount(ex.size, limits);
         checkTime(fallbackTs, "record timestamp");
-        return new Event(Event.Type.EXAMPLE, fallbackId, fallbackTs, Event.DEFAULT_MODEL, ex.label, ex);
+        return new Event(EventKind.EXAMPLE, fallbackId, fallbackTs, Event.DEFAULT_MODEL, ex.label, ex);
     }
 
     private Event decodeJson(byte[] raw) throws BadEventException {
@@ -146,13 +146,11 @@ public final class EventDecoder {
             throw new BadEventException(UNDECODABLE, "not a JSON object");
         }
         String typeName = text(root, "type", !scoring, limits.maxNameChars());
-        Event.Type type = typeName == null ? Event.Type.IMPRESSION : switch (typeName) {
-            case "example" -> Event.Type.EXAMPLE;
-            case "impression" -> Event.Type.IMPRESSION;
-            case "click" -> Event.Type.CLICK;
-            default -> throw new BadEventException(WRONG_TYPE, "unknown event type '" + typeName + "'");
-        };
-        if (scoring && type == Event.Type.CLICK) {
+        EventKind type = typeName == null ? EventKind.IMPRESSION : EventKind.ofWireName(typeName);
+        if (type == null) {
+            throw new BadEventException(WRONG_TYPE, "unknown event type '" + typeName + "'");
+        }
+        if (scoring && type == EventKind.CLICK) {
             throw new BadEventException(WRONG_TYPE, "a click has no features to score");
         }
         String id = text(root, "id", !scoring, limits.maxIdChars());
@@ -174,12 +172,12 @@ public final class EventDecoder {
         if (badKey != null) {
             throw new BadEventException(BAD_MODEL_KEY, badKey);
         }
-        if (type == Event.Type.CLICK) {
+        if (type == EventKind.CLICK) {
             return new Event(type, id, ts, model, Double.NaN, null);
         }
         double label = Double.NaN;
         JsonNode l = root.get("label");
-        if (type == Event.Type.EXAMPLE || (scoring && l != null && !l.isNull())) {
+        if (type == EventKind.EXAMPLE || (scoring && l != null && !l.isNull())) {
             if (l == null || l.isNull()) {
                 throw new BadEventException(MISSING_FIELD, "label");
             }

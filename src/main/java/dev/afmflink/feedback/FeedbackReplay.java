@@ -1,69 +1,82 @@
 package dev.afmflink.feedback;
 
 import dev.afmflink.data.Event;
+import dev.afmflink.data.EventKind;
+import dev.afmflink.feedback.FeedbackSchedule.Hold;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
 import dev.afmflink.model.ExampleWeight;
+import dev.afmflink.model.FeatureParams;
+import dev.afmflink.model.ParameterStore;
+import dev.afmflink.model.SharedParams;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The streaming job's feedback loop in plain Java, one model, one Kafka partition, for replays of
  * a click-stream (the tests' reference and the feedback bench): events in order; after each event
  * the watermark (largest time − bound − 1) moves on when it has moved {@code stepMs}; then the
  * join labels, in order of window end, every unclicked impression whose window W has ended, and
- * the trainer acts as its {@link FeedbackMode} says. Each impression is scored on arrival (ordered
- * mode: when event time reaches it) and judged once by that score against its final label. At {@link #end()} nothing more is labelled
- * (an impression whose window has not passed is left out, as in the job). Labelled examples
- * ({@code type: example}) are trained at once, in the ordered mode when event time reaches them. Clicks before their impression, and
- * clicks of unknown impressions, are ignored here (the job holds or dead-letters them).
+ * the trainer's timers up to the watermark run in time order. What the trainer does on arrival and
+ * at each time is {@link FeedbackSchedule}'s, the same rule the job's keyed function drives; this
+ * class is its second driver (maps and a sorted set of times instead of keyed state and timers),
+ * with the job's admission ({@link #withLifecycle}) and holdout ({@link #withHoldout}). At
+ * {@link #end()} nothing more is labelled (an impression whose window has not passed is left out,
+ * as in the job). Clicks before their impression, and clicks of unknown impressions, are ignored
+ * here (the job holds or dead-letters them).
  */
 public final class FeedbackReplay {
     /** One judged impression or example: its score at arrival as a prediction, its final label and loss. */
     public record Judged(String id, long ts, double label, double prediction, double loss) {
     }
 
-    private record Impression(String id, long ts, Example features) {
+    /** What reaches the trainer: an example, an impression or a labelled impression. */
+    private record Item(EventKind kind, String id, long ts, double label, Example features)
+            implements FeedbackSchedule.Item {
+        Item labelled(double l) {
+            return new Item(EventKind.LABELLED, id, ts, l, features);
+        }
     }
 
-    private static final Comparator<Impression> ORDER = Comparator.comparingLong(Impression::ts).thenComparing(Impression::id);
+    private static final Comparator<Item> ORDER = Comparator.comparingLong(Item::ts).thenComparing(Item::id);
 
     private final AfmModel model;
-    private final FeedbackMode mode;
     private final long windowMs;
     private final long boundMs;
     private final long stepMs;
     private final double negativeLabel;
-    private final Map<String, Impression> open = new HashMap<>();
+    private final FeedbackMode mode;
+    private FeedbackSchedule<Item> schedule;
+    private final Map<String, Item> open = new HashMap<>();
     private final Set<String> clicked = new HashSet<>();
     private final Set<String> seen = new HashSet<>();
     /** Window end → impressions (join timers), in arrival order within one end. */
-    private final TreeMap<Long, List<Impression>> closes = new TreeMap<>();
-    /** Ordered mode: labelled impressions waiting for their window, by event time. */
-    private final TreeMap<Long, List<Impression>> held = new TreeMap<>();
-    /** Ordered mode: labelled examples waiting for event time to reach them, in arrival order per time. */
-    private final TreeMap<Long, List<Event>> examples = new TreeMap<>();
-    /** Ordered mode: impressions waiting for event time to reach them, to be scored. */
-    private final TreeMap<Long, List<Impression>> unscored = new TreeMap<>();
-    private final Map<String, Double> labels = new HashMap<>();
+    private final TreeMap<Long, List<Item>> closes = new TreeMap<>();
+    /** What the schedule holds, by kind and event time. */
+    private final Map<Hold, TreeMap<Long, List<Item>>> held = new EnumMap<>(Hold.class);
+    /** The trainer's timers. */
+    private final TreeSet<Long> timers = new TreeSet<>();
     private final Map<String, Double> scoredAt = new HashMap<>();
     private final List<Judged> judged = new ArrayList<>();
     private long maxTs = Long.MIN_VALUE;
     private long watermark = Long.MIN_VALUE;
     private long lastEmitted = Long.MIN_VALUE;
     private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
+    private Holdout holdout = Holdout.NONE;
+    private long heldOut;
     /** Admission counts: id → {seen, last seen}. */
     private final Map<Long, long[]> counts = new HashMap<>();
-    /** Sweep times of the buckets touched. */
-    private final java.util.TreeSet<Long> sweeps = new java.util.TreeSet<>();
+    private final Store store = new Store();
 
     public FeedbackReplay(AfmConfig config, FeedbackMode mode, long windowMs, long boundMs, long stepMs) {
         this(new AfmModel(config), mode, windowMs, boundMs, stepMs);
@@ -77,6 +90,14 @@ public final class FeedbackReplay {
         this.boundMs = boundMs;
         this.stepMs = stepMs;
         this.negativeLabel = model.config().loss().negativeLabel();
+        for (Hold h : Hold.values()) {
+            held.put(h, new TreeMap<>());
+        }
+        schedule();
+    }
+
+    private void schedule() {
+        schedule = new FeedbackSchedule<>(mode, new EventTimes(windowMs, 1), holdout, negativeLabel, new Buckets(), new Steps());
     }
 
     public AfmModel model() {
@@ -87,6 +108,18 @@ public final class FeedbackReplay {
     public FeedbackReplay withLifecycle(FeatureLifecycle l) {
         this.lifecycle = l;
         return this;
+    }
+
+    /** The job's holdout: the labelled impressions it selects are judged, never trained. */
+    public FeedbackReplay withHoldout(Holdout h) {
+        this.holdout = h;
+        schedule();
+        return this;
+    }
+
+    /** Labelled impressions the holdout kept out of training. */
+    public long heldOut() {
+        return heldOut;
     }
 
     /** Admission counts still held (features seen, not admitted, not expired). */
@@ -111,23 +144,23 @@ public final class FeedbackReplay {
      * Returns each impression judged by the prediction just before its step.
      */
     public static List<Judged> inEventOrder(AfmModel model, List<Event> events, long windowMs) {
-        Map<String, Impression> imps = new HashMap<>();
+        Map<String, Item> imps = new HashMap<>();
         Set<String> clickedIds = new HashSet<>();
         for (Event e : events) {
-            if (e.type() == Event.Type.IMPRESSION) {
-                imps.putIfAbsent(e.id(), new Impression(e.id(), e.ts(), e.features()));
-            } else if (e.type() == Event.Type.CLICK) {
-                Impression i = imps.get(e.id());
+            if (e.type() == EventKind.IMPRESSION) {
+                imps.putIfAbsent(e.id(), new Item(EventKind.IMPRESSION, e.id(), e.ts(), Double.NaN, e.features()));
+            } else if (e.type() == EventKind.CLICK) {
+                Item i = imps.get(e.id());
                 if (i != null && e.ts() <= i.ts() + windowMs) {
                     clickedIds.add(e.id());
                 }
             }
         }
-        List<Impression> order = new ArrayList<>(imps.values());
+        List<Item> order = new ArrayList<>(imps.values());
         order.sort(ORDER);
         var loss = model.config().loss();
         List<Judged> judged = new ArrayList<>(order.size());
-        for (Impression i : order) {
+        for (Item i : order) {
             Example x = i.features().copy();
             x.label = clickedIds.contains(i.id()) ? 1.0 : loss.negativeLabel();
             double raw = model.train(x, i.ts());
@@ -139,36 +172,24 @@ public final class FeedbackReplay {
     /** One decoded event, as the job would see it next. */
     public void accept(Event e) {
         switch (e.type()) {
-            case EXAMPLE -> {
-                if (mode.waitsForWindow()) { // trained when event time reaches it, in arrival order
-                    examples.computeIfAbsent(e.ts(), t -> new ArrayList<>()).add(e);
-                } else {
-                    trainExample(e);
-                }
-            }
+            case EXAMPLE -> arrive(new Item(EventKind.EXAMPLE, e.id(), e.ts(), e.label(), e.features()));
             case IMPRESSION -> {
                 if (!seen.contains(e.id()) && e.ts() > watermark) {
                     seen.add(e.id());
-                    Impression imp = new Impression(e.id(), e.ts(), e.features());
+                    Item imp = new Item(EventKind.IMPRESSION, e.id(), e.ts(), Double.NaN, e.features());
                     open.put(e.id(), imp);
-                    if (mode.waitsForWindow()) {
-                        unscored.computeIfAbsent(e.ts(), t -> new ArrayList<>()).add(imp);
-                    } else {
-                        scoredAt.put(e.id(), predictAdmitted(e.features()));
-                    }
                     closes.computeIfAbsent(end(e.ts()), t -> new ArrayList<>()).add(imp);
-                    if (mode.trainsImpressions()) {
-                        train(imp, negativeLabel);
-                    }
+                    arrive(imp);
                 }
             }
             case CLICK -> {
-                Impression imp = open.get(e.id());
+                Item imp = open.get(e.id());
                 if (imp != null && !clicked.contains(e.id()) && e.ts() <= end(imp.ts())) {
                     clicked.add(e.id());
-                    labelled(imp, 1.0);
+                    arrive(imp.labelled(1.0));
                 }
             }
+            default -> throw new IllegalArgumentException("no input event is " + e.type());
         }
         advanceTo(e.ts());
     }
@@ -185,16 +206,14 @@ public final class FeedbackReplay {
         }
     }
 
-    /** The input ends: nothing more is labelled or trained. Returns the impressions left out. */
+    /** The input ends: nothing more is labelled; the trainer's timers run as at the end of a bounded input. Returns the impressions left out. */
     public long end() {
-        while (!examples.isEmpty()) { // labelled examples train at the end of input too (their labels are final)
-            examples.pollFirstEntry().getValue().forEach(this::trainExample);
-        }
         long left = open.size();
         open.clear();
         closes.clear();
-        held.clear();
-        unscored.clear();
+        while (!timers.isEmpty()) {
+            at(timers.pollFirst(), true);
+        }
         return left;
     }
 
@@ -204,122 +223,153 @@ public final class FeedbackReplay {
 
     private void advance(long wm) {
         watermark = wm;
-        // the join's timers (window ends) first, then the trainer's (ordered releases) at the same watermark
+        // the join's timers (window ends) first, then the trainer's at the same watermark
         while (!closes.isEmpty() && closes.firstKey() <= wm) {
-            for (Impression imp : closes.pollFirstEntry().getValue()) {
+            for (Item imp : closes.pollFirstEntry().getValue()) {
                 open.remove(imp.id());
                 if (!clicked.remove(imp.id())) {
-                    labelled(imp, negativeLabel);
+                    arrive(imp.labelled(negativeLabel));
                 }
             }
         }
-        // the trainer's timers in time order; at one time, first the labels whose window ends (ordered mode), then the
-        // impressions of that time are scored (ordered mode), then the lifecycle's sweep
-        while (true) {
-            long release = held.isEmpty() ? Long.MAX_VALUE : end(held.firstKey());
-            long score = unscored.isEmpty() ? Long.MAX_VALUE : unscored.firstKey();
-            long example = examples.isEmpty() ? Long.MAX_VALUE : examples.firstKey();
-            long sweep = sweeps.isEmpty() ? Long.MAX_VALUE : sweeps.first();
-            long t = Math.min(Math.min(release, score), Math.min(sweep, example));
-            if (t > wm || t == Long.MAX_VALUE) {
-                break;
-            }
-            if (release == t) {
-                List<Impression> due = held.pollFirstEntry().getValue();
-                due.sort(ORDER);
-                for (Impression imp : due) {
-                    learnAndJudge(imp, labels.remove(imp.id()));
-                }
-            }
-            if (example == t) {
-                examples.pollFirstEntry().getValue().forEach(this::trainExample);
-            }
-            if (score == t) {
-                for (Impression imp : unscored.pollFirstEntry().getValue()) {
-                    scoredAt.put(imp.id(), predictAdmitted(imp.features()));
-                }
-            }
-            if (sweep == t) {
-                sweeps.pollFirst();
-                sweep(t);
-            }
+        while (!timers.isEmpty() && timers.first() <= wm) {
+            at(timers.pollFirst(), false);
         }
     }
 
-    private void trainExample(Event e) {
-        Example x = e.features().copy();
-        x.label = e.label();
-        double before = trainAdmitted(x, e.ts(), ExampleWeight.ONE);
-        judge(e.id(), e.ts(), e.label(), before);
-    }
-
-    private void labelled(Impression imp, double label) {
-        if (mode.waitsForWindow()) {
-            labels.put(imp.id(), label);
-            held.computeIfAbsent(imp.ts(), t -> new ArrayList<>()).add(imp);
-        } else {
-            learnAndJudge(imp, label);
+    private void arrive(Item item) {
+        try {
+            schedule.arrive(item);
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
     }
 
-    private void learnAndJudge(Impression imp, double label) {
-        if (mode.trainsLabel(label, negativeLabel)) {
-            train(imp, label);
+    private void at(long t, boolean inputEnded) {
+        try {
+            schedule.at(t, inputEnded);
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
-        judge(imp.id(), imp.ts(), label, scoredAt.get(imp.id()));
     }
 
-    private double train(Impression imp, double label) {
-        Example x = imp.features().copy();
-        x.label = label;
-        return trainAdmitted(x, imp.ts(), mode.weighting());
+    /** The schedule's buckets, with a timer for each. */
+    private final class Buckets implements FeedbackSchedule.Held<Item> {
+        @Override
+        public void hold(Hold which, Item item, long until) {
+            held.get(which).computeIfAbsent(item.ts(), t -> new ArrayList<>()).add(item);
+            timers.add(until);
+        }
+
+        @Override
+        public List<Item> take(Hold which, long ts) {
+            List<Item> due = held.get(which).remove(ts);
+            return due == null ? new ArrayList<>() : due;
+        }
     }
 
-    /** Trains {@code x} on its admitted features only, counting the others (the lifecycle's admission). */
-    private double trainAdmitted(Example x, long ts, ExampleWeight weighting) {
-        if (!lifecycle.enabled()) {
-            return model.train(x, ts, weighting);
+    /** The schedule's steps on the in-memory model, judged into {@link #judged}. */
+    private final class Steps implements FeedbackSchedule.Steps<Item> {
+        @Override
+        public void arrived(Item impression) {
         }
-        Example kept = new Example(x.size);
-        kept.label = x.label;
-        for (int i = 0; i < x.size; i++) {
-            long id = x.ids[i];
-            boolean has = model.features().get(id) != null;
-            if (!has && lifecycle.counts()) {
+
+        @Override
+        public double score(Item item) {
+            Example x = item.features();
+            return model.learner().predict(store, x.ids, x.values, x.size, item.ts());
+        }
+
+        @Override
+        public void remember(Item impression, double raw) {
+            scoredAt.put(impression.id(), raw);
+        }
+
+        @Override
+        public Double takeScore(Item labelled) {
+            return scoredAt.get(labelled.id());
+        }
+
+        @Override
+        public void leftOut(Item labelled) {
+        }
+
+        @Override
+        public void heldOut(Item labelled) {
+            heldOut++;
+        }
+
+        @Override
+        public double train(Item item, double label, ExampleWeight weighting) {
+            Example x = item.features();
+            return model.learner().train(store, x.ids, x.values, x.size, label, item.ts(), weighting);
+        }
+
+        @Override
+        public void judged(Item item, double raw, boolean trained) {
+            var loss = model.config().loss();
+            judged.add(new Judged(item.id(), item.ts(), item.label(), loss.prediction(raw), loss.loss(raw, item.label())));
+        }
+
+        @Override
+        public void trained(Item item, long at) {
+        }
+
+        @Override
+        public void failed(Item item, RuntimeException e) {
+            throw e;
+        }
+
+        @Override
+        public void closeWindow(long start, boolean inputEnded) {
+        }
+
+        @Override
+        public void sweep(long t) {
+            FeedbackReplay.this.sweep(t);
+        }
+
+        @Override
+        public void tick(long t) {
+        }
+    }
+
+    /** The model's rows with the job's admission: a feature gets a row at its admitting sighting. */
+    private final class Store implements ParameterStore {
+        @Override
+        public SharedParams shared() {
+            return model.shared();
+        }
+
+        @Override
+        public FeatureParams trainingRow(long id, long ts) {
+            FeatureParams f = model.features().get(id);
+            if (f == null && lifecycle.counts()) {
                 long[] c = counts.computeIfAbsent(id, k -> new long[2]);
                 c[0]++;
                 c[1] = ts;
                 if (!lifecycle.admits(c[0])) {
                     touched(ts, true);
-                    continue;
+                    return null;
                 }
                 counts.remove(id);
             }
-            kept.ids[kept.size] = id;
-            kept.values[kept.size++] = x.values[i];
             touched(ts, false);
+            return f != null ? f : model.trainingRow(id, ts);
         }
-        return model.train(kept, ts, weighting);
-    }
 
-    /** The raw score of {@code x} by its admitted features (with admission, unseen ones take no part). */
-    private double predictAdmitted(Example x) {
-        if (!lifecycle.counts()) {
-            return model.predictRaw(x);
-        }
-        Example kept = new Example(x.size);
-        for (int i = 0; i < x.size; i++) {
-            if (model.features().get(x.ids[i]) != null) {
-                kept.ids[kept.size] = x.ids[i];
-                kept.values[kept.size++] = x.values[i];
+        @Override
+        public FeatureParams scoringRow(long id, long ts, int position) {
+            if (lifecycle.counts() && model.features().get(id) == null) {
+                return null; // not admitted: no part in the prediction
             }
+            return model.scoringRow(id, ts, position);
         }
-        return model.predictRaw(kept);
     }
 
     private void touched(long ts, boolean count) {
         if (lifecycle.expires(count)) {
-            sweeps.add(lifecycle.sweepTime(lifecycle.bucket(ts), count));
+            timers.add(lifecycle.sweepTime(lifecycle.bucket(ts), count));
         }
     }
 
@@ -337,10 +387,5 @@ public final class FeedbackReplay {
                 }
             }
         }
-    }
-
-    private void judge(String id, long ts, double label, double raw) {
-        var loss = model.config().loss();
-        judged.add(new Judged(id, ts, label, loss.prediction(raw), loss.loss(raw, label)));
     }
 }

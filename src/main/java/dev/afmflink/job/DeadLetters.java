@@ -42,4 +42,28 @@ public final class DeadLetters {
     private void count(String reason) {
         counters.computeIfAbsent(reason, k -> group.addGroup("reason", k).counter("count")).inc();
     }
+
+    /** The dead letter of an example whose training or scoring threw ({@code train_failed}): its coordinates, not its features. */
+    static DeadLetter trainFailed(TrainingExample ex, RuntimeException e) {
+        String raw = "{\"kind\":" + ex.kind + ",\"id\":" + KafkaRecords.jsonString(ex.id) + ",\"ts\":" + ex.ts
+                + ",\"model\":" + KafkaRecords.jsonString(ex.model) + ",\"features\":" + (ex.ids == null ? 0 : ex.ids.length) + "}";
+        return new DeadLetter(dev.afmflink.data.EventDecoder.TRAIN_FAILED, e.toString(), raw, null, -1, -1);
+    }
+
+    /**
+     * A failure of the system rather than of one example: Flink's own, or the state backend's (it
+     * surfaces as a runtime exception too). That one fails the task; an example's becomes a dead letter.
+     */
+    static boolean isSystemFailure(RuntimeException e) {
+        if (e instanceof org.apache.flink.util.FlinkRuntimeException) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String n = t.getClass().getName();
+            if (n.startsWith("org.rocksdb.") || n.startsWith("org.apache.flink.runtime.state.") || t instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

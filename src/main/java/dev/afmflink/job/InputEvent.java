@@ -1,16 +1,14 @@
 package dev.afmflink.job;
 
+import dev.afmflink.data.EventKind;
+
 /**
  * One input record after decoding, as the Kafka source emits it (decoding happens in the source so
  * that event-time watermarks are generated per Kafka partition): a labelled example, an
  * impression, a click, or a record that could not be decoded ({@link #dead} says why). A Flink POJO.
  */
 public class InputEvent {
-    public static final byte EXAMPLE = 0;
-    public static final byte IMPRESSION = 1;
-    public static final byte CLICK = 2;
-    public static final byte BAD = 3;
-
+    /** {@link EventKind#code} (example, impression or click); read it through {@link #kind()}. */
     public byte kind;
     public String model;
     /** The event id; for a click, the id of its impression. */
@@ -28,18 +26,37 @@ public class InputEvent {
     public String topic;
     public int partition;
     public long offset;
-    /** Why the record could not be used (kind {@link #BAD} only). */
+    /** Why the record could not be used; null for a decoded event. */
     public DeadLetter dead;
 
     public InputEvent() {
     }
 
-    /** Event time for watermarks: a record that could not be decoded does not move event time. */
-    public long eventTime() {
-        return kind == BAD ? Long.MIN_VALUE : ts;
+    /**
+     * The event's kind. Code 2 read from an input event is a click: the join's state of a job from
+     * before {@link EventKind} (savepoint 194ebe7-clickstream) held clicks as 2, and an input event
+     * is never {@link EventKind#LABELLED}.
+     */
+    public EventKind kind() {
+        return kind == EventKind.LABELLED.code ? EventKind.CLICK : EventKind.of(kind);
     }
 
-    TrainingExample toExample(byte trainingKind, double label) {
+    public InputEvent kind(EventKind k) {
+        this.kind = k.code;
+        return this;
+    }
+
+    /** A record that could not be decoded ({@link #dead} says why). */
+    public boolean isBad() {
+        return dead != null;
+    }
+
+    /** Event time for watermarks: a record that could not be decoded does not move event time. */
+    public long eventTime() {
+        return isBad() ? Long.MIN_VALUE : ts;
+    }
+
+    TrainingExample toExample(EventKind trainingKind, double label) {
         TrainingExample t = new TrainingExample(trainingKind, model, id, ts, label, ids, values);
         t.fields = fields;
         return t;

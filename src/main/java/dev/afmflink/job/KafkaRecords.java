@@ -71,7 +71,6 @@ public final class KafkaRecords {
         try {
             ev = decoder.decode(value, topic + "-" + partition + "-" + offset, timestamp);
         } catch (EventDecoder.BadEventException bad) {
-            e.kind = InputEvent.BAD;
             e.ts = timestamp;
             e.label = Double.NaN;
             String text = value == null ? "" : new String(value, 0, Math.min(value.length, 4 * DeadLetter.RAW_LIMIT),
@@ -79,11 +78,7 @@ public final class KafkaRecords {
             e.dead = new DeadLetter(bad.reason(), bad.getMessage(), text, topic, partition, offset);
             return e;
         }
-        e.kind = switch (ev.type()) {
-            case EXAMPLE -> InputEvent.EXAMPLE;
-            case IMPRESSION -> InputEvent.IMPRESSION;
-            case CLICK -> InputEvent.CLICK;
-        };
+        e.kind(ev.type());
         e.model = ev.model();
         e.id = ev.id();
         e.ts = ev.ts();

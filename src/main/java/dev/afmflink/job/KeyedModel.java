@@ -5,26 +5,30 @@ import dev.afmflink.model.AfmLearner;
 import dev.afmflink.model.ExampleWeight;
 import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.PairView;
+import dev.afmflink.model.ParameterStore;
 import dev.afmflink.model.SharedParams;
 import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.util.FlinkRuntimeException;
 
 /**
- * One model key's model as the trainer steps it: its feature rows gathered from the key's
- * write-back buffer, else from state, else made new (if the feature lifecycle admits it), and the
- * core's {@link AfmLearner} run on them. A step that throws leaves nothing behind: the rows made
- * for it are dropped and the dropout state is as it was (the learner changes no parameter before
- * its backward pass has finished).
+ * One model key's parameters as the core's {@link AfmLearner} gathers them (a
+ * {@link ParameterStore}): a feature's row from the key's write-back buffer, else from state, else
+ * made new if the feature lifecycle admits it. A step that throws leaves nothing behind: the rows
+ * made for it are dropped ({@link #discardNew}) and the learner restores the dropout state. A
+ * failure of the state backend surfaces as a {@link FlinkRuntimeException}: it fails the task.
  */
-final class KeyedModel {
+final class KeyedModel implements ParameterStore {
     private final AfmLearner learner;
     private final TrainerState state;
     private final FeatureLifecycle lifecycle;
     private final LifecycleState lifecycleState;
     private final TrainerMetrics metrics;
-    private double[] vals = new double[16];
-    private FeatureParams[] rows = new FeatureParams[16];
+    /** The key in hand (scratch, set by {@link #train} and {@link #score}). */
+    private WriteBackBuffer b;
+    private TimerService timers;
     /** Ids of the rows made for the example in training (dropped again if its step fails). */
     private long[] freshIds = new long[16];
+    private int fresh;
 
     KeyedModel(AfmLearner learner, TrainerState state, FeatureLifecycle lifecycle, LifecycleState lifecycleState,
                TrainerMetrics metrics) {
@@ -41,84 +45,88 @@ final class KeyedModel {
     }
 
     /** One training step of {@code ex} with {@code label}; returns ŷ before the update. */
-    double train(WriteBackBuffer b, TrainingExample ex, double label, ExampleWeight weighting, TimerService timers)
-            throws Exception {
-        SharedParams sp = b.shared;
-        int n = ex.ids.length;
-        ensureRows(n);
-        int m = 0;
-        int fresh = 0;
-        long rng = sp.rngState;
-        long refusedBefore = sp.refusedUpdates;
-        double before;
-        try {
-            for (int i = 0; i < n; i++) {
-                Long id = ex.ids[i];
-                FeatureParams f = b.rows.get(id);
-                boolean isNew = false;
-                if (f == null) {
-                    f = state.features.get(id);
-                    if (f == null) {
-                        if (lifecycle.counts() && !lifecycleState.admit(b, id, ex.ts, timers)) {
-                            continue; // not admitted yet: no parameters, no part in the prediction
-                        }
-                        f = learner.newFeature(ex.ids[i], ex.ts);
-                        freshIds[fresh++] = ex.ids[i];
-                        b.publish.features++;
-                        b.publish.admitted++;
-                        metrics.admitted.inc();
-                        isNew = true;
-                    }
-                    b.rows.put(id, f);
-                }
-                lifecycleState.updated(b, id, f, isNew, ex.ts, timers);
-                vals[m] = ex.values[i];
-                rows[m++] = f;
-            }
-            before = learner.step(sp, rows, m == n ? ex.values : vals, m, label, ex.ts, weighting);
-        } catch (RuntimeException e) { // nothing of this example stays: its new rows go, the dropout state is as it was
-            for (int i = 0; i < fresh; i++) {
-                b.rows.remove(freshIds[i]);
-            }
-            b.publish.features -= fresh;
-            b.publish.admitted -= fresh;
-            sp.rngState = rng;
-            throw e;
-        }
+    double train(WriteBackBuffer b, TrainingExample ex, double label, ExampleWeight weighting, TimerService timers) {
+        this.b = b;
+        this.timers = timers;
+        this.fresh = 0;
+        long refusedBefore = b.shared.refusedUpdates;
+        double before = learner.train(this, ex.ids, ex.values, ex.ids.length, label, ex.ts, weighting);
         metrics.examples.inc();
-        if (sp.refusedUpdates != refusedBefore) {
+        if (b.shared.refusedUpdates != refusedBefore) {
             metrics.refused.inc();
         }
         return before;
     }
 
     /** The raw score of an impression with the model as it stands; reads rows, changes nothing. */
-    double score(WriteBackBuffer b, TrainingExample ex) throws Exception {
-        ensureRows(ex.ids.length);
-        int m = 0;
-        for (int i = 0; i < ex.ids.length; i++) {
-            Long id = ex.ids[i];
+    double score(WriteBackBuffer b, TrainingExample ex) {
+        this.b = b;
+        return learner.predict(this, ex.ids, ex.values, ex.ids.length, ex.ts);
+    }
+
+    @Override
+    public SharedParams shared() {
+        return b.shared;
+    }
+
+    @Override
+    public FeatureParams trainingRow(long id, long ts) {
+        try {
+            FeatureParams f = b.rows.get(id);
+            boolean isNew = false;
+            if (f == null) {
+                f = state.features.get(id);
+                if (f == null) {
+                    if (lifecycle.counts() && !lifecycleState.admit(b, id, ts, timers)) {
+                        return null; // not admitted yet: no parameters, no part in the prediction
+                    }
+                    f = learner.newFeature(id, ts);
+                    if (fresh == freshIds.length) {
+                        freshIds = java.util.Arrays.copyOf(freshIds, fresh * 2);
+                    }
+                    freshIds[fresh++] = id;
+                    b.publish.features++;
+                    b.publish.admitted++;
+                    metrics.admitted.inc();
+                    isNew = true;
+                }
+                b.rows.put(id, f);
+            }
+            lifecycleState.updated(b, id, f, isNew, ts, timers);
+            return f;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new FlinkRuntimeException("keyed state", e);
+        }
+    }
+
+    @Override
+    public FeatureParams scoringRow(long id, long ts, int position) {
+        try {
             FeatureParams f = b.rows.get(id);
             if (f == null) {
                 f = state.features.get(id);
             }
             if (f == null && lifecycle.counts()) {
-                continue; // not admitted: no part in the prediction
+                return null; // not admitted: no part in the prediction
             }
-            vals[m] = ex.values[i];
-            rows[m++] = f != null ? f : learner.newFeature(id, ex.ts); // what training would start from; not stored
+            return f != null ? f : learner.newFeature(id, ts); // what training would start from; not stored
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new FlinkRuntimeException("keyed state", e);
         }
-        return learner.predictRaw(b.shared, rows, vals, m);
     }
 
-    /** The gathered-rows (and values) scratch arrays hold at least {@code m} rows. */
-    private void ensureRows(int m) {
-        if (rows.length < m) {
-            rows = new FeatureParams[Math.max(m, rows.length * 2)];
-            vals = new double[rows.length];
+    /** Nothing of the failed example stays: its new rows go. */
+    @Override
+    public void discardNew() {
+        for (int i = 0; i < fresh; i++) {
+            b.rows.remove(freshIds[i]);
         }
-        if (freshIds == null || freshIds.length < rows.length) {
-            freshIds = new long[rows.length];
-        }
+        b.publish.features -= fresh;
+        b.publish.admitted -= fresh;
+        fresh = 0;
     }
 }

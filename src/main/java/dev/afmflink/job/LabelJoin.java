@@ -1,5 +1,7 @@
 package dev.afmflink.job;
 
+import dev.afmflink.data.EventKind;
+
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -88,14 +90,14 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
         JoinState st = state.value();
         long watermark = ctx.timerService().currentWatermark();
         if (st != null && st.isTombstone()) { // the impression's window has closed
-            if (e.kind == InputEvent.IMPRESSION) {
+            if (e.kind() == EventKind.IMPRESSION) {
                 duplicateImpressions.inc();
             } else {
                 dead(ctx, EXPIRED_CLICK, expiredDetail(e, st.impressionTs) + " (the window has closed)", e);
             }
             return;
         }
-        if (e.kind == InputEvent.IMPRESSION) {
+        if (e.kind() == EventKind.IMPRESSION) {
             if (st != null && st.impression != null) {
                 duplicateImpressions.inc();
                 return;
@@ -109,7 +111,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
                 st = new JoinState();
             }
             st.impression = e;
-            out.collect(e.toExample(TrainingExample.IMPRESSION, Double.NaN));
+            out.collect(e.toExample(EventKind.IMPRESSION, Double.NaN));
             InputEvent held = st.heldClick;
             if (held != null) {
                 ctx.timerService().deleteEventTimeTimer(held.ts);
@@ -149,7 +151,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
     }
 
     private void label(JoinState st, double label, Collector<TrainingExample> out) {
-        out.collect(st.impression.toExample(TrainingExample.LABELLED, label));
+        out.collect(st.impression.toExample(EventKind.LABELLED, label));
         if (label > negativeLabel) {
             st.clicked = true;
             positives.inc();
@@ -197,7 +199,7 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
     }
 
     private void dead(Context ctx, String reason, String detail, InputEvent e) {
-        String raw = "{\"type\":\"" + (e.kind == InputEvent.CLICK ? "click" : "impression") + "\",\"id\":"
+        String raw = "{\"type\":\"" + e.kind().wireName() + "\",\"id\":"
                 + KafkaRecords.jsonString(e.id) + ",\"ts\":" + e.ts + "}";
         deadLetters.emit(ctx, new DeadLetter(reason, detail, raw, e.topic, e.partition, e.offset));
     }

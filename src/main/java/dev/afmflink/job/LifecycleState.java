@@ -120,6 +120,25 @@ final class LifecycleState {
         return (bucket << 20) | chunk;
     }
 
+    /**
+     * The lifecycle's sweeps due at event time {@code t}, counts then features, the buffer written
+     * to state first (sweeps change state only). Returns the features removed.
+     */
+    long sweepDue(WriteBackBuffer b, long t, WriteBackStore writeBack, TrainerState state) throws Exception {
+        long removed = 0;
+        boolean flushed = false;
+        for (boolean count : new boolean[] {true, false}) {
+            if (rules.isSweepTime(t, count) && due(b, t, count)) {
+                if (!flushed) {
+                    writeBack.flush(b); // state is the truth from here
+                    flushed = true;
+                }
+                removed += sweep(b, t, count, state.features, state.dirty);
+            }
+        }
+        return removed;
+    }
+
     /** True if the sweep of counts ({@code count}) or features at {@code t} has ids to read (state or buffer). */
     boolean due(WriteBackBuffer b, long t, boolean count) throws Exception {
         long bucket = rules.sweptBy(t, count);

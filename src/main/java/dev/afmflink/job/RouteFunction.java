@@ -1,5 +1,7 @@
 package dev.afmflink.job;
 
+import dev.afmflink.data.EventKind;
+
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -24,10 +26,12 @@ public class RouteFunction extends ProcessFunction<InputEvent, TrainingExample> 
 
     @Override
     public void processElement(InputEvent e, Context ctx, Collector<TrainingExample> out) {
-        switch (e.kind) {
-            case InputEvent.EXAMPLE -> out.collect(e.toExample(TrainingExample.EXAMPLE, e.label));
-            case InputEvent.IMPRESSION, InputEvent.CLICK -> ctx.output(CLICK_STREAM, e);
-            default -> deadLetters.emit(ctx, e.dead);
+        if (e.isBad()) {
+            deadLetters.emit(ctx, e.dead);
+        } else if (e.kind() == EventKind.EXAMPLE) {
+            out.collect(e.toExample(EventKind.EXAMPLE, e.label));
+        } else {
+            ctx.output(CLICK_STREAM, e); // impressions and clicks
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,34 @@ final class SnapshotPublisher {
 
     int sortedWrites() {
         return sortedWrites;
+    }
+
+    /**
+     * Publishes {@code key}'s model and sends what came of it out of the trainer: the snapshot record
+     * on {@link AfmTrainer#SNAPSHOTS}, the held-out figures or a quality-gate hold on
+     * {@link AfmTrainer#METRICS}.
+     */
+    void publish(KeyedProcessFunction<?, ?, ?>.Context ctx, String key, WriteBackBuffer b, WindowSummary heldOut,
+                 boolean restart) throws Exception {
+        long now = ctx.timerService().currentProcessingTime(); // the metrics records' wall-clock field only
+        Result r = publish(key, b, heldOut, restart, now);
+        if (r.heldBack() != null) {
+            ctx.output(AfmTrainer.METRICS, MetricsRecord.of(MetricsRecord.HELD_BACK, key, b, b.publish.lastWindow(), now, r.heldBack()));
+            return;
+        }
+        if (r.record() == null) {
+            return; // too large to travel: counted and logged, its changes wait for the next publish
+        }
+        writeBack.fullAfterRestore.remove(key);
+        metrics.of(key).version = b.publish.version;
+        if (r.record().kind != null) {
+            ctx.output(AfmTrainer.SNAPSHOTS, r.record());
+        }
+        if (heldOut != null) {
+            MetricsRecord m = MetricsRecord.of(MetricsRecord.SNAPSHOT, key, b, heldOut, now, null);
+            m.windowStart = m.windowEnd = 0;
+            ctx.output(AfmTrainer.METRICS, m);
+        }
     }
 
     /**

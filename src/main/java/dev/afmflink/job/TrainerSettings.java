@@ -6,6 +6,7 @@ import dev.afmflink.feedback.Holdout;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.metrics.QualityGate;
 import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Loss;
 import java.io.IOException;
 import java.io.Serializable;
@@ -61,6 +62,18 @@ public final class TrainerSettings implements Serializable {
 
     public static Builder builder(AfmConfig config) {
         return new Builder(config);
+    }
+
+    /** The warm start's model, read from {@link #initModel} (null: none). */
+    AfmModel initialModel() {
+        if (initModel == null) {
+            return null;
+        }
+        try {
+            return dev.afmflink.snapshot.ModelReader.read(new java.io.ByteArrayInputStream(initModel), null, "init model").model();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the initial model cannot be read: " + e.getMessage(), e);
+        }
     }
 
     /** The trainer of the job described by {@code s}; {@code initModel}: a full snapshot's bytes for warm start (null: none). */
@@ -196,18 +209,14 @@ public final class TrainerSettings implements Serializable {
                 throw new IllegalArgumentException("the feature TTL (" + lifecycle.shortestTtl() + " ms) must exceed the attribution "
                         + "window (" + labelDelayMs + " ms)");
             }
+            TrainerSettings s = new TrainerSettings(this);
             if (initModel != null) {
-                try {
-                    var loaded = dev.afmflink.snapshot.ModelReader.read(new java.io.ByteArrayInputStream(initModel), null, "init model");
-                    String why = config.cannotContinue(loaded.model().config());
-                    if (why != null) {
-                        throw new IllegalArgumentException("the initial model cannot continue training here: " + why);
-                    }
-                } catch (IOException e) {
-                    throw new IllegalArgumentException("the initial model cannot be read: " + e.getMessage(), e);
+                String why = config.cannotContinue(s.initialModel().config());
+                if (why != null) {
+                    throw new IllegalArgumentException("the initial model cannot continue training here: " + why);
                 }
             }
-            return new TrainerSettings(this);
+            return s;
         }
     }
 }

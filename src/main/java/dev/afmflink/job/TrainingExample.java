@@ -1,20 +1,15 @@
 package dev.afmflink.job;
 
-/**
- * What reaches the trainer of a model key. A Flink POJO. Three kinds:
- * <ul>
- *   <li>{@link #EXAMPLE}: a labelled example; trained on, judged by the prediction made just before;</li>
- *   <li>{@link #IMPRESSION}: an impression whose label is not known yet; only scored, and that score
- *       is kept until the label arrives (delayed progressive validation);</li>
- *   <li>{@link #LABELLED}: the same impression with its label from the join; trained on, judged by
- *       the score it got when it arrived.</li>
- * </ul>
- */
-public class TrainingExample {
-    public static final byte EXAMPLE = 0;
-    public static final byte IMPRESSION = 1;
-    public static final byte LABELLED = 2;
+import dev.afmflink.data.EventKind;
+import dev.afmflink.feedback.FeedbackSchedule;
 
+/**
+ * What reaches the trainer of a model key. A Flink POJO. Its kind ({@link EventKind}) is an
+ * example, an impression (only scored until its label comes) or a labelled impression (trained,
+ * judged by its score at arrival); what happens to each is {@link FeedbackSchedule}'s.
+ */
+public class TrainingExample implements FeedbackSchedule.Item {
+    /** {@link EventKind#code}; read it through {@link #kind()}. */
     public byte kind;
     public String model;
     public String id;
@@ -29,16 +24,36 @@ public class TrainingExample {
     }
 
     public TrainingExample(String model, String id, long ts, double label, long[] ids, double[] values) {
-        this(EXAMPLE, model, id, ts, label, ids, values);
+        this(EventKind.EXAMPLE, model, id, ts, label, ids, values);
     }
 
-    public TrainingExample(byte kind, String model, String id, long ts, double label, long[] ids, double[] values) {
-        this.kind = kind;
+    public TrainingExample(EventKind kind, String model, String id, long ts, double label, long[] ids, double[] values) {
+        this.kind = kind.code;
         this.model = model;
         this.id = id;
         this.ts = ts;
         this.label = label;
         this.ids = ids;
         this.values = values;
+    }
+
+    @Override
+    public EventKind kind() {
+        return EventKind.of(kind);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public long ts() {
+        return ts;
+    }
+
+    @Override
+    public double label() {
+        return label;
     }
 }

@@ -1,5 +1,6 @@
 package dev.afmflink.job;
 
+import dev.afmflink.feedback.FeedbackSchedule;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.SharedParams;
@@ -190,8 +191,29 @@ final class WriteBackStore {
         buffered.clear();
     }
 
+    /** Holds {@code ex} in the {@code which} bucket of its event time (buffered; written to state now if the buffer is full). */
+    void hold(WriteBackBuffer b, FeedbackSchedule.Hold which, TrainingExample ex) throws Exception {
+        b.hold(switch (which) {
+            case PENDING -> b.pending;
+            case EXAMPLES -> b.examples;
+            case UNSCORED -> b.unscored;
+        }, ex);
+        if (b.full()) {
+            flush(b);
+        }
+    }
+
+    /** Takes the {@code which} bucket of event time {@code ts} out of the buffer and out of state. */
+    List<TrainingExample> take(WriteBackBuffer b, FeedbackSchedule.Hold which, long ts) throws Exception {
+        return switch (which) {
+            case PENDING -> takeBucket(b, b.pending, state.pending, b.pendingInState, ts);
+            case EXAMPLES -> takeBucket(b, b.examples, state.heldExamples, b.examplesInState, ts);
+            case UNSCORED -> takeBucket(b, b.unscored, state.unscored, b.unscoredInState, ts);
+        };
+    }
+
     /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */
-    List<TrainingExample> takeBucket(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
+    private List<TrainingExample> takeBucket(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
                                              MapState<Long, PendingLabels> state, java.util.Set<Long> inState, long ts)
             throws Exception {
         List<TrainingExample> due = new ArrayList<>();

@@ -20,6 +20,9 @@ public final class AfmLearner {
     private final Optimizer embedding;
     private final Optimizer attention;
     private final SplitMix64 dropout = new SplitMix64(0);
+    /** The rows (and values) of the example in hand: scratch. */
+    private FeatureParams[] gathered = new FeatureParams[16];
+    private double[] gatheredValues = new double[16];
 
     public AfmLearner(AfmConfig config) {
         this.config = config;
@@ -49,6 +52,55 @@ public final class AfmLearner {
 
     public FeatureParams newFeature(long id, long ts) {
         return Initializer.newFeature(config, layout, linear, embedding, id, ts);
+    }
+
+    /**
+     * One training step on the example ({@code ids}, {@code values}, {@code n} features) with the
+     * rows {@code store} gives (the one row gatherer): returns ŷ before the update. A step that
+     * throws leaves nothing behind: the store drops the rows made for it and the dropout state is
+     * as it was (no parameter changes before the backward pass has finished).
+     */
+    public double train(ParameterStore store, long[] ids, double[] values, int n, double label, long ts,
+                        ExampleWeight weighting) {
+        SharedParams sp = store.shared();
+        long rng = sp.rngState;
+        try {
+            ensureRows(n);
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                FeatureParams f = store.trainingRow(ids[i], ts);
+                if (f != null) {
+                    gatheredValues[m] = values[i];
+                    gathered[m++] = f;
+                }
+            }
+            return step(sp, gathered, m == n ? values : gatheredValues, m, label, ts, weighting);
+        } catch (RuntimeException e) {
+            store.discardNew();
+            sp.rngState = rng;
+            throw e;
+        }
+    }
+
+    /** The raw score ŷ of the example with the rows {@code store} gives, no update. Leaves the kernel's workspace filled (for explain). */
+    public double predict(ParameterStore store, long[] ids, double[] values, int n, long ts) {
+        ensureRows(n);
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            FeatureParams f = store.scoringRow(ids[i], ts, i);
+            if (f != null) {
+                gatheredValues[m] = values[i];
+                gathered[m++] = f;
+            }
+        }
+        return predictRaw(store.shared(), gathered, m == n ? values : gatheredValues, m);
+    }
+
+    private void ensureRows(int n) {
+        if (gathered.length < n) {
+            gathered = new FeatureParams[Math.max(n, gathered.length * 2)];
+            gatheredValues = new double[gathered.length];
+        }
     }
 
     /** The raw score ŷ with no dropout and no update. */

@@ -6,11 +6,10 @@ package dev.afmflink.model;
  * is scored with its deterministic initial embedding and w = 0 — exactly what training would
  * have used for it — without being inserted.
  */
-public final class AfmModel {
+public final class AfmModel implements ParameterStore {
     private final AfmLearner learner;
     private final SharedParams shared;
     private final FeatureTable features;
-    private FeatureParams[] rows = new FeatureParams[16];
     private FeatureParams[] scratch = new FeatureParams[0];
 
     public AfmModel(AfmConfig config) {
@@ -33,6 +32,7 @@ public final class AfmModel {
         return learner;
     }
 
+    @Override
     public SharedParams shared() {
         return shared;
     }
@@ -46,12 +46,6 @@ public final class AfmModel {
         return learner.pairView();
     }
 
-    private void ensureRows(int m) {
-        if (rows.length < m) {
-            rows = new FeatureParams[Math.max(m, rows.length * 2)];
-        }
-    }
-
     /**
      * Trains on a normalized example; returns the raw score before the update (the progressive
      * prediction). {@code ts} is recorded as the features' last update.
@@ -62,34 +56,34 @@ public final class AfmModel {
 
     /** Trains on a normalized example whose loss counts as {@code weighting} says; returns ŷ before the update. */
     public double train(Example ex, long ts, ExampleWeight weighting) {
-        int m = ex.size;
-        ensureRows(m);
-        for (int i = 0; i < m; i++) {
-            long id = ex.ids[i];
-            FeatureParams f = features.get(id);
-            if (f == null) {
-                f = learner.newFeature(id, ts);
-                features.put(id, f);
-            }
-            rows[i] = f;
-        }
-        return learner.step(shared, rows, ex.values, m, ex.label, ts, weighting);
+        return learner.train(this, ex.ids, ex.values, ex.size, ex.label, ts, weighting);
     }
 
     /** The raw score ŷ of a normalized example, no update. Leaves the kernel's workspace filled (for explain). */
     public double predictRaw(Example ex) {
-        int m = ex.size;
-        ensureRows(m);
-        int unseen = 0;
-        for (int i = 0; i < m; i++) {
-            FeatureParams f = features.get(ex.ids[i]);
-            if (f == null) {
-                f = scratchRow(unseen++); // [w, v] only
-                Initializer.initialWeights(config(), ex.ids[i], f);
-            }
-            rows[i] = f;
+        return learner.predict(this, ex.ids, ex.values, ex.size, 0);
+    }
+
+    /** Every feature is admitted: a new one is made and kept. */
+    @Override
+    public FeatureParams trainingRow(long id, long ts) {
+        FeatureParams f = features.get(id);
+        if (f == null) {
+            f = learner.newFeature(id, ts);
+            features.put(id, f);
         }
-        return learner.predictRaw(shared, rows, ex.values, m);
+        return f;
+    }
+
+    /** A feature never trained on is scored with its deterministic initial weights (w = 0), not kept. */
+    @Override
+    public FeatureParams scoringRow(long id, long ts, int position) {
+        FeatureParams f = features.get(id);
+        if (f == null) {
+            f = scratchRow(position); // [w, v] only
+            Initializer.initialWeights(config(), id, f);
+        }
+        return f;
     }
 
     /** What a user sees: ŷ for squared loss, the probability for logistic loss. */

@@ -22,7 +22,7 @@ class EventDecoderTest {
     void exampleWithCategoricalAndNumericFeatures() throws Exception {
         Event e = decode(logistic, "{\"type\":\"example\",\"id\":\"e1\",\"ts\":123,\"model\":\"m\",\"label\":1,"
                 + "\"features\":{\"user\":\"42\",\"price\":2.5}}");
-        assertEquals(Event.Type.EXAMPLE, e.type());
+        assertEquals(dev.afmflink.data.EventKind.EXAMPLE, e.type());
         assertEquals("e1", e.id());
         assertEquals(123, e.ts());
         assertEquals("m", e.model());
@@ -46,17 +46,17 @@ class EventDecoderTest {
         assertEquals(Event.DEFAULT_MODEL, e.model());
         assertEquals(0.0, e.label()); // −1 read as 0 for logistic
         Event i = decode(logistic, "{\"type\":\"impression\",\"id\":\"i\",\"ts\":1,\"features\":{\"a\":\"b\"}}");
-        assertEquals(Event.Type.IMPRESSION, i.type());
+        assertEquals(dev.afmflink.data.EventKind.IMPRESSION, i.type());
         assertTrue(Double.isNaN(i.label()));
         Event c = decode(logistic, "{\"type\":\"click\",\"id\":\"i\",\"ts\":5}");
-        assertEquals(Event.Type.CLICK, c.type());
+        assertEquals(dev.afmflink.data.EventKind.CLICK, c.type());
         assertNull(c.features());
     }
 
     @Test
     void libfmLine() throws Exception {
         Event e = decode(logistic, "1 5:1 3:2\n");
-        assertEquals(Event.Type.EXAMPLE, e.type());
+        assertEquals(dev.afmflink.data.EventKind.EXAMPLE, e.type());
         assertEquals("t-0-1", e.id());
         assertEquals(99, e.ts());
         assertEquals(3L, e.features().ids[0]);

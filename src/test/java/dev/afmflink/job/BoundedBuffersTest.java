@@ -57,20 +57,20 @@ class BoundedBuffersTest {
             both(a, b, r, key, i);
             if (i % 250 == 249) {
                 a.prepareSnapshotPreBarrier(i);
-                maxBuffered = Math.max(maxBuffered, withBarriers.bufferedKeys());
+                maxBuffered = Math.max(maxBuffered, withBarriers.writeBack().bufferedKeys());
             }
         }
         a.prepareSnapshotPreBarrier(10_000); // the keys touched since the last barrier: written
         a.prepareSnapshotPreBarrier(10_001); // nothing touched since: nothing written, every buffer dropped
-        assertEquals(0, withBarriers.lastWritten());
-        assertEquals(0, withBarriers.bufferedKeys());
-        TrainingExample one = new TrainingExample(TrainingExample.LABELLED, "k7", "one", 60_000, 1, new long[] {1, 21, 41},
+        assertEquals(0, withBarriers.writeBack().lastWritten());
+        assertEquals(0, withBarriers.writeBack().bufferedKeys());
+        TrainingExample one = new TrainingExample(dev.afmflink.data.EventKind.LABELLED, "k7", "one", 60_000, 1, new long[] {1, 21, 41},
                 new double[] {1, 1, 1});
         a.processElement(one, one.ts);
-        b.processElement(new TrainingExample(one.kind, one.model, one.id, one.ts, one.label, one.ids.clone(), one.values.clone()),
+        b.processElement(new TrainingExample(one.kind(), one.model, one.id, one.ts, one.label, one.ids.clone(), one.values.clone()),
                 one.ts);
         a.prepareSnapshotPreBarrier(10_002); // one key touched: one buffer written
-        assertEquals(1, withBarriers.lastWritten());
+        assertEquals(1, withBarriers.writeBack().lastWritten());
         assertSameModels(a, b);
         // a key is touched again when its labels are released, W (two phases) later: three phases' keys at most
         assertTrue(maxBuffered <= 150, "at most the keys of three of the six phases on the heap: " + maxBuffered);
@@ -88,11 +88,11 @@ class BoundedBuffersTest {
         for (int i = 0; i < 6000; i++) { // every key active all along, no checkpoint barrier at all
             String key = "k" + (int) (r.nextDouble() * KEYS);
             both(a, b, r, key, i);
-            maxBuffered = Math.max(maxBuffered, capped.bufferedKeys());
+            maxBuffered = Math.max(maxBuffered, capped.writeBack().bufferedKeys());
         }
         assertSameModels(a, b);
         assertTrue(maxBuffered <= 8, "at most the cap on the heap: " + maxBuffered);
-        assertTrue(capped.evictedBuffers() > 1000, "buffers written back and dropped: " + capped.evictedBuffers());
+        assertTrue(capped.writeBack().evictedBuffers() > 1000, "buffers written back and dropped: " + capped.writeBack().evictedBuffers());
         a.close();
         b.close();
     }
@@ -102,10 +102,10 @@ class BoundedBuffersTest {
                      KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> b, SplitMix64 r, String key, int i)
             throws Exception {
         long[] ids = {1 + (long) (r.nextDouble() * 20), 21 + (long) (r.nextDouble() * 20), 41 + (long) (r.nextDouble() * 20)};
-        TrainingExample t = new TrainingExample(TrainingExample.LABELLED, key, "e-" + i, 10L * i,
+        TrainingExample t = new TrainingExample(dev.afmflink.data.EventKind.LABELLED, key, "e-" + i, 10L * i,
                 ids[0] % 3 == ids[1] % 3 ? 1 : 0, ids, new double[] {1, 1, 1});
         a.processElement(t, t.ts);
-        b.processElement(new TrainingExample(t.kind, t.model, t.id, t.ts, t.label, t.ids.clone(), t.values.clone()), t.ts);
+        b.processElement(new TrainingExample(t.kind(), t.model, t.id, t.ts, t.label, t.ids.clone(), t.values.clone()), t.ts);
         if (i % 100 == 99) {
             a.processWatermark(new Watermark(t.ts - 1));
             b.processWatermark(new Watermark(t.ts - 1));

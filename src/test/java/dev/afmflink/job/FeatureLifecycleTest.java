@@ -47,7 +47,7 @@ class FeatureLifecycleTest {
     }
 
     /** Example {@code i}: four common features (ids 1..40) and, in some, the rare feature 1000. */
-    static TrainingExample example(byte kind, int i, long ts, boolean rare, SplitMix64 r) {
+    static TrainingExample example(dev.afmflink.data.EventKind kind, int i, long ts, boolean rare, SplitMix64 r) {
         long[] ids = rare ? new long[5] : new long[4];
         for (int q = 0; q < 4; q++) {
             ids[q] = q * 10 + 1 + (long) (r.nextDouble() * 10);
@@ -76,7 +76,7 @@ class FeatureLifecycleTest {
         int rareSeen = 0;
         for (int i = 0; i < 60; i++) {
             boolean rare = i % 7 == 3;
-            TrainingExample t = example(TrainingExample.EXAMPLE, i, 1000 + i, rare, r);
+            TrainingExample t = example(dev.afmflink.data.EventKind.EXAMPLE, i, 1000 + i, rare, r);
             h.processElement(t, t.ts);
             Example kept = new Example(t.ids.length);
             kept.label = t.label;
@@ -115,7 +115,7 @@ class FeatureLifecycleTest {
         List<TrainingExample> out = new ArrayList<>();
         for (int i = 0; i < seconds * 10; i++) {
             long ts = 100L * i;
-            out.add(example(TrainingExample.LABELLED, i, ts, ts < rareUntil && i % 5 == 0, r));
+            out.add(example(dev.afmflink.data.EventKind.LABELLED, i, ts, ts < rareUntil && i % 5 == 0, r));
         }
         return out;
     }

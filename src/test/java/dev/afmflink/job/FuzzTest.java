@@ -46,7 +46,7 @@ class FuzzTest {
             for (int i = 0; i < records; i++) {
                 byte[] raw = fuzz.next();
                 InputEvent e = KafkaRecords.decode(decoder, raw, "in", 0, i, T0 + i);
-                if (e.kind == InputEvent.BAD) {
+                if (e.isBad()) {
                     assertTrue(EventDecoder.REASONS.contains(e.dead.reason), e.dead.reason);
                     assertTrue(e.dead.raw.length() <= DeadLetter.RAW_LIMIT);
                     byReason.merge(e.dead.reason, 1L, Long::sum);
@@ -61,7 +61,7 @@ class FuzzTest {
                             assertTrue(Double.isFinite(v));
                         }
                     }
-                    if (e.kind == InputEvent.EXAMPLE) {
+                    if (e.kind() == dev.afmflink.data.EventKind.EXAMPLE) {
                         assertTrue(e.label == 0 || e.label == 1 || (e.label > 0 && e.label < 1), "label " + e.label);
                     }
                 }

@@ -38,7 +38,7 @@ class LabelJoinTest {
 
     static InputEvent impression(String id, long ts) {
         InputEvent e = new InputEvent();
-        e.kind = InputEvent.IMPRESSION;
+        e.kind(dev.afmflink.data.EventKind.IMPRESSION);
         e.model = "m";
         e.id = id;
         e.ts = ts;
@@ -51,7 +51,7 @@ class LabelJoinTest {
 
     static InputEvent click(String id, long ts) {
         InputEvent e = new InputEvent();
-        e.kind = InputEvent.CLICK;
+        e.kind(dev.afmflink.data.EventKind.CLICK);
         e.model = "default";
         e.id = id;
         e.ts = ts;
@@ -69,8 +69,8 @@ class LabelJoinTest {
     List<String> out() {
         List<String> o = new ArrayList<>();
         for (TrainingExample t : h.extractOutputValues()) {
-            o.add((t.kind == TrainingExample.IMPRESSION ? "score:" : "label:") + t.id
-                    + (t.kind == TrainingExample.IMPRESSION ? "" : ":" + (int) t.label));
+            o.add((t.kind() == dev.afmflink.data.EventKind.IMPRESSION ? "score:" : "label:") + t.id
+                    + (t.kind() == dev.afmflink.data.EventKind.IMPRESSION ? "" : ":" + (int) t.label));
         }
         return o;
     }
@@ -222,7 +222,7 @@ class LabelJoinTest {
     /** Counts the output so far into {scored, labelled 1, labelled 0} and clears it. */
     private void drain(long[] counts) {
         for (TrainingExample t : h.extractOutputValues()) {
-            counts[t.kind == TrainingExample.IMPRESSION ? 0 : t.label == 1.0 ? 1 : 2]++;
+            counts[t.kind() == dev.afmflink.data.EventKind.IMPRESSION ? 0 : t.label == 1.0 ? 1 : 2]++;
         }
         h.getOutput().clear();
     }

@@ -90,8 +90,8 @@ class SnapshotFolderTest {
         var rocks = run(true, rocksDir, 0, rocksTrainer);
         assertTrue(heap.size() >= 8, "fulls and deltas: " + heap.size());
         assertEquals(heap.size(), rocks.size());
-        assertEquals(0, rocksTrainer[0].sortedWrites(), "RocksDB iterates in the file's id order: nothing sorted on the heap");
-        assertTrue(heapTrainer[0].sortedWrites() > 0, "the heap backend's order is caught and sorted");
+        assertEquals(0, rocksTrainer[0].publisher().sortedWrites(), "RocksDB iterates in the file's id order: nothing sorted on the heap");
+        assertTrue(heapTrainer[0].publisher().sortedWrites() > 0, "the heap backend's order is caught and sorted");
         SnapshotChain fromTopic = new SnapshotChain();
         for (int i = 0; i < heap.size(); i++) {
             SnapshotRecord a = heap.get(i).getValue();
@@ -142,7 +142,7 @@ class SnapshotFolderTest {
             assertTrue(rec.getValue().size <= 20_000);
         }
         assertTrue(recs.size() < 10, "the larger ones did not: " + recs.size() + " of 50 tries");
-        assertTrue(t.snapshotsTooLarge() > 0 && t.snapshotsTooLarge() < 50, "each tried once per 20 examples: " + t.snapshotsTooLarge());
+        assertTrue(t.metrics().snapshotsTooLarge.getCount() > 0 && t.metrics().snapshotsTooLarge.getCount() < 50, "each tried once per 20 examples: " + t.metrics().snapshotsTooLarge.getCount());
         assertEquals(1000, h.extractOutputValues().size(), "every example trained and judged");
         h.close();
     }

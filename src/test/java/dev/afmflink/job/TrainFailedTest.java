@@ -22,19 +22,19 @@ import org.junit.jupiter.api.Test;
 class TrainFailedTest {
 
     /** A record no decoder makes: three feature ids, one value (the gather throws after making a new row). */
-    static TrainingExample broken(String id, long ts, byte kind) {
+    static TrainingExample broken(String id, long ts, dev.afmflink.data.EventKind kind) {
         return new TrainingExample(kind, "m", id, ts, 1, new long[] {999_001, 999_002, 999_003}, new double[] {1});
     }
 
     static AfmModel run(FeedbackMode mode, boolean withBroken, List<DeadLetter> dead) throws Exception {
         var h = TrainerFeedbackTest.harness(0, 1000, QualityGate.OPEN, mode, Holdout.NONE);
-        List<TrainingExample> ex = TrainerFeedbackTest.examples(200, TrainingExample.EXAMPLE, "ex-", 5);
+        List<TrainingExample> ex = TrainerFeedbackTest.examples(200, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 5);
         for (int i = 0; i < ex.size(); i++) {
             h.processElement(ex.get(i), ex.get(i).ts);
             if (withBroken && i % 50 == 7) {
-                TrainingExample b = broken("bad-" + i, ex.get(i).ts, TrainingExample.EXAMPLE);
+                TrainingExample b = broken("bad-" + i, ex.get(i).ts, dev.afmflink.data.EventKind.EXAMPLE);
                 h.processElement(b, b.ts);
-                TrainingExample imp = broken("imp-" + i, ex.get(i).ts, TrainingExample.IMPRESSION);
+                TrainingExample imp = broken("imp-" + i, ex.get(i).ts, dev.afmflink.data.EventKind.IMPRESSION);
                 h.processElement(imp, imp.ts);
             }
             h.processWatermark(new Watermark(ex.get(i).ts));

@@ -60,7 +60,7 @@ class TrainerFeedbackTest {
     @Test
     void orderedModeTrainsFinalLabelsInEventTimeOrder() throws Exception {
         var h = harness(0, 1000, QualityGate.OPEN, FeedbackMode.ORDERED, Holdout.NONE);
-        List<TrainingExample> imps = examples(300, TrainingExample.IMPRESSION, "imp-", 11);
+        List<TrainingExample> imps = examples(300, dev.afmflink.data.EventKind.IMPRESSION, "imp-", 11);
         for (int i = 0; i < imps.size(); i++) {
             imps.get(i).ts = 1000 + 10L * (i / 3); // three impressions per event time
         }
@@ -68,7 +68,7 @@ class TrainerFeedbackTest {
         List<TrainingExample> labels = new ArrayList<>();
         for (TrainingExample t : imps) {
             h.processElement(t, t.ts);
-            labels.add(new TrainingExample(TrainingExample.LABELLED, t.model, t.id, t.ts, t.label, t.ids, t.values));
+            labels.add(new TrainingExample(dev.afmflink.data.EventKind.LABELLED, t.model, t.id, t.ts, t.label, t.ids, t.values));
             if (labels.size() >= 12) { // labels come back shuffled, some clicks before older negatives
                 for (int k = labels.size() - 1; k > 0; k--) {
                     java.util.Collections.swap(labels, k, (int) (r.nextDouble() * (k + 1)));
@@ -113,7 +113,7 @@ class TrainerFeedbackTest {
         var h = harness(200, 1000, QualityGate.OPEN, FeedbackMode.IMMEDIATE, holdout);
         AfmModel offline = new AfmModel(StreamingEndToEndTest.config());
         List<TrainingExample> held = new ArrayList<>();
-        for (TrainingExample t : examples(600, TrainingExample.LABELLED, "imp-", 13)) {
+        for (TrainingExample t : examples(600, dev.afmflink.data.EventKind.LABELLED, "imp-", 13)) {
             h.processElement(t, t.ts);
             if (holdout.selects(t.id)) {
                 held.add(t);
@@ -151,7 +151,7 @@ class TrainerFeedbackTest {
         // the same stream behind a gate whose loss bound only the windows pass: held back for the held-out figures
         var gated = harness(200, 10, new QualityGate(Double.NaN, loss / held.size() - 1e-6, Double.NaN), FeedbackMode.IMMEDIATE,
                 holdout);
-        List<TrainingExample> stream = examples(600, TrainingExample.LABELLED, "imp-", 13);
+        List<TrainingExample> stream = examples(600, dev.afmflink.data.EventKind.LABELLED, "imp-", 13);
         for (TrainingExample t : stream.subList(0, 200 + held.size())) {
             gated.processElement(t, t.ts);
         }
@@ -168,7 +168,7 @@ class TrainerFeedbackTest {
     }
 
     /** Random examples over 40 features, 4 per example; label from a fixed rule so the model can learn. */
-    static List<TrainingExample> examples(int n, byte kind, String prefix, long seed) {
+    static List<TrainingExample> examples(int n, dev.afmflink.data.EventKind kind, String prefix, long seed) {
         SplitMix64 r = new SplitMix64(seed);
         List<TrainingExample> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -191,8 +191,8 @@ class TrainerFeedbackTest {
     @Test
     void labelledImpressionIsJudgedByItsScoreAtImpressionTime() throws Exception {
         var h = harness(0, 1000, QualityGate.OPEN);
-        TrainingExample imp = examples(1, TrainingExample.IMPRESSION, "imp-", 5).get(0);
-        List<TrainingExample> between = examples(200, TrainingExample.EXAMPLE, "ex-", 6);
+        TrainingExample imp = examples(1, dev.afmflink.data.EventKind.IMPRESSION, "imp-", 5).get(0);
+        List<TrainingExample> between = examples(200, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 6);
         AfmModel offline = new AfmModel(StreamingEndToEndTest.config());
         double atImpression = offline.predict(example(imp));
 
@@ -203,7 +203,7 @@ class TrainerFeedbackTest {
             offline.train(example(t), t.ts);
         }
         double atLabel = offline.predict(example(imp));
-        TrainingExample labelled = new TrainingExample(TrainingExample.LABELLED, imp.model, imp.id, imp.ts, 1.0, imp.ids, imp.values);
+        TrainingExample labelled = new TrainingExample(dev.afmflink.data.EventKind.LABELLED, imp.model, imp.id, imp.ts, 1.0, imp.ids, imp.values);
         h.processElement(labelled, labelled.ts);
         offline.train(example(labelled), labelled.ts);
 
@@ -221,7 +221,7 @@ class TrainerFeedbackTest {
     void validationWindowsAreEmittedWithTheirFigures() throws Exception {
         // examples at event times 1000..1349 (one per ms); windows of 100 ms: [1000, 1100), ...
         var h = harness(0, 100, QualityGate.OPEN);
-        for (TrainingExample t : examples(350, TrainingExample.EXAMPLE, "ex-", 7)) {
+        for (TrainingExample t : examples(350, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 7)) {
             h.processElement(t, t.ts);
         }
         assertNull(h.getSideOutput(AfmTrainer.METRICS), "no window closes before the watermark passes end + delay");
@@ -268,7 +268,7 @@ class TrainerFeedbackTest {
     void gateHoldsBackSnapshotsThatFailAndPublishesOnesThatPass() throws Exception {
         // impossible AUC: every snapshot is held back, counted, reported with the reason
         var closed = harness(100, 100, new QualityGate(1.01, Double.NaN, Double.NaN));
-        for (TrainingExample t : examples(500, TrainingExample.EXAMPLE, "ex-", 8)) {
+        for (TrainingExample t : examples(500, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 8)) {
             closed.processElement(t, t.ts);
             closed.processWatermark(new Watermark(t.ts));
         }
@@ -288,7 +288,7 @@ class TrainerFeedbackTest {
 
         // a gate the model passes: one snapshot per 100 examples, the first full
         var open = harness(100, 100, new QualityGate(0.5, 0.75, Double.NaN));
-        for (TrainingExample t : examples(500, TrainingExample.EXAMPLE, "ex-", 8)) {
+        for (TrainingExample t : examples(500, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 8)) {
             open.processElement(t, t.ts);
             open.processWatermark(new Watermark(t.ts));
         }
@@ -316,7 +316,7 @@ class TrainerFeedbackTest {
      */
     @Test
     void warmStartContinuesTheInitialModelAndARestoreIgnoresIt() throws Exception {
-        List<TrainingExample> all = examples(300, TrainingExample.EXAMPLE, "ex-", 21);
+        List<TrainingExample> all = examples(300, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 21);
         AfmModel offline = new AfmModel(StreamingEndToEndTest.config());
         for (TrainingExample t : all.subList(0, 100)) {
             offline.train(example(t), t.ts);
@@ -364,7 +364,7 @@ class TrainerFeedbackTest {
      */
     @Test
     void stateOfTheOtherPrecisionIsRefusedWithItsReason() throws Exception {
-        List<TrainingExample> all = examples(50, TrainingExample.EXAMPLE, "p-", 5);
+        List<TrainingExample> all = examples(50, dev.afmflink.data.EventKind.EXAMPLE, "p-", 5);
         var h = warmHarness(null);
         h.open();
         for (TrainingExample t : all) {

@@ -1,0 +1,244 @@
+package dev.afmflink.feedback;
+
+import dev.afmflink.data.EventKind;
+import dev.afmflink.model.ExampleWeight;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What happens to one model's examples, and in which order: the one home of the trainer's
+ * semantics, driven by the keyed Flink function (state and timers) and by {@link FeedbackReplay}
+ * (maps and a sorted set of times), like the DFA of Flink's {@code statemachine} example drives both
+ * its keyed function and its generator.
+ *
+ * <p><b>On arrival</b> ({@link #arrive}). In the modes that wait for the window ({@code ordered}),
+ * nothing changes the model on arrival: an example is held until event time reaches it, an
+ * impression until event time reaches it (then it is scored), a labelled impression until its
+ * window has passed. Otherwise an impression is scored at once (and in {@code fake-negative} also
+ * trained as a negative unless the holdout selects it), and an example or a labelled impression is
+ * learned and judged at once.
+ *
+ * <p><b>At event time T</b> ({@link #at}), in this order: the labelled impressions of T − W are
+ * learned and judged, by impression id (at the end of input they are dropped: their windows have
+ * not passed in the data's own time); the examples of T, in arrival order (at the end of input
+ * too: their labels are final); the impressions of T are scored; the validation window that T
+ * closes closes; the lifecycle's sweep of T (not at the end of input); a publish tick.
+ *
+ * <p><b>Learning and judging</b> one item: a labelled impression is judged by its score at arrival
+ * (else by the prediction just before its step); the holdout keeps the impressions it selects out
+ * of training; the mode says which labels train and with which weight; an example trains with
+ * weight one. A step that throws is the driver's to report ({@link Steps#failed}); the model is as
+ * it was before it.
+ */
+public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
+
+    /** What the schedule reads of an item. */
+    public interface Item {
+        EventKind kind();
+
+        String id();
+
+        long ts();
+
+        double label();
+    }
+
+    /** What the ordered mode holds, each by event time. */
+    public enum Hold {
+        /** Labelled impressions until their window has passed (bucket: the impression's time). */
+        PENDING,
+        /** Labelled examples until event time reaches them. */
+        EXAMPLES,
+        /** Impressions until event time reaches them, to be scored. */
+        UNSCORED
+    }
+
+    /** What a driver holds and takes back. */
+    public interface Held<E> {
+        /** Keeps {@code item} in the {@code which} bucket of its event time; {@link #at} must run at {@code until}. */
+        void hold(Hold which, E item, long until) throws Exception;
+
+        /** Takes the {@code which} bucket of event time {@code ts}, in arrival order (empty if none). */
+        List<E> take(Hold which, long ts) throws Exception;
+    }
+
+    /** The steps a driver takes on the schedule's word. */
+    public interface Steps<E> {
+        /** An impression arrived (counted). */
+        void arrived(E impression);
+
+        /** The raw score of {@code item} with the model as it stands; changes nothing. */
+        double score(E item) throws Exception;
+
+        /** Keeps an impression's score at arrival until its label comes. */
+        void remember(E impression, double raw) throws Exception;
+
+        /** The score kept for {@code labelled} at its arrival, forgotten now; null if none. */
+        Double takeScore(E labelled) throws Exception;
+
+        /** The end of input came before the window of {@code labelled} passed: it is left out (its score forgotten). */
+        void leftOut(E labelled) throws Exception;
+
+        /** A labelled impression the holdout keeps out of training. */
+        void heldOut(E labelled) throws Exception;
+
+        /** One training step of {@code item} with {@code label}; returns the raw score before it. */
+        double train(E item, double label, ExampleWeight weighting) throws Exception;
+
+        /** {@code item} judged by the raw score {@code raw}; {@code trained}: a step was taken. */
+        void judged(E item, double raw, boolean trained) throws Exception;
+
+        /**
+         * After a training step: at event time {@code at} (a timer's), or on arrival
+         * ({@code Long.MIN_VALUE}).
+         */
+        void trained(E item, long at) throws Exception;
+
+        /** Work on {@code item} threw: report it and go on, or rethrow (a failure of the system). */
+        void failed(E item, RuntimeException e) throws Exception;
+
+        /** The validation window starting at {@code start} closes (end of input: every window). */
+        void closeWindow(long start, boolean inputEnded) throws Exception;
+
+        /** The lifecycle's sweep at event time {@code t}. */
+        void sweep(long t) throws Exception;
+
+        /** Event time {@code t} has had its work done: a publish if it is a tick ({@code Long.MAX_VALUE}: the end of input). */
+        void tick(long t) throws Exception;
+    }
+
+    /** The order labelled impressions of one event time train in: by impression id, whatever the arrival order. */
+    public static final Comparator<Item> RELEASE_ORDER = Comparator.comparing(Item::id);
+
+    private final FeedbackMode mode;
+    private final EventTimes times;
+    private final Holdout holdout;
+    private final double negativeLabel;
+    private final Held<E> held;
+    private final Steps<E> steps;
+
+    public FeedbackSchedule(FeedbackMode mode, EventTimes times, Holdout holdout, double negativeLabel, Held<E> held,
+                            Steps<E> steps) {
+        this.mode = mode;
+        this.times = times;
+        this.holdout = holdout;
+        this.negativeLabel = negativeLabel;
+        this.held = held;
+        this.steps = steps;
+    }
+
+    /** One item arrives. */
+    public void arrive(E item) throws Exception {
+        EventKind kind = item.kind();
+        boolean waits = mode.waitsForWindow();
+        switch (kind) {
+            case IMPRESSION -> {
+                steps.arrived(item);
+                if (waits) {
+                    held.hold(Hold.UNSCORED, item, item.ts());
+                } else {
+                    guarded(item, Long.MIN_VALUE, true);
+                }
+            }
+            case EXAMPLE -> {
+                if (waits) {
+                    held.hold(Hold.EXAMPLES, item, item.ts());
+                } else {
+                    guarded(item, Long.MIN_VALUE, false);
+                }
+            }
+            case LABELLED -> {
+                if (waits) {
+                    held.hold(Hold.PENDING, item, times.release(item.ts()));
+                } else {
+                    guarded(item, Long.MIN_VALUE, false);
+                }
+            }
+            default -> throw new IllegalArgumentException("a trainer takes no " + kind);
+        }
+    }
+
+    /**
+     * Everything due at event time {@code t} (a timer); {@code inputEnded}: a bounded input has
+     * ended (the watermark is +inf). {@code t = Long.MAX_VALUE} is the end itself: a last tick.
+     */
+    public void at(long t, boolean inputEnded) throws Exception {
+        if (t != Long.MAX_VALUE) {
+            if (mode.waitsForWindow()) {
+                List<E> due = held.take(Hold.PENDING, times.releasedBy(t));
+                if (inputEnded) {
+                    for (E item : due) {
+                        steps.leftOut(item);
+                    }
+                } else {
+                    due.sort(RELEASE_ORDER);
+                    for (E item : due) {
+                        guarded(item, t, false);
+                    }
+                }
+                for (E item : held.take(Hold.EXAMPLES, t)) {
+                    guarded(item, t, false);
+                }
+                for (E item : held.take(Hold.UNSCORED, t)) {
+                    if (!inputEnded) {
+                        guarded(item, t, true);
+                    }
+                }
+            }
+            steps.closeWindow(times.closedBy(t), inputEnded);
+            if (!inputEnded) {
+                steps.sweep(t);
+            }
+        }
+        steps.tick(t);
+    }
+
+    /** Scores an impression ({@code scoring}) or learns and judges an item, reporting a failure. */
+    private void guarded(E item, long at, boolean scoring) throws Exception {
+        try {
+            if (scoring) {
+                score(item, at);
+            } else {
+                learnAndJudge(item, at);
+            }
+        } catch (RuntimeException e) {
+            steps.failed(item, e);
+        }
+    }
+
+    private void score(E impression, long at) throws Exception {
+        steps.remember(impression, steps.score(impression));
+        if (mode.trainsImpressions() && !holdout.selects(impression.id())) { // fake negative: trained at once
+            steps.train(impression, negativeLabel, mode.weighting());
+            steps.trained(impression, at);
+        }
+    }
+
+    private void learnAndJudge(E item, long at) throws Exception {
+        boolean labelled = item.kind() == EventKind.LABELLED;
+        double judged = Double.NaN;
+        if (labelled) {
+            Double atArrival = steps.takeScore(item);
+            if (atArrival != null) {
+                judged = atArrival;
+            }
+        }
+        boolean heldOut = labelled && holdout.selects(item.id());
+        if (heldOut) {
+            steps.heldOut(item);
+        }
+        boolean trains = !heldOut && (!labelled || mode.trainsLabel(item.label(), negativeLabel));
+        if (trains) {
+            double before = steps.train(item, item.label(), labelled ? mode.weighting() : ExampleWeight.ONE);
+            if (Double.isNaN(judged)) {
+                judged = before; // an example (or a label whose impression was scored before an upgrade)
+            }
+        } else if (Double.isNaN(judged)) {
+            judged = steps.score(item);
+        }
+        steps.judged(item, judged, trains);
+        if (trains) {
+            steps.trained(item, at);
+        }
+    }
+}
