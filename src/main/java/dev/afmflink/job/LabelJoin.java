@@ -75,7 +75,6 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
         unlabelledAtEnd = join.counter("unlabelledAtEnd");
     }
 
-    /** {@code ts} + {@code windows} attribution windows, saturating at +inf. */
     /** {@code windows} attribution windows after {@code ts} ({@link dev.afmflink.time.EventTime#after}: saturating below +inf). */
     private long after(long ts, int windows) {
         return dev.afmflink.time.EventTime.after(ts, windows * windowMs);
