@@ -373,7 +373,7 @@ public final class ScaleBench {
     }
 
     /** The keys case; returns true if every check held. */
-    public static boolean keys(int keys, int rounds, int k, int t, String heap, Path work, PrintStream out) throws Exception {
+    public static boolean keys(int keys, int rounds, int k, int t, String heap, Path work, PrintStream out, long checkpointMs, int quietCheckpoints) throws Exception {
         String in = "scale-keys";
         int active = Math.min(100, keys);
         long first = (long) keys * rounds;
@@ -385,7 +385,8 @@ public final class ScaleBench {
         try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
             topics(broker, in);
             List<String> args = jobArgs(broker, work, in, k, t);
-            args.addAll(List.of("--publish-every", "0", "--checkpoint-interval-ms", "10000", "--rest-port", Integer.toString(rest)));
+            args.addAll(List.of("--publish-every", "0", "--checkpoint-interval-ms", Long.toString(checkpointMs), "--rest-port",
+                    Integer.toString(rest)));
             Process job = startJob(work, heap, args);
             Periodic heapSampler = heapSampler(job);
             try {
@@ -398,11 +399,11 @@ public final class ScaleBench {
                 Checkpoints cps = new Checkpoints(http, rest, jobId(http, rest));
                 long busy = cps.last();
                 long tail = cps.await(busy, 1); // writes the buffers touched since the barrier before
-                long quiet = cps.awaitSettled(tail, 30); // no input: what RocksDB's compactions of earlier writes add, until settled
+                long quiet = cps.awaitSettled(tail, quietCheckpoints); // no input: what RocksDB's compactions of earlier writes add, until settled
                 produce(broker.bootstrapServers(), in, first, first + active * 10L, i -> keyEvent(i, (i - first) % active));
                 awaitPredictions(broker.bootstrapServers(), in + "-pred", first + active * 10L, job, 30);
                 long changed = cps.await(cps.last(), 1);
-                cps.awaitSettled(changed, 30);
+                cps.awaitSettled(changed, quietCheckpoints);
                 out.println("  checkpoints (Flink's REST API; added = the new files of an incremental RocksDB checkpoint: what the "
                         + "trainer wrote since the last one, and what RocksDB's compactions rewrote):");
                 out.println("    id  phase                           added                full state    duration");

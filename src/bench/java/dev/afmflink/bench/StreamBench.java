@@ -63,8 +63,16 @@ public final class StreamBench {
         return out.length();
     }
 
-    public static void run(Path frappe, Path work, int[] ks, List<Precision> precisions, int freshnessRate,
-                           int freshnessSeconds, PrintStream out) throws Exception {
+    /** What a run measures: the libfm rows (k values, precisions, backends), the click-stream rows (modes), freshness. */
+    public record Plan(Path frappe, Path work, int[] ks, List<Precision> precisions, List<String> backends,
+                       List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int freshnessRate, int freshnessSeconds) {
+    }
+
+    public static void run(Plan plan, PrintStream out) throws Exception {
+        Path frappe = plan.frappe();
+        Path work = plan.work();
+        int[] ks = plan.ks();
+        List<Precision> precisions = plan.precisions();
         List<byte[]> lines = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(frappe)),
                 StandardCharsets.UTF_8))) {
@@ -78,37 +86,41 @@ public final class StreamBench {
             String servers = broker.bootstrapServers();
             broker.createTopics(List.of("bench-in"), "");
             produce(servers, "bench-in", lines);
-            out.printf(Locale.ROOT, "%-10s %4s %-8s %6s %14s %14s %12s%n", "backend", "k=t", "prec", "train", "examples/s", "wall s",
-                    "vs baseline");
+            out.printf(Locale.ROOT, "%-10s %4s %-8s %6s %14s %12s %14s %12s%n", "backend", "k=t", "prec", "train", "examples/s",
+                    "CPU µs/ex", "wall s", "vs baseline");
             int run = 0;
             // a first job warms up the JVM (Flink's and Kafka's code paths, the JIT): whichever row ran first paid for it
             throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(ks[0], precisions.get(0)), false);
             for (int k : ks) {
-                double noop = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true)[0];
-                out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %14s %12s%n", "rocksdb", k, "-", "noop", noop, "", "-");
+                double[] noopRow = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true);
+                double noop = noopRow[0];
+                out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", "rocksdb", k, "-", "noop", noop, noopRow[2],
+                        noopRow[1], "-");
                 java.util.Map<Precision, Double> rocks = new java.util.EnumMap<>(Precision.class);
                 for (Precision p : precisions) {
                     double kernel = KernelBench.measure(10, k, k, p, 2, 3, 1, "adagrad").meanExamplesPerSecond();
-                    for (String backend : List.of("rocksdb", "hashmap")) {
+                    for (String backend : plan.backends()) {
                         double[] r = throughput(broker, "bench-in", lines.size(), run++, work, backend, config(k, p), false);
                         if (backend.equals("rocksdb")) {
                             rocks.put(p, r[0]);
                         }
-                        out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %14.1f %12s%n", backend, k, p.id(), "afm", r[0], r[1],
+                        out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", backend, k, p.id(), "afm", r[0], r[2], r[1],
                                 String.format(Locale.ROOT, "%.0f %%", 100 * r[0] / Math.min(noop, kernel)));
                     }
-                    out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d, %s): %.0f examples/s; state bytes per "
-                            + "feature %d%n", k, p.id(), kernel, stateBytesPerFeature(config(k, p)));
+                    out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d, %s): %.0f examples/s (%.1f µs/ex); state "
+                            + "bytes per feature %d%n", k, p.id(), kernel, 1e6 / kernel, stateBytesPerFeature(config(k, p)));
                 }
                 if (rocks.size() == 2) {
                     out.printf(Locale.ROOT, "k=t=%d on RocksDB: float32/float64 = %.2f (baseline = min(no-op job, kernel))%n", k,
                             rocks.get(Precision.FLOAT32) / rocks.get(Precision.FLOAT64));
                 }
             }
-            for (dev.afmflink.feedback.FeedbackMode mode : dev.afmflink.feedback.FeedbackMode.values()) {
-                clickStream(broker, work, run++, 100_000, mode, out);
+            for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
+                clickStream(broker, work, run++, plan.impressions(), mode, out);
             }
-            freshness(broker, work, run, freshnessRate, freshnessSeconds, out);
+            if (plan.freshnessSeconds() > 0) {
+                freshness(broker, work, run, plan.freshnessRate(), plan.freshnessSeconds(), out);
+            }
         }
     }
 
@@ -131,7 +143,13 @@ public final class StreamBench {
         return throughput(broker, s, n, run, false);
     }
 
-    /** {@code noop}: the baseline training stage (no model) instead of the trainer. */
+    /**
+     * {@code noop}: the baseline training stage (no model) instead of the trainer. Returns
+     * {examples/s, wall seconds, the job's CPU µs per example}, the rate and the CPU time between
+     * 5 % and 100 % of the predictions. The job's CPU time is this JVM's (the MiniCluster's task,
+     * network, GC and JIT threads) less the thread reading the predictions; the broker is a process
+     * of its own and the input is produced before the job starts, so neither counts.
+     */
     static double[] throughput(KafkaBroker broker, StreamSettings s, int n, int run, boolean noop) throws Exception {
         broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()), s.snapshotsTopic());
         StreamExecutionEnvironment env = AfmStreamJob.environment(s);
@@ -140,9 +158,12 @@ public final class StreamBench {
         } else {
             AfmStreamJob.build(env, s);
         }
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         long t0 = System.nanoTime();
         JobClient job = env.executeAsync("bench-" + run);
         long[] marks = new long[2];
+        long[] cpu = new long[2];
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
             TopicPartition tp = new TopicPartition(s.predictionsTopic(), 0);
             c.assign(List.of(tp));
@@ -153,16 +174,19 @@ public final class StreamBench {
                 seen += c.poll(Duration.ofMillis(20)).count();
                 if (marks[0] == 0 && seen >= n / 20) {
                     marks[0] = System.nanoTime();
+                    cpu[0] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
                 }
             }
             marks[1] = System.nanoTime();
+            cpu[1] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
             if (seen < n) {
                 throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
             }
         }
         job.getJobExecutionResult().get(10, TimeUnit.MINUTES);
         double wall = (System.nanoTime() - t0) / 1e9;
-        return new double[] {(n - n / 20) / ((marks[1] - marks[0]) / 1e9), wall};
+        int measured = n - n / 20;
+        return new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured};
     }
 
     /**
@@ -191,8 +215,13 @@ public final class StreamBench {
         // the honest end leaves the last attribution window's impressions unlabelled: count what is judged
         int judged = (int) (impressions - dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS / 250);
         double[] r = throughput(broker, s, judged, run);
+        // the kernel in the same run, at the stream's shape: one training step (each example is also scored once)
+        double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
+                .meanExamplesPerSecond();
         out.printf(Locale.ROOT, "click-stream (rocksdb, logistic, k=t=16, --feedback %s): %d impressions + %d clicks, %.0f labelled"
-                + " examples/s (each also scored once), wall %.1f s%n", mode.id(), impressions, events.size() - impressions, r[0], r[1]);
+                + " examples/s (each also scored once), wall %.1f s; job CPU %.1f µs per labelled example = %.1f x the kernel's %.1f µs"
+                + " (m=%d, %s, %.0f examples/s)%n", mode.id(), impressions, events.size() - impressions, r[0], r[1], r[2],
+                r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
     }
 
     static final long FRESHNESS_BOUND_MS = 200;

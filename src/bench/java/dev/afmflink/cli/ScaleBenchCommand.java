@@ -28,6 +28,9 @@ final class ScaleBenchCommand implements Command {
                 new Args.Option("keys", "N", "100000", "keys case: model keys"),
                 new Args.Option("rounds", "N", "2", "keys case: examples per key before the quiet period"),
                 new Args.Option("key-k", "K", "64", "keys case: k (t the same)"),
+                new Args.Option("checkpoint-interval-ms", "MS", "10000", "keys case: the job's checkpoint interval"),
+                new Args.Option("quiet-checkpoints", "N", "30", "keys case: a quiet period lasts until two checkpoints in a row add "
+                        + "under 1 % of the state, at most N checkpoints"),
                 new Args.Option("job-heap", "SIZE", "1g", "the job's JVM heap (-Xmx; MiniCluster, TaskManager and all)"),
                 new Args.Option("work-dir", "DIR", null, "broker, checkpoints and snapshots (default: a new temp dir, deleted after)"));
     }
@@ -54,7 +57,8 @@ final class ScaleBenchCommand implements Command {
             if (!which.equals("features")) {
                 int k = a.getInt("key-k", 64);
                 Path w = Files.createDirectories(work.resolve("keys"));
-                ok &= ScaleBench.keys(a.getInt("keys", 100_000), a.getInt("rounds", 2), k, k, a.get("job-heap"), w, System.out);
+                ok &= ScaleBench.keys(a.getInt("keys", 100_000), a.getInt("rounds", 2), k, k, a.get("job-heap"), w, System.out,
+                        a.getLong("checkpoint-interval-ms", 10_000), a.getInt("quiet-checkpoints", 30));
                 if (temp) {
                     ScaleBench.deleteTree(w);
                 }

@@ -23,8 +23,12 @@ final class StreamBenchCommand implements Command {
                 new Args.Option("k", "N,N", "16,64", "k = t values"),
                 new Args.Option("precision", "LIST", "float32,float64", "precisions of the Frappe rows (each with its kernel row "
                         + "and state bytes per feature)"),
+                new Args.Option("backends", "LIST", "rocksdb,hashmap", "state backends of the Frappe rows"),
+                new Args.Option("modes", "LIST", "ordered,immediate,fake-negative", "feedback modes of the click-stream rows (none: no row)"),
+                new Args.Option("impressions", "N", "100000", "impressions of each click-stream row (more than the attribution "
+                        + "window's 7,200, whose labels the end leaves out)"),
                 new Args.Option("freshness-rate", "EVENTS/S", "1000", "event rate of the freshness run"),
-                new Args.Option("freshness-seconds", "S", "20", "length of the freshness run"),
+                new Args.Option("freshness-seconds", "S", "20", "length of the freshness run (0: no freshness run)"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));
     }
 
@@ -33,8 +37,11 @@ final class StreamBenchCommand implements Command {
         Path work = a.get("work-dir") != null ? Path.of(a.get("work-dir")) : Files.createTempDirectory("afm-stream-bench-");
         int[] ks = Arrays.stream(a.get("k").split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
         List<dev.afmflink.model.Precision> precisions = dev.afmflink.model.Precision.parseList(a.get("precision"));
-        StreamBench.run(Path.of(a.get("input")), work, ks, precisions, a.getInt("freshness-rate", 1000),
-                a.getInt("freshness-seconds", 20), System.out);
+        List<String> backends = List.of(a.get("backends").split(","));
+        List<dev.afmflink.feedback.FeedbackMode> modes = a.get("modes").equals("none") ? List.of()
+                : Arrays.stream(a.get("modes").split(",")).map(dev.afmflink.feedback.FeedbackMode::parse).toList();
+        StreamBench.run(new StreamBench.Plan(a.file("input"), work, ks, precisions, backends, modes,
+                a.getInt("impressions", 100_000), a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20)), System.out);
         return 0;
     }
 }

@@ -49,6 +49,8 @@ public final class ClickSimulator {
     private long usersCreated;
     private long adsCreated;
     /** Share of impressions that bring a new user, a new ad (open vocabulary). */
+    /** The fields of every impression (user, ad, site, hour, device): its feature count m. */
+    public static final int FIELD_COUNT = 5;
     public static final double NEW_USER_RATE = 0.25;
     public static final double NEW_AD_RATE = 0.05;
 

@@ -47,4 +47,34 @@ class BenchSmokeTest {
                 "--iteration-seconds", "0.1");
         assertTrue(out.contains("bytes"), out);
     }
+
+    @Test
+    void streamBench() throws Exception {
+        Path input = dir.resolve("tiny.libfm.gz");
+        try (var w = new java.io.PrintWriter(new java.util.zip.GZIPOutputStream(java.nio.file.Files.newOutputStream(input)), false,
+                java.nio.charset.StandardCharsets.UTF_8)) {
+            for (int i = 0; i < 2000; i++) {
+                StringBuilder line = new StringBuilder(i % 3 == 0 ? "1" : "-1");
+                for (int f = 0; f < 10; f++) {
+                    line.append(' ').append(f * 50 + (i * 7 + f * 13) % 50).append(":1");
+                }
+                w.println(line);
+            }
+        }
+        String out = ok("stream-bench", "--input", input.toString(), "--k", "8", "--precision", "float32", "--backends", "rocksdb",
+                "--modes", "ordered", "--impressions", "9000", "--freshness-seconds", "2", "--work-dir", dir.resolve("w").toString());
+        assertTrue(out.contains("noop") && out.contains("afm") && out.contains("CPU µs/ex"), out);
+        assertTrue(out.contains("--feedback ordered") && out.contains("x the kernel's"), out);
+        assertTrue(out.lines().anyMatch(l -> l.contains("fresh")), out);
+    }
+
+    @Test
+    void scaleBench() {
+        String features = ok("scale-bench", "--case", "features", "--features", "20000", "--publish-every", "5000", "--work-dir",
+                dir.resolve("f").toString());
+        assertTrue(features.contains("= the replay: yes") && features.contains("every check held"), features);
+        String keys = ok("scale-bench", "--case", "keys", "--keys", "300", "--rounds", "2", "--checkpoint-interval-ms", "500",
+                "--quiet-checkpoints", "3", "--work-dir", dir.resolve("k").toString());
+        assertTrue(keys.contains("quiet again") && keys.contains("every check held"), keys);
+    }
 }
