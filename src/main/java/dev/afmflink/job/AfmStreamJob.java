@@ -58,15 +58,15 @@ public final class AfmStreamJob {
         return Configuration.fromMap(m);
     }
 
-    /**
-     * The environment the job runs in. On a cluster ({@code flink run}) the restart strategy is
-     * the cluster's (its config.yaml: flink-conf/config.yaml sets exponential delay); only a local
-     * run inside this JVM (the embedded default, the benches) sets its own: exponential delay, as
-     * the project's cluster configuration.
-     */
     /** Task failures within 10 minutes a local run (bin/afm stream) restarts from; one more and the job fails. */
     public static final int LOCAL_MAX_FAILURES = 3;
 
+    /**
+     * The environment the job runs in. On a cluster ({@code flink run}) the restart strategy is
+     * the cluster's (flink-conf/config.yaml: failure rate, 5 in 10 minutes); only a local run inside
+     * this JVM (the embedded default, the benches) sets its own: failure rate,
+     * {@link #LOCAL_MAX_FAILURES} in 10 minutes.
+     */
     public static StreamExecutionEnvironment environment(StreamSettings s) {
         return environment(s, Map.of());
     }

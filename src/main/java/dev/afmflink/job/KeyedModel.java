@@ -70,7 +70,8 @@ final class KeyedModel implements ParameterStore {
     }
 
     @Override
-    public FeatureParams trainingRow(long id, long ts) {
+    public FeatureParams trainingRow(long featureId, long ts) {
+        Long id = featureId; // boxed once: the buffer's and state's key
         try {
             FeatureParams f = b.rows.get(id);
             boolean isNew = false;
@@ -80,11 +81,11 @@ final class KeyedModel implements ParameterStore {
                     if (lifecycle.counts() && !lifecycleState.admit(b, id, ts, timers)) {
                         return null; // not admitted yet: no parameters, no part in the prediction
                     }
-                    f = learner.newFeature(id, ts);
+                    f = learner.newFeature(featureId, ts);
                     if (fresh == freshIds.length) {
                         freshIds = java.util.Arrays.copyOf(freshIds, fresh * 2);
                     }
-                    freshIds[fresh++] = id;
+                    freshIds[fresh++] = featureId;
                     b.publish.features++;
                     b.publish.admitted++;
                     metrics.admitted.inc();
@@ -92,7 +93,7 @@ final class KeyedModel implements ParameterStore {
                 }
                 b.rows.put(id, f);
             }
-            lifecycleState.updated(b, id, f, isNew, ts, timers);
+            lifecycleState.updated(b, featureId, f, isNew, ts, timers);
             return f;
         } catch (RuntimeException e) {
             throw e;
@@ -102,7 +103,8 @@ final class KeyedModel implements ParameterStore {
     }
 
     @Override
-    public FeatureParams scoringRow(long id, long ts, int position) {
+    public FeatureParams scoringRow(long featureId, long ts, int position) {
+        Long id = featureId;
         try {
             FeatureParams f = b.rows.get(id);
             if (f == null) {
@@ -111,7 +113,7 @@ final class KeyedModel implements ParameterStore {
             if (f == null && lifecycle.counts()) {
                 return null; // not admitted: no part in the prediction
             }
-            return f != null ? f : learner.newFeature(id, ts); // what training would start from; not stored
+            return f != null ? f : learner.newFeature(featureId, ts); // what training would start from; not stored
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
