@@ -65,26 +65,50 @@ public final class StreamBench {
 
     /** What a run measures: the libfm rows (k values, precisions, backends), the click-stream rows (modes), freshness. */
     public record Plan(Path frappe, Path work, int[] ks, List<Precision> precisions, List<String> backends,
-                       List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int freshnessRate, int freshnessSeconds) {
+                       List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int freshnessRate, int freshnessSeconds,
+                       Path profileDir) {
     }
 
     public static void run(Plan plan, PrintStream out) throws Exception {
         Path frappe = plan.frappe();
         Path work = plan.work();
-        int[] ks = plan.ks();
-        List<Precision> precisions = plan.precisions();
         List<byte[]> lines = new ArrayList<>();
+        if (frappe != null) {
+            readLines(frappe, lines);
+        }
+        out.printf(Locale.ROOT, "stream bench: %d examples (%s), 2-core machine, java %s%n", lines.size(),
+                frappe == null ? "no libfm rows" : frappe.getFileName(), System.getProperty("java.version"));
+        try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
+            int run = 0;
+            if (frappe != null) {
+                run = libfmRows(plan, broker, lines, out);
+            }
+            for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
+                clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), out);
+            }
+            if (plan.freshnessSeconds() > 0) {
+                freshness(broker, work, run, plan.freshnessRate(), plan.freshnessSeconds(), out);
+            }
+        }
+    }
+
+    private static void readLines(Path frappe, List<byte[]> lines) throws Exception {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(frappe)),
                 StandardCharsets.UTF_8))) {
             for (String l; (l = r.readLine()) != null; ) {
                 lines.add(l.getBytes(StandardCharsets.UTF_8));
             }
         }
-        out.printf(Locale.ROOT, "stream bench: %d examples (%s), 2-core machine, java %s%n", lines.size(), frappe.getFileName(),
-                System.getProperty("java.version"));
-        try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
+    }
+
+    /** The libfm rows: a warm-up job, then per k the no-op job and the AFM job per precision and backend. Returns the runs used. */
+    private static int libfmRows(Plan plan, KafkaBroker broker, List<byte[]> lines, PrintStream out) throws Exception {
+        Path work = plan.work();
+        int[] ks = plan.ks();
+        List<Precision> precisions = plan.precisions();
+        {
             String servers = broker.bootstrapServers();
-            broker.createTopics(List.of("bench-in"), "");
+            broker.createTopics(List.of("bench-in"), ""); // one topic for every libfm row
             produce(servers, "bench-in", lines);
             out.printf(Locale.ROOT, "%-10s %4s %-8s %6s %14s %12s %14s %12s%n", "backend", "k=t", "prec", "train", "examples/s",
                     "CPU µs/ex", "wall s", "vs baseline");
@@ -115,12 +139,7 @@ public final class StreamBench {
                             rocks.get(Precision.FLOAT32) / rocks.get(Precision.FLOAT64));
                 }
             }
-            for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
-                clickStream(broker, work, run++, plan.impressions(), mode, out);
-            }
-            if (plan.freshnessSeconds() > 0) {
-                freshness(broker, work, run, plan.freshnessRate(), plan.freshnessSeconds(), out);
-            }
+            return run;
         }
     }
 
@@ -195,7 +214,7 @@ public final class StreamBench {
      * Rate = labelled examples/s (each impression is also scored once on arrival).
      */
     static void clickStream(KafkaBroker broker, Path work, int run, int impressions, dev.afmflink.feedback.FeedbackMode mode,
-                            PrintStream out) throws Exception {
+                            Path profileDir, PrintStream out) throws Exception {
         String in = "clicks-in-" + mode.id();
         broker.createTopics(List.of(in), "");
         List<byte[]> events = new ArrayList<>();
@@ -214,7 +233,16 @@ public final class StreamBench {
                 .withFeedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode));
         // the honest end leaves the last attribution window's impressions unlabelled: count what is judged
         int judged = (int) (impressions - dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS / 250);
-        double[] r = throughput(broker, s, judged, run);
+        Path jfr = profileDir == null ? null : profileDir.resolve("click-stream-" + mode.id() + ".jfr");
+        double[] r;
+        if (jfr == null) {
+            r = throughput(broker, s, judged, run);
+        } else {
+            Files.createDirectories(profileDir);
+            try (PathProfile p = new PathProfile(jfr)) {
+                r = throughput(broker, s, judged, run);
+            }
+        }
         // the kernel in the same run, at the stream's shape: one training step (each example is also scored once)
         double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
                 .meanExamplesPerSecond();
@@ -222,6 +250,9 @@ public final class StreamBench {
                 + " examples/s (each also scored once), wall %.1f s; job CPU %.1f µs per labelled example = %.1f x the kernel's %.1f µs"
                 + " (m=%d, %s, %.0f examples/s)%n", mode.id(), impressions, events.size() - impressions, r[0], r[1], r[2],
                 r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
+        if (jfr != null) {
+            PathProfile.print(jfr, out);
+        }
     }
 
     static final long FRESHNESS_BOUND_MS = 200;

@@ -19,7 +19,8 @@ final class StreamBenchCommand implements Command {
 
     @Override
     public List<Args.Option> options() {
-        return List.of(new Args.Option("input", "FILE", "../shared/data/frappe/frappe.validation.libfm.gz", "libfm file replayed (m = 10)"),
+        return List.of(new Args.Option("input", "FILE", "../shared/data/frappe/frappe.validation.libfm.gz", "libfm file replayed (m = 10; "
+                        + "none: no libfm rows)"),
                 new Args.Option("k", "N,N", "16,64", "k = t values"),
                 new Args.Option("precision", "LIST", "float32,float64", "precisions of the Frappe rows (each with its kernel row "
                         + "and state bytes per feature)"),
@@ -29,6 +30,8 @@ final class StreamBenchCommand implements Command {
                         + "window's 7,200, whose labels the end leaves out)"),
                 new Args.Option("freshness-rate", "EVENTS/S", "1000", "event rate of the freshness run"),
                 new Args.Option("freshness-seconds", "S", "20", "length of the freshness run (0: no freshness run)"),
+                new Args.Option("profile", "DIR", null, "record each click-stream row with the JDK Flight Recorder into DIR and "
+                        + "print where the job's CPU went (docs/benchmarks.md)"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));
     }
 
@@ -40,8 +43,9 @@ final class StreamBenchCommand implements Command {
         List<String> backends = List.of(a.get("backends").split(","));
         List<dev.afmflink.feedback.FeedbackMode> modes = a.get("modes").equals("none") ? List.of()
                 : Arrays.stream(a.get("modes").split(",")).map(dev.afmflink.feedback.FeedbackMode::parse).toList();
-        StreamBench.run(new StreamBench.Plan(a.file("input"), work, ks, precisions, backends, modes,
-                a.getInt("impressions", 100_000), a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20)), System.out);
+        StreamBench.run(new StreamBench.Plan(a.get("input").equals("none") ? null : a.file("input"), work, ks, precisions, backends, modes,
+                a.getInt("impressions", 100_000), a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20),
+                a.get("profile") == null ? null : Path.of(a.get("profile"))), System.out);
         return 0;
     }
 }

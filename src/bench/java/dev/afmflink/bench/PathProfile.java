@@ -1,0 +1,169 @@
+package dev.afmflink.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordingFile;
+
+/**
+ * Where the job's CPU goes, from a JDK Flight Recorder recording of this JVM taken around one
+ * bench row (a sampling profile: Java samples every 5 ms, threads in native code — RocksDB — every
+ * 5 ms too, threads blocked in the network or parked left out). Each sample is given to the part of
+ * the path it serves: the frame nearest the top of its stack that names one of the {@link #PARTS}
+ * decides (a RocksDB read while gathering rows counts as "rows from state", a JSON write of a
+ * prediction as "outputs"). GC is the total of its pauses. The recording file stays for anyone to
+ * open (JDK Mission Control, {@code jfr print}).
+ */
+public final class PathProfile implements AutoCloseable {
+    /** The parts of the path, each with the frames (class name prefix, or class#method) that belong to it, in priority order. */
+    static final Map<String, List<String>> PARTS = new LinkedHashMap<>();
+
+    static {
+        // the kernel's and optimizers' frames decide nothing: their caller does (a step trains, predictRaw scores)
+        PARTS.put("training (kernel, optimizers)", List.of("dev.afmflink.model.AfmLearner#step"));
+        PARTS.put("scoring (kernel)", List.of("dev.afmflink.model.AfmLearner#predictRaw"));
+        PARTS.put("rows from buffer/state", List.of("dev.afmflink.job.KeyedModel", "dev.afmflink.model.AfmLearner#train",
+                "dev.afmflink.model.AfmLearner#predict"));
+        PARTS.put("hold (ordered buckets)", List.of("dev.afmflink.job.WriteBackStore#hold", "dev.afmflink.job.WriteBackStore#take"));
+        PARTS.put("buffer flush (barriers, publishes)", List.of("dev.afmflink.job.WriteBackStore", "dev.afmflink.job.LifecycleState"));
+        PARTS.put("publish (snapshots)", List.of("dev.afmflink.job.SnapshotPublisher", "dev.afmflink.snapshot."));
+        PARTS.put("judging, windows, metrics", List.of("dev.afmflink.job.Validation", "dev.afmflink.metrics.",
+                "dev.afmflink.job.TrainerMetrics", "dev.afmflink.job.AfmTrainer$Steps#judged"));
+        PARTS.put("scores kept (state)", List.of("dev.afmflink.job.AfmTrainer$Steps#remember", "dev.afmflink.job.AfmTrainer$Steps#takeScore"));
+        PARTS.put("trainer (schedule, timers)", List.of("dev.afmflink.feedback.", "dev.afmflink.job.AfmTrainer"));
+        PARTS.put("label join", List.of("dev.afmflink.job.LabelJoin"));
+        PARTS.put("decode (JSON, hashing)", List.of("dev.afmflink.job.KafkaRecords$Input", "dev.afmflink.data."));
+        PARTS.put("outputs (records to Kafka)", List.of("dev.afmflink.job.KafkaRecords", "org.apache.flink.connector.kafka.sink.",
+                "org.apache.kafka.clients.producer."));
+        PARTS.put("Kafka source (fetch)", List.of("org.apache.flink.connector.kafka.source.", "org.apache.flink.connector.base.source.",
+                "org.apache.kafka.clients.consumer.", "org.apache.kafka."));
+        PARTS.put("shuffles (serialize, network)", List.of("org.apache.flink.runtime.io.network.",
+                "org.apache.flink.streaming.runtime.io.", "org.apache.flink.api.common.typeutils.", "org.apache.flink.api.java.typeutils.",
+                "org.apache.flink.runtime.plugable.", "org.apache.flink.streaming.runtime.streamrecord.",
+                "org.apache.flink.shaded.netty4."));
+        PARTS.put("timers, watermarks", List.of("org.apache.flink.streaming.api.operators.InternalTimerServiceImpl",
+                "org.apache.flink.streaming.api.operators.InternalTimeServiceManager", "org.apache.flink.runtime.state.heap.HeapPriorityQueue",
+                "org.apache.flink.contrib.streaming.state.RocksDBCachingPriorityQueueSet",
+                "org.apache.flink.streaming.runtime.watermarkstatus.", "org.apache.flink.api.common.eventtime."));
+        PARTS.put("state backend (other)", List.of("org.rocksdb.", "org.apache.flink.contrib.streaming.state.",
+                "org.apache.flink.state.", "org.apache.flink.runtime.state."));
+        PARTS.put("checkpoints", List.of("org.apache.flink.runtime.checkpoint.", "org.apache.flink.streaming.runtime.tasks.SubtaskCheckpoint"));
+    }
+
+    /** Top frames of threads that wait, not work, in native code. */
+    private static final List<String> WAITING = List.of("sun.nio.ch.EPoll", "sun.nio.ch.Net#poll", "sun.nio.ch.SocketDispatcher#read",
+            "java.lang.Thread#sleep", "java.lang.Object#wait", "jdk.internal.misc.Unsafe#park", "sun.nio.ch.EPollSelectorImpl",
+            "java.net.SocketInputStream", "sun.nio.ch.NioSocketImpl");
+
+    private final Recording recording;
+    private final Path file;
+
+    /** Starts recording this JVM; {@link #close} stops and writes {@code file}. */
+    public PathProfile(Path file) throws Exception {
+        this.file = file;
+        recording = new Recording(Configuration.getConfiguration("default"));
+        recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(5));
+        recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(5));
+        recording.enable("jdk.GarbageCollection");
+        recording.start();
+    }
+
+    @Override
+    public void close() throws Exception {
+        recording.stop();
+        recording.dump(file);
+        recording.close();
+    }
+
+    /** The shares of the parts of the path in {@code jfr}'s samples (the bench's own threads, the broker's process, apart). */
+    public static void print(Path jfr, PrintStream out) throws Exception {
+        Map<String, Long> byPart = new LinkedHashMap<>();
+        PARTS.keySet().forEach(p -> byPart.put(p, 0L));
+        Map<String, Long> otherTop = new TreeMap<>();
+        long samples = 0;
+        double gcMs = 0;
+        long gcs = 0;
+        try (RecordingFile f = new RecordingFile(jfr)) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                String type = e.getEventType().getName();
+                if (type.equals("jdk.GarbageCollection")) {
+                    gcMs += e.getDuration("sumOfPauses").toNanos() / 1e6;
+                    gcs++;
+                    continue;
+                }
+                if (!type.equals("jdk.ExecutionSample") && !type.equals("jdk.NativeMethodSample")) {
+                    continue;
+                }
+                String thread = e.getThread("sampledThread") == null ? "" : e.getThread("sampledThread").getJavaName();
+                if (thread == null || thread.startsWith("main") || thread.startsWith("bench-")) {
+                    continue; // the bench's own thread (producing, reading predictions, the kernel measure)
+                }
+                RecordedStackTrace st = e.getStackTrace();
+                if (st == null || st.getFrames().isEmpty()) {
+                    continue;
+                }
+                List<RecordedFrame> frames = st.getFrames();
+                if (type.equals("jdk.NativeMethodSample") && matches(frames.get(0), WAITING)) {
+                    continue;
+                }
+                samples++;
+                String part = partOf(frames);
+                if (part == null) {
+                    part = "other";
+                    String top = name(frames.get(0));
+                    otherTop.merge(top.substring(0, Math.max(top.lastIndexOf('.'), 0)), 1L, Long::sum);
+                }
+                byPart.merge(part, 1L, Long::sum);
+            }
+        }
+        out.printf(Locale.ROOT, "  profile (%s): %,d samples of the job's threads (5 ms), GC %,d pauses %.0f ms%n", jfr.getFileName(),
+                samples, gcs, gcMs);
+        final long total = Math.max(samples, 1);
+        byPart.entrySet().stream().filter(en -> en.getValue() > 0).sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .forEach(en -> out.printf(Locale.ROOT, "    %-40s %5.1f %%%n", en.getKey(), 100.0 * en.getValue() / total));
+        otherTop.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(5)
+                .forEach(en -> out.printf(Locale.ROOT, "      other, top frame in %-40s %5.1f %%%n", en.getKey(),
+                        100.0 * en.getValue() / total));
+    }
+
+    private static String partOf(List<RecordedFrame> frames) {
+        for (RecordedFrame fr : frames) {
+            String n = name(fr);
+            for (Map.Entry<String, List<String>> p : PARTS.entrySet()) {
+                if (matches(n, p.getValue())) {
+                    return p.getKey();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean matches(RecordedFrame fr, List<String> rules) {
+        return matches(name(fr), rules);
+    }
+
+    private static boolean matches(String n, List<String> rules) {
+        for (String r : rules) {
+            if (n.startsWith(r)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code class#method}. */
+    private static String name(RecordedFrame fr) {
+        return fr.getMethod().getType().getName() + "#" + fr.getMethod().getName();
+    }
+}
