@@ -17,16 +17,17 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Where the job's CPU goes, from a JDK Flight Recorder recording of this JVM taken around one
- * bench row (a sampling profile: Java samples every 5 ms, threads in native code — RocksDB — every
- * 5 ms too, threads blocked in the network or parked left out). Each sample is given to the part of
- * the path it serves: the frame nearest the top of its stack that names one of the {@link #PARTS}
- * decides (a RocksDB read while gathering rows counts as "rows from state", a JSON write of a
- * prediction as "outputs"). GC is the total of its pauses. The recording file stays for anyone to
+ * bench row (a sampling profile: Java samples every 5 ms, threads in native code every 5 ms too,
+ * those working there — RocksDB, compression, writes — counted, those waiting left out). Each
+ * sample is given to the part of the path it serves ({@link #PARTS}, {@link #partOf}): a RocksDB
+ * read while gathering rows counts as "rows from buffer/state", one under the label join as the
+ * join's, a JSON write of a prediction as "outputs". GC is the total of its pauses. The recording file stays for anyone to
  * open (JDK Mission Control, {@code jfr print}).
  */
 public final class PathProfile implements AutoCloseable {
     /** The parts of the path, each with the frames (class name prefix, or class#method) that belong to it, in priority order. */
     static final Map<String, List<String>> PARTS = new LinkedHashMap<>();
+    static final String SHUFFLES = "shuffles (serialize, network, copies)";
 
     static {
         // the kernel's and optimizers' frames decide nothing: their caller does (a step trains, predictRaw scores)
@@ -47,7 +48,7 @@ public final class PathProfile implements AutoCloseable {
                 "org.apache.kafka.clients.producer."));
         PARTS.put("Kafka source (fetch)", List.of("org.apache.flink.connector.kafka.source.", "org.apache.flink.connector.base.source.",
                 "org.apache.kafka.clients.consumer.", "org.apache.kafka."));
-        PARTS.put("shuffles (serialize, network)", List.of("org.apache.flink.runtime.io.network.",
+        PARTS.put(SHUFFLES, List.of("org.apache.flink.runtime.io.network.",
                 "org.apache.flink.streaming.runtime.io.", "org.apache.flink.api.common.typeutils.", "org.apache.flink.api.java.typeutils.",
                 "org.apache.flink.runtime.plugable.", "org.apache.flink.streaming.runtime.streamrecord.",
                 "org.apache.flink.shaded.netty4."));
@@ -60,10 +61,12 @@ public final class PathProfile implements AutoCloseable {
         PARTS.put("checkpoints", List.of("org.apache.flink.runtime.checkpoint.", "org.apache.flink.streaming.runtime.tasks.SubtaskCheckpoint"));
     }
 
-    /** Top frames of threads that wait, not work, in native code. */
-    private static final List<String> WAITING = List.of("sun.nio.ch.EPoll", "sun.nio.ch.Net#poll", "sun.nio.ch.SocketDispatcher#read",
-            "java.lang.Thread#sleep", "java.lang.Object#wait", "jdk.internal.misc.Unsafe#park", "sun.nio.ch.EPollSelectorImpl",
-            "java.net.SocketInputStream", "sun.nio.ch.NioSocketImpl");
+    /**
+     * Top frames of threads that work in native code (RocksDB, compression, file and socket writes);
+     * the other native samples are threads waiting (for the network, a process, a lock).
+     */
+    private static final List<String> WORKING_NATIVE = List.of("org.rocksdb.", "java.util.zip.", "sun.nio.ch.FileDispatcherImpl",
+            "sun.nio.ch.SocketDispatcher#write", "sun.nio.ch.IOUtil", "java.io.RandomAccessFile", "java.io.FileOutputStream");
 
     private final Recording recording;
     private final Path file;
@@ -114,7 +117,7 @@ public final class PathProfile implements AutoCloseable {
                     continue;
                 }
                 List<RecordedFrame> frames = st.getFrames();
-                if (type.equals("jdk.NativeMethodSample") && matches(frames.get(0), WAITING)) {
+                if (type.equals("jdk.NativeMethodSample") && !matches(frames.get(0), WORKING_NATIVE)) {
                     continue;
                 }
                 samples++;
@@ -122,7 +125,7 @@ public final class PathProfile implements AutoCloseable {
                 if (part == null) {
                     part = "other";
                     String top = name(frames.get(0));
-                    otherTop.merge(top.substring(0, Math.max(top.lastIndexOf('.'), 0)), 1L, Long::sum);
+                    otherTop.merge(top, 1L, Long::sum);
                 }
                 byPart.merge(part, 1L, Long::sum);
             }
@@ -133,16 +136,53 @@ public final class PathProfile implements AutoCloseable {
         byPart.entrySet().stream().filter(en -> en.getValue() > 0).sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
                 .forEach(en -> out.printf(Locale.ROOT, "    %-40s %5.1f %%%n", en.getKey(), 100.0 * en.getValue() / total));
         otherTop.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(5)
-                .forEach(en -> out.printf(Locale.ROOT, "      other, top frame in %-40s %5.1f %%%n", en.getKey(),
+                .forEach(en -> out.printf(Locale.ROOT, "      other, top frame %-60s %5.1f %%%n", en.getKey(),
                         100.0 * en.getValue() / total));
     }
 
+    /** Prints the shares of a recording made before: {@code PathProfile FILE.jfr}. */
+    public static void main(String[] args) throws Exception {
+        print(Path.of(args[0]), System.out);
+    }
+
+    /** Frames of records crossing operators (serialized into the network, copied between chained operators). */
+    static final List<String> RECORD_TRANSFER = List.of("org.apache.flink.runtime.io.network.", "org.apache.flink.streaming.runtime.io.",
+            "org.apache.flink.streaming.runtime.streamrecord.", "org.apache.flink.runtime.plugable.", "org.apache.flink.shaded.netty4.",
+            "org.apache.flink.streaming.runtime.tasks.CopyingChainingOutput", "org.apache.flink.streaming.runtime.tasks.CopyingBroadcastingOutputCollector");
+
+    /**
+     * The part a stack serves: records crossing operators (serialization, the network, copies
+     * between chained operators) are "shuffles" wherever they are emitted; otherwise the frame
+     * nearest the top in the project's code decides (a RocksDB read under the label join is the
+     * join's); a stack with none (Kafka clients, the timer queue) goes by its frame nearest the top
+     * in a library.
+     */
     private static String partOf(List<RecordedFrame> frames) {
+        frames:
         for (RecordedFrame fr : frames) {
             String n = name(fr);
+            if (matches(n, RECORD_TRANSFER)) {
+                return SHUFFLES;
+            }
+            if (n.startsWith("dev.afmflink.")) {
+                break;
+            }
             for (Map.Entry<String, List<String>> p : PARTS.entrySet()) {
-                if (matches(n, p.getValue())) {
-                    return p.getKey();
+                if (!p.getKey().equals(SHUFFLES) && matches(n, p.getValue())) {
+                    break frames; // a part's own frame first (the state backend, the timer queue, Kafka's clients)
+                }
+            }
+        }
+        for (boolean own : new boolean[] {true, false}) {
+            for (RecordedFrame fr : frames) {
+                String n = name(fr);
+                if (n.startsWith("dev.afmflink.") != own) {
+                    continue;
+                }
+                for (Map.Entry<String, List<String>> p : PARTS.entrySet()) {
+                    if (matches(n, p.getValue())) {
+                        return p.getKey();
+                    }
                 }
             }
         }

@@ -160,17 +160,35 @@ public final class KafkaRecords {
             super(topic);
         }
 
+        /** Scratch of this sink's writer (one thread): the JSON written straight, no map per record. */
+        private transient java.io.ByteArrayOutputStream buffer;
+        private transient String lastModel;
+        private transient byte[] lastKey;
+
         @Override
         ProducerRecord<byte[], byte[]> record(Prediction p) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", p.model);
-            m.put("id", p.id);
-            m.put("ts", p.ts);
-            m.put("label", p.label);
-            m.put("prediction", p.prediction);
-            m.put("loss", p.loss);
-            m.put("examples", p.examples);
-            return jsonRecord(topic, null, p.model, m);
+            if (buffer == null) {
+                buffer = new java.io.ByteArrayOutputStream(256);
+            }
+            if (!p.model.equals(lastModel)) {
+                lastModel = p.model;
+                lastKey = p.model.getBytes(StandardCharsets.UTF_8);
+            }
+            buffer.reset();
+            try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(buffer)) {
+                g.writeStartObject();
+                g.writeStringField("model", p.model);
+                g.writeStringField("id", p.id);
+                g.writeNumberField("ts", p.ts);
+                g.writeNumberField("label", p.label);
+                g.writeNumberField("prediction", p.prediction);
+                g.writeNumberField("loss", p.loss);
+                g.writeNumberField("examples", p.examples);
+                g.writeEndObject();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return new ProducerRecord<>(topic, null, null, lastKey, buffer.toByteArray());
         }
     }
 

@@ -22,7 +22,8 @@ public class ProgressiveWindow {
     public String[] pairNames = new String[0];
     public double[] pairSums = new double[0];
     public long[] pairCounts = new long[0];
-    private transient java.util.Map<String, Integer> pairIndex;
+    /** Field name → field name → index in {@link #pairNames} (names in order): no string built per example. */
+    private transient java.util.Map<String, java.util.Map<String, Integer>> pairIndex;
 
     public ProgressiveWindow() {
     }
@@ -55,21 +56,27 @@ public class ProgressiveWindow {
 
     /** Adds the attention the model gave to the pair of fields {@code a}, {@code b} in one example. */
     public void addAttention(String a, String b, double attention) {
-        String name = a.compareTo(b) <= 0 ? a + " × " + b : b + " × " + a;
+        if (a.compareTo(b) > 0) {
+            String t = a;
+            a = b;
+            b = t;
+        }
         if (pairIndex == null) {
             pairIndex = new java.util.HashMap<>();
             for (int i = 0; i < pairNames.length; i++) {
-                pairIndex.put(pairNames[i], i);
+                String[] ab = pairNames[i].split(" × ", 2);
+                pairIndex.computeIfAbsent(ab[0], k -> new java.util.HashMap<>()).put(ab[1], i);
             }
         }
-        Integer i = pairIndex.get(name);
+        java.util.Map<String, Integer> second = pairIndex.computeIfAbsent(a, k -> new java.util.HashMap<>());
+        Integer i = second.get(b);
         if (i == null) {
             i = pairNames.length;
             pairNames = Arrays.copyOf(pairNames, i + 1);
             pairSums = Arrays.copyOf(pairSums, i + 1);
             pairCounts = Arrays.copyOf(pairCounts, i + 1);
-            pairNames[i] = name;
-            pairIndex.put(name, i);
+            pairNames[i] = a + " × " + b;
+            second.put(b, i);
         }
         pairSums[i] += attention;
         pairCounts[i]++;
