@@ -2,6 +2,7 @@ package dev.afmflink.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.offline.OfflineTrainer;
 import dev.afmflink.snapshot.ModelWriter;
@@ -30,6 +31,14 @@ final class TrainCommand implements Command {
                 + ModelOptions.SQUARED.passes() + ", logistic " + ModelOptions.LOGISTIC.passes() + ")"));
         o.add(new Args.Option("progress-every", "N", "10000", "print progressive validation every N examples"));
         o.add(new Args.Option("skip-bad", null, null, "skip (and count) bad input lines instead of stopping"));
+        o.add(new Args.Option("min-count", "N", "1", "feature admission as the streaming job does it: a feature gets parameters at "
+                + "its N-th example (1: at once). With it or --feature-ttl, one pass runs as the job trains the same file replayed "
+                + "(bin/afm stream --input FILE: line i at event time 2026-01-01 + i ms, the ordered mode): give the job's "
+                + "--min-count " + FeatureLifecycle.DEFAULT_MIN_COUNT + " --feature-ttl 30d and --loss logistic (its defaults) and the "
+                + "job's model options, "
+                + "and --model-out is the model the job published at the end, bit for bit"));
+        o.add(new Args.Option("feature-ttl", "DURATION", "0", "feature expiry in event time as the streaming job does it (e.g. 30d; "
+                + "0: never)"));
         o.add(new Args.Option("metrics-out", "FILE", null, "write the figures as JSON"));
         o.add(new Args.Option("model-out", "DIR", null, "write the trained model (docs/model-format.md)"));
         o.add(new Args.Option("model-version", "N", "1", "model version written in the header"));
@@ -51,8 +60,12 @@ final class TrainCommand implements Command {
         Path train = a.file("train");
         Path test = a.file("test");
         System.out.println("config: " + config);
+        FeatureLifecycle lifecycle = FeatureLifecycle.of(a.getInt("min-count", 1), a.getDurationMs("feature-ttl", 0));
+        if (lifecycle.enabled() && a.get("passes") != null && passes != 1) {
+            throw new Args.UsageException("--min-count and --feature-ttl train one pass, as the stream does (--passes 1)");
+        }
         OfflineTrainer.Result r = OfflineTrainer.run(new OfflineTrainer.Settings(train, test, config,
-                passes, config.seed(), every, a.has("skip-bad")), System.out);
+                lifecycle.enabled() ? 1 : passes, config.seed(), every, a.has("skip-bad"), lifecycle), System.out);
         if (a.get("metrics-out") != null) {
             Path out = Path.of(a.get("metrics-out"));
             if (out.getParent() != null) {

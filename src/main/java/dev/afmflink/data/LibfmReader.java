@@ -26,6 +26,7 @@ public final class LibfmReader implements Closeable {
     private final boolean skipBad;
     private final BufferedReader in;
     private long lineNo;
+    private long records;
     private long skipped;
     private String firstSkip;
 
@@ -46,6 +47,9 @@ public final class LibfmReader implements Closeable {
             String line;
             while ((line = in.readLine()) != null) {
                 lineNo++;
+                if (!line.isBlank()) {
+                    records++; // a file replayed into Kafka has no record for a blank line (a bad line here)
+                }
                 String reason = LibfmLine.parse(line, loss, out);
                 if (reason == null) {
                     return true;
@@ -63,6 +67,11 @@ public final class LibfmReader implements Closeable {
         } catch (IOException e) {
             throw new UncheckedIOException(path + ":" + lineNo + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Non-blank lines read so far, the last one returned (or skipped) included: a file replayed gives them records 0, 1, … */
+    public long records() {
+        return records;
     }
 
     /** Lines skipped as bad (only when skipping was asked for). */

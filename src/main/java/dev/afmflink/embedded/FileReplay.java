@@ -28,7 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class FileReplay {
     /** The first record's timestamp: 2026-01-01T00:00:00Z (the simulator's start too). */
-    public static final long START = 1_767_225_600_000L;
+    public static final long START = dev.afmflink.time.EventTime.FILE_START_MS;
 
     private FileReplay() {
     }
@@ -74,7 +74,7 @@ public final class FileReplay {
                             }
                         }
                         byte[] v = line.getBytes(StandardCharsets.UTF_8);
-                        p.send(new ProducerRecord<>(topic, 0, START + n, null, v), (meta, e) -> {
+                        p.send(new ProducerRecord<>(topic, 0, dev.afmflink.time.EventTime.ofRecord(n), null, v), (meta, e) -> {
                             if (e != null) {
                                 failed.incrementAndGet();
                                 firstFailure.compareAndSet(null, e);

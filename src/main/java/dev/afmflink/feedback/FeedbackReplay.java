@@ -36,8 +36,8 @@ import java.util.TreeSet;
  * here (the job holds or dead-letters them).
  */
 public final class FeedbackReplay {
-    /** One judged impression or example: its score at arrival as a prediction, its final label and loss. */
-    public record Judged(String id, long ts, double label, double prediction, double loss) {
+    /** One judged impression or example: its score at arrival (raw ŷ and as a prediction), its final label and loss. */
+    public record Judged(String id, long ts, double label, double raw, double prediction, double loss) {
     }
 
     /** What reaches the trainer: an example, an impression or a labelled impression. */
@@ -164,7 +164,7 @@ public final class FeedbackReplay {
             Example x = i.features().copy();
             x.label = clickedIds.contains(i.id()) ? 1.0 : loss.negativeLabel();
             double raw = model.train(x, i.ts());
-            judged.add(new Judged(i.id(), i.ts(), x.label, loss.prediction(raw), loss.loss(raw, x.label)));
+            judged.add(new Judged(i.id(), i.ts(), x.label, raw, loss.prediction(raw), loss.loss(raw, x.label)));
         }
         return judged;
     }
@@ -308,7 +308,7 @@ public final class FeedbackReplay {
         @Override
         public void judged(Item item, double raw, boolean trained) {
             var loss = model.config().loss();
-            judged.add(new Judged(item.id(), item.ts(), item.label(), loss.prediction(raw), loss.loss(raw, item.label())));
+            judged.add(new Judged(item.id(), item.ts(), item.label(), raw, loss.prediction(raw), loss.loss(raw, item.label())));
         }
 
         @Override

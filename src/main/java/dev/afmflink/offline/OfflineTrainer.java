@@ -1,6 +1,12 @@
 package dev.afmflink.offline;
 
+import dev.afmflink.data.Event;
+import dev.afmflink.data.EventKind;
 import dev.afmflink.data.LibfmReader;
+import dev.afmflink.feedback.FeedbackMode;
+import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.lifecycle.FeatureLifecycle;
+import dev.afmflink.time.EventTime;
 import dev.afmflink.metrics.Evaluation;
 import dev.afmflink.metrics.WindowedMean;
 import dev.afmflink.model.AfmConfig;
@@ -25,7 +31,17 @@ public final class OfflineTrainer {
 
     /** What to run. */
     public record Settings(Path train, Path test, AfmConfig config, int passes, long shuffleSeed, long progressEvery,
-                           boolean skipBad) {
+                           boolean skipBad, FeatureLifecycle lifecycle) {
+        public Settings {
+            if (lifecycle.enabled() && passes != 1) {
+                throw new IllegalArgumentException("feature admission and expiry (--min-count, --feature-ttl) are a stream's: one pass");
+            }
+        }
+
+        /** Every feature admitted at first sight, none expires. */
+        public Settings(Path train, Path test, AfmConfig config, int passes, long shuffleSeed, long progressEvery, boolean skipBad) {
+            this(train, test, config, passes, shuffleSeed, progressEvery, skipBad, FeatureLifecycle.NONE);
+        }
     }
 
     /** The trained model and its figures (keys as in --metrics-out). */
@@ -43,7 +59,11 @@ public final class OfflineTrainer {
         long skipped = 0;
         log.printf(Locale.ROOT, "%-8s %12s %14s %14s %12s%n", "pass", "examples", "prog_loss", "window_loss", "ex/s");
         long seen = 0;
-        if (s.passes() == 1) {
+        if (s.lifecycle().enabled()) {
+            long[] counts = streamed(model, s, progressive, window, log, start);
+            seen = counts[0];
+            skipped = counts[1];
+        } else if (s.passes() == 1) {
             try (LibfmReader r = new LibfmReader(s.train(), s.config().loss(), s.skipBad())) {
                 Example ex = new Example();
                 while (r.next(ex)) {
@@ -129,6 +149,50 @@ public final class OfflineTrainer {
             double secs = (System.nanoTime() - start) / 1e9;
             log.printf(Locale.ROOT, "%-8d %12d %14.6f %14.6f %12.0f%n", pass, seen,
                     progressive != null ? progressive.meanLoss() : Double.NaN, window.mean(), seen / secs);
+        }
+        return seen;
+    }
+
+    /**
+     * One pass as the streaming job trains the same file replayed ({@code bin/afm stream --input
+     * FILE}, the job's ordered mode): line i (blank lines not counted) at event time
+     * {@link EventTime#ofRecord}, through {@link FeedbackReplay} with the job's feature admission and
+     * expiry, so the model is the one the job publishes at the end of that input, bit for bit.
+     * Returns {examples trained or judged, lines skipped}.
+     */
+    private static long[] streamed(AfmModel model, Settings s, Evaluation progressive, WindowedMean window, PrintStream log,
+                                   long start) throws IOException {
+        FeedbackReplay replay = new FeedbackReplay(model, FeedbackMode.ORDERED, 0, 0, 1).withLifecycle(s.lifecycle());
+        long seen = 0;
+        int judged = 0;
+        try (LibfmReader r = new LibfmReader(s.train(), s.config().loss(), s.skipBad())) {
+            Example ex = new Example();
+            while (r.next(ex)) {
+                long ts = EventTime.ofRecord(r.records() - 1);
+                replay.accept(new Event(EventKind.EXAMPLE, "line-" + r.records(), ts, Event.DEFAULT_MODEL, ex.label, ex.copy()));
+                for (; judged < replay.judged().size(); judged++) {
+                    seen = progress(replay.judged().get(judged), seen, progressive, window, s, log, start);
+                }
+            }
+            replay.end();
+            for (; judged < replay.judged().size(); judged++) {
+                seen = progress(replay.judged().get(judged), seen, progressive, window, s, log, start);
+            }
+            reportSkips(r, log);
+            log.printf(Locale.ROOT, "feature lifecycle (as the job): %s; %d counts of unadmitted features held at the end%n",
+                    s.lifecycle(), replay.pendingCounts());
+            return new long[] {seen, r.skipped()};
+        }
+    }
+
+    private static long progress(FeedbackReplay.Judged j, long seen, Evaluation progressive, WindowedMean window, Settings s,
+                                 PrintStream log, long start) {
+        progressive.add(j.raw(), j.label());
+        window.add(j.loss());
+        seen++;
+        if (seen % s.progressEvery() == 0) {
+            double secs = (System.nanoTime() - start) / 1e9;
+            log.printf(Locale.ROOT, "%-8d %12d %14.6f %14.6f %12.0f%n", 1, seen, progressive.meanLoss(), window.mean(), seen / secs);
         }
         return seen;
     }

@@ -10,6 +10,19 @@ public final class EventTime {
     private EventTime() {
     }
 
+    /**
+     * The event time of the first record of a file replayed ({@code bin/afm stream --input},
+     * {@code bin/afm produce}): record i (blank lines not counted) is at {@code FILE_START_MS + i}
+     * ms, which is a libfm line's event time; {@code bin/afm train} gives line i the same time, so
+     * a streamed log trained offline meets the lifecycle's sweeps where the job met them.
+     */
+    public static final long FILE_START_MS = 1_767_225_600_000L;
+
+    /** The event time of record {@code index} of a file replayed. */
+    public static long ofRecord(long index) {
+        return after(FILE_START_MS, index);
+    }
+
     /** {@code ts} + {@code delay}, saturating at +inf − 1. */
     public static long after(long ts, long delay) {
         long t = ts + delay;
