@@ -88,7 +88,7 @@ final class StreamCommand implements Command {
                 + "label when its window closes, in event-time order: the offline model, W later), immediate (clicks at once, "
                 + "non-clicks at W), fake-negative (every impression at once as a weighted negative, clicks again; logistic only); "
                 + "docs/feedback.md"));
-        o.add(new Args.Option("out-of-orderness-ms", "MS", "5000", "watermarks trail the largest event time per Kafka partition by this much"));
+        o.add(new Args.Option("out-of-orderness-ms", "MS", Long.toString(dev.afmflink.time.EventTime.DEFAULT_OUT_OF_ORDERNESS_MS), "watermarks trail the largest event time per Kafka partition by this much"));
         o.add(new Args.Option("idleness-ms", "MS", "30000", "a partition quiet this long stops holding event time back (0: never)"));
         o.add(new Args.Option("validation-window-ms", "MS", "900000", "event time per progressive-validation window"));
         o.add(new Args.Option("gate-min-auc", "X", null, "quality gate: publish only if the last window's AUC >= X"));
@@ -175,7 +175,7 @@ final class StreamCommand implements Command {
                     .snapshotDir(snapshotDir).parallelism(a.getInt("parallelism", 1)).bounded(embedded || a.has("bounded"))
                     .maxRecordBytes(a.getInt("max-record-bytes", 1 << 20))
                     .feedback(new FeedbackSettings(a.getLong("attribution-window-ms", FeedbackSettings.DEFAULT_WINDOW_MS),
-                            a.getLong("out-of-orderness-ms", 5000), a.getLong("idleness-ms", 30000),
+                            a.getLong("out-of-orderness-ms", dev.afmflink.time.EventTime.DEFAULT_OUT_OF_ORDERNESS_MS), a.getLong("idleness-ms", 30000),
                             a.getLong("validation-window-ms", FeedbackSettings.DEFAULT_VALIDATION_WINDOW_MS),
                             new QualityGate(a.getDouble("gate-min-auc", Double.NaN), a.getDouble("gate-max-loss", Double.NaN),
                                     a.getDouble("gate-max-calibration-error", Double.NaN)),

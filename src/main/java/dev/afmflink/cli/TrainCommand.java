@@ -39,6 +39,8 @@ final class TrainCommand implements Command {
                 + "and --model-out is the model the job published at the end, bit for bit"));
         o.add(new Args.Option("feature-ttl", "DURATION", "0", "feature expiry in event time as the streaming job does it (e.g. 30d; "
                 + "0: never)"));
+        o.add(new Args.Option("out-of-orderness-ms", "MS", Long.toString(dev.afmflink.time.EventTime.DEFAULT_OUT_OF_ORDERNESS_MS),
+                "with --min-count or --feature-ttl: the job's watermark bound (its sweeps follow its watermark)"));
         o.add(new Args.Option("metrics-out", "FILE", null, "write the figures as JSON"));
         o.add(new Args.Option("model-out", "DIR", null, "write the trained model (docs/model-format.md)"));
         o.add(new Args.Option("model-version", "N", "1", "model version written in the header"));
@@ -65,7 +67,8 @@ final class TrainCommand implements Command {
             throw new Args.UsageException("--min-count and --feature-ttl train one pass, as the stream does (--passes 1)");
         }
         OfflineTrainer.Result r = OfflineTrainer.run(new OfflineTrainer.Settings(train, test, config,
-                lifecycle.enabled() ? 1 : passes, config.seed(), every, a.has("skip-bad"), lifecycle), System.out);
+                lifecycle.enabled() ? 1 : passes, config.seed(), every, a.has("skip-bad"), lifecycle,
+                a.getLong("out-of-orderness-ms", dev.afmflink.time.EventTime.DEFAULT_OUT_OF_ORDERNESS_MS)), System.out);
         if (a.get("metrics-out") != null) {
             Path out = Path.of(a.get("metrics-out"));
             if (out.getParent() != null) {

@@ -30,7 +30,7 @@ public final class AfmStreamJob {
     /** Largest snapshot record the job produces to Kafka (the snapshots topic must accept it too). */
     public static final int MAX_SNAPSHOT_BYTES = 64 << 20;
     /** A watermark at least every this much event time, whatever the reading speed ({@link EventTimeWatermarks}). */
-    public static final long WATERMARK_STEP_MS = 200;
+    public static final long WATERMARK_STEP_MS = dev.afmflink.time.EventTime.WATERMARK_STEP_MS;
 
     private AfmStreamJob() {
     }

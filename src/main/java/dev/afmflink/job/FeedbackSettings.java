@@ -24,7 +24,7 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
         implements Serializable {
     public static final long DEFAULT_WINDOW_MS = 10 * 60_000L;
     public static final long DEFAULT_VALIDATION_WINDOW_MS = 15 * 60_000L;
-    public static final FeedbackSettings DEFAULTS = new FeedbackSettings(DEFAULT_WINDOW_MS, 5_000, 30_000, DEFAULT_VALIDATION_WINDOW_MS,
+    public static final FeedbackSettings DEFAULTS = new FeedbackSettings(DEFAULT_WINDOW_MS, dev.afmflink.time.EventTime.DEFAULT_OUT_OF_ORDERNESS_MS, 30_000, DEFAULT_VALIDATION_WINDOW_MS,
             QualityGate.OPEN, null);
 
     /** With the default feedback mode. */

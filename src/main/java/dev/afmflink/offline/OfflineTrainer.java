@@ -31,7 +31,7 @@ public final class OfflineTrainer {
 
     /** What to run. */
     public record Settings(Path train, Path test, AfmConfig config, int passes, long shuffleSeed, long progressEvery,
-                           boolean skipBad, FeatureLifecycle lifecycle) {
+                           boolean skipBad, FeatureLifecycle lifecycle, long outOfOrdernessMs) {
         public Settings {
             if (lifecycle.enabled() && passes != 1) {
                 throw new IllegalArgumentException("feature admission and expiry (--min-count, --feature-ttl) are a stream's: one pass");
@@ -40,7 +40,8 @@ public final class OfflineTrainer {
 
         /** Every feature admitted at first sight, none expires. */
         public Settings(Path train, Path test, AfmConfig config, int passes, long shuffleSeed, long progressEvery, boolean skipBad) {
-            this(train, test, config, passes, shuffleSeed, progressEvery, skipBad, FeatureLifecycle.NONE);
+            this(train, test, config, passes, shuffleSeed, progressEvery, skipBad, FeatureLifecycle.NONE,
+                    EventTime.DEFAULT_OUT_OF_ORDERNESS_MS);
         }
     }
 
@@ -157,12 +158,16 @@ public final class OfflineTrainer {
      * One pass as the streaming job trains the same file replayed ({@code bin/afm stream --input
      * FILE}, the job's ordered mode): line i (blank lines not counted) at event time
      * {@link EventTime#ofRecord}, through {@link FeedbackReplay} with the job's feature admission and
-     * expiry, so the model is the one the job publishes at the end of that input, bit for bit.
+     * expiry and its watermarks (sweeps happen as the watermark passes them; at the end of input
+     * the examples event time has not reached yet train without), so the model is the one the job
+     * publishes at the end of that input, bit for bit.
      * Returns {examples trained or judged, lines skipped}.
      */
     private static long[] streamed(AfmModel model, Settings s, Evaluation progressive, WindowedMean window, PrintStream log,
                                    long start) throws IOException {
-        FeedbackReplay replay = new FeedbackReplay(model, FeedbackMode.ORDERED, 0, 0, 1).withLifecycle(s.lifecycle());
+        // the job's watermarks: at the end of its input, what event time had not passed yet trains without the sweeps
+        FeedbackReplay replay = new FeedbackReplay(model, FeedbackMode.ORDERED, 0, s.outOfOrdernessMs(), EventTime.WATERMARK_STEP_MS)
+                .withLifecycle(s.lifecycle());
         long seen = 0;
         int judged = 0;
         try (LibfmReader r = new LibfmReader(s.train(), s.config().loss(), s.skipBad())) {

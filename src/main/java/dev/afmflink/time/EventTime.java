@@ -18,6 +18,12 @@ public final class EventTime {
      */
     public static final long FILE_START_MS = 1_767_225_600_000L;
 
+    /** Watermarks trail the largest event time of a Kafka partition by this much unless told otherwise. */
+    public static final long DEFAULT_OUT_OF_ORDERNESS_MS = 5_000;
+
+    /** A partition's watermark is emitted when it has moved this much event time (and at every idle or end). */
+    public static final long WATERMARK_STEP_MS = 200;
+
     /** The event time of record {@code index} of a file replayed. */
     public static long ofRecord(long index) {
         return after(FILE_START_MS, index);

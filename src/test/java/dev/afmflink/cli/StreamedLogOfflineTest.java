@@ -66,6 +66,23 @@ class StreamedLogOfflineTest {
         assertEquals(distinct.size(), all.features().size(), "without the options every feature is admitted");
         assertFalse(all.shared().sameAs(job.shared()));
 
+        // expiry in event time too: the 3,000 lines span 3 s of event time (a line per ms), features live 1 s
+        Path work2 = dir.resolve("job-ttl");
+        String[] s2 = FirstHourTest.run("stream", "--input", log.toString(), "--work-dir", work2.toString(), "--progress-seconds", "0",
+                "--min-count", "2", "--feature-ttl", "1s", "--attribution-window-ms", "100", "--out-of-orderness-ms", "50");
+        assertEquals("0", s2[0], s2[1] + s2[2]);
+        AfmModel jobTtl = SnapshotChain.loadFolder(work2.resolve("models").resolve("default")).model();
+        String[] t2 = FirstHourTest.run("train", "--train", log.toString(), "--loss", "logistic", "--min-count", "2",
+                "--feature-ttl", "1s", "--out-of-orderness-ms", "50", "--model-out", dir.resolve("offline-ttl").toString());
+        assertEquals("0", t2[0], t2[1] + t2[2]);
+        assertSame(jobTtl, ModelReader.load(dir.resolve("offline-ttl")).model());
+        String[] t3 = FirstHourTest.run("train", "--train", log.toString(), "--loss", "logistic", "--min-count", "2",
+                "--model-out", dir.resolve("offline-no-ttl").toString());
+        assertEquals("0", t3[0], t3[1] + t3[2]);
+        AfmModel noTtl = ModelReader.load(dir.resolve("offline-no-ttl")).model();
+        assertTrue(jobTtl.features().size() < noTtl.features().size() * 0.9, "features expired: " + jobTtl.features().size()
+                + " of " + noTtl.features().size());
+
         String[] refused = FirstHourTest.run("train", "--train", log.toString(), "--min-count", "4", "--passes", "3");
         assertEquals("2", refused[0], refused[1] + refused[2]);
         assertTrue(refused[2].contains("one pass"), refused[2]);
