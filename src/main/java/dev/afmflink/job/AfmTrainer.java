@@ -181,21 +181,17 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
         @Override
         public void remember(TrainingExample impression, double raw) throws Exception {
-            state.scores.put(impression.id, raw);
+            writeBack.rememberScore(b, impression.id, raw);
         }
 
         @Override
         public Double takeScore(TrainingExample labelled) throws Exception {
-            Double s = state.scores.get(labelled.id);
-            if (s != null) {
-                state.scores.remove(labelled.id);
-            }
-            return s;
+            return writeBack.takeScore(b, labelled.id);
         }
 
         @Override
         public void leftOut(TrainingExample labelled) throws Exception {
-            state.scores.remove(labelled.id);
+            writeBack.takeScore(b, labelled.id);
             metrics.unlabelledAtEnd.inc();
         }
 

@@ -54,6 +54,9 @@ final class Validation {
      * the immediate and fake-negative modes, the clicks without the non-clicks).
      */
     MetricsRecord close(String key, WriteBackBuffer b, long start, boolean endOfInput, long wallMs) throws Exception {
+        if (times.windowStart(start) != start) {
+            return null; // the timer closes no window (most timers release labels or score impressions): no state lookup
+        }
         ProgressiveWindow w = b.windows.remove(start);
         if (w == null) {
             w = state.windows.get(start);

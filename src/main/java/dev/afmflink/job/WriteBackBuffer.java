@@ -37,6 +37,8 @@ final class WriteBackBuffer {
     final java.util.Set<Long> unscoredInState = new java.util.HashSet<>();
     /** The key had state when the buffer was made (a restore): its state may hold buckets not in the sets above. */
     boolean restored;
+    /** Impressions' scores at arrival since the flush, by impression id (state has those of earlier flushes). */
+    final Map<String, Double> scores = new HashMap<>();
     /** Held-out impressions by ring slot. */
     final Map<Integer, TrainingExample> holdout = new HashMap<>();
     /** Items in {@link #pending} and {@link #unscored}. */
@@ -85,6 +87,7 @@ final class WriteBackBuffer {
 
     /** True when the buffer should be written to state now to bound memory. */
     boolean full() {
-        return rows.size() > MAX_ROWS || waiting > MAX_ROWS || counts.size() > MAX_ROWS || touchedIds > MAX_ROWS;
+        return rows.size() > MAX_ROWS || waiting > MAX_ROWS || counts.size() > MAX_ROWS || touchedIds > MAX_ROWS
+                || scores.size() > MAX_ROWS;
     }
 }

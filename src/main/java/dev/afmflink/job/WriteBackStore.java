@@ -169,6 +169,10 @@ final class WriteBackStore {
         if (b.publish != null) {
             state.publish.update(b.publish);
         }
+        if (!b.scores.isEmpty()) {
+            state.scores.putAll(b.scores);
+            b.scores.clear();
+        }
         if (!b.holdout.isEmpty()) {
             state.holdoutSample.putAll(b.holdout);
             b.holdout.clear();
@@ -189,6 +193,26 @@ final class WriteBackStore {
             inState.add(e.getKey());
         }
         buffered.clear();
+    }
+
+    /** Keeps an impression's score at arrival until its label comes (buffered; written to state at the next flush). */
+    void rememberScore(WriteBackBuffer b, String id, double raw) throws Exception {
+        b.scores.put(id, raw);
+        if (b.full()) {
+            flush(b);
+        }
+    }
+
+    /** The score kept for impression {@code id}, forgotten now: from the buffer, else from state (kept before the last flush); null if none. */
+    Double takeScore(WriteBackBuffer b, String id) throws Exception {
+        Double s = b.scores.remove(id);
+        if (s == null) {
+            s = state.scores.get(id);
+            if (s != null) {
+                state.scores.remove(id);
+            }
+        }
+        return s;
     }
 
     /** Holds {@code ex} in the {@code which} bucket of its event time (buffered; written to state now if the buffer is full). */
