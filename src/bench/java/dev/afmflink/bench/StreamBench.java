@@ -82,6 +82,9 @@ public final class StreamBench {
             int run = 0;
             if (frappe != null) {
                 run = libfmRows(plan, broker, lines, out);
+            } else if (!plan.modes().isEmpty()) {
+                // no libfm rows to warm the JVM up (Flink's and Kafka's code paths, the JIT): an unreported click-stream job
+                clickStream(broker, work, run++, 20_000, plan.modes().get(0), null, new PrintStream(java.io.OutputStream.nullOutputStream()));
             }
             for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
                 clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), out);
@@ -215,7 +218,7 @@ public final class StreamBench {
      */
     static void clickStream(KafkaBroker broker, Path work, int run, int impressions, dev.afmflink.feedback.FeedbackMode mode,
                             Path profileDir, PrintStream out) throws Exception {
-        String in = "clicks-in-" + mode.id();
+        String in = "clicks-in-" + run + "-" + mode.id();
         broker.createTopics(List.of(in), "");
         List<byte[]> events = new ArrayList<>();
         new ClickSimulator(7).clickStream(impressions, 1_767_225_600_000L, 250, "default")
