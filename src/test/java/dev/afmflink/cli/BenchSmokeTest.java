@@ -62,10 +62,13 @@ class BenchSmokeTest {
             }
         }
         String out = ok("stream-bench", "--input", input.toString(), "--k", "8", "--precision", "float32", "--backends", "rocksdb",
-                "--modes", "ordered", "--impressions", "9000", "--freshness-seconds", "2", "--work-dir", dir.resolve("w").toString());
+                "--modes", "ordered", "--impressions", "9000", "--freshness-seconds", "2", "--work-dir", dir.resolve("w").toString(),
+                "--profile", dir.resolve("profile").toString());
         assertTrue(out.contains("noop") && out.contains("afm") && out.contains("CPU µs/ex"), out);
         assertTrue(out.contains("--feedback ordered") && out.contains("x the kernel's"), out);
         assertTrue(out.lines().anyMatch(l -> l.contains("fresh")), out);
+        assertTrue(out.contains("samples of the job's threads") && out.contains("training (kernel, optimizers)"), out);
+        assertTrue(java.nio.file.Files.size(dir.resolve("profile").resolve("click-stream-ordered.jfr")) > 0);
     }
 
     @Test
