@@ -23,6 +23,15 @@ class BenchSmokeTest {
     }
 
     @Test
+    void kernelBench() {
+        String out = ok("bench", "--shapes", "4:8:8", "--precision", "float32,float64", "--forks", "0", "--warmup", "0.2",
+                "--iterations", "1", "--iteration-seconds", "0.2");
+        for (String precision : new String[] {"float32", "float64"}) {
+            assertTrue(out.lines().anyMatch(l -> l.matches("\\s*4\\s+8\\s+8\\s+" + precision + "\\s+\\d+.*")), precision + ":\n" + out);
+        }
+    }
+
+    @Test
     void feedbackBench() {
         String out = ok("feedback-bench", "--case", "drift", "--impressions", "3000", "--engine", "replay", "--held-out", "500",
                 "--modes", "ordered,immediate");
