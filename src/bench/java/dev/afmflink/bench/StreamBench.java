@@ -109,41 +109,39 @@ public final class StreamBench {
         Path work = plan.work();
         int[] ks = plan.ks();
         List<Precision> precisions = plan.precisions();
-        {
-            String servers = broker.bootstrapServers();
-            broker.createTopics(List.of("bench-in"), ""); // one topic for every libfm row
-            produce(servers, "bench-in", lines);
-            out.printf(Locale.ROOT, "%-10s %4s %-8s %6s %14s %12s %14s %12s%n", "backend", "k=t", "prec", "train", "examples/s",
-                    "CPU µs/ex", "wall s", "vs baseline");
-            int run = 0;
-            // a first job warms up the JVM (Flink's and Kafka's code paths, the JIT): whichever row ran first paid for it
-            throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(ks[0], precisions.get(0)), false);
-            for (int k : ks) {
-                double[] noopRow = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true);
-                double noop = noopRow[0];
-                out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", "rocksdb", k, "-", "noop", noop, noopRow[2],
-                        noopRow[1], "-");
-                java.util.Map<Precision, Double> rocks = new java.util.EnumMap<>(Precision.class);
-                for (Precision p : precisions) {
-                    double kernel = KernelBench.measure(10, k, k, p, 2, 3, 1, "adagrad").meanExamplesPerSecond();
-                    for (String backend : plan.backends()) {
-                        double[] r = throughput(broker, "bench-in", lines.size(), run++, work, backend, config(k, p), false);
-                        if (backend.equals("rocksdb")) {
-                            rocks.put(p, r[0]);
-                        }
-                        out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", backend, k, p.id(), "afm", r[0], r[2], r[1],
-                                String.format(Locale.ROOT, "%.0f %%", 100 * r[0] / Math.min(noop, kernel)));
+        String servers = broker.bootstrapServers();
+        broker.createTopics(List.of("bench-in"), ""); // one topic for every libfm row
+        produce(servers, "bench-in", lines);
+        out.printf(Locale.ROOT, "%-10s %4s %-8s %6s %14s %12s %14s %12s%n", "backend", "k=t", "prec", "train", "examples/s",
+                "CPU µs/ex", "wall s", "vs baseline");
+        int run = 0;
+        // a first job warms up the JVM (Flink's and Kafka's code paths, the JIT): whichever row ran first paid for it
+        throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(ks[0], precisions.get(0)), false);
+        for (int k : ks) {
+            double[] noopRow = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true);
+            double noop = noopRow[0];
+            out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", "rocksdb", k, "-", "noop", noop, noopRow[2],
+                    noopRow[1], "-");
+            java.util.Map<Precision, Double> rocks = new java.util.EnumMap<>(Precision.class);
+            for (Precision p : precisions) {
+                double kernel = KernelBench.measure(10, k, k, p, 2, 3, 1, "adagrad").meanExamplesPerSecond();
+                for (String backend : plan.backends()) {
+                    double[] r = throughput(broker, "bench-in", lines.size(), run++, work, backend, config(k, p), false);
+                    if (backend.equals("rocksdb")) {
+                        rocks.put(p, r[0]);
                     }
-                    out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d, %s): %.0f examples/s (%.1f µs/ex); state "
-                            + "bytes per feature %d%n", k, p.id(), kernel, 1e6 / kernel, stateBytesPerFeature(config(k, p)));
+                    out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", backend, k, p.id(), "afm", r[0], r[2], r[1],
+                            String.format(Locale.ROOT, "%.0f %%", 100 * r[0] / Math.min(noop, kernel)));
                 }
-                if (rocks.size() == 2) {
-                    out.printf(Locale.ROOT, "k=t=%d on RocksDB: float32/float64 = %.2f (baseline = min(no-op job, kernel))%n", k,
-                            rocks.get(Precision.FLOAT32) / rocks.get(Precision.FLOAT64));
-                }
+                out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d, %s): %.0f examples/s (%.1f µs/ex); state "
+                        + "bytes per feature %d%n", k, p.id(), kernel, 1e6 / kernel, stateBytesPerFeature(config(k, p)));
             }
-            return run;
+            if (rocks.size() == 2) {
+                out.printf(Locale.ROOT, "k=t=%d on RocksDB: float32/float64 = %.2f (baseline = min(no-op job, kernel))%n", k,
+                        rocks.get(Precision.FLOAT32) / rocks.get(Precision.FLOAT64));
+            }
         }
+        return run;
     }
 
     static StreamSettings settings(String servers, String in, int run, Path work, String backend, AfmConfig config,

@@ -18,19 +18,9 @@ public record EventTimes(long windowMs, long validationMs) implements java.io.Se
         }
     }
 
-    /** {@link EventTime#after}: the one home of the saturating sum. */
-    public static long after(long ts, long delay) {
-        return EventTime.after(ts, delay);
-    }
-
-    /** {@link EventTime#ceilTo}. */
-    public static long ceilTo(long ts, long step) {
-        return EventTime.ceilTo(ts, step);
-    }
-
     /** When the labels of the impressions at {@code ts} are final (ordered mode trains them then). */
     public long release(long ts) {
-        return after(ts, windowMs);
+        return EventTime.after(ts, windowMs);
     }
 
     /** The impressions whose labels a timer at {@code timer} releases. */
@@ -45,7 +35,7 @@ public record EventTimes(long windowMs, long validationMs) implements java.io.Se
 
     /** When the validation window starting at {@code start} closes: its end plus W (all its labels are in). */
     public long close(long start) {
-        return after(after(start, validationMs), windowMs);
+        return EventTime.after(EventTime.after(start, validationMs), windowMs);
     }
 
     /** The start of the validation window a timer at {@code timer} closes. */

@@ -1,12 +1,12 @@
 package dev.afmflink.job;
 
-import dev.afmflink.feedback.EventTimes;
 import dev.afmflink.feedback.FeedbackSchedule;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.ExampleWeight;
 import dev.afmflink.model.AfmLearner;
 import dev.afmflink.metrics.ProgressiveWindow;
 import dev.afmflink.metrics.WindowSummary;
+import dev.afmflink.time.EventTime;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -276,7 +276,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     /** Makes sure the publish tick at or after event time {@code stepTime} has a timer (none with no publish interval). */
     private void scheduleTick(long stepTime) {
         if (settings.publishIntervalMs > 0) {
-            long tick = EventTimes.ceilTo(stepTime, settings.publishIntervalMs);
+            long tick = EventTime.ceilTo(stepTime, settings.publishIntervalMs);
             if (tick != timerTime && tick != b.tick) { // the timer running now publishes at its end if it is a tick
                 ctx.timerService().registerEventTimeTimer(tick);
                 b.tick = tick;

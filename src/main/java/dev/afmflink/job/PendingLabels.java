@@ -1,7 +1,6 @@
 package dev.afmflink.job;
 
 import java.util.Arrays;
-import java.util.Comparator;
 
 /**
  * The labelled impressions of one event time (ms) of one model key, waiting for their window to
@@ -25,7 +24,4 @@ public class PendingLabels {
         System.arraycopy(more, 0, all, examples.length, more.length);
         return new PendingLabels(all);
     }
-
-    /** The training order within one event time: by impression id, so it does not depend on arrival order. */
-    static final Comparator<TrainingExample> ORDER = Comparator.comparing(e -> e.id);
 }

@@ -65,15 +65,7 @@ public final class AfmLearner {
         SharedParams sp = store.shared();
         long rng = sp.rngState;
         try {
-            ensureRows(n);
-            int m = 0;
-            for (int i = 0; i < n; i++) {
-                FeatureParams f = store.trainingRow(ids[i], ts);
-                if (f != null) {
-                    gatheredValues[m] = values[i];
-                    gathered[m++] = f;
-                }
-            }
+            int m = gather(store, ids, values, n, ts, true);
             return step(sp, gathered, m == n ? values : gatheredValues, m, label, ts, weighting);
         } catch (RuntimeException e) {
             store.discardNew();
@@ -84,23 +76,29 @@ public final class AfmLearner {
 
     /** The raw score ŷ of the example with the rows {@code store} gives, no update. Leaves the kernel's workspace filled (for explain). */
     public double predict(ParameterStore store, long[] ids, double[] values, int n, long ts) {
-        ensureRows(n);
+        int m = gather(store, ids, values, n, ts, false);
+        return predictRaw(store.shared(), gathered, m == n ? values : gatheredValues, m);
+    }
+
+    /**
+     * The one row gatherer: the rows {@code store} gives for a training step ({@code training}) or a
+     * prediction into {@link #gathered}, their values into {@link #gatheredValues}, features the
+     * store does not admit left out. Returns the rows gathered.
+     */
+    private int gather(ParameterStore store, long[] ids, double[] values, int n, long ts, boolean training) {
+        if (gathered.length < n) {
+            gathered = new FeatureParams[Math.max(n, gathered.length * 2)];
+            gatheredValues = new double[gathered.length];
+        }
         int m = 0;
         for (int i = 0; i < n; i++) {
-            FeatureParams f = store.scoringRow(ids[i], ts, i);
+            FeatureParams f = training ? store.trainingRow(ids[i], ts) : store.scoringRow(ids[i], ts, i);
             if (f != null) {
                 gatheredValues[m] = values[i];
                 gathered[m++] = f;
             }
         }
-        return predictRaw(store.shared(), gathered, m == n ? values : gatheredValues, m);
-    }
-
-    private void ensureRows(int n) {
-        if (gathered.length < n) {
-            gathered = new FeatureParams[Math.max(n, gathered.length * 2)];
-            gatheredValues = new double[gathered.length];
-        }
+        return m;
     }
 
     /** The raw score ŷ with no dropout and no update. */

@@ -140,9 +140,14 @@ public final class OfflineTrainer {
     private static long step(AfmModel model, Example ex, long seen, Evaluation progressive, WindowedMean window,
                              Settings s, PrintStream log, long start, int pass) {
         double raw = model.train(ex, seen + 1);
-        double loss = s.config().loss().loss(raw, ex.label);
+        return judged(raw, ex.label, s.config().loss().loss(raw, ex.label), seen, progressive, window, s, log, start, pass);
+    }
+
+    /** One example judged by {@code raw} (its prediction before its step): counted, and a progress line every so often. */
+    private static long judged(double raw, double label, double loss, long seen, Evaluation progressive, WindowedMean window,
+                               Settings s, PrintStream log, long start, int pass) {
         if (progressive != null) {
-            progressive.add(raw, ex.label);
+            progressive.add(raw, label);
         }
         window.add(loss);
         seen++;
@@ -169,20 +174,15 @@ public final class OfflineTrainer {
         FeedbackReplay replay = new FeedbackReplay(model, FeedbackMode.ORDERED, 0, s.outOfOrdernessMs(), EventTime.WATERMARK_STEP_MS)
                 .withLifecycle(s.lifecycle());
         long seen = 0;
-        int judged = 0;
         try (LibfmReader r = new LibfmReader(s.train(), s.config().loss(), s.skipBad())) {
             Example ex = new Example();
             while (r.next(ex)) {
                 long ts = EventTime.ofRecord(r.records() - 1);
                 replay.accept(new Event(EventKind.EXAMPLE, "line-" + r.records(), ts, Event.DEFAULT_MODEL, ex.label, ex.copy()));
-                for (; judged < replay.judged().size(); judged++) {
-                    seen = progress(replay.judged().get(judged), seen, progressive, window, s, log, start);
-                }
+                seen = newlyJudged(replay, seen, progressive, window, s, log, start);
             }
             replay.end();
-            for (; judged < replay.judged().size(); judged++) {
-                seen = progress(replay.judged().get(judged), seen, progressive, window, s, log, start);
-            }
+            seen = newlyJudged(replay, seen, progressive, window, s, log, start);
             reportSkips(r, log);
             log.printf(Locale.ROOT, "feature lifecycle (as the job): %s; %d counts of unadmitted features held at the end%n",
                     s.lifecycle(), replay.pendingCounts());
@@ -190,14 +190,12 @@ public final class OfflineTrainer {
         }
     }
 
-    private static long progress(FeedbackReplay.Judged j, long seen, Evaluation progressive, WindowedMean window, Settings s,
-                                 PrintStream log, long start) {
-        progressive.add(j.raw(), j.label());
-        window.add(j.loss());
-        seen++;
-        if (seen % s.progressEvery() == 0) {
-            double secs = (System.nanoTime() - start) / 1e9;
-            log.printf(Locale.ROOT, "%-8d %12d %14.6f %14.6f %12.0f%n", 1, seen, progressive.meanLoss(), window.mean(), seen / secs);
+    /** Counts the replay's judgements after the first {@code seen} (each example is judged once, in order). */
+    private static long newlyJudged(FeedbackReplay replay, long seen, Evaluation progressive, WindowedMean window, Settings s,
+                                    PrintStream log, long start) {
+        while (seen < replay.judged().size()) {
+            FeedbackReplay.Judged j = replay.judged().get((int) seen);
+            seen = judged(j.raw(), j.label(), j.loss(), seen, progressive, window, s, log, start, 1);
         }
         return seen;
     }
