@@ -130,7 +130,7 @@ final class LifecycleState {
         for (boolean count : new boolean[] {true, false}) {
             if (rules.isSweepTime(t, count) && due(b, t, count)) {
                 if (!flushed) {
-                    writeBack.flush(b); // state is the truth from here
+                    writeBack.flushModel(b); // the model in state is the truth from here
                     flushed = true;
                 }
                 removed += sweep(b, t, count, state.features, state.dirty);

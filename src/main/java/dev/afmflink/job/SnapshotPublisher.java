@@ -110,7 +110,7 @@ final class SnapshotPublisher {
             LOG.warn("model {}: snapshot after {} examples held back by the quality gate: {}", key, sp.examples, heldBack);
             return new Result(null, heldBack);
         }
-        writeBack.flush(b); // the snapshot is read from state: make it current
+        writeBack.flushModel(b); // the snapshot is read from state: make the model there current
         boolean full = plan.full();
         long version = plan.version();
         // a delta deletes what expired since its base (a full snapshot just leaves it out)

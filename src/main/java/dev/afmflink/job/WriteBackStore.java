@@ -155,19 +155,9 @@ final class WriteBackStore {
 
     /** Writes the current key's buffer to state (the keyed-state context must be {@code b}'s key). */
     void flush(WriteBackBuffer b) throws Exception {
-        if (!b.rows.isEmpty()) {
-            state.features.putAll(b.rows);
-            for (Long id : b.rows.keySet()) {
-                state.dirty.put(id, Boolean.TRUE);
-            }
-            b.rows.clear();
-        }
-        state.shared.update(b.shared);
+        flushModel(b);
         if (!b.windows.isEmpty()) {
             state.windows.putAll(b.windows); // open windows stay buffered until they close
-        }
-        if (b.publish != null) {
-            state.publish.update(b.publish);
         }
         if (!b.scores.isEmpty()) {
             state.scores.putAll(b.scores);
@@ -177,11 +167,32 @@ final class WriteBackStore {
             state.holdoutSample.putAll(b.holdout);
             b.holdout.clear();
         }
-        lifecycleState.flush(b);
         flushBuckets(b, b.pending, state.pending, b.pendingInState);
         flushBuckets(b, b.unscored, state.unscored, b.unscoredInState);
         flushBuckets(b, b.examples, state.heldExamples, b.examplesInState);
         b.waiting = 0;
+    }
+
+    /**
+     * Writes the model's part of the buffer to state: rows (and their ids as changed since the
+     * last publish), shared parameters, publish state, admission counts and expiry buckets — what a
+     * publish and a sweep read from state. Held items, scores and windows stay buffered (a publish
+     * every few thousand examples would otherwise write every waiting impression to state and read
+     * it back: docs/benchmarks.md).
+     */
+    void flushModel(WriteBackBuffer b) throws Exception {
+        if (!b.rows.isEmpty()) {
+            state.features.putAll(b.rows);
+            for (Long id : b.rows.keySet()) {
+                state.dirty.put(id, Boolean.TRUE);
+            }
+            b.rows.clear();
+        }
+        state.shared.update(b.shared);
+        if (b.publish != null) {
+            state.publish.update(b.publish);
+        }
+        lifecycleState.flush(b);
     }
 
     private static void flushBuckets(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
