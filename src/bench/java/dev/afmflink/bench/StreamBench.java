@@ -118,10 +118,22 @@ public final class StreamBench {
         // a first job warms up the JVM (Flink's and Kafka's code paths, the JIT): whichever row ran first paid for it
         throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(ks[0], precisions.get(0)), false);
         for (int k : ks) {
-            double[] noopRow = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true);
+            Path jfr = plan.profileDir() == null ? null : plan.profileDir().resolve("noop-k" + k + ".jfr");
+            double[] noopRow;
+            if (jfr == null) {
+                noopRow = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true);
+            } else {
+                Files.createDirectories(plan.profileDir());
+                try (PathProfile p = new PathProfile(jfr)) {
+                    noopRow = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true);
+                }
+            }
             double noop = noopRow[0];
             out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", "rocksdb", k, "-", "noop", noop, noopRow[2],
                     noopRow[1], "-");
+            if (jfr != null) {
+                PathProfile.print(jfr, out);
+            }
             java.util.Map<Precision, Double> rocks = new java.util.EnumMap<>(Precision.class);
             for (Precision p : precisions) {
                 double kernel = KernelBench.measure(10, k, k, p, 2, 3, 1, "adagrad").meanExamplesPerSecond();
@@ -184,6 +196,7 @@ public final class StreamBench {
         JobClient job = env.executeAsync("bench-" + run);
         long[] marks = new long[2];
         long[] cpu = new long[2];
+        long[] jitMs = new long[2]; // CPU ns of the JIT compiler threads
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
             TopicPartition tp = new TopicPartition(s.predictionsTopic(), 0);
             c.assign(List.of(tp));
@@ -195,10 +208,12 @@ public final class StreamBench {
                 if (marks[0] == 0 && seen >= n / 20) {
                     marks[0] = System.nanoTime();
                     cpu[0] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
+                    jitMs[0] = compilerCpuNanos();
                 }
             }
             marks[1] = System.nanoTime();
             cpu[1] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
+            jitMs[1] = compilerCpuNanos();
             if (seen < n) {
                 throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
             }
@@ -206,7 +221,30 @@ public final class StreamBench {
         job.getJobExecutionResult().get(10, TimeUnit.MINUTES);
         double wall = (System.nanoTime() - t0) / 1e9;
         int measured = n - n / 20;
-        return new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured};
+        return new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured,
+                (jitMs[1] - jitMs[0]) / 1e3 / measured};
+    }
+
+    /** CPU time (ns) of this JVM's JIT compiler threads so far, from /proc (0 where there is none): part of the job's CPU while code warms up. */
+    static long compilerCpuNanos() {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String comm = Files.readString(t.resolve("comm")).trim();
+                    if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+                        String stat = Files.readString(t.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+                    }
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        } catch (java.io.IOException none) {
+            return 0;
+        }
+        return ticks * 10_000_000L; // USER_HZ = 100
     }
 
     /**
@@ -248,8 +286,9 @@ public final class StreamBench {
         double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
                 .meanExamplesPerSecond();
         out.printf(Locale.ROOT, "click-stream (rocksdb, logistic, k=t=16, --feedback %s): %d impressions + %d clicks, %.0f labelled"
-                + " examples/s (each also scored once), wall %.1f s; job CPU %.1f µs per labelled example = %.1f x the kernel's %.1f µs"
-                + " (m=%d, %s, %.0f examples/s)%n", mode.id(), impressions, events.size() - impressions, r[0], r[1], r[2],
+                + " examples/s (each also scored once), wall %.1f s; job CPU %.1f µs per labelled example (JIT compiling %.1f of them)"
+                + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", mode.id(), impressions, events.size() - impressions,
+                r[0], r[1], r[2], r[3],
                 r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
         if (jfr != null) {
             PathProfile.print(jfr, out);

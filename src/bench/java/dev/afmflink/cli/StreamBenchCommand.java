@@ -30,7 +30,7 @@ final class StreamBenchCommand implements Command {
                         + "window's 7,200, whose labels the end leaves out)"),
                 new Args.Option("freshness-rate", "EVENTS/S", "1000", "event rate of the freshness run"),
                 new Args.Option("freshness-seconds", "S", "20", "length of the freshness run (0: no freshness run)"),
-                new Args.Option("profile", "DIR", null, "record each click-stream row with the JDK Flight Recorder into DIR and "
+                new Args.Option("profile", "DIR", null, "record each click-stream row and each no-op libfm row with the JDK Flight Recorder into DIR and "
                         + "print where the job's CPU went (docs/benchmarks.md)"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));
     }

@@ -48,6 +48,9 @@ public final class AfmStreamJob {
         m.put("execution.checkpointing.num-retained", "3");
         m.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         m.put("pipeline.generic-types", "false");
+        // no copy of each record between chained operators (source → route, trainer → sinks): no function keeps or
+        // changes a record it has passed on, and a shuffle's reads always make new records (EdgeTypes)
+        m.put("pipeline.object-reuse", "true");
         m.put("parallelism.default", Integer.toString(s.parallelism()));
         // most features a CTR stream brings are new: a Bloom filter answers "not in state" without reading blocks
         // (without it the miss dominated a 10-million-feature run: docs/benchmarks.md, "Scale")
@@ -135,11 +138,11 @@ public final class AfmStreamJob {
         }
         SingleOutputStreamOperator<TrainingExample> examples = env
                 .fromSource(source.build(), watermarks, "kafka: " + s.inputTopic()).uid("source")
-                .process(new RouteFunction()).name("route").uid("route");
+                .process(new RouteFunction(), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
         KafkaSink<DeadLetter> deadLetterSink = sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic()));
         SingleOutputStreamOperator<TrainingExample> joined = examples.getSideOutput(RouteFunction.CLICK_STREAM)
                 .keyBy(new ImpressionId())
-                .process(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel()))
+                .process(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel()), EdgeTypes.TRAINING_EXAMPLE)
                 .name("label join (impression id, event time)").uid("label-join");
         DataStream<TrainingExample> toTrain = examples.union(joined);
         SingleOutputStreamOperator<Prediction> trained = train.apply(toTrain.keyBy(new ModelKey()));

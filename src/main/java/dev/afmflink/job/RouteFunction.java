@@ -3,7 +3,6 @@ package dev.afmflink.job;
 import dev.afmflink.data.EventKind;
 
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -15,7 +14,7 @@ import org.apache.flink.util.OutputTag;
  */
 public class RouteFunction extends ProcessFunction<InputEvent, TrainingExample> {
     public static final OutputTag<InputEvent> CLICK_STREAM = new OutputTag<>("click-stream",
-            TypeInformation.of(InputEvent.class));
+            EdgeTypes.INPUT_EVENT);
 
     private transient DeadLetters deadLetters;
 
