@@ -26,14 +26,12 @@ import java.util.TreeSet;
  * The streaming job's feedback loop in plain Java, one model, one Kafka partition, for replays of
  * a click-stream (the tests' reference and the feedback bench): events in order; after each event
  * the watermark (largest time − bound − 1) moves on when it has moved {@code stepMs}; then the
- * join labels, in order of window end, every unclicked impression whose window W has ended, and
- * the trainer's timers up to the watermark run in time order. What the trainer does on arrival and
- * at each time is {@link FeedbackSchedule}'s, the same rule the job's keyed function drives; this
- * class is its second driver (maps and a sorted set of times instead of keyed state and timers),
- * with the job's admission ({@link #withLifecycle}) and holdout ({@link #withHoldout}). At
- * {@link #end()} nothing more is labelled (an impression whose window has not passed is left out,
- * as in the job). Clicks before their impression, and clicks of unknown impressions, are ignored
- * here (the job holds or dead-letters them).
+ * trainer's timers up to the watermark run in time order. What the trainer does on arrival and at
+ * each time — the label join included — is {@link FeedbackSchedule}'s, the same rule the job's
+ * keyed function drives; this class is its second driver (maps and a sorted set of times instead
+ * of keyed state and timers), with the job's admission ({@link #withLifecycle}) and holdout
+ * ({@link #withHoldout}). At {@link #end()} nothing more is labelled (an impression whose window
+ * has not passed is left out, as in the job).
  */
 public final class FeedbackReplay {
     /** One judged impression or example: its score at arrival (raw ŷ and as a prediction), its final label and loss. */
@@ -57,11 +55,10 @@ public final class FeedbackReplay {
     private final double negativeLabel;
     private final FeedbackMode mode;
     private FeedbackSchedule<Item> schedule;
-    private final Map<String, Item> open = new HashMap<>();
-    private final Set<String> clicked = new HashSet<>();
-    private final Set<String> seen = new HashSet<>();
-    /** Window end → impressions (join timers), in arrival order within one end. */
-    private final TreeMap<Long, List<Item>> closes = new TreeMap<>();
+    /** What the label join keeps, by impression id. */
+    private final Map<String, ClickJoin.Joined<Item>> joined = new HashMap<>();
+    /** Dead letters of the join, by reason. */
+    private final Map<String, Integer> dead = new TreeMap<>();
     /** What the schedule holds, by kind and event time. */
     private final Map<Hold, TreeMap<Long, List<Item>>> held = new EnumMap<>(Hold.class);
     /** The trainer's timers. */
@@ -71,6 +68,8 @@ public final class FeedbackReplay {
     private long maxTs = Long.MIN_VALUE;
     private long watermark = Long.MIN_VALUE;
     private long lastEmitted = Long.MIN_VALUE;
+    /** The time whose work runs now (Long.MIN_VALUE outside one): holding until it needs no new timer. */
+    private long running = Long.MIN_VALUE;
     private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
     private Holdout holdout = Holdout.NONE;
     private long heldOut;
@@ -97,7 +96,8 @@ public final class FeedbackReplay {
     }
 
     private void schedule() {
-        schedule = new FeedbackSchedule<>(mode, new EventTimes(windowMs, 1), holdout, negativeLabel, new Buckets(), new Steps());
+        schedule = new FeedbackSchedule<>(mode, new EventTimes(windowMs, 1), holdout, negativeLabel, new Buckets(), new Steps(),
+                new Joins());
     }
 
     public AfmModel model() {
@@ -125,6 +125,11 @@ public final class FeedbackReplay {
     /** Admission counts still held (features seen, not admitted, not expired). */
     public int pendingCounts() {
         return counts.size();
+    }
+
+    /** The label join's dead letters by reason (late impressions, unknown and expired clicks). */
+    public Map<String, Integer> deadLetters() {
+        return dead;
     }
 
     /** Each impression's score at arrival (raw ŷ), by impression id. */
@@ -173,22 +178,8 @@ public final class FeedbackReplay {
     public void accept(Event e) {
         switch (e.type()) {
             case EXAMPLE -> arrive(new Item(EventKind.EXAMPLE, e.id(), e.ts(), e.label(), e.features()));
-            case IMPRESSION -> {
-                if (!seen.contains(e.id()) && e.ts() > watermark) {
-                    seen.add(e.id());
-                    Item imp = new Item(EventKind.IMPRESSION, e.id(), e.ts(), Double.NaN, e.features());
-                    open.put(e.id(), imp);
-                    closes.computeIfAbsent(end(e.ts()), t -> new ArrayList<>()).add(imp);
-                    arrive(imp);
-                }
-            }
-            case CLICK -> {
-                Item imp = open.get(e.id());
-                if (imp != null && !clicked.contains(e.id()) && e.ts() <= end(imp.ts())) {
-                    clicked.add(e.id());
-                    arrive(imp.labelled(1.0));
-                }
-            }
+            case IMPRESSION -> arrive(new Item(EventKind.IMPRESSION, e.id(), e.ts(), Double.NaN, e.features()));
+            case CLICK -> arrive(new Item(EventKind.CLICK, e.id(), e.ts(), Double.NaN, null));
             default -> throw new IllegalArgumentException("no input event is " + e.type());
         }
         advanceTo(e.ts());
@@ -207,31 +198,14 @@ public final class FeedbackReplay {
     }
 
     /** The input ends: nothing more is labelled; the trainer's timers run as at the end of a bounded input. Returns the impressions left out. */
-    public long end() {
-        long left = open.size();
-        open.clear();
-        closes.clear();
+    public void end() {
         while (!timers.isEmpty()) {
             at(timers.pollFirst(), true);
         }
-        return left;
-    }
-
-    private long end(long ts) {
-        return dev.afmflink.time.EventTime.after(ts, windowMs);
     }
 
     private void advance(long wm) {
         watermark = wm;
-        // the join's timers (window ends) first, then the trainer's at the same watermark
-        while (!closes.isEmpty() && closes.firstKey() <= wm) {
-            for (Item imp : closes.pollFirstEntry().getValue()) {
-                open.remove(imp.id());
-                if (!clicked.remove(imp.id())) {
-                    arrive(imp.labelled(negativeLabel));
-                }
-            }
-        }
         while (!timers.isEmpty() && timers.first() <= wm) {
             at(timers.pollFirst(), false);
         }
@@ -239,17 +213,20 @@ public final class FeedbackReplay {
 
     private void arrive(Item item) {
         try {
-            schedule.arrive(item);
+            schedule.arrive(item, watermark);
         } catch (Exception e) {
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
     }
 
     private void at(long t, boolean inputEnded) {
+        running = t;
         try {
             schedule.at(t, inputEnded);
         } catch (Exception e) {
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        } finally {
+            running = Long.MIN_VALUE;
         }
     }
 
@@ -257,8 +234,10 @@ public final class FeedbackReplay {
     private final class Buckets implements FeedbackSchedule.Held<Item> {
         @Override
         public void hold(Hold which, Item item, long until) {
-            held.get(which).computeIfAbsent(item.ts(), t -> new ArrayList<>()).add(item);
-            timers.add(until);
+            held.get(which).computeIfAbsent(which == Hold.JOIN ? until : item.ts(), t -> new ArrayList<>()).add(item);
+            if (until != running) { // the time running now takes its buckets after this
+                timers.add(until);
+            }
         }
 
         @Override
@@ -331,6 +310,38 @@ public final class FeedbackReplay {
 
         @Override
         public void tick(long t) {
+        }
+
+        @Override
+        public Item labelled(Item impression, double label) {
+            return impression.labelled(label);
+        }
+
+        @Override
+        public void dead(Item event, String reason, String detail) {
+            dead.merge(reason, 1, Integer::sum);
+        }
+
+        @Override
+        public void counted(ClickJoin.Count c) {
+        }
+    }
+
+    /** What the label join keeps, in a map. */
+    private final class Joins implements ClickJoin.Store<Item> {
+        @Override
+        public ClickJoin.Joined<Item> get(String id) {
+            return joined.get(id);
+        }
+
+        @Override
+        public void put(String id, ClickJoin.Joined<Item> j) {
+            joined.put(id, j);
+        }
+
+        @Override
+        public void remove(String id) {
+            joined.remove(id);
         }
     }
 

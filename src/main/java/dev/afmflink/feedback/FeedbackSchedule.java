@@ -50,12 +50,17 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
         /** Labelled examples until event time reaches them. */
         EXAMPLES,
         /** Impressions until event time reaches them, to be scored. */
-        UNSCORED
+        UNSCORED,
+        /** Impressions and clicks until a deadline of the label join (bucket: the deadline). */
+        JOIN
     }
 
     /** What a driver holds and takes back. */
     public interface Held<E> {
-        /** Keeps {@code item} in the {@code which} bucket of its event time; {@link #at} must run at {@code until}. */
+        /**
+         * Keeps {@code item} in the {@code which} bucket of its event time ({@link Hold#JOIN}: of
+         * {@code until}); {@link #at} must run at {@code until}.
+         */
         void hold(Hold which, E item, long until) throws Exception;
 
         /** Takes the {@code which} bucket of event time {@code ts}, in arrival order (empty if none). */
@@ -103,6 +108,20 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
         /** The lifecycle's sweep at event time {@code t}. */
         void sweep(long t) throws Exception;
 
+        /** {@code impression} with its label, as a labelled impression (a driver with the label join makes them). */
+        default E labelled(E impression, double label) {
+            throw new UnsupportedOperationException("a schedule without the label join labels nothing");
+        }
+
+        /** An impression or click the label join cannot use (a dead letter with {@code reason}). */
+        default void dead(E event, String reason, String detail) throws Exception {
+            throw new UnsupportedOperationException("a schedule without the label join refuses nothing");
+        }
+
+        /** The label join counted {@code c}. */
+        default void counted(ClickJoin.Count c) {
+        }
+
         /** Event time {@code t} has had its work done: a publish if it is a tick ({@code Long.MAX_VALUE}: the end of input). */
         void tick(long t) throws Exception;
     }
@@ -116,18 +135,71 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
     private final double negativeLabel;
     private final Held<E> held;
     private final Steps<E> steps;
+    /** The label join of impressions and clicks (null: the driver takes none). */
+    private final ClickJoin<E> join;
 
     public FeedbackSchedule(FeedbackMode mode, EventTimes times, Holdout holdout, double negativeLabel, Held<E> held,
                             Steps<E> steps) {
+        this(mode, times, holdout, negativeLabel, held, steps, null);
+    }
+
+    /** With the label join: impressions and clicks arrive as they are, what it keeps per impression id in {@code joined}. */
+    public FeedbackSchedule(FeedbackMode mode, EventTimes times, Holdout holdout, double negativeLabel, Held<E> held,
+                            Steps<E> steps, ClickJoin.Store<E> joined) {
         this.mode = mode;
         this.times = times;
         this.holdout = holdout;
         this.negativeLabel = negativeLabel;
         this.held = held;
         this.steps = steps;
+        this.join = joined == null ? null : new ClickJoin<>(times.windowMs(), negativeLabel, joined, new JoinOut());
     }
 
-    /** One item arrives. */
+    /** The label join's results, into the schedule. */
+    private final class JoinOut implements ClickJoin.Out<E> {
+        @Override
+        public void impression(E impression) throws Exception {
+            arrive(impression);
+        }
+
+        @Override
+        public void labelled(E impression, double label) throws Exception {
+            arrive(steps.labelled(impression, label));
+        }
+
+        @Override
+        public void dead(E event, String reason, String detail) throws Exception {
+            steps.dead(event, reason, detail);
+        }
+
+        @Override
+        public void deadline(E event, long t) throws Exception {
+            held.hold(Hold.JOIN, event, t);
+        }
+
+        @Override
+        public void counted(ClickJoin.Count c) {
+            steps.counted(c);
+        }
+    }
+
+    /**
+     * An impression or a click through the label join (the result arrives as {@link #arrive}
+     * says), anything else as {@link #arrive}; {@code watermark}: the event time that has passed.
+     */
+    public void arrive(E item, long watermark) throws Exception {
+        EventKind kind = item.kind();
+        if (join != null && (kind == EventKind.IMPRESSION || kind == EventKind.CLICK)) {
+            join.arrive(item, watermark);
+        } else {
+            if (join != null && kind == EventKind.LABELLED) {
+                join.labelledElsewhere(item.id());
+            }
+            arrive(item);
+        }
+    }
+
+    /** One item arrives (impressions and labelled impressions from a join before the driver). */
     public void arrive(E item) throws Exception {
         EventKind kind = item.kind();
         boolean waits = mode.waitsForWindow();
@@ -164,6 +236,11 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
      */
     public void at(long t, boolean inputEnded) throws Exception {
         if (t != Long.MAX_VALUE) {
+            if (join != null) { // the join's deadlines first: what they label is held or learned as it arrives
+                for (E item : held.take(Hold.JOIN, t)) {
+                    join.at(item.id(), t, inputEnded);
+                }
+            }
             if (mode.waitsForWindow()) {
                 List<E> due = held.take(Hold.PENDING, times.releasedBy(t));
                 if (inputEnded) {

@@ -20,9 +20,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The job graph, plumbing only, in the direction an event travels: Kafka (decoded in the source,
- * watermarks per partition) → route: labelled examples to training, impressions and clicks to
- * keyBy(impression id) → {@link LabelJoin}, bad records to the dead-letter topic → union →
- * keyBy(model key) → {@link AfmTrainer} → judged predictions and validation metrics to Kafka,
+ * watermarks per partition) → route: bad records to the dead-letter topic, the rest → keyBy(model
+ * key) → {@link AfmTrainer} (the label join of impressions and clicks, scoring, training; clicks also
+ * to a {@link LabelJoin} keyed by impression id that drains savepoints of the jobs before) → judged
+ * predictions and validation metrics to Kafka,
  * snapshots (through the quality gate) written to versioned folders by the trainer and sent to Kafka
  * (inline, or as pointers to their files when large).
  */
@@ -140,10 +141,13 @@ public final class AfmStreamJob {
                 .fromSource(source.build(), watermarks, "kafka: " + s.inputTopic()).uid("source")
                 .process(new RouteFunction(), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
         KafkaSink<DeadLetter> deadLetterSink = sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic()));
+        // the trainer joins impressions and clicks; this join, keyed by impression id as the jobs before had it, only
+        // drains what their savepoints hold (it sees clicks only, and keeps nothing new)
         SingleOutputStreamOperator<TrainingExample> joined = examples.getSideOutput(RouteFunction.CLICK_STREAM)
                 .keyBy(new ImpressionId())
-                .process(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel()), EdgeTypes.TRAINING_EXAMPLE)
-                .name("label join (impression id, event time)").uid("label-join");
+                .process(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel(), true),
+                        EdgeTypes.TRAINING_EXAMPLE)
+                .name("label join (savepoints before 2026-12)").uid("label-join");
         DataStream<TrainingExample> toTrain = examples.union(joined);
         SingleOutputStreamOperator<Prediction> trained = train.apply(toTrain.keyBy(new ModelKey()));
         // dead letters: the decoder's (via the route), the join's, and the trainer's last line of defence (train_failed)

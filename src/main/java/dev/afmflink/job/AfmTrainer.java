@@ -81,7 +81,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 settings.snapshotDir == null ? null : new SnapshotStore(settings.snapshotDir), settings.inlineBytes,
                 settings.recordLimit, state, writeBack, metrics);
         schedule = new FeedbackSchedule<>(settings.mode, settings.times, settings.holdout, config.loss().negativeLabel(),
-                new Buckets(), new Steps());
+                new Buckets(), new Steps(), settings.joinsClicks ? new Joins() : null);
     }
 
     /** The operator's way to switch the keyed-state context (set when it opens, before or after this function's open). */
@@ -125,7 +125,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             // fires only when a bounded input ends (the watermark jumps to +inf): a last publish
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
         }
-        schedule.arrive(ex);
+        schedule.arrive(ex, ctx.timerService().currentWatermark());
     }
 
     @Override
@@ -157,13 +157,42 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private final class Buckets implements FeedbackSchedule.Held<TrainingExample> {
         @Override
         public void hold(FeedbackSchedule.Hold which, TrainingExample ex, long until) throws Exception {
-            writeBack.hold(b, which, ex);
-            ctx.timerService().registerEventTimeTimer(until);
+            // a join deadline needs only the id (its entry holds the impression)
+            writeBack.hold(b, which, which == FeedbackSchedule.Hold.JOIN ? idOnly(ex) : ex, until);
+            if (until != timerTime) { // the timer running now takes its buckets after this
+                ctx.timerService().registerEventTimeTimer(until);
+            }
         }
 
         @Override
         public List<TrainingExample> take(FeedbackSchedule.Hold which, long ts) throws Exception {
             return writeBack.take(b, which, ts);
+        }
+    }
+
+    private static TrainingExample idOnly(TrainingExample ex) {
+        TrainingExample t = new TrainingExample();
+        t.kind = ex.kind;
+        t.id = ex.id;
+        t.ts = ex.ts;
+        return t;
+    }
+
+    /** What the label join keeps, in the key's write-back buffer over state. */
+    private final class Joins implements dev.afmflink.feedback.ClickJoin.Store<TrainingExample> {
+        @Override
+        public dev.afmflink.feedback.ClickJoin.Joined<TrainingExample> get(String id) throws Exception {
+            return writeBack.joined(b, id);
+        }
+
+        @Override
+        public void put(String id, dev.afmflink.feedback.ClickJoin.Joined<TrainingExample> joined) throws Exception {
+            writeBack.join(b, id, joined);
+        }
+
+        @Override
+        public void remove(String id) throws Exception {
+            writeBack.join(b, id, null);
         }
     }
 
@@ -262,6 +291,27 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 b.publish.sinceLastPublish++; // the deletions go out with the next publish
                 scheduleTick(t);
             }
+        }
+
+        @Override
+        public TrainingExample labelled(TrainingExample impression, double label) {
+            TrainingExample t = new TrainingExample(dev.afmflink.data.EventKind.LABELLED, impression.model, impression.id,
+                    impression.ts, label, impression.ids, impression.values);
+            t.fields = impression.fields;
+            t.topic = impression.topic;
+            t.partition = impression.partition;
+            t.offset = impression.offset;
+            return t;
+        }
+
+        @Override
+        public void dead(TrainingExample e, String reason, String detail) {
+            deadLetters.emit(ctx, DeadLetters.ofJoin(reason, detail, e.kind(), e.id, e.ts, e.topic, e.partition, e.offset));
+        }
+
+        @Override
+        public void counted(dev.afmflink.feedback.ClickJoin.Count c) {
+            metrics.join.get(c).inc();
         }
 
         @Override

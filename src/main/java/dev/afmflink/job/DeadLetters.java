@@ -50,6 +50,13 @@ public final class DeadLetters {
         return new DeadLetter(dev.afmflink.data.EventDecoder.TRAIN_FAILED, e.toString(), raw, null, -1, -1);
     }
 
+    /** The dead letter of an impression or click the label join refused: {@code reason}, why, the event's coordinates. */
+    static DeadLetter ofJoin(String reason, String detail, dev.afmflink.data.EventKind kind, String id, long ts, String topic,
+                             int partition, long offset) {
+        String raw = "{\"type\":\"" + kind.wireName() + "\",\"id\":" + KafkaRecords.jsonString(id) + ",\"ts\":" + ts + "}";
+        return new DeadLetter(reason, detail, raw, topic, partition, offset);
+    }
+
     /**
      * A failure of the system rather than of one example: Flink's own, or the state backend's (it
      * surfaces as a runtime exception too). That one fails the task; an example's becomes a dead letter.

@@ -133,6 +133,9 @@ public final class EdgeTypes {
             t.ids = from.ids == null ? null : from.ids.clone();
             t.values = from.values == null ? null : from.values.clone();
             t.fields = from.fields == null ? null : from.fields.clone();
+            t.topic = from.topic;
+            t.partition = from.partition;
+            t.offset = from.offset;
             return t;
         }
 
@@ -144,6 +147,9 @@ public final class EdgeTypes {
             out.writeLong(t.ts);
             out.writeDouble(t.label);
             writeFeatures(t.ids, t.values, t.fields, out);
+            writeString(t.topic, out);
+            out.writeInt(t.partition);
+            out.writeLong(t.offset);
         }
 
         @Override
@@ -158,6 +164,9 @@ public final class EdgeTypes {
             t.ids = (long[]) f[0];
             t.values = (double[]) f[1];
             t.fields = (String[]) f[2];
+            t.topic = readString(in);
+            t.partition = in.readInt();
+            t.offset = in.readLong();
             return t;
         }
 

@@ -7,7 +7,7 @@ import dev.afmflink.data.EventKind;
  * that event-time watermarks are generated per Kafka partition): a labelled example, an
  * impression, a click, or a record that could not be decoded ({@link #dead} says why). A Flink POJO.
  */
-public class InputEvent {
+public class InputEvent implements dev.afmflink.feedback.FeedbackSchedule.Item {
     /** {@link EventKind#code} (example, impression or click); read it through {@link #kind()}. */
     public byte kind;
     public String model;
@@ -56,9 +56,27 @@ public class InputEvent {
         return isBad() ? Long.MIN_VALUE : ts;
     }
 
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public long ts() {
+        return ts;
+    }
+
+    @Override
+    public double label() {
+        return label;
+    }
+
     TrainingExample toExample(EventKind trainingKind, double label) {
         TrainingExample t = new TrainingExample(trainingKind, model, id, ts, label, ids, values);
         t.fields = fields;
+        t.topic = topic;
+        t.partition = partition;
+        t.offset = offset;
         return t;
     }
 }

@@ -8,9 +8,10 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Sends each decoded event its way: labelled examples straight to training (main output),
- * impressions and clicks to the label join ({@link #CLICK_STREAM}), undecodable records to the
- * dead letters ({@link DeadLetters}).
+ * Sends each decoded event its way: labelled examples, impressions and clicks to the trainer (main
+ * output; it joins impressions and clicks itself), clicks also to the label join that drains
+ * savepoints of jobs from before ({@link #CLICK_STREAM}, see {@link LabelJoin}), undecodable
+ * records to the dead letters ({@link DeadLetters}).
  */
 public class RouteFunction extends ProcessFunction<InputEvent, TrainingExample> {
     public static final OutputTag<InputEvent> CLICK_STREAM = new OutputTag<>("click-stream",
@@ -27,10 +28,12 @@ public class RouteFunction extends ProcessFunction<InputEvent, TrainingExample> 
     public void processElement(InputEvent e, Context ctx, Collector<TrainingExample> out) {
         if (e.isBad()) {
             deadLetters.emit(ctx, e.dead);
-        } else if (e.kind() == EventKind.EXAMPLE) {
-            out.collect(e.toExample(EventKind.EXAMPLE, e.label));
         } else {
-            ctx.output(CLICK_STREAM, e); // impressions and clicks
+            EventKind kind = e.kind();
+            out.collect(e.toExample(kind, kind == EventKind.EXAMPLE ? e.label : Double.NaN));
+            if (kind == EventKind.CLICK) {
+                ctx.output(CLICK_STREAM, e);
+            }
         }
     }
 }

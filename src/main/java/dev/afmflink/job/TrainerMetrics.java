@@ -26,6 +26,9 @@ final class TrainerMetrics {
     final Counter snapshotReplays;
     final Counter snapshotConflicts;
     final Counter snapshotsTooLarge;
+    /** The label join's counts (group "join", as the label join operator of jobs before had them). */
+    final java.util.Map<dev.afmflink.feedback.ClickJoin.Count, Counter> join =
+            new java.util.EnumMap<>(dev.afmflink.feedback.ClickJoin.Count.class);
     /** The last snapshot's write time (ms, from reading state to its folder committed) and size (bytes). */
     volatile long publishMillis;
     volatile long publishBytes;
@@ -47,6 +50,7 @@ final class TrainerMetrics {
 
     TrainerMetrics(MetricGroup operator) {
         afm = operator.addGroup("afm");
+        joinCounters(operator.addGroup("join"), join);
         examples = afm.counter("examples");
         afm.meter("examplesPerSecond", new MeterView(examples));
         refused = afm.counter("refusedUpdates");
@@ -105,5 +109,19 @@ final class TrainerMetrics {
             group.gauge("calibration", (Gauge<Double>) () -> g.last == null ? Double.NaN : g.last.calibration());
             return g;
         });
+    }
+
+    /** The label join's counters in {@code group}: join.labelledClicked, labelledNotClicked, duplicateImpressions, duplicateClicks, unlabelledAtEnd. */
+    static void joinCounters(MetricGroup group, java.util.Map<dev.afmflink.feedback.ClickJoin.Count, Counter> into) {
+        for (dev.afmflink.feedback.ClickJoin.Count c : dev.afmflink.feedback.ClickJoin.Count.values()) {
+            String name = switch (c) {
+                case LABELLED_CLICKED -> "labelledClicked";
+                case LABELLED_NOT_CLICKED -> "labelledNotClicked";
+                case DUPLICATE_IMPRESSION -> "duplicateImpressions";
+                case DUPLICATE_CLICK -> "duplicateClicks";
+                case UNLABELLED_AT_END -> "unlabelledAtEnd";
+            };
+            into.put(c, group.counter(name));
+        }
     }
 }

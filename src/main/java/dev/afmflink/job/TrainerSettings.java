@@ -29,6 +29,8 @@ public final class TrainerSettings implements Serializable {
     final QualityGate gate;
     final FeedbackMode mode;
     final Holdout holdout;
+    /** The trainer joins impressions and clicks itself (the job's); else it takes joined input: impressions once, labelled impressions. */
+    final boolean joinsClicks;
     final FeatureLifecycle lifecycle;
     /** Published snapshots hold the weights only (serving); checkpoints always hold everything. */
     final boolean weightsOnly;
@@ -51,6 +53,7 @@ public final class TrainerSettings implements Serializable {
         this.gate = b.gate;
         this.mode = b.mode;
         this.holdout = b.holdout;
+        this.joinsClicks = b.joinsClicks;
         this.lifecycle = b.lifecycle;
         this.weightsOnly = b.weightsOnly;
         this.snapshotDir = b.snapshotDir;
@@ -81,7 +84,7 @@ public final class TrainerSettings implements Serializable {
         FeedbackSettings f = s.feedback();
         return builder(s.config()).publishEvery(s.publishEvery()).publishIntervalMs(s.publishIntervalMs()).fullEvery(s.fullEvery())
                 .windows(f.validationWindowMs(), f.attributionWindowMs()).gate(f.gate()).mode(f.mode()).holdout(f.holdout())
-                .lifecycle(s.lifecycle()).weightsOnly(s.weightsOnlySnapshots())
+                .joinsClicks(true).lifecycle(s.lifecycle()).weightsOnly(s.weightsOnlySnapshots())
                 .snapshotFolder(s.snapshotDir(), s.snapshots().inlineBytes()).initModel(initModel).build();
     }
 
@@ -96,6 +99,7 @@ public final class TrainerSettings implements Serializable {
         private QualityGate gate = QualityGate.OPEN;
         private FeedbackMode mode = FeedbackMode.DEFAULT;
         private Holdout holdout = Holdout.NONE;
+        private boolean joinsClicks;
         private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
         private boolean weightsOnly;
         private String snapshotDir;
@@ -149,6 +153,15 @@ public final class TrainerSettings implements Serializable {
         /** Labelled impressions held out of training and scored by every candidate snapshot. */
         public Builder holdout(Holdout h) {
             this.holdout = h;
+            return this;
+        }
+
+        /**
+         * The trainer joins impressions and clicks itself ({@link dev.afmflink.feedback.ClickJoin}; the job's
+         * trainer does); the default takes joined input, as from a label join before it.
+         */
+        public Builder joinsClicks(boolean joins) {
+            this.joinsClicks = joins;
             return this;
         }
 

@@ -1,5 +1,7 @@
 package dev.afmflink.job;
 
+import dev.afmflink.feedback.ClickJoin;
+
 import dev.afmflink.metrics.ProgressiveWindow;
 import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.SharedParams;
@@ -34,6 +36,14 @@ final class TrainerState {
     final MapState<Long, PendingLabels> heldExamples;
     /** The held-out impressions, by slot. */
     final MapState<Integer, TrainingExample> holdoutSample;
+    /** The label join: what it keeps by impression id, and its deadlines (impressions and clicks by event time). */
+    final MapState<String, ClickJoin.Joined<TrainingExample>> joins;
+    final MapState<Long, PendingLabels> joinDeadlines;
+
+    /** The type of the label join's state (a Flink POJO: no generic Kryo). */
+    static final TypeInformation<ClickJoin.Joined<TrainingExample>> JOINED =
+            TypeInformation.of(new org.apache.flink.api.common.typeinfo.TypeHint<ClickJoin.Joined<TrainingExample>>() {
+            });
 
     TrainerState(RuntimeContext ctx) {
         features = ctx.getMapState(new MapStateDescriptor<>("features", Types.LONG, TypeInformation.of(FeatureParams.class)));
@@ -50,5 +60,8 @@ final class TrainerState {
                 TypeInformation.of(PendingLabels.class)));
         holdoutSample = ctx.getMapState(new MapStateDescriptor<>("holdout-sample", Types.INT,
                 TypeInformation.of(TrainingExample.class)));
+        joins = ctx.getMapState(new MapStateDescriptor<>("label-join", Types.STRING, JOINED));
+        joinDeadlines = ctx.getMapState(new MapStateDescriptor<>("join-deadlines", Types.LONG,
+                TypeInformation.of(PendingLabels.class)));
     }
 }

@@ -19,6 +19,10 @@ public class TrainingExample implements FeedbackSchedule.Item {
     public double[] values;
     /** The field name of each feature, or null (libfm): names the attention pairs of the validation windows. */
     public String[] fields;
+    /** Where the impression or click came from (Kafka topic, partition, offset), for the label join's dead letters. */
+    public String topic;
+    public int partition;
+    public long offset;
 
     public TrainingExample() {
     }

@@ -35,6 +35,13 @@ final class WriteBackBuffer {
     /** Event times whose buckets this buffer wrote to state and that were not taken back yet. */
     final java.util.Set<Long> pendingInState = new java.util.HashSet<>();
     final java.util.Set<Long> unscoredInState = new java.util.HashSet<>();
+    /** The label join's deadlines by event time, and those this buffer wrote to state. */
+    final Map<Long, List<TrainingExample>> joinDeadlines = new HashMap<>();
+    final java.util.Set<Long> joinDeadlinesInState = new java.util.HashSet<>();
+    /** What the label join keeps by impression id, changed since the flush (null: gone). */
+    final Map<String, dev.afmflink.feedback.ClickJoin.Joined<TrainingExample>> joins = new HashMap<>();
+    /** Some of the join's entries may be in state (written by a flush, or a restore): look there for ids not buffered. */
+    boolean joinsInState;
     /** The key had state when the buffer was made (a restore): its state may hold buckets not in the sets above. */
     boolean restored;
     /** Impressions' scores at arrival since the flush, by impression id (state has those of earlier flushes). */
@@ -81,13 +88,18 @@ final class WriteBackBuffer {
 
     /** Adds {@code ex} to the bucket of its event time in {@code buckets}. */
     void hold(Map<Long, List<TrainingExample>> buckets, TrainingExample ex) {
-        buckets.computeIfAbsent(ex.ts, t -> new ArrayList<>()).add(ex);
+        hold(buckets, ex.ts, ex);
+    }
+
+    /** Adds {@code ex} to the bucket {@code key} of {@code buckets}. */
+    void hold(Map<Long, List<TrainingExample>> buckets, long key, TrainingExample ex) {
+        buckets.computeIfAbsent(key, t -> new ArrayList<>()).add(ex);
         waiting++;
     }
 
     /** True when the buffer should be written to state now to bound memory. */
     boolean full() {
         return rows.size() > MAX_ROWS || waiting > MAX_ROWS || counts.size() > MAX_ROWS || touchedIds > MAX_ROWS
-                || scores.size() > MAX_ROWS;
+                || scores.size() > MAX_ROWS || joins.size() > MAX_ROWS;
     }
 }

@@ -1,5 +1,7 @@
 package dev.afmflink.job;
 
+import dev.afmflink.feedback.ClickJoin;
+
 import dev.afmflink.feedback.FeedbackSchedule;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
@@ -170,7 +172,40 @@ final class WriteBackStore {
         flushBuckets(b, b.pending, state.pending, b.pendingInState);
         flushBuckets(b, b.unscored, state.unscored, b.unscoredInState);
         flushBuckets(b, b.examples, state.heldExamples, b.examplesInState);
+        flushBuckets(b, b.joinDeadlines, state.joinDeadlines, b.joinDeadlinesInState);
         b.waiting = 0;
+        if (!b.joins.isEmpty()) {
+            for (Map.Entry<String, ClickJoin.Joined<TrainingExample>> e : b.joins.entrySet()) {
+                if (e.getValue() == null) {
+                    state.joins.remove(e.getKey());
+                } else {
+                    state.joins.put(e.getKey(), e.getValue());
+                }
+            }
+            b.joins.clear();
+            b.joinsInState = true;
+        }
+    }
+
+    /** What the label join keeps for impression {@code id}: from the buffer, else from state; null if nothing. */
+    ClickJoin.Joined<TrainingExample> joined(WriteBackBuffer b, String id) throws Exception {
+        ClickJoin.Joined<TrainingExample> j = b.joins.get(id);
+        if (j != null || b.joins.containsKey(id)) {
+            return j;
+        }
+        return b.joinsInState || b.restored ? state.joins.get(id) : null;
+    }
+
+    /** Keeps {@code j} for impression {@code id} (buffered; null: nothing more is kept). */
+    void join(WriteBackBuffer b, String id, ClickJoin.Joined<TrainingExample> j) throws Exception {
+        if (j == null && !b.joinsInState && !b.restored) {
+            b.joins.remove(id); // never written to state
+        } else {
+            b.joins.put(id, j);
+        }
+        if (b.full()) {
+            flush(b);
+        }
     }
 
     /**
@@ -227,12 +262,17 @@ final class WriteBackStore {
     }
 
     /** Holds {@code ex} in the {@code which} bucket of its event time (buffered; written to state now if the buffer is full). */
-    void hold(WriteBackBuffer b, FeedbackSchedule.Hold which, TrainingExample ex) throws Exception {
-        b.hold(switch (which) {
-            case PENDING -> b.pending;
-            case EXAMPLES -> b.examples;
-            case UNSCORED -> b.unscored;
-        }, ex);
+    void hold(WriteBackBuffer b, FeedbackSchedule.Hold which, TrainingExample ex, long until) throws Exception {
+        if (which == FeedbackSchedule.Hold.JOIN) {
+            b.hold(b.joinDeadlines, until, ex);
+        } else {
+            b.hold(switch (which) {
+                case PENDING -> b.pending;
+                case EXAMPLES -> b.examples;
+                case UNSCORED -> b.unscored;
+                case JOIN -> throw new AssertionError();
+            }, ex);
+        }
         if (b.full()) {
             flush(b);
         }
@@ -244,6 +284,7 @@ final class WriteBackStore {
             case PENDING -> takeBucket(b, b.pending, state.pending, b.pendingInState, ts);
             case EXAMPLES -> takeBucket(b, b.examples, state.heldExamples, b.examplesInState, ts);
             case UNSCORED -> takeBucket(b, b.unscored, state.unscored, b.unscoredInState, ts);
+            case JOIN -> takeBucket(b, b.joinDeadlines, state.joinDeadlines, b.joinDeadlinesInState, ts);
         };
     }
 

@@ -67,10 +67,12 @@ class FuzzTest {
                 }
                 route.processElement(e, Math.max(0, e.eventTime()));
             }
-            long routed = route.extractOutputValues().size()
-                    + (route.getSideOutput(RouteFunction.CLICK_STREAM) == null ? 0 : route.getSideOutput(RouteFunction.CLICK_STREAM).size());
+            var trained = route.extractOutputValues();
+            long clicks = trained.stream().filter(t -> t.kind() == dev.afmflink.data.EventKind.CLICK).count();
+            long drained = route.getSideOutput(RouteFunction.CLICK_STREAM) == null ? 0 : route.getSideOutput(RouteFunction.CLICK_STREAM).size();
             long deadRouted = route.getSideOutput(DeadLetters.TAG).size();
-            assertEquals(usable, routed, "every usable record routed to training or the join");
+            assertEquals(usable, trained.size(), "every usable record routed to the trainer (it joins impressions and clicks)");
+            assertEquals(clicks, drained, "every click also to the label join that drains savepoints of the jobs before");
             assertEquals(records - usable, deadRouted, "every other one to the dead letters");
         }
         long dead = byReason.values().stream().mapToLong(Long::longValue).sum();
