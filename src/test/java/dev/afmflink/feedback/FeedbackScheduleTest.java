@@ -23,7 +23,7 @@ class FeedbackScheduleTest {
     }
 
     /** A driver that writes down every call, with a score of 0.25 for everything and the label as the "score before". */
-    static final class Recorder implements FeedbackSchedule.Held<It>, FeedbackSchedule.Steps<It> {
+    static class Recorder implements FeedbackSchedule.Held<It>, FeedbackSchedule.Steps<It> {
         final List<String> log = new ArrayList<>();
         final Map<String, List<It>> buckets = new HashMap<>();
         final Map<String, Double> scores = new HashMap<>();
