@@ -35,6 +35,8 @@ public final class PathProfile implements AutoCloseable {
         PARTS.put("scoring (kernel)", List.of("dev.afmflink.model.AfmLearner#predictRaw"));
         PARTS.put("rows from buffer/state", List.of("dev.afmflink.job.KeyedModel", "dev.afmflink.model.AfmLearner#train",
                 "dev.afmflink.model.AfmLearner#predict"));
+        PARTS.put("label join", List.of("dev.afmflink.job.LabelJoin", "dev.afmflink.feedback.ClickJoin", "dev.afmflink.job.AfmTrainer$Joins",
+                "dev.afmflink.job.WriteBackStore#joined", "dev.afmflink.job.WriteBackStore#join"));
         PARTS.put("hold (ordered buckets)", List.of("dev.afmflink.job.WriteBackStore#hold", "dev.afmflink.job.WriteBackStore#take"));
         PARTS.put("buffer flush (barriers, publishes)", List.of("dev.afmflink.job.WriteBackStore", "dev.afmflink.job.LifecycleState"));
         PARTS.put("publish (snapshots)", List.of("dev.afmflink.job.SnapshotPublisher", "dev.afmflink.snapshot."));
@@ -42,7 +44,6 @@ public final class PathProfile implements AutoCloseable {
                 "dev.afmflink.job.TrainerMetrics", "dev.afmflink.job.AfmTrainer$Steps#judged"));
         PARTS.put("scores kept (state)", List.of("dev.afmflink.job.AfmTrainer$Steps#remember", "dev.afmflink.job.AfmTrainer$Steps#takeScore"));
         PARTS.put("trainer (schedule, timers)", List.of("dev.afmflink.feedback.", "dev.afmflink.job.AfmTrainer"));
-        PARTS.put("label join", List.of("dev.afmflink.job.LabelJoin"));
         PARTS.put("decode (JSON, hashing)", List.of("dev.afmflink.job.KafkaRecords$Input", "dev.afmflink.data."));
         PARTS.put("outputs (records to Kafka)", List.of("dev.afmflink.job.KafkaRecords", "org.apache.flink.connector.kafka.sink.",
                 "org.apache.kafka.clients.producer."));

@@ -65,7 +65,8 @@ public final class StreamBench {
 
     /** What a run measures: the libfm rows (k values, precisions, backends), the click-stream rows (modes), freshness. */
     public record Plan(Path frappe, Path work, int[] ks, List<Precision> precisions, List<String> backends,
-                       List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int freshnessRate, int freshnessSeconds,
+                       List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int warmUpImpressions, int freshnessRate,
+                       int freshnessSeconds,
                        Path profileDir) {
     }
 
@@ -82,9 +83,12 @@ public final class StreamBench {
             int run = 0;
             if (frappe != null) {
                 run = libfmRows(plan, broker, lines, out);
-            } else if (!plan.modes().isEmpty()) {
-                // no libfm rows to warm the JVM up (Flink's and Kafka's code paths, the JIT): an unreported click-stream job
-                clickStream(broker, work, run++, 20_000, plan.modes().get(0), null, new PrintStream(java.io.OutputStream.nullOutputStream()));
+            }
+            // an unreported click-stream job warms the JVM up (Flink's and Kafka's code paths, the JIT); by default only
+            // when no libfm rows did
+            int warmUp = plan.warmUpImpressions() >= 0 ? plan.warmUpImpressions() : frappe == null ? 20_000 : 0;
+            if (warmUp > 0 && !plan.modes().isEmpty()) {
+                clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, new PrintStream(java.io.OutputStream.nullOutputStream()));
             }
             for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
                 clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), out);
@@ -118,32 +122,27 @@ public final class StreamBench {
         // a first job warms up the JVM (Flink's and Kafka's code paths, the JIT): whichever row ran first paid for it
         throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(ks[0], precisions.get(0)), false);
         for (int k : ks) {
-            Path jfr = plan.profileDir() == null ? null : plan.profileDir().resolve("noop-k" + k + ".jfr");
-            double[] noopRow;
-            if (jfr == null) {
-                noopRow = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true);
-            } else {
-                Files.createDirectories(plan.profileDir());
-                try (PathProfile p = new PathProfile(jfr)) {
-                    noopRow = throughput(broker, "bench-in", lines.size(), run++, work, "rocksdb", config(k, Precision.FLOAT64), true);
-                }
-            }
+            int noopRun = run++;
+            double[] noopRow = profiled(plan.profileDir(), "noop-k" + k + ".jfr",
+                    () -> throughput(broker, "bench-in", lines.size(), noopRun, work, "rocksdb", config(k, Precision.FLOAT64), true));
             double noop = noopRow[0];
             out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", "rocksdb", k, "-", "noop", noop, noopRow[2],
                     noopRow[1], "-");
-            if (jfr != null) {
-                PathProfile.print(jfr, out);
-            }
+            printProfile(plan.profileDir(), "noop-k" + k + ".jfr", out);
             java.util.Map<Precision, Double> rocks = new java.util.EnumMap<>(Precision.class);
             for (Precision p : precisions) {
                 double kernel = KernelBench.measure(10, k, k, p, 2, 3, 1, "adagrad").meanExamplesPerSecond();
                 for (String backend : plan.backends()) {
-                    double[] r = throughput(broker, "bench-in", lines.size(), run++, work, backend, config(k, p), false);
+                    int afmRun = run++;
+                    String name = "afm-" + backend + "-k" + k + "-" + p.id() + ".jfr";
+                    double[] r = profiled(plan.profileDir(), name,
+                            () -> throughput(broker, "bench-in", lines.size(), afmRun, work, backend, config(k, p), false));
                     if (backend.equals("rocksdb")) {
                         rocks.put(p, r[0]);
                     }
                     out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", backend, k, p.id(), "afm", r[0], r[2], r[1],
                             String.format(Locale.ROOT, "%.0f %%", 100 * r[0] / Math.min(noop, kernel)));
+                    printProfile(plan.profileDir(), name, out);
                 }
                 out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d, %s): %.0f examples/s (%.1f µs/ex); state "
                         + "bytes per feature %d%n", k, p.id(), kernel, 1e6 / kernel, stateBytesPerFeature(config(k, p)));
@@ -154,6 +153,23 @@ public final class StreamBench {
             }
         }
         return run;
+    }
+
+    /** Runs {@code row}, recorded into {@code dir/name} when {@code dir} is given (--profile). */
+    private static double[] profiled(Path dir, String name, java.util.concurrent.Callable<double[]> row) throws Exception {
+        if (dir == null) {
+            return row.call();
+        }
+        Files.createDirectories(dir);
+        try (PathProfile p = new PathProfile(dir.resolve(name))) {
+            return row.call();
+        }
+    }
+
+    private static void printProfile(Path dir, String name, PrintStream out) throws Exception {
+        if (dir != null) {
+            PathProfile.print(dir.resolve(name), out);
+        }
     }
 
     static StreamSettings settings(String servers, String in, int run, Path work, String backend, AfmConfig config,

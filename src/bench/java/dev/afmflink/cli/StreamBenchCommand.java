@@ -28,9 +28,12 @@ final class StreamBenchCommand implements Command {
                 new Args.Option("modes", "LIST", "ordered,immediate,fake-negative", "feedback modes of the click-stream rows (none: no row)"),
                 new Args.Option("impressions", "N", "100000", "impressions of each click-stream row (more than the attribution "
                         + "window's 7,200, whose labels the end leaves out)"),
+                new Args.Option("warm-up-impressions", "N", null, "impressions of an unreported click-stream job run before the "
+                        + "click-stream rows, so they measure warm code rather than the JIT compiler (default: 20000 without libfm "
+                        + "rows, else none)"),
                 new Args.Option("freshness-rate", "EVENTS/S", "1000", "event rate of the freshness run"),
                 new Args.Option("freshness-seconds", "S", "20", "length of the freshness run (0: no freshness run)"),
-                new Args.Option("profile", "DIR", null, "record each click-stream row and each no-op libfm row with the JDK Flight Recorder into DIR and "
+                new Args.Option("profile", "DIR", null, "record every row (libfm and click-stream) with the JDK Flight Recorder into DIR and "
                         + "print where the job's CPU went (docs/benchmarks.md)"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));
     }
@@ -44,7 +47,8 @@ final class StreamBenchCommand implements Command {
         List<dev.afmflink.feedback.FeedbackMode> modes = a.get("modes").equals("none") ? List.of()
                 : Arrays.stream(a.get("modes").split(",")).map(dev.afmflink.feedback.FeedbackMode::parse).toList();
         StreamBench.run(new StreamBench.Plan(a.get("input").equals("none") ? null : a.file("input"), work, ks, precisions, backends, modes,
-                a.getInt("impressions", 100_000), a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20),
+                a.getInt("impressions", 100_000), a.get("warm-up-impressions") == null ? -1 : a.getInt("warm-up-impressions", 0),
+                a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20),
                 a.get("profile") == null ? null : Path.of(a.get("profile"))), System.out);
         return 0;
     }
