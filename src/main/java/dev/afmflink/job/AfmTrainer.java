@@ -295,13 +295,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
         @Override
         public TrainingExample labelled(TrainingExample impression, double label) {
-            TrainingExample t = new TrainingExample(dev.afmflink.data.EventKind.LABELLED, impression.model, impression.id,
-                    impression.ts, label, impression.ids, impression.values);
-            t.fields = impression.fields;
-            t.topic = impression.topic;
-            t.partition = impression.partition;
-            t.offset = impression.offset;
-            return t;
+            return impression.as(dev.afmflink.data.EventKind.LABELLED, label);
         }
 
         @Override

@@ -176,65 +176,38 @@ public final class EdgeTypes {
         }
     }
 
-    /** The serializer of {@link InputEvent} records (decoded events: a record that could not be decoded never crosses a shuffle). */
+    /**
+     * The serializer of {@link InputEvent} records: as the {@link TrainingExample} of the same fields
+     * (a record that could not be decoded never crosses a shuffle).
+     */
     public static final class InputEventSerializer extends RecordSerializer<InputEvent> {
+        private final TrainingExampleSerializer fields = new TrainingExampleSerializer();
+
         @Override
         public InputEvent createInstance() {
             return new InputEvent();
         }
 
-        @Override
-        public InputEvent copy(InputEvent from) {
-            if (from.dead != null) {
+        private static TrainingExample asExample(InputEvent e) {
+            if (e.dead != null) {
                 throw new IllegalArgumentException("a record that could not be decoded is dead-lettered, never shuffled");
             }
-            InputEvent e = new InputEvent();
-            e.kind = from.kind;
-            e.model = from.model;
-            e.id = from.id;
-            e.ts = from.ts;
-            e.label = from.label;
-            e.ids = from.ids == null ? null : from.ids.clone();
-            e.values = from.values == null ? null : from.values.clone();
-            e.fields = from.fields == null ? null : from.fields.clone();
-            e.topic = from.topic;
-            e.partition = from.partition;
-            e.offset = from.offset;
-            return e;
+            return e.toExample(e.kind(), e.label);
+        }
+
+        @Override
+        public InputEvent copy(InputEvent from) {
+            return InputEvent.of(fields.copy(asExample(from)));
         }
 
         @Override
         public void serialize(InputEvent e, DataOutputView out) throws IOException {
-            if (e.dead != null) {
-                throw new IllegalArgumentException("a record that could not be decoded is dead-lettered, never shuffled");
-            }
-            out.writeByte(e.kind);
-            writeString(e.model, out);
-            writeString(e.id, out);
-            out.writeLong(e.ts);
-            out.writeDouble(e.label);
-            writeFeatures(e.ids, e.values, e.fields, out);
-            writeString(e.topic, out);
-            out.writeInt(e.partition);
-            out.writeLong(e.offset);
+            fields.serialize(asExample(e), out);
         }
 
         @Override
         public InputEvent deserialize(DataInputView in) throws IOException {
-            InputEvent e = new InputEvent();
-            e.kind = in.readByte();
-            e.model = readString(in);
-            e.id = readString(in);
-            e.ts = in.readLong();
-            e.label = in.readDouble();
-            Object[] f = readFeatures(in);
-            e.ids = (long[]) f[0];
-            e.values = (double[]) f[1];
-            e.fields = (String[]) f[2];
-            e.topic = readString(in);
-            e.partition = in.readInt();
-            e.offset = in.readLong();
-            return e;
+            return InputEvent.of(fields.deserialize(in));
         }
 
         @Override

@@ -71,6 +71,23 @@ public class InputEvent implements dev.afmflink.feedback.FeedbackSchedule.Item {
         return label;
     }
 
+    /** The input event of {@code t}'s fields (its kind, id, time, label, features and Kafka coordinates). */
+    static InputEvent of(TrainingExample t) {
+        InputEvent e = new InputEvent();
+        e.kind = t.kind;
+        e.model = t.model;
+        e.id = t.id;
+        e.ts = t.ts;
+        e.label = t.label;
+        e.ids = t.ids;
+        e.values = t.values;
+        e.fields = t.fields;
+        e.topic = t.topic;
+        e.partition = t.partition;
+        e.offset = t.offset;
+        return e;
+    }
+
     TrainingExample toExample(EventKind trainingKind, double label) {
         TrainingExample t = new TrainingExample(trainingKind, model, id, ts, label, ids, values);
         t.fields = fields;

@@ -41,6 +41,16 @@ public class TrainingExample implements FeedbackSchedule.Item {
         this.values = values;
     }
 
+    /** This example as another kind with another label (features, coordinates shared). */
+    TrainingExample as(EventKind other, double newLabel) {
+        TrainingExample t = new TrainingExample(other, model, id, ts, newLabel, ids, values);
+        t.fields = fields;
+        t.topic = topic;
+        t.partition = partition;
+        t.offset = offset;
+        return t;
+    }
+
     @Override
     public EventKind kind() {
         return EventKind.of(kind);
