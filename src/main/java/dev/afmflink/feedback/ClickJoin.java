@@ -60,6 +60,26 @@ public final class ClickJoin<E extends FeedbackSchedule.Item> {
         void put(String id, Joined<E> joined) throws Exception;
 
         void remove(String id) throws Exception;
+
+        /** A store in {@code map} (the replay's, tests'). */
+        static <E> Store<E> of(java.util.Map<String, Joined<E>> map) {
+            return new Store<>() {
+                @Override
+                public Joined<E> get(String id) {
+                    return map.get(id);
+                }
+
+                @Override
+                public void put(String id, Joined<E> joined) {
+                    map.put(id, joined);
+                }
+
+                @Override
+                public void remove(String id) {
+                    map.remove(id);
+                }
+            };
+        }
     }
 
     /** What the join counts. */

@@ -97,7 +97,7 @@ public final class FeedbackReplay {
 
     private void schedule() {
         schedule = new FeedbackSchedule<>(mode, new EventTimes(windowMs, 1), holdout, negativeLabel, new Buckets(), new Steps(),
-                new Joins());
+                ClickJoin.Store.of(joined));
     }
 
     public AfmModel model() {
@@ -324,24 +324,6 @@ public final class FeedbackReplay {
 
         @Override
         public void counted(ClickJoin.Count c) {
-        }
-    }
-
-    /** What the label join keeps, in a map. */
-    private final class Joins implements ClickJoin.Store<Item> {
-        @Override
-        public ClickJoin.Joined<Item> get(String id) {
-            return joined.get(id);
-        }
-
-        @Override
-        public void put(String id, ClickJoin.Joined<Item> j) {
-            joined.put(id, j);
-        }
-
-        @Override
-        public void remove(String id) {
-            joined.remove(id);
         }
     }
 

@@ -51,22 +51,7 @@ class ClickJoinScheduleTest {
         }
 
         ClickJoin.Store<It> store() {
-            return new ClickJoin.Store<>() {
-                @Override
-                public ClickJoin.Joined<It> get(String id) {
-                    return joined.get(id);
-                }
-
-                @Override
-                public void put(String id, ClickJoin.Joined<It> j) {
-                    joined.put(id, j);
-                }
-
-                @Override
-                public void remove(String id) {
-                    joined.remove(id);
-                }
-            };
+            return ClickJoin.Store.of(joined);
         }
 
         List<String> trained() {
