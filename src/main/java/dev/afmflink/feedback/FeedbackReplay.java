@@ -97,7 +97,7 @@ public final class FeedbackReplay {
 
     private void schedule() {
         schedule = new FeedbackSchedule<>(mode, new EventTimes(windowMs, 1), holdout, negativeLabel, new Buckets(), new Steps(),
-                ClickJoin.Store.of(joined));
+                windowMs > 0 ? ClickJoin.Store.of(joined) : null); // no window: no click-stream to join
     }
 
     public AfmModel model() {

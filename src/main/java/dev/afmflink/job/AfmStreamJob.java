@@ -145,8 +145,8 @@ public final class AfmStreamJob {
         // drains what their savepoints hold (it sees clicks only, and keeps nothing new)
         SingleOutputStreamOperator<TrainingExample> joined = examples.getSideOutput(RouteFunction.CLICK_STREAM)
                 .keyBy(new ImpressionId())
-                .process(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel(), true),
-                        EdgeTypes.TRAINING_EXAMPLE)
+                .transform("label join", EdgeTypes.TRAINING_EXAMPLE,
+                        new LabelJoinOperator(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel(), true)))
                 .name("label join (savepoints before 2026-12)").uid("label-join");
         DataStream<TrainingExample> toTrain = examples.union(joined);
         SingleOutputStreamOperator<Prediction> trained = train.apply(toTrain.keyBy(new ModelKey()));

@@ -64,6 +64,30 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
         join = new ClickJoin<>(windowMs, negativeLabel, new Store(), new Out());
     }
 
+    /**
+     * The event time after which nothing restored state holds is left: its last window end plus one
+     * more window for the tombstones, or a held click's time (Long.MIN_VALUE: it holds nothing).
+     * {@code setKey} switches the keyed-state context (the operator's).
+     */
+    long restoredUntil(org.apache.flink.runtime.state.KeyedStateBackend<String> backend,
+                       java.util.function.Consumer<String> setKey) throws Exception {
+        long until = Long.MIN_VALUE;
+        java.util.List<String> ids;
+        try (java.util.stream.Stream<String> keys = backend.getKeys("join", org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
+            ids = keys.toList();
+        }
+        for (String id : ids) {
+            setKey.accept(id);
+            JoinState st = state.value();
+            if (st != null) {
+                long t = st.heldClick != null ? st.heldClick.ts
+                        : dev.afmflink.time.EventTime.after(st.impression != null ? st.impression.ts : st.impressionTs, 2 * windowMs);
+                until = Math.max(until, t);
+            }
+        }
+        return until;
+    }
+
     @Override
     public void processElement(InputEvent e, Context ctx, Collector<TrainingExample> out) throws Exception {
         if (draining && state.value() == null) {
