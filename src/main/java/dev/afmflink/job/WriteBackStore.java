@@ -292,14 +292,22 @@ final class WriteBackStore {
     private List<TrainingExample> takeBucket(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
                                              MapState<Long, PendingLabels> state, java.util.Set<Long> inState, long ts)
             throws Exception {
-        List<TrainingExample> due = new ArrayList<>();
-        // only a bucket this buffer flushed, or any after a restore, can be in state: no lookup otherwise
-        if (inState.remove(ts) || b.restored) {
-            PendingLabels held = state.get(ts);
-            if (held != null) {
-                due.addAll(Arrays.asList(held.examples));
-                state.remove(ts);
+        // only a bucket this buffer flushed, or any after a restore, can be in state: no lookup otherwise, and the
+        // buffered list is handed over as it is
+        boolean flushed = !inState.isEmpty() && inState.remove(ts);
+        if (!flushed && !b.restored) {
+            List<TrainingExample> more = buffered.remove(ts);
+            if (more == null) {
+                return java.util.Collections.emptyList();
             }
+            b.waiting -= more.size();
+            return more;
+        }
+        List<TrainingExample> due = new ArrayList<>();
+        PendingLabels held = state.get(ts);
+        if (held != null) {
+            due.addAll(Arrays.asList(held.examples));
+            state.remove(ts);
         }
         List<TrainingExample> more = buffered.remove(ts);
         if (more != null) {
