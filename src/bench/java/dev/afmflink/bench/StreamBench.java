@@ -212,7 +212,7 @@ public final class StreamBench {
         JobClient job = env.executeAsync("bench-" + run);
         long[] marks = new long[2];
         long[] cpu = new long[2];
-        long[] jitMs = new long[2]; // CPU ns of the JIT compiler threads
+        long[] jitNs = new long[2]; // CPU of the JIT compiler threads
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
             TopicPartition tp = new TopicPartition(s.predictionsTopic(), 0);
             c.assign(List.of(tp));
@@ -224,12 +224,12 @@ public final class StreamBench {
                 if (marks[0] == 0 && seen >= n / 20) {
                     marks[0] = System.nanoTime();
                     cpu[0] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
-                    jitMs[0] = compilerCpuNanos();
+                    jitNs[0] = compilerCpuNanos();
                 }
             }
             marks[1] = System.nanoTime();
             cpu[1] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
-            jitMs[1] = compilerCpuNanos();
+            jitNs[1] = compilerCpuNanos();
             if (seen < n) {
                 throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
             }
@@ -238,7 +238,7 @@ public final class StreamBench {
         double wall = (System.nanoTime() - t0) / 1e9;
         int measured = n - n / 20;
         return new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured,
-                (jitMs[1] - jitMs[0]) / 1e3 / measured};
+                (jitNs[1] - jitNs[0]) / 1e3 / measured};
     }
 
     /** CPU time (ns) of this JVM's JIT compiler threads so far, from /proc (0 where there is none): part of the job's CPU while code warms up. */
@@ -288,16 +288,8 @@ public final class StreamBench {
                 .withFeedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode));
         // the honest end leaves the last attribution window's impressions unlabelled: count what is judged
         int judged = (int) (impressions - dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS / 250);
-        Path jfr = profileDir == null ? null : profileDir.resolve("click-stream-" + mode.id() + ".jfr");
-        double[] r;
-        if (jfr == null) {
-            r = throughput(broker, s, judged, run);
-        } else {
-            Files.createDirectories(profileDir);
-            try (PathProfile p = new PathProfile(jfr)) {
-                r = throughput(broker, s, judged, run);
-            }
-        }
+        String profile = "click-stream-" + mode.id() + ".jfr";
+        double[] r = profiled(profileDir, profile, () -> throughput(broker, s, judged, run));
         // the kernel in the same run, at the stream's shape: one training step (each example is also scored once)
         double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
                 .meanExamplesPerSecond();
@@ -306,9 +298,7 @@ public final class StreamBench {
                 + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", mode.id(), impressions, events.size() - impressions,
                 r[0], r[1], r[2], r[3],
                 r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
-        if (jfr != null) {
-            PathProfile.print(jfr, out);
-        }
+        printProfile(profileDir, profile, out);
     }
 
     static final long FRESHNESS_BOUND_MS = 200;

@@ -57,8 +57,6 @@ public final class FeedbackReplay {
     private FeedbackSchedule<Item> schedule;
     /** What the label join keeps, by impression id. */
     private final Map<String, ClickJoin.Joined<Item>> joined = new HashMap<>();
-    /** Dead letters of the join, by reason. */
-    private final Map<String, Integer> dead = new TreeMap<>();
     /** What the schedule holds, by kind and event time. */
     private final Map<Hold, TreeMap<Long, List<Item>>> held = new EnumMap<>(Hold.class);
     /** The trainer's timers. */
@@ -125,11 +123,6 @@ public final class FeedbackReplay {
     /** Admission counts still held (features seen, not admitted, not expired). */
     public int pendingCounts() {
         return counts.size();
-    }
-
-    /** The label join's dead letters by reason (late impressions, unknown and expired clicks). */
-    public Map<String, Integer> deadLetters() {
-        return dead;
     }
 
     /** Each impression's score at arrival (raw ŷ), by impression id. */
@@ -234,7 +227,7 @@ public final class FeedbackReplay {
     private final class Buckets implements FeedbackSchedule.Held<Item> {
         @Override
         public void hold(Hold which, Item item, long until) {
-            held.get(which).computeIfAbsent(which == Hold.JOIN ? until : item.ts(), t -> new ArrayList<>()).add(item);
+            held.get(which).computeIfAbsent(which.bucketOf(item, until), t -> new ArrayList<>()).add(item);
             if (until != running) { // the time running now takes its buckets after this
                 timers.add(until);
             }
@@ -319,7 +312,7 @@ public final class FeedbackReplay {
 
         @Override
         public void dead(Item event, String reason, String detail) {
-            dead.merge(reason, 1, Integer::sum);
+            // what the job dead-letters, the replay leaves out (its oracle is the model and the judged impressions)
         }
 
         @Override

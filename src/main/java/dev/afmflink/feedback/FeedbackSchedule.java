@@ -52,15 +52,17 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
         /** Impressions until event time reaches them, to be scored. */
         UNSCORED,
         /** Impressions and clicks until a deadline of the label join (bucket: the deadline). */
-        JOIN
+        JOIN;
+
+        /** The bucket {@code item}, held until {@code until}, goes into: its event time; a join deadline's, the deadline. */
+        public long bucketOf(Item item, long until) {
+            return this == JOIN ? until : item.ts();
+        }
     }
 
     /** What a driver holds and takes back. */
     public interface Held<E> {
-        /**
-         * Keeps {@code item} in the {@code which} bucket of its event time ({@link Hold#JOIN}: of
-         * {@code until}); {@link #at} must run at {@code until}.
-         */
+        /** Keeps {@code item} in the bucket {@link Hold#bucketOf} says; {@link #at} must run at {@code until}. */
         void hold(Hold which, E item, long until) throws Exception;
 
         /** Takes the {@code which} bucket of event time {@code ts}, in arrival order (empty if none). */

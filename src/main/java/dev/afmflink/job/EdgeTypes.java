@@ -36,8 +36,11 @@ public final class EdgeTypes {
     private static final int ONES = 4;
     private static final int NO_FIELDS = 8;
 
-    /** Writes ids, values and field names (one flags byte says which are absent and whether the values are all 1). */
-    static void writeFeatures(long[] ids, double[] values, String[] fields, DataOutputView out) throws IOException {
+    /** Writes {@code t}'s ids, values and field names (one flags byte says which are absent and whether the values are all 1). */
+    private static void writeFeatures(TrainingExample t, DataOutputView out) throws IOException {
+        long[] ids = t.ids;
+        double[] values = t.values;
+        String[] fields = t.fields;
         boolean ones = values != null && allOnes(values);
         out.writeByte((ids == null ? NO_IDS : 0) | (values == null ? NO_VALUES : 0) | (ones ? ONES : 0)
                 | (fields == null ? NO_FIELDS : 0));
@@ -63,20 +66,18 @@ public final class EdgeTypes {
         }
     }
 
-    /** Reads what {@link #writeFeatures} wrote: {ids, values, fields}. */
-    static Object[] readFeatures(DataInputView in) throws IOException {
+    /** Reads what {@link #writeFeatures} wrote into {@code t}. */
+    private static void readFeatures(DataInputView in, TrainingExample t) throws IOException {
         int flags = in.readByte();
-        long[] ids = null;
-        double[] values = null;
-        String[] fields = null;
         if ((flags & NO_IDS) == 0) {
-            ids = new long[in.readInt()];
+            long[] ids = new long[in.readInt()];
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = in.readLong();
             }
+            t.ids = ids;
         }
         if ((flags & NO_VALUES) == 0) {
-            values = new double[in.readInt()];
+            double[] values = new double[in.readInt()];
             if ((flags & ONES) != 0) {
                 java.util.Arrays.fill(values, 1.0);
             } else {
@@ -84,14 +85,15 @@ public final class EdgeTypes {
                     values[i] = in.readDouble();
                 }
             }
+            t.values = values;
         }
         if ((flags & NO_FIELDS) == 0) {
-            fields = new String[in.readInt()];
+            String[] fields = new String[in.readInt()];
             for (int i = 0; i < fields.length; i++) {
                 fields[i] = readString(in);
             }
+            t.fields = fields;
         }
-        return new Object[] {ids, values, fields};
     }
 
     private static boolean allOnes(double[] values) {
@@ -104,14 +106,14 @@ public final class EdgeTypes {
     }
 
     /** A string or null (EventLimits keeps every string of a record far below writeUTF's 64 KiB). */
-    static void writeString(String s, DataOutputView out) throws IOException {
+    private static void writeString(String s, DataOutputView out) throws IOException {
         out.writeBoolean(s != null);
         if (s != null) {
             out.writeUTF(s);
         }
     }
 
-    static String readString(DataInputView in) throws IOException {
+    private static String readString(DataInputView in) throws IOException {
         return in.readBoolean() ? in.readUTF() : null;
     }
 
@@ -146,7 +148,7 @@ public final class EdgeTypes {
             writeString(t.id, out);
             out.writeLong(t.ts);
             out.writeDouble(t.label);
-            writeFeatures(t.ids, t.values, t.fields, out);
+            writeFeatures(t, out);
             writeString(t.topic, out);
             out.writeInt(t.partition);
             out.writeLong(t.offset);
@@ -160,10 +162,7 @@ public final class EdgeTypes {
             t.id = readString(in);
             t.ts = in.readLong();
             t.label = in.readDouble();
-            Object[] f = readFeatures(in);
-            t.ids = (long[]) f[0];
-            t.values = (double[]) f[1];
-            t.fields = (String[]) f[2];
+            readFeatures(in, t);
             t.topic = readString(in);
             t.partition = in.readInt();
             t.offset = in.readLong();

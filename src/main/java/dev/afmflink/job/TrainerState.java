@@ -45,6 +45,16 @@ final class TrainerState {
             TypeInformation.of(new org.apache.flink.api.common.typeinfo.TypeHint<ClickJoin.Joined<TrainingExample>>() {
             });
 
+    /** The state behind the schedule's {@code which} buckets (names as above: savepoints hold them). */
+    MapState<Long, PendingLabels> held(dev.afmflink.feedback.FeedbackSchedule.Hold which) {
+        return switch (which) {
+            case PENDING -> pending;
+            case EXAMPLES -> heldExamples;
+            case UNSCORED -> unscored;
+            case JOIN -> joinDeadlines;
+        };
+    }
+
     TrainerState(RuntimeContext ctx) {
         features = ctx.getMapState(new MapStateDescriptor<>("features", Types.LONG, TypeInformation.of(FeatureParams.class)));
         dirty = ctx.getMapState(new MapStateDescriptor<>("dirty", Types.LONG, Types.BOOLEAN));

@@ -1,12 +1,16 @@
 package dev.afmflink.job;
 
+import dev.afmflink.feedback.FeedbackSchedule;
 import dev.afmflink.metrics.ProgressiveWindow;
 import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.SharedParams;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What one model key has changed since its last flush to keyed state: the shared parameters
@@ -25,19 +29,18 @@ final class WriteBackBuffer {
     PublishState publish;
     final Map<Long, ProgressiveWindow> windows = new HashMap<>();
     final Map<Long, FeatureParams> rows = new HashMap<>();
-    /** Labelled impressions by event time, waiting for their window (ordered mode). */
-    final Map<Long, List<TrainingExample>> pending = new HashMap<>();
-    /** Impressions by event time, to be scored when event time reaches them (ordered mode). */
-    final Map<Long, List<TrainingExample>> unscored = new HashMap<>();
-    /** Labelled examples by event time, in arrival order, waiting for event time to reach them (ordered mode). */
-    final Map<Long, List<TrainingExample>> examples = new HashMap<>();
-    final java.util.Set<Long> examplesInState = new java.util.HashSet<>();
-    /** Event times whose buckets this buffer wrote to state and that were not taken back yet. */
-    final java.util.Set<Long> pendingInState = new java.util.HashSet<>();
-    final java.util.Set<Long> unscoredInState = new java.util.HashSet<>();
-    /** The label join's deadlines by event time, and those this buffer wrote to state. */
-    final Map<Long, List<TrainingExample>> joinDeadlines = new HashMap<>();
-    final java.util.Set<Long> joinDeadlinesInState = new java.util.HashSet<>();
+    /** What the schedule holds, by kind ({@link FeedbackSchedule.Hold}) and bucket, each bucket in arrival order. */
+    final Map<FeedbackSchedule.Hold, Map<Long, List<TrainingExample>>> held = new EnumMap<>(FeedbackSchedule.Hold.class);
+    /** By kind, the buckets this buffer wrote to state and that were not taken back yet. */
+    final Map<FeedbackSchedule.Hold, Set<Long>> heldInState = new EnumMap<>(FeedbackSchedule.Hold.class);
+
+    {
+        for (FeedbackSchedule.Hold h : FeedbackSchedule.Hold.values()) {
+            held.put(h, new HashMap<>());
+            heldInState.put(h, new HashSet<>());
+        }
+    }
+
     /** What the label join keeps by impression id, changed since the flush (null: gone). */
     final Map<String, dev.afmflink.feedback.ClickJoin.Joined<TrainingExample>> joins = new HashMap<>();
     /** Some of the join's entries may be in state (written by a flush, or a restore): look there for ids not buffered. */
@@ -48,7 +51,7 @@ final class WriteBackBuffer {
     final Map<String, Double> scores = new HashMap<>();
     /** Held-out impressions by ring slot. */
     final Map<Integer, TrainingExample> holdout = new HashMap<>();
-    /** Items in {@link #pending} and {@link #unscored}. */
+    /** Items in {@link #held}. */
     int waiting;
     /** Admission counts touched since the flush: id → {seen, last seen}; a null value removes the count. */
     final Map<Long, long[]> counts = new HashMap<>();
@@ -86,14 +89,9 @@ final class WriteBackBuffer {
         }
     }
 
-    /** Adds {@code ex} to the bucket of its event time in {@code buckets}. */
-    void hold(Map<Long, List<TrainingExample>> buckets, TrainingExample ex) {
-        hold(buckets, ex.ts, ex);
-    }
-
-    /** Adds {@code ex} to the bucket {@code key} of {@code buckets}. */
-    void hold(Map<Long, List<TrainingExample>> buckets, long key, TrainingExample ex) {
-        buckets.computeIfAbsent(key, t -> new ArrayList<>()).add(ex);
+    /** Adds {@code ex} to the {@code which} bucket {@code bucket}. */
+    void hold(FeedbackSchedule.Hold which, long bucket, TrainingExample ex) {
+        held.get(which).computeIfAbsent(bucket, t -> new ArrayList<>()).add(ex);
         waiting++;
     }
 

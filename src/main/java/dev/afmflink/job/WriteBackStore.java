@@ -169,10 +169,9 @@ final class WriteBackStore {
             state.holdoutSample.putAll(b.holdout);
             b.holdout.clear();
         }
-        flushBuckets(b, b.pending, state.pending, b.pendingInState);
-        flushBuckets(b, b.unscored, state.unscored, b.unscoredInState);
-        flushBuckets(b, b.examples, state.heldExamples, b.examplesInState);
-        flushBuckets(b, b.joinDeadlines, state.joinDeadlines, b.joinDeadlinesInState);
+        for (FeedbackSchedule.Hold h : FeedbackSchedule.Hold.values()) {
+            flushBuckets(b, b.held.get(h), state.held(h), b.heldInState.get(h));
+        }
         b.waiting = 0;
         if (!b.joins.isEmpty()) {
             for (Map.Entry<String, ClickJoin.Joined<TrainingExample>> e : b.joins.entrySet()) {
@@ -261,31 +260,17 @@ final class WriteBackStore {
         return s;
     }
 
-    /** Holds {@code ex} in the {@code which} bucket of its event time (buffered; written to state now if the buffer is full). */
+    /** Holds {@code ex} in the {@code which} bucket {@link FeedbackSchedule.Hold#bucketOf} says (buffered; written to state now if the buffer is full). */
     void hold(WriteBackBuffer b, FeedbackSchedule.Hold which, TrainingExample ex, long until) throws Exception {
-        if (which == FeedbackSchedule.Hold.JOIN) {
-            b.hold(b.joinDeadlines, until, ex);
-        } else {
-            b.hold(switch (which) {
-                case PENDING -> b.pending;
-                case EXAMPLES -> b.examples;
-                case UNSCORED -> b.unscored;
-                case JOIN -> throw new AssertionError();
-            }, ex);
-        }
+        b.hold(which, which.bucketOf(ex, until), ex);
         if (b.full()) {
             flush(b);
         }
     }
 
-    /** Takes the {@code which} bucket of event time {@code ts} out of the buffer and out of state. */
+    /** Takes the {@code which} bucket {@code ts} out of the buffer and out of state. */
     List<TrainingExample> take(WriteBackBuffer b, FeedbackSchedule.Hold which, long ts) throws Exception {
-        return switch (which) {
-            case PENDING -> takeBucket(b, b.pending, state.pending, b.pendingInState, ts);
-            case EXAMPLES -> takeBucket(b, b.examples, state.heldExamples, b.examplesInState, ts);
-            case UNSCORED -> takeBucket(b, b.unscored, state.unscored, b.unscoredInState, ts);
-            case JOIN -> takeBucket(b, b.joinDeadlines, state.joinDeadlines, b.joinDeadlinesInState, ts);
-        };
+        return takeBucket(b, b.held.get(which), state.held(which), b.heldInState.get(which), ts);
     }
 
     /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */

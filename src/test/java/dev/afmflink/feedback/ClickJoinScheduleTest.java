@@ -20,20 +20,11 @@ import org.junit.jupiter.api.Test;
 class ClickJoinScheduleTest {
     static final long W = 100;
 
-    /** The schedule's recorder, with the join's steps and its deadlines bucketed by deadline. */
+    /** The schedule's recorder, with the join's steps. */
     static final class JoinRecorder extends FeedbackScheduleTest.Recorder {
         final Map<String, ClickJoin.Joined<It>> joined = new HashMap<>();
         final List<String> dead = new ArrayList<>();
         final Map<ClickJoin.Count, Integer> counts = new EnumMap<>(ClickJoin.Count.class);
-
-        @Override
-        public void hold(FeedbackSchedule.Hold which, It item, long until) {
-            if (which == FeedbackSchedule.Hold.JOIN) {
-                buckets.computeIfAbsent(which + "@" + until, k -> new ArrayList<>()).add(item);
-            } else {
-                super.hold(which, item, until);
-            }
-        }
 
         @Override
         public It labelled(It impression, double label) {

@@ -31,7 +31,7 @@ class FeedbackScheduleTest {
         @Override
         public void hold(FeedbackSchedule.Hold which, It item, long until) {
             log.add("hold " + which + " " + item.id() + " until " + until);
-            buckets.computeIfAbsent(which + "@" + item.ts(), k -> new ArrayList<>()).add(item);
+            buckets.computeIfAbsent(which + "@" + which.bucketOf(item, until), k -> new ArrayList<>()).add(item);
         }
 
         @Override
