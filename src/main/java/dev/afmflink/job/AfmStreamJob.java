@@ -15,6 +15,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -22,7 +23,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The job graph, plumbing only, in the direction an event travels: Kafka (decoded in the source,
  * watermarks per partition) → route: bad records to the dead-letter topic, the rest → keyBy(model
  * key) → {@link AfmTrainer} (the label join of impressions and clicks, scoring, training; clicks also
- * to a {@link LabelJoin} keyed by impression id that drains savepoints of the jobs before) → judged
+ * to a {@link LabelJoin} keyed by impression id that drains savepoints of the jobs before; at
+ * parallelism 1 that join and the trainer take their keyed input in line, one chain from the source
+ * to the sinks, see {@link LabelJoinOperator}) → judged
  * predictions and validation metrics to Kafka,
  * snapshots (through the quality gate) written to versioned folders by the trainer and sent to Kafka
  * (inline, or as pointers to their files when large).
@@ -137,19 +140,30 @@ public final class AfmStreamJob {
         if (f.idlenessMs() > 0) {
             watermarks = watermarks.withIdleness(Duration.ofMillis(f.idlenessMs()));
         }
+        // one subtask: every key is its own, so the keyed operators need no shuffle; source, route, the draining join,
+        // the trainer and its sinks run as one chain (no record serialized, no thread between them)
+        boolean oneChain = env.getParallelism() == 1;
         SingleOutputStreamOperator<TrainingExample> examples = env
                 .fromSource(source.build(), watermarks, "kafka: " + s.inputTopic()).uid("source")
-                .process(new RouteFunction(), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
+                .process(new RouteFunction(!oneChain), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
         KafkaSink<DeadLetter> deadLetterSink = sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic()));
         // the trainer joins impressions and clicks; this join, keyed by impression id as the jobs before had it, only
-        // drains what their savepoints hold (it sees clicks only, and keeps nothing new)
-        SingleOutputStreamOperator<TrainingExample> joined = examples.getSideOutput(RouteFunction.CLICK_STREAM)
-                .keyBy(new ImpressionId())
-                .transform("label join", EdgeTypes.TRAINING_EXAMPLE,
-                        new LabelJoinOperator(new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel(), true)))
-                .name("label join (savepoints before 2026-12)").uid("label-join");
-        DataStream<TrainingExample> toTrain = examples.union(joined);
-        SingleOutputStreamOperator<Prediction> trained = train.apply(toTrain.keyBy(new ModelKey()));
+        // drains what their savepoints hold (it acts on clicks only, and keeps nothing new)
+        LabelJoin draining = new LabelJoin(f.attributionWindowMs(), s.config().loss().negativeLabel(), true);
+        SingleOutputStreamOperator<TrainingExample> joined;
+        DataStream<TrainingExample> toTrain;
+        if (oneChain) {
+            joined = DataStreamUtils.reinterpretAsKeyedStream(examples, new ImpressionId())
+                    .transform("label join", EdgeTypes.TRAINING_EXAMPLE, new LabelJoinOperator(draining, true));
+            toTrain = joined;
+        } else {
+            joined = examples.getSideOutput(RouteFunction.CLICK_STREAM).keyBy(new ImpressionId())
+                    .transform("label join", EdgeTypes.TRAINING_EXAMPLE, new LabelJoinOperator(draining));
+            toTrain = examples.union(joined);
+        }
+        joined.name("label join (savepoints before 2026-12)").uid("label-join");
+        SingleOutputStreamOperator<Prediction> trained = train.apply(oneChain
+                ? DataStreamUtils.reinterpretAsKeyedStream(toTrain, new ModelKey()) : toTrain.keyBy(new ModelKey()));
         // dead letters: the decoder's (via the route), the join's, and the trainer's last line of defence (train_failed)
         DataStream<DeadLetter> dead = examples.getSideOutput(DeadLetters.TAG)
                 .union(joined.getSideOutput(DeadLetters.TAG));
@@ -185,11 +199,11 @@ public final class AfmStreamJob {
     }
 
 
-    /** The impression id of an impression or click (the label join's key). */
-    public static final class ImpressionId implements KeySelector<InputEvent, String> {
+    /** The impression id of an impression or click (the draining label join's key; "" for an example without one). */
+    public static final class ImpressionId implements KeySelector<TrainingExample, String> {
         @Override
-        public String getKey(InputEvent e) {
-            return e.id;
+        public String getKey(TrainingExample e) {
+            return e.id == null ? "" : e.id;
         }
     }
 

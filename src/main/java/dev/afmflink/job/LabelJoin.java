@@ -17,12 +17,12 @@ import org.apache.flink.util.Collector;
  * and an event-time timer per deadline. The job joins in its trainer ({@link AfmTrainer}, keyed by
  * model: one shuffle, no state per impression outside the key's buffer); this operator stays in the
  * graph, under its uid, to drain the state of savepoints taken by jobs from before: {@code draining},
- * it sees only clicks and ignores those of ids it holds nothing for (the trainer joins them), so the
+ * it acts on clicks only and ignores those of ids it holds nothing for (the trainer joins them), so the
  * impressions a restored savepoint holds still get their clicks and labels, and the trainer drops a
  * click it holds when the label of that impression comes from here. Without {@code draining} it is
  * the whole join on its own (the rule's tests).
  */
-public class LabelJoin extends KeyedProcessFunction<String, InputEvent, TrainingExample> {
+public class LabelJoin extends KeyedProcessFunction<String, TrainingExample, TrainingExample> {
     public static final String LATE_IMPRESSION = ClickJoin.LATE_IMPRESSION;
     public static final String UNKNOWN_CLICK = ClickJoin.UNKNOWN_CLICK;
     public static final String EXPIRED_CLICK = ClickJoin.EXPIRED_CLICK;
@@ -89,13 +89,13 @@ public class LabelJoin extends KeyedProcessFunction<String, InputEvent, Training
     }
 
     @Override
-    public void processElement(InputEvent e, Context ctx, Collector<TrainingExample> out) throws Exception {
-        if (draining && state.value() == null) {
-            return; // not one of a restored savepoint's impressions: the trainer's
+    public void processElement(TrainingExample e, Context ctx, Collector<TrainingExample> out) throws Exception {
+        if (draining && (e.kind() != EventKind.CLICK || state.value() == null)) {
+            return; // not a click of a restored savepoint's impression: the trainer's
         }
         this.ctx = ctx;
         this.out = out;
-        join.arrive(e, ctx.timerService().currentWatermark());
+        join.arrive(InputEvent.of(e), ctx.timerService().currentWatermark());
     }
 
     @Override

@@ -14,8 +14,19 @@ import org.apache.flink.util.OutputTag;
  * records to the dead letters ({@link DeadLetters}).
  */
 public class RouteFunction extends ProcessFunction<InputEvent, TrainingExample> {
-    public static final OutputTag<InputEvent> CLICK_STREAM = new OutputTag<>("click-stream",
-            EdgeTypes.INPUT_EVENT);
+    public static final OutputTag<TrainingExample> CLICK_STREAM = new OutputTag<>("click-stream",
+            EdgeTypes.TRAINING_EXAMPLE);
+
+    /** Clicks also to {@link #CLICK_STREAM} (the draining join beside the trainer; false: it is in line, before the trainer). */
+    private final boolean clicksApart;
+
+    public RouteFunction() {
+        this(true);
+    }
+
+    public RouteFunction(boolean clicksApart) {
+        this.clicksApart = clicksApart;
+    }
 
     private transient DeadLetters deadLetters;
 
@@ -30,9 +41,10 @@ public class RouteFunction extends ProcessFunction<InputEvent, TrainingExample> 
             deadLetters.emit(ctx, e.dead);
         } else {
             EventKind kind = e.kind();
-            out.collect(e.toExample(kind, kind == EventKind.EXAMPLE ? e.label : Double.NaN));
-            if (kind == EventKind.CLICK) {
-                ctx.output(CLICK_STREAM, e);
+            TrainingExample t = e.toExample(kind, kind == EventKind.EXAMPLE ? e.label : Double.NaN);
+            out.collect(t);
+            if (clicksApart && kind == EventKind.CLICK) {
+                ctx.output(CLICK_STREAM, t); // the same record: no function changes a record it was passed
             }
         }
     }

@@ -23,9 +23,14 @@ import org.junit.jupiter.api.Test;
 class LabelJoinDrainTest {
     static final long W = LabelJoinTest.W;
 
-    static KeyedOneInputStreamOperatorTestHarness<String, InputEvent, TrainingExample> draining(OperatorSubtaskState restored)
+    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, TrainingExample> draining(OperatorSubtaskState restored)
             throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new LabelJoinOperator(new LabelJoin(W, 0.0, true)),
+        return draining(restored, false);
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, TrainingExample> draining(OperatorSubtaskState restored,
+                                                                                                      boolean inLine) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new LabelJoinOperator(new LabelJoin(W, 0.0, true), inLine),
                 new AfmStreamJob.ImpressionId(), Types.STRING);
         if (restored != null) {
             h.initializeState(restored);
@@ -34,7 +39,7 @@ class LabelJoinDrainTest {
         return h;
     }
 
-    static List<Object> watermarksAndStatus(KeyedOneInputStreamOperatorTestHarness<String, InputEvent, TrainingExample> h) {
+    static List<Object> watermarksAndStatus(KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, TrainingExample> h) {
         return h.getOutput().stream().filter(o -> o instanceof Watermark || o instanceof WatermarkStatus).toList();
     }
 
@@ -48,16 +53,50 @@ class LabelJoinDrainTest {
         }
     }
 
-    @Test
-    void aRestoredImpressionIsLabelledThenTheOutputGoesIdle() throws Exception {
-        OperatorSubtaskState saved;
+    /** The state of a job from before: impressions a (at 1000) and b (at 2000) waiting for their labels. */
+    static OperatorSubtaskState twoImpressionsWaiting() throws Exception {
         try (var before = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new LabelJoin(W, 0.0)),
                 new AfmStreamJob.ImpressionId(), Types.STRING)) {
             before.open();
             before.processElement(LabelJoinTest.impression("a", 1000), 1000);
             before.processElement(LabelJoinTest.impression("b", 2000), 2000);
-            saved = before.snapshot(1, 1);
+            return before.snapshot(1, 1);
         }
+    }
+
+    static List<String> records(KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, TrainingExample> h) {
+        return h.getOutput().stream().map(o -> o instanceof StreamRecord<?> r
+                ? ((TrainingExample) r.getValue()).kind() + " " + ((TrainingExample) r.getValue()).id : o.toString()).toList();
+    }
+
+    @Test
+    void inLineWithNothingRestoredEveryRecordAndWatermarkPassesThroughInOrder() throws Exception {
+        try (var h = draining(null, true)) {
+            h.processElement(LabelJoinTest.impression("x", 1000), 1000);
+            h.processElement(LabelJoinTest.click("x", 1200), 1200);
+            h.processWatermark(new Watermark(5000));
+            h.processElement(LabelJoinTest.click("y", 5100), 5100);
+            assertEquals(List.of("IMPRESSION x", "CLICK x", new Watermark(5000).toString(), "CLICK y"), records(h));
+        }
+    }
+
+    @Test
+    void inLineARestoredImpressionIsLabelledBeforeItsClickPasses() throws Exception {
+        try (var h = draining(twoImpressionsWaiting(), true)) {
+            h.processElement(LabelJoinTest.click("a", 1500), 1500);
+            h.processElement(LabelJoinTest.impression("c", 1600), 1600);
+            h.processWatermark(new Watermark(2000 + W)); // b's window has passed: its negative, then the watermark
+            h.processWatermark(new Watermark(2000 + 3 * W));
+            assertEquals(List.of("LABELLED a", "CLICK a", "IMPRESSION c", "LABELLED b", new Watermark(2000 + W).toString(),
+                    new Watermark(2000 + 3 * W).toString()), records(h));
+            assertEquals(List.of(1.0, 0.0), h.extractOutputValues().stream().filter(t -> t.kind() == dev.afmflink.data.EventKind.LABELLED)
+                    .map(t -> t.label).toList());
+        }
+    }
+
+    @Test
+    void aRestoredImpressionIsLabelledThenTheOutputGoesIdle() throws Exception {
+        OperatorSubtaskState saved = twoImpressionsWaiting();
         try (var h = draining(saved)) {
             h.processElement(LabelJoinTest.click("a", 1500), 1500);
             h.processElement(LabelJoinTest.click("zz", 1600), 1600); // not restored: ignored here

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class LabelJoinTest {
     static final long W = 10_000;
 
-    KeyedOneInputStreamOperatorTestHarness<String, InputEvent, TrainingExample> h;
+    KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, TrainingExample> h;
 
     @BeforeEach
     void open() throws Exception {
@@ -29,14 +29,14 @@ class LabelJoinTest {
         h.close();
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, InputEvent, TrainingExample> harness() throws Exception {
+    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, TrainingExample> harness() throws Exception {
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new LabelJoin(W, 0.0)),
                 new AfmStreamJob.ImpressionId(), Types.STRING);
         harness.open();
         return harness;
     }
 
-    static InputEvent impression(String id, long ts) {
+    static TrainingExample impression(String id, long ts) {
         InputEvent e = new InputEvent();
         e.kind(dev.afmflink.data.EventKind.IMPRESSION);
         e.model = "m";
@@ -46,10 +46,10 @@ class LabelJoinTest {
         e.ids = new long[] {1, 2, 3};
         e.values = new double[] {1, 1, 1};
         e.topic = "in";
-        return e;
+        return e.toExample(e.kind(), e.label);
     }
 
-    static InputEvent click(String id, long ts) {
+    static TrainingExample click(String id, long ts) {
         InputEvent e = new InputEvent();
         e.kind(dev.afmflink.data.EventKind.CLICK);
         e.model = "default";
@@ -58,10 +58,10 @@ class LabelJoinTest {
         e.label = Double.NaN;
         e.topic = "in";
         e.offset = 99;
-        return e;
+        return e.toExample(e.kind(), e.label);
     }
 
-    void send(InputEvent e) throws Exception {
+    void send(TrainingExample e) throws Exception {
         h.processElement(e, e.ts);
     }
 
