@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.afmflink.model.Example;
 import dev.afmflink.model.Loss;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * Decodes one Kafka record (UTF-8) into an {@link Event}, or says exactly why it cannot: every
@@ -120,10 +118,11 @@ public final class EventDecoder {
         return new Event(EventKind.EXAMPLE, fallbackId, fallbackTs, Event.DEFAULT_MODEL, ex.label, ex);
     }
 
+    /** A JSON record, read in one pass of the parser (no tree). */
     private Event decodeJson(byte[] raw) throws BadEventException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(raw);
+        EventFields root;
+        try (JsonParser p = JSON.getFactory().createParser(raw)) {
+            root = EventFields.read(p);
         } catch (JsonProcessingException e) {
             throw new BadEventException(UNDECODABLE, "not JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException | RuntimeException e) { // Jackson's own limits (nesting, number length) included
@@ -138,14 +137,14 @@ public final class EventDecoder {
      * and {@code label} may be left out; a field that is given must be what the job accepts.
      */
     public Event scoringEvent(JsonNode root) throws BadEventException {
-        return event(root, true);
+        return event(EventFields.of(root), true);
     }
 
-    private Event event(JsonNode root, boolean scoring) throws BadEventException {
-        if (root == null || !root.isObject()) {
+    private Event event(EventFields root, boolean scoring) throws BadEventException {
+        if (root == null) {
             throw new BadEventException(UNDECODABLE, "not a JSON object");
         }
-        String typeName = text(root, "type", !scoring, limits.maxNameChars());
+        String typeName = text(root.type, "type", !scoring, limits.maxNameChars());
         EventKind type = typeName == null ? EventKind.IMPRESSION : EventKind.ofWireName(typeName);
         if (type == null) {
             throw new BadEventException(WRONG_TYPE, "unknown event type '" + typeName + "'");
@@ -153,21 +152,21 @@ public final class EventDecoder {
         if (scoring && type == EventKind.CLICK) {
             throw new BadEventException(WRONG_TYPE, "a click has no features to score");
         }
-        String id = text(root, "id", !scoring, limits.maxIdChars());
-        JsonNode tsNode = root.get("ts");
+        String id = text(root.id, "id", !scoring, limits.maxIdChars());
+        EventFields.Value tsValue = root.ts;
         long ts = 0;
-        if (tsNode == null || tsNode.isNull()) {
+        if (tsValue == null || tsValue.kind() == EventFields.Kind.NULL) {
             if (!scoring) {
                 throw new BadEventException(MISSING_FIELD, "ts");
             }
         } else {
-            if (!tsNode.isIntegralNumber() || !tsNode.canConvertToLong()) {
+            if (tsValue.kind() != EventFields.Kind.INTEGER) {
                 throw new BadEventException(WRONG_TYPE, "ts must be an integer (epoch ms)");
             }
-            ts = tsNode.asLong();
+            ts = tsValue.longValue();
             checkTime(ts, "ts");
         }
-        String model = root.has("model") ? text(root, "model", true, Integer.MAX_VALUE) : Event.DEFAULT_MODEL;
+        String model = root.model != null ? text(root.model, "model", true, Integer.MAX_VALUE) : Event.DEFAULT_MODEL;
         String badKey = limits.badModelKey(model);
         if (badKey != null) {
             throw new BadEventException(BAD_MODEL_KEY, badKey);
@@ -176,24 +175,25 @@ public final class EventDecoder {
             return new Event(type, id, ts, model, Double.NaN, null);
         }
         double label = Double.NaN;
-        JsonNode l = root.get("label");
-        if (type == EventKind.EXAMPLE || (scoring && l != null && !l.isNull())) {
-            if (l == null || l.isNull()) {
+        EventFields.Value l = root.label;
+        boolean given = l != null && l.kind() != EventFields.Kind.NULL;
+        if (type == EventKind.EXAMPLE || (scoring && given)) {
+            if (!given) {
                 throw new BadEventException(MISSING_FIELD, "label");
             }
             if (!l.isNumber()) {
                 throw new BadEventException(WRONG_TYPE, "label must be a number");
             }
-            label = l.asDouble();
+            label = l.doubleValue();
             if (!Double.isFinite(label)) {
-                throw new BadEventException(NON_FINITE, "label " + l.asText());
+                throw new BadEventException(NON_FINITE, "label " + l.text());
             }
             label = loss.readLabel(label);
             if (!loss.validLabel(label)) {
-                throw new BadEventException(LABEL_OUT_OF_RANGE, "label " + l.asText() + " outside " + loss.labelRange());
+                throw new BadEventException(LABEL_OUT_OF_RANGE, "label " + l.text() + " outside " + loss.labelRange());
             }
         }
-        Example ex = features(root.get("features"), limits);
+        Example ex = features(root.features, root.featuresValue, limits);
         ex.label = label;
         return new Event(type, id, ts, model, label, ex);
     }
@@ -226,67 +226,86 @@ public final class EventDecoder {
      * (after a collision, the last field that hashed to the id).
      */
     public static Example features(JsonNode f, EventLimits limits) throws BadEventException {
-        if (f == null || f.isNull()) {
-            throw new BadEventException(MISSING_FIELD, "features");
-        }
-        if (!f.isObject()) {
+        return f != null && f.isObject() ? features(EventFields.entries(f), null, limits)
+                : features(null, f == null || f.isNull() ? null : EventFields.Value.OTHER, limits);
+    }
+
+    /** {@code entries}: the features object's; {@code notObject}: the field's value when it is not an object (null: absent). */
+    private static Example features(java.util.List<EventFields.Entry> entries, EventFields.Value notObject, EventLimits limits)
+            throws BadEventException {
+        if (entries == null) {
+            if (notObject == null || notObject.kind() == EventFields.Kind.NULL) {
+                throw new BadEventException(MISSING_FIELD, "features");
+            }
             throw new BadEventException(WRONG_TYPE, "features must be an object");
         }
-        checkFeatureCount(f.size(), limits);
-        Example ex = new Example(Math.max(1, f.size()));
-        Map<Long, String> fieldOf = new java.util.HashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            JsonNode v = e.getValue();
-            if (e.getKey().length() > limits.maxNameChars()) {
-                throw new BadEventException(TOO_LONG, "a field name of " + e.getKey().length() + " characters > limit "
+        checkFeatureCount(entries.size(), limits);
+        Example ex = new Example(Math.max(1, entries.size()));
+        String[] named = new String[entries.size()]; // the field of each feature as added (before normalize)
+        for (EventFields.Entry e : entries) {
+            EventFields.Value v = e.value();
+            if (e.name().length() > limits.maxNameChars()) {
+                throw new BadEventException(TOO_LONG, "a field name of " + e.name().length() + " characters > limit "
                         + limits.maxNameChars());
             }
             long id;
-            if (v.isTextual()) {
-                if (v.asText().length() > limits.maxNameChars()) {
-                    throw new BadEventException(TOO_LONG, "the value of feature '" + e.getKey() + "': "
-                            + v.asText().length() + " characters > limit " + limits.maxNameChars());
+            if (v.kind() == EventFields.Kind.STRING) {
+                if (v.text().length() > limits.maxNameChars()) {
+                    throw new BadEventException(TOO_LONG, "the value of feature '" + e.name() + "': "
+                            + v.text().length() + " characters > limit " + limits.maxNameChars());
                 }
-                id = FeatureHash.of(e.getKey(), v.asText());
+                id = FeatureHash.of(e.name(), v.text());
                 ex.add(id, 1.0);
             } else if (v.isNumber()) {
-                double x = v.asDouble();
+                double x = v.doubleValue();
                 if (!Double.isFinite(x)) {
-                    throw new BadEventException(NON_FINITE, "feature '" + e.getKey() + "' = " + v.asText());
+                    throw new BadEventException(NON_FINITE, "feature '" + e.name() + "' = " + v.text());
                 }
-                id = FeatureHash.numeric(e.getKey());
+                id = FeatureHash.numeric(e.name());
                 ex.add(id, x);
             } else {
-                throw new BadEventException(WRONG_TYPE, "feature '" + e.getKey() + "' must be a string or a number");
+                throw new BadEventException(WRONG_TYPE, "feature '" + e.name() + "' must be a string or a number");
             }
-            fieldOf.put(id, e.getKey());
+            named[ex.size - 1] = e.name();
         }
+        long[] added = java.util.Arrays.copyOf(ex.ids, ex.size);
         ex.normalize();
         if (ex.size == 0) {
             throw new BadEventException(EMPTY_FEATURES, "no non-zero feature");
         }
-        ex.fields = new String[ex.size];
-        for (int i = 0; i < ex.size; i++) {
-            ex.fields[i] = fieldOf.get(ex.ids[i]);
-        }
+        ex.fields = fieldsOf(ex, added, named);
         return ex;
     }
 
-    private static String text(JsonNode root, String field, boolean required, int maxChars) throws BadEventException {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
+    /**
+     * The field of each of {@code ex}'s (normalized) features: of the features {@code added} in order
+     * with the fields {@code named}, the last that has the feature's id (two fields whose values hash
+     * to one id are one feature).
+     */
+    private static String[] fieldsOf(Example ex, long[] added, String[] named) {
+        String[] fields = new String[ex.size];
+        for (int j = 0; j < added.length; j++) { // normalized ids are sorted
+            int i = java.util.Arrays.binarySearch(ex.ids, 0, ex.size, added[j]);
+            if (i >= 0) {
+                fields[i] = named[j];
+            }
+        }
+        return fields;
+    }
+
+    private static String text(EventFields.Value n, String field, boolean required, int maxChars) throws BadEventException {
+        if (n == null || n.kind() == EventFields.Kind.NULL) {
             if (required) {
                 throw new BadEventException(MISSING_FIELD, field);
             }
             return null;
         }
-        if (!n.isTextual()) {
+        if (n.kind() != EventFields.Kind.STRING) {
             throw new BadEventException(WRONG_TYPE, field + " must be a string");
         }
-        if (n.asText().length() > maxChars) {
-            throw new BadEventException(TOO_LONG, field + " of " + n.asText().length() + " characters > limit " + maxChars);
+        if (n.text().length() > maxChars) {
+            throw new BadEventException(TOO_LONG, field + " of " + n.text().length() + " characters > limit " + maxChars);
         }
-        return n.asText();
+        return n.text();
     }
 }

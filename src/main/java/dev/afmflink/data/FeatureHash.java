@@ -19,10 +19,24 @@ public final class FeatureHash {
 
     public static long of(String field, String value) {
         long h = FNV_OFFSET;
-        h = fnv(h, field.getBytes(StandardCharsets.UTF_8));
+        h = fnv(h, field);
         h = (h ^ 0) * FNV_PRIME;
-        h = fnv(h, value.getBytes(StandardCharsets.UTF_8));
+        h = fnv(h, value);
         return fmix64(h);
+    }
+
+    /** FNV-1a over {@code s}'s UTF-8 bytes: an ASCII string's chars are its bytes (no encoding, no copy). */
+    private static long fnv(long h, String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return fnv(h, s.substring(i).getBytes(StandardCharsets.UTF_8));
+            }
+            h ^= c;
+            h *= FNV_PRIME;
+        }
+        return h;
     }
 
     /** The id of a numeric field. */

@@ -20,6 +20,10 @@ class FeatureMappingTest {
         // the documented definition, computed independently (Python, docs/events.md)
         assertEquals(-215079798943679483L, FeatureHash.of("user", "42"));
         assertEquals(-4375382286739614608L, FeatureHash.of("C1", "68fd1e64"));
+        // beyond ASCII the bytes hashed are UTF-8's (the fast path hashes ASCII chars as they are)
+        assertEquals(-5880627530722164303L, FeatureHash.of("\u03a9field", "caf\u00e9"));
+        assertEquals(-820243665786049293L, FeatureHash.of("city", "S\u00e3o Paulo"));
+        assertEquals(7947860342149523544L, FeatureHash.of("emoji", "a\uD83D\uDE00b"));
     }
 
     @Test
