@@ -190,6 +190,8 @@ public final class AfmStreamJob {
         Properties p = s.kafka().asProperties();
         p.setProperty("max.request.size", Integer.toString(MAX_SNAPSHOT_BYTES));
         p.setProperty("linger.ms", "5");
+        // a prediction is ~130 bytes: larger batches (same linger, so no later) mean fewer requests per record
+        p.putIfAbsent("batch.size", Integer.toString(256 << 10));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(s.bootstrapServers())
                 .setKafkaProducerConfig(p)

@@ -160,22 +160,29 @@ public final class KafkaRecords {
             super(topic);
         }
 
-        /** Scratch of this sink's writer (one thread): the JSON written straight, no map per record. */
+        /** Scratch of this sink's writer (one thread): the JSON written straight by one generator, no map per record. */
         private transient java.io.ByteArrayOutputStream buffer;
+        private transient com.fasterxml.jackson.core.JsonGenerator g;
         private transient String lastModel;
         private transient byte[] lastKey;
 
         @Override
         ProducerRecord<byte[], byte[]> record(Prediction p) {
-            if (buffer == null) {
+            if (g == null) {
                 buffer = new java.io.ByteArrayOutputStream(256);
+                try {
+                    g = JSON.getFactory().createGenerator(buffer);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                g.setRootValueSeparator(null); // one object per record, nothing between them
             }
             if (!p.model.equals(lastModel)) {
                 lastModel = p.model;
                 lastKey = p.model.getBytes(StandardCharsets.UTF_8);
             }
             buffer.reset();
-            try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(buffer)) {
+            try {
                 g.writeStartObject();
                 g.writeStringField("model", p.model);
                 g.writeStringField("id", p.id);
@@ -185,6 +192,7 @@ public final class KafkaRecords {
                 g.writeNumberField("loss", p.loss);
                 g.writeNumberField("examples", p.examples);
                 g.writeEndObject();
+                g.flush();
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
