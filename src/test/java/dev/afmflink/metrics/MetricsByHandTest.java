@@ -19,6 +19,36 @@ class MetricsByHandTest {
         assertTrue(Double.isNaN(Auc.of(new double[] {0.3, 0.7}, new double[] {1, 1}, 2)), "one class: undefined");
     }
 
+    /** Against the definition itself, pair by pair (O(n²)): many ties, 0.0 and −0.0 (equal), NaN (above all, tied with NaN). */
+    @Test
+    void aucIsTheShareOfPairsOrderedRightly() {
+        java.util.Random r = new java.util.Random(5);
+        double[] values = {-0.0, 0.0, 0.25, 0.5, 0.75, Double.NaN, 1e-300, -1};
+        for (int round = 0; round < 200; round++) {
+            int n = 2 + r.nextInt(60);
+            double[] s = new double[n];
+            double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                s[i] = values[r.nextInt(round % 2 == 0 ? 5 : values.length)];
+                y[i] = r.nextInt(3) == 0 ? 1 : 0;
+            }
+            double pairs = 0;
+            double right = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if (y[i] == 1 && y[j] == 0) {
+                        pairs++;
+                        boolean iNaN = Double.isNaN(s[i]);
+                        boolean jNaN = Double.isNaN(s[j]);
+                        right += iNaN && jNaN || s[i] == s[j] ? 0.5 : iNaN || (!jNaN && s[i] > s[j]) ? 1 : 0;
+                    }
+                }
+            }
+            double expected = pairs == 0 ? Double.NaN : right / pairs;
+            assertEquals(expected, Auc.of(s, y, n), 0.0, java.util.Arrays.toString(s) + " " + java.util.Arrays.toString(y));
+        }
+    }
+
     @Test
     void evaluationLoglossCalibrationByHand() {
         Evaluation e = new Evaluation(Loss.LOGISTIC);
