@@ -27,7 +27,7 @@ import jdk.jfr.consumer.RecordingFile;
 public final class PathProfile implements AutoCloseable {
     /** The parts of the path, each with the frames (class name prefix, or class#method) that belong to it, in priority order. */
     static final Map<String, List<String>> PARTS = new LinkedHashMap<>();
-    static final String SHUFFLES = "shuffles (serialize, network, copies)";
+    static final String SHUFFLES = "shuffles, chain hops (key context)";
 
     static {
         // the kernel's and optimizers' frames decide nothing: their caller does (a step trains, predictRaw scores)
@@ -35,7 +35,7 @@ public final class PathProfile implements AutoCloseable {
         PARTS.put("scoring (kernel)", List.of("dev.afmflink.model.AfmLearner#predictRaw"));
         PARTS.put("rows from buffer/state", List.of("dev.afmflink.job.KeyedModel", "dev.afmflink.model.AfmLearner#train",
                 "dev.afmflink.model.AfmLearner#predict"));
-        PARTS.put("label join", List.of("dev.afmflink.job.LabelJoin", "dev.afmflink.feedback.ClickJoin", "dev.afmflink.job.AfmTrainer$Joins",
+        PARTS.put("label join", List.of("dev.afmflink.job.LabelJoin#", "dev.afmflink.job.LabelJoin$", "dev.afmflink.feedback.ClickJoin", "dev.afmflink.job.AfmTrainer$Joins",
                 "dev.afmflink.job.WriteBackStore#joined", "dev.afmflink.job.WriteBackStore#join"));
         PARTS.put("hold (ordered buckets)", List.of("dev.afmflink.job.WriteBackStore#hold", "dev.afmflink.job.WriteBackStore#take"));
         PARTS.put("buffer flush (barriers, publishes)", List.of("dev.afmflink.job.WriteBackStore", "dev.afmflink.job.LifecycleState"));
@@ -149,29 +149,34 @@ public final class PathProfile implements AutoCloseable {
     /** Frames of records crossing operators (serialized into the network, copied between chained operators). */
     static final List<String> RECORD_TRANSFER = List.of("org.apache.flink.runtime.io.network.", "org.apache.flink.streaming.runtime.io.",
             "org.apache.flink.streaming.runtime.streamrecord.", "org.apache.flink.runtime.plugable.", "org.apache.flink.shaded.netty4.",
-            "org.apache.flink.streaming.runtime.tasks.CopyingChainingOutput", "org.apache.flink.streaming.runtime.tasks.CopyingBroadcastingOutputCollector");
+            "org.apache.flink.streaming.runtime.tasks.CopyingChainingOutput", "org.apache.flink.streaming.runtime.tasks.CopyingBroadcastingOutputCollector",
+            // a chain hop: the record (or watermark) handed to the next operator in the thread, its key context set
+            "org.apache.flink.streaming.runtime.tasks.ChainingOutput", "org.apache.flink.streaming.runtime.tasks.BroadcastingOutputCollector");
+
+    /** Parts whose own frames decide a sample wherever they are called from (the timer queue, Kafka's clients). */
+    static final List<String> LIBRARY_PARTS = List.of("timers, watermarks", "outputs (records to Kafka)", "Kafka source (fetch)");
 
     /**
-     * The part a stack serves: records crossing operators (serialization, the network, copies
-     * between chained operators) are "shuffles" wherever they are emitted; otherwise the frame
-     * nearest the top in the project's code decides (a RocksDB read under the label join is the
-     * join's); a stack with none (Kafka clients, the timer queue) goes by its frame nearest the top
-     * in a library.
+     * The part a stack serves. Above the project's frame nearest the top: the timer queue and
+     * Kafka's clients are theirs wherever they are called from (a watermark passed down the chain
+     * fires the trainer's timers under the in-line join's frames), then records crossing operators
+     * (serialization, the network, copies, chain hops) are "shuffles". Otherwise the frame nearest
+     * the top in the project's code decides (a RocksDB read under the label join is the join's);
+     * a stack with none goes by its frame nearest the top in a library.
      */
     private static String partOf(List<RecordedFrame> frames) {
-        frames:
         for (RecordedFrame fr : frames) {
             String n = name(fr);
-            if (matches(n, RECORD_TRANSFER)) {
-                return SHUFFLES;
-            }
             if (n.startsWith("dev.afmflink.")) {
                 break;
             }
-            for (Map.Entry<String, List<String>> p : PARTS.entrySet()) {
-                if (!p.getKey().equals(SHUFFLES) && matches(n, p.getValue())) {
-                    break frames; // a part's own frame first (the state backend, the timer queue, Kafka's clients)
+            for (String part : LIBRARY_PARTS) {
+                if (matches(n, PARTS.get(part))) {
+                    return part;
                 }
+            }
+            if (matches(n, RECORD_TRANSFER)) {
+                return SHUFFLES;
             }
         }
         for (boolean own : new boolean[] {true, false}) {

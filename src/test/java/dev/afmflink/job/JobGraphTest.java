@@ -3,7 +3,6 @@ package dev.afmflink.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -21,7 +20,7 @@ class JobGraphTest {
                 .groupId("g").checkpoints("/tmp/afm-job-graph", 1000).parallelism(parallelism).build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
         AfmStreamJob.build(env, s);
-        return new ArrayList<>(List.of(env.getStreamGraph().getJobGraph().getVerticesAsArray()));
+        return List.of(env.getStreamGraph().getJobGraph().getVerticesAsArray());
     }
 
     static JobVertex containing(List<JobVertex> vs, String operator) {

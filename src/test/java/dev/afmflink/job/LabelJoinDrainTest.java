@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * restored its output is idle at once and carries no watermark (the trainer's event time is its
  * main input's alone); with a restored impression it labels that impression's click, forwards
  * watermarks until event time has passed all it holds, then goes idle; a click it holds nothing
- * for is the trainer's.
+ * for is the trainer's. In line (parallelism 1, one chain with the trainer) every record and watermark
+ * passes through in order, a restored impression's label before its click.
  */
 class LabelJoinDrainTest {
     static final long W = LabelJoinTest.W;
