@@ -35,7 +35,9 @@ final class JobStatusPrinter {
                     if (now.isGloballyTerminalState()) {
                         return;
                     }
-                    Thread.sleep(250);
+                    // often enough to see a RUNNING between two restarts: a job that fails at once after a restart is
+                    // RUNNING for a fifth of a second (the one chain at parallelism 1 deploys fast), 250 ms missed one
+                    Thread.sleep(50);
                 } catch (InterruptedException e) {
                     return;
                 } catch (Exception e) {

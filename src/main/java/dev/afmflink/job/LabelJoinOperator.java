@@ -59,6 +59,15 @@ public class LabelJoinOperator extends KeyedProcessOperator<String, TrainingExam
         }
     }
 
+    /** Idle, a record is only passed on (in line) or dropped: its key is not set (no key serialized per record). */
+    @Override
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public void setKeyContextElement1(StreamRecord record) throws Exception {
+        if (!idle) {
+            super.setKeyContextElement1(record);
+        }
+    }
+
     /** Idle, nothing restored is left: a click is the trainer's alone (no state lookup). */
     @Override
     public void processElement(StreamRecord<TrainingExample> element) throws Exception {
