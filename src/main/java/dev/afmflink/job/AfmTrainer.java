@@ -243,8 +243,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             w.add(prediction, ex.label, loss);
             if (trained && ex.fields != null) { // the attention of the step just taken, per field pair
                 var kernel = model.pairView();
+                int[] field = new int[ex.fields.length]; // the window's number of each feature's field
+                for (int f = 0; f < field.length; f++) {
+                    field[f] = w.fieldId(ex.fields[f]);
+                }
                 for (int p = 0; p < kernel.pairs(); p++) {
-                    w.addAttention(ex.fields[kernel.pairI(p)], ex.fields[kernel.pairJ(p)], kernel.attention(p));
+                    w.addAttention(field[kernel.pairI(p)], field[kernel.pairJ(p)], kernel.attention(p));
                 }
             }
         }

@@ -56,6 +56,66 @@ public class ProgressiveWindow {
 
     /** Adds the attention the model gave to the pair of fields {@code a}, {@code b} in one example. */
     public void addAttention(String a, String b, double attention) {
+        addAttention(fieldId(a), fieldId(b), attention);
+    }
+
+    /**
+     * This window's number for field {@code name} (not kept in state: numbers are made again after
+     * a restore), for {@link #addAttention(int, int, double)}: an event's fields are numbered once,
+     * then each of its pairs costs two array reads, not a string comparison and two map lookups
+     * (an event of 39 fields has 741 pairs).
+     */
+    public int fieldId(String name) {
+        if (fieldIds == null) {
+            fieldIds = new java.util.HashMap<>();
+            fieldNames = new String[8];
+            slotOf = new int[8][8];
+        }
+        Integer id = fieldIds.get(name);
+        if (id == null) {
+            id = fieldIds.size();
+            if (id == fieldNames.length) {
+                fieldNames = Arrays.copyOf(fieldNames, 2 * id);
+            }
+            if (id == slotOf.length && id < DENSE_FIELDS) {
+                int n = Math.min(2 * id, DENSE_FIELDS);
+                int[][] grown = new int[n][n];
+                for (int i = 0; i < id; i++) {
+                    System.arraycopy(slotOf[i], 0, grown[i], 0, id);
+                }
+                slotOf = grown;
+            }
+            fieldNames[id] = name;
+            fieldIds.put(name, id);
+        }
+        return id;
+    }
+
+    /** Fields numbered beyond this (a stream whose field names are many) find their pairs by name: the table stays small. */
+    private static final int DENSE_FIELDS = 256;
+
+    /** Adds the attention of the pair of fields numbered {@code a} and {@code b} ({@link #fieldId}). */
+    public void addAttention(int a, int b, double attention) {
+        boolean dense = a < slotOf.length && b < slotOf.length;
+        int i = dense ? slotOf[a][b] - 1 : -1;
+        if (i < 0) {
+            i = slot(fieldNames[a], fieldNames[b]);
+            if (dense) {
+                slotOf[a][b] = i + 1;
+                slotOf[b][a] = i + 1;
+            }
+        }
+        pairSums[i] += attention;
+        pairCounts[i]++;
+    }
+
+    /** Field name → its number in this window; the numbers' names; pair of numbers → index in {@link #pairNames} + 1 (0: not yet). */
+    private transient java.util.Map<String, Integer> fieldIds;
+    private transient String[] fieldNames;
+    private transient int[][] slotOf;
+
+    /** The index in {@link #pairNames} of the pair of fields {@code a}, {@code b} (in either order), added if new. */
+    private int slot(String a, String b) {
         if (a.compareTo(b) > 0) {
             String t = a;
             a = b;
@@ -78,8 +138,7 @@ public class ProgressiveWindow {
             pairNames[i] = a + " × " + b;
             second.put(b, i);
         }
-        pairSums[i] += attention;
-        pairCounts[i]++;
+        return i;
     }
 
     /** Mean attention per field pair, by pair name. */

@@ -29,4 +29,45 @@ class AttentionPairsTest {
         assertEquals(1.0, restored.pairSums[0]);
         assertEquals(3, restored.pairCounts[0]);
     }
+
+    /** Fields numbered once per event, pairs by number: the same pairs, sums and counts as by name, across restores. */
+    @Test
+    void pairsByFieldNumberAreThePairsByName() {
+        java.util.Random r = new java.util.Random(3);
+        String[] names = new String[300]; // more than the dense table holds
+        for (int i = 0; i < names.length; i++) {
+            names[i] = "f" + i;
+        }
+        ProgressiveWindow byName = new ProgressiveWindow(0, 10);
+        ProgressiveWindow byNumber = new ProgressiveWindow(0, 10);
+        for (int e = 0; e < 200; e++) {
+            if (e == 100) { // a restore: public fields only, numbers made again
+                ProgressiveWindow restored = new ProgressiveWindow();
+                restored.start = byNumber.start;
+                restored.end = byNumber.end;
+                restored.pairNames = byNumber.pairNames.clone();
+                restored.pairSums = byNumber.pairSums.clone();
+                restored.pairCounts = byNumber.pairCounts.clone();
+                byNumber = restored;
+            }
+            int m = 2 + r.nextInt(40);
+            String[] fields = new String[m];
+            for (int i = 0; i < m; i++) {
+                fields[i] = new String(names[r.nextInt(names.length)]); // not the same string objects each time
+            }
+            int[] number = new int[m];
+            for (int i = 0; i < m; i++) {
+                number[i] = byNumber.fieldId(fields[i]);
+            }
+            for (int i = 0; i < m; i++) {
+                for (int j = i + 1; j < m; j++) {
+                    double a = r.nextDouble();
+                    byName.addAttention(fields[i], fields[j], a);
+                    byNumber.addAttention(number[i], number[j], a);
+                }
+            }
+        }
+        assertEquals(byName.meanAttention(), byNumber.meanAttention());
+        assertEquals(java.util.Arrays.stream(byName.pairCounts).sum(), java.util.Arrays.stream(byNumber.pairCounts).sum());
+    }
 }
