@@ -7,6 +7,17 @@ import org.junit.jupiter.api.Test;
 
 /** A window's attention per field pair: one entry per unordered pair, also after the window came back from state. */
 class AttentionPairsTest {
+    /** {@code w} as Flink's POJO serializer gives it back: public fields only. */
+    static ProgressiveWindow restored(ProgressiveWindow w) {
+        ProgressiveWindow restored = new ProgressiveWindow();
+        restored.start = w.start;
+        restored.end = w.end;
+        restored.pairNames = w.pairNames.clone();
+        restored.pairSums = w.pairSums.clone();
+        restored.pairCounts = w.pairCounts.clone();
+        return restored;
+    }
+
     @Test
     void pairsAreUnorderedAndSurviveARestore() {
         ProgressiveWindow w = new ProgressiveWindow(0, 10);
@@ -16,13 +27,7 @@ class AttentionPairsTest {
         assertArrayEquals(new String[] {"ad × user", "ad × site"}, w.pairNames);
         assertArrayEquals(new double[] {0.75, 1.0}, w.pairSums);
         assertArrayEquals(new long[] {2, 1}, w.pairCounts);
-        // as Flink's POJO serializer gives it back: public fields only
-        ProgressiveWindow restored = new ProgressiveWindow();
-        restored.start = w.start;
-        restored.end = w.end;
-        restored.pairNames = w.pairNames.clone();
-        restored.pairSums = w.pairSums.clone();
-        restored.pairCounts = w.pairCounts.clone();
+        ProgressiveWindow restored = restored(w);
         restored.addAttention("user", "ad", 0.25);
         restored.addAttention("hour", "user", 2.0);
         assertArrayEquals(new String[] {"ad × user", "ad × site", "hour × user"}, restored.pairNames);
@@ -41,14 +46,8 @@ class AttentionPairsTest {
         ProgressiveWindow byName = new ProgressiveWindow(0, 10);
         ProgressiveWindow byNumber = new ProgressiveWindow(0, 10);
         for (int e = 0; e < 200; e++) {
-            if (e == 100) { // a restore: public fields only, numbers made again
-                ProgressiveWindow restored = new ProgressiveWindow();
-                restored.start = byNumber.start;
-                restored.end = byNumber.end;
-                restored.pairNames = byNumber.pairNames.clone();
-                restored.pairSums = byNumber.pairSums.clone();
-                restored.pairCounts = byNumber.pairCounts.clone();
-                byNumber = restored;
+            if (e == 100) { // a restore: numbers made again
+                byNumber = restored(byNumber);
             }
             int m = 2 + r.nextInt(40);
             String[] fields = new String[m];
