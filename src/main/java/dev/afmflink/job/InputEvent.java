@@ -89,11 +89,6 @@ public class InputEvent implements dev.afmflink.feedback.FeedbackSchedule.Item {
     }
 
     TrainingExample toExample(EventKind trainingKind, double label) {
-        TrainingExample t = new TrainingExample(trainingKind, model, id, ts, label, ids, values);
-        t.fields = fields;
-        t.topic = topic;
-        t.partition = partition;
-        t.offset = offset;
-        return t;
+        return new TrainingExample(trainingKind, model, id, ts, label, ids, values).from(fields, topic, partition, offset);
     }
 }

@@ -43,12 +43,16 @@ public class TrainingExample implements FeedbackSchedule.Item {
 
     /** This example as another kind with another label (features, coordinates shared). */
     TrainingExample as(EventKind other, double newLabel) {
-        TrainingExample t = new TrainingExample(other, model, id, ts, newLabel, ids, values);
-        t.fields = fields;
-        t.topic = topic;
-        t.partition = partition;
-        t.offset = offset;
-        return t;
+        return new TrainingExample(other, model, id, ts, newLabel, ids, values).from(fields, topic, partition, offset);
+    }
+
+    /** Sets what the constructor leaves out: the features' field names and the record's Kafka coordinates; returns this. */
+    TrainingExample from(String[] fieldNames, String kafkaTopic, int kafkaPartition, long kafkaOffset) {
+        this.fields = fieldNames;
+        this.topic = kafkaTopic;
+        this.partition = kafkaPartition;
+        this.offset = kafkaOffset;
+        return this;
     }
 
     @Override
