@@ -55,6 +55,9 @@ final class ModelOptions {
             new Args.Option("lr-embedding", "X", null, "learning rate of the embeddings"),
             new Args.Option("lr-attention", "X", null, "learning rate of the attention group"),
             new Args.Option("init-acc", "X", "1e-8", "Adagrad's initial accumulator (the authors' code: 1e-8)"),
+            new Args.Option("init-acc-linear", "X", null, "Adagrad's initial accumulator in the linear group (overrides --init-acc)"),
+            new Args.Option("init-acc-embedding", "X", null, "Adagrad's initial accumulator of the embeddings"),
+            new Args.Option("init-acc-attention", "X", null, "Adagrad's initial accumulator in the attention group"),
             new Args.Option("decay", "RHO", null, "forgetting in every group: Adagrad's accumulator and FTRL's z and n decay by rho before each step, n <- rho*n + g^2 (1: none; default: 1, but logistic attention " + LOGISTIC.decayAttention() + ")"),
             new Args.Option("decay-linear", "RHO", null, "accumulator decay of the linear group (overrides --decay)"),
             new Args.Option("decay-embedding", "RHO", null, "accumulator decay of the embeddings"),
@@ -96,7 +99,7 @@ final class ModelOptions {
         double decay = a.getDouble("decay-" + group, a.getDouble("decay", group.equals("attention") ? d.decayAttention() : 1.0));
         OptimizerSpec spec = switch (kind) {
             case SGD -> OptimizerSpec.sgd(lr);
-            case ADAGRAD -> OptimizerSpec.adagrad(lr, a.getDouble("init-acc", 1e-8));
+            case ADAGRAD -> OptimizerSpec.adagrad(lr, a.getDouble("init-acc-" + group, a.getDouble("init-acc", 1e-8)));
             case FTRL -> OptimizerSpec.ftrl(lr, a.getDouble("ftrl-beta", 1.0), a.getDouble("ftrl-l1", d.ftrlL1()),
                     a.getDouble("ftrl-l2", 0.0));
         };

@@ -142,6 +142,8 @@ public final class ClickSimulator {
         final int d;
         final long userId;
         final long adId;
+        /** The click probability this draw's click was drawn with (the Bayes predictor's). */
+        final double p;
         final boolean clicked;
 
         Draw(boolean drifted) {
@@ -161,7 +163,8 @@ public final class ClickSimulator {
             double z = bias + siteEffect[s] + (drifted
                     ? 2.0 * dot(user[u], site[s]) + 2.0 * dot(adAfter[a], hourAfter[h])
                     : 2.0 * dot(user[u], ad[a]) + 2.0 * dot(site[s], hour[h]));
-            clicked = r.nextDouble() < 1.0 / (1.0 + Math.exp(-z));
+            p = 1.0 / (1.0 + Math.exp(-z));
+            clicked = r.nextDouble() < p;
         }
 
         void features(StringBuilder sb) {
@@ -250,6 +253,19 @@ public final class ClickSimulator {
                     .append("\",\"label\":").append(x.clicked ? 1 : 0).append(',');
             x.features(sb);
             out.add(sb.toString());
+        }
+        return out;
+    }
+
+    /**
+     * The click probability of each of {@link #heldOut}'s examples (the same arguments draw the same
+     * examples): what the Bayes predictor says, for the best logloss any model can reach on them.
+     */
+    public double[] heldOutTruth(int count, boolean drifted, long drawSeed) {
+        SplitMix64 r = SplitMix64.forStream(seed, 1000 + drawSeed);
+        double[] out = new double[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = new Draw(drifted, r).p;
         }
         return out;
     }

@@ -9,6 +9,7 @@ import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
 import dev.afmflink.model.ExampleWeight;
 import dev.afmflink.model.FeatureParams;
+import dev.afmflink.model.Loss;
 import dev.afmflink.model.ParameterStore;
 import dev.afmflink.model.SharedParams;
 import java.util.ArrayList;
@@ -142,6 +143,28 @@ public final class FeedbackReplay {
      * Returns each impression judged by the prediction just before its step.
      */
     public static List<Judged> inEventOrder(AfmModel model, List<Event> events, long windowMs) {
+        var loss = model.config().loss();
+        List<Item> order = labelled(events, windowMs);
+        List<Judged> judged = new ArrayList<>(order.size());
+        for (Item i : order) {
+            Example x = labelled(i, loss);
+            double raw = model.train(x, i.ts());
+            judged.add(new Judged(i.id(), i.ts(), x.label, raw, loss.prediction(raw), loss.loss(raw, x.label)));
+        }
+        return judged;
+    }
+
+    /** The impressions of {@code events} with their final labels, in the order {@link #inEventOrder} trains them. */
+    public static List<Example> labelledInEventOrder(List<Event> events, long windowMs, Loss loss) {
+        List<Example> out = new ArrayList<>();
+        for (Item i : labelled(events, windowMs)) {
+            out.add(labelled(i, loss));
+        }
+        return out;
+    }
+
+    /** Every impression, a label 1 on those clicked within the window, in event-time order (ties by id). */
+    private static List<Item> labelled(List<Event> events, long windowMs) {
         Map<String, Item> imps = new HashMap<>();
         Set<String> clickedIds = new HashSet<>();
         for (Event e : events) {
@@ -154,17 +177,18 @@ public final class FeedbackReplay {
                 }
             }
         }
-        List<Item> order = new ArrayList<>(imps.values());
-        order.sort(ORDER);
-        var loss = model.config().loss();
-        List<Judged> judged = new ArrayList<>(order.size());
-        for (Item i : order) {
-            Example x = i.features().copy();
-            x.label = clickedIds.contains(i.id()) ? 1.0 : loss.negativeLabel();
-            double raw = model.train(x, i.ts());
-            judged.add(new Judged(i.id(), i.ts(), x.label, raw, loss.prediction(raw), loss.loss(raw, x.label)));
+        List<Item> order = new ArrayList<>();
+        for (Item i : imps.values()) {
+            order.add(clickedIds.contains(i.id()) ? new Item(i.kind(), i.id(), i.ts(), 1.0, i.features()) : i);
         }
-        return judged;
+        order.sort(ORDER);
+        return order;
+    }
+
+    private static Example labelled(Item i, Loss loss) {
+        Example x = i.features().copy();
+        x.label = i.label() == 1.0 ? 1.0 : loss.negativeLabel();
+        return x;
     }
 
     /** One decoded event, as the job would see it next. */

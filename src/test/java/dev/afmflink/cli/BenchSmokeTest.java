@@ -39,6 +39,16 @@ class BenchSmokeTest {
     }
 
     @Test
+    void stepBench() {
+        String out = ok("step-bench", "--cases", "hard,heavy", "--sim-examples", "3000", "--grid", "0.05,0.1",
+                "--variant", "small: --lr-embedding 0.02", "--seeds", "1,2");
+        // per case: the variant and the two fixed rates, each ÷ the best fixed one; simulated cases ÷ their Bayes loss
+        assertEquals(6, out.lines().filter(l -> l.contains("÷ best fixed") && l.contains("÷ Bayes")).count(), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("\\s+fixed lr 0\\.1 .*÷ best fixed 1\\.0000.*"))
+                || out.lines().anyMatch(l -> l.matches("\\s+fixed lr 0\\.05 .*÷ best fixed 1\\.0000.*")), out);
+    }
+
+    @Test
     void lifecycleBench() {
         String out = ok("lifecycle-bench", "--impressions", "3000", "--min-counts", "1,2", "--ttls", "0,10m");
         assertTrue(out.lines().count() > 4, out);

@@ -111,4 +111,38 @@ class ClickSimulatorTest {
         assertEquals(names(ClickSimulator.IMPORTANT_BEFORE), top, "top pairs " + ranked);
         assertTrue(ranked.get(1).meanAttention() > 2 * ranked.get(2).meanAttention(), "clearly ahead: " + ranked);
     }
+
+    /**
+     * The held-out sample's truth is the probability each label was drawn with: its mean matches
+     * the labels' rate, and its logloss (the Bayes loss) beats the constant predictor by far on the
+     * hard world (strong pairs), each figure computed here from the labels.
+     */
+    @Test
+    void heldOutTruthIsTheProbabilityEachLabelWasDrawnWith() throws Exception {
+        ClickSimulator sim = new ClickSimulator(7, -0.75);
+        List<String> held = sim.heldOut(20_000, false, 1, "m");
+        double[] p = sim.heldOutTruth(20_000, false, 1);
+        assertEquals(held.size(), p.length);
+        double clicks = 0;
+        double meanP = 0;
+        double bayes = 0;
+        for (int i = 0; i < p.length; i++) {
+            int y = JSON.readTree(held.get(i)).get("label").asInt();
+            assertTrue(p[i] > 0 && p[i] < 1, "p " + p[i]);
+            clicks += y;
+            meanP += p[i];
+            bayes -= y == 1 ? Math.log(p[i]) : Math.log(1 - p[i]);
+        }
+        double ctr = clicks / p.length;
+        meanP /= p.length;
+        bayes /= p.length;
+        double constant = -(ctr * Math.log(ctr) + (1 - ctr) * Math.log(1 - ctr));
+        assertEquals(ctr, meanP, 0.01, "the truth's mean is the click rate");
+        assertTrue(bayes < 0.75 * constant, "Bayes " + bayes + " vs constant " + constant);
+        // another draw stream: other examples, other truths
+        double[] other = sim.heldOutTruth(20_000, false, 2);
+        assertTrue(!java.util.Arrays.equals(p, other));
+        // the drifted world's truths differ from the same draws before the drift
+        assertTrue(!java.util.Arrays.equals(p, sim.heldOutTruth(20_000, true, 1)));
+    }
 }

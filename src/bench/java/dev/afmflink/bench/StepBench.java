@@ -1,0 +1,241 @@
+package dev.afmflink.bench;
+
+import dev.afmflink.data.AvazuMapping;
+import dev.afmflink.data.CriteoMapping;
+import dev.afmflink.data.Event;
+import dev.afmflink.data.LibfmLine;
+import dev.afmflink.embedded.ClickSimulator;
+import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.metrics.Evaluation;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import dev.afmflink.model.Loss;
+import dev.afmflink.model.SplitMix64;
+import dev.afmflink.offline.OfflineTrainer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiFunction;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Step sizes across data sets (issue 23): every variant of the model options, one pass in stream
+ * order (Frappe: its protocol's passes), on each case's test set (the mean over the model seeds); beside them a grid of fixed
+ * step sizes for the embeddings and the attention group, and each variant's loss ÷ the best of
+ * that grid ("the best fixed step size picked afterwards on its test set"). Simulated cases also
+ * show the loss ÷ the Bayes loss of their test sample.
+ */
+public final class StepBench {
+    private StepBench() {
+    }
+
+    /** A data set: its loss, its training examples in stream order, its test examples, the Bayes loss of the test set if known. */
+    public record Case(String name, Loss loss, int passes, List<Example> train, List<Example> test, double bayes) {
+    }
+
+    /** A row: a name and the extra model options it adds to the case's loss. */
+    public record Variant(String name, List<String> options) {
+    }
+
+    /** Test figure of one (case, variant): logloss (logistic) or clipped RMSE (squared), and AUC. */
+    public record Score(double loss, double auc) {
+    }
+
+    public static Case load(String name, Path data, long simSeed, int simExamples) throws IOException {
+        return switch (name) {
+            case "criteo" -> {
+                List<String> rows = lines(data.resolve("criteo/criteo_train_examples_10k.txt.gz"));
+                List<Example> all = libfm(rows.stream().map(CriteoMapping::toLibfm).toList(), Loss.LOGISTIC);
+                yield new Case(name, Loss.LOGISTIC, 1, all.subList(0, 8000), all.subList(8000, all.size()), Double.NaN);
+            }
+            case "avazu" -> {
+                List<String> rest = new ArrayList<>(lines(data.resolve("avazu/avazu_wide_resdnn_dev.csv.gz")));
+                rest.addAll(lines(data.resolve("avazu/avazu_wide_resdnn_test.csv.gz")));
+                yield new Case(name, Loss.LOGISTIC, 1, avazu(lines(data.resolve("avazu/avazu_wide_resdnn_train.csv.gz"))),
+                        avazu(rest), Double.NaN);
+            }
+            case "frappe" -> new Case(name, Loss.SQUARED, 3,
+                    libfm(lines(data.resolve("frappe/frappe.validation.libfm.gz")), Loss.SQUARED),
+                    libfm(lines(data.resolve("frappe/frappe.test.libfm.gz")), Loss.SQUARED), Double.NaN);
+            case "hard", "drift" -> simulated(name, simSeed, simExamples);
+            case "heavy" -> heavy(simSeed, simExamples);
+            default -> throw new IllegalArgumentException("unknown case '" + name + "' (criteo, avazu, frappe, hard, drift, heavy)");
+        };
+    }
+
+    /** The feedback bench's hard and drift worlds, every impression with its final label, in event-time order. */
+    static Case simulated(String name, long seed, int impressions) {
+        boolean drift = name.equals("drift");
+        var c = new FeedbackBench.Case(impressions, drift ? 250 : 1, drift ? ClickSimulator.DEFAULT_DELAY
+                : ClickSimulator.ClickDelay.exponential(5000), drift ? ClickSimulator.DEFAULT_BIAS : -0.75, drift,
+                drift ? 600_000 : 30_000, drift ? 900_000 : 10_000, 200, seed, impressions / 10);
+        // the labelled stream as the offline ideal sees it (labels final, event-time order)
+        List<Event> events = FeedbackBench.decode(FeedbackBench.events(c), config(Loss.LOGISTIC));
+        List<Example> train = FeedbackReplay.labelledInEventOrder(events, c.windowMs(), Loss.LOGISTIC);
+        ClickSimulator sim = new ClickSimulator(seed, c.bias());
+        List<Example> test = new ArrayList<>();
+        for (Event e : FeedbackBench.decode(sim.heldOut(c.heldOut(), drift, 1, Event.DEFAULT_MODEL), config(Loss.LOGISTIC))) {
+            Example x = e.features().copy();
+            x.label = e.label();
+            test.add(x);
+        }
+        return new Case(name, Loss.LOGISTIC, 1, train, test, bayes(test, sim.heldOutTruth(c.heldOut(), drift, 1)));
+    }
+
+    static Case heavy(long seed, int examples) {
+        InteractionWorld w = new InteractionWorld(seed);
+        SplitMix64 r = SplitMix64.forStream(seed, 2);
+        List<Example> train = new ArrayList<>(examples);
+        for (int i = 0; i < examples; i++) {
+            train.add(w.next(r).example());
+        }
+        SplitMix64 t = SplitMix64.forStream(seed, 3);
+        List<Example> test = new ArrayList<>();
+        double[] p = new double[examples / 10];
+        for (int i = 0; i < p.length; i++) {
+            InteractionWorld.Draw d = w.next(t);
+            test.add(d.example());
+            p[i] = d.p();
+        }
+        return new Case("heavy", Loss.LOGISTIC, 1, train, test, bayes(test, p));
+    }
+
+    /** The logloss of the true probabilities on the test sample. */
+    static double bayes(List<Example> test, double[] p) {
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) {
+            sum += test.get(i).label > 0.5 ? -Math.log(p[i]) : -Math.log(1 - p[i]);
+        }
+        return sum / p.length;
+    }
+
+    private static AfmConfig config(Loss loss) {
+        return new AfmConfig(4, 4, loss, 0, 0, 0, 1, 0.1, 1, dev.afmflink.optim.OptimizerSpec.sgd(0.01),
+                dev.afmflink.optim.OptimizerSpec.sgd(0.01), dev.afmflink.optim.OptimizerSpec.sgd(0.01));
+    }
+
+    /** Trains one model on the case (one pass in order; more passes shuffled as {@code bin/afm train} does) and tests it. */
+    public static Score score(Case c, AfmConfig config) {
+        AfmModel m = new AfmModel(config);
+        Example[] order = c.train().toArray(new Example[0]);
+        SplitMix64 rng = new SplitMix64(config.seed());
+        long seen = 0;
+        for (int pass = 1; pass <= c.passes(); pass++) {
+            if (pass > 1) {
+                shuffle(order, rng);
+            }
+            for (Example ex : order) {
+                m.train(ex, ++seen);
+            }
+        }
+        Evaluation e = new Evaluation(config.loss());
+        for (Example x : c.test()) {
+            e.add(m.predictRaw(x), x.label);
+        }
+        return c.loss() == Loss.SQUARED ? new Score(e.rmseClipped(), Double.NaN) : new Score(e.logloss(), e.auc());
+    }
+
+    private static void shuffle(Example[] a, SplitMix64 rng) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = (int) Long.remainderUnsigned(rng.nextLong(), i + 1);
+            Example tmp = a[i];
+            a[i] = a[j];
+            a[j] = tmp;
+        }
+    }
+
+    /**
+     * The table: per case, each variant's test figure, the grid's, and each variant ÷ the grid's
+     * best. {@code configOf} builds a config from a loss and extra options.
+     */
+    public static void run(List<Case> cases, List<Variant> variants, List<Double> grid, List<Long> seeds,
+                           BiFunction<Loss, List<String>, AfmConfig> configOf, PrintStream out) throws Exception {
+        for (Case c : cases) {
+            out.printf(Locale.ROOT, "%n%s: %,d train / %,d test, %d pass(es), %s%s%n", c.name(), c.train().size(), c.test().size(),
+                    c.passes(), c.loss() == Loss.SQUARED ? "test RMSE (clipped)" : "test logloss",
+                    Double.isNaN(c.bayes()) ? "" : String.format(Locale.ROOT, ", Bayes logloss %.4f", c.bayes()));
+            List<String> names = new ArrayList<>();
+            List<AfmConfig> configs = new ArrayList<>();
+            for (Variant v : variants) {
+                names.add(v.name());
+                configs.add(configOf.apply(c.loss(), v.options()));
+            }
+            for (double lr : grid) {
+                names.add("fixed lr " + lr);
+                configs.add(configOf.apply(c.loss(), List.of("--lr-embedding", Double.toString(lr), "--lr-attention",
+                        Double.toString(lr))));
+            }
+            // every config under every seed, then the mean per config
+            List<AfmConfig> runs = new ArrayList<>();
+            for (AfmConfig cfg : configs) {
+                for (long seed : seeds) {
+                    runs.add(withSeed(cfg, seed));
+                }
+            }
+            List<Score> each = runs.parallelStream().map(cfg -> score(c, cfg)).toList();
+            List<Score> scores = new ArrayList<>();
+            for (int i = 0; i < configs.size(); i++) {
+                double loss = 0;
+                double auc = 0;
+                for (int j = 0; j < seeds.size(); j++) {
+                    loss += each.get(i * seeds.size() + j).loss();
+                    auc += each.get(i * seeds.size() + j).auc();
+                }
+                scores.add(new Score(loss / seeds.size(), auc / seeds.size()));
+            }
+            double best = Double.POSITIVE_INFINITY;
+            for (int i = variants.size(); i < scores.size(); i++) {
+                best = Math.min(best, scores.get(i).loss());
+            }
+            for (int i = 0; i < scores.size(); i++) {
+                Score s = scores.get(i);
+                out.printf(Locale.ROOT, "  %-28s %8.5f%s  ÷ best fixed %.4f%s%n", names.get(i), s.loss(),
+                        Double.isNaN(s.auc()) ? "" : String.format(Locale.ROOT, "  AUC %.4f", s.auc()), s.loss() / best,
+                        Double.isNaN(c.bayes()) ? "" : String.format(Locale.ROOT, "  ÷ Bayes %.3f", s.loss() / c.bayes()));
+            }
+        }
+    }
+
+    private static AfmConfig withSeed(AfmConfig c, long seed) {
+        return new AfmConfig(c.k(), c.t(), c.loss(), c.l2Attention(), c.l2Embedding(), c.l2Linear(), c.keepProb(), c.initStd(),
+                seed, c.linear(), c.embedding(), c.attention(), c.precision());
+    }
+
+    static List<String> lines(Path gz) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)),
+                StandardCharsets.UTF_8))) {
+            for (String l = r.readLine(); l != null; l = r.readLine()) {
+                if (!l.isBlank()) {
+                    out.add(l);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Example> avazu(List<String> rows) {
+        return libfm(rows.stream().filter(r -> !AvazuMapping.isHeader(r)).map(AvazuMapping::toLibfm).toList(), Loss.LOGISTIC);
+    }
+
+    private static List<Example> libfm(List<String> lines, Loss loss) {
+        List<Example> out = new ArrayList<>(lines.size());
+        for (String l : lines) {
+            Example ex = new Example();
+            String bad = LibfmLine.parse(l, loss, ex);
+            if (bad != null) {
+                throw new IllegalArgumentException("bad libfm line (" + bad + "): " + l);
+            }
+            out.add(ex.copy());
+        }
+        return out;
+    }
+}
