@@ -156,7 +156,7 @@ public final class StepBench {
      * The table: per case, each variant's test figure, the grid's, and each variant ÷ the grid's
      * best. {@code configOf} builds a config from a loss and extra options.
      */
-    public static void run(List<Case> cases, List<Variant> variants, List<Double> grid, List<Long> seeds,
+    public static void run(List<Case> cases, List<Variant> variants, List<Double> grid, List<String> gridBase, List<Long> seeds,
                            BiFunction<Loss, List<String>, AfmConfig> configOf, PrintStream out) throws Exception {
         for (Case c : cases) {
             out.printf(Locale.ROOT, "%n%s: %,d train / %,d test, %d pass(es), %s%s%n", c.name(), c.train().size(), c.test().size(),
@@ -170,8 +170,9 @@ public final class StepBench {
             }
             for (double lr : grid) {
                 names.add("fixed lr " + lr);
-                configs.add(configOf.apply(c.loss(), List.of("--lr-embedding", Double.toString(lr), "--lr-attention",
-                        Double.toString(lr))));
+                List<String> o = new ArrayList<>(gridBase);
+                o.addAll(List.of("--lr-embedding", Double.toString(lr), "--lr-attention", Double.toString(lr)));
+                configs.add(configOf.apply(c.loss(), o));
             }
             // every config under every seed, then the mean per config
             List<AfmConfig> runs = new ArrayList<>();

@@ -30,6 +30,8 @@ final class StepBenchCommand implements Command {
                         + "(repeatable; default: one row, 'defaults', with none)"),
                 new Args.Option("grid", "LIST", "0.025,0.05,0.1,0.2", "fixed learning rates of the embeddings and the attention group "
                         + "(Adagrad, the defaults otherwise) each variant is compared with"),
+                new Args.Option("grid-options", "'OPTIONS'", "", "model options under every rate of the grid (e.g. '--init-acc-embedding "
+                        + "1e-8': the textbook Adagrad)"),
                 new Args.Option("seeds", "LIST", "1", "model seeds (initialisation): each figure is the mean over them"),
                 new Args.Option("data", "DIR", "../shared/data", "the research data sets"),
                 new Args.Option("sim-examples", "N", "200000", "examples of the simulated cases (their test sets: a tenth)"),
@@ -59,7 +61,8 @@ final class StepBenchCommand implements Command {
             cases.add(StepBench.load(c.trim(), Path.of(a.get("data")), a.getLong("sim-seed", 7), a.getInt("sim-examples", 200000)));
         }
         List<Long> seeds = Arrays.stream(a.get("seeds").split(",")).map(String::trim).map(Long::parseLong).toList();
-        StepBench.run(cases, variants, grid, seeds, (Loss loss, List<String> extra) -> {
+        String gridOptions = a.get("grid-options").trim();
+        StepBench.run(cases, variants, grid, gridOptions.isEmpty() ? List.of() : Arrays.asList(gridOptions.split("\\s+")), seeds, (Loss loss, List<String> extra) -> {
             List<String> argv = new ArrayList<>(List.of("--loss", loss.id(), "--precision", precision));
             argv.addAll(extra);
             Args m = new Args("step-bench", ModelOptions.OPTIONS).parse(argv.toArray(new String[0]));

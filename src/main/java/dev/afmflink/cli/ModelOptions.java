@@ -18,19 +18,27 @@ final class ModelOptions {
     /** Defaults of one loss; the linear group may use its own optimizer (FTRL for click data). */
     record Defaults(int k, int t, String optimizer, double lr, String linearOptimizer, double linearLr,
                     double ftrlL1, double initStd, double l2Attention, double l2Embedding, double l2Linear,
-                    double keepProb, int passes, double decayAttention) {
+                    double keepProb, int passes, double decayAttention, double embeddingLr, double embeddingInitAcc) {
     }
 
-    /** Frappe protocol (README): test RMSE 0.506 vs 0.542 for k=t=64 with the authors' plain settings. */
+    /** Adagrad's initial accumulator where a loss's defaults set none (the authors' code). */
+    static final double INIT_ACC = 1e-8;
+
+    /**
+     * Frappe protocol (README): test RMSE 0.4755 vs 0.542 for k=t=64 with the authors' plain settings; the
+     * embeddings at Adagrad 0.2 from an initial accumulator of 1e-3 (step sizes: docs/benchmarks.md).
+     */
     static final Defaults SQUARED = new Defaults(64, 64, "adagrad", 0.05, "adagrad", 0.05, 0.0, 0.1, 1e-3, 0.0, 0.0,
-            1.0, 3, 1.0);
+            1.0, 3, 1.0, 0.2, 1e-3);
     /**
      * Criteo and Avazu samples and the simulated click-stream with delayed labels (README,
      * docs/feedback.md): one pass, FTRL-Proximal with L1 on the linear weights, forgetting in the
-     * attention group (ρ = 0.998: after a drift the attention follows the new pairs).
+     * attention group (ρ = 0.998: after a drift the attention follows the new pairs), the embeddings at
+     * Adagrad 0.2 from an initial accumulator of 0.1: gradient-sized steps while a feature is young, no
+     * full-size first steps (step sizes: docs/benchmarks.md).
      */
     static final Defaults LOGISTIC = new Defaults(16, 16, "adagrad", 0.05, "ftrl", 0.1, 0.5, 0.1, 0.0, 0.0, 0.0,
-            1.0, 1, 0.998);
+            1.0, 1, 0.998, 0.2, 0.1);
 
     static Defaults defaults(Loss loss) {
         return loss == Loss.SQUARED ? SQUARED : LOGISTIC;
@@ -50,13 +58,18 @@ final class ModelOptions {
             new Args.Option("optimizer-linear", "NAME", null, "optimizer of w0 and the linear weights (overrides --optimizer)"),
             new Args.Option("optimizer-embedding", "NAME", null, "optimizer of the embeddings"),
             new Args.Option("optimizer-attention", "NAME", null, "optimizer of W, b, h, p"),
-            new Args.Option("lr", "X", null, "learning rate (FTRL: alpha) of every group (default: squared " + SQUARED.lr() + ", logistic " + LOGISTIC.lr() + ", logistic linear " + LOGISTIC.linearLr() + ")"),
+            new Args.Option("lr", "X", null, "learning rate (FTRL: alpha) of every group (default: " + SQUARED.lr() + ", but the "
+                    + "embeddings " + SQUARED.embeddingLr() + " and logistic linear " + LOGISTIC.linearLr() + ")"),
             new Args.Option("lr-linear", "X", null, "learning rate of the linear group (overrides --lr)"),
-            new Args.Option("lr-embedding", "X", null, "learning rate of the embeddings"),
+            new Args.Option("lr-embedding", "X", null, "learning rate of the embeddings (default: " + SQUARED.embeddingLr() + ")"),
             new Args.Option("lr-attention", "X", null, "learning rate of the attention group"),
-            new Args.Option("init-acc", "X", "1e-8", "Adagrad's initial accumulator (the authors' code: 1e-8)"),
+            new Args.Option("init-acc", "X", null, "Adagrad's initial accumulator in every group (default: 1e-8 as in the "
+                    + "authors' code, but the embeddings: squared " + SQUARED.embeddingInitAcc() + ", logistic "
+                    + LOGISTIC.embeddingInitAcc() + "; the first steps of a young feature are lr * g / sqrt(acc0): "
+                    + "gradient-sized while acc0 dominates, sign-sized with a tiny acc0)"),
             new Args.Option("init-acc-linear", "X", null, "Adagrad's initial accumulator in the linear group (overrides --init-acc)"),
-            new Args.Option("init-acc-embedding", "X", null, "Adagrad's initial accumulator of the embeddings"),
+            new Args.Option("init-acc-embedding", "X", null, "Adagrad's initial accumulator of the embeddings (default: squared "
+                    + SQUARED.embeddingInitAcc() + ", logistic " + LOGISTIC.embeddingInitAcc() + ")"),
             new Args.Option("init-acc-attention", "X", null, "Adagrad's initial accumulator in the attention group"),
             new Args.Option("decay", "RHO", null, "forgetting in every group: Adagrad's accumulator and FTRL's z and n decay by rho before each step, n <- rho*n + g^2 (1: none; default: 1, but logistic attention " + LOGISTIC.decayAttention() + ")"),
             new Args.Option("decay-linear", "RHO", null, "accumulator decay of the linear group (overrides --decay)"),
@@ -86,7 +99,7 @@ final class ModelOptions {
                 a.getDouble("l2-linear", d.l2Linear()), a.getDouble("keep-prob", d.keepProb()),
                 a.getDouble("init-std", d.initStd()), a.getLong("seed", 1),
                 spec(a, "linear", d.linearOptimizer(), d.linearLr(), d),
-                spec(a, "embedding", d.optimizer(), d.lr(), d),
+                spec(a, "embedding", d.optimizer(), d.embeddingLr(), d),
                 spec(a, "attention", d.optimizer(), d.lr(), d), Precision.parse(a.get("precision")));
     }
 
@@ -99,7 +112,8 @@ final class ModelOptions {
         double decay = a.getDouble("decay-" + group, a.getDouble("decay", group.equals("attention") ? d.decayAttention() : 1.0));
         OptimizerSpec spec = switch (kind) {
             case SGD -> OptimizerSpec.sgd(lr);
-            case ADAGRAD -> OptimizerSpec.adagrad(lr, a.getDouble("init-acc-" + group, a.getDouble("init-acc", 1e-8)));
+            case ADAGRAD -> OptimizerSpec.adagrad(lr, a.getDouble("init-acc-" + group,
+                    a.getDouble("init-acc", group.equals("embedding") ? d.embeddingInitAcc() : INIT_ACC)));
             case FTRL -> OptimizerSpec.ftrl(lr, a.getDouble("ftrl-beta", 1.0), a.getDouble("ftrl-l1", d.ftrlL1()),
                     a.getDouble("ftrl-l2", 0.0));
         };

@@ -56,7 +56,7 @@ class CommandLineTest {
         Path metrics = dir.resolve("ref.json");
         Path model = dir.resolve("model");
         assertEquals(0, run("train", "--train", frappe("frappe.validation.libfm.gz"), "--test", frappe("frappe.test.libfm.gz"),
-                "--loss", "squared", "--k", "16", "--t", "16", "--optimizer", "adagrad", "--lr", "0.05",
+                "--loss", "squared", "--k", "16", "--t", "16", "--optimizer", "adagrad", "--lr", "0.05", "--init-acc", "1e-8",
                 "--init-std", "0.1", "--passes", "1", "--seed", "1", "--metrics-out", metrics.toString(),
                 "--model-out", model.toString(), "--precision", precision));
         // sums of float32 attention weights and contributions carry float rounding
@@ -122,7 +122,8 @@ class CommandLineTest {
         assertEquals(0, run("train", "--train", frappe("frappe.validation.libfm.gz"), "--test", frappe("frappe.test.libfm.gz"),
                 "--loss", "squared", "--metrics-out", metrics.toString()));
         double rmse = JSON.readTree(metrics.toFile()).get("test_rmse").asDouble();
-        assertTrue(rmse <= 0.53, "defaults: test RMSE " + rmse + " > 0.53");
+        // 0.5032 with the embeddings at Adagrad 0.05 from 1e-8 (the defaults before the step-size study, docs/benchmarks.md)
+        assertTrue(rmse <= 0.49, "defaults: test RMSE " + rmse + " > 0.49");
     }
 
     @Test
