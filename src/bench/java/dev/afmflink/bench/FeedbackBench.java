@@ -6,6 +6,7 @@ import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.feedback.LeaderChoice;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.FeedbackSettings;
 import dev.afmflink.job.StreamSettings;
@@ -55,7 +56,18 @@ public final class FeedbackBench {
      * an attribution window of {@code windowMs}, validation windows of {@code validationMs}.
      */
     public record Case(long impressions, long spacingMs, ClickSimulator.ClickDelay delay, double bias, boolean drift,
-                       long windowMs, long validationMs, long boundMs, long seed, int heldOut) {
+                       long windowMs, long validationMs, long boundMs, long seed, int heldOut, boolean heavy) {
+        /** The simulator's world ({@link ClickSimulator}). */
+        public Case(long impressions, long spacingMs, ClickSimulator.ClickDelay delay, double bias, boolean drift,
+                    long windowMs, long validationMs, long boundMs, long seed, int heldOut) {
+            this(impressions, spacingMs, delay, bias, drift, windowMs, validationMs, boundMs, seed, heldOut, false);
+        }
+
+        public Case {
+            if (heavy && drift) {
+                throw new IllegalArgumentException("the interaction-heavy world has no drift");
+            }
+        }
     }
 
     static final long T0 = 1_767_225_600_000L;
@@ -67,6 +79,9 @@ public final class FeedbackBench {
     }
 
     public static List<String> events(Case c) {
+        if (c.heavy()) {
+            return new InteractionWorld(c.seed()).clickStream(c.seed(), (int) c.impressions(), T0, c.spacingMs(), c.delay());
+        }
         List<String> out = new ArrayList<>();
         new ClickSimulator(c.seed(), c.bias()).clickStream(c.impressions(), T0, c.spacingMs(), Event.DEFAULT_MODEL, c.delay(),
                 c.drift()).forEachRemaining(out::add);
@@ -215,6 +230,10 @@ public final class FeedbackBench {
 
     static List<Example> heldOut(Case c, AfmConfig config, boolean drifted) {
         List<Example> out = new ArrayList<>();
+        if (c.heavy()) {
+            new InteractionWorld(c.seed()).heldOut(c.seed(), c.heldOut()).forEach(d -> out.add(d.example()));
+            return out;
+        }
         for (Event e : decode(new ClickSimulator(c.seed(), c.bias()).heldOut(c.heldOut(), drifted, 1, Event.DEFAULT_MODEL), config)) {
             Example x = e.features().copy();
             x.label = e.label();
@@ -322,6 +341,81 @@ public final class FeedbackBench {
                     .map(p -> String.format(Locale.ROOT, "%s %.3f", p.name(), p.meanAttention())).toList();
             out.printf(Locale.ROOT, "%-24s %10.4f %10.4f %9.3f   %s%n", m.id(), a, b, a / b, top);
         }
+    }
+
+    /** A candidate configuration of {@link #candidates}. */
+    public record Candidate(String name, AfmConfig config) {
+    }
+
+    /**
+     * The online choice among candidates (issue 23), through the job's replay in the ordered mode:
+     * every candidate trains on the same stream and closes its validation windows when their labels
+     * are all in (W after their end); {@link LeaderChoice} sees the closes in event-time order and
+     * picks the leader; each window of the stream is served by the leader in effect at its start
+     * (what a server following the group's snapshots would have used). Prints each candidate's
+     * delayed progressive logloss over the last quarter alone, the stream's under the choice, and the
+     * switches. Returns the stream's loss ÷ the best candidate's.
+     */
+    public static double candidates(Case c, List<Candidate> candidates, LeaderChoice.Rule rule, PrintStream out) {
+        List<Event> events = decode(events(c), candidates.get(0).config());
+        range = Range.lastQuarter(c, events);
+        List<Example> held = heldOut(c, candidates.get(0).config(), c.drift());
+        List<Result> runs = candidates.parallelStream().map(k -> replay(c, k.config(), FeedbackMode.ORDERED, events, held)).toList();
+        dev.afmflink.feedback.EventTimes times = new dev.afmflink.feedback.EventTimes(c.windowMs(), c.validationMs());
+        // every close, in event-time order (a tie: candidates in order; the rule does not depend on it)
+        List<long[]> closes = new ArrayList<>();
+        for (int k = 0; k < runs.size(); k++) {
+            for (int i = 0; i < runs.get(k).windows().size(); i++) {
+                closes.add(new long[] {times.close((long) runs.get(k).windows().get(i)[0]), k, i});
+            }
+        }
+        closes.sort(java.util.Comparator.<long[]>comparingLong(x -> x[0]).thenComparingLong(x -> x[1]));
+        LeaderChoice choice = new LeaderChoice(candidates.size(), rule);
+        TreeMap<Long, Integer> leaderFrom = new TreeMap<>();
+        leaderFrom.put(Long.MIN_VALUE, 0);
+        List<String> switches = new ArrayList<>();
+        for (long[] x : closes) {
+            double[] w = runs.get((int) x[1]).windows().get((int) x[2]);
+            LeaderChoice.Switch sw = choice.closed((int) x[1], (long) w[0], (long) w[1], w[2]);
+            if (sw != null) {
+                leaderFrom.put(x[0], sw.to());
+                switches.add(String.format(Locale.ROOT, "at %d s (window %d s closed): %s -> %s (%.4f -> %.4f over the last %d windows)",
+                        (x[0] - T0) / 1000, (sw.windowStart() - T0) / 1000, candidates.get(sw.from()).name(),
+                        candidates.get(sw.to()).name(), sw.fromLoss(), sw.toLoss(), rule.windows()));
+            }
+        }
+        // the stream as served: each window by the leader in effect at its start
+        double n = 0;
+        double loss = 0;
+        for (int i = 0; i < runs.get(0).windows().size(); i++) {
+            long start = (long) runs.get(0).windows().get(i)[0];
+            if (start < range.from() || start >= range.to()) {
+                continue;
+            }
+            int k = leaderFrom.floorEntry(start).getValue();
+            for (double[] w : runs.get(k).windows()) {
+                if ((long) w[0] == start) {
+                    n += w[1];
+                    loss += w[2];
+                }
+            }
+        }
+        double served = loss / n;
+        double best = runs.stream().mapToDouble(Result::lastQuarterLoss).min().orElseThrow();
+        out.printf(Locale.ROOT, "%ncandidates (ordered mode, replay; rule: a lead of more than %.1f %% over the last %d complete "
+                + "windows, %d windows between switches):%n", 100 * rule.margin(), rule.windows(), rule.windows());
+        out.printf(Locale.ROOT, "%-24s %10s %12s%n", "candidate", "(a) loss", "(c) held-out");
+        for (int k = 0; k < runs.size(); k++) {
+            out.printf(Locale.ROOT, "%-24s %10.4f %12.4f   %s%n", candidates.get(k).name(), runs.get(k).lastQuarterLoss(),
+                    runs.get(k).heldOutLoss(), candidates.get(k).config());
+        }
+        out.printf(Locale.ROOT, "%-24s %10.4f   (%.4f x the best candidate alone; leader at the end: %s)%n", "with the choice",
+                served, served / best, candidates.get(choice.leader()).name());
+        switches.forEach(x -> out.println("  switch " + x));
+        if (switches.isEmpty()) {
+            out.println("  no switch: " + candidates.get(0).name() + " led throughout");
+        }
+        return served / best;
     }
 
     public static List<byte[]> bytes(List<String> raw) {

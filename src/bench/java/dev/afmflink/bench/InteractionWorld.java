@@ -3,6 +3,8 @@ package dev.afmflink.bench;
 import dev.afmflink.data.FeatureHash;
 import dev.afmflink.model.Example;
 import dev.afmflink.model.SplitMix64;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An interaction-heavy click world with a known Bayes loss, for the step-size study (issue 23):
@@ -61,9 +63,61 @@ public final class InteractionWorld {
         }
     }
 
+    /**
+     * The world as a click-stream: {@code impressions} impressions (JSON events, fields f0..f7),
+     * one every {@code spacingMs} of event time from {@code t0}, and for the clicked ones a click
+     * after {@code delay}, in event-time order. Draws from stream 2 of the seed (the same
+     * examples {@link StepBench} trains on).
+     */
+    public List<String> clickStream(long seed, int impressions, long t0, long spacingMs,
+                                    dev.afmflink.embedded.ClickSimulator.ClickDelay delay) {
+        SplitMix64 r = SplitMix64.forStream(seed, 2);
+        SplitMix64 delays = SplitMix64.forStream(seed, 4);
+        java.util.PriorityQueue<long[]> clicks = new java.util.PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < impressions; i++) {
+            long now = t0 + i * spacingMs;
+            while (!clicks.isEmpty() && clicks.peek()[0] <= now) {
+                long[] c = clicks.poll();
+                out.add("{\"type\":\"click\",\"id\":\"imp-" + c[1] + "\",\"ts\":" + c[0] + "}");
+            }
+            int[] v = new int[VOCAB.length];
+            Draw d = next(r, v);
+            if (d.example().label > 0.5) {
+                clicks.add(new long[] {now + delay.draw(delays), i});
+            }
+            StringBuilder sb = new StringBuilder(200);
+            sb.append("{\"type\":\"impression\",\"id\":\"imp-").append(i).append("\",\"ts\":").append(now)
+                    .append(",\"model\":\"default\",\"features\":{");
+            for (int f = 0; f < VOCAB.length; f++) {
+                sb.append(f == 0 ? "" : ",").append("\"f").append(f).append("\":\"v").append(v[f]).append('"');
+            }
+            out.add(sb.append("}}").toString());
+        }
+        while (!clicks.isEmpty()) {
+            long[] c = clicks.poll();
+            out.add("{\"type\":\"click\",\"id\":\"imp-" + c[1] + "\",\"ts\":" + c[0] + "}");
+        }
+        return out;
+    }
+
+    /** {@code count} held-out draws from stream 3 of the seed (the test set {@link StepBench} uses). */
+    public List<Draw> heldOut(long seed, int count) {
+        SplitMix64 t = SplitMix64.forStream(seed, 3);
+        List<Draw> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(next(t));
+        }
+        return out;
+    }
+
     /** The next draw from stream {@code r}. */
     public Draw next(SplitMix64 r) {
-        int[] v = new int[VOCAB.length];
+        return next(r, new int[VOCAB.length]);
+    }
+
+    /** The next draw from stream {@code r}; its values into {@code v}. */
+    private Draw next(SplitMix64 r, int[] v) {
         long[] id = new long[VOCAB.length];
         double[] x = new double[VOCAB.length];
         double z = bias;

@@ -97,13 +97,12 @@ public final class StepBench {
         for (int i = 0; i < examples; i++) {
             train.add(w.next(r).example());
         }
-        SplitMix64 t = SplitMix64.forStream(seed, 3);
         List<Example> test = new ArrayList<>();
         double[] p = new double[examples / 10];
+        List<InteractionWorld.Draw> held = w.heldOut(seed, p.length);
         for (int i = 0; i < p.length; i++) {
-            InteractionWorld.Draw d = w.next(t);
-            test.add(d.example());
-            p[i] = d.p();
+            test.add(held.get(i).example());
+            p[i] = held.get(i).p();
         }
         return new Case("heavy", Loss.LOGISTIC, 1, train, test, bayes(test, p));
     }

@@ -1,6 +1,7 @@
 package dev.afmflink.cli;
 
 import dev.afmflink.bench.FeedbackBench;
+import dev.afmflink.feedback.LeaderChoice;
 import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.feedback.FeedbackMode;
 import java.nio.file.Files;
@@ -24,9 +25,10 @@ final class FeedbackBenchCommand implements Command {
     @Override
     public List<Args.Option> options() {
         List<Args.Option> o = new ArrayList<>(List.of(
-                new Args.Option("case", "hard|drift", "hard", "hard: 1,000 impressions/s, clicks after exp(5 s), CTR 0.38, W = 30 s "
+                new Args.Option("case", "hard|drift|heavy", "hard", "hard: 1,000 impressions/s, clicks after exp(5 s), CTR 0.38, W = 30 s "
                         + "(30,000 impressions), windows of 10 s, no drift; drift: the embedded default's stream (4/s, log-normal "
-                        + "delays, CTR 0.2, W = 10 min, windows of 15 min) with the drift half way. The options below override"),
+                        + "delays, CTR 0.2, W = 10 min, windows of 15 min) with the drift half way; heavy: the hard case's times on "
+                        + "step-bench's interaction-heavy world (8 fields, ten interacting pairs). The options below override"),
                 new Args.Option("impressions", "N", "200000", "simulated impressions"),
                 new Args.Option("impressions-per-second", "N", null, "impressions per second of event time (hard 1000, drift 4)"),
                 new Args.Option("click-delay", "DIST", null, "click delays: exp:MEAN_MS or lognormal:MEDIAN_MS:SIGMA (hard exp:5000, drift lognormal:20000:1.5)"),
@@ -38,7 +40,14 @@ final class FeedbackBenchCommand implements Command {
                 new Args.Option("engine", "job|replay", "job", "the streaming job (embedded Kafka, MiniCluster, RocksDB) or its plain-Java replay"),
                 new Args.Option("held-out", "N", "20000", "held-out examples of the same generator for the final models"),
                 new Args.Option("sim-seed", "N", "7", "the simulator's seed"),
-                new Args.Option("work-dir", "DIR", null, "broker, checkpoints, snapshots (default: a new temp dir)")));
+                new Args.Option("work-dir", "DIR", null, "broker, checkpoints, snapshots (default: a new temp dir)"),
+                new Args.Option("candidate", "'NAME: OPTIONS'", null, "a candidate configuration: model options on top of the loss's "
+                        + "defaults (repeatable; two or more: the online choice among them through the replay in the ordered mode, "
+                        + "instead of the modes' table)"),
+                new Args.Option("candidate-windows", "N", Integer.toString(LeaderChoice.Rule.DEFAULT.windows()),
+                        "the choice's rule: complete validation windows a lead is judged over (and between two switches)"),
+                new Args.Option("candidate-margin", "X", Double.toString(LeaderChoice.Rule.DEFAULT.margin()),
+                        "the choice's rule: how much lower (a share of the leader's) a challenger's loss must be")));
         o.addAll(ModelOptions.logisticByDefault());
         return o;
     }
@@ -46,9 +55,9 @@ final class FeedbackBenchCommand implements Command {
     @Override
     public int run(Args a) throws Exception {
         boolean drift = switch (a.get("case")) {
-            case "hard" -> false;
+            case "hard", "heavy" -> false;
             case "drift" -> true;
-            default -> throw new IllegalArgumentException("--case is hard or drift");
+            default -> throw new IllegalArgumentException("--case is hard, drift or heavy");
         };
         int rate = a.getInt("impressions-per-second", drift ? 4 : 1000);
         if (rate < 1 || rate > 1000) {
@@ -60,11 +69,34 @@ final class FeedbackBenchCommand implements Command {
                 a.getDouble("ctr-bias", drift ? ClickSimulator.DEFAULT_BIAS : -0.75), drift,
                 a.getLong("attribution-window-ms", drift ? 600_000 : 30_000),
                 a.getLong("validation-window-ms", drift ? 900_000 : 10_000),
-                a.getLong("out-of-orderness-ms", 200), a.getLong("sim-seed", 7), a.getInt("held-out", 20000));
+                a.getLong("out-of-orderness-ms", 200), a.getLong("sim-seed", 7), a.getInt("held-out", 20000),
+                a.get("case").equals("heavy"));
         List<FeedbackMode> modes = Arrays.stream(a.get("modes").split(",")).map(FeedbackMode::parse).toList();
         String engine = a.get("engine");
         if (!engine.equals("job") && !engine.equals("replay")) {
             throw new IllegalArgumentException("--engine is job or replay");
+        }
+        if (!a.all("candidate").isEmpty()) {
+            List<FeedbackBench.Candidate> candidates = new ArrayList<>();
+            for (String v : a.all("candidate")) {
+                int colon = v.indexOf(':');
+                if (colon <= 0) {
+                    throw new Args.UsageException("--candidate '" + v + "': NAME: OPTIONS");
+                }
+                List<String> argv = new ArrayList<>(List.of("--loss", a.get("loss")));
+                String opts = v.substring(colon + 1).trim();
+                if (!opts.isEmpty()) {
+                    argv.addAll(Arrays.asList(opts.split("\\s+")));
+                }
+                candidates.add(new FeedbackBench.Candidate(v.substring(0, colon).trim(),
+                        ModelOptions.config(new Args("feedback-bench", ModelOptions.OPTIONS).parse(argv.toArray(new String[0])))));
+            }
+            if (candidates.size() < 2) {
+                throw new Args.UsageException("--candidate: give two or more");
+            }
+            FeedbackBench.candidates(c, candidates, new LeaderChoice.Rule(a.getInt("candidate-windows", 4),
+                    a.getDouble("candidate-margin", 0.01)), System.out);
+            return 0;
         }
         Path work = a.get("work-dir") != null ? Path.of(a.get("work-dir")) : Files.createTempDirectory("afm-feedback-bench-");
         FeedbackBench.run(c, ModelOptions.config(a), modes, engine.equals("job"), work, System.out);

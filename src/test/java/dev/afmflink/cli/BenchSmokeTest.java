@@ -49,6 +49,13 @@ class BenchSmokeTest {
     }
 
     @Test
+    void feedbackBenchCandidates() {
+        String out = ok("feedback-bench", "--case", "heavy", "--impressions", "5000", "--engine", "replay", "--held-out", "500",
+                "--candidate", "a:", "--candidate", "b: --lr-embedding 0.05 --init-acc-embedding 1e-8", "--candidate-windows", "2");
+        assertTrue(out.contains("with the choice") && out.lines().anyMatch(l -> l.startsWith("b ")), out);
+    }
+
+    @Test
     void lifecycleBench() {
         String out = ok("lifecycle-bench", "--impressions", "3000", "--min-counts", "1,2", "--ttls", "0,10m");
         assertTrue(out.lines().count() > 4, out);
