@@ -33,6 +33,15 @@ public final class Args {
         this.options.add(new Option("help", null, null, "print this help"));
     }
 
+    /** These arguments with {@code extra} parsed on top (an option given again takes the new value). */
+    public Args overlay(List<String> extra) {
+        Args o = new Args(command, options.subList(0, options.size() - 1), positional);
+        o.values.putAll(values);
+        every.forEach((k, v) -> o.every.put(k, new ArrayList<>(v)));
+        o.positionals.addAll(positionals);
+        return o.parse(extra.toArray(new String[0]));
+    }
+
     /** The arguments that are not options, in order (only for a command that takes them). */
     public List<String> positionals() {
         return positionals;

@@ -44,6 +44,15 @@ final class TrainCommand implements Command {
         o.add(new Args.Option("metrics-out", "FILE", null, "write the figures as JSON"));
         o.add(new Args.Option("model-out", "DIR", null, "write the trained model (docs/model-format.md)"));
         o.add(new Args.Option("model-version", "N", "1", "model version written in the header"));
+        o.add(new Args.Option("candidate", "'NAME: OPTIONS'", null, "a candidate configuration: model options on top of this "
+                + "command's (repeatable; two or more: every candidate trains on the same examples, one pass, each exactly as it would "
+                + "alone; progressive validation in windows of --candidate-window-examples picks the leader online, switching only "
+                + "on a clear lead; --model-out is the leader at the end, bit for bit its own model)"));
+        o.add(new Args.Option("candidate-window-examples", "N", "5000", "examples per validation window of the choice"));
+        o.add(new Args.Option("candidate-windows", "N", Integer.toString(dev.afmflink.feedback.LeaderChoice.Rule.DEFAULT.windows()),
+                "complete windows a lead is judged over (and between two switches)"));
+        o.add(new Args.Option("candidate-margin", "X", Double.toString(dev.afmflink.feedback.LeaderChoice.Rule.DEFAULT.margin()),
+                "how much lower (a share of the leader's) a challenger's loss must be"));
         return o;
     }
 
@@ -66,21 +75,56 @@ final class TrainCommand implements Command {
         if (lifecycle.enabled() && a.get("passes") != null && passes != 1) {
             throw new Args.UsageException("--min-count and --feature-ttl train one pass, as the stream does (--passes 1)");
         }
+        if (!a.all("candidate").isEmpty()) {
+            return candidates(a, train, test);
+        }
         OfflineTrainer.Result r = OfflineTrainer.run(new OfflineTrainer.Settings(train, test, config,
                 lifecycle.enabled() ? 1 : passes, config.seed(), every, a.has("skip-bad"), lifecycle,
                 a.getLong("out-of-orderness-ms", dev.afmflink.time.EventTime.DEFAULT_OUT_OF_ORDERNESS_MS)), System.out);
+        write(a, r.metrics(), r.model());
+        return 0;
+    }
+
+    /** --metrics-out and --model-out. */
+    private static void write(Args a, java.util.Map<String, Object> metrics, dev.afmflink.model.AfmModel model) throws Exception {
         if (a.get("metrics-out") != null) {
             Path out = Path.of(a.get("metrics-out"));
             if (out.getParent() != null) {
                 java.nio.file.Files.createDirectories(out.getParent());
             }
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), r.metrics());
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), metrics);
             System.out.println("metrics: " + out);
         }
         if (a.get("model-out") != null) {
-            ModelWriter.writeFull(r.model(), a.getLong("model-version", 1), Path.of(a.get("model-out")));
+            ModelWriter.writeFull(model, a.getLong("model-version", 1), Path.of(a.get("model-out")));
             System.out.println("model: " + a.get("model-out"));
         }
+    }
+
+    /** The online choice among --candidate configurations (dev.afmflink.offline.CandidateTrainer). */
+    private static int candidates(Args a, Path train, Path test) throws Exception {
+        if (a.all("candidate").size() < 2) {
+            throw new Args.UsageException("--candidate: give two or more");
+        }
+        if (a.get("passes") != null && ModelOptions.passes(a) != 1 || a.getInt("min-count", 1) != 1
+                || a.getDurationMs("feature-ttl", 0) != 0) {
+            throw new Args.UsageException("--candidate trains one pass, every feature at once (no --passes, --min-count, --feature-ttl)");
+        }
+        List<dev.afmflink.offline.CandidateTrainer.Candidate> cs = new ArrayList<>();
+        for (String v : a.all("candidate")) {
+            int colon = v.indexOf(':');
+            if (colon <= 0) {
+                throw new Args.UsageException("--candidate '" + v + "': NAME: OPTIONS");
+            }
+            String opts = v.substring(colon + 1).trim();
+            AfmConfig c = ModelOptions.config(a.overlay(opts.isEmpty() ? List.of() : java.util.Arrays.asList(opts.split("\\s+"))));
+            cs.add(new dev.afmflink.offline.CandidateTrainer.Candidate(v.substring(0, colon).trim(), c));
+            System.out.println("candidate " + v.substring(0, colon).trim() + ": " + c);
+        }
+        var r = dev.afmflink.offline.CandidateTrainer.run(train, test, cs, new dev.afmflink.feedback.LeaderChoice.Rule(
+                a.getInt("candidate-windows", 4), a.getDouble("candidate-margin", 0.01)), a.getInt("candidate-window-examples", 5000),
+                a.has("skip-bad"), System.out);
+        write(a, r.metrics(), r.models().get(r.leader()));
         return 0;
     }
 }

@@ -126,6 +126,47 @@ class CommandLineTest {
         assertTrue(rmse <= 0.49, "defaults: test RMSE " + rmse + " > 0.49");
     }
 
+    /**
+     * --candidate: the leader saved at the end is, byte for byte, the model its options train alone;
+     * every option of the command applies to each candidate under its own.
+     */
+    @Test
+    void candidatesSaveTheLeaderAsItWouldBeAlone() throws IOException {
+        Path metrics = dir.resolve("cand.json");
+        Path chosen = dir.resolve("chosen");
+        String[] base = {"train", "--train", frappe("frappe.validation.libfm.gz"), "--loss", "squared", "--k", "8", "--t", "8"};
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        options.put("slow", "--lr-embedding 0.02 --init-acc-embedding 1e-8");
+        options.put("default", "");
+        options.put("fast", "--lr-embedding 0.6");
+        List<String> argv = new java.util.ArrayList<>(List.of(base));
+        options.forEach((name, o) -> argv.addAll(List.of("--candidate", name + ": " + o)));
+        argv.addAll(List.of("--candidate-window-examples", "4000", "--metrics-out", metrics.toString(), "--model-out", chosen.toString()));
+        assertEquals(0, run(argv.toArray(new String[0])));
+        JsonNode m = JSON.readTree(metrics.toFile());
+        String leader = m.get("leader").asText();
+        assertEquals(3, m.get("candidates").size());
+        assertTrue(m.get("chosen_vs_best_last_quarter").asDouble() >= 1.0);
+        List<String> alone = new java.util.ArrayList<>(List.of(base));
+        if (!options.get(leader).isEmpty()) {
+            alone.addAll(List.of(options.get(leader).split(" ")));
+        }
+        Path own = dir.resolve("own");
+        alone.addAll(List.of("--passes", "1", "--model-out", own.toString()));
+        assertEquals(0, run(alone.toArray(new String[0])));
+        try (var a = java.nio.file.Files.list(chosen); var b = java.nio.file.Files.list(own)) {
+            List<Path> x = a.sorted().toList();
+            List<Path> y = b.sorted().toList();
+            assertEquals(x.stream().map(Path::getFileName).toList(), y.stream().map(Path::getFileName).toList());
+            for (int i = 0; i < x.size(); i++) {
+                assertTrue(java.util.Arrays.equals(java.nio.file.Files.readAllBytes(x.get(i)), java.nio.file.Files.readAllBytes(y.get(i))),
+                        "leader " + leader + ": " + x.get(i));
+            }
+        }
+        assertEquals(2, run("train", "--train", frappe("frappe.validation.libfm.gz"), "--candidate", "a:", "--candidate", "b:",
+                "--passes", "3"));
+    }
+
     @Test
     void criteoLogisticDefaultsInBothPrecisions() throws IOException {
         String raw = SharedFiles.file("data/criteo/criteo_train_examples_10k.txt.gz").toString();
