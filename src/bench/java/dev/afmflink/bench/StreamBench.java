@@ -67,7 +67,13 @@ public final class StreamBench {
     public record Plan(Path frappe, Path work, int[] ks, List<Precision> precisions, List<String> backends,
                        List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int warmUpImpressions, int freshnessRate,
                        int freshnessSeconds,
-                       Path profileDir) {
+                       Path profileDir, double predictionsSample) {
+        public Plan {
+            if (!(predictionsSample > 0 && predictionsSample <= 1)) {
+                throw new IllegalArgumentException("the bench times the job by its predictions: a share in (0, 1], got "
+                        + predictionsSample);
+            }
+        }
     }
 
     public static void run(Plan plan, PrintStream out) throws Exception {
@@ -88,10 +94,11 @@ public final class StreamBench {
             // when no libfm rows did
             int warmUp = plan.warmUpImpressions() >= 0 ? plan.warmUpImpressions() : frappe == null ? 20_000 : 0;
             if (warmUp > 0 && !plan.modes().isEmpty()) {
-                clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, new PrintStream(java.io.OutputStream.nullOutputStream()));
+                clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, plan.predictionsSample(),
+                        new PrintStream(java.io.OutputStream.nullOutputStream()));
             }
             for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
-                clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), out);
+                clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), plan.predictionsSample(), out);
             }
             if (plan.freshnessSeconds() > 0) {
                 freshness(broker, work, run, plan.freshnessRate(), plan.freshnessSeconds(), out);
@@ -199,6 +206,16 @@ public final class StreamBench {
      * of its own and the input is produced before the job starts, so neither counts.
      */
     static double[] throughput(KafkaBroker broker, StreamSettings s, int n, int run, boolean noop) throws Exception {
+        return throughput(broker, s, n, run, noop, 1.0);
+    }
+
+    /**
+     * As above for a job that sends a sample of its predictions: {@code n} of them, each standing
+     * for {@code perPrediction} examples (the rate and the CPU per example are the examples', not the
+     * predictions').
+     */
+    static double[] throughput(KafkaBroker broker, StreamSettings s, int n, int run, boolean noop, double perPrediction)
+            throws Exception {
         broker.createTopics(List.of(s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic()), s.snapshotsTopic());
         StreamExecutionEnvironment env = AfmStreamJob.environment(s);
         if (noop) {
@@ -236,7 +253,7 @@ public final class StreamBench {
         }
         job.getJobExecutionResult().get(10, TimeUnit.MINUTES);
         double wall = (System.nanoTime() - t0) / 1e9;
-        int measured = n - n / 20;
+        double measured = (n - n / 20) * perPrediction;
         return new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured,
                 (jitNs[1] - jitNs[0]) / 1e3 / measured};
     }
@@ -269,7 +286,7 @@ public final class StreamBench {
      * Rate = labelled examples/s (each impression is also scored once on arrival).
      */
     static void clickStream(KafkaBroker broker, Path work, int run, int impressions, dev.afmflink.feedback.FeedbackMode mode,
-                            Path profileDir, PrintStream out) throws Exception {
+                            Path profileDir, double predictionsSample, PrintStream out) throws Exception {
         String in = "clicks-in-" + run + "-" + mode.id();
         broker.createTopics(List.of(in), "");
         List<byte[]> events = new ArrayList<>();
@@ -285,11 +302,18 @@ public final class StreamBench {
                 .topics(in, base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic()).groupId(base.groupId())
                 .checkpoints(base.checkpointDir(), base.checkpointIntervalMs())
                 .publish(base.publishIntervalMs(), base.publishEvery(), base.fullEvery()).bounded(true).build()
-                .withFeedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode));
-        // the honest end leaves the last attribution window's impressions unlabelled: count what is judged
+                .withFeedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode)
+                        .withPredictions(new dev.afmflink.feedback.PredictionSample(predictionsSample)));
+        // the honest end leaves the last attribution window's impressions unlabelled: count what is judged (the first
+        // impressions by time), and of them the predictions the sample sends
         int judged = (int) (impressions - dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS / 250);
+        int sent = 0;
+        for (int i = 0; i < judged; i++) {
+            sent += s.feedback().predictions().keeps("imp-" + i) ? 1 : 0;
+        }
+        int sampled = sent;
         String profile = "click-stream-" + mode.id() + ".jfr";
-        double[] r = profiled(profileDir, profile, () -> throughput(broker, s, judged, run));
+        double[] r = profiled(profileDir, profile, () -> throughput(broker, s, sampled, run, false, (double) judged / sampled));
         // the kernel in the same run, at the stream's shape: one training step (each example is also scored once)
         double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
                 .meanExamplesPerSecond();

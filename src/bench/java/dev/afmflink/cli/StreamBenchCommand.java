@@ -35,6 +35,8 @@ final class StreamBenchCommand implements Command {
                 new Args.Option("freshness-seconds", "S", "20", "length of the freshness run (0: no freshness run)"),
                 new Args.Option("profile", "DIR", null, "record every row (libfm and click-stream) with the JDK Flight Recorder into DIR and "
                         + "print where the job's CPU went (docs/benchmarks.md)"),
+                new Args.Option("predictions-sample", "X", "1", "the click-stream rows' --predictions-sample (in (0, 1]: the bench times "
+                        + "the job by its predictions, and counts each as 1/X labelled examples)"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));
     }
 
@@ -49,7 +51,7 @@ final class StreamBenchCommand implements Command {
         StreamBench.run(new StreamBench.Plan(a.get("input").equals("none") ? null : a.file("input"), work, ks, precisions, backends, modes,
                 a.getInt("impressions", 100_000), a.get("warm-up-impressions") == null ? -1 : a.getInt("warm-up-impressions", 0),
                 a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20),
-                a.get("profile") == null ? null : Path.of(a.get("profile"))), System.out);
+                a.get("profile") == null ? null : Path.of(a.get("profile")), a.getDouble("predictions-sample", 1)), System.out);
         return 0;
     }
 }

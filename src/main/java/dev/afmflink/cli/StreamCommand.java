@@ -57,6 +57,9 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("input-topic", "NAME", "afm-input", "JSON events or libfm lines (docs/events.md)"));
         o.add(new Args.Option("snapshots-topic", "NAME", "afm-snapshots", "published snapshots, key = model key"));
         o.add(new Args.Option("predictions-topic", "NAME", "afm-predictions", "progressive predictions (JSON)"));
+        o.add(new Args.Option("predictions-sample", "X", "1", "share of the judged predictions sent to the predictions topic, "
+                + "chosen by impression id (the same ids on every replay); 0: none, and the job spends nothing on them. Training, "
+                + "the validation windows and the metrics topic see every example either way"));
         o.add(new Args.Option("dead-letters-topic", "NAME", "afm-dead-letters", "unusable records with reasons (JSON)"));
         o.add(new Args.Option("metrics-topic", "NAME", "afm-metrics", "progressive-validation windows and held-back snapshots (JSON)"));
         o.add(new Args.Option("group-id", "NAME", "afm-flink", "consumer group"));
@@ -180,7 +183,8 @@ final class StreamCommand implements Command {
                             new QualityGate(a.getDouble("gate-min-auc", Double.NaN), a.getDouble("gate-max-loss", Double.NaN),
                                     a.getDouble("gate-max-calibration-error", Double.NaN)),
                             a.get("metrics-topic"), FeedbackMode.parse(a.get("feedback")),
-                            new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000))))
+                            new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000)),
+                            new dev.afmflink.feedback.PredictionSample(a.getDouble("predictions-sample", 1))))
                     .lifecycle(FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
                             a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)))
                     .kafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")))
@@ -241,7 +245,7 @@ final class StreamCommand implements Command {
                     : embedded ? work.resolve("metrics.jsonl") : null;
             StreamMonitor monitor = every > 0 ? new StreamMonitor(servers, s.predictionsTopic(), s.snapshotsTopic(),
                     s.deadLettersTopic(), s.feedback().metricsTopic(), metricsFile, embedded, every, System.out)
-                    .withClientProperties(s.kafka().asProperties()) : null;
+                    .withClientProperties(s.kafka().asProperties()).withPredictionSample(s.feedback().predictions().rate()) : null;
             Thread t = null;
             if (monitor != null) {
                 t = new Thread(monitor, "afm-progress");

@@ -65,6 +65,28 @@ final class StreamMonitor implements Runnable {
         this.out = out;
     }
 
+    /** The share of judged predictions the job sends ({@code --predictions-sample}): the count of labelled examples scales by it. */
+    private double predictionSample = 1;
+
+    StreamMonitor withPredictionSample(double share) {
+        this.predictionSample = share;
+        return this;
+    }
+
+    /**
+     * Labelled examples so far: the predictions seen, scaled by the sample's share (approximate
+     * below 1); with none sent, the examples the last closed validation window's model had trained.
+     */
+    private long labelled() {
+        if (predictionSample >= 1) {
+            return predictionCount;
+        }
+        if (predictionSample > 0) {
+            return Math.round(predictionCount / predictionSample);
+        }
+        return lastWindow == null ? 0 : lastWindow.examples();
+    }
+
     /** Client properties for its consumer (a secured Kafka: the job's own). */
     StreamMonitor withClientProperties(java.util.Properties p) {
         this.client = p;
@@ -165,15 +187,16 @@ final class StreamMonitor implements Runnable {
         long now = System.nanoTime();
         double secs = (now - start) / 1e9;
         double interval = lastLineNanos == 0 ? secs : (now - lastLineNanos) / 1e9;
-        double rate = interval > 0 ? (predictionCount - lastLineCount) / interval : 0;
+        long labelled = labelled();
+        double rate = interval > 0 ? (labelled - lastLineCount) / interval : 0;
         lastLineNanos = now;
-        lastLineCount = predictionCount;
+        lastLineCount = labelled;
         String validation = lastWindow == null ? "no validation window yet"
                 : String.format(Locale.ROOT, "window %s: logloss %s AUC %s calibration %s", time(lastWindow.windowStart()),
                 num(lastWindow.loss()), num(lastWindow.auc()), num(lastWindow.calibration()));
         return String.format(Locale.ROOT,
-                "[%6.1f s] labelled %9d  %7.0f ex/s (avg %.0f)  %s  model v%d (%s, %d examples)  held back %d  dead letters %s",
-                secs, predictionCount, rate, predictionCount / secs, validation, lastVersion, lastKind, lastVersionExamples,
+                "[%6.1f s] labelled %s%9d  %7.0f ex/s (avg %.0f)  %s  model v%d (%s, %d examples)  held back %d  dead letters %s",
+                secs, predictionSample >= 1 ? "" : predictionSample > 0 ? "~" : ">=", labelled, rate, labelled / secs, validation, lastVersion, lastKind, lastVersionExamples,
                 heldBack, deadByReason.isEmpty() ? "0" : deadByReason.toString());
     }
 

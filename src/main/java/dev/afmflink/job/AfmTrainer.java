@@ -238,7 +238,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         public void judged(TrainingExample ex, double raw, boolean trained) throws Exception {
             double loss = config.loss().loss(raw, ex.label);
             double prediction = config.loss().prediction(raw);
-            out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, prediction, loss, b.shared.examples));
+            if (settings.predictions.keeps(ex.id)) {
+                out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, prediction, loss, b.shared.examples));
+            }
             ProgressiveWindow w = validation.windowOf(b, ex.ts, ctx.timerService());
             w.add(prediction, ex.label, loss);
             if (trained && ex.fields != null) { // the attention of the step just taken, per field pair

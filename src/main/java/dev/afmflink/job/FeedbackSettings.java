@@ -18,9 +18,11 @@ import java.io.Serializable;
  * @param metricsTopic        where validation windows and held-back snapshots go as JSON (null: Flink metrics only)
  * @param mode                when the trainer learns from an impression and its delayed label
  * @param holdout             labelled impressions held out of training, scored by each candidate snapshot
+ * @param predictions         which judged predictions go to the predictions topic (by impression id)
  */
 public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
-                               QualityGate gate, String metricsTopic, FeedbackMode mode, Holdout holdout)
+                               QualityGate gate, String metricsTopic, FeedbackMode mode, Holdout holdout,
+                               dev.afmflink.feedback.PredictionSample predictions)
         implements Serializable {
     public static final long DEFAULT_WINDOW_MS = 10 * 60_000L;
     public static final long DEFAULT_VALIDATION_WINDOW_MS = 15 * 60_000L;
@@ -39,14 +41,26 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
         this(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode, Holdout.NONE);
     }
 
+    /** Every judged prediction to the predictions topic. */
+    public FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
+                            QualityGate gate, String metricsTopic, FeedbackMode mode, Holdout holdout) {
+        this(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode, holdout,
+                dev.afmflink.feedback.PredictionSample.ALL);
+    }
+
     public FeedbackSettings withMode(FeedbackMode m) {
         return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, m,
-                holdout);
+                holdout, predictions);
     }
 
     public FeedbackSettings withHoldout(Holdout h) {
         return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode,
-                h);
+                h, predictions);
+    }
+
+    public FeedbackSettings withPredictions(dev.afmflink.feedback.PredictionSample p) {
+        return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode,
+                holdout, p);
     }
 
     public FeedbackSettings {
@@ -61,6 +75,9 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
         }
         if (mode == null) {
             throw new IllegalArgumentException("a feedback mode is required");
+        }
+        if (predictions == null) {
+            throw new IllegalArgumentException("a predictions sample is required (PredictionSample.ALL: every one)");
         }
         if (validationWindowMs < 1) {
             throw new IllegalArgumentException("validation window must be >= 1 ms");

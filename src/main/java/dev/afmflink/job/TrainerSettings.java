@@ -43,6 +43,8 @@ public final class TrainerSettings implements Serializable {
     final byte[] initModel;
     /** At most this many write-back buffers on the heap (0: from the budget and k, t). */
     final int maxBufferedKeys;
+    /** Which judged predictions go out. */
+    final dev.afmflink.feedback.PredictionSample predictions;
 
     private TrainerSettings(Builder b) {
         this.config = b.config;
@@ -61,6 +63,7 @@ public final class TrainerSettings implements Serializable {
         this.recordLimit = b.recordLimit;
         this.initModel = b.initModel;
         this.maxBufferedKeys = b.maxBufferedKeys;
+        this.predictions = b.predictions;
     }
 
     public static Builder builder(AfmConfig config) {
@@ -84,7 +87,7 @@ public final class TrainerSettings implements Serializable {
         FeedbackSettings f = s.feedback();
         return builder(s.config()).publishEvery(s.publishEvery()).publishIntervalMs(s.publishIntervalMs()).fullEvery(s.fullEvery())
                 .windows(f.validationWindowMs(), f.attributionWindowMs()).gate(f.gate()).mode(f.mode()).holdout(f.holdout())
-                .joinsClicks(true).lifecycle(s.lifecycle()).weightsOnly(s.weightsOnlySnapshots())
+                .predictions(f.predictions()).joinsClicks(true).lifecycle(s.lifecycle()).weightsOnly(s.weightsOnlySnapshots())
                 .snapshotFolder(s.snapshotDir(), s.snapshots().inlineBytes()).initModel(initModel).build();
     }
 
@@ -107,9 +110,16 @@ public final class TrainerSettings implements Serializable {
         private long recordLimit = AfmStreamJob.MAX_SNAPSHOT_BYTES;
         private byte[] initModel;
         private int maxBufferedKeys;
+        private dev.afmflink.feedback.PredictionSample predictions = dev.afmflink.feedback.PredictionSample.ALL;
 
         private Builder(AfmConfig config) {
             this.config = config;
+        }
+
+        /** Which judged predictions go out (default: all). */
+        public Builder predictions(dev.afmflink.feedback.PredictionSample p) {
+            this.predictions = p;
+            return this;
         }
 
         public Builder publishEvery(long examples) {

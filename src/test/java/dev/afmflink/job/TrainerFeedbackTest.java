@@ -168,6 +168,44 @@ class TrainerFeedbackTest {
     }
 
     /** Random examples over 40 features, 4 per example; label from a fixed rule so the model can learn. */
+    /**
+     * --predictions-sample: the judged predictions that go out are exactly those whose id the sample
+     * keeps (about the share asked), while every example trains and counts in the validation windows.
+     */
+    @Test
+    void aPredictionsSampleSendsItsIdsAndTrainsOnEveryExample() throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(
+                new AfmTrainer(TrainerSettings.builder(StreamingEndToEndTest.config()).publishEvery(0).fullEvery(3)
+                        .windows(100, DELAY).mode(FeedbackMode.IMMEDIATE)
+                        .predictions(new dev.afmflink.feedback.PredictionSample(0.3)).build())),
+                new AfmStreamJob.ModelKey(), Types.STRING);
+        h.open();
+        List<TrainingExample> all = examples(2000, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 21);
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        for (TrainingExample t : all) {
+            h.processElement(t, t.ts);
+            // the share of the hash range below 0.3, as docs/events.md states the rule
+            if ((dev.afmflink.data.FeatureHash.of("afm-predictions", t.id) >>> 11) * 0x1.0p-53 < 0.3) {
+                expected.add(t.id);
+            }
+        }
+        h.processWatermark(new Watermark(all.get(all.size() - 1).ts + 1000)); // every window's labels are in: all close
+        java.util.Set<String> sent = new java.util.TreeSet<>();
+        for (Prediction p : h.extractOutputValues()) {
+            sent.add(p.id);
+        }
+        assertEquals(expected, sent);
+        assertTrue(sent.size() > 500 && sent.size() < 700, "about 30 % of 2,000: " + sent.size());
+        long windowed = 0;
+        for (var r : h.getSideOutput(AfmTrainer.METRICS)) {
+            if (r.getValue().event.equals(MetricsRecord.WINDOW)) {
+                windowed += r.getValue().n;
+            }
+        }
+        assertEquals(2000, windowed, "every example is judged in the validation windows");
+        h.close();
+    }
+
     static List<TrainingExample> examples(int n, dev.afmflink.data.EventKind kind, String prefix, long seed) {
         SplitMix64 r = new SplitMix64(seed);
         List<TrainingExample> out = new ArrayList<>();
