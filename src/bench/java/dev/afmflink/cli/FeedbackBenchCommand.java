@@ -1,7 +1,6 @@
 package dev.afmflink.cli;
 
 import dev.afmflink.bench.FeedbackBench;
-import dev.afmflink.feedback.LeaderChoice;
 import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.feedback.FeedbackMode;
 import java.nio.file.Files;
@@ -41,13 +40,10 @@ final class FeedbackBenchCommand implements Command {
                 new Args.Option("held-out", "N", "20000", "held-out examples of the same generator for the final models"),
                 new Args.Option("sim-seed", "N", "7", "the simulator's seed"),
                 new Args.Option("work-dir", "DIR", null, "broker, checkpoints, snapshots (default: a new temp dir)"),
-                new Args.Option("candidate", "'NAME: OPTIONS'", null, "a candidate configuration: model options on top of the loss's "
-                        + "defaults (repeatable; two or more: the online choice among them through the replay in the ordered mode, "
-                        + "instead of the modes' table)"),
-                new Args.Option("candidate-windows", "N", Integer.toString(LeaderChoice.Rule.DEFAULT.windows()),
-                        "the choice's rule: complete validation windows a lead is judged over (and between two switches)"),
-                new Args.Option("candidate-margin", "X", Double.toString(LeaderChoice.Rule.DEFAULT.margin()),
-                        "the choice's rule: how much lower (a share of the leader's) a challenger's loss must be")));
+                new Args.Option("candidate", "'NAME: OPTIONS'", null, "a candidate configuration: model options on top of this "
+                        + "command's (repeatable; two or more: the online choice among them through the replay in the ordered mode, "
+                        + "instead of the modes' table)")));
+        o.addAll(Candidates.RULE_OPTIONS);
         o.addAll(ModelOptions.logisticByDefault());
         return o;
     }
@@ -78,24 +74,10 @@ final class FeedbackBenchCommand implements Command {
         }
         if (!a.all("candidate").isEmpty()) {
             List<FeedbackBench.Candidate> candidates = new ArrayList<>();
-            for (String v : a.all("candidate")) {
-                int colon = v.indexOf(':');
-                if (colon <= 0) {
-                    throw new Args.UsageException("--candidate '" + v + "': NAME: OPTIONS");
-                }
-                List<String> argv = new ArrayList<>(List.of("--loss", a.get("loss")));
-                String opts = v.substring(colon + 1).trim();
-                if (!opts.isEmpty()) {
-                    argv.addAll(Arrays.asList(opts.split("\\s+")));
-                }
-                candidates.add(new FeedbackBench.Candidate(v.substring(0, colon).trim(),
-                        ModelOptions.config(new Args("feedback-bench", ModelOptions.OPTIONS).parse(argv.toArray(new String[0])))));
+            for (Candidates.Named n : Candidates.candidates(a)) {
+                candidates.add(new FeedbackBench.Candidate(n.name(), ModelOptions.config(a.overlay(n.options()))));
             }
-            if (candidates.size() < 2) {
-                throw new Args.UsageException("--candidate: give two or more");
-            }
-            FeedbackBench.candidates(c, candidates, new LeaderChoice.Rule(a.getInt("candidate-windows", 4),
-                    a.getDouble("candidate-margin", 0.01)), System.out);
+            FeedbackBench.candidates(c, candidates, Candidates.rule(a), System.out);
             return 0;
         }
         Path work = a.get("work-dir") != null ? Path.of(a.get("work-dir")) : Files.createTempDirectory("afm-feedback-bench-");

@@ -42,13 +42,8 @@ final class StepBenchCommand implements Command {
     @Override
     public int run(Args a) throws Exception {
         List<StepBench.Variant> variants = new ArrayList<>();
-        for (String v : a.all("variant")) {
-            int colon = v.indexOf(':');
-            if (colon <= 0) {
-                throw new Args.UsageException("--variant '" + v + "': NAME: OPTIONS");
-            }
-            String opts = v.substring(colon + 1).trim();
-            variants.add(new StepBench.Variant(v.substring(0, colon).trim(), opts.isEmpty() ? List.of() : Arrays.asList(opts.split("\\s+"))));
+        for (Candidates.Named n : Candidates.parse(a.all("variant"), "variant")) {
+            variants.add(new StepBench.Variant(n.name(), n.options()));
         }
         if (variants.isEmpty()) {
             variants.add(new StepBench.Variant("defaults", List.of()));

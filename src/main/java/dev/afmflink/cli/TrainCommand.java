@@ -49,10 +49,7 @@ final class TrainCommand implements Command {
                 + "alone; progressive validation in windows of --candidate-window-examples picks the leader online, switching only "
                 + "on a clear lead; --model-out is the leader at the end, bit for bit its own model)"));
         o.add(new Args.Option("candidate-window-examples", "N", "5000", "examples per validation window of the choice"));
-        o.add(new Args.Option("candidate-windows", "N", Integer.toString(dev.afmflink.feedback.LeaderChoice.Rule.DEFAULT.windows()),
-                "complete windows a lead is judged over (and between two switches)"));
-        o.add(new Args.Option("candidate-margin", "X", Double.toString(dev.afmflink.feedback.LeaderChoice.Rule.DEFAULT.margin()),
-                "how much lower (a share of the leader's) a challenger's loss must be"));
+        o.addAll(Candidates.RULE_OPTIONS);
         return o;
     }
 
@@ -103,26 +100,18 @@ final class TrainCommand implements Command {
 
     /** The online choice among --candidate configurations (dev.afmflink.offline.CandidateTrainer). */
     private static int candidates(Args a, Path train, Path test) throws Exception {
-        if (a.all("candidate").size() < 2) {
-            throw new Args.UsageException("--candidate: give two or more");
-        }
+        List<Candidates.Named> named = Candidates.candidates(a);
         if (a.get("passes") != null && ModelOptions.passes(a) != 1 || a.getInt("min-count", 1) != 1
                 || a.getDurationMs("feature-ttl", 0) != 0) {
             throw new Args.UsageException("--candidate trains one pass, every feature at once (no --passes, --min-count, --feature-ttl)");
         }
         List<dev.afmflink.offline.CandidateTrainer.Candidate> cs = new ArrayList<>();
-        for (String v : a.all("candidate")) {
-            int colon = v.indexOf(':');
-            if (colon <= 0) {
-                throw new Args.UsageException("--candidate '" + v + "': NAME: OPTIONS");
-            }
-            String opts = v.substring(colon + 1).trim();
-            AfmConfig c = ModelOptions.config(a.overlay(opts.isEmpty() ? List.of() : java.util.Arrays.asList(opts.split("\\s+"))));
-            cs.add(new dev.afmflink.offline.CandidateTrainer.Candidate(v.substring(0, colon).trim(), c));
-            System.out.println("candidate " + v.substring(0, colon).trim() + ": " + c);
+        for (Candidates.Named n : named) {
+            AfmConfig c = ModelOptions.config(a.overlay(n.options()));
+            cs.add(new dev.afmflink.offline.CandidateTrainer.Candidate(n.name(), c));
+            System.out.println("candidate " + n.name() + ": " + c);
         }
-        var r = dev.afmflink.offline.CandidateTrainer.run(train, test, cs, new dev.afmflink.feedback.LeaderChoice.Rule(
-                a.getInt("candidate-windows", 4), a.getDouble("candidate-margin", 0.01)), a.getInt("candidate-window-examples", 5000),
+        var r = dev.afmflink.offline.CandidateTrainer.run(train, test, cs, Candidates.rule(a), a.getInt("candidate-window-examples", 5000),
                 a.has("skip-bad"), System.out);
         write(a, r.metrics(), r.models().get(r.leader()));
         return 0;
