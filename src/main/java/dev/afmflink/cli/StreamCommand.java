@@ -57,6 +57,12 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("input-topic", "NAME", "afm-input", "JSON events or libfm lines (docs/events.md)"));
         o.add(new Args.Option("snapshots-topic", "NAME", "afm-snapshots", "published snapshots, key = model key"));
         o.add(new Args.Option("predictions-topic", "NAME", "afm-predictions", "progressive predictions (JSON)"));
+        o.add(new Args.Option("candidate", "'NAME: OPTIONS'", null, "a candidate configuration: model options on top of this "
+                + "command's (repeatable; two or more: every model key trains each candidate on its events, exactly as it would "
+                + "alone, judges them by the same delayed progressive validation, and publishes the leader's snapshots under the "
+                + "key, switching on a clear lead (--candidate-windows, --candidate-margin); the switches and every candidate's "
+                + "windows go to the metrics topic; docs/feedback.md, 'Online choice')"));
+        o.addAll(Candidates.RULE_OPTIONS);
         o.add(new Args.Option("predictions-sample", "X", "1", "share of the judged predictions sent to the predictions topic, "
                 + "chosen by impression id (the same ids on every replay); 0: none, and the job spends nothing on them. Training, "
                 + "the validation windows and the metrics topic see every example either way"));
@@ -184,7 +190,8 @@ final class StreamCommand implements Command {
                                     a.getDouble("gate-max-calibration-error", Double.NaN)),
                             a.get("metrics-topic"), FeedbackMode.parse(a.get("feedback")),
                             new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000)),
-                            new dev.afmflink.feedback.PredictionSample(a.getDouble("predictions-sample", 1))))
+                            new dev.afmflink.feedback.PredictionSample(a.getDouble("predictions-sample", 1)),
+                            choice(a)))
                     .lifecycle(FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
                             a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)))
                     .kafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")))
@@ -221,6 +228,9 @@ final class StreamCommand implements Command {
                         + s.inputTopic());
             }
             System.out.println("config: " + config);
+            for (var c : s.feedback().choice().candidates()) {
+                System.out.println("candidate " + c.name() + ": " + c.config());
+            }
             java.util.Map<String, String> local = new java.util.HashMap<>();
             if (a.get("rest-port") != null) { // the local run's REST API and web UI, on loopback
                 local.put("rest.port", Integer.toString(a.getInt("rest-port", 0)));
@@ -287,6 +297,14 @@ final class StreamCommand implements Command {
                             + (monitor.windowCount() > CURVE_ROWS ? "; " + (curve.size() - 1) + " of them, evenly spaced, here; all in the report" : "")
                             + "):");
                     curve.forEach(System.out::println);
+                }
+                if (!s.feedback().choice().candidates().isEmpty()) {
+                    List<String> sw = monitor.switches();
+                    System.out.println("candidates: " + (sw.isEmpty() ? "no switch, " + s.feedback().choice().candidates().get(0).name()
+                            + " led throughout (the curve above is the leader's; every candidate's windows are on the metrics topic)"
+                            : sw.size() + " switch(es) of leader (the curve above is the leader's of each window):"));
+                    sw.forEach(System.out::println);
+                    monitor.candidateSummary().forEach(System.out::println);
                 }
             }
             System.out.println("job finished.");
@@ -411,5 +429,17 @@ final class StreamCommand implements Command {
         }
         Files.write(sample, last, StandardCharsets.UTF_8);
         return i;
+    }
+
+    /** --candidate: the online choice among configurations (none: one model per key). */
+    private static FeedbackSettings.Choice choice(Args a) {
+        if (a.all("candidate").isEmpty()) {
+            return FeedbackSettings.Choice.NONE;
+        }
+        List<dev.afmflink.job.TrainerSettings.Candidate> cs = new java.util.ArrayList<>();
+        for (Candidates.Named n : Candidates.candidates(a)) {
+            cs.add(new dev.afmflink.job.TrainerSettings.Candidate(n.name(), ModelOptions.config(a.overlay(n.options()))));
+        }
+        return new FeedbackSettings.Choice(cs, Candidates.rule(a));
     }
 }

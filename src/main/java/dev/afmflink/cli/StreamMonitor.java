@@ -48,6 +48,11 @@ final class StreamMonitor implements Runnable {
     private dev.afmflink.metrics.MetricsLine lastWindow;
     private long heldBack;
     private final List<dev.afmflink.metrics.MetricsLine> windows = new ArrayList<>();
+    /** With candidates: the leader (null: the first candidate still leads, or none), and every switch. */
+    private String leader;
+    private final List<String> switches = new ArrayList<>();
+    /** With candidates: each candidate's windows (the key's while it led, its own otherwise). */
+    private final Map<String, List<dev.afmflink.metrics.MetricsLine>> byCandidate = new java.util.LinkedHashMap<>();
     private final long start = System.nanoTime();
 
     private java.util.Properties client = new java.util.Properties();
@@ -153,6 +158,15 @@ final class StreamMonitor implements Runnable {
                     lastWindow = m;
                     windows.add(m);
                 }
+                if ((dev.afmflink.metrics.MetricsLine.WINDOW.equals(m.event())
+                        || dev.afmflink.metrics.MetricsLine.CANDIDATE_WINDOW.equals(m.event())) && m.detail() != null) {
+                    byCandidate.computeIfAbsent(m.detail(), k -> new ArrayList<>()).add(m);
+                }
+                if (dev.afmflink.metrics.MetricsLine.LEADER.equals(m.event())) {
+                    leader = m.detail();
+                    switches.add(String.format(Locale.ROOT, "  window %s: %s leads (loss %s against %s over the last windows)",
+                            time(m.windowStart()), m.detail(), num(m.loss()), num(m.meanPrediction())));
+                }
                 heldBack = Math.max(heldBack, m.heldBack());
             } else if (r.topic().equals(snapshots)) {
                 var h = dev.afmflink.job.KafkaRecords.Snapshots.Meta.of(r); // the value may be a pointer: the headers say it all
@@ -197,7 +211,49 @@ final class StreamMonitor implements Runnable {
         return String.format(Locale.ROOT,
                 "[%6.1f s] labelled %s%9d  %7.0f ex/s (avg %.0f)  %s  model v%d (%s, %d examples)  held back %d  dead letters %s",
                 secs, predictionSample >= 1 ? "" : predictionSample > 0 ? "~" : ">=", labelled, rate, labelled / secs, validation, lastVersion, lastKind, lastVersionExamples,
-                heldBack, deadByReason.isEmpty() ? "0" : deadByReason.toString());
+                heldBack, deadByReason.isEmpty() ? "0" : deadByReason.toString()) + (leader == null ? "" : "  leader " + leader);
+    }
+
+    /**
+     * With candidates: the delayed progressive logloss over the last quarter of the windows, of the
+     * stream as served (each window the leader's) and of every candidate (as it would be alone), and
+     * the first's ratio to the best of the others; empty without candidates.
+     */
+    synchronized List<String> candidateSummary() {
+        if (byCandidate.isEmpty() || windows.isEmpty()) {
+            return List.of();
+        }
+        long from = windows.get(windows.size() - Math.max(1, windows.size() / 4)).windowStart();
+        double served = lastQuarter(windows, from);
+        List<String> out = new ArrayList<>();
+        double best = Double.POSITIVE_INFINITY;
+        StringBuilder each = new StringBuilder();
+        for (var e : byCandidate.entrySet()) {
+            double l = lastQuarter(e.getValue(), from);
+            best = Math.min(best, l);
+            each.append(String.format(Locale.ROOT, "%s%s %.4f", each.length() == 0 ? "" : ", ", e.getKey(), l));
+        }
+        out.add(String.format(Locale.ROOT, "  last quarter of the windows (from %s): the stream as served %.4f (%.4f x the best "
+                + "candidate's); each candidate: %s", time(from), served, served / best, each));
+        return out;
+    }
+
+    /** The n-weighted mean loss of the windows starting at or after {@code from}. */
+    private static double lastQuarter(List<dev.afmflink.metrics.MetricsLine> ws, long from) {
+        double loss = 0;
+        long n = 0;
+        for (var w : ws) {
+            if (w.windowStart() >= from) {
+                loss += w.loss() * w.n();
+                n += w.n();
+            }
+        }
+        return n == 0 ? Double.NaN : loss / n;
+    }
+
+    /** With candidates: the switches of leader so far. */
+    synchronized List<String> switches() {
+        return new ArrayList<>(switches);
     }
 
     /**

@@ -38,6 +38,79 @@ public final class LeaderChoice implements java.io.Serializable {
     public record Switch(long windowStart, int from, int to, double fromLoss, double toLoss) {
     }
 
+    /** A choice's state as plain arrays, for keyed state (a Flink POJO; slot s, candidate k at {@code s * candidates + k}). */
+    public static final class State implements java.io.Serializable {
+        public int leader;
+        public long sinceSwitch;
+        public long complete;
+        public double[] lossSums;
+        public long[] counts;
+        /** Windows some candidates have closed: their starts, and per (window, candidate) n (−1: not yet) and loss sum. */
+        public long[] pendingStarts;
+        public long[] pendingN;
+        public double[] pendingLoss;
+
+        public State() {
+        }
+    }
+
+    /** This choice's state. */
+    public State state() {
+        State s = new State();
+        s.leader = leader;
+        s.sinceSwitch = sinceSwitch;
+        s.complete = complete;
+        s.lossSums = new double[rule.windows() * candidates];
+        s.counts = new long[rule.windows() * candidates];
+        for (int w = 0; w < rule.windows(); w++) {
+            for (int k = 0; k < candidates; k++) {
+                s.lossSums[w * candidates + k] = lossSums[w][k];
+                s.counts[w * candidates + k] = counts[w][k];
+            }
+        }
+        s.pendingStarts = new long[pending.size()];
+        s.pendingN = new long[pending.size() * candidates];
+        s.pendingLoss = new double[pending.size() * candidates];
+        int i = 0;
+        for (Map.Entry<Long, double[][]> e : pending.entrySet()) {
+            s.pendingStarts[i] = e.getKey();
+            for (int k = 0; k < candidates; k++) {
+                double[] x = e.getValue()[k];
+                s.pendingN[i * candidates + k] = x == null ? -1 : (long) x[0];
+                s.pendingLoss[i * candidates + k] = x == null ? 0 : x[1];
+            }
+            i++;
+        }
+        return s;
+    }
+
+    /** The choice {@code s} describes, for {@code candidates} under {@code rule} (as when it was taken). */
+    public static LeaderChoice restore(int candidates, Rule rule, State s) {
+        LeaderChoice c = new LeaderChoice(candidates, rule);
+        if (s.lossSums.length != rule.windows() * candidates) {
+            throw new IllegalStateException("the stored choice is for another rule or number of candidates ("
+                    + s.lossSums.length + " values, " + rule.windows() + " windows x " + candidates + " candidates now)");
+        }
+        c.leader = s.leader;
+        c.sinceSwitch = s.sinceSwitch;
+        c.complete = s.complete;
+        for (int w = 0; w < rule.windows(); w++) {
+            for (int k = 0; k < candidates; k++) {
+                c.lossSums[w][k] = s.lossSums[w * candidates + k];
+                c.counts[w][k] = s.counts[w * candidates + k];
+            }
+        }
+        for (int i = 0; i < s.pendingStarts.length; i++) {
+            double[][] w = new double[candidates][];
+            for (int k = 0; k < candidates; k++) {
+                long n = s.pendingN[i * candidates + k];
+                w[k] = n < 0 ? null : new double[] {n, s.pendingLoss[i * candidates + k]};
+            }
+            c.pending.put(s.pendingStarts[i], w);
+        }
+        return c;
+    }
+
     private final Rule rule;
     private final int candidates;
     private int leader;

@@ -19,11 +19,31 @@ import java.io.Serializable;
  * @param mode                when the trainer learns from an impression and its delayed label
  * @param holdout             labelled impressions held out of training, scored by each candidate snapshot
  * @param predictions         which judged predictions go to the predictions topic (by impression id)
+ * @param choice              configurations every key trains side by side, judged by progressive validation, the
+ *                            leader published ({@link Choice#NONE}: the one model of the job's config)
  */
 public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
                                QualityGate gate, String metricsTopic, FeedbackMode mode, Holdout holdout,
-                               dev.afmflink.feedback.PredictionSample predictions)
+                               dev.afmflink.feedback.PredictionSample predictions, Choice choice)
         implements Serializable {
+
+    /** The online choice among candidate configurations (docs/feedback.md, "Online choice"). */
+    public record Choice(java.util.List<TrainerSettings.Candidate> candidates, dev.afmflink.feedback.LeaderChoice.Rule rule)
+            implements Serializable {
+        public static final Choice NONE = new Choice(java.util.List.of(), dev.afmflink.feedback.LeaderChoice.Rule.DEFAULT);
+
+        public Choice {
+            candidates = java.util.List.copyOf(candidates);
+        }
+    }
+
+    /** Every judged prediction, one model per key. */
+    public FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, long idlenessMs, long validationWindowMs,
+                            QualityGate gate, String metricsTopic, FeedbackMode mode, Holdout holdout,
+                            dev.afmflink.feedback.PredictionSample predictions) {
+        this(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode, holdout, predictions,
+                Choice.NONE);
+    }
     public static final long DEFAULT_WINDOW_MS = 10 * 60_000L;
     public static final long DEFAULT_VALIDATION_WINDOW_MS = 15 * 60_000L;
     public static final FeedbackSettings DEFAULTS = new FeedbackSettings(DEFAULT_WINDOW_MS, dev.afmflink.time.EventTime.DEFAULT_OUT_OF_ORDERNESS_MS, 30_000, DEFAULT_VALIDATION_WINDOW_MS,
@@ -50,17 +70,22 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
 
     public FeedbackSettings withMode(FeedbackMode m) {
         return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, m,
-                holdout, predictions);
+                holdout, predictions, choice);
     }
 
     public FeedbackSettings withHoldout(Holdout h) {
         return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode,
-                h, predictions);
+                h, predictions, choice);
     }
 
     public FeedbackSettings withPredictions(dev.afmflink.feedback.PredictionSample p) {
         return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode,
-                holdout, p);
+                holdout, p, choice);
+    }
+
+    public FeedbackSettings withChoice(Choice c) {
+        return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode,
+                holdout, predictions, c);
     }
 
     public FeedbackSettings {
@@ -75,6 +100,9 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
         }
         if (mode == null) {
             throw new IllegalArgumentException("a feedback mode is required");
+        }
+        if (choice == null) {
+            throw new IllegalArgumentException("a choice is required (Choice.NONE: none)");
         }
         if (predictions == null) {
             throw new IllegalArgumentException("a predictions sample is required (PredictionSample.ALL: every one)");

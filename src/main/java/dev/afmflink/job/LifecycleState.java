@@ -26,16 +26,22 @@ final class LifecycleState {
 
     @SuppressWarnings("unchecked")
     LifecycleState(FeatureLifecycle rules, RuntimeContext ctx) {
+        this(rules, ctx, "");
+    }
+
+    /** One configuration's among candidates: every state name ends with {@code suffix} (see {@link TrainerState}). */
+    @SuppressWarnings("unchecked")
+    LifecycleState(FeatureLifecycle rules, RuntimeContext ctx, String suffix) {
         this.rules = rules;
-        counts = ctx.getMapState(new MapStateDescriptor<>("admission-counts", Types.LONG,
+        counts = ctx.getMapState(new MapStateDescriptor<>("admission-counts" + suffix, Types.LONG,
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         expiry = new MapState[2];
         expiryChunks = new MapState[2];
         for (int c = 0; c < 2; c++) {
             String kind = c == 0 ? "feature" : "count";
-            expiry[c] = ctx.getMapState(new MapStateDescriptor<>(kind + "-expiry-buckets", Types.LONG,
+            expiry[c] = ctx.getMapState(new MapStateDescriptor<>(kind + "-expiry-buckets" + suffix, Types.LONG,
                     PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-            expiryChunks[c] = ctx.getMapState(new MapStateDescriptor<>(kind + "-expiry-chunks", Types.LONG, Types.INT));
+            expiryChunks[c] = ctx.getMapState(new MapStateDescriptor<>(kind + "-expiry-chunks" + suffix, Types.LONG, Types.INT));
         }
     }
 

@@ -16,6 +16,14 @@ public class MetricsRecord {
      * {@code meanLabel}, {@code calibration}; window fields 0).
      */
     public static final String SNAPSHOT = dev.afmflink.metrics.MetricsLine.SNAPSHOT;
+    /** With candidates: a window of a candidate that does not lead ({@code detail}: the candidate; the leader's is a {@link #WINDOW}). */
+    public static final String CANDIDATE_WINDOW = dev.afmflink.metrics.MetricsLine.CANDIDATE_WINDOW;
+    /**
+     * With candidates: a change of leader when window [{@code windowStart}, {@code windowEnd}) completed
+     * ({@code detail}: "NEW (was OLD)"; {@code loss}: the new leader's loss over the rule's windows,
+     * {@code meanPrediction}: the former leader's).
+     */
+    public static final String LEADER = dev.afmflink.metrics.MetricsLine.LEADER;
 
     /** The line of the metrics topic this record is ({@link dev.afmflink.metrics.MetricsLine}: the one home of its JSON). */
     public dev.afmflink.metrics.MetricsLine line() {

@@ -45,6 +45,14 @@ public final class TrainerSettings implements Serializable {
     final int maxBufferedKeys;
     /** Which judged predictions go out. */
     final dev.afmflink.feedback.PredictionSample predictions;
+    /** Configurations every key trains side by side, the leader published (empty: the one model of {@link #config}). */
+    final java.util.List<Candidate> candidates;
+    /** When the leader among the candidates changes. */
+    final dev.afmflink.feedback.LeaderChoice.Rule rule;
+
+    /** A named configuration among candidates (docs/feedback.md, "Online choice"). */
+    public record Candidate(String name, AfmConfig config) implements Serializable {
+    }
 
     private TrainerSettings(Builder b) {
         this.config = b.config;
@@ -64,6 +72,8 @@ public final class TrainerSettings implements Serializable {
         this.initModel = b.initModel;
         this.maxBufferedKeys = b.maxBufferedKeys;
         this.predictions = b.predictions;
+        this.candidates = java.util.List.copyOf(b.candidates);
+        this.rule = b.rule;
     }
 
     public static Builder builder(AfmConfig config) {
@@ -87,7 +97,7 @@ public final class TrainerSettings implements Serializable {
         FeedbackSettings f = s.feedback();
         return builder(s.config()).publishEvery(s.publishEvery()).publishIntervalMs(s.publishIntervalMs()).fullEvery(s.fullEvery())
                 .windows(f.validationWindowMs(), f.attributionWindowMs()).gate(f.gate()).mode(f.mode()).holdout(f.holdout())
-                .predictions(f.predictions()).joinsClicks(true).lifecycle(s.lifecycle()).weightsOnly(s.weightsOnlySnapshots())
+                .predictions(f.predictions()).candidates(f.choice().candidates(), f.choice().rule()).joinsClicks(true).lifecycle(s.lifecycle()).weightsOnly(s.weightsOnlySnapshots())
                 .snapshotFolder(s.snapshotDir(), s.snapshots().inlineBytes()).initModel(initModel).build();
     }
 
@@ -111,9 +121,22 @@ public final class TrainerSettings implements Serializable {
         private byte[] initModel;
         private int maxBufferedKeys;
         private dev.afmflink.feedback.PredictionSample predictions = dev.afmflink.feedback.PredictionSample.ALL;
+        private java.util.List<Candidate> candidates = java.util.List.of();
+        private dev.afmflink.feedback.LeaderChoice.Rule rule = dev.afmflink.feedback.LeaderChoice.Rule.DEFAULT;
 
         private Builder(AfmConfig config) {
             this.config = config;
+        }
+
+        /**
+         * Two or more configurations every model key trains side by side on its events, each exactly
+         * as it would alone; {@code rule} picks the leader from their validation windows, and the
+         * key's snapshots are the leader's (empty: the one model of the builder's config).
+         */
+        public Builder candidates(java.util.List<Candidate> c, dev.afmflink.feedback.LeaderChoice.Rule r) {
+            this.candidates = c;
+            this.rule = r;
+            return this;
         }
 
         /** Which judged predictions go out (default: all). */
@@ -231,6 +254,25 @@ public final class TrainerSettings implements Serializable {
             if (lifecycle.shortestTtl() > 0 && lifecycle.shortestTtl() <= labelDelayMs) {
                 throw new IllegalArgumentException("the feature TTL (" + lifecycle.shortestTtl() + " ms) must exceed the attribution "
                         + "window (" + labelDelayMs + " ms)");
+            }
+            if (!candidates.isEmpty()) {
+                if (candidates.size() < 2) {
+                    throw new IllegalArgumentException("candidates: two or more");
+                }
+                java.util.Set<String> names = new java.util.HashSet<>();
+                for (Candidate c : candidates) {
+                    if (c.name().isEmpty() || !c.name().matches("[A-Za-z0-9._-]+") || !names.add(c.name())) {
+                        throw new IllegalArgumentException("candidate names: distinct, of letters, digits, '.', '_', '-' (got '"
+                                + c.name() + "')");
+                    }
+                    if (c.config().loss() != config.loss()) {
+                        throw new IllegalArgumentException("candidate " + c.name() + ": every candidate judges the same labels, "
+                                + "with the job's loss " + config.loss().id());
+                    }
+                }
+                if (initModel != null) {
+                    throw new IllegalArgumentException("a warm start (--init-model) and candidates do not go together");
+                }
             }
             TrainerSettings s = new TrainerSettings(this);
             if (initModel != null) {

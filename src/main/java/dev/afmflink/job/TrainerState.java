@@ -56,22 +56,30 @@ final class TrainerState {
     }
 
     TrainerState(RuntimeContext ctx) {
-        features = ctx.getMapState(new MapStateDescriptor<>("features", Types.LONG, TypeInformation.of(FeatureParams.class)));
-        dirty = ctx.getMapState(new MapStateDescriptor<>("dirty", Types.LONG, Types.BOOLEAN));
-        shared = ctx.getState(new ValueStateDescriptor<>("shared", TypeInformation.of(SharedParams.class)));
-        publish = ctx.getState(new ValueStateDescriptor<>("publish", TypeInformation.of(PublishState.class)));
-        scores = ctx.getMapState(new MapStateDescriptor<>("impression-scores", Types.STRING, Types.DOUBLE));
-        windows = ctx.getMapState(new MapStateDescriptor<>("validation-windows", Types.LONG,
+        this(ctx, "");
+    }
+
+    /**
+     * The state of one configuration among candidates (docs/feedback.md, "Online choice"): every
+     * name ends with {@code suffix} ("": the one model of a key, the names of every savepoint so far).
+     */
+    TrainerState(RuntimeContext ctx, String suffix) {
+        features = ctx.getMapState(new MapStateDescriptor<>("features" + suffix, Types.LONG, TypeInformation.of(FeatureParams.class)));
+        dirty = ctx.getMapState(new MapStateDescriptor<>("dirty" + suffix, Types.LONG, Types.BOOLEAN));
+        shared = ctx.getState(new ValueStateDescriptor<>("shared" + suffix, TypeInformation.of(SharedParams.class)));
+        publish = ctx.getState(new ValueStateDescriptor<>("publish" + suffix, TypeInformation.of(PublishState.class)));
+        scores = ctx.getMapState(new MapStateDescriptor<>("impression-scores" + suffix, Types.STRING, Types.DOUBLE));
+        windows = ctx.getMapState(new MapStateDescriptor<>("validation-windows" + suffix, Types.LONG,
                 TypeInformation.of(ProgressiveWindow.class)));
-        pending = ctx.getMapState(new MapStateDescriptor<>("pending-labels", Types.LONG, TypeInformation.of(PendingLabels.class)));
-        unscored = ctx.getMapState(new MapStateDescriptor<>("unscored-impressions", Types.LONG,
+        pending = ctx.getMapState(new MapStateDescriptor<>("pending-labels" + suffix, Types.LONG, TypeInformation.of(PendingLabels.class)));
+        unscored = ctx.getMapState(new MapStateDescriptor<>("unscored-impressions" + suffix, Types.LONG,
                 TypeInformation.of(PendingLabels.class)));
-        heldExamples = ctx.getMapState(new MapStateDescriptor<>("held-examples", Types.LONG,
+        heldExamples = ctx.getMapState(new MapStateDescriptor<>("held-examples" + suffix, Types.LONG,
                 TypeInformation.of(PendingLabels.class)));
-        holdoutSample = ctx.getMapState(new MapStateDescriptor<>("holdout-sample", Types.INT,
+        holdoutSample = ctx.getMapState(new MapStateDescriptor<>("holdout-sample" + suffix, Types.INT,
                 TypeInformation.of(TrainingExample.class)));
-        joins = ctx.getMapState(new MapStateDescriptor<>("label-join", Types.STRING, JOINED));
-        joinDeadlines = ctx.getMapState(new MapStateDescriptor<>("join-deadlines", Types.LONG,
+        joins = ctx.getMapState(new MapStateDescriptor<>("label-join" + suffix, Types.STRING, JOINED));
+        joinDeadlines = ctx.getMapState(new MapStateDescriptor<>("join-deadlines" + suffix, Types.LONG,
                 TypeInformation.of(PendingLabels.class)));
     }
 }

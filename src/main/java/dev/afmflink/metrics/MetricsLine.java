@@ -22,6 +22,9 @@ public record MetricsLine(String event, String model, long windowStart, long win
     public static final String WINDOW = "window";
     public static final String HELD_BACK = "held_back";
     public static final String SNAPSHOT = "snapshot";
+    /** With candidates (docs/feedback.md, "Online choice"): a window of a candidate that does not lead, and a change of leader. */
+    public static final String CANDIDATE_WINDOW = "candidate_window";
+    public static final String LEADER = "leader";
 
     /** The line as JSON fields, in the topic's order. */
     public Map<String, Object> toJson() {

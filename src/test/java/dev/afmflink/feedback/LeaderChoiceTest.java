@@ -1,6 +1,7 @@
 package dev.afmflink.feedback;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -123,6 +124,39 @@ class LeaderChoiceTest {
         }
         assertEquals(1, inOrder.get(0).to(), "candidate 1 leads early: " + inOrder);
         assertEquals(3, inOrder.get(inOrder.size() - 1).to(), "candidate 3 leads at the end: " + inOrder);
+    }
+
+    /** Its state out and back (keyed state in the job), windows half closed included: the same switches as without. */
+    @Test
+    void aRestoredChoiceDecidesAsTheOriginal() {
+        Random r = new Random(9);
+        double[][] loss = new double[40][3];
+        for (double[] w : loss) {
+            for (int k = 0; k < 3; k++) {
+                w[k] = 0.5 + 0.08 * r.nextGaussian();
+            }
+        }
+        LeaderChoice.Rule rule = new LeaderChoice.Rule(3, 0.02);
+        LeaderChoice a = new LeaderChoice(3, rule);
+        LeaderChoice b = new LeaderChoice(3, rule);
+        List<LeaderChoice.Switch> sa = new ArrayList<>();
+        List<LeaderChoice.Switch> sb = new ArrayList<>();
+        for (int w = 0; w < 40; w++) {
+            for (int k = 0; k < 3; k++) {
+                LeaderChoice.Switch x = a.closed(k, w, 100, loss[w][k] * 100);
+                if (x != null) {
+                    sa.add(x);
+                }
+                LeaderChoice.Switch y = b.closed(k, w, 100, loss[w][k] * 100);
+                if (y != null) {
+                    sb.add(y);
+                }
+                b = LeaderChoice.restore(3, rule, b.state()); // after every close, windows half closed too
+            }
+        }
+        assertFalse(sa.isEmpty());
+        assertEquals(sa, sb);
+        assertThrows(IllegalStateException.class, () -> LeaderChoice.restore(2, rule, new LeaderChoice(3, rule).state()));
     }
 
     @Test

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class SerializationTest {
     static final List<Class<?>> HOT = List.of(FeatureParams.class, SharedParams.class, PublishState.class,
             InputEvent.class, TrainingExample.class, Prediction.class, DeadLetter.class, SnapshotRecord.class,
-            JoinState.class, MetricsRecord.class, dev.afmflink.metrics.ProgressiveWindow.class);
+            JoinState.class, MetricsRecord.class, dev.afmflink.metrics.ProgressiveWindow.class, CandidateGroup.class);
 
     @Test
     void hotPathTypesArePojosWithoutGenericKryo() {
