@@ -76,6 +76,7 @@ public final class HtmlReport {
             }
             sb.append("</table>\n");
         }
+        candidates(sb, m);
         heatMap(sb, m);
         if (attention != null) {
             List<FieldPairAttention.Pair> ranked = attention.ranked();
@@ -99,6 +100,40 @@ public final class HtmlReport {
      * attended overall first; columns: windows in event-time order; darker: more attention), so a
      * drift in which pairs matter shows as rows changing shade.
      */
+    /** With candidates: every candidate's logloss over event time, and the switches of leader. */
+    private static void candidates(StringBuilder sb, MetricsSeries m) {
+        if (m.candidateWindows().isEmpty()) {
+            return;
+        }
+        long t0 = m.windows().isEmpty() ? 0 : m.windows().get(0).start();
+        SvgChart chart = new SvgChart("Candidates: delayed progressive logloss over event time (the key's curve above is the leader's)",
+                "event time (hours since the first window)");
+        for (var e : m.candidateWindows().entrySet()) {
+            double[] x = new double[e.getValue().size()];
+            double[] y = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (e.getValue().get(i).end() - t0) / 3_600_000.0;
+                y[i] = e.getValue().get(i).loss();
+            }
+            chart.series(e.getKey(), x, y);
+        }
+        sb.append("<h2>Candidates</h2>\n<p>Every candidate trains on the same events as it would alone and is judged by the same "
+                + "validation windows; the key publishes the leader's snapshots and its windows (docs/feedback.md, \"Online choice\").</p>\n");
+        figure(sb, chart);
+        sb.append("<table id=\"switches\"><tr><th>window (event time, UTC)</th><th>leader</th><th>its loss</th>"
+                + "<th>the former leader's</th></tr>\n");
+        for (MetricsSeries.Switch w : m.switches()) {
+            sb.append("<tr><td>").append(java.time.Instant.ofEpochMilli(w.windowStart()).toString().replace("T", " ").replace("Z", ""))
+                    .append("</td><td>").append(SvgChart.esc(w.leader())).append("</td><td>")
+                    .append(String.format(java.util.Locale.ROOT, "%.4f", w.loss())).append("</td><td>")
+                    .append(String.format(java.util.Locale.ROOT, "%.4f", w.formerLoss())).append("</td></tr>\n");
+        }
+        if (m.switches().isEmpty()) {
+            sb.append("<tr><td colspan=\"4\">no switch: the first candidate led throughout</td></tr>\n");
+        }
+        sb.append("</table>\n");
+    }
+
     static void heatMap(StringBuilder sb, MetricsSeries m) {
         List<MetricsSeries.Window> ws = m.windows().stream().filter(w -> !w.attention().isEmpty()).toList();
         if (ws.isEmpty()) {

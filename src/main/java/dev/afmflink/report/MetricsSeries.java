@@ -38,6 +38,22 @@ public final class MetricsSeries {
     public record HeldBack(long examples, long wallMs, String reason) {
     }
 
+    /** With candidates: a change of leader when window {@code windowStart} completed, the two losses over the rule's windows. */
+    public record Switch(long windowStart, String leader, double loss, double formerLoss) {
+    }
+
+    /** With candidates: each candidate's windows (the key's window while it led, its candidate window otherwise). */
+    private final java.util.Map<String, List<Window>> byCandidate = new java.util.LinkedHashMap<>();
+    private final List<Switch> switches = new ArrayList<>();
+
+    public java.util.Map<String, List<Window>> candidateWindows() {
+        return byCandidate;
+    }
+
+    public List<Switch> switches() {
+        return switches;
+    }
+
     private final String model;
     private final List<Window> windows = new ArrayList<>();
     private final List<HeldBack> heldBack = new ArrayList<>();
@@ -77,15 +93,28 @@ public final class MetricsSeries {
         if (!model.equals(l.model())) {
             return;
         }
+        if ((l.event().equals(dev.afmflink.metrics.MetricsLine.WINDOW)
+                || l.event().equals(dev.afmflink.metrics.MetricsLine.CANDIDATE_WINDOW)) && l.detail() != null) {
+            byCandidate.computeIfAbsent(l.detail(), k -> new ArrayList<>()).add(window(l));
+        }
         switch (l.event()) {
-            case dev.afmflink.metrics.MetricsLine.WINDOW -> windows.add(new Window(l.windowStart(), l.windowEnd(), l.examples(), l.n(),
-                    l.loss(), l.auc(), l.meanPrediction(), l.meanLabel(), l.calibration(), l.wallMs(), l.version(), l.attention()));
+            case dev.afmflink.metrics.MetricsLine.WINDOW -> windows.add(window(l));
+            case dev.afmflink.metrics.MetricsLine.CANDIDATE_WINDOW -> {
+                // in candidateWindows() above
+            }
+            case dev.afmflink.metrics.MetricsLine.LEADER -> switches.add(new Switch(l.windowStart(), l.detail(), l.loss(),
+                    l.meanPrediction()));
             case dev.afmflink.metrics.MetricsLine.HELD_BACK -> heldBack.add(new HeldBack(l.examples(), l.wallMs(),
                     l.detail() == null ? "" : l.detail()));
             case dev.afmflink.metrics.MetricsLine.SNAPSHOT -> published.add(new Published(l.version(), l.examples(), l.n(), l.loss(),
                     l.auc(), l.calibration()));
             default -> skipped++;
         }
+    }
+
+    private static Window window(dev.afmflink.metrics.MetricsLine l) {
+        return new Window(l.windowStart(), l.windowEnd(), l.examples(), l.n(), l.loss(), l.auc(), l.meanPrediction(), l.meanLabel(),
+                l.calibration(), l.wallMs(), l.version(), l.attention());
     }
 
     public String model() {

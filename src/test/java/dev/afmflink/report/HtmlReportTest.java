@@ -41,6 +41,30 @@ class HtmlReportTest {
         return String.format(Locale.ROOT, ",\"attention\":{\"ad × user\":%s,\"site × user\":%s}", before, 0.8 - before);
     }
 
+    /** With candidates: one series per candidate over the windows it was judged in, and a row per switch of leader. */
+    @Test
+    void rendersTheCandidatesAndTheirSwitches() {
+        MetricsSeries m = new MetricsSeries("default");
+        for (int i = 0; i < 8; i++) {
+            boolean bLeads = i >= 4;
+            String a = metricsLine(bLeads ? "candidate_window" : "window", "default", i, 0.5, 0.7);
+            String b = metricsLine(bLeads ? "window" : "candidate_window", "default", i, 0.4, 0.8);
+            m.add(a.replace(",\"features\":10", ",\"features\":10,\"detail\":\"a\"").getBytes(StandardCharsets.UTF_8));
+            m.add(b.replace(",\"features\":10", ",\"features\":10,\"detail\":\"b\"").getBytes(StandardCharsets.UTF_8));
+        }
+        m.add(("{\"event\":\"leader\",\"model\":\"default\",\"windowStart\":900000,\"windowEnd\":1200000,\"n\":0,"
+                + "\"loss\":0.4,\"auc\":null,\"meanPrediction\":0.5,\"meanLabel\":null,\"calibration\":null,\"examples\":4000,"
+                + "\"wallMs\":1,\"version\":3,\"heldBack\":0,\"features\":10,\"detail\":\"b (was a)\"}").getBytes(StandardCharsets.UTF_8));
+        assertEquals(8, m.windows().size(), "the key's windows: the leader's");
+        assertEquals(List.of("a", "b"), List.copyOf(m.candidateWindows().keySet()));
+        assertEquals(8, m.candidateWindows().get("a").size());
+        assertEquals(8, m.candidateWindows().get("b").size());
+        assertEquals(1, m.switches().size());
+        String html = HtmlReport.render(m, null, null);
+        assertTrue(html.contains("<h2>Candidates</h2>"), "section");
+        assertTrue(html.contains("<td>1970-01-01 00:15:00</td><td>b (was a)</td><td>0.4000</td><td>0.5000</td>"), "switch row");
+    }
+
     @Test
     void rendersChartsAndTablesFromMetricsAndAModel() throws Exception {
         MetricsSeries m = new MetricsSeries("default");
