@@ -336,7 +336,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             /** Counts the step towards a publish, publishes or bounds the buffer; a tick follows at the step's event time (docs/architecture.md). */
             @Override
             public void trained(TrainingExample ex, long at) throws Exception {
-                metrics.lifecycle(key, b.publish);
+                if (index == leader()) { // with candidates, the key's gauges are its leader's
+                    metrics.lifecycle(key, b.publish);
+                }
                 b.publish.sinceLastPublish++;
                 if (settings.publishEvery > 0 && b.publish.sinceLastPublish >= settings.publishEvery) {
                     publish();
@@ -360,7 +362,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
             @Override
             public void closeWindow(long start, boolean inputEnded) throws Exception {
+                boolean leads = index == leader();
+                WindowSummary gauge = leads ? null : metrics.of(key).last;
                 MetricsRecord closed = validation.close(key, b, start, inputEnded, ctx.timerService().currentProcessingTime());
+                if (closed != null && !leads) {
+                    metrics.of(key).last = gauge; // the key's progressive-validation gauges are its leader's
+                }
                 if (closed != null) {
                     if (choice != null) {
                         closedAmongCandidates(closed);
@@ -373,7 +380,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             public void sweep(long t) throws Exception {
                 long removed = lifecycleState.sweepDue(b, t, writeBack, state);
                 metrics.evicted.inc(removed);
-                metrics.lifecycle(key, b.publish);
+                if (index == leader()) { // with candidates, the key's gauges are its leader's
+                    metrics.lifecycle(key, b.publish);
+                }
                 if (removed > 0) {
                     b.publish.sinceLastPublish++; // the deletions go out with the next publish
                     scheduleTick(t);
