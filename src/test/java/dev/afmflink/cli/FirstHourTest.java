@@ -84,6 +84,58 @@ class FirstHourTest {
     }
 
     /**
+     * `bin/afm stream --candidate …` end to end (embedded broker, MiniCluster, RocksDB): the key's
+     * published model is, bit for bit, the model the leader's options train in a plain run; the console
+     * names the candidates and sums up the choice; the metrics file holds every candidate's windows.
+     */
+    @Test
+    void candidatesPublishTheLeaderAsAPlainRunOfItsOptions() throws Exception {
+        List<String> events = new ArrayList<>();
+        new ClickSimulator(5).clickStream(3000, FileReplay.START, 250, "default").forEachRemaining(events::add);
+        Path file = dir.resolve("events.jsonl");
+        Files.write(file, events, StandardCharsets.UTF_8);
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        options.put("before", "--lr-embedding 0.05 --init-acc-embedding 1e-8");
+        options.put("defaults", "");
+        Path w = dir.resolve("candidates");
+        List<String> argv = new ArrayList<>(List.of("stream", "--input", file.toString(), "--work-dir", w.toString(),
+                "--progress-seconds", "1", "--validation-window-ms", "60000", "--candidate-windows", "1"));
+        options.forEach((name, o) -> argv.addAll(List.of("--candidate", name + ": " + o)));
+        String[] r = run(argv.toArray(new String[0]));
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[1].contains("candidate before: ") && r[1].contains("candidate defaults: "), r[1]);
+        assertTrue(r[1].contains("last quarter of the windows"), r[1]);
+        String leader = "before";
+        java.util.Set<String> judged = new java.util.HashSet<>();
+        for (String line : Files.readAllLines(w.resolve("metrics.jsonl"))) {
+            var m = dev.afmflink.metrics.MetricsLine.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+            if (m != null && m.event().equals("leader")) {
+                leader = m.detail().substring(0, m.detail().indexOf(' '));
+            } else if (m != null && m.detail() != null && (m.event().equals("window") || m.event().equals("candidate_window"))) {
+                judged.add(m.detail());
+            }
+        }
+        assertEquals(options.keySet(), judged, "every candidate's windows");
+        AfmModel chosen = SnapshotChain.loadFolder(w.resolve("models").resolve("default")).model();
+
+        Path plain = dir.resolve("plain");
+        List<String> alone = new ArrayList<>(List.of("stream", "--input", file.toString(), "--work-dir", plain.toString(),
+                "--progress-seconds", "0", "--validation-window-ms", "60000"));
+        if (!options.get(leader).isEmpty()) {
+            alone.addAll(List.of(options.get(leader).split(" ")));
+        }
+        String[] s = run(alone.toArray(new String[0]));
+        assertEquals("0", s[0], s[1] + s[2]);
+        AfmModel own = SnapshotChain.loadFolder(plain.resolve("models").resolve("default")).model();
+        assertEquals(own.shared().examples, chosen.shared().examples);
+        assertTrue(own.shared().sameAs(chosen.shared()), "leader " + leader + ": the same model, bit for bit");
+        assertEquals(own.features().size(), chosen.features().size());
+        for (long id : own.features().sortedIds()) {
+            assertTrue(own.features().get(id).sameValues(chosen.features().get(id)), "feature " + id);
+        }
+    }
+
+    /**
      * A job that fails again and again (here: a snapshot folder no one can create) restarts a
      * bounded number of times, each restart printed as it happens, then ends FAILED with its cause.
      */
