@@ -278,7 +278,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         private final class Steps implements FeedbackSchedule.Steps<TrainingExample> {
             @Override
             public void arrived(TrainingExample impression) {
-                metrics.impressions.inc();
+                if (index == 0) { // an event counts once, whatever the candidates
+                    metrics.impressions.inc();
+                }
             }
 
             @Override
@@ -299,7 +301,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             @Override
             public void leftOut(TrainingExample labelled) throws Exception {
                 writeBack.takeScore(b, labelled.id);
-                metrics.unlabelledAtEnd.inc();
+                if (index == 0) {
+                    metrics.unlabelledAtEnd.inc();
+                }
             }
 
             @Override
