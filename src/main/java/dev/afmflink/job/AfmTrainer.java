@@ -167,8 +167,14 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 group = new CandidateGroup();
                 choice = new dev.afmflink.feedback.LeaderChoice(parts.length, settings.rule);
                 groupChanged = true;
-            } else {
+            } else if (group.choice.lossSums.length == parts.length * settings.rule.windows()) {
                 choice = dev.afmflink.feedback.LeaderChoice.restore(parts.length, settings.rule, group.choice);
+            } else {
+                // restored with another number of candidates or another rule: the choice starts again, the key's chain goes
+                // on from a full snapshot of the new first leader
+                choice = new dev.afmflink.feedback.LeaderChoice(parts.length, settings.rule);
+                group.publishedBy = -1;
+                groupChanged = true;
             }
         }
     }

@@ -124,6 +124,34 @@ class CandidatesTrainerTest {
         second.close();
     }
 
+    /** A restore with a third candidate: the choice starts again, the key's chain goes on (the next version, full). */
+    @Test
+    void aRestoreWithAnotherCandidateContinuesTheChainFromAFullSnapshot() throws Exception {
+        List<TrainingExample> input = TrainerFeedbackTest.examples(2000, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 43);
+        var two = List.of(new TrainerSettings.Candidate("slow", config(0.001, 0.001)),
+                new TrainerSettings.Candidate("fast", config(0.1, 0.05)));
+        var first = harness(settings(StreamingEndToEndTest.config()).candidates(two, RULE).build(), null);
+        feed(first, input, 0, 1000);
+        first.prepareSnapshotPreBarrier(1);
+        var state = first.snapshot(1, 1);
+        long last = 0;
+        for (var r : first.getSideOutput(AfmTrainer.SNAPSHOTS)) {
+            last = r.getValue().version;
+        }
+        first.close();
+        assertTrue(last > 0);
+        var three = new ArrayList<>(two);
+        three.add(new TrainerSettings.Candidate("third", config(0.05, 0.05)));
+        var second = harness(settings(StreamingEndToEndTest.config()).candidates(three, RULE).build(), state);
+        feed(second, input, 1000, input.size());
+        end(second, input);
+        var after = new ArrayList<>(second.getSideOutput(AfmTrainer.SNAPSHOTS));
+        assertFalse(after.isEmpty());
+        assertEquals(last + 1, after.get(0).getValue().version, "the chain goes on");
+        assertEquals(ModelFormat.Kind.FULL, after.get(0).getValue().kind, "from a full snapshot");
+        second.close();
+    }
+
     /** The model of the snapshots of a run in two parts (the second continuing the first's chain). */
     static AfmModel lastModel(KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> first,
                               KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> second) throws Exception {
