@@ -66,8 +66,10 @@ public final class StepBench {
                     libfm(lines(data.resolve("frappe/frappe.validation.libfm.gz")), Loss.SQUARED),
                     libfm(lines(data.resolve("frappe/frappe.test.libfm.gz")), Loss.SQUARED), Double.NaN);
             case "hard", "drift" -> simulated(name, simSeed, simExamples);
+            case "movielens" -> movielens(data.resolve("movielens-100k"));
             case "heavy" -> heavy(simSeed, simExamples);
-            default -> throw new IllegalArgumentException("unknown case '" + name + "' (criteo, avazu, frappe, hard, drift, heavy)");
+            default -> throw new IllegalArgumentException("unknown case '" + name
+                    + "' (criteo, avazu, frappe, hard, drift, heavy, movielens)");
         };
     }
 
@@ -105,6 +107,65 @@ public final class StepBench {
             p[i] = held.get(i).p();
         }
         return new Case("heavy", Loss.LOGISTIC, 1, train, test, bayes(test, p));
+    }
+
+    /**
+     * MovieLens 100K as a click stream: a rating of 4 or 5 is a click; features user, item, gender,
+     * age (by decade), occupation and each of the item's genres (field "genre"); the ratings in time
+     * order (ties in file order), the first 80 % train, the last 20 % test.
+     */
+    static Case movielens(Path dir) throws IOException {
+        java.util.Map<String, String[]> users = new java.util.HashMap<>();
+        for (String l : lines(dir.resolve("u.user.gz"))) {
+            String[] f = l.split("\\|");
+            users.put(f[0], f);
+        }
+        java.util.Map<String, List<Integer>> genres = new java.util.HashMap<>();
+        for (String l : linesLatin1(dir.resolve("u.item.gz"))) {
+            String[] f = l.split("\\|", -1);
+            List<Integer> g = new ArrayList<>();
+            for (int i = 5; i < f.length; i++) {
+                if (f[i].equals("1")) {
+                    g.add(i - 5);
+                }
+            }
+            genres.put(f[0], g);
+        }
+        List<String[]> ratings = new ArrayList<>();
+        for (String l : lines(dir.resolve("u.data.gz"))) {
+            ratings.add(l.split("\t"));
+        }
+        ratings.sort(java.util.Comparator.comparingLong(r -> Long.parseLong(r[3]))); // stable: ties in file order
+        List<Example> all = new ArrayList<>(ratings.size());
+        for (String[] r : ratings) {
+            String[] u = users.get(r[0]);
+            Example ex = new Example();
+            ex.add(dev.afmflink.data.FeatureHash.of("user", r[0]), 1);
+            ex.add(dev.afmflink.data.FeatureHash.of("item", r[1]), 1);
+            ex.add(dev.afmflink.data.FeatureHash.of("gender", u[2]), 1);
+            ex.add(dev.afmflink.data.FeatureHash.of("age", Integer.toString(Integer.parseInt(u[1]) / 10)), 1);
+            ex.add(dev.afmflink.data.FeatureHash.of("occupation", u[3]), 1);
+            for (int g : genres.getOrDefault(r[1], List.of())) {
+                ex.add(dev.afmflink.data.FeatureHash.of("genre", Integer.toString(g)), 1);
+            }
+            ex.label = Integer.parseInt(r[2]) >= 4 ? 1 : 0;
+            all.add(ex.normalize().copy());
+        }
+        int cut = all.size() * 4 / 5;
+        return new Case("movielens", Loss.LOGISTIC, 1, all.subList(0, cut), all.subList(cut, all.size()), Double.NaN);
+    }
+
+    static List<String> linesLatin1(Path gz) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)),
+                StandardCharsets.ISO_8859_1))) {
+            for (String l = r.readLine(); l != null; l = r.readLine()) {
+                if (!l.isBlank()) {
+                    out.add(l);
+                }
+            }
+        }
+        return out;
     }
 
     /** The logloss of the true probabilities on the test sample. */

@@ -25,7 +25,8 @@ final class StepBenchCommand implements Command {
         return List.of(
                 new Args.Option("cases", "LIST", "criteo,avazu,frappe,hard,drift,heavy", "data sets (criteo, avazu, frappe: "
                         + "from --data; hard, drift: the feedback bench's worlds, labels final, event-time order; heavy: eight fields, "
-                        + "ten interacting pairs)"),
+                        + "ten interacting pairs; movielens: MovieLens 100K, a rating of 4 or 5 a click, user, item, gender, age, "
+                        + "occupation and genres, 80 % / 20 % in time order; not in the default list)"),
                 new Args.Option("variant", "'NAME: OPTIONS'", null, "a row: model options on top of each case's loss's defaults "
                         + "(repeatable; default: one row, 'defaults', with none)"),
                 new Args.Option("grid", "LIST", "0.025,0.05,0.1,0.2", "fixed learning rates of the embeddings and the attention group "
