@@ -68,6 +68,23 @@ public final class FeedbackBench {
                 throw new IllegalArgumentException("the interaction-heavy world has no drift");
             }
         }
+
+        /**
+         * The named world with its own times: {@code hard} (1,000 impressions/s, clicks after exp(5 s),
+         * CTR about 0.38, W = 30 s, windows of 10 s), {@code drift} (the embedded default's stream: 4/s,
+         * log-normal delays, CTR 0.2, W = 10 min, windows of 15 min, the drift half way) or {@code heavy}
+         * (the hard case's times on {@link InteractionWorld}); watermarks 200 ms behind.
+         */
+        public static Case standard(String name, long impressions, long seed, int heldOut) {
+            boolean drift = switch (name) {
+                case "hard", "heavy" -> false;
+                case "drift" -> true;
+                default -> throw new IllegalArgumentException("the case is hard, drift or heavy, got '" + name + "'");
+            };
+            return new Case(impressions, drift ? 250 : 1, drift ? ClickSimulator.DEFAULT_DELAY : ClickSimulator.ClickDelay.exponential(5000),
+                    drift ? ClickSimulator.DEFAULT_BIAS : -0.75, drift, drift ? 600_000 : 30_000, drift ? 900_000 : 10_000, 200, seed,
+                    heldOut, name.equals("heavy"));
+        }
     }
 
     static final long T0 = 1_767_225_600_000L;

@@ -75,21 +75,13 @@ public final class StepBench {
 
     /** The feedback bench's hard and drift worlds, every impression with its final label, in event-time order. */
     static Case simulated(String name, long seed, int impressions) {
-        boolean drift = name.equals("drift");
-        var c = new FeedbackBench.Case(impressions, drift ? 250 : 1, drift ? ClickSimulator.DEFAULT_DELAY
-                : ClickSimulator.ClickDelay.exponential(5000), drift ? ClickSimulator.DEFAULT_BIAS : -0.75, drift,
-                drift ? 600_000 : 30_000, drift ? 900_000 : 10_000, 200, seed, impressions / 10);
+        var c = FeedbackBench.Case.standard(name, impressions, seed, impressions / 10);
         // the labelled stream as the offline ideal sees it (labels final, event-time order)
         List<Event> events = FeedbackBench.decode(FeedbackBench.events(c), config(Loss.LOGISTIC));
         List<Example> train = FeedbackReplay.labelledInEventOrder(events, c.windowMs(), Loss.LOGISTIC);
+        List<Example> test = FeedbackBench.heldOut(c, config(Loss.LOGISTIC), c.drift());
         ClickSimulator sim = new ClickSimulator(seed, c.bias());
-        List<Example> test = new ArrayList<>();
-        for (Event e : FeedbackBench.decode(sim.heldOut(c.heldOut(), drift, 1, Event.DEFAULT_MODEL), config(Loss.LOGISTIC))) {
-            Example x = e.features().copy();
-            x.label = e.label();
-            test.add(x);
-        }
-        return new Case(name, Loss.LOGISTIC, 1, train, test, bayes(test, sim.heldOutTruth(c.heldOut(), drift, 1)));
+        return new Case(name, Loss.LOGISTIC, 1, train, test, bayes(test, sim.heldOutTruth(c.heldOut(), c.drift(), 1)));
     }
 
     static Case heavy(long seed, int examples) {
@@ -121,7 +113,7 @@ public final class StepBench {
             users.put(f[0], f);
         }
         java.util.Map<String, List<Integer>> genres = new java.util.HashMap<>();
-        for (String l : linesLatin1(dir.resolve("u.item.gz"))) {
+        for (String l : lines(dir.resolve("u.item.gz"), StandardCharsets.ISO_8859_1)) {
             String[] f = l.split("\\|", -1);
             List<Integer> g = new ArrayList<>();
             for (int i = 5; i < f.length; i++) {
@@ -155,19 +147,6 @@ public final class StepBench {
         return new Case("movielens", Loss.LOGISTIC, 1, all.subList(0, cut), all.subList(cut, all.size()), Double.NaN);
     }
 
-    static List<String> linesLatin1(Path gz) throws IOException {
-        List<String> out = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)),
-                StandardCharsets.ISO_8859_1))) {
-            for (String l = r.readLine(); l != null; l = r.readLine()) {
-                if (!l.isBlank()) {
-                    out.add(l);
-                }
-            }
-        }
-        return out;
-    }
-
     /** The logloss of the true probabilities on the test sample. */
     static double bayes(List<Example> test, double[] p) {
         double sum = 0;
@@ -190,7 +169,7 @@ public final class StepBench {
         long seen = 0;
         for (int pass = 1; pass <= c.passes(); pass++) {
             if (pass > 1) {
-                shuffle(order, rng);
+                OfflineTrainer.shuffle(order, rng); // as bin/afm train shuffles: the same figures
             }
             for (Example ex : order) {
                 m.train(ex, ++seen);
@@ -201,15 +180,6 @@ public final class StepBench {
             e.add(m.predictRaw(x), x.label);
         }
         return c.loss() == Loss.SQUARED ? new Score(e.rmseClipped(), Double.NaN) : new Score(e.logloss(), e.auc());
-    }
-
-    private static void shuffle(Example[] a, SplitMix64 rng) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = (int) Long.remainderUnsigned(rng.nextLong(), i + 1);
-            Example tmp = a[i];
-            a[i] = a[j];
-            a[j] = tmp;
-        }
     }
 
     /**
@@ -271,9 +241,13 @@ public final class StepBench {
     }
 
     static List<String> lines(Path gz) throws IOException {
+        return lines(gz, StandardCharsets.UTF_8);
+    }
+
+    /** The non-blank lines of a gzipped text file in {@code charset}. */
+    static List<String> lines(Path gz, java.nio.charset.Charset charset) throws IOException {
         List<String> out = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)), charset))) {
             for (String l = r.readLine(); l != null; l = r.readLine()) {
                 if (!l.isBlank()) {
                     out.add(l);

@@ -50,23 +50,17 @@ final class FeedbackBenchCommand implements Command {
 
     @Override
     public int run(Args a) throws Exception {
-        boolean drift = switch (a.get("case")) {
-            case "hard", "heavy" -> false;
-            case "drift" -> true;
-            default -> throw new IllegalArgumentException("--case is hard, drift or heavy");
-        };
-        int rate = a.getInt("impressions-per-second", drift ? 4 : 1000);
+        var d = FeedbackBench.Case.standard(a.get("case"), a.getLong("impressions", 200000), a.getLong("sim-seed", 7),
+                a.getInt("held-out", 20000));
+        int rate = a.getInt("impressions-per-second", (int) (1000 / d.spacingMs()));
         if (rate < 1 || rate > 1000) {
             throw new IllegalArgumentException("--impressions-per-second must be in [1, 1000] (event time is in ms)");
         }
-        var c = new FeedbackBench.Case(a.getLong("impressions", 200000), 1000 / rate,
-                ClickSimulator.ClickDelay.parse(a.get("click-delay") != null ? a.get("click-delay")
-                        : drift ? "lognormal:20000:1.5" : "exp:5000"),
-                a.getDouble("ctr-bias", drift ? ClickSimulator.DEFAULT_BIAS : -0.75), drift,
-                a.getLong("attribution-window-ms", drift ? 600_000 : 30_000),
-                a.getLong("validation-window-ms", drift ? 900_000 : 10_000),
-                a.getLong("out-of-orderness-ms", 200), a.getLong("sim-seed", 7), a.getInt("held-out", 20000),
-                a.get("case").equals("heavy"));
+        var c = new FeedbackBench.Case(d.impressions(), 1000 / rate,
+                a.get("click-delay") != null ? ClickSimulator.ClickDelay.parse(a.get("click-delay")) : d.delay(),
+                a.getDouble("ctr-bias", d.bias()), d.drift(), a.getLong("attribution-window-ms", d.windowMs()),
+                a.getLong("validation-window-ms", d.validationMs()), a.getLong("out-of-orderness-ms", d.boundMs()), d.seed(),
+                d.heldOut(), d.heavy());
         List<FeedbackMode> modes = Arrays.stream(a.get("modes").split(",")).map(FeedbackMode::parse).toList();
         String engine = a.get("engine");
         if (!engine.equals("job") && !engine.equals("replay")) {

@@ -157,10 +157,7 @@ public final class LeaderChoice implements java.io.Serializable {
         if (n <= 0 || !Double.isFinite(lossSum)) {
             return null; // an empty or broken window says nothing
         }
-        double[][] w = pending.computeIfAbsent(start, s -> {
-            double[][] fresh = new double[candidates][];
-            return fresh;
-        });
+        double[][] w = pending.computeIfAbsent(start, s -> new double[candidates][]);
         w[c] = new double[] {n, lossSum};
         for (double[] x : w) {
             if (x == null) {

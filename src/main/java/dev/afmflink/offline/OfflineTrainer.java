@@ -206,7 +206,8 @@ public final class OfflineTrainer {
         }
     }
 
-    static void shuffle(Example[] a, SplitMix64 rng) {
+    /** The order of a pass after the first: a Fisher–Yates shuffle with {@code rng} (the benches shuffle as this does). */
+    public static void shuffle(Example[] a, SplitMix64 rng) {
         for (int i = a.length - 1; i > 0; i--) {
             int j = (int) Long.remainderUnsigned(rng.nextLong(), i + 1);
             Example tmp = a[i];
