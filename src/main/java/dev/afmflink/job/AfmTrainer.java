@@ -44,18 +44,14 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient Consumer<Object> keySwitch;
     private transient TrainerMetrics metrics;
     private transient DeadLetters deadLetters;
-    /** With candidates: the choice among them and the key's snapshot chain. */
-    private transient org.apache.flink.api.common.state.ValueState<CandidateGroup> groupState;
+    /** With candidates: the choice among them and the key's snapshot chain (null: one model per key). */
+    private transient KeyedChoice choice;
     /** The time of the event-time timer running now (Long.MIN_VALUE outside one): scratch, not state. */
     private transient long timerTime = Long.MIN_VALUE;
-    /** The key in hand, the context and collector of the call in hand, the key's candidate group: scratch, not state. */
+    /** The key in hand, the context and collector of the call in hand: scratch, not state. */
     private transient String key;
     private transient Context ctx;
     private transient Collector<Prediction> out;
-    private transient CandidateGroup group;
-    private transient dev.afmflink.feedback.LeaderChoice choice;
-    /** The group changed in this call (a window closed, a snapshot went out): it goes back to state. */
-    private transient boolean groupChanged;
 
     public AfmTrainer(TrainerSettings settings) {
         this.settings = settings;
@@ -73,8 +69,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             parts[i] = new Part(i, cs.get(i).name(), cs.get(i).config(), settings.candidates.isEmpty() ? "" : "#" + cs.get(i).name());
         }
         if (!settings.candidates.isEmpty()) {
-            groupState = getRuntimeContext().getState(new org.apache.flink.api.common.state.ValueStateDescriptor<>("candidate-group",
-                    TypeInformation.of(CandidateGroup.class)));
+            choice = new KeyedChoice(getRuntimeContext(), parts.length, settings.rule);
         }
         if (keySwitch != null) {
             keySwitch(keySwitch);
@@ -156,35 +151,20 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         leave();
     }
 
-    /** The key in hand, the context and the collector, for the parts' calls (scratch); with candidates, the key's group. */
+    /** The key in hand, the context and the collector, for the parts' calls (scratch); with candidates, the key's choice. */
     private void enter(Context ctx, Collector<Prediction> out) throws Exception {
         this.ctx = ctx;
         this.out = out;
         this.key = ctx.getCurrentKey();
-        if (groupState != null) {
-            group = groupState.value();
-            if (group == null) {
-                group = new CandidateGroup();
-                choice = new dev.afmflink.feedback.LeaderChoice(parts.length, settings.rule);
-                groupChanged = true;
-            } else if (group.choice.lossSums.length == parts.length * settings.rule.windows()) {
-                choice = dev.afmflink.feedback.LeaderChoice.restore(parts.length, settings.rule, group.choice);
-            } else {
-                // restored with another number of candidates or another rule: the choice starts again, the key's chain goes
-                // on from a full snapshot of the new first leader
-                choice = new dev.afmflink.feedback.LeaderChoice(parts.length, settings.rule);
-                group.publishedBy = -1;
-                groupChanged = true;
-            }
+        if (choice != null) {
+            choice.enter();
         }
     }
 
     /** With candidates: the key's group back to state. */
     private void leave() throws Exception {
-        if (groupState != null && groupChanged) {
-            groupChanged = false;
-            group.choice = choice.state();
-            groupState.update(group);
+        if (choice != null) {
+            choice.leave();
         }
     }
 
@@ -449,20 +429,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             }
             // the leader continues the key's chain (its version, digest and deltas), from a full snapshot when another
             // candidate published last
-            PublishState ps = b.publish;
-            ps.version = group.version;
-            ps.lastDigest = group.lastDigest;
-            ps.deltasSinceFull = group.deltasSinceFull;
-            long before = ps.version;
-            publisher.publish(ctx, key, b, settings.holdout.enabled() ? validation.holdout(b) : null,
-                    restart || group.publishedBy != index);
-            if (ps.version != before) {
-                groupChanged = true;
-                group.version = ps.version;
-                group.lastDigest = ps.lastDigest;
-                group.deltasSinceFull = ps.deltasSinceFull;
-                group.publishedBy = index;
-            }
+            boolean full = choice.lend(b.publish, index);
+            publisher.publish(ctx, key, b, settings.holdout.enabled() ? validation.holdout(b) : null, restart || full);
+            choice.took(b.publish, index);
         }
 
         /**
@@ -477,7 +446,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 closed.event = MetricsRecord.CANDIDATE_WINDOW;
             }
             dev.afmflink.feedback.LeaderChoice.Switch sw = choice.closed(index, closed.windowStart, closed.n, closed.loss * closed.n);
-            groupChanged = true;
             if (sw != null) {
                 MetricsRecord r = MetricsRecord.of(MetricsRecord.LEADER, key, b, null, closed.wallMs,
                         parts[sw.to()].name + " (was " + parts[sw.from()].name + ")");
