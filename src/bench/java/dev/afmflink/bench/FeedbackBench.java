@@ -6,6 +6,7 @@ import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.feedback.Candidate;
 import dev.afmflink.feedback.LeaderChoice;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.FeedbackSettings;
@@ -360,9 +361,6 @@ public final class FeedbackBench {
         }
     }
 
-    /** A candidate configuration of {@link #candidates}. */
-    public record Candidate(String name, AfmConfig config) {
-    }
 
     /**
      * The online choice among candidates (issue 23), through the job's replay in the ordered mode:

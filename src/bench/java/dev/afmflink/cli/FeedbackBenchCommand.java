@@ -67,11 +67,7 @@ final class FeedbackBenchCommand implements Command {
             throw new IllegalArgumentException("--engine is job or replay");
         }
         if (!a.all("candidate").isEmpty()) {
-            List<FeedbackBench.Candidate> candidates = new ArrayList<>();
-            for (Candidates.Named n : Candidates.candidates(a)) {
-                candidates.add(new FeedbackBench.Candidate(n.name(), ModelOptions.config(a.overlay(n.options()))));
-            }
-            FeedbackBench.candidates(c, candidates, Candidates.rule(a), System.out);
+            FeedbackBench.candidates(c, Candidates.configs(a), Candidates.rule(a), System.out);
             return 0;
         }
         Path work = a.get("work-dir") != null ? Path.of(a.get("work-dir")) : Files.createTempDirectory("afm-feedback-bench-");

@@ -41,6 +41,20 @@ final class Candidates {
         return c;
     }
 
+    /** {@code --candidate}, two or more, each its options on top of the command's. */
+    static List<dev.afmflink.feedback.Candidate> configs(Args a) {
+        return configs(a, candidates(a));
+    }
+
+    /** The named options, each on top of the command's. */
+    static List<dev.afmflink.feedback.Candidate> configs(Args a, List<Named> named) {
+        List<dev.afmflink.feedback.Candidate> out = new ArrayList<>();
+        for (Named n : named) {
+            out.add(new dev.afmflink.feedback.Candidate(n.name(), ModelOptions.config(a.overlay(n.options()))));
+        }
+        return out;
+    }
+
     /** The rule's options. */
     static final List<Args.Option> RULE_OPTIONS = List.of(
             new Args.Option("candidate-windows", "N", Integer.toString(LeaderChoice.Rule.DEFAULT.windows()),

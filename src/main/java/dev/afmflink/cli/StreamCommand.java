@@ -436,10 +436,6 @@ final class StreamCommand implements Command {
         if (a.all("candidate").isEmpty()) {
             return FeedbackSettings.Choice.NONE;
         }
-        List<dev.afmflink.job.TrainerSettings.Candidate> cs = new java.util.ArrayList<>();
-        for (Candidates.Named n : Candidates.candidates(a)) {
-            cs.add(new dev.afmflink.job.TrainerSettings.Candidate(n.name(), ModelOptions.config(a.overlay(n.options()))));
-        }
-        return new FeedbackSettings.Choice(cs, Candidates.rule(a));
+        return new FeedbackSettings.Choice(Candidates.configs(a), Candidates.rule(a));
     }
 }

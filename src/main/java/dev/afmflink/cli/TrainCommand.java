@@ -105,12 +105,8 @@ final class TrainCommand implements Command {
                 || a.getDurationMs("feature-ttl", 0) != 0) {
             throw new Args.UsageException("--candidate trains one pass, every feature at once (no --passes, --min-count, --feature-ttl)");
         }
-        List<dev.afmflink.offline.CandidateTrainer.Candidate> cs = new ArrayList<>();
-        for (Candidates.Named n : named) {
-            AfmConfig c = ModelOptions.config(a.overlay(n.options()));
-            cs.add(new dev.afmflink.offline.CandidateTrainer.Candidate(n.name(), c));
-            System.out.println("candidate " + n.name() + ": " + c);
-        }
+        List<dev.afmflink.feedback.Candidate> cs = Candidates.configs(a, named);
+        cs.forEach(c -> System.out.println("candidate " + c.name() + ": " + c.config()));
         var r = dev.afmflink.offline.CandidateTrainer.run(train, test, cs, Candidates.rule(a), a.getInt("candidate-window-examples", 5000),
                 a.has("skip-bad"), System.out);
         write(a, r.metrics(), r.models().get(r.leader()));

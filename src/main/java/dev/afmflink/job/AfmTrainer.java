@@ -62,8 +62,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     public void open(OpenContext openContext) {
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
         deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
-        List<TrainerSettings.Candidate> cs = settings.candidates.isEmpty()
-                ? List.of(new TrainerSettings.Candidate("", config)) : settings.candidates;
+        List<dev.afmflink.feedback.Candidate> cs = settings.candidates.isEmpty()
+                ? List.of(new dev.afmflink.feedback.Candidate("", config)) : settings.candidates;
         parts = new Part[cs.size()];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = new Part(i, cs.get(i).name(), cs.get(i).config(), settings.candidates.isEmpty() ? "" : "#" + cs.get(i).name());

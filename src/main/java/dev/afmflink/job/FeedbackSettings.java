@@ -28,7 +28,7 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
         implements Serializable {
 
     /** The online choice among candidate configurations (docs/feedback.md, "Online choice"). */
-    public record Choice(java.util.List<TrainerSettings.Candidate> candidates, dev.afmflink.feedback.LeaderChoice.Rule rule)
+    public record Choice(java.util.List<dev.afmflink.feedback.Candidate> candidates, dev.afmflink.feedback.LeaderChoice.Rule rule)
             implements Serializable {
         public static final Choice NONE = new Choice(java.util.List.of(), dev.afmflink.feedback.LeaderChoice.Rule.DEFAULT);
 

@@ -1,6 +1,7 @@
 package dev.afmflink.job;
 
 import dev.afmflink.feedback.EventTimes;
+import dev.afmflink.feedback.Candidate;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.Holdout;
 import dev.afmflink.lifecycle.FeatureLifecycle;
@@ -50,9 +51,6 @@ public final class TrainerSettings implements Serializable {
     /** When the leader among the candidates changes. */
     final dev.afmflink.feedback.LeaderChoice.Rule rule;
 
-    /** A named configuration among candidates (docs/feedback.md, "Online choice"). */
-    public record Candidate(String name, AfmConfig config) implements Serializable {
-    }
 
     private TrainerSettings(Builder b) {
         this.config = b.config;

@@ -1,6 +1,7 @@
 package dev.afmflink.offline;
 
 import dev.afmflink.data.LibfmReader;
+import dev.afmflink.feedback.Candidate;
 import dev.afmflink.feedback.LeaderChoice;
 import dev.afmflink.metrics.Evaluation;
 import dev.afmflink.model.AfmConfig;
@@ -25,9 +26,6 @@ import java.util.Map;
  * "last quarter" is the last quarter of the windows (the last window when there are fewer than four).
  */
 public final class CandidateTrainer {
-    /** A named configuration. */
-    public record Candidate(String name, AfmConfig config) {
-    }
 
     /** The candidates' models (in order), the leader at the end, its switches, and the figures (keys as in --metrics-out). */
     public record Result(List<AfmModel> models, int leader, List<LeaderChoice.Switch> switches, Map<String, Object> metrics) {

@@ -104,7 +104,7 @@ class CandidatesTrainerTest {
     void aRestoreContinuesTheChoiceAndTheChain() throws Exception {
         List<TrainingExample> input = TrainerFeedbackTest.examples(3000, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 41);
         TrainerSettings s = settings(StreamingEndToEndTest.config()).candidates(List.of(
-                new TrainerSettings.Candidate("slow", config(0.001, 0.001)), new TrainerSettings.Candidate("fast", config(0.1, 0.05))),
+                new dev.afmflink.feedback.Candidate("slow", config(0.001, 0.001)), new dev.afmflink.feedback.Candidate("fast", config(0.1, 0.05))),
                 RULE).build();
         var whole = run(s, input);
         var first = harness(s, null);
@@ -128,8 +128,8 @@ class CandidatesTrainerTest {
     @Test
     void aRestoreWithAnotherCandidateContinuesTheChainFromAFullSnapshot() throws Exception {
         List<TrainingExample> input = TrainerFeedbackTest.examples(2000, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 43);
-        var two = List.of(new TrainerSettings.Candidate("slow", config(0.001, 0.001)),
-                new TrainerSettings.Candidate("fast", config(0.1, 0.05)));
+        var two = List.of(new dev.afmflink.feedback.Candidate("slow", config(0.001, 0.001)),
+                new dev.afmflink.feedback.Candidate("fast", config(0.1, 0.05)));
         var first = harness(settings(StreamingEndToEndTest.config()).candidates(two, RULE).build(), null);
         feed(first, input, 0, 1000);
         first.prepareSnapshotPreBarrier(1);
@@ -141,7 +141,7 @@ class CandidatesTrainerTest {
         first.close();
         assertTrue(last > 0);
         var three = new ArrayList<>(two);
-        three.add(new TrainerSettings.Candidate("third", config(0.05, 0.05)));
+        three.add(new dev.afmflink.feedback.Candidate("third", config(0.05, 0.05)));
         var second = harness(settings(StreamingEndToEndTest.config()).candidates(three, RULE).build(), state);
         feed(second, input, 1000, input.size());
         end(second, input);
@@ -189,8 +189,8 @@ class CandidatesTrainerTest {
     @Test
     void theKeyPublishesTheLeaderAsItWouldBeAloneAndSwitchesByTheRule() throws Exception {
         List<TrainingExample> input = TrainerFeedbackTest.examples(3000, dev.afmflink.data.EventKind.EXAMPLE, "ex-", 41);
-        List<TrainerSettings.Candidate> cs = List.of(new TrainerSettings.Candidate("slow", config(0.001, 0.001)),
-                new TrainerSettings.Candidate("fast", config(0.1, 0.05)));
+        List<dev.afmflink.feedback.Candidate> cs = List.of(new dev.afmflink.feedback.Candidate("slow", config(0.001, 0.001)),
+                new dev.afmflink.feedback.Candidate("fast", config(0.1, 0.05)));
         var h = run(settings(StreamingEndToEndTest.config()).candidates(cs, RULE).build(), input);
 
         // the switches: the rule on the candidates' windows as they came out
@@ -246,11 +246,11 @@ class CandidatesTrainerTest {
     @Test
     void candidatesAreCheckedWhenTheTrainerIsBuilt() {
         AfmConfig c = StreamingEndToEndTest.config();
-        assertThrows(IllegalArgumentException.class, () -> settings(c).candidates(List.of(new TrainerSettings.Candidate("a", c)),
+        assertThrows(IllegalArgumentException.class, () -> settings(c).candidates(List.of(new dev.afmflink.feedback.Candidate("a", c)),
                 RULE).build(), "one candidate");
-        assertThrows(IllegalArgumentException.class, () -> settings(c).candidates(List.of(new TrainerSettings.Candidate("a", c),
-                new TrainerSettings.Candidate("a", c)), RULE).build(), "the same name twice");
-        assertThrows(IllegalArgumentException.class, () -> settings(c).candidates(List.of(new TrainerSettings.Candidate("a", c),
-                new TrainerSettings.Candidate("b b", c)), RULE).build(), "a name with a space");
+        assertThrows(IllegalArgumentException.class, () -> settings(c).candidates(List.of(new dev.afmflink.feedback.Candidate("a", c),
+                new dev.afmflink.feedback.Candidate("a", c)), RULE).build(), "the same name twice");
+        assertThrows(IllegalArgumentException.class, () -> settings(c).candidates(List.of(new dev.afmflink.feedback.Candidate("a", c),
+                new dev.afmflink.feedback.Candidate("b b", c)), RULE).build(), "a name with a space");
     }
 }

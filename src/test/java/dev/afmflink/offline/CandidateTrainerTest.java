@@ -59,8 +59,8 @@ class CandidateTrainerTest {
     @Test
     void everyCandidateIsItsOwnModelAndTheSwitchesAreTheRulesOnItsWindows() throws Exception {
         Path train = stream(30_000);
-        List<CandidateTrainer.Candidate> cs = List.of(new CandidateTrainer.Candidate("slow", config(0.01, 1e-8)),
-                new CandidateTrainer.Candidate("default", config(0.2, 0.1)), new CandidateTrainer.Candidate("fast", config(0.8, 0.1)));
+        List<dev.afmflink.feedback.Candidate> cs = List.of(new dev.afmflink.feedback.Candidate("slow", config(0.01, 1e-8)),
+                new dev.afmflink.feedback.Candidate("default", config(0.2, 0.1)), new dev.afmflink.feedback.Candidate("fast", config(0.8, 0.1)));
         LeaderChoice.Rule rule = new LeaderChoice.Rule(3, 0.01);
         int window = 1000;
         CandidateTrainer.Result r = CandidateTrainer.run(train, null, cs, rule, window, false, new PrintStream(PrintStream.nullOutputStream()));
@@ -126,10 +126,10 @@ class CandidateTrainerTest {
         AfmConfig squared = new AfmConfig(8, 8, Loss.SQUARED, 0, 0, 0, 1.0, 0.1, 1, OptimizerSpec.adagrad(0.05, 1e-8),
                 OptimizerSpec.adagrad(0.05, 1e-8), OptimizerSpec.adagrad(0.05, 1e-8));
         assertThrows(IllegalArgumentException.class, () -> CandidateTrainer.run(train, null, List.of(
-                new CandidateTrainer.Candidate("a", config(0.2, 0.1)), new CandidateTrainer.Candidate("b", squared)),
+                new dev.afmflink.feedback.Candidate("a", config(0.2, 0.1)), new dev.afmflink.feedback.Candidate("b", squared)),
                 LeaderChoice.Rule.DEFAULT, 10, false, new PrintStream(PrintStream.nullOutputStream())));
         assertThrows(IllegalArgumentException.class, () -> CandidateTrainer.run(train, null, List.of(
-                new CandidateTrainer.Candidate("a", config(0.2, 0.1))), LeaderChoice.Rule.DEFAULT, 10, false,
+                new dev.afmflink.feedback.Candidate("a", config(0.2, 0.1))), LeaderChoice.Rule.DEFAULT, 10, false,
                 new PrintStream(PrintStream.nullOutputStream())));
     }
 
