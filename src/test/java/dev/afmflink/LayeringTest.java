@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
  */
 class LayeringTest {
     static final List<String> PLAIN = List.of("model", "optim", "metrics", "snapshot", "serving", "data", "feedback", "offline",
-            "report", "lifecycle", "simd", "time");
+            "report", "lifecycle", "simd", "time", "sync");
 
     /** The packages from the bottom up: each may use only those before it (docs/architecture.md). */
-    static final List<String> LAYERS = List.of("simd", "time", "optim", "model", "data", "metrics", "snapshot", "lifecycle",
+    static final List<String> LAYERS = List.of("simd", "time", "optim", "model", "sync", "data", "metrics", "snapshot", "lifecycle",
             "feedback", "serving", "offline", "report", "embedded", "job", "cli");
 
     /**

@@ -54,6 +54,28 @@ public final class AfmLearner {
         return Initializer.newFeature(config, layout, linear, embedding, id, ts);
     }
 
+    /** A feature row's parameters as its optimizer slots determine them, after the slots changed outside a step. */
+    public void settle(FeatureParams row) {
+        Layout l = layout;
+        if (row.data32 != null) {
+            linear.settle(row.data32, 0, row.data32, l.offLinearSlots, 1);
+            embedding.settle(row.data32, 1, row.data32, l.offEmbeddingSlots, l.k);
+        } else {
+            linear.settle(row.data, 0, row.data, l.offLinearSlots, 1);
+            embedding.settle(row.data, 1, row.data, l.offEmbeddingSlots, l.k);
+        }
+    }
+
+    /** {@link #settle(FeatureParams)} of the shared block: w0 and the attention network. */
+    public void settle(SharedParams shared) {
+        linear.settle(shared.bias, 0, shared.bias, 1, 1);
+        if (shared.attn32 != null) {
+            attention.settle(shared.attn32, 0, shared.attnSlots32, 0, shared.attn32.length);
+        } else {
+            attention.settle(shared.attn, 0, shared.attnSlots, 0, shared.attn.length);
+        }
+    }
+
     /**
      * One training step on the example ({@code ids}, {@code values}, {@code n} features) with the
      * rows {@code store} gives (the one row gatherer): returns ŷ before the update. A step that

@@ -64,6 +64,31 @@ final class Ftrl implements Optimizer {
                 (float) spec.decay());
     }
 
+    /** θ from (z, n) as a step leaves it, with no gradient: the step's last line. */
+    @Override
+    public void settle(double[] params, int pOff, double[] slots, int sOff, int n) {
+        for (int c = 0; c < n; c++) {
+            double z = slots[sOff + c];
+            double sl1 = z < 0 ? -l1 : l1;
+            params[pOff + c] = Math.abs(z) <= l1 ? 0.0
+                    : Optimizer.flush(-(z - sl1) / ((beta + Math.sqrt(slots[sOff + n + c])) / alpha + l2));
+        }
+    }
+
+    @Override
+    public void settle(float[] params, int pOff, float[] slots, int sOff, int n) {
+        float a = (float) alpha;
+        float b = (float) beta;
+        float f1 = (float) l1;
+        float f2 = (float) l2;
+        for (int c = 0; c < n; c++) {
+            float z = slots[sOff + c];
+            float sl1 = z < 0 ? -f1 : f1;
+            params[pOff + c] = Math.abs(z) <= f1 ? 0.0f
+                    : Optimizer.flush(-(z - sl1) / ((b + (float) Math.sqrt(slots[sOff + n + c])) / a + f2));
+        }
+    }
+
     @Override
     public OptimizerSpec spec() {
         return spec;

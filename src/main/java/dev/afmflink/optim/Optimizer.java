@@ -47,6 +47,18 @@ public interface Optimizer {
     /** One step of a float32 model: the same formulas in float arithmetic (hyper-parameters rounded to float). */
     void step(float[] params, int pOff, float[] slots, int sOff, float[] grad, int gOff, int n);
 
+    /**
+     * The parameters {@code params[pOff .. pOff+n)} as their slots determine them, after the slots
+     * were changed from outside a step (replicas' changes merged, {@code dev.afmflink.sync}): FTRL
+     * derives its weights from (z, n); Adagrad's and SGD's parameters are their own (nothing to do).
+     */
+    default void settle(double[] params, int pOff, double[] slots, int sOff, int n) {
+    }
+
+    /** {@link #settle(double[], int, double[], int, int)} of a float32 model. */
+    default void settle(float[] params, int pOff, float[] slots, int sOff, int n) {
+    }
+
     /** The spec this optimizer was built from. */
     OptimizerSpec spec();
 }

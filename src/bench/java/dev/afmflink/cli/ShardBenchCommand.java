@@ -1,0 +1,82 @@
+package dev.afmflink.cli;
+
+import dev.afmflink.bench.ShardBench;
+import dev.afmflink.bench.StepBench;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.Loss;
+import dev.afmflink.sync.MergeRule;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+final class ShardBenchCommand implements Command {
+    @Override
+    public String name() {
+        return "shard-bench";
+    }
+
+    @Override
+    public String summary() {
+        return "one model trained by R replicas merged at event-time ticks (the rule of issue 22, in memory), against one "
+                + "trainer: progressive and held-out loss by R, tick, lag and merge rule, and what the merges carry "
+                + "(docs/scaling.md)";
+    }
+
+    @Override
+    public List<Args.Option> options() {
+        List<Args.Option> o = new ArrayList<>(List.of(
+                new Args.Option("cases", "LIST", "hard,criteo,avazu", "data sets, as step-bench names them (criteo, avazu, frappe, "
+                        + "hard, drift, heavy, movielens)"),
+                new Args.Option("trainers", "LIST", "2,4", "replicas R (one trainer is always the first row)"),
+                new Args.Option("tick-examples", "LIST", "1000", "examples of the whole stream per tick: its rate × the tick's "
+                        + "length in event time (every example is one unit of event time)"),
+                new Args.Option("lag", "LIST", "1", "ticks a replica runs ahead of the others' changes: the merge of tick n is "
+                        + "taken in at the start of tick n + 1 + lag"),
+                new Args.Option("rule", "LIST", "sum", "merge rules: sum (every change added), mean (averaged over the replicas "
+                        + "that changed a value), mean-params (parameters averaged, optimizer slots added)"),
+                new Args.Option("data", "DIR", "../shared/data", "the research data sets"),
+                new Args.Option("sim-examples", "N", "200000", "examples of the simulated cases (their test sets: a tenth)"),
+                new Args.Option("sim-seed", "N", "7", "the simulated worlds' seed")));
+        o.addAll(ModelOptions.OPTIONS.stream().filter(m -> !m.name().equals("loss")).toList());
+        return o;
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        List<StepBench.Case> cases = new ArrayList<>();
+        for (String c : list(a.get("cases"))) {
+            cases.add(StepBench.load(c, Path.of(a.get("data")), a.getLong("sim-seed", 7), a.getInt("sim-examples", 200000)));
+        }
+        List<ShardBench.Setup> setups = new ArrayList<>();
+        for (String r : list(a.get("trainers"))) {
+            for (String t : list(a.get("tick-examples"))) {
+                for (String l : list(a.get("lag"))) {
+                    for (String rule : list(a.get("rule"))) {
+                        setups.add(new ShardBench.Setup(Integer.parseInt(r), Long.parseLong(t), Integer.parseInt(l), MergeRule.parse(rule)));
+                    }
+                }
+            }
+        }
+        ShardBench.table(cases, config(a, Loss.LOGISTIC), config(a, Loss.SQUARED), setups, System.out);
+        return 0;
+    }
+
+    /** The model options given, under the case's {@code loss}. */
+    private static AfmConfig config(Args a, Loss loss) {
+        List<String> argv = new ArrayList<>(List.of("--loss", loss.id()));
+        for (Args.Option m : ModelOptions.OPTIONS) {
+            if (!m.name().equals("loss") && a.has(m.name())) {
+                argv.add("--" + m.name());
+                if (m.value() != null) {
+                    argv.add(a.get(m.name()));
+                }
+            }
+        }
+        return ModelOptions.config(new Args("shard-bench", ModelOptions.OPTIONS).parse(argv.toArray(new String[0])));
+    }
+
+    private static List<String> list(String s) {
+        return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+}

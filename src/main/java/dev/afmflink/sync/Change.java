@@ -1,0 +1,72 @@
+package dev.afmflink.sync;
+
+/**
+ * What one replica of a model changed in one synchronization tick, or the merge of every
+ * replica's changes of that tick: per parameter, new value minus old, and per optimizer slot, what
+ * the tick's steps added on top of the old value decayed by those steps ({@link Vectors#fresh}:
+ * the change itself when the slot does not forget), in double, with the number of steps, for the
+ * shared block ({@link Vectors#shared}: w0 and its optimizer slots, the attention network and its
+ * slots) and for each feature row that changed (ids ascending, each row's whole data: w, v and the
+ * optimizer slots). A change is a function of the examples the replica trained in the tick and of
+ * the merges it had applied before: the same data gives the same change, bit for bit.
+ */
+public final class Change {
+    /** The tick (event time ÷ tick length) the change closes. */
+    public final long tick;
+    /** The replica that made it; {@link #MERGED} for a merge. */
+    public final int replica;
+    /** The shared block's change, or null if it did not change. */
+    public final double[] shared;
+    /** Steps taken (the shared block's example counter; every step steps the whole shared block). */
+    public final long examples;
+    /** Changed rows, ids ascending (signed order). */
+    public final long[] ids;
+    /** Each row's change, aligned with {@link #ids}. */
+    public final double[][] rows;
+    /** Each row's steps in the tick (summed over replicas in a merge). */
+    public final long[] steps;
+    /** Each row's last update (event time) after the change. */
+    public final long[] lastUpdate;
+    /** How many replicas changed each row (1 in a replica's own change). */
+    public final int[] contributors;
+    /** How many replicas changed the shared block. */
+    public final int sharedContributors;
+
+    public static final int MERGED = -1;
+
+    Change(long tick, int replica, double[] shared, int sharedContributors, long examples, long[] ids, double[][] rows,
+           long[] steps, long[] lastUpdate, int[] contributors) {
+        this.steps = steps;
+        this.tick = tick;
+        this.replica = replica;
+        this.shared = shared;
+        this.sharedContributors = sharedContributors;
+        this.examples = examples;
+        this.ids = ids;
+        this.rows = rows;
+        this.lastUpdate = lastUpdate;
+        this.contributors = contributors;
+    }
+
+    /** Nothing changed. */
+    public boolean isEmpty() {
+        return shared == null && ids.length == 0;
+    }
+
+    /** The index of row {@code id}, or a negative number. */
+    public int indexOf(long id) {
+        return java.util.Arrays.binarySearch(ids, id);
+    }
+
+    /**
+     * The bytes this change takes on the wire with values in {@code bytesPerValue} (4: float32,
+     * 8: float64): per row its id, last update and values; the shared block's values.
+     */
+    public long bytes(int bytesPerValue) {
+        long b = shared == null ? 0 : (long) shared.length * bytesPerValue;
+        for (double[] r : rows) {
+            b += 16 + (long) r.length * bytesPerValue;
+        }
+        return b;
+    }
+}

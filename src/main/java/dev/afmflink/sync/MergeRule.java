@@ -1,0 +1,120 @@
+package dev.afmflink.sync;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * How the replicas' changes of one tick become the change every replica applies. The rules differ
+ * in the parameters; optimizer slots are merged alike by both: their fresh parts added and their
+ * steps counted ({@link Replica#apply}: a slot becomes ρ^(others' steps) × itself + the others'
+ * fresh parts), so Adagrad's accumulators and FTRL's (z, n) count every replica's gradients and
+ * stay what they are (an accumulator never goes below zero, with or without forgetting). Changes
+ * are combined in replica order, in double: the merge is a function of the changes, bit for bit.
+ */
+public enum MergeRule {
+    /**
+     * Parameters' changes added: the model moves as if one learner had taken every replica's steps
+     * from the same start (asynchronous SGD with a bounded delay).
+     */
+    SUM("sum"),
+    /** Each parameter's changes averaged over the replicas that changed it (model averaging). */
+    MEAN("mean"),
+    /** Each parameter's changes added and divided by the square root of the replicas that changed it. */
+    SQRT("sqrt");
+
+    private final String label;
+
+    MergeRule(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public static MergeRule parse(String s) {
+        for (MergeRule r : values()) {
+            if (r.label.equals(s)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("unknown merge rule '" + s + "' (sum, mean, sqrt)");
+    }
+
+    /** The merge of {@code changes} (one per replica, in replica order) of one tick; {@code v} tells parameters from slots. */
+    public Change merge(long tick, List<Change> changes, Vectors v) {
+        double[] shared = null;
+        int sharedCount = 0;
+        long examples = 0;
+        int total = 0;
+        for (Change c : changes) {
+            examples += c.examples;
+            total += c.ids.length;
+            if (c.shared != null) {
+                if (shared == null) {
+                    shared = new double[c.shared.length];
+                }
+                add(shared, c.shared);
+                sharedCount++;
+            }
+        }
+        if (shared != null) {
+            scale(shared, sharedCount, v.sharedAveraged());
+        }
+        // the rows: every id once, ascending, its changes in replica order
+        long[] all = new long[total];
+        int n = 0;
+        for (Change c : changes) {
+            System.arraycopy(c.ids, 0, all, n, c.ids.length);
+            n += c.ids.length;
+        }
+        Arrays.sort(all);
+        int distinct = 0;
+        for (int i = 0; i < all.length; i++) {
+            if (i == 0 || all[i] != all[i - 1]) {
+                all[distinct++] = all[i];
+            }
+        }
+        long[] ids = Arrays.copyOf(all, distinct);
+        double[][] rows = new double[distinct][];
+        long[] last = new long[distinct];
+        long[] steps = new long[distinct];
+        int[] count = new int[distinct];
+        Arrays.fill(last, Long.MIN_VALUE);
+        for (Change c : changes) {
+            for (int i = 0; i < c.ids.length; i++) {
+                int at = Arrays.binarySearch(ids, c.ids[i]);
+                if (rows[at] == null) {
+                    rows[at] = new double[c.rows[i].length];
+                }
+                add(rows[at], c.rows[i]);
+                last[at] = Math.max(last[at], c.lastUpdate[i]);
+                steps[at] += c.steps[i];
+                count[at]++;
+            }
+        }
+        for (int i = 0; i < distinct; i++) {
+            scale(rows[i], count[i], v.rowAveraged());
+        }
+        return new Change(tick, Change.MERGED, shared, sharedCount, examples, ids, rows, steps, last, count);
+    }
+
+    private static void add(double[] to, double[] d) {
+        for (int q = 0; q < d.length; q++) {
+            to[q] += d[q];
+        }
+    }
+
+    /** Divides what this rule averages by {@code count}; {@code averaged}: the coordinates it averages ({@link Vectors#sharedAveraged}). */
+    private void scale(double[] sum, int count, boolean[] averaged) {
+        if (this == SUM || count == 1) {
+            return;
+        }
+        double by = this == MEAN ? count : Math.sqrt(count);
+        for (int q = 0; q < sum.length; q++) {
+            if (averaged[q]) {
+                sum[q] /= by;
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.afmflink.sync;
+
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Example;
+import dev.afmflink.model.Precision;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One model trained by {@code R} replicas in memory, each on the examples routed to it, merged at
+ * event-time ticks: the rule the job's trainer subtasks follow, in one place.
+ *
+ * <p>Tick {@code n} covers event times {@code [n·T, (n+1)·T)}. When event time enters tick
+ * {@code m}, every replica emits its change of each closed tick {@code n < m}; the changes of tick
+ * {@code n} are merged ({@link MergeRule}) and every replica takes the merge in before its first
+ * example of tick {@code n + 1 + L} ({@code L}: the lag, in ticks — what a trainer may run ahead of
+ * the others' changes; 0 is a synchronous merge at every tick). The merged model (the start plus
+ * every merge, in tick order) is what is published: a function of the examples and their routing,
+ * whatever the replicas' speeds. With one replica nothing is merged into it: it is the model one
+ * trainer makes, bit for bit.
+ */
+public final class ReplicaGroup {
+    private final Replica[] replicas;
+    private final Replica merged;
+    private final long tickLength;
+    private final int lag;
+    private final MergeRule rule;
+    private final Vectors vectors;
+    /** Merges not yet taken in by the replicas, oldest first, with each replica's own change. */
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private long tick = Long.MIN_VALUE;
+    private long ticks;
+    private long changedRows;
+    private long mergedRows;
+    private long bytes;
+
+    private record Pending(Change merged, List<Change> own) {
+    }
+
+    public ReplicaGroup(AfmConfig config, int replicas, long tickLength, int lag, MergeRule rule) {
+        if (replicas < 1 || tickLength < 1 || lag < 0) {
+            throw new IllegalArgumentException("replicas ≥ 1, tick length ≥ 1, lag ≥ 0");
+        }
+        this.replicas = new Replica[replicas];
+        for (int r = 0; r < replicas; r++) {
+            this.replicas[r] = new Replica(r, config);
+        }
+        this.merged = replicas == 1 ? this.replicas[0] : new Replica(Change.MERGED, config);
+        this.tickLength = tickLength;
+        this.lag = lag;
+        this.rule = rule;
+        this.vectors = new Vectors(config);
+    }
+
+    public int replicas() {
+        return replicas.length;
+    }
+
+    public Replica replica(int r) {
+        return replicas[r];
+    }
+
+    /** One step of replica {@code r} on {@code ex} at event time {@code ts} (not before the last); returns the raw score before it. */
+    public double train(int r, Example ex, long ts) {
+        advance(Math.floorDiv(ts, tickLength));
+        return replicas[r].train(ex, ts);
+    }
+
+    /** The score replica {@code r} gives {@code ex} at event time {@code ts} (merges due by then taken in). */
+    public double predictRaw(int r, Example ex, long ts) {
+        advance(Math.floorDiv(ts, tickLength));
+        return replicas[r].predictRaw(ex);
+    }
+
+    /** The end of the stream: the last tick closes and every merge is taken in. */
+    public void finish() {
+        if (tick != Long.MIN_VALUE && replicas.length > 1) {
+            close(tick);
+            while (!pending.isEmpty()) {
+                takeIn(pending.poll());
+            }
+        }
+    }
+
+    /** The merged model (with one replica: that replica's). */
+    public AfmModel model() {
+        return merged.model();
+    }
+
+    /** Ticks closed with a change; rows changed (summed over replicas); rows in the merges; bytes of the replicas' changes at {@code bytesPerValue}. */
+    public long ticks() {
+        return ticks;
+    }
+
+    public long changedRows() {
+        return changedRows;
+    }
+
+    public long mergedRows() {
+        return mergedRows;
+    }
+
+    public long changeBytes() {
+        return bytes;
+    }
+
+    private void advance(long m) {
+        if (tick == Long.MIN_VALUE) {
+            tick = m;
+            return;
+        }
+        if (m < tick) {
+            throw new IllegalArgumentException("event time went back: tick " + m + " after " + tick);
+        }
+        if (m == tick || replicas.length == 1) {
+            tick = m;
+            return;
+        }
+        close(tick); // the ticks between were empty: nothing changed in them
+        tick = m;
+        while (!pending.isEmpty() && pending.peek().merged().tick + 1 + lag <= m) {
+            takeIn(pending.poll());
+        }
+    }
+
+    private void close(long n) {
+        List<Change> own = new ArrayList<>(replicas.length);
+        for (Replica r : replicas) {
+            Change c = r.emit(n);
+            own.add(c);
+            changedRows += c.ids.length;
+            bytes += c.bytes(replicas[0].model().config().precision() == Precision.FLOAT32 ? 4 : 8);
+        }
+        Change m = rule.merge(n, own, vectors);
+        if (m.isEmpty()) {
+            return;
+        }
+        ticks++;
+        mergedRows += m.ids.length;
+        merged.apply(m, null);
+        pending.add(new Pending(m, own));
+    }
+
+    private void takeIn(Pending p) {
+        for (int r = 0; r < replicas.length; r++) {
+            replicas[r].apply(p.merged(), p.own().get(r));
+        }
+    }
+}
