@@ -30,6 +30,8 @@ public final class Replica implements ParameterStore {
     private long examplesBefore;
     /** Each row stepped since the last emission: its value before, with the merges taken in since, and its steps. */
     private final Map<Long, Touched> touched = new HashMap<>();
+    /** Blocks a merge would have made non-finite, left as they were. */
+    private long refused;
 
     private static final class Touched {
         final double[] before;
@@ -138,10 +140,14 @@ public final class Replica implements ParameterStore {
             double[] was = Vectors.shared(s);
             long ownSteps = own == null ? 0 : own.examples;
             double[] now = combine(was, merged.shared, own == null ? null : own.shared, vectors.sharedDecay(), merged.examples - ownSteps);
-            Vectors.addShared(s, minus(now, was));
-            learner.settle(s);
-            carry(sharedBefore, Vectors.shared(s), was, vectors.sharedDecay(), merged.examples - ownSteps,
-                    model.shared().examples - examplesBefore);
+            if (finite(now)) {
+                Vectors.addShared(s, minus(now, was));
+                learner.settle(s);
+                carry(sharedBefore, Vectors.shared(s), was, vectors.sharedDecay(), merged.examples - ownSteps,
+                        model.shared().examples - examplesBefore);
+            } else {
+                refused++;
+            }
         }
         long others = merged.examples - (own == null ? 0 : own.examples);
         model.shared().examples += others;
@@ -153,13 +159,20 @@ public final class Replica implements ParameterStore {
                 continue;
             }
             FeatureParams f = model.features().get(id);
-            if (f == null) {
+            boolean made = f == null;
+            if (made) {
                 f = learner.newFeature(id, merged.lastUpdate[i]);
-                model.features().put(id, f);
             }
             double[] was = Vectors.row(f);
             long otherSteps = merged.steps[i] - (mine >= 0 ? own.steps[mine] : 0);
             double[] now = combine(was, merged.rows[i], mine >= 0 ? own.rows[mine] : null, vectors.rowDecay(), otherSteps);
+            if (!finite(now)) {
+                refused++;
+                continue;
+            }
+            if (made) {
+                model.features().put(id, f);
+            }
             Vectors.addRow(f, minus(now, was));
             learner.settle(f);
             f.lastUpdate = Math.max(f.lastUpdate, merged.lastUpdate[i]);
@@ -186,6 +199,10 @@ public final class Replica implements ParameterStore {
      * before becomes ρ^x × before + (now − ρ^x × was) / ρ^steps, {@code steps} being the own steps since.
      */
     private static void carry(double[] before, double[] now, double[] was, double[] decay, long x, long steps) {
+        if (steps == 0) { // no own step since: nothing of this replica's own to tell apart (and no rounding to make some up)
+            System.arraycopy(now, 0, before, 0, now.length);
+            return;
+        }
         for (int q = 0; q < before.length; q++) {
             if (decay[q] == 1) {
                 before[q] += now[q] - was[q];
@@ -194,6 +211,20 @@ public final class Replica implements ParameterStore {
                 before[q] = rx * before[q] + (now[q] - rx * was[q]) / Math.pow(decay[q], steps);
             }
         }
+    }
+
+    /** Blocks a merge would have made non-finite (NaN or ±Inf), left as they were: never a NaN in the parameters. */
+    public long refusedMerges() {
+        return refused;
+    }
+
+    private static boolean finite(double[] v) {
+        for (double x : v) {
+            if (!Double.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static double[] minus(double[] a, double[] b) {
