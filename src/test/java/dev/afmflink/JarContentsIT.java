@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class JarContentsIT {
     static final List<String> PRODUCT = List.of("cli", "data", "embedded", "feedback", "job", "lifecycle", "metrics", "model",
-            "offline", "optim", "report", "serving", "simd", "snapshot", "time");
+            "offline", "optim", "report", "serving", "simd", "snapshot", "sync", "time");
 
     static TreeSet<String> entries(Path jar) throws Exception {
         TreeSet<String> out = new TreeSet<>();
