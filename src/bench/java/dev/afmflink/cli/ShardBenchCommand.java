@@ -33,8 +33,9 @@ final class ShardBenchCommand implements Command {
                         + "length in event time (every example is one unit of event time)"),
                 new Args.Option("lag", "LIST", "1", "ticks a replica runs ahead of the others' changes: the merge of tick n is "
                         + "taken in at the start of tick n + 1 + lag"),
-                new Args.Option("rule", "LIST", "sum", "merge rules: sum (every change added), mean (averaged over the replicas "
-                        + "that changed a value), mean-params (parameters averaged, optimizer slots added)"),
+                new Args.Option("rule", "LIST", "sum", "merge rules: sum (the parameters' changes added), mean (averaged over "
+                        + "the replicas that changed a value), mean-shared (the shared block averaged, the feature rows added); "
+                        + "optimizer slots are added by every rule (docs/scaling.md)"),
                 new Args.Option("data", "DIR", "../shared/data", "the research data sets"),
                 new Args.Option("sim-examples", "N", "200000", "examples of the simulated cases (their test sets: a tenth)"),
                 new Args.Option("sim-seed", "N", "7", "the simulated worlds' seed")));

@@ -16,16 +16,23 @@ public enum MergeRule {
      * Parameters' changes added: the model moves as if one learner had taken every replica's steps
      * from the same start (asynchronous SGD with a bounded delay).
      */
-    SUM("sum"),
+    SUM("sum", false, false),
     /** Each parameter's changes averaged over the replicas that changed it (model averaging). */
-    MEAN("mean"),
-    /** Each parameter's changes added and divided by the square root of the replicas that changed it. */
-    SQRT("sqrt");
+    MEAN("mean", true, true),
+    /**
+     * The shared block (w0, the attention network: every example steps it) averaged, the feature
+     * rows added (most are stepped by few replicas in a tick, where adding is what one learner does).
+     */
+    MEAN_SHARED("mean-shared", true, false);
 
     private final String label;
+    private final boolean averageShared;
+    private final boolean averageRows;
 
-    MergeRule(String label) {
+    MergeRule(String label, boolean averageShared, boolean averageRows) {
         this.label = label;
+        this.averageShared = averageShared;
+        this.averageRows = averageRows;
     }
 
     public String label() {
@@ -38,7 +45,7 @@ public enum MergeRule {
                 return r;
             }
         }
-        throw new IllegalArgumentException("unknown merge rule '" + s + "' (sum, mean, sqrt)");
+        throw new IllegalArgumentException("unknown merge rule '" + s + "' (sum, mean, mean-shared)");
     }
 
     /** The merge of {@code changes} (one per replica, in replica order) of one tick; {@code v} tells parameters from slots. */
@@ -59,7 +66,7 @@ public enum MergeRule {
             }
         }
         if (shared != null) {
-            scale(shared, sharedCount, v.sharedAveraged());
+            scale(shared, averageShared ? sharedCount : 1, v.sharedAveraged());
         }
         // the rows: every id once, ascending, its changes in replica order
         long[] all = new long[total];
@@ -94,7 +101,7 @@ public enum MergeRule {
             }
         }
         for (int i = 0; i < distinct; i++) {
-            scale(rows[i], count[i], v.rowAveraged());
+            scale(rows[i], averageRows ? count[i] : 1, v.rowAveraged());
         }
         return new Change(tick, Change.MERGED, shared, sharedCount, examples, ids, rows, steps, last, count);
     }
@@ -105,15 +112,14 @@ public enum MergeRule {
         }
     }
 
-    /** Divides what this rule averages by {@code count}; {@code averaged}: the coordinates it averages ({@link Vectors#sharedAveraged}). */
-    private void scale(double[] sum, int count, boolean[] averaged) {
-        if (this == SUM || count == 1) {
+    /** Divides the coordinates an averaging merge averages ({@code averaged}, {@link Vectors#sharedAveraged}) by {@code count}. */
+    private static void scale(double[] sum, int count, boolean[] averaged) {
+        if (count == 1) {
             return;
         }
-        double by = this == MEAN ? count : Math.sqrt(count);
         for (int q = 0; q < sum.length; q++) {
             if (averaged[q]) {
-                sum[q] /= by;
+                sum[q] /= count;
             }
         }
     }

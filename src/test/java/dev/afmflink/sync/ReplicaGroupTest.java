@@ -151,6 +151,18 @@ class ReplicaGroupTest {
         // the parameters averaged over the two that changed the row, Adagrad's accumulator added
         assertArrayEquals(new double[] {0.30000000000000004, -0.1, 1.5}, mean.rows[0]);
         assertArrayEquals(new double[] {1, 1, 1}, mean.rows[1]);
+        Change meanShared = MergeRule.MEAN_SHARED.merge(4, List.of(a, b), v); // rows added as by sum
+        assertArrayEquals(sum.rows[0], meanShared.rows[0]);
+        // the shared block: [w0, attention W, b, h, p] (SGD everywhere, no slots) averaged over the replicas that changed it
+        double[] s0 = new double[5];
+        double[] s1 = new double[5];
+        s0[0] = 0.5;
+        s1[0] = 0.1;
+        s1[4] = -2;
+        Change c0 = new Change(4, 0, s0, 1, 1, new long[0], new double[0][], new long[0], new long[0], new int[0]);
+        Change c1 = new Change(4, 1, s1, 1, 1, new long[0], new double[0][], new long[0], new long[0], new int[0]);
+        assertArrayEquals(new double[] {0.3, 0, 0, 0, -1}, MergeRule.MEAN_SHARED.merge(4, List.of(c0, c1), v).shared, 1e-15);
+        assertArrayEquals(new double[] {0.6, 0, 0, 0, -2}, MergeRule.SUM.merge(4, List.of(c0, c1), v).shared, 1e-15);
     }
 
     /** FTRL's weight from (z, n) after a merge, by hand: θ = −(z − sign(z)·λ1) / ((β + √n)/α + λ2). */
