@@ -95,7 +95,7 @@ public final class Replica implements ParameterStore {
     public Change emit(long tick) {
         double[] now = Vectors.shared(model.shared());
         long examples = model.shared().examples - examplesBefore;
-        double[] shared = Vectors.fresh(now, sharedBefore, vectors.sharedDecay(), examples);
+        double[] shared = Vectors.fresh(now, sharedBefore, vectors.sharedDecay(), vectors.sharedAccumulator(), examples);
         sharedBefore = now;
         examplesBefore = model.shared().examples;
         long[] ids = new long[touched.size()];
@@ -111,7 +111,7 @@ public final class Replica implements ParameterStore {
         for (long id : ids) {
             FeatureParams f = model.features().get(id);
             Touched t = touched.get(id);
-            double[] d = Vectors.fresh(Vectors.row(f), t.before, vectors.rowDecay(), t.steps);
+            double[] d = Vectors.fresh(Vectors.row(f), t.before, vectors.rowDecay(), vectors.rowAccumulator(), t.steps);
             if (d != null) {
                 ids[kept] = id;
                 rows[kept] = d;
@@ -139,7 +139,8 @@ public final class Replica implements ParameterStore {
             SharedParams s = model.shared();
             double[] was = Vectors.shared(s);
             long ownSteps = own == null ? 0 : own.examples;
-            double[] now = combine(was, merged.shared, own == null ? null : own.shared, vectors.sharedDecay(), merged.examples - ownSteps);
+            double[] now = combine(was, merged.shared, own == null ? null : own.shared, vectors.sharedDecay(), vectors.sharedAccumulator(),
+                    merged.examples - ownSteps);
             if (finite(now)) {
                 Vectors.addShared(s, minus(now, was));
                 learner.settle(s);
@@ -165,7 +166,8 @@ public final class Replica implements ParameterStore {
             }
             double[] was = Vectors.row(f);
             long otherSteps = merged.steps[i] - (mine >= 0 ? own.steps[mine] : 0);
-            double[] now = combine(was, merged.rows[i], mine >= 0 ? own.rows[mine] : null, vectors.rowDecay(), otherSteps);
+            double[] now = combine(was, merged.rows[i], mine >= 0 ? own.rows[mine] : null, vectors.rowDecay(), vectors.rowAccumulator(),
+                    otherSteps);
             if (!finite(now)) {
                 refused++;
                 continue;
@@ -183,12 +185,20 @@ public final class Replica implements ParameterStore {
         }
     }
 
-    /** The block {@code was} after the others' part of {@code merged} ({@code own}: this replica's part, or null). */
-    private static double[] combine(double[] was, double[] merged, double[] own, double[] decay, long otherSteps) {
+    /**
+     * The block {@code was} after the others' part of {@code merged} ({@code own}: this replica's
+     * part, or null). An accumulator stays at or above the smallest normal float: decayed by many
+     * others' steps it could reach zero, and a step with a zero gradient would divide 0 by √0.
+     */
+    private static double[] combine(double[] was, double[] merged, double[] own, double[] decay, boolean[] accumulator,
+                                    long otherSteps) {
         double[] now = new double[was.length];
         for (int q = 0; q < was.length; q++) {
             double others = merged[q] - (own == null ? 0 : own[q]);
             now[q] = (decay[q] == 1 ? was[q] : Math.pow(decay[q], otherSteps) * was[q]) + others;
+            if (accumulator[q] && now[q] < Float.MIN_NORMAL) {
+                now[q] = Math.max(was[q], 0) > 0 ? Math.max(now[q], Float.MIN_NORMAL) : Math.max(now[q], 0);
+            }
         }
         return now;
     }

@@ -19,6 +19,8 @@ public final class Vectors {
     private final boolean[] rowAveraged;
     private final double[] sharedDecay;
     private final double[] rowDecay;
+    private final boolean[] sharedAccumulator;
+    private final boolean[] rowAccumulator;
 
     public Vectors(AfmConfig c) {
         Layout l = new Layout(c);
@@ -47,6 +49,32 @@ public final class Vectors {
         Arrays.fill(rowDecay, l.offEmbeddingSlots, l.rowSize, embedding);
         Arrays.fill(rowAveraged, l.offLinearSlots, l.offEmbeddingSlots, ftrlLinear);
         Arrays.fill(rowAveraged, l.offEmbeddingSlots, l.rowSize, ftrlEmbedding);
+        sharedAccumulator = new boolean[n];
+        markAccumulators(sharedAccumulator, 1, 1, c.linear());
+        markAccumulators(sharedAccumulator, bias + l.attnSize, l.attnSize, c.attention());
+        rowAccumulator = new boolean[l.rowSize];
+        markAccumulators(rowAccumulator, l.offLinearSlots, 1, c.linear());
+        markAccumulators(rowAccumulator, l.offEmbeddingSlots, l.k, c.embedding());
+    }
+
+    /** The slots of {@code n} coordinates at {@code off} that sum squared gradients: Adagrad's accumulator, FTRL's n (z is signed). */
+    private static void markAccumulators(boolean[] mark, int off, int n, OptimizerSpec spec) {
+        switch (spec.kind()) {
+            case ADAGRAD -> Arrays.fill(mark, off, off + n, true);
+            case FTRL -> Arrays.fill(mark, off + n, off + 2 * n, true);
+            default -> {
+            }
+        }
+    }
+
+    /** Which shared coordinates are accumulators of squared gradients (never below zero). */
+    boolean[] sharedAccumulator() {
+        return sharedAccumulator;
+    }
+
+    /** {@link #sharedAccumulator} of a row. */
+    boolean[] rowAccumulator() {
+        return rowAccumulator;
     }
 
     /**
@@ -143,12 +171,16 @@ public final class Vectors {
     /**
      * What {@code steps} steps did to a block, coordinate by coordinate: a parameter's change
      * {@code after − before}; a slot's fresh part {@code after − ρ^steps · before} (what the steps
-     * added on top of the decayed old value; the change itself with ρ = 1). Null if nothing moved.
+     * added on top of the decayed old value; the change itself with ρ = 1; an accumulator's never
+     * below zero). Null if nothing moved.
      */
-    static double[] fresh(double[] after, double[] before, double[] decay, long steps) {
+    static double[] fresh(double[] after, double[] before, double[] decay, boolean[] accumulator, long steps) {
         double[] d = null;
         for (int q = 0; q < after.length; q++) {
             double x = after[q] - (decay[q] == 1 ? before[q] : Math.pow(decay[q], steps) * before[q]);
+            if (accumulator[q] && x < 0) {
+                x = 0; // a sum of squares added nothing: what is below zero is the float steps' rounding against ρ^steps in double
+            }
             if (x != 0) {
                 if (d == null) {
                     d = new double[after.length];

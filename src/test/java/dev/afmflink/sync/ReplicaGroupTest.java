@@ -184,21 +184,33 @@ class ReplicaGroupTest {
         assertEquals(9, adagrad[0]); // Adagrad's parameters are their own
     }
 
-    /** An accumulator that forgets stays what it is under a merge: the others' steps decay it, their fresh parts add to it. */
+    /**
+     * An accumulator that forgets stays what it is under a merge: the others' steps decay it, their
+     * fresh parts add to it, and it never goes below zero — not by the float steps' rounding against
+     * ρ^steps in double, nor for a coordinate whose gradient is always zero (a dead ReLU unit), which
+     * long ticks of fast forgetting decay to nothing (a step would then divide 0 by √0: NaN).
+     */
     @Test
     void aForgettingAccumulatorNeverGoesBelowZero() {
-        AfmConfig c = config(Precision.FLOAT64);
-        ReplicaGroup g = new ReplicaGroup(c, 4, 400, 2, MergeRule.SUM);
-        List<Example> s = stream(8000, 12);
-        for (int i = 0; i < s.size(); i++) {
-            g.train(route(i, 4), s.get(i), i);
-        }
-        g.finish();
-        for (int r = 0; r < 4; r++) {
-            for (double acc : g.replica(r).model().shared().attnSlots) {
-                assertTrue(acc > 0, "accumulator " + acc);
+        AfmConfig d = config(Precision.FLOAT32);
+        AfmConfig c = new AfmConfig(16, 16, d.loss(), 0, 0, 0, 1, 0.1, 3, d.linear(), d.embedding(), d.attention(), Precision.FLOAT32);
+        List<Example> s = stream(150000, 12);
+        for (MergeRule rule : MergeRule.values()) {
+            ReplicaGroup g = new ReplicaGroup(c, 4, 10000, 0, rule);
+            for (int i = 0; i < s.size(); i++) {
+                g.train(route(i, 4), s.get(i), i);
             }
-            assertEquals(0, g.replica(r).refusedMerges());
+            g.finish();
+            for (int r = 0; r < 4; r++) {
+                for (float acc : g.replica(r).model().shared().attnSlots32) {
+                    assertTrue(acc >= 0, rule + ": accumulator " + acc);
+                }
+                for (float w : g.replica(r).model().shared().attn32) {
+                    assertTrue(Float.isFinite(w), rule + ": attention " + w);
+                }
+                assertEquals(0, g.replica(r).model().shared().refusedUpdates, rule + ": refused steps");
+                assertEquals(0, g.replica(r).refusedMerges());
+            }
         }
     }
 
