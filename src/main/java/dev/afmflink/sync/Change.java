@@ -57,16 +57,4 @@ public final class Change {
     public int indexOf(long id) {
         return java.util.Arrays.binarySearch(ids, id);
     }
-
-    /**
-     * The bytes this change takes on the wire with values in {@code bytesPerValue} (4: float32,
-     * 8: float64): per row its id, last update and values; the shared block's values.
-     */
-    public long bytes(int bytesPerValue) {
-        long b = shared == null ? 0 : (long) shared.length * bytesPerValue;
-        for (double[] r : rows) {
-            b += 16 + (long) r.length * bytesPerValue;
-        }
-        return b;
-    }
 }

@@ -5,8 +5,6 @@ import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
 import dev.afmflink.model.Precision;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * One model trained by {@code R} replicas in memory, each on the examples routed to it, merged at
@@ -29,15 +27,14 @@ public final class ReplicaGroup {
     private final MergeRule rule;
     private final Vectors vectors;
     /** Merges not yet taken in by the replicas, oldest first, with each replica's own change. */
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final ArrayDeque<MergeQueue.Merged> pending = new ArrayDeque<>();
+    private final boolean float32;
+    private MergeQueue queue;
     private long tick = Long.MIN_VALUE;
     private long ticks;
     private long changedRows;
     private long mergedRows;
     private long bytes;
-
-    private record Pending(Change merged, List<Change> own) {
-    }
 
     public ReplicaGroup(AfmConfig config, int replicas, long tickLength, int lag, MergeRule rule) {
         if (replicas < 1 || tickLength < 1 || lag < 0) {
@@ -52,6 +49,7 @@ public final class ReplicaGroup {
         this.lag = lag;
         this.rule = rule;
         this.vectors = new Vectors(config);
+        this.float32 = config.precision() == Precision.FLOAT32;
     }
 
     public int replicas() {
@@ -89,7 +87,7 @@ public final class ReplicaGroup {
         return merged.model();
     }
 
-    /** Ticks closed with a change; rows changed (summed over replicas); rows in the merges; bytes of the replicas' changes at {@code bytesPerValue}. */
+    /** Ticks closed with a change; rows changed (summed over replicas); rows in the merges; bytes of the replicas' changes on the wire. */
     public long ticks() {
         return ticks;
     }
@@ -109,6 +107,7 @@ public final class ReplicaGroup {
     private void advance(long m) {
         if (tick == Long.MIN_VALUE) {
             tick = m;
+            queue = new MergeQueue(replicas.length, rule, vectors, m);
             return;
         }
         if (m < tick) {
@@ -118,34 +117,37 @@ public final class ReplicaGroup {
             tick = m;
             return;
         }
-        close(tick); // the ticks between were empty: nothing changed in them
+        close(tick);
+        queue.skipTo(m); // the ticks between saw no example: nothing changed in them
         tick = m;
-        while (!pending.isEmpty() && pending.peek().merged().tick + 1 + lag <= m) {
+        while (!pending.isEmpty() && pending.peek().merge().tick + 1 + lag <= m) {
             takeIn(pending.poll());
         }
     }
 
+    /** Tick {@code n} closes: every replica's change goes through the wire's format into the queue, as in the job. */
     private void close(long n) {
-        List<Change> own = new ArrayList<>(replicas.length);
         for (Replica r : replicas) {
-            Change c = r.emit(n);
-            own.add(c);
-            changedRows += c.ids.length;
-            bytes += c.bytes(replicas[0].model().config().precision() == Precision.FLOAT32 ? 4 : 8);
+            byte[] record = ChangeCodec.encode(r.emit(n), float32);
+            bytes += record.length;
+            for (MergeQueue.Merged m : queue.offer(record)) {
+                for (Change c : m.own()) {
+                    changedRows += c.ids.length;
+                }
+                if (m.merge().isEmpty()) {
+                    continue;
+                }
+                ticks++;
+                mergedRows += m.merge().ids.length;
+                merged.apply(m.merge(), null);
+                pending.add(m);
+            }
         }
-        Change m = rule.merge(n, own, vectors);
-        if (m.isEmpty()) {
-            return;
-        }
-        ticks++;
-        mergedRows += m.ids.length;
-        merged.apply(m, null);
-        pending.add(new Pending(m, own));
     }
 
-    private void takeIn(Pending p) {
+    private void takeIn(MergeQueue.Merged m) {
         for (int r = 0; r < replicas.length; r++) {
-            replicas[r].apply(p.merged(), p.own().get(r));
+            replicas[r].apply(m.merge(), m.own().get(r));
         }
     }
 }

@@ -1,0 +1,128 @@
+package dev.afmflink.sync;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.Loss;
+import dev.afmflink.optim.OptimizerSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Changes on the wire and their merge as a synchronization topic delivers them: in any order, some twice. */
+class MergeQueueTest {
+    private static final AfmConfig CONFIG = new AfmConfig(1, 1, Loss.LOGISTIC, 0, 0, 0, 1, 0.1, 1, OptimizerSpec.sgd(0.1),
+            OptimizerSpec.adagrad(0.1, 0.1), OptimizerSpec.sgd(0.1));
+    private static final Vectors VECTORS = new Vectors(CONFIG);
+
+    private static Change change(long tick, int replica, double w) {
+        return new Change(tick, replica, new double[] {w, 0, 0, 0, w / 2}, 1, 3, new long[] {-7, 42},
+                new double[][] {{w, 0.25, 1.5}, {0.5, -w, 0}}, new long[] {2, 1}, new long[] {tick * 10, tick * 10 + 1},
+                new int[] {1, 1});
+    }
+
+    @Test
+    void aChangeCrossesTheWireExactlyInFloat64AndRoundedOnceInFloat32() {
+        Change c = change(5, 1, 0.1);
+        Change d = ChangeCodec.decode(ChangeCodec.encode(c, false));
+        assertEquals(5, d.tick);
+        assertEquals(1, d.replica);
+        assertEquals(3, d.examples);
+        assertArrayEquals(c.shared, d.shared);
+        assertArrayEquals(c.ids, d.ids);
+        assertArrayEquals(c.rows[0], d.rows[0]);
+        assertArrayEquals(c.steps, d.steps);
+        assertArrayEquals(c.lastUpdate, d.lastUpdate);
+        Change f = ChangeCodec.decode(ChangeCodec.encode(c, true));
+        assertEquals((double) 0.1f, f.rows[0][0]);
+        assertEquals(0.25, f.rows[0][1]);
+        // 3 header bytes, 24 of counters, the shared block (4 + 5 × 4), the rows' count, two rows of 32 + 3 × 4 bytes
+        assertEquals(3 + 24 + 24 + 4 + 2 * (32 + 12), ChangeCodec.encode(c, true).length);
+        assertEquals(ChangeCodec.encode(c, true).length, ChangeCodec.size(c, true));
+        assertEquals(ChangeCodec.encode(c, false).length, ChangeCodec.size(c, false));
+        Change empty = new Change(9, 0, null, 0, 0, new long[0], new double[0][], new long[0], new long[0], new int[0]);
+        assertNull(ChangeCodec.decode(ChangeCodec.encode(empty, true)).shared);
+        assertTrue(ChangeCodec.decode(ChangeCodec.encode(empty, true)).isEmpty());
+    }
+
+    @Test
+    void aRecordThatIsNoChangeSaysWhy() {
+        byte[] good = ChangeCodec.encode(change(5, 1, 0.1), true);
+        assertEquals("change record cut short (" + (good.length - 3) + " bytes)",
+                assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(Arrays.copyOf(good, good.length - 3))).getMessage());
+        byte[] longer = Arrays.copyOf(good, good.length + 2);
+        assertEquals("change record with 2 bytes after its last row",
+                assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(longer)).getMessage());
+        byte[] other = good.clone();
+        other[0] = '{';
+        assertEquals("not a change record", assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(other)).getMessage());
+        byte[] future = good.clone();
+        future[1] = 9;
+        assertEquals("change record version 9, this build reads 1",
+                assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(future)).getMessage());
+    }
+
+    /** Three replicas, three ticks, delivered shuffled and some twice: the same merges, bit for bit, in tick order. */
+    @Test
+    void theMergesAreTheSameWhateverTheOrderAndTheRedeliveries() {
+        List<byte[]> records = new ArrayList<>();
+        for (long t = 3; t < 6; t++) {
+            for (int r = 0; r < 3; r++) {
+                records.add(ChangeCodec.encode(change(t, r, 0.1 * (r + 1) + t), false));
+            }
+        }
+        List<Change> inOrder = drain(new MergeQueue(3, MergeRule.SUM, VECTORS, 3), records);
+        List<byte[]> shuffled = new ArrayList<>(records);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(4));
+        shuffled.add(2, records.get(0));
+        shuffled.add(records.get(4));
+        MergeQueue q = new MergeQueue(3, MergeRule.SUM, VECTORS, 3);
+        List<Change> again = drain(q, shuffled);
+        assertEquals(2, q.duplicates());
+        assertEquals(3, inOrder.size());
+        assertEquals(3, again.size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(3 + i, again.get(i).tick);
+            assertArrayEquals(ChangeCodec.encode(inOrder.get(i), false), ChangeCodec.encode(again.get(i), false));
+        }
+        // replica order, not arrival order: 0.1·1 + 3 + 0.1·2 + 3 + 0.1·3 + 3, added left to right
+        assertEquals(((0.1 + 3) + (0.2 + 3)) + (0.30000000000000004 + 3), inOrder.get(0).rows[0][0]);
+    }
+
+    @Test
+    void aTickWaitsForEveryReplicaAndForTheTickBefore() {
+        MergeQueue q = new MergeQueue(2, MergeRule.SUM, VECTORS, 3);
+        assertEquals(List.of(), q.offer(ChangeCodec.encode(change(4, 0, 1), false)));
+        assertEquals(List.of(), q.offer(ChangeCodec.encode(change(4, 1, 1), false))); // tick 3 first
+        assertEquals(List.of(), q.offer(ChangeCodec.encode(change(3, 1, 1), false)));
+        List<MergeQueue.Merged> both = q.offer(ChangeCodec.encode(change(3, 0, 1), false));
+        assertEquals(List.of(3L, 4L), both.stream().map(m -> m.merge().tick).toList());
+        assertEquals(1, both.get(0).own().get(1).replica);
+        assertEquals(5, q.next());
+        assertEquals(List.of(), q.offer(ChangeCodec.encode(change(3, 0, 1), false))); // merged already
+        assertEquals(1, q.duplicates());
+    }
+
+    @Test
+    void twoDifferentChangesOfOneReplicaAndTickAreAFailure() {
+        MergeQueue q = new MergeQueue(2, MergeRule.SUM, VECTORS, 3);
+        q.offer(ChangeCodec.encode(change(3, 0, 1), false));
+        assertEquals("two different changes of replica 0 for tick 3", assertThrows(IllegalStateException.class,
+                () -> q.offer(ChangeCodec.encode(change(3, 0, 2), false))).getMessage());
+        assertEquals("a change of replica 2 in a group of 2", assertThrows(IllegalArgumentException.class,
+                () -> q.offer(ChangeCodec.encode(change(3, 2, 2), false))).getMessage());
+    }
+
+    private static List<Change> drain(MergeQueue q, List<byte[]> records) {
+        List<Change> out = new ArrayList<>();
+        for (byte[] r : records) {
+            q.offer(r).forEach(m -> out.add(m.merge()));
+        }
+        return out;
+    }
+}
