@@ -68,8 +68,9 @@ public final class StepBench {
             case "hard", "drift" -> simulated(name, simSeed, simExamples);
             case "movielens" -> movielens(data.resolve("movielens-100k"));
             case "heavy" -> heavy(simSeed, simExamples);
+            case "open" -> open(simSeed, simExamples);
             default -> throw new IllegalArgumentException("unknown case '" + name
-                    + "' (criteo, avazu, frappe, hard, drift, heavy, movielens)");
+                    + "' (criteo, avazu, frappe, hard, drift, heavy, movielens, open)");
         };
     }
 
@@ -82,6 +83,24 @@ public final class StepBench {
         List<Example> test = FeedbackBench.heldOut(c, config(Loss.LOGISTIC), c.drift());
         ClickSimulator sim = new ClickSimulator(seed, c.bias());
         return new Case(name, Loss.LOGISTIC, 1, train, test, bayes(test, sim.heldOutTruth(c.heldOut(), c.drift(), 1)));
+    }
+
+    /**
+     * The simulator's open vocabulary (a new user with a quarter of the examples, a new ad with a
+     * twentieth): labelled examples in order, the last tenth held out.
+     */
+    static Case open(long seed, int examples) {
+        ClickSimulator sim = new ClickSimulator(seed).openVocabulary();
+        List<String> raw = new ArrayList<>();
+        for (int i = 0; i < examples + examples / 10; i++) {
+            raw.add(sim.nextExampleJson(i, dev.afmflink.data.Event.DEFAULT_MODEL));
+        }
+        List<Example> all = new ArrayList<>();
+        for (Event e : FeedbackBench.decode(raw, config(Loss.LOGISTIC))) {
+            all.add(e.features().copy());
+            all.get(all.size() - 1).label = e.label();
+        }
+        return new Case("open", Loss.LOGISTIC, 1, all.subList(0, examples), all.subList(examples, all.size()), Double.NaN);
     }
 
     static Case heavy(long seed, int examples) {

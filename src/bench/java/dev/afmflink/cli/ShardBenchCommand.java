@@ -27,7 +27,8 @@ final class ShardBenchCommand implements Command {
     public List<Args.Option> options() {
         List<Args.Option> o = new ArrayList<>(List.of(
                 new Args.Option("cases", "LIST", "hard,criteo,avazu", "data sets, as step-bench names them (criteo, avazu, frappe, "
-                        + "hard, drift, heavy, movielens)"),
+                        + "hard, drift, heavy, movielens), and open: the simulator's open vocabulary (a new user with a quarter of "
+                        + "the examples), the last tenth held out"),
                 new Args.Option("trainers", "LIST", "2,4", "replicas R (one trainer is always the first row)"),
                 new Args.Option("tick-examples", "LIST", "1000", "examples of the whole stream per tick: its rate × the tick's "
                         + "length in event time (every example is one unit of event time)"),
@@ -36,6 +37,11 @@ final class ShardBenchCommand implements Command {
                 new Args.Option("rule", "LIST", "sum", "merge rules: sum (the parameters' changes added), mean (averaged over "
                         + "the replicas that changed a value), mean-shared (the shared block averaged, the feature rows added); "
                         + "optimizer slots are added by every rule (docs/scaling.md)"),
+                new Args.Option("route-field", "FIELD", null, "examples go to replicas by the value of this field (JSON events' "
+                        + "field names: the hard, drift and open cases have user, ad, site, hour, device); default: by a hash of the "
+                        + "example's number, as by impression id"),
+                new Args.Option("local-fields", "LIST", "", "fields whose rows only the replica owning their value holds (and the "
+                        + "merged model): the route field's"),
                 new Args.Option("data", "DIR", "../shared/data", "the research data sets"),
                 new Args.Option("sim-examples", "N", "200000", "examples of the simulated cases (their test sets: a tenth)"),
                 new Args.Option("sim-seed", "N", "7", "the simulated worlds' seed")));
@@ -59,7 +65,9 @@ final class ShardBenchCommand implements Command {
                 }
             }
         }
-        ShardBench.table(cases, config(a, Loss.LOGISTIC), config(a, Loss.SQUARED), setups, System.out);
+        java.util.Set<String> local = new java.util.TreeSet<>(list(a.get("local-fields")));
+        ShardBench.table(cases, config(a, Loss.LOGISTIC), config(a, Loss.SQUARED), setups,
+                new ShardBench.Routing(a.has("route-field") ? a.get("route-field") : null, local), System.out);
         return 0;
     }
 

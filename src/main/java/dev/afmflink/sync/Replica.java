@@ -135,6 +135,15 @@ public final class Replica implements ParameterStore {
      * again from the merged (z, n).
      */
     public void apply(Change merged, Change own) {
+        apply(merged, own, id -> false);
+    }
+
+    /**
+     * {@link #apply(Change, Change)}, leaving out the rows of features {@code local} says belong to
+     * the route field's values another replica owns: this replica never sees them (every example of
+     * a value of the route field goes to one replica), so it need not hold them.
+     */
+    public void apply(Change merged, Change own, java.util.function.LongPredicate local) {
         if (merged.shared != null && !(own != null && own.shared != null && merged.sharedContributors == 1)) {
             SharedParams s = model.shared();
             double[] was = Vectors.shared(s);
@@ -156,7 +165,7 @@ public final class Replica implements ParameterStore {
         for (int i = 0; i < merged.ids.length; i++) {
             long id = merged.ids[i];
             int mine = own == null ? -1 : own.indexOf(id);
-            if (mine >= 0 && merged.contributors[i] == 1) {
+            if (mine >= 0 && merged.contributors[i] == 1 || mine < 0 && local.test(id)) {
                 continue;
             }
             FeatureParams f = model.features().get(id);

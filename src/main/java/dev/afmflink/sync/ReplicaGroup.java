@@ -29,6 +29,7 @@ public final class ReplicaGroup {
     /** Merges not yet taken in by the replicas, oldest first, with each replica's own change. */
     private final ArrayDeque<MergeQueue.Merged> pending = new ArrayDeque<>();
     private final boolean float32;
+    private final java.util.function.LongPredicate local;
     private MergeQueue queue;
     private long tick = Long.MIN_VALUE;
     private long ticks;
@@ -37,6 +38,16 @@ public final class ReplicaGroup {
     private long bytes;
 
     public ReplicaGroup(AfmConfig config, int replicas, long tickLength, int lag, MergeRule rule) {
+        this(config, replicas, tickLength, lag, rule, id -> false);
+    }
+
+    /**
+     * A group whose features {@code local} says are local (of the route field: each value's
+     * examples go to one replica) are held by the replica that owns them only, and by the merged
+     * model; the merged model is the same as without, bit for bit, when the route field is theirs.
+     */
+    public ReplicaGroup(AfmConfig config, int replicas, long tickLength, int lag, MergeRule rule,
+                        java.util.function.LongPredicate local) {
         if (replicas < 1 || tickLength < 1 || lag < 0) {
             throw new IllegalArgumentException("replicas ≥ 1, tick length ≥ 1, lag ≥ 0");
         }
@@ -50,6 +61,7 @@ public final class ReplicaGroup {
         this.rule = rule;
         this.vectors = new Vectors(config);
         this.float32 = config.precision() == Precision.FLOAT32;
+        this.local = local;
     }
 
     public int replicas() {
@@ -147,7 +159,7 @@ public final class ReplicaGroup {
 
     private void takeIn(MergeQueue.Merged m) {
         for (int r = 0; r < replicas.length; r++) {
-            replicas[r].apply(m.merge(), m.own().get(r));
+            replicas[r].apply(m.merge(), m.own().get(r), local);
         }
     }
 }

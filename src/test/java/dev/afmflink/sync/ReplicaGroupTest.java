@@ -129,6 +129,45 @@ class ReplicaGroupTest {
         assertEquals(5000, m[0].shared().examples);
     }
 
+    /**
+     * Routed by a field (field 0, "user": ids below 1000), that field's rows are local: each replica
+     * holds only its own users' rows, and the merged model is the one the group makes without, bit
+     * for bit — no replica ever scores another's users.
+     */
+    @Test
+    void localRowsAreHeldByTheirReplicaAloneAndChangeNothing() {
+        List<Example> s = stream(6000, 21);
+        AfmModel[] merged = new AfmModel[2];
+        ReplicaGroup[] groups = new ReplicaGroup[2];
+        for (int run = 0; run < 2; run++) {
+            ReplicaGroup g = new ReplicaGroup(config(Precision.FLOAT32), 3, 100, 1, MergeRule.SUM,
+                    run == 0 ? id -> false : id -> id >= 0 && id < 1000);
+            for (int i = 0; i < s.size(); i++) {
+                long user = s.get(i).ids[0]; // the smallest id: field 0's
+                g.train((int) (user % 3), s.get(i), i);
+            }
+            g.finish();
+            merged[run] = g.model();
+            groups[run] = g;
+        }
+        assertTrue(merged[0].shared().sameAs(merged[1].shared()));
+        assertArrayEquals(merged[0].features().sortedIds(), merged[1].features().sortedIds());
+        for (long id : merged[0].features().sortedIds()) {
+            assertTrue(merged[0].features().get(id).sameAs(merged[1].features().get(id)));
+        }
+        for (int r = 0; r < 3; r++) {
+            int users = 0;
+            for (long id : groups[1].replica(r).model().features().sortedIds()) {
+                if (id < 1000) {
+                    assertEquals(r, id % 3, "replica " + r + " holds user " + id);
+                    users++;
+                }
+            }
+            assertEquals(10, users); // 30 users, a third each
+            assertEquals(merged[0].features().size() - 20, groups[1].replica(r).model().features().size());
+        }
+    }
+
     /** The two rules on changes made by hand: rows by id, in replica order; steps and last updates. */
     @Test
     void mergeRulesByHand() {
