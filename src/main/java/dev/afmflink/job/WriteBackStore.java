@@ -118,6 +118,7 @@ final class WriteBackStore {
                 b.shared = newShared.get();
             }
             b.publish = state.publish.value();
+            b.due = DueTimes.fromState(state.due.value());
             buffers.put(key, b);
         }
         b.touched = true;
@@ -158,6 +159,10 @@ final class WriteBackStore {
     /** Writes the current key's buffer to state (the keyed-state context must be {@code b}'s key). */
     void flush(WriteBackBuffer b) throws Exception {
         flushModel(b);
+        if (b.due.dirty) {
+            state.due.update(b.due.toState());
+            b.due.dirty = false;
+        }
         if (!b.windows.isEmpty()) {
             state.windows.putAll(b.windows); // open windows stay buffered until they close
         }
