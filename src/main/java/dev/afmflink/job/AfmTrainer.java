@@ -52,10 +52,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient String key;
     private transient Context ctx;
     private transient Collector<Prediction> out;
-    /** The timer service the parts register with: the key's {@link DueTimes}, one Flink timer per key. */
-    private transient Timers timers;
-    /** Inside the loop of due times ({@link #onTimer}): a due time added now is taken by the loop, no timer needed. */
-    private transient boolean inLoop;
 
     public AfmTrainer(TrainerSettings settings) {
         this.settings = settings;
@@ -68,7 +64,6 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
         List<dev.afmflink.feedback.Candidate> cs = settings.candidates.isEmpty()
                 ? List.of(new dev.afmflink.feedback.Candidate("", config)) : settings.candidates;
-        timers = new Timers();
         parts = new Part[cs.size()];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = new Part(i, cs.get(i).name(), cs.get(i).config(), settings.candidates.isEmpty() ? "" : "#" + cs.get(i).name());
@@ -136,47 +131,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         leave();
     }
 
-    /**
-     * The key's timer: every due time up to the watermark, earliest first, each once, as Flink
-     * would have fired a timer for each (a due time added on the way comes up in its turn); then
-     * one timer at the next. A timer this trainer did not register (a savepoint from before the
-     * key kept its due times) is taken as a due time of its own.
-     */
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
         enter(ctx, out);
-        if (timestamp == Long.MAX_VALUE) { // the end of a bounded input: every due time has come before it
-            at(timestamp);
-            leave();
-            return;
-        }
-        DueTimes due = parts[0].enter().due;
-        if (timestamp == due.registered) {
-            due.registered = DueTimes.NONE;
-        } else {
-            due.add(timestamp);
-        }
-        long watermark = ctx.timerService().currentWatermark();
-        inLoop = true;
-        try {
-            while (!due.isEmpty() && due.min() <= watermark) {
-                long t = due.pollMin();
-                if (t == due.registered) {
-                    ctx.timerService().deleteEventTimeTimer(t);
-                    due.registered = DueTimes.NONE;
-                }
-                at(t);
-            }
-        } finally {
-            inLoop = false;
-        }
-        registerEarliest(due);
-        leave();
-    }
-
-    /** Everything due at event time {@code t}, for every part. */
-    private void at(long t) throws Exception {
-        timerTime = t;
+        timerTime = timestamp;
         try {
             for (Part p : parts) {
                 WriteBackBuffer b = p.enter();
@@ -185,74 +143,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 }
                 // every timer (a window end, a release, a validation window, a sweep, a tick) is below +inf, so at the end
                 // of input all of them fire before the +inf timer publishes
-                p.schedule.at(t, ctx.timerService().currentWatermark() == Long.MAX_VALUE);
+                p.schedule.at(timestamp, ctx.timerService().currentWatermark() == Long.MAX_VALUE);
             }
         } finally {
             timerTime = Long.MIN_VALUE;
         }
-    }
-
-    /** Work due at event time {@code t} for the key in hand ({@code Long.MAX_VALUE}: a Flink timer of its own, the end of input). */
-    private void due(long t) {
-        if (t == Long.MAX_VALUE) {
-            ctx.timerService().registerEventTimeTimer(t);
-            return;
-        }
-        DueTimes due = parts[0].b.due;
-        due.add(t);
-        if (!inLoop) {
-            registerEarliest(due);
-        }
-    }
-
-    /** One Flink timer for the key, at its earliest due time (moved if an earlier one came). */
-    private void registerEarliest(DueTimes due) {
-        long min = due.min();
-        if (due.isEmpty() || min == due.registered) {
-            return;
-        }
-        if (due.registered != DueTimes.NONE) {
-            if (due.registered < min) {
-                return; // fires first and takes the rest
-            }
-            ctx.timerService().deleteEventTimeTimer(due.registered);
-        }
-        ctx.timerService().registerEventTimeTimer(min);
-        due.registered = min;
-        due.dirty = true;
-    }
-
-    /** The timer service the parts see: event-time timers become the key's due times. */
-    private final class Timers implements org.apache.flink.streaming.api.TimerService {
-        @Override
-        public long currentProcessingTime() {
-            return ctx.timerService().currentProcessingTime();
-        }
-
-        @Override
-        public long currentWatermark() {
-            return ctx.timerService().currentWatermark();
-        }
-
-        @Override
-        public void registerEventTimeTimer(long t) {
-            due(t);
-        }
-
-        @Override
-        public void registerProcessingTimeTimer(long t) {
-            throw new UnsupportedOperationException("the trainer keeps event time only");
-        }
-
-        @Override
-        public void deleteProcessingTimeTimer(long t) {
-            throw new UnsupportedOperationException("the trainer keeps event time only");
-        }
-
-        @Override
-        public void deleteEventTimeTimer(long t) {
-            throw new UnsupportedOperationException("a due time stays until it comes");
-        }
+        leave();
     }
 
     /** The key in hand, the context and the collector, for the parts' calls (scratch); with candidates, the key's choice. */
@@ -336,7 +232,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 // a join deadline needs only the id (its entry holds the impression)
                 writeBack.hold(b, which, which == FeedbackSchedule.Hold.JOIN ? idOnly(ex) : ex, until);
                 if (until != timerTime) { // the timer running now takes its buckets after this
-                    due(until);
+                    ctx.timerService().registerEventTimeTimer(until);
                 }
             }
 
@@ -403,7 +299,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
 
             @Override
             public double train(TrainingExample ex, double label, ExampleWeight weighting) {
-                return model.train(b, ex, label, weighting, timers);
+                return model.train(b, ex, label, weighting, ctx.timerService());
             }
 
             @Override
@@ -413,7 +309,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 if (index == leader() && settings.predictions.keeps(ex.id)) { // with candidates: the leader's judgement only
                     out.collect(new Prediction(ex.model, ex.id, ex.ts, ex.label, prediction, loss, b.shared.examples));
                 }
-                ProgressiveWindow w = validation.windowOf(b, ex.ts, timers);
+                ProgressiveWindow w = validation.windowOf(b, ex.ts, ctx.timerService());
                 w.add(prediction, ex.label, loss);
                 if (trained && ex.fields != null) { // the attention of the step just taken, per field pair
                     var kernel = model.pairView();
@@ -512,7 +408,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             if (settings.publishIntervalMs > 0) {
                 long tick = EventTime.ceilTo(stepTime, settings.publishIntervalMs);
                 if (tick != timerTime && tick != b.tick) { // the timer running now publishes at its end if it is a tick
-                    due(tick);
+                    ctx.timerService().registerEventTimeTimer(tick);
                     b.tick = tick;
                 }
             }

@@ -39,8 +39,6 @@ final class TrainerState {
     /** The label join: what it keeps by impression id, and its deadlines (impressions and clicks by event time). */
     final MapState<String, ClickJoin.Joined<TrainingExample>> joins;
     final MapState<Long, PendingLabels> joinDeadlines;
-    /** The key's due event times and the one with a Flink timer ({@link DueTimes#toState}); the first part's only. */
-    final ValueState<long[]> due;
 
     /** The type of the label join's state (a Flink POJO: no generic Kryo). */
     static final TypeInformation<ClickJoin.Joined<TrainingExample>> JOINED =
@@ -83,7 +81,5 @@ final class TrainerState {
         joins = ctx.getMapState(new MapStateDescriptor<>("label-join" + suffix, Types.STRING, JOINED));
         joinDeadlines = ctx.getMapState(new MapStateDescriptor<>("join-deadlines" + suffix, Types.LONG,
                 TypeInformation.of(PendingLabels.class)));
-        due = ctx.getState(new ValueStateDescriptor<>("due-times" + suffix,
-                org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
     }
 }

@@ -64,8 +64,6 @@ final class WriteBackBuffer {
     }
     /** Used since the last checkpoint barrier (else, at the next one, dropped: its state is already written). */
     boolean touched;
-    /** The key's due event times (the first part's buffer only). */
-    DueTimes due;
     /** The publish tick this buffer last registered (a cache: the timer service dedups anyway). */
     long tick = Long.MIN_VALUE;
     /** Features a warm start brought (counted into the publish state when it is created). */

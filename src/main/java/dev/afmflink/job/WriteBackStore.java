@@ -118,7 +118,6 @@ final class WriteBackStore {
                 b.shared = newShared.get();
             }
             b.publish = state.publish.value();
-            b.due = DueTimes.fromState(state.due.value());
             buffers.put(key, b);
         }
         b.touched = true;
@@ -159,10 +158,6 @@ final class WriteBackStore {
     /** Writes the current key's buffer to state (the keyed-state context must be {@code b}'s key). */
     void flush(WriteBackBuffer b) throws Exception {
         flushModel(b);
-        if (b.due.dirty) {
-            state.due.update(b.due.toState());
-            b.due.dirty = false;
-        }
         if (!b.windows.isEmpty()) {
             state.windows.putAll(b.windows); // open windows stay buffered until they close
         }
