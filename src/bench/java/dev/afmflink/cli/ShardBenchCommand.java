@@ -5,7 +5,6 @@ import dev.afmflink.bench.StepBench;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.Loss;
 import dev.afmflink.sync.MergeRule;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -41,20 +40,15 @@ final class ShardBenchCommand implements Command {
                         + "field names: the hard, drift and open cases have user, ad, site, hour, device); default: by a hash of the "
                         + "example's number, as by impression id"),
                 new Args.Option("local-fields", "LIST", "", "fields whose rows only the replica owning their value holds (and the "
-                        + "merged model): the route field's"),
-                new Args.Option("data", "DIR", "../shared/data", "the research data sets"),
-                new Args.Option("sim-examples", "N", "200000", "examples of the simulated cases (their test sets: a tenth)"),
-                new Args.Option("sim-seed", "N", "7", "the simulated worlds' seed")));
+                        + "merged model): the route field's")));
+        o.addAll(StepBenchCommand.DATA_OPTIONS);
         o.addAll(ModelOptions.OPTIONS.stream().filter(m -> !m.name().equals("loss")).toList());
         return o;
     }
 
     @Override
     public int run(Args a) throws Exception {
-        List<StepBench.Case> cases = new ArrayList<>();
-        for (String c : list(a.get("cases"))) {
-            cases.add(StepBench.load(c, Path.of(a.get("data")), a.getLong("sim-seed", 7), a.getInt("sim-examples", 200000)));
-        }
+        List<StepBench.Case> cases = StepBenchCommand.cases(a);
         List<ShardBench.Setup> setups = new ArrayList<>();
         for (String r : list(a.get("trainers"))) {
             for (String t : list(a.get("tick-examples"))) {

@@ -17,8 +17,8 @@ public final class MergeQueue {
     private final int replicas;
     private final MergeRule rule;
     private final Vectors vectors;
-    private final TreeMap<Long, Change[]> waiting = new TreeMap<>();
-    private final TreeMap<Long, byte[][]> waitingBytes = new TreeMap<>();
+    /** Ticks some replicas' changes of have come: each replica's record (by replica) and its decoded change. */
+    private final TreeMap<Long, Tick> waiting = new TreeMap<>();
     private long next;
     private long duplicates;
 
@@ -64,34 +64,34 @@ public final class MergeQueue {
             duplicates++; // merged already: a redelivery
             return List.of();
         }
-        Change[] tick = waiting.computeIfAbsent(c.tick, t -> new Change[replicas]);
-        byte[][] bytes = waitingBytes.computeIfAbsent(c.tick, t -> new byte[replicas][]);
-        if (tick[c.replica] != null) {
-            if (!Arrays.equals(bytes[c.replica], record)) {
+        Tick tick = waiting.computeIfAbsent(c.tick, t -> new Tick(new byte[replicas][], new Change[replicas]));
+        if (tick.changes[c.replica] != null) {
+            if (!Arrays.equals(tick.records[c.replica], record)) {
                 throw new IllegalStateException("two different changes of replica " + c.replica + " for tick " + c.tick);
             }
             duplicates++;
             return List.of();
         }
-        tick[c.replica] = c;
-        bytes[c.replica] = record;
+        tick.records[c.replica] = record;
+        tick.changes[c.replica] = c;
         List<Merged> out = new ArrayList<>();
-        while (!waiting.isEmpty() && waiting.firstKey() == next && complete(waiting.firstEntry().getValue())) {
-            Change[] all = waiting.pollFirstEntry().getValue();
-            waitingBytes.pollFirstEntry();
-            out.add(new Merged(rule.merge(next, List.of(all), vectors), List.of(all)));
+        while (!waiting.isEmpty() && waiting.firstKey() == next && waiting.firstEntry().getValue().complete()) {
+            List<Change> all = List.of(waiting.pollFirstEntry().getValue().changes);
+            out.add(new Merged(rule.merge(next, all, vectors), all));
             next++;
         }
         return out;
     }
 
-    private static boolean complete(Change[] tick) {
-        for (Change c : tick) {
-            if (c == null) {
-                return false;
+    private record Tick(byte[][] records, Change[] changes) {
+        boolean complete() {
+            for (Change c : changes) {
+                if (c == null) {
+                    return false;
+                }
             }
+            return true;
         }
-        return true;
     }
 
     /** A tick's merge and the replicas' changes it was made of (replica r's at r). */

@@ -66,7 +66,7 @@ public enum MergeRule {
             }
         }
         if (shared != null) {
-            scale(shared, averageShared ? sharedCount : 1, v.sharedAveraged());
+            scale(shared, averageShared ? sharedCount : 1, v.sharedBlock().averaged());
         }
         // the rows: every id once, ascending, its changes in replica order
         long[] all = new long[total];
@@ -101,7 +101,7 @@ public enum MergeRule {
             }
         }
         for (int i = 0; i < distinct; i++) {
-            scale(rows[i], averageRows ? count[i] : 1, v.rowAveraged());
+            scale(rows[i], averageRows ? count[i] : 1, v.rowBlock().averaged());
         }
         return new Change(tick, Change.MERGED, shared, sharedCount, examples, ids, rows, steps, last, count);
     }
@@ -112,7 +112,7 @@ public enum MergeRule {
         }
     }
 
-    /** Divides the coordinates an averaging merge averages ({@code averaged}, {@link Vectors#sharedAveraged}) by {@code count}. */
+    /** Divides the coordinates an averaging merge averages ({@code averaged}, {@link Vectors.Block#averaged}) by {@code count}. */
     private static void scale(double[] sum, int count, boolean[] averaged) {
         if (count == 1) {
             return;

@@ -95,7 +95,7 @@ public final class Replica implements ParameterStore {
     public Change emit(long tick) {
         double[] now = Vectors.shared(model.shared());
         long examples = model.shared().examples - examplesBefore;
-        double[] shared = Vectors.fresh(now, sharedBefore, vectors.sharedDecay(), vectors.sharedAccumulator(), examples);
+        double[] shared = Vectors.fresh(now, sharedBefore, vectors.sharedBlock(), examples);
         sharedBefore = now;
         examplesBefore = model.shared().examples;
         long[] ids = new long[touched.size()];
@@ -111,7 +111,7 @@ public final class Replica implements ParameterStore {
         for (long id : ids) {
             FeatureParams f = model.features().get(id);
             Touched t = touched.get(id);
-            double[] d = Vectors.fresh(Vectors.row(f), t.before, vectors.rowDecay(), vectors.rowAccumulator(), t.steps);
+            double[] d = Vectors.fresh(Vectors.row(f), t.before, vectors.rowBlock(), t.steps);
             if (d != null) {
                 ids[kept] = id;
                 rows[kept] = d;
@@ -144,22 +144,19 @@ public final class Replica implements ParameterStore {
      * a value of the route field goes to one replica), so it need not hold them.
      */
     public void apply(Change merged, Change own, java.util.function.LongPredicate local) {
+        long others = merged.examples - (own == null ? 0 : own.examples); // the others' steps of the shared block
         if (merged.shared != null && !(own != null && own.shared != null && merged.sharedContributors == 1)) {
             SharedParams s = model.shared();
             double[] was = Vectors.shared(s);
-            long ownSteps = own == null ? 0 : own.examples;
-            double[] now = combine(was, merged.shared, own == null ? null : own.shared, vectors.sharedDecay(), vectors.sharedAccumulator(),
-                    merged.examples - ownSteps);
+            double[] now = combine(was, merged.shared, own == null ? null : own.shared, vectors.sharedBlock(), others);
             if (finite(now)) {
                 Vectors.addShared(s, minus(now, was));
                 learner.settle(s);
-                carry(sharedBefore, Vectors.shared(s), was, vectors.sharedDecay(), merged.examples - ownSteps,
-                        model.shared().examples - examplesBefore);
+                carry(sharedBefore, Vectors.shared(s), was, vectors.sharedBlock(), others, s.examples - examplesBefore);
             } else {
                 refused++;
             }
         }
-        long others = merged.examples - (own == null ? 0 : own.examples);
         model.shared().examples += others;
         examplesBefore += others;
         for (int i = 0; i < merged.ids.length; i++) {
@@ -175,8 +172,7 @@ public final class Replica implements ParameterStore {
             }
             double[] was = Vectors.row(f);
             long otherSteps = merged.steps[i] - (mine >= 0 ? own.steps[mine] : 0);
-            double[] now = combine(was, merged.rows[i], mine >= 0 ? own.rows[mine] : null, vectors.rowDecay(), vectors.rowAccumulator(),
-                    otherSteps);
+            double[] now = combine(was, merged.rows[i], mine >= 0 ? own.rows[mine] : null, vectors.rowBlock(), otherSteps);
             if (!finite(now)) {
                 refused++;
                 continue;
@@ -189,7 +185,7 @@ public final class Replica implements ParameterStore {
             f.lastUpdate = Math.max(f.lastUpdate, merged.lastUpdate[i]);
             Touched t = touched.get(id);
             if (t != null) {
-                carry(t.before, Vectors.row(f), was, vectors.rowDecay(), otherSteps, t.steps);
+                carry(t.before, Vectors.row(f), was, vectors.rowBlock(), otherSteps, t.steps);
             }
         }
     }
@@ -199,8 +195,9 @@ public final class Replica implements ParameterStore {
      * part, or null). An accumulator stays at or above the smallest normal float: decayed by many
      * others' steps it could reach zero, and a step with a zero gradient would divide 0 by √0.
      */
-    private static double[] combine(double[] was, double[] merged, double[] own, double[] decay, boolean[] accumulator,
-                                    long otherSteps) {
+    private static double[] combine(double[] was, double[] merged, double[] own, Vectors.Block block, long otherSteps) {
+        double[] decay = block.decay();
+        boolean[] accumulator = block.accumulator();
         double[] now = new double[was.length];
         for (int q = 0; q < was.length; q++) {
             double others = merged[q] - (own == null ? 0 : own[q]);
@@ -217,7 +214,8 @@ public final class Replica implements ParameterStore {
      * replica's own part only: the merge took {@code was} to {@code now} (a slot: ρ^x × was + c), so
      * before becomes ρ^x × before + (now − ρ^x × was) / ρ^steps, {@code steps} being the own steps since.
      */
-    private static void carry(double[] before, double[] now, double[] was, double[] decay, long x, long steps) {
+    private static void carry(double[] before, double[] now, double[] was, Vectors.Block block, long x, long steps) {
+        double[] decay = block.decay();
         if (steps == 0) { // no own step since: nothing of this replica's own to tell apart (and no rounding to make some up)
             System.arraycopy(now, 0, before, 0, now.length);
             return;

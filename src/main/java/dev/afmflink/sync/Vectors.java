@@ -15,90 +15,56 @@ import java.util.Arrays;
  * of its coordinate (1 for a parameter).
  */
 public final class Vectors {
-    private final boolean[] sharedAveraged;
-    private final boolean[] rowAveraged;
-    private final double[] sharedDecay;
-    private final double[] rowDecay;
-    private final boolean[] sharedAccumulator;
-    private final boolean[] rowAccumulator;
+    /**
+     * What each coordinate of a block is: averaged by an averaging merge (the parameters and FTRL's
+     * (z, n), from which FTRL derives its weights: adding them would add the replicas' weights;
+     * Adagrad's accumulators are added, they count every replica's gradients), its decay per step
+     * (1: a parameter, or a slot that does not forget), an accumulator of squared gradients (Adagrad's,
+     * FTRL's n: never below zero).
+     */
+    record Block(boolean[] averaged, double[] decay, boolean[] accumulator) {
+        Block(int size) {
+            this(new boolean[size], new double[size], new boolean[size]);
+        }
 
-    public Vectors(AfmConfig c) {
-        Layout l = new Layout(c);
-        double linear = c.linear().decay();
-        double embedding = c.embedding().decay();
-        double attention = c.attention().decay();
-        boolean ftrlLinear = c.linear().kind() == OptimizerSpec.Kind.FTRL;
-        boolean ftrlEmbedding = c.embedding().kind() == OptimizerSpec.Kind.FTRL;
-        boolean ftrlAttention = c.attention().kind() == OptimizerSpec.Kind.FTRL;
-        int bias = 1 + l.linearSlots;
-        int n = bias + l.attnSize * (1 + l.attentionSlots);
-        sharedAveraged = new boolean[n];
-        sharedDecay = new double[n];
-        Arrays.fill(sharedDecay, 1.0);
-        Arrays.fill(sharedDecay, 1, bias, linear);
-        Arrays.fill(sharedDecay, bias + l.attnSize, n, attention);
-        sharedAveraged[0] = true;
-        Arrays.fill(sharedAveraged, 1, bias, ftrlLinear);
-        Arrays.fill(sharedAveraged, bias, bias + l.attnSize, true);
-        Arrays.fill(sharedAveraged, bias + l.attnSize, n, ftrlAttention);
-        rowAveraged = new boolean[l.rowSize];
-        rowDecay = new double[l.rowSize];
-        Arrays.fill(rowAveraged, 0, 1 + l.k, true);
-        Arrays.fill(rowDecay, 0, 1 + l.k, 1.0);
-        Arrays.fill(rowDecay, l.offLinearSlots, l.offEmbeddingSlots, linear);
-        Arrays.fill(rowDecay, l.offEmbeddingSlots, l.rowSize, embedding);
-        Arrays.fill(rowAveraged, l.offLinearSlots, l.offEmbeddingSlots, ftrlLinear);
-        Arrays.fill(rowAveraged, l.offEmbeddingSlots, l.rowSize, ftrlEmbedding);
-        sharedAccumulator = new boolean[n];
-        markAccumulators(sharedAccumulator, 1, 1, c.linear());
-        markAccumulators(sharedAccumulator, bias + l.attnSize, l.attnSize, c.attention());
-        rowAccumulator = new boolean[l.rowSize];
-        markAccumulators(rowAccumulator, l.offLinearSlots, 1, c.linear());
-        markAccumulators(rowAccumulator, l.offEmbeddingSlots, l.k, c.embedding());
-    }
-
-    /** The slots of {@code n} coordinates at {@code off} that sum squared gradients: Adagrad's accumulator, FTRL's n (z is signed). */
-    private static void markAccumulators(boolean[] mark, int off, int n, OptimizerSpec spec) {
-        switch (spec.kind()) {
-            case ADAGRAD -> Arrays.fill(mark, off, off + n, true);
-            case FTRL -> Arrays.fill(mark, off + n, off + 2 * n, true);
-            default -> {
+        /** {@code n} parameters at {@code params} stepped by {@code spec}, their slots at {@code slots}. */
+        void group(int params, int n, int slots, OptimizerSpec spec) {
+            Arrays.fill(averaged, params, params + n, true);
+            Arrays.fill(decay, params, params + n, 1.0);
+            int s = spec.slotsPerCoordinate() * n;
+            Arrays.fill(averaged, slots, slots + s, spec.kind() == OptimizerSpec.Kind.FTRL);
+            Arrays.fill(decay, slots, slots + s, spec.decay());
+            switch (spec.kind()) { // FTRL: z then n, only n sums squares
+                case ADAGRAD -> Arrays.fill(accumulator, slots, slots + n, true);
+                case FTRL -> Arrays.fill(accumulator, slots + n, slots + 2 * n, true);
+                default -> {
+                }
             }
         }
     }
 
-    /** Which shared coordinates are accumulators of squared gradients (never below zero). */
-    boolean[] sharedAccumulator() {
-        return sharedAccumulator;
+    private final Block shared;
+    private final Block row;
+
+    public Vectors(AfmConfig c) {
+        Layout l = new Layout(c);
+        int bias = 1 + l.linearSlots;
+        shared = new Block(bias + l.attnSize * (1 + l.attentionSlots));
+        shared.group(0, 1, 1, c.linear());
+        shared.group(bias, l.attnSize, bias + l.attnSize, c.attention());
+        row = new Block(l.rowSize);
+        row.group(0, 1, l.offLinearSlots, c.linear());
+        row.group(1, l.k, l.offEmbeddingSlots, c.embedding());
     }
 
-    /** {@link #sharedAccumulator} of a row. */
-    boolean[] rowAccumulator() {
-        return rowAccumulator;
+    /** The coordinates of the shared vector ({@link #shared(SharedParams)}). */
+    Block sharedBlock() {
+        return shared;
     }
 
-    /**
-     * The shared coordinates an averaging merge averages: the parameters and FTRL's (z, n), from
-     * which FTRL derives its weights (adding them would add the replicas' weights); Adagrad's
-     * accumulators are added (they count every replica's gradients).
-     */
-    boolean[] sharedAveraged() {
-        return sharedAveraged;
-    }
-
-    /** {@link #sharedAveraged} of a row. */
-    boolean[] rowAveraged() {
-        return rowAveraged;
-    }
-
-    /** Each shared coordinate's decay per step (1: a parameter, or a slot that does not forget). */
-    double[] sharedDecay() {
-        return sharedDecay;
-    }
-
-    /** Each row coordinate's decay per step. */
-    double[] rowDecay() {
-        return rowDecay;
+    /** The coordinates of a row ({@link #row(FeatureParams)}). */
+    Block rowBlock() {
+        return row;
     }
 
     public static double[] shared(SharedParams s) {
@@ -174,11 +140,12 @@ public final class Vectors {
      * added on top of the decayed old value; the change itself with ρ = 1; an accumulator's never
      * below zero). Null if nothing moved.
      */
-    static double[] fresh(double[] after, double[] before, double[] decay, boolean[] accumulator, long steps) {
+    static double[] fresh(double[] after, double[] before, Block block, long steps) {
+        double[] decay = block.decay();
         double[] d = null;
         for (int q = 0; q < after.length; q++) {
             double x = after[q] - (decay[q] == 1 ? before[q] : Math.pow(decay[q], steps) * before[q]);
-            if (accumulator[q] && x < 0) {
+            if (block.accumulator()[q] && x < 0) {
                 x = 0; // a sum of squares added nothing: what is below zero is the float steps' rounding against ρ^steps in double
             }
             if (x != 0) {
