@@ -35,13 +35,12 @@ public final class ShardBench {
     }
 
     /** Progressive and held-out figures of one run, what its merges carried, the rows each replica and the merged model hold. */
-    public record Result(double progressive, double heldOut, double auc, long ticks, long changedRows, long mergedRows,
-                         long bytes, double replicaRows, long modelRows) {
+    public record Result(double progressive, double heldOut, double auc, long ticks, long changedRows, long bytes,
+                         double replicaRows, long modelRows) {
     }
 
     /** How examples go to replicas: by the feature of {@code field} (null: by a hash of the example's number). */
     public record Routing(String field, Set<String> localFields) {
-        static final Routing BY_NUMBER = new Routing(null, Set.of());
     }
 
     /** The replica example {@code i} of a stream goes to: a hash of its number (a stand-in for the impression id's). */
@@ -74,10 +73,6 @@ public final class ShardBench {
         return ids;
     }
 
-    public static Result run(StepBench.Case c, AfmConfig config, Setup s) {
-        return run(c, config, s, Routing.BY_NUMBER);
-    }
-
     public static Result run(StepBench.Case c, AfmConfig config, Setup s, Routing routing) {
         Set<Long> local = idsOf(c.train(), routing.localFields());
         ReplicaGroup g = new ReplicaGroup(config, s.replicas(), s.tickExamples(), s.lag(), s.rule(), local::contains);
@@ -98,7 +93,7 @@ public final class ShardBench {
             rows += g.replica(r).model().features().size();
         }
         return new Result(squared ? progressive.rmseClipped() : progressive.logloss(), squared ? held.rmseClipped() : held.logloss(),
-                squared ? Double.NaN : held.auc(), g.ticks(), g.changedRows(), g.mergedRows(), g.changeBytes(),
+                squared ? Double.NaN : held.auc(), g.ticks(), g.changedRows(), g.changeBytes(),
                 (double) rows / s.replicas(), g.model().features().size());
     }
 

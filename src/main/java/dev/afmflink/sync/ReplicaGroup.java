@@ -34,7 +34,6 @@ public final class ReplicaGroup {
     private long tick = Long.MIN_VALUE;
     private long ticks;
     private long changedRows;
-    private long mergedRows;
     private long bytes;
 
     public ReplicaGroup(AfmConfig config, int replicas, long tickLength, int lag, MergeRule rule) {
@@ -64,10 +63,6 @@ public final class ReplicaGroup {
         this.local = local;
     }
 
-    public int replicas() {
-        return replicas.length;
-    }
-
     public Replica replica(int r) {
         return replicas[r];
     }
@@ -76,12 +71,6 @@ public final class ReplicaGroup {
     public double train(int r, Example ex, long ts) {
         advance(Math.floorDiv(ts, tickLength));
         return replicas[r].train(ex, ts);
-    }
-
-    /** The score replica {@code r} gives {@code ex} at event time {@code ts} (merges due by then taken in). */
-    public double predictRaw(int r, Example ex, long ts) {
-        advance(Math.floorDiv(ts, tickLength));
-        return replicas[r].predictRaw(ex);
     }
 
     /** The end of the stream: the last tick closes and every merge is taken in. */
@@ -99,17 +88,13 @@ public final class ReplicaGroup {
         return merged.model();
     }
 
-    /** Ticks closed with a change; rows changed (summed over replicas); rows in the merges; bytes of the replicas' changes on the wire. */
+    /** Ticks closed with a change; rows changed (summed over replicas); bytes of the replicas' changes on the wire. */
     public long ticks() {
         return ticks;
     }
 
     public long changedRows() {
         return changedRows;
-    }
-
-    public long mergedRows() {
-        return mergedRows;
     }
 
     public long changeBytes() {
@@ -150,7 +135,6 @@ public final class ReplicaGroup {
                     continue;
                 }
                 ticks++;
-                mergedRows += m.merge().ids.length;
                 merged.apply(m.merge(), null);
                 pending.add(m);
             }
