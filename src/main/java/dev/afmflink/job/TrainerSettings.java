@@ -254,18 +254,15 @@ public final class TrainerSettings implements Serializable {
                         + "window (" + labelDelayMs + " ms)");
             }
             if (!candidates.isEmpty()) {
-                if (candidates.size() < 2) {
-                    throw new IllegalArgumentException("candidates: two or more");
+                if (Candidate.lossOf(candidates) != config.loss()) {
+                    throw new IllegalArgumentException("candidates: every candidate judges the same labels, with the job's loss "
+                            + config.loss().id());
                 }
                 java.util.Set<String> names = new java.util.HashSet<>();
                 for (Candidate c : candidates) {
                     if (c.name().isEmpty() || !c.name().matches("[A-Za-z0-9._-]+") || !names.add(c.name())) {
                         throw new IllegalArgumentException("candidate names: distinct, of letters, digits, '.', '_', '-' (got '"
                                 + c.name() + "')");
-                    }
-                    if (c.config().loss() != config.loss()) {
-                        throw new IllegalArgumentException("candidate " + c.name() + ": every candidate judges the same labels, "
-                                + "with the job's loss " + config.loss().id());
                     }
                 }
                 if (initModel != null) {

@@ -36,18 +36,9 @@ public final class CandidateTrainer {
 
     public static Result run(Path train, Path test, List<Candidate> candidates, LeaderChoice.Rule rule, int windowExamples,
                              boolean skipBad, PrintStream log) throws IOException {
-        if (candidates.size() < 2) {
-            throw new IllegalArgumentException("the choice needs two candidates or more");
-        }
+        var loss = Candidate.lossOf(candidates);
         if (windowExamples < 1) {
             throw new IllegalArgumentException("a window needs at least one example");
-        }
-        var loss = candidates.get(0).config().loss();
-        for (Candidate c : candidates) {
-            if (c.config().loss() != loss) {
-                throw new IllegalArgumentException("candidates judge the same labels: one loss for all (" + c.name() + ": "
-                        + c.config().loss().id() + ", " + candidates.get(0).name() + ": " + loss.id() + ")");
-            }
         }
         int n = candidates.size();
         List<AfmModel> models = new ArrayList<>(n);
