@@ -13,6 +13,12 @@ package dev.afmflink.sync;
 public final class Change {
     /** The tick (event time ÷ tick length) the change closes. */
     public final long tick;
+    /**
+     * A replica's change covers the ticks after {@code since} through {@link #tick}: its previous
+     * change closed tick {@code since} ({@link Long#MIN_VALUE}: this is its first), and it took no
+     * step in the ticks between. In a merge, the tick before its own.
+     */
+    public final long since;
     /** The replica that made it; {@link #MERGED} for a merge. */
     public final int replica;
     /** The shared block's change, or null if it did not change. */
@@ -34,10 +40,11 @@ public final class Change {
 
     public static final int MERGED = -1;
 
-    Change(long tick, int replica, double[] shared, int sharedContributors, long examples, long[] ids, double[][] rows,
+    Change(long tick, long since, int replica, double[] shared, int sharedContributors, long examples, long[] ids, double[][] rows,
            long[] steps, long[] lastUpdate, int[] contributors) {
         this.steps = steps;
         this.tick = tick;
+        this.since = since;
         this.replica = replica;
         this.shared = shared;
         this.sharedContributors = sharedContributors;
@@ -46,6 +53,11 @@ public final class Change {
         this.rows = rows;
         this.lastUpdate = lastUpdate;
         this.contributors = contributors;
+    }
+
+    /** Replica {@code replica}'s change of {@code tick} with no step in it. */
+    static Change none(long tick, int replica) {
+        return new Change(tick, tick - 1, replica, null, 0, 0, new long[0], new double[0][], new long[0], new long[0], new int[0]);
     }
 
     /** Nothing changed. */

@@ -11,14 +11,14 @@ import java.io.UncheckedIOException;
  * A change on the wire (the synchronization topic's record value): a replica's change is sent once
  * and merged by every reader, so the replica, the merge and the published model all take in the
  * decoded change, never the one in memory. Values go as float32 for a float32 model (each rounded
- * once) and as float64 otherwise. Layout, big-endian: 'S', version 1, bytes per value (4 or 8);
- * tick, replica, steps of the shared block, replicas that changed it; the shared block's length
+ * once) and as float64 otherwise. Layout, big-endian: 'S', version 2, bytes per value (4 or 8);
+ * tick, since, replica, steps of the shared block, replicas that changed it; the shared block's length
  * (−1: unchanged) and values; the rows' count, and per row its id, steps, last update, replicas
  * that changed it, length and values. A record that does not parse says why.
  */
 public final class ChangeCodec {
     private static final byte MAGIC = 'S';
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
 
     private ChangeCodec() {
     }
@@ -26,7 +26,7 @@ public final class ChangeCodec {
     /** The bytes {@link #encode} makes of {@code c}. */
     public static long size(Change c, boolean float32) {
         int w = float32 ? 4 : 8;
-        long b = 3 + 24 + 4 + (c.shared == null ? 0 : (long) c.shared.length * w) + 4;
+        long b = 3 + 32 + 4 + (c.shared == null ? 0 : (long) c.shared.length * w) + 4;
         for (double[] r : c.rows) {
             b += 32 + (long) r.length * w;
         }
@@ -44,6 +44,7 @@ public final class ChangeCodec {
             out.writeByte(VERSION);
             out.writeByte(float32 ? 4 : 8);
             out.writeLong(c.tick);
+            out.writeLong(c.since);
             out.writeInt(c.replica);
             out.writeLong(c.examples);
             out.writeInt(c.sharedContributors);
@@ -94,6 +95,10 @@ public final class ChangeCodec {
                 throw new IllegalArgumentException("change record with " + width + " bytes per value");
             }
             long tick = in.readLong();
+            long since = in.readLong();
+            if (since >= tick) {
+                throw new IllegalArgumentException("change record of tick " + tick + " since tick " + since);
+            }
             int replica = in.readInt();
             long examples = in.readLong();
             int sharedContributors = in.readInt();
@@ -123,7 +128,7 @@ public final class ChangeCodec {
             if (in.available() > 0) {
                 throw new IllegalArgumentException("change record with " + in.available() + " bytes after its last row");
             }
-            return new Change(tick, replica, shared, sharedContributors, examples, ids, rows, steps, last, contributors);
+            return new Change(tick, since, replica, shared, sharedContributors, examples, ids, rows, steps, last, contributors);
         } catch (java.io.EOFException e) {
             throw new IllegalArgumentException("change record cut short (" + record.length + " bytes)");
         } catch (IOException e) {

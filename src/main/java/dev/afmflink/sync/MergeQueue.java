@@ -7,43 +7,43 @@ import java.util.TreeMap;
 
 /**
  * One model's replicas' changes as they arrive (any order, duplicates included: a synchronization
- * topic read at least once), merged tick by tick in tick order once every replica's change of a
- * tick is in. Every replica sends a change, empty or not, for every tick from the first one on. A
- * change sent twice is recognized by (replica, tick) and taken once; two different changes with
- * the same (replica, tick) are a failure of the system (a replica that is not a function of its
- * input), not something to merge.
+ * topic read at least once), merged tick by tick in tick order. A replica's change of tick n
+ * covers the ticks after its previous change ({@link Change#since}) through n: it took no step in
+ * those between. Once every replica's changes cover a tick, the tick is settled ({@link #through}),
+ * and the ticks up to it that have changes are merged, a replica without a change of that tick
+ * taking part with none. A change sent twice is recognized by (replica, tick) and taken once; two
+ * different changes with the same (replica, tick), or two changes of one replica covering the same
+ * tick differently, are a failure of the system (a replica that is not a function of its input),
+ * not something to merge.
  */
 public final class MergeQueue {
     private final int replicas;
     private final MergeRule rule;
     private final Vectors vectors;
-    /** Ticks some replicas' changes of have come: each replica's record (by replica) and its decoded change. */
+    /** Per replica: every tick up to this one is covered by its changes taken in ({@link Long#MIN_VALUE}: none yet). */
+    private final long[] covered;
+    /** Per replica: changes that came before the ones they follow, by their {@code since}. */
+    private final List<TreeMap<Long, byte[]>> early = new ArrayList<>();
+    /** Ticks with a change taken in and not merged yet: each replica's record (by replica) and its decoded change. */
     private final TreeMap<Long, Tick> waiting = new TreeMap<>();
-    private long next;
+    private long through = Long.MIN_VALUE;
     private long duplicates;
 
-    /** The queue of a model of {@code replicas} replicas whose first tick is {@code firstTick}. */
-    public MergeQueue(int replicas, MergeRule rule, Vectors vectors, long firstTick) {
+    /** The queue of a model of {@code replicas} replicas. */
+    public MergeQueue(int replicas, MergeRule rule, Vectors vectors) {
         this.replicas = replicas;
         this.rule = rule;
         this.vectors = vectors;
-        this.next = firstTick;
-    }
-
-    /** The tick whose merge comes next. */
-    public long next() {
-        return next;
-    }
-
-    /**
-     * Ticks before {@code tick} had no change from any replica (an in-memory group that saw no event
-     * in them); only when nothing waits.
-     */
-    public void skipTo(long tick) {
-        if (!waiting.isEmpty() || tick < next) {
-            throw new IllegalStateException("cannot skip to tick " + tick + " from " + next + " with " + waiting.size() + " waiting");
+        this.covered = new long[replicas];
+        Arrays.fill(covered, Long.MIN_VALUE);
+        for (int r = 0; r < replicas; r++) {
+            early.add(new TreeMap<>());
         }
-        next = tick;
+    }
+
+    /** Every tick up to this one is settled: every replica's changes cover it and its merge, if any, is made ({@link Long#MIN_VALUE}: none yet). */
+    public long through() {
+        return through;
     }
 
     /** Changes seen again and dropped. */
@@ -53,45 +53,69 @@ public final class MergeQueue {
 
     /**
      * Takes in one encoded change ({@link ChangeCodec}); returns the merges it completes, in tick
-     * order, each with the replicas' changes it merged (by replica).
+     * order, each with the replicas' changes it merged (by replica; an empty change for a replica
+     * that took no step in the tick).
      */
     public List<Merged> offer(byte[] record) {
         Change c = ChangeCodec.decode(record);
-        if (c.replica < 0 || c.replica >= replicas) {
-            throw new IllegalArgumentException("a change of replica " + c.replica + " in a group of " + replicas);
+        int r = c.replica;
+        if (r < 0 || r >= replicas) {
+            throw new IllegalArgumentException("a change of replica " + r + " in a group of " + replicas);
         }
-        if (c.tick < next) {
-            duplicates++; // merged already: a redelivery
-            return List.of();
-        }
-        Tick tick = waiting.computeIfAbsent(c.tick, t -> new Tick(new byte[replicas][], new Change[replicas]));
-        if (tick.changes[c.replica] != null) {
-            if (!Arrays.equals(tick.records[c.replica], record)) {
-                throw new IllegalStateException("two different changes of replica " + c.replica + " for tick " + c.tick);
+        if (c.tick <= covered[r]) {
+            Tick t = waiting.get(c.tick);
+            if (t != null && t.records[r] != null && !Arrays.equals(t.records[r], record)) {
+                throw new IllegalStateException("two different changes of replica " + r + " for tick " + c.tick);
             }
-            duplicates++;
+            duplicates++; // taken in already (merged, or waiting): a redelivery
             return List.of();
         }
-        tick.records[c.replica] = record;
-        tick.changes[c.replica] = c;
-        List<Merged> out = new ArrayList<>();
-        while (!waiting.isEmpty() && waiting.firstKey() == next && waiting.firstEntry().getValue().complete()) {
-            List<Change> all = List.of(waiting.pollFirstEntry().getValue().changes);
-            out.add(new Merged(rule.merge(next, all, vectors), all));
-            next++;
+        if (c.since != covered[r]) {
+            if (c.since < covered[r]) {
+                throw new IllegalStateException("replica " + r + "'s change of tick " + c.tick + " since " + c.since
+                        + " overlaps its changes through " + covered[r]);
+            }
+            byte[] had = early.get(r).putIfAbsent(c.since, record);
+            if (had != null) {
+                if (!Arrays.equals(had, record)) {
+                    throw new IllegalStateException("two different changes of replica " + r + " since tick " + c.since);
+                }
+                duplicates++;
+            }
+            return List.of(); // a change before it is still on its way
         }
+        take(c, record);
+        for (byte[] next; (next = early.get(r).remove(covered[r])) != null; ) {
+            take(ChangeCodec.decode(next), next);
+        }
+        long settled = Long.MAX_VALUE;
+        for (long t : covered) {
+            settled = Math.min(settled, t);
+        }
+        List<Merged> out = new ArrayList<>();
+        while (!waiting.isEmpty() && waiting.firstKey() <= settled) {
+            var e = waiting.pollFirstEntry();
+            Change[] changes = e.getValue().changes;
+            for (int q = 0; q < replicas; q++) {
+                if (changes[q] == null) {
+                    changes[q] = Change.none(e.getKey(), q);
+                }
+            }
+            List<Change> all = List.of(changes);
+            out.add(new Merged(rule.merge(e.getKey(), all, vectors), all));
+        }
+        through = Math.max(through, settled);
         return out;
     }
 
+    private void take(Change c, byte[] record) {
+        Tick tick = waiting.computeIfAbsent(c.tick, t -> new Tick(new byte[replicas][], new Change[replicas]));
+        tick.records[c.replica] = record;
+        tick.changes[c.replica] = c;
+        covered[c.replica] = c.tick;
+    }
+
     private record Tick(byte[][] records, Change[] changes) {
-        boolean complete() {
-            for (Change c : changes) {
-                if (c == null) {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 
     /** A tick's merge and the replicas' changes it was made of (replica r's at r). */

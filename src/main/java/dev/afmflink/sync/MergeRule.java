@@ -103,7 +103,7 @@ public enum MergeRule {
         for (int i = 0; i < distinct; i++) {
             scale(rows[i], averageRows ? count[i] : 1, v.rowBlock().averaged());
         }
-        return new Change(tick, Change.MERGED, shared, sharedCount, examples, ids, rows, steps, last, count);
+        return new Change(tick, tick - 1, Change.MERGED, shared, sharedCount, examples, ids, rows, steps, last, count);
     }
 
     private static void add(double[] to, double[] d) {

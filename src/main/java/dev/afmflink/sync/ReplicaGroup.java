@@ -104,7 +104,7 @@ public final class ReplicaGroup {
     private void advance(long m) {
         if (tick == Long.MIN_VALUE) {
             tick = m;
-            queue = new MergeQueue(replicas.length, rule, vectors, m);
+            queue = new MergeQueue(replicas.length, rule, vectors);
             return;
         }
         if (m < tick) {
@@ -115,7 +115,6 @@ public final class ReplicaGroup {
             return;
         }
         close(tick);
-        queue.skipTo(m); // the ticks between saw no example: nothing changed in them
         tick = m;
         while (!pending.isEmpty() && pending.peek().merge().tick + 1 + lag <= m) {
             takeIn(pending.poll());

@@ -20,8 +20,13 @@ class MergeQueueTest {
             OptimizerSpec.adagrad(0.1, 0.1), OptimizerSpec.sgd(0.1));
     private static final Vectors VECTORS = new Vectors(CONFIG);
 
+    /** Replica {@code replica}'s change of {@code tick}, its first ({@code since}: {@link Long#MIN_VALUE}) from tick 3 on. */
     private static Change change(long tick, int replica, double w) {
-        return new Change(tick, replica, new double[] {w, 0, 0, 0, w / 2}, 1, 3, new long[] {-7, 42},
+        return change(tick, tick == 3 ? Long.MIN_VALUE : tick - 1, replica, w);
+    }
+
+    private static Change change(long tick, long since, int replica, double w) {
+        return new Change(tick, since, replica, new double[] {w, 0, 0, 0, w / 2}, 1, 3, new long[] {-7, 42},
                 new double[][] {{w, 0.25, 1.5}, {0.5, -w, 0}}, new long[] {2, 1}, new long[] {tick * 10, tick * 10 + 1},
                 new int[] {1, 1});
     }
@@ -31,6 +36,7 @@ class MergeQueueTest {
         Change c = change(5, 1, 0.1);
         Change d = ChangeCodec.decode(ChangeCodec.encode(c, false));
         assertEquals(5, d.tick);
+        assertEquals(4, d.since);
         assertEquals(1, d.replica);
         assertEquals(3, d.examples);
         assertArrayEquals(c.shared, d.shared);
@@ -41,11 +47,11 @@ class MergeQueueTest {
         Change f = ChangeCodec.decode(ChangeCodec.encode(c, true));
         assertEquals((double) 0.1f, f.rows[0][0]);
         assertEquals(0.25, f.rows[0][1]);
-        // 3 header bytes, 24 of counters, the shared block (4 + 5 × 4), the rows' count, two rows of 32 + 3 × 4 bytes
-        assertEquals(3 + 24 + 24 + 4 + 2 * (32 + 12), ChangeCodec.encode(c, true).length);
+        // 3 header bytes, 32 of counters, the shared block (4 + 5 × 4), the rows' count, two rows of 32 + 3 × 4 bytes
+        assertEquals(3 + 32 + 24 + 4 + 2 * (32 + 12), ChangeCodec.encode(c, true).length);
         assertEquals(ChangeCodec.encode(c, true).length, ChangeCodec.size(c, true));
         assertEquals(ChangeCodec.encode(c, false).length, ChangeCodec.size(c, false));
-        Change empty = new Change(9, 0, null, 0, 0, new long[0], new double[0][], new long[0], new long[0], new int[0]);
+        Change empty = new Change(9, 8, 0, null, 0, 0, new long[0], new double[0][], new long[0], new long[0], new int[0]);
         assertNull(ChangeCodec.decode(ChangeCodec.encode(empty, true)).shared);
         assertTrue(ChangeCodec.decode(ChangeCodec.encode(empty, true)).isEmpty());
     }
@@ -63,7 +69,7 @@ class MergeQueueTest {
         assertEquals("not a change record", assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(other)).getMessage());
         byte[] future = good.clone();
         future[1] = 9;
-        assertEquals("change record version 9, this build reads 1",
+        assertEquals("change record version 9, this build reads 2",
                 assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(future)).getMessage());
     }
 
@@ -76,12 +82,12 @@ class MergeQueueTest {
                 records.add(ChangeCodec.encode(change(t, r, 0.1 * (r + 1) + t), false));
             }
         }
-        List<Change> inOrder = drain(new MergeQueue(3, MergeRule.SUM, VECTORS, 3), records);
+        List<Change> inOrder = drain(new MergeQueue(3, MergeRule.SUM, VECTORS), records);
         List<byte[]> shuffled = new ArrayList<>(records);
         java.util.Collections.shuffle(shuffled, new java.util.Random(4));
         shuffled.add(2, records.get(0));
         shuffled.add(records.get(4));
-        MergeQueue q = new MergeQueue(3, MergeRule.SUM, VECTORS, 3);
+        MergeQueue q = new MergeQueue(3, MergeRule.SUM, VECTORS);
         List<Change> again = drain(q, shuffled);
         assertEquals(2, q.duplicates());
         assertEquals(3, inOrder.size());
@@ -96,21 +102,49 @@ class MergeQueueTest {
 
     @Test
     void aTickWaitsForEveryReplicaAndForTheTickBefore() {
-        MergeQueue q = new MergeQueue(2, MergeRule.SUM, VECTORS, 3);
+        MergeQueue q = new MergeQueue(2, MergeRule.SUM, VECTORS);
         assertEquals(List.of(), q.offer(ChangeCodec.encode(change(4, 0, 1), false)));
         assertEquals(List.of(), q.offer(ChangeCodec.encode(change(4, 1, 1), false))); // tick 3 first
         assertEquals(List.of(), q.offer(ChangeCodec.encode(change(3, 1, 1), false)));
         List<MergeQueue.Merged> both = q.offer(ChangeCodec.encode(change(3, 0, 1), false));
         assertEquals(List.of(3L, 4L), both.stream().map(m -> m.merge().tick).toList());
         assertEquals(1, both.get(0).own().get(1).replica);
-        assertEquals(5, q.next());
+        assertEquals(4, q.through());
         assertEquals(List.of(), q.offer(ChangeCodec.encode(change(3, 0, 1), false))); // merged already
         assertEquals(1, q.duplicates());
     }
 
+    /**
+     * A replica sends changes only for the ticks it stepped in, each covering the ticks since its
+     * last: a tick is merged once every replica's changes cover it, a replica without a change of
+     * it taking part with none; a tick no replica stepped in has no merge.
+     */
+    @Test
+    void aTickIsMergedOnceEveryReplicaCoversIt() {
+        MergeQueue q = new MergeQueue(2, MergeRule.SUM, VECTORS);
+        assertEquals(List.of(), q.offer(ChangeCodec.encode(change(3, Long.MIN_VALUE, 0, 1), false)));
+        assertEquals(Long.MIN_VALUE, q.through()); // replica 1 has said nothing yet
+        assertEquals(List.of(), q.offer(ChangeCodec.encode(change(8, 5, 1, 2), false))); // after one on its way
+        List<MergeQueue.Merged> first = q.offer(ChangeCodec.encode(change(5, Long.MIN_VALUE, 1, 3), false));
+        assertEquals(List.of(3L), first.stream().map(m -> m.merge().tick).toList());
+        assertTrue(first.get(0).own().get(1).isEmpty()); // replica 1 took no step in tick 3
+        assertEquals(1.0, first.get(0).merge().rows[0][0]);
+        assertEquals(3, q.through()); // replica 0 covers no more than tick 3
+        List<MergeQueue.Merged> next = q.offer(ChangeCodec.encode(change(7, 3, 0, 4), false));
+        assertEquals(List.of(5L, 7L), next.stream().map(m -> m.merge().tick).toList());
+        assertEquals(3.0, next.get(0).merge().rows[0][0]);
+        assertEquals(4.0, next.get(1).merge().rows[0][0]);
+        assertEquals(7, q.through());
+        assertEquals(List.of(), q.offer(ChangeCodec.encode(change(7, 3, 0, 4), false))); // merged already
+        assertEquals(1, q.duplicates());
+        assertEquals("replica 0's change of tick 9 since 6 overlaps its changes through 7", assertThrows(IllegalStateException.class,
+                () -> q.offer(ChangeCodec.encode(change(9, 6, 0, 1), false))).getMessage());
+        assertEquals(List.of(8L), q.offer(ChangeCodec.encode(change(8, 7, 0, 1), false)).stream().map(m -> m.merge().tick).toList());
+    }
+
     @Test
     void twoDifferentChangesOfOneReplicaAndTickAreAFailure() {
-        MergeQueue q = new MergeQueue(2, MergeRule.SUM, VECTORS, 3);
+        MergeQueue q = new MergeQueue(2, MergeRule.SUM, VECTORS);
         q.offer(ChangeCodec.encode(change(3, 0, 1), false));
         assertEquals("two different changes of replica 0 for tick 3", assertThrows(IllegalStateException.class,
                 () -> q.offer(ChangeCodec.encode(change(3, 0, 2), false))).getMessage());

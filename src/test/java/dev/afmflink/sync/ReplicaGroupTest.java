@@ -174,9 +174,9 @@ class ReplicaGroupTest {
         AfmConfig c = new AfmConfig(1, 1, Loss.LOGISTIC, 0, 0, 0, 1, 0.1, 1, OptimizerSpec.sgd(0.1), OptimizerSpec.adagrad(0.1, 0.1),
                 OptimizerSpec.sgd(0.1));
         Vectors v = new Vectors(c); // a row: w, v (one), v's accumulator
-        Change a = new Change(4, 0, null, 0, 2, new long[] {5}, new double[][] {{0.2, -0.4, 1.0}}, new long[] {2},
+        Change a = new Change(4, 3, 0, null, 0, 2, new long[] {5}, new double[][] {{0.2, -0.4, 1.0}}, new long[] {2},
                 new long[] {40}, new int[] {1});
-        Change b = new Change(4, 1, null, 0, 1, new long[] {5, 9}, new double[][] {{0.4, 0.2, 0.5}, {1, 1, 1}}, new long[] {1, 1},
+        Change b = new Change(4, 3, 1, null, 0, 1, new long[] {5, 9}, new double[][] {{0.4, 0.2, 0.5}, {1, 1, 1}}, new long[] {1, 1},
                 new long[] {41, 42}, new int[] {1, 1});
         Change sum = MergeRule.SUM.merge(4, List.of(a, b), v);
         assertArrayEquals(new long[] {5, 9}, sum.ids);
@@ -198,8 +198,8 @@ class ReplicaGroupTest {
         s0[0] = 0.5;
         s1[0] = 0.1;
         s1[4] = -2;
-        Change c0 = new Change(4, 0, s0, 1, 1, new long[0], new double[0][], new long[0], new long[0], new int[0]);
-        Change c1 = new Change(4, 1, s1, 1, 1, new long[0], new double[0][], new long[0], new long[0], new int[0]);
+        Change c0 = new Change(4, 3, 0, s0, 1, 1, new long[0], new double[0][], new long[0], new long[0], new int[0]);
+        Change c1 = new Change(4, 3, 1, s1, 1, 1, new long[0], new double[0][], new long[0], new long[0], new int[0]);
         assertArrayEquals(new double[] {0.3, 0, 0, 0, -1}, MergeRule.MEAN_SHARED.merge(4, List.of(c0, c1), v).shared, 1e-15);
         assertArrayEquals(new double[] {0.6, 0, 0, 0, -2}, MergeRule.SUM.merge(4, List.of(c0, c1), v).shared, 1e-15);
     }
@@ -265,7 +265,7 @@ class ReplicaGroupTest {
         int rowSize = before.size();
         double[] bad = new double[rowSize];
         bad[1] = Double.NaN;
-        Change merged = new Change(0, Change.MERGED, null, 0, 1, new long[] {id}, new double[][] {bad}, new long[] {2},
+        Change merged = new Change(0, -1, Change.MERGED, null, 0, 1, new long[] {id}, new double[][] {bad}, new long[] {2},
                 new long[] {1}, new int[] {2});
         r.apply(merged, own);
         assertTrue(r.model().features().get(id).sameAs(before));
