@@ -1,0 +1,156 @@
+package dev.afmflink.sync;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * When one trainer subtask's replicas may go on, in event time: the subtask's side of the merge
+ * loop (docs/scaling.md, "The loop in the job"), plain Java, driven by the job's trainer operator
+ * (its watermark and timers) and by an in-memory loop in the tests.
+ *
+ * <p>The subtask works through event time tick by tick (tick {@code q}: event times
+ * {@code [q·T, (q+1)·T)}), all its replica keys together, as its input watermark allows: it fires
+ * the timers of tick {@code q}, and when the input watermark has passed the tick's end every replica
+ * key on it emits its change of tick {@code q} (empty or not: the change also tells the model's merger
+ * that the key took no other step up to its end). Before the first timer of tick {@code q} it takes in
+ * every merge of a tick {@code n ≤ q − 1 − L} of each of its keys: it waits until the key's merger has
+ * settled them ({@link #settled}). A key that appears ({@link #present}) emits at once an empty change
+ * through the last tick the subtask has worked through, which tells the merger it exists. Where the
+ * subtask starts is set by the data: the tick before the earliest timer, or the last tick its first
+ * watermark has passed if that is earlier.
+ */
+public final class SyncSchedule {
+    /** What the schedule asks of the subtask. */
+    public interface Driver {
+        /** Key {@code key} takes in every merge up to tick {@code through} it has not taken in yet, in tick order. */
+        void takeIn(String key, long through) throws Exception;
+
+        /** Fires every timer up to event time {@code watermark}. */
+        void advanceTo(long watermark) throws Exception;
+
+        /** Key {@code key} emits its change of tick {@code tick} (since its last). */
+        void emit(String key, long tick) throws Exception;
+    }
+
+    private final long tickLength;
+    private final int lag;
+    /** Ticks up to this one are worked through and their changes emitted ({@link Long#MIN_VALUE}: not started). */
+    private long processed = Long.MIN_VALUE;
+    /** How far timers have fired (Long.MIN_VALUE: none). */
+    private long fired = Long.MIN_VALUE;
+    private long input = Long.MIN_VALUE;
+    private long earliestTimer = Long.MAX_VALUE;
+    /**
+     * Replica keys here, in the order they appeared, each with the tick up to which its model's
+     * merger has settled every tick and sent it their merges ({@link Long#MIN_VALUE}: no word yet).
+     */
+    private final Map<String, Long> keys = new LinkedHashMap<>();
+
+    public SyncSchedule(long tickLength, int lag) {
+        if (tickLength < 1 || lag < 0) {
+            throw new IllegalArgumentException("tick length ≥ 1 ms, lag ≥ 0 ticks");
+        }
+        this.tickLength = tickLength;
+        this.lag = lag;
+    }
+
+    /** The tick of event time {@code t}. */
+    public long tickOf(long t) {
+        return Math.floorDiv(t, tickLength);
+    }
+
+    /** Ticks up to this one are worked through ({@link Long#MIN_VALUE}: not started). */
+    public long processed() {
+        return processed;
+    }
+
+    /** The event time timers have fired up to. */
+    public long fired() {
+        return fired;
+    }
+
+    /** A timer at {@code t} was registered (before the start: where the subtask starts). */
+    public void timer(long t) {
+        earliestTimer = Math.min(earliestTimer, t);
+    }
+
+    /**
+     * Replica key {@code key} is here (a first example or a merger's word): false if it was
+     * already; otherwise, once started, it emits its first change through {@link #processed}.
+     */
+    public boolean present(String key, Driver d) throws Exception {
+        if (keys.putIfAbsent(key, Long.MIN_VALUE) != null) {
+            return false;
+        }
+        if (processed != Long.MIN_VALUE) {
+            d.emit(key, processed);
+        }
+        return true;
+    }
+
+    /** Key {@code key}'s merger has settled every tick up to {@code through} and sent the key their merges before this word. */
+    public void settled(String key, long through, Driver d) throws Exception {
+        present(key, d);
+        keys.merge(key, through, Math::max);
+        run(d);
+    }
+
+    /** The input watermark is {@code watermark}. */
+    public void watermark(long watermark, Driver d) throws Exception {
+        input = Math.max(input, watermark);
+        run(d);
+    }
+
+    /** Whether the subtask waits for a merger (its input is ahead of what it may work through). */
+    public boolean waiting() {
+        return fired < input && !mayStart(processed + 1);
+    }
+
+    private boolean mayStart(long q) {
+        for (long s : keys.values()) {
+            if (s == Long.MIN_VALUE || s < q - 1 - lag) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void run(Driver d) throws Exception {
+        if (processed == Long.MIN_VALUE) {
+            if (input == Long.MIN_VALUE) {
+                return;
+            }
+            long start = tickOf(input + 1) - 1;
+            if (earliestTimer != Long.MAX_VALUE) {
+                start = Math.min(start, tickOf(earliestTimer) - 1);
+            }
+            processed = start;
+            for (String key : List.copyOf(keys.keySet())) {
+                d.emit(key, processed);
+            }
+        }
+        while (true) {
+            long q = processed + 1;
+            long end = (q + 1) * tickLength - 1;
+            if (fired >= input || !mayStart(q)) {
+                return;
+            }
+            if (fired < q * tickLength) { // the tick's first timer: every merge due before it, first
+                for (String key : List.copyOf(keys.keySet())) {
+                    d.takeIn(key, q - 1 - lag);
+                }
+            }
+            long to = Math.min(input, end);
+            d.advanceTo(to);
+            fired = to;
+            if (to < end) {
+                return;
+            }
+            for (String key : List.copyOf(keys.keySet())) {
+                d.emit(key, q);
+            }
+            processed = q;
+        }
+    }
+}
