@@ -12,6 +12,7 @@ import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.FeedbackSettings;
 import dev.afmflink.metrics.QualityGate;
+import dev.afmflink.job.ReplicaSettings;
 import dev.afmflink.job.StreamSettings;
 import dev.afmflink.model.AfmConfig;
 import java.io.IOException;
@@ -84,6 +85,17 @@ final class StreamCommand implements Command {
                 + "Flink file system (file://, hdfs://, s3:// with its plugin); snapshots larger than --snapshot-inline-bytes then travel "
                 + "to Kafka as pointers to their files (embedded default: WORK/models)"));
         o.add(new Args.Option("parallelism", "N", "1", "job parallelism (model keys train in parallel)"));
+        o.add(new Args.Option("trainers-per-model", "R", "1", "replica keys per model, each trained by whichever subtask owns it, "
+                + "their changes merged at event-time ticks through --sync-topic (docs/scaling.md; experimental: ordered feedback, "
+                + "an unbounded input, no --candidate; 1: one trainer per model, as ever)"));
+        o.add(new Args.Option("sync-topic", "NAME", ReplicaSettings.ONE.topic(), "with --trainers-per-model > 1: the replica keys' "
+                + "changes, written and read back by the job"));
+        o.add(new Args.Option("sync-tick-ms", "MS", Long.toString(ReplicaSettings.ONE.tickMs()), "with --trainers-per-model > 1: "
+                + "event time between merges"));
+        o.add(new Args.Option("sync-lag", "TICKS", Integer.toString(ReplicaSettings.ONE.lag()), "with --trainers-per-model > 1: a "
+                + "replica takes the merge of tick n in before its first step of tick n + 1 + TICKS"));
+        o.add(new Args.Option("merge-rule", "sum|mean|mean-shared", ReplicaSettings.ONE.rule().label(), "with --trainers-per-model "
+                + "> 1: how changes merge (docs/scaling.md)"));
         o.add(new Args.Option("bounded", null, null, "stop at the end offsets seen at start (the embedded default always is)"));
         o.add(new Args.Option("max-record-bytes", "N", "1048576", "larger input records are dead-lettered as oversize"));
         o.add(new Args.Option("max-features", "N", Integer.toString(dev.afmflink.data.EventLimits.DEFAULT.maxFeatures()),
@@ -199,6 +211,9 @@ final class StreamCommand implements Command {
                             a.getLong("snapshot-inline-bytes", StreamSettings.SnapshotOptions.DEFAULT.inlineBytes())))
                     .limits(dev.afmflink.data.EventLimits.DEFAULT.withMaxFeatures(a.getInt("max-features", 0))
                             .withMaxKeyChars(a.getInt("max-key-chars", 0)).withMaxTsAheadMs(a.getLong("max-ts-ahead-ms", 0)))
+                    .replicas(new ReplicaSettings(a.getInt("trainers-per-model", 1), a.getLong("sync-tick-ms", ReplicaSettings.ONE.tickMs()),
+                            a.getInt("sync-lag", ReplicaSettings.ONE.lag()), dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")),
+                            a.get("sync-topic")))
                     .build();
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),

@@ -111,6 +111,13 @@ public final class AfmStreamJob {
      * {@code initModel} (a full snapshot's bytes; null: from scratch).
      */
     public static void build(StreamExecutionEnvironment env, StreamSettings s, byte[] initModel) {
+        if (s.replicas().synced()) {
+            ReplicaSettings r = s.replicas();
+            boolean float32 = s.config().precision() == dev.afmflink.model.Precision.FLOAT32;
+            build(env, s, byReplica -> byReplica.transform("train AFM (replica keys)", TypeInformation.of(Prediction.class),
+                    new ReplicaTrainerOperator(trainer(s, initModel), r, float32)).uid("train"));
+            return;
+        }
         build(env, s, byModel -> byModel.transform("train AFM", TypeInformation.of(Prediction.class),
                 new AfmTrainerOperator(trainer(s, initModel))).uid("train"));
     }
@@ -142,7 +149,8 @@ public final class AfmStreamJob {
         }
         // one subtask: every key is its own, so the keyed operators need no shuffle; source, route, the draining join,
         // the trainer and its sinks run as one chain (no record serialized, no thread between them)
-        boolean oneChain = env.getParallelism() == 1;
+        boolean synced = s.replicas().synced();
+        boolean oneChain = env.getParallelism() == 1 && !synced;
         SingleOutputStreamOperator<TrainingExample> examples = env
                 .fromSource(source.build(), watermarks, "kafka: " + s.inputTopic()).uid("source")
                 .process(new RouteFunction(!oneChain), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
@@ -162,8 +170,14 @@ public final class AfmStreamJob {
             toTrain = examples.union(joined);
         }
         joined.name("label join (savepoints before 2026-12)").uid("label-join");
+        SingleOutputStreamOperator<TrainingExample> merged = null;
+        if (synced) { // the merges read back from the synchronization topic meet the events at the replica keys
+            merged = merger(env, s);
+            toTrain = toTrain.union(merged);
+        }
         SingleOutputStreamOperator<Prediction> trained = train.apply(oneChain
-                ? DataStreamUtils.reinterpretAsKeyedStream(toTrain, new ModelKey()) : toTrain.keyBy(new ModelKey()));
+                ? DataStreamUtils.reinterpretAsKeyedStream(toTrain, new ModelKey())
+                : synced ? toTrain.keyBy(new ReplicaKey(s.replicas())) : toTrain.keyBy(new ModelKey()));
         // dead letters: the decoder's (via the route), the join's, and the trainer's last line of defence (train_failed)
         DataStream<DeadLetter> dead = examples.getSideOutput(DeadLetters.TAG)
                 .union(joined.getSideOutput(DeadLetters.TAG));
@@ -178,8 +192,76 @@ public final class AfmStreamJob {
         }
         // snapshot files are written to their folders by the trainer as it reads them from state; the records (the file,
         // or a pointer to it when large) go to Kafka
-        trained.getSideOutput(AfmTrainer.SNAPSHOTS).sinkTo(sink(s, new KafkaRecords.Snapshots(s.snapshotsTopic())))
+        DataStream<SnapshotRecord> snapshots = trained.getSideOutput(AfmTrainer.SNAPSHOTS);
+        if (synced) {
+            snapshots = snapshots.union(merged.getSideOutput(AfmTrainer.SNAPSHOTS));
+            ((SingleOutputStreamOperator<Prediction>) trained).getSideOutput(ReplicaTrainerOperator.CHANGES)
+                    .sinkTo(sink(s, new KafkaRecords.SyncChanges(s.replicas().topic())))
+                    .name("kafka: " + s.replicas().topic()).uid("sync-sink");
+        }
+        snapshots.sinkTo(sink(s, new KafkaRecords.Snapshots(s.snapshotsTopic())))
                 .name("kafka: " + s.snapshotsTopic()).uid("snapshot-kafka-sink");
+    }
+
+    /**
+     * The synchronization topic read back, merged per model key ({@link MergeFunction}): the words to
+     * the replica keys (events for the trainer's input) and the merged model's snapshots. The topic's
+     * records carry no event time the job waits for: this source's watermark stands at the end of time,
+     * so the events alone move the trainers' watermark. A new job reads the records written since it was
+     * started (a wall-clock instant that chooses records only, never what a model holds); a restored one
+     * goes on from its checkpoint.
+     */
+    private static SingleOutputStreamOperator<TrainingExample> merger(StreamExecutionEnvironment env, StreamSettings s) {
+        ReplicaSettings r = s.replicas();
+        KafkaSource<SyncRecord> source = KafkaSource.<SyncRecord>builder()
+                .setBootstrapServers(s.bootstrapServers())
+                .setTopics(r.topic())
+                .setGroupId(s.groupId() + "-sync")
+                .setProperties(s.kafka().asProperties())
+                .setStartingOffsets(OffsetsInitializer.timestamp(System.currentTimeMillis()))
+                .setDeserializer(new KafkaRecords.SyncChangesIn())
+                .build();
+        WatermarkStrategy<SyncRecord> endOfTime = WatermarkStrategy.forGenerator(ctx ->
+                new org.apache.flink.api.common.eventtime.WatermarkGenerator<SyncRecord>() {
+                    @Override
+                    public void onEvent(SyncRecord event, long eventTimestamp,
+                                        org.apache.flink.api.common.eventtime.WatermarkOutput output) {
+                    }
+
+                    @Override
+                    public void onPeriodicEmit(org.apache.flink.api.common.eventtime.WatermarkOutput output) {
+                        output.emitWatermark(new org.apache.flink.api.common.eventtime.Watermark(Long.MAX_VALUE - 1));
+                    }
+                });
+        SingleOutputStreamOperator<TrainingExample> merged = env.fromSource(source, endOfTime, "kafka: " + r.topic())
+                .uid("sync-source")
+                .keyBy(new SyncModelKey())
+                .transform("merge replicas", EdgeTypes.TRAINING_EXAMPLE, new MergeOperator(new MergeFunction(
+                        TrainerSettings.of(s, null), r)))
+                .uid("merge");
+        return merged;
+    }
+
+    /** The model key of a change on the synchronization topic. */
+    public static final class SyncModelKey implements KeySelector<SyncRecord, String> {
+        @Override
+        public String getKey(SyncRecord r) {
+            return r.model;
+        }
+    }
+
+    /** The replica key of an event (its model and a hash of its impression id) or of a merger's word (named in it). */
+    public static final class ReplicaKey implements KeySelector<TrainingExample, String> {
+        private final ReplicaSettings replicas;
+
+        public ReplicaKey(ReplicaSettings replicas) {
+            this.replicas = replicas;
+        }
+
+        @Override
+        public String getKey(TrainingExample e) {
+            return e.sync != null ? e.model : ReplicaSettings.key(e.model, replicas.replicaOfId(e.id));
+        }
     }
 
     private static AfmTrainer trainer(StreamSettings s, byte[] initModel) {

@@ -111,6 +111,20 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         return parts[0].publisher;
     }
 
+    AfmConfig config() {
+        return config;
+    }
+
+    /** The (one) part's keyed state, for a replica key's synchronization. */
+    TrainerState state() {
+        return parts[0].state;
+    }
+
+    /** Calls {@code touch} with each row before a training step changes it (a replica key's ledger). */
+    void onTrainingRow(KeyedModel.Touch touch) {
+        parts[0].model.onTrainingRow(touch);
+    }
+
     TrainerMetrics metrics() {
         return metrics;
     }
@@ -415,6 +429,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
 
         private void publish() throws Exception {
+            if (!settings.publishes) { // a replica key: its merger publishes the merged model
+                b.publish.sinceLastPublish = 0;
+                return;
+            }
             // restored in a mode whose model depends on arrival order: what was published after the checkpoint may differ
             // from what this run publishes under the same numbers, so it starts again from a full snapshot
             boolean restart = writeBack.fullAfterRestore.contains(key) && !settings.mode.waitsForWindow();

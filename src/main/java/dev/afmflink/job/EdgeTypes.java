@@ -35,6 +35,8 @@ public final class EdgeTypes {
     private static final int NO_VALUES = 2;
     private static final int ONES = 4;
     private static final int NO_FIELDS = 8;
+    /** A merger's word ({@link TrainingExample#sync}) follows the field names: never set in what older builds wrote. */
+    private static final int SYNC = 16;
 
     /** Writes {@code t}'s ids, values and field names (one flags byte says which are absent and whether the values are all 1). */
     private static void writeFeatures(TrainingExample t, DataOutputView out) throws IOException {
@@ -43,7 +45,7 @@ public final class EdgeTypes {
         String[] fields = t.fields;
         boolean ones = values != null && allOnes(values);
         out.writeByte((ids == null ? NO_IDS : 0) | (values == null ? NO_VALUES : 0) | (ones ? ONES : 0)
-                | (fields == null ? NO_FIELDS : 0));
+                | (fields == null ? NO_FIELDS : 0) | (t.sync != null ? SYNC : 0));
         if (ids != null) {
             out.writeInt(ids.length);
             for (long id : ids) {
@@ -63,6 +65,10 @@ public final class EdgeTypes {
             for (String f : fields) {
                 writeString(f, out);
             }
+        }
+        if (t.sync != null) {
+            out.writeInt(t.sync.length);
+            out.write(t.sync);
         }
     }
 
@@ -93,6 +99,11 @@ public final class EdgeTypes {
                 fields[i] = readString(in);
             }
             t.fields = fields;
+        }
+        if ((flags & SYNC) != 0) {
+            byte[] sync = new byte[in.readInt()];
+            in.readFully(sync);
+            t.sync = sync;
         }
     }
 
@@ -138,6 +149,7 @@ public final class EdgeTypes {
             t.topic = from.topic;
             t.partition = from.partition;
             t.offset = from.offset;
+            t.sync = from.sync; // never changed once made
             return t;
         }
 

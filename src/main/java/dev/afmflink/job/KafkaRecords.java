@@ -258,4 +258,31 @@ public final class KafkaRecords {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Replica keys' changes to the synchronization topic: key = the model key, value = the change ({@code sync.ChangeCodec}). */
+    public static final class SyncChanges extends ToTopic<SyncRecord> {
+        public SyncChanges(String topic) {
+            super(topic);
+        }
+
+        @Override
+        ProducerRecord<byte[], byte[]> record(SyncRecord c) {
+            return new ProducerRecord<>(topic, c.model.getBytes(StandardCharsets.UTF_8), c.change);
+        }
+    }
+
+    /** The synchronization topic read back: each record a model's replica key's change (its merger checks the bytes). */
+    public static final class SyncChangesIn implements KafkaRecordDeserializationSchema<SyncRecord> {
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<SyncRecord> out) {
+            if (r.key() != null && r.value() != null) {
+                out.collect(new SyncRecord(new String(r.key(), StandardCharsets.UTF_8), r.value()));
+            }
+        }
+
+        @Override
+        public TypeInformation<SyncRecord> getProducedType() {
+            return TypeInformation.of(SyncRecord.class);
+        }
+    }
 }

@@ -39,6 +39,17 @@ final class KeyedModel implements ParameterStore {
         this.metrics = metrics;
     }
 
+    /** Told of each row before a training step changes it. */
+    interface Touch {
+        void touch(long id, FeatureParams f);
+    }
+
+    private Touch touch;
+
+    void onTrainingRow(Touch t) {
+        this.touch = t;
+    }
+
     /** The pairs of the last step or score. */
     PairView pairView() {
         return learner.pairView();
@@ -94,6 +105,9 @@ final class KeyedModel implements ParameterStore {
                 b.rows.put(id, f);
             }
             lifecycleState.updated(b, featureId, f, isNew, ts, timers);
+            if (touch != null) {
+                touch.touch(featureId, f);
+            }
             return f;
         } catch (RuntimeException e) {
             throw e;

@@ -30,6 +30,7 @@ import java.io.Serializable;
  * @param kafka                client properties for the source and every sink, and the starting offsets
  * @param snapshots            what a published snapshot holds and how it travels ({@link SnapshotOptions})
  * @param limits               what one event may hold; over a limit it is dead-lettered with its reason ({@link EventLimits})
+ * @param replicas             trainers per model and their synchronization ({@link ReplicaSettings}; {@link ReplicaSettings#ONE}: one)
  */
 public record StreamSettings(String bootstrapServers, String inputTopic, String snapshotsTopic,
                              String predictionsTopic, String deadLettersTopic, String groupId, AfmConfig config,
@@ -37,7 +38,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
                              long publishIntervalMs, long publishEvery, int fullEvery, String snapshotDir,
                              int parallelism, boolean bounded, int maxRecordBytes,
                              FeedbackSettings feedback, FeatureLifecycle lifecycle, KafkaConnection kafka,
-                             SnapshotOptions snapshots, EventLimits limits)
+                             SnapshotOptions snapshots, EventLimits limits, ReplicaSettings replicas)
         implements Serializable {
 
     /**
@@ -67,19 +68,19 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withFeedback(FeedbackSettings f) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, f, lifecycle, kafka, snapshots, limits);
+                snapshotDir, parallelism, bounded, maxRecordBytes, f, lifecycle, kafka, snapshots, limits, replicas);
     }
 
     public StreamSettings withLifecycle(FeatureLifecycle l) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, l, kafka, snapshots, limits);
+                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, l, kafka, snapshots, limits, replicas);
     }
 
     public StreamSettings withKafka(KafkaConnection k) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, k, snapshots, limits);
+                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, k, snapshots, limits, replicas);
     }
 
     public StreamSettings withWeightsOnlySnapshots(boolean w) {
@@ -89,13 +90,19 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     public StreamSettings withSnapshots(SnapshotOptions o) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, o, limits);
+                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, o, limits, replicas);
     }
 
     public StreamSettings withLimits(EventLimits e) {
         return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                 config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, snapshots, e);
+                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, snapshots, e, replicas);
+    }
+
+    public StreamSettings withReplicas(ReplicaSettings r) {
+        return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
+                config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
+                snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, snapshots, limits, r);
     }
 
     /** Settings by name, from the Kafka address and the model's hyper-parameters; the rest has defaults. */
@@ -127,6 +134,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
         private KafkaConnection kafka = KafkaConnection.DEFAULT;
         private SnapshotOptions snapshots = SnapshotOptions.DEFAULT;
         private EventLimits limits = EventLimits.DEFAULT;
+        private ReplicaSettings replicas = ReplicaSettings.ONE;
 
         private Builder(String bootstrapServers, AfmConfig config) {
             this.bootstrapServers = bootstrapServers;
@@ -217,6 +225,11 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
             return this;
         }
 
+        public Builder replicas(ReplicaSettings r) {
+            this.replicas = r;
+            return this;
+        }
+
         /** The settings, checked (the record's constructor holds the checks). */
         public StreamSettings build() {
             if (checkpointDir == null) {
@@ -224,7 +237,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
             }
             return new StreamSettings(bootstrapServers, inputTopic, snapshotsTopic, predictionsTopic, deadLettersTopic, groupId,
                     config, stateBackend, checkpointDir, checkpointIntervalMs, publishIntervalMs, publishEvery, fullEvery,
-                    snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, snapshots, limits);
+                    snapshotDir, parallelism, bounded, maxRecordBytes, feedback, lifecycle, kafka, snapshots, limits, replicas);
         }
     }
 
@@ -237,6 +250,22 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
         }
         if (checkpointIntervalMs < 10) {
             throw new IllegalArgumentException("checkpoint interval must be >= 10 ms");
+        }
+        if (replicas == null) {
+            replicas = ReplicaSettings.ONE;
+        }
+        if (replicas.synced()) {
+            if (bounded) {
+                throw new IllegalArgumentException("--trainers-per-model > 1 reads its synchronization topic back without end: "
+                        + "it needs an unbounded input (no --bounded)");
+            }
+            if (!feedback.mode().waitsForWindow()) {
+                throw new IllegalArgumentException("--trainers-per-model > 1 needs the ordered feedback mode (every step at an "
+                        + "event-time timer), not " + feedback.mode());
+            }
+            if (!feedback.choice().candidates().isEmpty()) {
+                throw new IllegalArgumentException("--trainers-per-model > 1 does not take --candidate yet");
+            }
         }
     }
 }

@@ -50,6 +50,8 @@ public final class TrainerSettings implements Serializable {
     final java.util.List<Candidate> candidates;
     /** When the leader among the candidates changes. */
     final dev.afmflink.feedback.LeaderChoice.Rule rule;
+    /** Keys publish their models (false: replica keys, whose merged model their merger publishes). */
+    final boolean publishes;
 
 
     private TrainerSettings(Builder b) {
@@ -72,6 +74,7 @@ public final class TrainerSettings implements Serializable {
         this.predictions = b.predictions;
         this.candidates = java.util.List.copyOf(b.candidates);
         this.rule = b.rule;
+        this.publishes = b.publishes;
     }
 
     public static Builder builder(AfmConfig config) {
@@ -96,7 +99,8 @@ public final class TrainerSettings implements Serializable {
         return builder(s.config()).publishEvery(s.publishEvery()).publishIntervalMs(s.publishIntervalMs()).fullEvery(s.fullEvery())
                 .windows(f.validationWindowMs(), f.attributionWindowMs()).gate(f.gate()).mode(f.mode()).holdout(f.holdout())
                 .predictions(f.predictions()).candidates(f.choice().candidates(), f.choice().rule()).joinsClicks(true).lifecycle(s.lifecycle()).weightsOnly(s.weightsOnlySnapshots())
-                .snapshotFolder(s.snapshotDir(), s.snapshots().inlineBytes()).initModel(initModel).build();
+                .snapshotFolder(s.snapshotDir(), s.snapshots().inlineBytes()).initModel(initModel)
+                .publishes(!s.replicas().synced()).build();
     }
 
     /** Settings by name; {@link #build} checks them. */
@@ -120,6 +124,13 @@ public final class TrainerSettings implements Serializable {
         private int maxBufferedKeys;
         private dev.afmflink.feedback.PredictionSample predictions = dev.afmflink.feedback.PredictionSample.ALL;
         private java.util.List<Candidate> candidates = java.util.List.of();
+        private boolean publishes = true;
+
+        /** Whether keys publish their models (false: replica keys; their merger publishes). */
+        public Builder publishes(boolean p) {
+            this.publishes = p;
+            return this;
+        }
         private dev.afmflink.feedback.LeaderChoice.Rule rule = dev.afmflink.feedback.LeaderChoice.Rule.DEFAULT;
 
         private Builder(AfmConfig config) {

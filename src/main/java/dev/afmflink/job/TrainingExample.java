@@ -23,6 +23,12 @@ public class TrainingExample implements FeedbackSchedule.Item {
     public String topic;
     public int partition;
     public long offset;
+    /**
+     * A model's merger's word to one of its replica keys ({@link dev.afmflink.sync.SyncMessage}; its
+     * replica key in {@link #model}), or null: an event. Only on the edge into the trainer with
+     * {@code --trainers-per-model} above 1; never held in state (transient: not part of the POJO state holds).
+     */
+    public transient byte[] sync;
 
     public TrainingExample() {
     }

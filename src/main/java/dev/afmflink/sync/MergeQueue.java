@@ -108,6 +108,67 @@ public final class MergeQueue {
         return out;
     }
 
+    /** The queue's state as bytes (what each replica's changes cover, how far it has settled, the changes it holds). */
+    public byte[] state() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(replicas);
+            out.writeLong(through);
+            out.writeLong(duplicates);
+            for (long c : covered) {
+                out.writeLong(c);
+            }
+            List<byte[]> held = new ArrayList<>();
+            for (Tick t : waiting.values()) {
+                for (byte[] r : t.records) {
+                    if (r != null) {
+                        held.add(r);
+                    }
+                }
+            }
+            int taken = held.size();
+            early.forEach(m -> held.addAll(m.values()));
+            out.writeInt(taken);
+            out.writeInt(held.size());
+            for (byte[] r : held) {
+                out.writeInt(r.length);
+                out.write(r);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The queue {@link #state} described. */
+    public static MergeQueue restore(MergeRule rule, Vectors vectors, byte[] state) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
+            MergeQueue q = new MergeQueue(in.readInt(), rule, vectors);
+            q.through = in.readLong();
+            q.duplicates = in.readLong();
+            for (int r = 0; r < q.replicas; r++) {
+                q.covered[r] = in.readLong();
+            }
+            int taken = in.readInt();
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                byte[] record = new byte[in.readInt()];
+                in.readFully(record);
+                Change c = ChangeCodec.decode(record);
+                if (i < taken) {
+                    Tick tick = q.waiting.computeIfAbsent(c.tick, t -> new Tick(new byte[q.replicas][], new Change[q.replicas]));
+                    tick.records[c.replica] = record;
+                    tick.changes[c.replica] = c;
+                } else {
+                    q.early.get(c.replica).put(c.since, record);
+                }
+            }
+            return q;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not a merge queue's state", e);
+        }
+    }
+
     private void take(Change c, byte[] record) {
         Tick tick = waiting.computeIfAbsent(c.tick, t -> new Tick(new byte[replicas][], new Change[replicas]));
         tick.records[c.replica] = record;

@@ -102,6 +102,39 @@ public final class SyncSchedule {
         run(d);
     }
 
+    /** The schedule's state as bytes (not the input watermark: a restored job's inputs send theirs again). */
+    public byte[] state() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeLong(processed);
+            out.writeLong(fired);
+            out.writeLong(earliestTimer);
+            out.writeInt(keys.size());
+            for (Map.Entry<String, Long> e : keys.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(e.getValue());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Takes the state {@link #state} described (a restore; keys it holds already are kept). */
+    public void restore(byte[] state) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
+            processed = in.readLong();
+            fired = in.readLong();
+            earliestTimer = in.readLong();
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                keys.merge(in.readUTF(), in.readLong(), Math::max);
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not a synchronization schedule's state", e);
+        }
+    }
+
     /** Whether the subtask waits for a merger (its input is ahead of what it may work through). */
     public boolean waiting() {
         return fired < input && !mayStart(processed + 1);

@@ -110,9 +110,11 @@ class SyncLoopTest {
         final List<Key> keys = new ArrayList<>();
         final List<Subtask> subtasks = new ArrayList<>();
         final List<byte[]> topic = new ArrayList<>();
-        final MergeQueue queue;
+        MergeQueue queue;
         final Replica merged;
         final double[] scores;
+        final MergeRule rule;
+        final Vectors vectors;
         boolean woken;
         long redelivered;
 
@@ -121,7 +123,9 @@ class SyncLoopTest {
             this.stream = stream;
             this.replicas = replicas;
             this.random = random;
-            this.queue = new MergeQueue(replicas, rule, new Vectors(config));
+            this.rule = rule;
+            this.vectors = new Vectors(config);
+            this.queue = new MergeQueue(replicas, rule, vectors);
             this.merged = new Replica(Change.MERGED, config);
             this.scores = new double[stream.size()];
             for (int s = 0; s < subtasks; s++) {
@@ -176,6 +180,9 @@ class SyncLoopTest {
                 for (Key k : keys) {
                     k.inbox.add(new ToKey("wake", 0, null));
                 }
+            }
+            if (random.nextInt(3) == 0) { // the merger restored from its state's bytes (as from a checkpoint)
+                queue = MergeQueue.restore(rule, vectors, queue.state());
             }
             long before = queue.through();
             for (MergeQueue.Merged m : queue.offer(record)) {

@@ -1,0 +1,200 @@
+package dev.afmflink.job;
+
+import dev.afmflink.lifecycle.FeatureLifecycle;
+import dev.afmflink.metrics.QualityGate;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmLearner;
+import dev.afmflink.model.FeatureParams;
+import dev.afmflink.model.SharedParams;
+import dev.afmflink.sync.Change;
+import dev.afmflink.sync.ChangeCodec;
+import dev.afmflink.sync.Exchange;
+import dev.afmflink.sync.Ledger;
+import dev.afmflink.sync.MergeQueue;
+import dev.afmflink.sync.SyncMessage;
+import dev.afmflink.sync.Vectors;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * A model's merger, keyed by model key, on the synchronization topic read back: merges its replica
+ * keys' changes tick by tick ({@link MergeQueue}, in keyed state), sends each replica key the merges
+ * and then how far it has settled ({@link SyncMessage}; a wake-up to every key when the model's first
+ * change comes), and holds the merged model — the start plus every merge in tick order, a function of
+ * the data — in keyed state, published as a trainer publishes a model key's (full and delta
+ * snapshots, the same folders and topic) at each publish tick of event time a merge passes.
+ */
+public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, TrainingExample> {
+    private final TrainerSettings settings;
+    private final ReplicaSettings replicas;
+    private final AfmConfig config;
+
+    private transient ValueState<byte[]> queueState;
+    /** The publish tick (a multiple of the publish interval) the merged model was last published at or after. */
+    private transient ValueState<Long> publishedTick;
+    private transient TrainerState state;
+    private transient WriteBackStore writeBack;
+    private transient SnapshotPublisher publisher;
+    private transient Exchange exchange;
+    private transient Vectors vectors;
+    private transient TrainerMetrics metrics;
+    private transient Consumer<Object> keySwitch;
+
+    public MergeFunction(TrainerSettings settings, ReplicaSettings replicas) {
+        this.settings = settings;
+        this.replicas = replicas;
+        this.config = settings.config;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
+        queueState = getRuntimeContext().getState(new ValueStateDescriptor<>("merge-queue",
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        publishedTick = getRuntimeContext().getState(new ValueStateDescriptor<>("merge-published-tick", Types.LONG));
+        state = new TrainerState(getRuntimeContext());
+        LifecycleState lifecycle = new LifecycleState(FeatureLifecycle.NONE, getRuntimeContext());
+        AfmLearner learner = new AfmLearner(config);
+        writeBack = new WriteBackStore(config, state, lifecycle, learner::newShared, settings.initialModel(),
+                WriteBackStore.maxKeys(config, settings.maxBufferedKeys));
+        // no progressive validation of the merged model here (the replicas judge every example): the gate stays open
+        publisher = new SnapshotPublisher(config, QualityGate.OPEN, settings.fullEvery, settings.weightsOnly,
+                settings.snapshotDir == null ? null : new SnapshotStore(settings.snapshotDir), settings.inlineBytes,
+                settings.recordLimit, state, writeBack, metrics);
+        exchange = new Exchange(config);
+        vectors = new Vectors(config);
+        if (keySwitch != null) {
+            writeBack.keySwitch(keySwitch);
+        }
+    }
+
+    void keySwitch(Consumer<Object> setKey) {
+        this.keySwitch = setKey;
+        if (writeBack != null) {
+            writeBack.keySwitch(setKey);
+        }
+    }
+
+    /** Writes every merged model touched since the last barrier to state (before a barrier). */
+    void flushAll(Consumer<Object> setKey) throws Exception {
+        writeBack.flushAll(setKey);
+    }
+
+    @Override
+    public void processElement(SyncRecord r, Context ctx, Collector<TrainingExample> out) throws Exception {
+        String model = ctx.getCurrentKey();
+        byte[] held = queueState.value();
+        MergeQueue q = held == null ? new MergeQueue(replicas.replicas(), replicas.rule(), vectors)
+                : MergeQueue.restore(replicas.rule(), vectors, held);
+        if (held == null) { // the model's first change: every replica key learns the model exists
+            for (int k = 0; k < replicas.replicas(); k++) {
+                out.collect(message(model, k, SyncMessage.wake()));
+            }
+        }
+        long before = q.through();
+        long tick = replicas.tickMs();
+        for (MergeQueue.Merged m : q.offer(r.change)) {
+            Change merge = m.merge();
+            if (merge.isEmpty()) {
+                continue;
+            }
+            WriteBackBuffer b = buffer(model);
+            publishThrough(ctx, model, b, (merge.tick + 1) * tick - 1); // the publish ticks before this merge's tick ends
+            int refused = exchange.apply(merge, null, id -> false, rows(b), Ledger.open(b.shared));
+            metrics.refused.inc(refused);
+            b.publish.sinceLastPublish++;
+            for (int k = 0; k < replicas.replicas(); k++) {
+                Change own = m.own().get(k);
+                out.collect(message(model, k, SyncMessage.merge(merge, own.isEmpty() ? null : ChangeCodec.encode(own, false))));
+            }
+        }
+        if (q.through() != before) {
+            publishThrough(ctx, model, buffer(model), (q.through() + 1) * tick); // every merge of a tick ending by then is in
+            for (int k = 0; k < replicas.replicas(); k++) {
+                out.collect(message(model, k, SyncMessage.settled(q.through())));
+            }
+        }
+        queueState.update(q.state());
+    }
+
+    private WriteBackBuffer buffer(String model) throws Exception {
+        WriteBackBuffer b = writeBack.bufferOf(model);
+        if (b.publish == null) {
+            b.publish = new PublishState();
+            b.publish.features = b.warmFeatures;
+        }
+        return b;
+    }
+
+    /**
+     * Publishes the merged model at the last publish tick (a multiple of the publish interval) at or
+     * before event time {@code t}, if it is later than the last one and a merge came since: each
+     * publish tick's snapshot holds exactly the merges of the ticks that end by it, however the
+     * merges arrive, so a version means the same bytes in every run.
+     */
+    private void publishThrough(Context ctx, String model, WriteBackBuffer b, long t) throws Exception {
+        long interval = settings.publishIntervalMs;
+        if (interval <= 0) {
+            return;
+        }
+        long at = Math.floorDiv(t, interval);
+        Long last = publishedTick.value();
+        if (last != null && at <= last) {
+            return;
+        }
+        if (b.publish.sinceLastPublish > 0) {
+            publisher.publish(ctx, model, b, null, false);
+        }
+        publishedTick.update(at);
+    }
+
+    private static TrainingExample message(String model, int replica, SyncMessage m) {
+        TrainingExample t = new TrainingExample();
+        t.model = ReplicaSettings.key(model, replica);
+        t.sync = m.encode();
+        return t;
+    }
+
+    /** The merged model's parameters: its write-back buffer over its keyed state. */
+    private Exchange.Rows rows(WriteBackBuffer b) {
+        return new Exchange.Rows() {
+            @Override
+            public SharedParams shared() {
+                return b.shared;
+            }
+
+            @Override
+            public FeatureParams get(long id) {
+                FeatureParams f = b.rows.get(id);
+                if (f == null) {
+                    try {
+                        f = state.features.get(id);
+                    } catch (Exception e) {
+                        throw new org.apache.flink.util.FlinkRuntimeException("keyed state", e);
+                    }
+                }
+                return f;
+            }
+
+            @Override
+            public void put(long id, FeatureParams f) {
+                if (!b.rows.containsKey(id)) {
+                    try {
+                        if (!state.features.contains(id)) {
+                            b.publish.features++;
+                        }
+                    } catch (Exception e) {
+                        throw new org.apache.flink.util.FlinkRuntimeException("keyed state", e);
+                    }
+                }
+                b.rows.put(id, f);
+            }
+        };
+    }
+}

@@ -1,0 +1,62 @@
+package dev.afmflink.job;
+
+import dev.afmflink.sync.MergeRule;
+import java.io.Serializable;
+
+/**
+ * One model on several trainer subtasks (issue 22, docs/scaling.md): each model key's examples are
+ * routed by impression id to {@code replicas} replica keys, each trained by whichever subtask owns
+ * its key; their changes meet at event-time ticks of {@code tickMs} through {@code topic}, merged by
+ * {@code rule}, and each replica takes the merge of tick n in before its first step of tick
+ * n + 1 + {@code lag}. One replica ({@link #ONE}) is the job as it was.
+ *
+ * @param replicas trainers per model ({@code --trainers-per-model})
+ * @param tickMs   event time between merges ({@code --sync-tick-ms})
+ * @param lag      ticks a replica may run ahead of the others' changes ({@code --sync-lag})
+ * @param rule     how changes merge ({@code --merge-rule})
+ * @param topic    the synchronization topic the job writes its changes to and reads back ({@code --sync-topic})
+ */
+public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule, String topic) implements Serializable {
+    /** One trainer per model: no synchronization. */
+    public static final ReplicaSettings ONE = new ReplicaSettings(1, 1000, 1, MergeRule.MEAN_SHARED, "afm-sync");
+
+    /** What separates a model key from its replica's number in a replica key (a control character: never in a model key). */
+    static final char SEPARATOR = '\u001F';
+
+    public ReplicaSettings {
+        if (replicas < 1 || replicas > 1024) {
+            throw new IllegalArgumentException("trainers per model must be 1 to 1024, got " + replicas);
+        }
+        if (tickMs < 1) {
+            throw new IllegalArgumentException("the synchronization tick must be >= 1 ms, got " + tickMs);
+        }
+        if (lag < 0) {
+            throw new IllegalArgumentException("the synchronization lag must be >= 0 ticks, got " + lag);
+        }
+    }
+
+    public boolean synced() {
+        return replicas > 1;
+    }
+
+    /** The replica key of replica {@code r} of model {@code model}. */
+    static String key(String model, int r) {
+        return model + SEPARATOR + r;
+    }
+
+    /** The replica an impression (or its click) goes to: a hash of its id, the same for every event of it. */
+    int replicaOfId(String id) {
+        long h = dev.afmflink.model.SplitMix64.mix(id == null ? 0 : id.hashCode()); // String.hashCode: the same in every JVM
+        return (int) Long.remainderUnsigned(h, replicas);
+    }
+
+    /** The model of replica key {@code key}. */
+    static String modelOf(String key) {
+        return key.substring(0, key.lastIndexOf(SEPARATOR));
+    }
+
+    /** The replica number of replica key {@code key}. */
+    static int replicaOfKey(String key) {
+        return Integer.parseInt(key.substring(key.lastIndexOf(SEPARATOR) + 1));
+    }
+}

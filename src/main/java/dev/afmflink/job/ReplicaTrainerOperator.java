@@ -1,0 +1,218 @@
+package dev.afmflink.job;
+
+import dev.afmflink.model.FeatureParams;
+import dev.afmflink.model.SharedParams;
+import dev.afmflink.sync.Change;
+import dev.afmflink.sync.ChangeCodec;
+import dev.afmflink.sync.Exchange;
+import dev.afmflink.sync.Ledger;
+import dev.afmflink.sync.SyncMessage;
+import dev.afmflink.sync.SyncSchedule;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The trainer of replica keys (model, replica) when one model runs on several trainer subtasks
+ * (docs/scaling.md, "The loop in the job"): {@link AfmTrainer} as ever, with the subtask's
+ * {@link SyncSchedule} between its input watermark and its timers. The subtask fires its timers tick
+ * by tick; at each tick's end every replica key here emits its change ({@link #CHANGES}, to the
+ * synchronization topic); before a tick's first timer each key takes in the merges due
+ * ({@link Exchange#apply} on the key's rows and ledger), and the subtask holds its timers (and the
+ * watermark it passes on) until each key's merger has settled them. The merger's words come in on
+ * the same input as the events ({@link TrainingExample#sync}). Wiring only: the rule is in
+ * {@code dev.afmflink.sync}.
+ */
+public class ReplicaTrainerOperator extends AfmTrainerOperator {
+    public static final OutputTag<SyncRecord> CHANGES = new OutputTag<>("sync-changes", TypeInformation.of(SyncRecord.class));
+
+    private static final TypeInformation<byte[]> BYTES =
+            org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
+
+    private final ReplicaSettings replicas;
+    private final boolean float32;
+    private transient SyncSchedule schedule;
+    private transient Exchange exchange;
+    private transient ListState<byte[]> scheduleState;
+    private transient ValueState<byte[]> ledgerState;
+    private transient MapState<Long, byte[]> mergesState;
+    /** Ledgers of keys used since the last barrier (written to state before it): a buffer, as the trainer's. */
+    private transient Map<String, Ledger> ledgers;
+    private transient Driver driver;
+
+    public ReplicaTrainerOperator(AfmTrainer trainer, ReplicaSettings replicas, boolean float32) {
+        super(trainer);
+        this.replicas = replicas;
+        this.float32 = float32;
+    }
+
+    private AfmTrainer trainer() {
+        return (AfmTrainer) userFunction;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        scheduleState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("sync-schedule", BYTES));
+        schedule = new SyncSchedule(replicas.tickMs(), replicas.lag());
+        for (byte[] s : scheduleState.get()) {
+            schedule.restore(s);
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        exchange = new Exchange(trainer().config());
+        ledgerState = getPartitionedState(new ValueStateDescriptor<>("sync-ledger", BYTES));
+        mergesState = getPartitionedState(new MapStateDescriptor<>("sync-merges", Types.LONG, BYTES));
+        ledgers = new HashMap<>();
+        driver = new Driver();
+        trainer().onTrainingRow((id, f) -> {
+            try {
+                ledger((String) getCurrentKey()).touch(id, f);
+            } catch (Exception e) {
+                throw new org.apache.flink.util.FlinkRuntimeException("keyed state", e);
+            }
+        });
+    }
+
+    @Override
+    public void processElement(StreamRecord<TrainingExample> element) throws Exception {
+        TrainingExample ex = element.getValue();
+        String key = (String) getCurrentKey();
+        if (ex.sync != null) {
+            SyncMessage m = SyncMessage.decode(ex.sync);
+            switch (m.kind()) {
+                case WAKE -> schedule.present(key, driver);
+                case MERGE -> mergesState.put(m.tick(), ex.sync);
+                case SETTLED -> schedule.settled(key, m.tick(), driver);
+            }
+            setCurrentKey(key);
+            return;
+        }
+        schedule.timer(ex.ts);
+        schedule.present(key, driver);
+        setCurrentKey(key);
+        super.processElement(element);
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        schedule.watermark(mark.getTimestamp(), driver);
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        Object current = getCurrentKey();
+        for (Map.Entry<String, Ledger> e : ledgers.entrySet()) {
+            setCurrentKey(e.getKey());
+            ledgerState.update(e.getValue().encode());
+        }
+        ledgers.clear();
+        if (current != null) {
+            setCurrentKey(current);
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        scheduleState.update(List.of(schedule.state()));
+    }
+
+    /** The key in hand's ledger (the keyed-state context being its key). */
+    private Ledger ledger(String key) throws Exception {
+        Ledger l = ledgers.get(key);
+        if (l == null) {
+            byte[] b = ledgerState.value();
+            l = b != null ? Ledger.decode(b) : Ledger.open(trainer().writeBack().bufferOf(key).shared);
+            ledgers.put(key, l);
+        }
+        return l;
+    }
+
+    /** The key in hand's parameters: its write-back buffer over its keyed state. */
+    private Exchange.Rows rows(String key) throws Exception {
+        WriteBackBuffer b = trainer().writeBack().bufferOf(key);
+        TrainerState state = trainer().state();
+        return new Exchange.Rows() {
+            @Override
+            public SharedParams shared() {
+                return b.shared;
+            }
+
+            @Override
+            public FeatureParams get(long id) {
+                FeatureParams f = b.rows.get(id);
+                if (f == null) {
+                    try {
+                        f = state.features.get(id);
+                    } catch (Exception e) {
+                        throw new org.apache.flink.util.FlinkRuntimeException("keyed state", e);
+                    }
+                }
+                return f;
+            }
+
+            @Override
+            public void put(long id, FeatureParams f) {
+                b.rows.put(id, f);
+            }
+        };
+    }
+
+    /** What the schedule asks of this subtask. */
+    private final class Driver implements SyncSchedule.Driver {
+        @Override
+        public void takeIn(String key, long through) throws Exception {
+            setCurrentKey(key);
+            List<Long> due = new ArrayList<>();
+            for (Long t : mergesState.keys()) {
+                if (t <= through) {
+                    due.add(t);
+                }
+            }
+            Collections.sort(due);
+            for (long t : due) {
+                SyncMessage m = SyncMessage.decode(mergesState.get(t));
+                Change own = m.ownChange();
+                int refused = exchange.apply(m.mergeChange(), own, id -> false, rows(key), ledger(key));
+                if (refused > 0) {
+                    trainer().metrics().refused.inc(refused);
+                }
+                mergesState.remove(t);
+            }
+        }
+
+        @Override
+        public void advanceTo(long watermark) throws Exception {
+            ReplicaTrainerOperator.super.processWatermark(new Watermark(watermark));
+        }
+
+        @Override
+        public void emit(String key, long tick) throws Exception {
+            setCurrentKey(key);
+            Change c = exchange.emit(ReplicaSettings.replicaOfKey(key), tick, rows(key), ledger(key));
+            output.collect(CHANGES, new StreamRecord<>(new SyncRecord(ReplicaSettings.modelOf(key), ChangeCodec.encode(c, float32)),
+                    (tick + 1) * replicas.tickMs() - 1));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.afmflink.sync;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * A model's merger's word to one of its replica keys: wake up (the model has begun: emit, so the
+ * merger knows you), a merge (the merge of a tick, exact, and the key's own change of it as it sent
+ * it; none if it took no step in the tick), or "settled through tick n" (every merge up to n has been
+ * sent before this word). Layout, big-endian: kind (0 wake, 1 merge, 2 settled), tick; a merge's
+ * record and its own change's record, each a length (−1: none) and its bytes.
+ */
+public record SyncMessage(Kind kind, long tick, byte[] merge, byte[] own) {
+    public enum Kind { WAKE, MERGE, SETTLED }
+
+    public static SyncMessage wake() {
+        return new SyncMessage(Kind.WAKE, 0, null, null);
+    }
+
+    /** The merge {@code merged} of a tick with the key's own change's record {@code ownRecord} (null: none). */
+    public static SyncMessage merge(Change merged, byte[] ownRecord) {
+        return new SyncMessage(Kind.MERGE, merged.tick, ChangeCodec.encode(merged, false), ownRecord);
+    }
+
+    public static SyncMessage settled(long through) {
+        return new SyncMessage(Kind.SETTLED, through, null, null);
+    }
+
+    /** The merge (exact: float64 on the wire). */
+    public Change mergeChange() {
+        return ChangeCodec.decode(merge);
+    }
+
+    /** The key's own change of the tick, or null if it took no step in it. */
+    public Change ownChange() {
+        return own == null ? null : ChangeCodec.decode(own);
+    }
+
+    public byte[] encode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(kind.ordinal());
+            out.writeLong(tick);
+            bytes(out, merge);
+            bytes(out, own);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static SyncMessage decode(byte[] b) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
+            int k = in.readByte();
+            if (k < 0 || k >= Kind.values().length) {
+                throw new IllegalArgumentException("not a synchronization message (kind " + k + ")");
+            }
+            return new SyncMessage(Kind.values()[k], in.readLong(), bytes(in), bytes(in));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("synchronization message cut short (" + b.length + " bytes)", e);
+        }
+    }
+
+    private static void bytes(DataOutputStream out, byte[] b) throws IOException {
+        out.writeInt(b == null ? -1 : b.length);
+        if (b != null) {
+            out.write(b);
+        }
+    }
+
+    private static byte[] bytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n == -1) {
+            return null;
+        }
+        if (n < 0 || n > in.available()) {
+            throw new IOException("a block of " + n + " bytes in " + in.available());
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+}

@@ -1,0 +1,113 @@
+package dev.afmflink.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.afmflink.data.Event;
+import dev.afmflink.data.EventDecoder;
+import dev.afmflink.embedded.ClickSimulator;
+import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.model.AfmConfig;
+import dev.afmflink.model.AfmModel;
+import dev.afmflink.model.Loss;
+import dev.afmflink.model.Precision;
+import dev.afmflink.optim.OptimizerSpec;
+import dev.afmflink.snapshot.ModelReader;
+import dev.afmflink.sync.MergeRule;
+import dev.afmflink.sync.ReplicaGroup;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One model on two trainer subtasks, end to end: a real Kafka broker, a Flink MiniCluster on
+ * RocksDB at parallelism 2, the replica keys' changes through the synchronization topic and back to
+ * the model's merger. The published merged model is, bit for bit, the in-memory
+ * {@link ReplicaGroup}'s on the same examples, routing, ticks, lag and rule: the loop in the job is a
+ * function of the data.
+ */
+class ReplicaJobTest {
+    static final int EXAMPLES = 1500;
+    static final long START = 1_700_000_000_000L;
+    static KafkaBroker broker;
+    static Path root;
+
+    @BeforeAll
+    static void startBroker(@TempDir Path dir) throws Exception {
+        root = dir;
+        broker = KafkaBroker.start(dir.resolve("kafka"), 240);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    static AfmConfig config() {
+        return new AfmConfig(4, 4, Loss.LOGISTIC, 0, 0, 0, 1, 0.1, 3, OptimizerSpec.ftrl(0.1, 1, 0.5, 0),
+                OptimizerSpec.adagrad(0.2, 0.1), OptimizerSpec.adagrad(0.05, 1e-8).withDecay(0.998), Precision.FLOAT32);
+    }
+
+    @Test
+    void thePublishedModelOfTwoReplicasIsTheReplicaGroupsBitForBit() throws Exception {
+        ReplicaSettings replicas = new ReplicaSettings(2, 10_000, 1, MergeRule.MEAN_SHARED, "replicas-sync");
+        StreamSettings s = StreamSettings.builder(broker.bootstrapServers(), config()).prefix("replicas")
+                .checkpoints(root.resolve("checkpoints").toString(), 500).publish(50_000, 0, 3)
+                .snapshotDir(root.resolve("models").toString()).parallelism(2).replicas(replicas).build();
+        broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
+                replicas.topic()), s.snapshotsTopic());
+        ClickSimulator sim = new ClickSimulator(11);
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < EXAMPLES; i++) {
+            events.add(sim.nextExampleJson(START + i * 1000L, "default"));
+        }
+        // an event of another model key, later: moves event time past the last tick and the next publish tick
+        events.add(StreamingEndToEndTest.lateMarker(START + EXAMPLES * 1000L + 200_000));
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), START);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        JobClient job = env.executeAsync("afm-replicas");
+        List<ConsumerRecord<byte[], byte[]>> snapshots = List.of();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            boolean done = false;
+            while (!done && System.nanoTime() < deadline) {
+                snapshots = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 2);
+                for (ConsumerRecord<byte[], byte[]> r : snapshots) {
+                    done |= new String(r.key(), StandardCharsets.UTF_8).equals("default")
+                            && ModelReader.readHeader(r.value(), "s").examples() == EXAMPLES;
+                }
+                Thread.sleep(200);
+            }
+            assertTrue(done, "the merged model of all " + EXAMPLES + " examples was published");
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
+        AfmModel published = StreamingEndToEndTest.modelOf(snapshots, "default");
+
+        ReplicaGroup group = new ReplicaGroup(config(), replicas.replicas(), replicas.tickMs(), replicas.lag(), replicas.rule());
+        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
+        for (String raw : events.subList(0, EXAMPLES)) {
+            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
+            e.features().label = e.label();
+            group.train(replicas.replicaOfId(e.id()), e.features(), e.ts());
+        }
+        group.finish();
+        assertTrue(group.ticks() > 100, "merges: " + group.ticks());
+        StreamingEndToEndTest.assertSameBits(group.model(), published);
+        int predictions = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), EXAMPLES, 60).size();
+        assertEquals(EXAMPLES, predictions, "every example judged once");
+    }
+}
