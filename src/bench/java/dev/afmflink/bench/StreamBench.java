@@ -67,7 +67,8 @@ public final class StreamBench {
     public record Plan(Path frappe, Path work, int[] ks, List<Precision> precisions, List<String> backends,
                        List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int warmUpImpressions, int freshnessRate,
                        int freshnessSeconds,
-                       Path profileDir, double predictionsSample) {
+                       Path profileDir, double predictionsSample, int[] trainers, dev.afmflink.job.ReplicaSettings sync,
+                       int inputPartitions) {
         public Plan {
             if (!(predictionsSample > 0 && predictionsSample <= 1)) {
                 throw new IllegalArgumentException("the bench times the job by its predictions: a share in (0, 1], got "
@@ -94,11 +95,14 @@ public final class StreamBench {
             // when no libfm rows did
             int warmUp = plan.warmUpImpressions() >= 0 ? plan.warmUpImpressions() : frappe == null ? 20_000 : 0;
             if (warmUp > 0 && !plan.modes().isEmpty()) {
-                clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, plan.predictionsSample(),
-                        new PrintStream(java.io.OutputStream.nullOutputStream()));
+                clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, plan.predictionsSample(), 1, plan.sync(),
+                        plan.inputPartitions(), new PrintStream(java.io.OutputStream.nullOutputStream()));
             }
             for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
-                clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), plan.predictionsSample(), out);
+                for (int trainers : plan.trainers()) {
+                    clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), plan.predictionsSample(), trainers,
+                            plan.sync(), plan.inputPartitions(), out);
+                }
             }
             if (plan.freshnessSeconds() > 0) {
                 freshness(broker, work, run, plan.freshnessRate(), plan.freshnessSeconds(), out);
@@ -251,7 +255,11 @@ public final class StreamBench {
                 throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
             }
         }
-        job.getJobExecutionResult().get(10, TimeUnit.MINUTES);
+        if (s.bounded()) {
+            job.getJobExecutionResult().get(10, TimeUnit.MINUTES);
+        } else { // an unbounded job (one model on several trainers reads its synchronization topic without end)
+            job.cancel().get(2, TimeUnit.MINUTES);
+        }
         double wall = (System.nanoTime() - t0) / 1e9;
         double measured = (n - n / 20) * perPrediction;
         return new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured,
@@ -286,13 +294,14 @@ public final class StreamBench {
      * Rate = labelled examples/s (each impression is also scored once on arrival).
      */
     static void clickStream(KafkaBroker broker, Path work, int run, int impressions, dev.afmflink.feedback.FeedbackMode mode,
-                            Path profileDir, double predictionsSample, PrintStream out) throws Exception {
+                            Path profileDir, double predictionsSample, int trainers, dev.afmflink.job.ReplicaSettings sync,
+                            int partitions, PrintStream out) throws Exception {
         String in = "clicks-in-" + run + "-" + mode.id();
-        broker.createTopics(List.of(in), "");
+        broker.createTopics(List.of(in), "", partitions);
         List<byte[]> events = new ArrayList<>();
         new ClickSimulator(7).clickStream(impressions, 1_767_225_600_000L, 250, "default")
                 .forEachRemaining(e -> events.add(e.getBytes(StandardCharsets.UTF_8)));
-        produce(broker.bootstrapServers(), in, events);
+        produce(broker.bootstrapServers(), in, events, partitions);
         OptimizerSpec a = OptimizerSpec.adagrad(0.05, 1e-8);
         AfmConfig logistic = new AfmConfig(16, 16, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
                 OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a, Precision.DEFAULT);
@@ -301,12 +310,19 @@ public final class StreamBench {
         StreamSettings s = StreamSettings.builder(base.bootstrapServers(), logistic)
                 .topics(in, base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic()).groupId(base.groupId())
                 .checkpoints(base.checkpointDir(), base.checkpointIntervalMs())
-                .publish(base.publishIntervalMs(), base.publishEvery(), base.fullEvery()).bounded(true).build()
-                .withFeedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode)
-                        .withPredictions(new dev.afmflink.feedback.PredictionSample(predictionsSample)));
-        // the honest end leaves the last attribution window's impressions unlabelled: count what is judged (the first
-        // impressions by time), and of them the predictions the sample sends
-        int judged = (int) (impressions - dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS / 250);
+                .publish(base.publishIntervalMs(), base.publishEvery(), base.fullEvery()).bounded(trainers == 1)
+                .parallelism(trainers)
+                .feedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode)
+                        .withPredictions(new dev.afmflink.feedback.PredictionSample(predictionsSample)))
+                .replicas(new dev.afmflink.job.ReplicaSettings(trainers, sync.tickMs(), sync.lag(), sync.rule(), "sync-" + run))
+                .build();
+        if (trainers > 1) {
+            broker.createTopics(List.of(s.replicas().topic()), "");
+        }
+        // the honest end leaves the last attribution window's impressions unlabelled (and an unbounded run the last
+        // out-of-orderness bound's too): count what is judged (the first impressions by time), and of them the
+        // predictions the sample sends
+        int judged = (int) (impressions - dev.afmflink.job.FeedbackSettings.DEFAULT_WINDOW_MS / 250 - 400);
         int sent = 0;
         for (int i = 0; i < judged; i++) {
             sent += s.feedback().predictions().keeps("imp-" + i) ? 1 : 0;
@@ -317,9 +333,11 @@ public final class StreamBench {
         // the kernel in the same run, at the stream's shape: one training step (each example is also scored once)
         double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
                 .meanExamplesPerSecond();
-        out.printf(Locale.ROOT, "click-stream (rocksdb, logistic, k=t=16, --feedback %s): %d impressions + %d clicks, %.0f labelled"
+        String replicas = trainers == 1 ? "" : String.format(Locale.ROOT, ", --trainers-per-model %d at parallelism %d, tick %d s, "
+                + "lag %d, %s", trainers, trainers, sync.tickMs() / 1000, sync.lag(), sync.rule().label());
+        out.printf(Locale.ROOT, "click-stream (rocksdb, logistic, k=t=16, --feedback %s%s): %d impressions + %d clicks, %.0f labelled"
                 + " examples/s (each also scored once), wall %.1f s; job CPU %.1f µs per labelled example (JIT compiling %.1f of them)"
-                + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", mode.id(), impressions, events.size() - impressions,
+                + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", mode.id(), replicas, impressions, events.size() - impressions,
                 r[0], r[1], r[2], r[3],
                 r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
         printProfile(profileDir, profile, out);
@@ -427,10 +445,16 @@ public final class StreamBench {
     }
 
     static void produce(String servers, String topic, List<byte[]> values) {
+        produce(servers, topic, values, 1);
+    }
+
+    /** Sends {@code values} in turn to the {@code partitions} partitions of {@code topic} (record i to partition i mod N). */
+    static void produce(String servers, String topic, List<byte[]> values, int partitions) {
         try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers,
                 Map.of("acks", "all", "linger.ms", "20", "batch.size", Integer.toString(1 << 18)))) {
+            int i = 0;
             for (byte[] v : values) {
-                p.send(new ProducerRecord<>(topic, 0, null, null, v));
+                p.send(new ProducerRecord<>(topic, i++ % partitions, null, null, v));
             }
             p.flush();
         }

@@ -37,6 +37,14 @@ final class StreamBenchCommand implements Command {
                         + "print where the job's CPU went (docs/benchmarks.md)"),
                 new Args.Option("predictions-sample", "X", "1", "the click-stream rows' --predictions-sample (in (0, 1]: the bench times "
                         + "the job by its predictions, and counts each as 1/X labelled examples)"),
+                new Args.Option("trainers-per-model", "LIST", "1", "the click-stream rows' --trainers-per-model, a row each, in turn "
+                        + "(above 1: parallelism R, an unbounded job cancelled once its predictions are in; docs/scaling.md)"),
+                new Args.Option("sync-tick-ms", "MS", "300000", "with --trainers-per-model above 1: event time between merges "
+                        + "(the simulated click-stream has 4 impressions per second of event time)"),
+                new Args.Option("sync-lag", "TICKS", "1", "with --trainers-per-model above 1: the lag in ticks"),
+                new Args.Option("merge-rule", "NAME", "mean-shared", "with --trainers-per-model above 1: the merge rule"),
+                new Args.Option("input-partitions", "N", "1", "partitions of the click-stream rows' input topic (event i to "
+                        + "partition i mod N)"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));
     }
 
@@ -51,7 +59,10 @@ final class StreamBenchCommand implements Command {
         StreamBench.run(new StreamBench.Plan(a.get("input").equals("none") ? null : a.file("input"), work, ks, precisions, backends, modes,
                 a.getInt("impressions", 100_000), a.get("warm-up-impressions") == null ? -1 : a.getInt("warm-up-impressions", 0),
                 a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20),
-                a.get("profile") == null ? null : Path.of(a.get("profile")), a.getDouble("predictions-sample", 1)), System.out);
+                a.get("profile") == null ? null : Path.of(a.get("profile")), a.getDouble("predictions-sample", 1),
+                Arrays.stream(a.get("trainers-per-model").split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(),
+                new dev.afmflink.job.ReplicaSettings(1, a.getLong("sync-tick-ms", 300_000), a.getInt("sync-lag", 1),
+                        dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), "unused"), a.getInt("input-partitions", 1)), System.out);
         return 0;
     }
 }

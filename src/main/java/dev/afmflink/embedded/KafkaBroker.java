@@ -167,9 +167,14 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Creates topics with one partition each; the snapshots topic accepts 64 MiB records. */
     public void createTopics(Collection<String> names, String largeRecordsTopic) throws Exception {
+        createTopics(names, largeRecordsTopic, 1);
+    }
+
+    /** As {@link #createTopics(Collection, String)}, each topic with {@code partitions} partitions. */
+    public void createTopics(Collection<String> names, String largeRecordsTopic, int partitions) throws Exception {
         List<NewTopic> topics = new ArrayList<>();
         for (String n : names) {
-            NewTopic t = new NewTopic(n, 1, (short) 1);
+            NewTopic t = new NewTopic(n, partitions, (short) 1);
             if (n.equals(largeRecordsTopic)) {
                 t.configs(Map.of("max.message.bytes", Integer.toString(64 << 20)));
             }

@@ -141,8 +141,11 @@ public final class AfmStreamJob {
             source.setBounded(OffsetsInitializer.latest());
         }
         // per Kafka partition (the source runs the strategy per split), from the events' own time
+        // one model on several trainers works through event time tick by tick: a watermark per tenth of a tick is enough,
+        // and each one crosses every shuffle and reaches every sink (most of the cost of a shuffled graph otherwise)
+        long step = s.replicas().synced() ? Math.max(WATERMARK_STEP_MS, s.replicas().tickMs() / 10) : WATERMARK_STEP_MS;
         WatermarkStrategy<InputEvent> watermarks = WatermarkStrategy
-                .<InputEvent>forGenerator(ctx -> new EventTimeWatermarks(f.outOfOrdernessMs(), WATERMARK_STEP_MS))
+                .<InputEvent>forGenerator(ctx -> new EventTimeWatermarks(f.outOfOrdernessMs(), step))
                 .withTimestampAssigner((e, kafkaTs) -> e.eventTime());
         if (f.idlenessMs() > 0) {
             watermarks = watermarks.withIdleness(Duration.ofMillis(f.idlenessMs()));
@@ -171,13 +174,17 @@ public final class AfmStreamJob {
         }
         joined.name("label join (savepoints before 2026-12)").uid("label-join");
         SingleOutputStreamOperator<TrainingExample> merged = null;
+        ReplicaKeys replicaKeys = null;
         if (synced) { // the merges read back from the synchronization topic meet the events at the replica keys
-            merged = merger(env, s);
+            int maxParallelism = env.getMaxParallelism() > 0 ? env.getMaxParallelism()
+                    : org.apache.flink.runtime.state.KeyGroupRangeAssignment.computeDefaultMaxParallelism(env.getParallelism());
+            replicaKeys = new ReplicaKeys(s.replicas().replicas(), maxParallelism);
+            merged = merger(env, s, replicaKeys);
             toTrain = toTrain.union(merged);
         }
         SingleOutputStreamOperator<Prediction> trained = train.apply(oneChain
                 ? DataStreamUtils.reinterpretAsKeyedStream(toTrain, new ModelKey())
-                : synced ? toTrain.keyBy(new ReplicaKey(s.replicas())) : toTrain.keyBy(new ModelKey()));
+                : synced ? toTrain.keyBy(new ReplicaKey(s.replicas(), replicaKeys)) : toTrain.keyBy(new ModelKey()));
         // dead letters: the decoder's (via the route), the join's, and the trainer's last line of defence (train_failed)
         DataStream<DeadLetter> dead = examples.getSideOutput(DeadLetters.TAG)
                 .union(joined.getSideOutput(DeadLetters.TAG));
@@ -206,12 +213,13 @@ public final class AfmStreamJob {
     /**
      * The synchronization topic read back, merged per model key ({@link MergeFunction}): the words to
      * the replica keys (events for the trainer's input) and the merged model's snapshots. The topic's
-     * records carry no event time the job waits for: this source's watermark stands at the end of time,
-     * so the events alone move the trainers' watermark. A new job reads the records written since it was
+     * records carry no event time the job waits for: this source says it is idle, so the events alone
+     * move the trainers' watermark (and inputs all idle hold it, as in a job without replicas). A new job reads the records written since it was
      * started (a wall-clock instant that chooses records only, never what a model holds); a restored one
      * goes on from its checkpoint.
      */
-    private static SingleOutputStreamOperator<TrainingExample> merger(StreamExecutionEnvironment env, StreamSettings s) {
+    private static SingleOutputStreamOperator<TrainingExample> merger(StreamExecutionEnvironment env, StreamSettings s,
+                                                                     ReplicaKeys keys) {
         ReplicaSettings r = s.replicas();
         KafkaSource<SyncRecord> source = KafkaSource.<SyncRecord>builder()
                 .setBootstrapServers(s.bootstrapServers())
@@ -221,7 +229,7 @@ public final class AfmStreamJob {
                 .setStartingOffsets(OffsetsInitializer.timestamp(System.currentTimeMillis()))
                 .setDeserializer(new KafkaRecords.SyncChangesIn())
                 .build();
-        WatermarkStrategy<SyncRecord> endOfTime = WatermarkStrategy.forGenerator(ctx ->
+        WatermarkStrategy<SyncRecord> idle = WatermarkStrategy.forGenerator(ctx ->
                 new org.apache.flink.api.common.eventtime.WatermarkGenerator<SyncRecord>() {
                     @Override
                     public void onEvent(SyncRecord event, long eventTimestamp,
@@ -230,16 +238,17 @@ public final class AfmStreamJob {
 
                     @Override
                     public void onPeriodicEmit(org.apache.flink.api.common.eventtime.WatermarkOutput output) {
-                        output.emitWatermark(new org.apache.flink.api.common.eventtime.Watermark(Long.MAX_VALUE - 1));
+                        output.markIdle();
                     }
                 });
-        SingleOutputStreamOperator<TrainingExample> merged = env.fromSource(source, endOfTime, "kafka: " + r.topic())
-                .uid("sync-source")
-                .keyBy(new SyncModelKey())
+        // the loop's records are few and every trainer waits for them: each goes out at once, not when a buffer fills or
+        // the buffer timeout (100 ms) passes
+        SingleOutputStreamOperator<SyncRecord> changes = env.fromSource(source, idle, "kafka: " + r.topic())
+                .uid("sync-source").setBufferTimeout(0);
+        return changes.keyBy(new SyncModelKey())
                 .transform("merge replicas", EdgeTypes.TRAINING_EXAMPLE, new MergeOperator(new MergeFunction(
-                        TrainerSettings.of(s, null), r)))
-                .uid("merge");
-        return merged;
+                        TrainerSettings.of(s, null), r, keys)))
+                .uid("merge").setBufferTimeout(0);
     }
 
     /** The model key of a change on the synchronization topic. */
@@ -253,14 +262,16 @@ public final class AfmStreamJob {
     /** The replica key of an event (its model and a hash of its impression id) or of a merger's word (named in it). */
     public static final class ReplicaKey implements KeySelector<TrainingExample, String> {
         private final ReplicaSettings replicas;
+        private final ReplicaKeys keys;
 
-        public ReplicaKey(ReplicaSettings replicas) {
+        public ReplicaKey(ReplicaSettings replicas, ReplicaKeys keys) {
             this.replicas = replicas;
+            this.keys = keys;
         }
 
         @Override
         public String getKey(TrainingExample e) {
-            return e.sync != null ? e.model : ReplicaSettings.key(e.model, replicas.replicaOfId(e.id));
+            return e.sync != null ? e.model : keys.key(e.model, replicas.replicaOfId(e.id));
         }
     }
 

@@ -33,6 +33,7 @@ import org.apache.flink.util.Collector;
 public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, TrainingExample> {
     private final TrainerSettings settings;
     private final ReplicaSettings replicas;
+    private final ReplicaKeys keys;
     private final AfmConfig config;
 
     private transient ValueState<byte[]> queueState;
@@ -46,9 +47,10 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
     private transient TrainerMetrics metrics;
     private transient Consumer<Object> keySwitch;
 
-    public MergeFunction(TrainerSettings settings, ReplicaSettings replicas) {
+    public MergeFunction(TrainerSettings settings, ReplicaSettings replicas, ReplicaKeys keys) {
         this.settings = settings;
         this.replicas = replicas;
+        this.keys = keys;
         this.config = settings.config;
     }
 
@@ -154,9 +156,9 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
         publishedTick.update(at);
     }
 
-    private static TrainingExample message(String model, int replica, SyncMessage m) {
+    private TrainingExample message(String model, int replica, SyncMessage m) {
         TrainingExample t = new TrainingExample();
-        t.model = ReplicaSettings.key(model, replica);
+        t.model = keys.key(model, replica);
         t.sync = m.encode();
         return t;
     }

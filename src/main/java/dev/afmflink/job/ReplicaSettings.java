@@ -39,24 +39,10 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
         return replicas > 1;
     }
 
-    /** The replica key of replica {@code r} of model {@code model}. */
-    static String key(String model, int r) {
-        return model + SEPARATOR + r;
-    }
-
     /** The replica an impression (or its click) goes to: a hash of its id, the same for every event of it. */
     int replicaOfId(String id) {
         long h = dev.afmflink.model.SplitMix64.mix(id == null ? 0 : id.hashCode()); // String.hashCode: the same in every JVM
         return (int) Long.remainderUnsigned(h, replicas);
     }
 
-    /** The model of replica key {@code key}. */
-    static String modelOf(String key) {
-        return key.substring(0, key.lastIndexOf(SEPARATOR));
-    }
-
-    /** The replica number of replica key {@code key}. */
-    static int replicaOfKey(String key) {
-        return Integer.parseInt(key.substring(key.lastIndexOf(SEPARATOR) + 1));
-    }
 }

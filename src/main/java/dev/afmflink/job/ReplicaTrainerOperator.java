@@ -54,6 +54,8 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
     /** Ledgers of keys used since the last barrier (written to state before it): a buffer, as the trainer's. */
     private transient Map<String, Ledger> ledgers;
     private transient Driver driver;
+    /** The operator's event-time timers, earliest first (null: not readable; the schedule then goes tick by tick). */
+    private transient org.apache.flink.runtime.state.InternalPriorityQueue<? extends org.apache.flink.streaming.api.operators.InternalTimer<?, ?>> timerQueue;
 
     public ReplicaTrainerOperator(AfmTrainer trainer, ReplicaSettings replicas, boolean float32) {
         super(trainer);
@@ -84,6 +86,8 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         mergesState = getPartitionedState(new MapStateDescriptor<>("sync-merges", Types.LONG, BYTES));
         ledgers = new HashMap<>();
         driver = new Driver();
+        timerQueue = timerQueue(getInternalTimerService("user-timers",
+                org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE, this));
         trainer().onTrainingRow((id, f) -> {
             try {
                 ledger((String) getCurrentKey()).touch(id, f);
@@ -136,6 +140,25 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         scheduleState.update(List.of(schedule.state()));
+    }
+
+    /**
+     * The queue of the heap timer service (the job's timers are on the heap, AfmStreamJob#configuration)
+     * read through its field: Flink offers no peek at the next timer. Null where it is not that class.
+     */
+    private static org.apache.flink.runtime.state.InternalPriorityQueue<? extends org.apache.flink.streaming.api.operators.InternalTimer<?, ?>> timerQueue(
+            Object service) {
+        try {
+            java.lang.reflect.Field f = org.apache.flink.streaming.api.operators.InternalTimerServiceImpl.class
+                    .getDeclaredField("eventTimeTimersQueue");
+            f.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            var q = (org.apache.flink.runtime.state.InternalPriorityQueue<? extends org.apache.flink.streaming.api.operators.InternalTimer<?, ?>>)
+                    f.get(service);
+            return q;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The key in hand's ledger (the keyed-state context being its key). */
@@ -202,16 +225,34 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
             }
         }
 
+        /**
+         * Fires the timers up to {@code watermark}, here and now (the schedule emits the changes
+         * right after); the watermark goes on downstream at tick ends only (the sinks need none
+         * between, and a watermark per step of event time is most of the cost on a shuffled graph).
+         */
         @Override
         public void advanceTo(long watermark) throws Exception {
-            ReplicaTrainerOperator.super.processWatermark(new Watermark(watermark));
+            Watermark mark = new Watermark(watermark);
+            timeServiceManager.advanceWatermark(mark);
+            if (Math.floorMod(watermark + 1, replicas.tickMs()) == 0) {
+                output.emitWatermark(mark);
+            }
+        }
+
+        @Override
+        public long nextTimer() {
+            if (timerQueue == null) {
+                return Long.MIN_VALUE;
+            }
+            var next = timerQueue.peek();
+            return next == null ? Long.MAX_VALUE : next.getTimestamp();
         }
 
         @Override
         public void emit(String key, long tick) throws Exception {
             setCurrentKey(key);
-            Change c = exchange.emit(ReplicaSettings.replicaOfKey(key), tick, rows(key), ledger(key));
-            output.collect(CHANGES, new StreamRecord<>(new SyncRecord(ReplicaSettings.modelOf(key), ChangeCodec.encode(c, float32)),
+            Change c = exchange.emit(ReplicaKeys.replicaOf(key), tick, rows(key), ledger(key));
+            output.collect(CHANGES, new StreamRecord<>(new SyncRecord(ReplicaKeys.modelOf(key), ChangeCodec.encode(c, float32)),
                     (tick + 1) * replicas.tickMs() - 1));
         }
     }

@@ -101,6 +101,11 @@ public final class Replica implements ParameterStore {
         refused += exchange.apply(merged, own, local, rows, ledger);
     }
 
+    /** The tick its last change closed ({@link Long#MIN_VALUE}: none yet). */
+    public long lastTick() {
+        return ledger.lastTick();
+    }
+
     /** Blocks a merge would have made non-finite (NaN or ±Inf), left as they were: never a NaN in the parameters. */
     public long refusedMerges() {
         return refused;

@@ -31,6 +31,14 @@ public final class SyncSchedule {
 
         /** Key {@code key} emits its change of tick {@code tick} (since its last). */
         void emit(String key, long tick) throws Exception;
+
+        /**
+         * The earliest timer not fired yet ({@link Long#MAX_VALUE}: none), or {@link Long#MIN_VALUE}
+         * if the driver cannot tell: then the subtask works through every tick, one by one.
+         */
+        default long nextTimer() throws Exception {
+            return Long.MIN_VALUE;
+        }
     }
 
     private final long tickLength;
@@ -166,7 +174,24 @@ public final class SyncSchedule {
         while (true) {
             long q = processed + 1;
             long end = (q + 1) * tickLength - 1;
-            if (fired >= input || !mayStart(q)) {
+            if (fired >= input) {
+                return;
+            }
+            long next = d.nextTimer();
+            long quiet = next == Long.MIN_VALUE ? q - 1 : Math.min(tickOf(next) - 1, tickOf(input + 1) - 1);
+            if (quiet >= q && fired < q * tickLength) { // (a tick begun has its own change)
+                // ticks q..quiet hold no timer and the input has passed them: nothing steps in them, so one change per key
+                // covers them all, without waiting (the merges due in them are taken in before the next timer, as ever)
+                long to = (quiet + 1) * tickLength - 1;
+                d.advanceTo(to);
+                fired = to;
+                for (String key : List.copyOf(keys.keySet())) {
+                    d.emit(key, quiet);
+                }
+                processed = quiet;
+                continue;
+            }
+            if (!mayStart(q)) {
                 return;
             }
             if (fired < q * tickLength) { // the tick's first timer: every merge due before it, first

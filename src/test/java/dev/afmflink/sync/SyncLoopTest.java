@@ -51,6 +51,7 @@ class SyncLoopTest {
                         assertSame(ref.group.replica(r).model(), loop.keys.get(r).replica.model(), what + ": replica " + r);
                     }
                     assertTrue(loop.redelivered > 0 && loop.queue.duplicates() == loop.redelivered, what);
+                    assertTrue(loop.multiTick > 0, what + ": quiet ticks covered by one change");
                 }
             }
         }
@@ -64,8 +65,9 @@ class SyncLoopTest {
         }
     }
 
+    /** Three ms apart, with a gap of ten ticks after every 400th example (quiet ticks the subtasks skip). */
     static long ts(int i) {
-        return 1000 + 3L * i;
+        return 1000 + 3L * i + (i / 400) * 10 * TICK;
     }
 
     /** The in-memory group on the same stream, routing and ticks. */
@@ -117,6 +119,7 @@ class SyncLoopTest {
         final Vectors vectors;
         boolean woken;
         long redelivered;
+        long multiTick;
 
         Loop(List<Example> stream, int replicas, int subtasks, int lag, MergeRule rule, Random random) {
             AfmConfig config = ReplicaGroupTest.config(Precision.FLOAT32);
@@ -243,7 +246,22 @@ class SyncLoopTest {
             }
 
             @Override
+            public long nextTimer() {
+                long next = Long.MAX_VALUE;
+                for (Key k : keys.values()) {
+                    if (!k.arrived.isEmpty()) {
+                        next = Math.min(next, ts(k.arrived.peek()));
+                    }
+                }
+                return next;
+            }
+
+            @Override
             public void emit(String key, long tick) {
+                long last = keys.get(key).replica.lastTick();
+                if (last != Long.MIN_VALUE && tick > last + 1) {
+                    multiTick++; // one change covering quiet ticks
+                }
                 topic.add(ChangeCodec.encode(keys.get(key).replica.emit(tick), float32));
             }
         }

@@ -1,0 +1,64 @@
+package dev.afmflink.job;
+
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+
+/**
+ * The replica keys of models trained by several subtasks: (model, replica, salt), the salt chosen
+ * so that replica r's key falls in key group ⌊r · maxParallelism / R⌋. Flink gives a subtask a
+ * contiguous range of key groups, so the R replicas of a model land on R different subtasks at
+ * parallelism R (and spread evenly at any other), whatever the model key's hash: without it, two
+ * replica keys share a subtask as often as not and one model again uses one core. The placement
+ * depends on the maximum parallelism only (fixed for a job's life), so a restore at another
+ * parallelism finds each key's state under the same key.
+ */
+public final class ReplicaKeys implements Serializable {
+    private final int replicas;
+    private final int maxParallelism;
+    private transient Map<String, String[]> cache;
+
+    public ReplicaKeys(int replicas, int maxParallelism) {
+        this.replicas = replicas;
+        this.maxParallelism = maxParallelism;
+    }
+
+    /** The replica key of replica {@code r} of model {@code model}. */
+    public String key(String model, int r) {
+        if (cache == null) {
+            cache = new HashMap<>();
+        }
+        String[] keys = cache.computeIfAbsent(model, m -> new String[replicas]);
+        if (keys[r] == null) {
+            int group = (int) ((long) r * maxParallelism / replicas);
+            String prefix = model + ReplicaSettings.SEPARATOR + r + ReplicaSettings.SEPARATOR;
+            String k = prefix + 0;
+            for (int salt = 0; salt < 64 * maxParallelism; salt++) {
+                String candidate = prefix + salt;
+                if (KeyGroupRangeAssignment.assignToKeyGroup(candidate, maxParallelism) == group) {
+                    k = candidate;
+                    break;
+                }
+            }
+            if (cache.size() > 100_000) { // a bound on a stream of many model keys
+                cache.clear();
+                keys = new String[replicas];
+                cache.put(model, keys);
+            }
+            keys[r] = k;
+        }
+        return keys[r];
+    }
+
+    /** The model of replica key {@code key}. */
+    static String modelOf(String key) {
+        return key.substring(0, key.indexOf(ReplicaSettings.SEPARATOR));
+    }
+
+    /** The replica number of replica key {@code key}. */
+    static int replicaOf(String key) {
+        int a = key.indexOf(ReplicaSettings.SEPARATOR);
+        return Integer.parseInt(key.substring(a + 1, key.indexOf(ReplicaSettings.SEPARATOR, a + 1)));
+    }
+}
