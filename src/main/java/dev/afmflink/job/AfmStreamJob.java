@@ -115,7 +115,7 @@ public final class AfmStreamJob {
             ReplicaSettings r = s.replicas();
             boolean float32 = s.config().precision() == dev.afmflink.model.Precision.FLOAT32;
             build(env, s, byReplica -> byReplica.transform("train AFM (replica keys)", TypeInformation.of(Prediction.class),
-                    new ReplicaTrainerOperator(trainer(s, initModel), r, float32)).uid("train"));
+                    new ReplicaTrainerOperator(trainer(s, initModel), r, float32)).uid("train"), initModel);
             return;
         }
         build(env, s, byModel -> byModel.transform("train AFM", TypeInformation.of(Prediction.class),
@@ -129,6 +129,11 @@ public final class AfmStreamJob {
 
     /** Adds the job's operators to {@code env} with {@code train} as the training stage (a benchmark puts a baseline there). */
     public static void build(StreamExecutionEnvironment env, StreamSettings s, TrainStage train) {
+        build(env, s, train, null);
+    }
+
+    /** As above; with replica keys, their merger's merged model starts from {@code initModel} too (null: from scratch). */
+    private static void build(StreamExecutionEnvironment env, StreamSettings s, TrainStage train, byte[] initModel) {
         FeedbackSettings f = s.feedback();
         KafkaSourceBuilder<InputEvent> source = KafkaSource.<InputEvent>builder()
                 .setBootstrapServers(s.bootstrapServers())
@@ -179,7 +184,7 @@ public final class AfmStreamJob {
             int maxParallelism = env.getMaxParallelism() > 0 ? env.getMaxParallelism()
                     : org.apache.flink.runtime.state.KeyGroupRangeAssignment.computeDefaultMaxParallelism(env.getParallelism());
             replicaKeys = new ReplicaKeys(s.replicas().replicas(), maxParallelism);
-            merged = merger(env, s, replicaKeys);
+            merged = merger(env, s, replicaKeys, initModel);
             toTrain = toTrain.union(merged);
         }
         SingleOutputStreamOperator<Prediction> trained = train.apply(oneChain
@@ -219,7 +224,7 @@ public final class AfmStreamJob {
      * goes on from its checkpoint.
      */
     private static SingleOutputStreamOperator<TrainingExample> merger(StreamExecutionEnvironment env, StreamSettings s,
-                                                                     ReplicaKeys keys) {
+                                                                     ReplicaKeys keys, byte[] initModel) {
         ReplicaSettings r = s.replicas();
         KafkaSource<SyncRecord> source = KafkaSource.<SyncRecord>builder()
                 .setBootstrapServers(s.bootstrapServers())
@@ -247,7 +252,7 @@ public final class AfmStreamJob {
                 .uid("sync-source").setBufferTimeout(0);
         return changes.keyBy(new SyncModelKey())
                 .transform("merge replicas", EdgeTypes.TRAINING_EXAMPLE, new MergeOperator(new MergeFunction(
-                        TrainerSettings.of(s, null), r, keys)))
+                        TrainerSettings.of(s, initModel), r, keys)))
                 .uid("merge").setBufferTimeout(0);
     }
 

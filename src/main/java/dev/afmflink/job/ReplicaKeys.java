@@ -7,7 +7,8 @@ import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 
 /**
  * The replica keys of models trained by several subtasks: (model, replica, salt), the salt chosen
- * so that replica r's key falls in key group ⌊r · maxParallelism / R⌋. Flink gives a subtask a
+ * so that replica r's key falls in key group ⌈r · maxParallelism / R⌉, the first of subtask r's at
+ * parallelism R. Flink gives a subtask a
  * contiguous range of key groups, so the R replicas of a model land on R different subtasks at
  * parallelism R (and spread evenly at any other), whatever the model key's hash: without it, two
  * replica keys share a subtask as often as not and one model again uses one core. The placement
@@ -31,7 +32,7 @@ public final class ReplicaKeys implements Serializable {
         }
         String[] keys = cache.computeIfAbsent(model, m -> new String[replicas]);
         if (keys[r] == null) {
-            int group = (int) ((long) r * maxParallelism / replicas);
+            int group = (int) (((long) r * maxParallelism + replicas - 1) / replicas); // the first key group of subtask r at parallelism R
             String prefix = model + ReplicaSettings.SEPARATOR + r + ReplicaSettings.SEPARATOR;
             String k = prefix + 0;
             for (int salt = 0; salt < 64 * maxParallelism; salt++) {
