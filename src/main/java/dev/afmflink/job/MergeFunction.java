@@ -4,8 +4,6 @@ import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.metrics.QualityGate;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmLearner;
-import dev.afmflink.model.FeatureParams;
-import dev.afmflink.model.SharedParams;
 import dev.afmflink.sync.Change;
 import dev.afmflink.sync.ChangeCodec;
 import dev.afmflink.sync.Exchange;
@@ -165,38 +163,6 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
 
     /** The merged model's parameters: its write-back buffer over its keyed state. */
     private Exchange.Rows rows(WriteBackBuffer b) {
-        return new Exchange.Rows() {
-            @Override
-            public SharedParams shared() {
-                return b.shared;
-            }
-
-            @Override
-            public FeatureParams get(long id) {
-                FeatureParams f = b.rows.get(id);
-                if (f == null) {
-                    try {
-                        f = state.features.get(id);
-                    } catch (Exception e) {
-                        throw new org.apache.flink.util.FlinkRuntimeException("keyed state", e);
-                    }
-                }
-                return f;
-            }
-
-            @Override
-            public void put(long id, FeatureParams f) {
-                if (!b.rows.containsKey(id)) {
-                    try {
-                        if (!state.features.contains(id)) {
-                            b.publish.features++;
-                        }
-                    } catch (Exception e) {
-                        throw new org.apache.flink.util.FlinkRuntimeException("keyed state", e);
-                    }
-                }
-                b.rows.put(id, f);
-            }
-        };
+        return new BufferRows(b, state);
     }
 }

@@ -1,7 +1,5 @@
 package dev.afmflink.job;
 
-import dev.afmflink.model.FeatureParams;
-import dev.afmflink.model.SharedParams;
 import dev.afmflink.sync.Change;
 import dev.afmflink.sync.ChangeCodec;
 import dev.afmflink.sync.Exchange;
@@ -174,32 +172,7 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
 
     /** The key in hand's parameters: its write-back buffer over its keyed state. */
     private Exchange.Rows rows(String key) throws Exception {
-        WriteBackBuffer b = trainer().writeBack().bufferOf(key);
-        TrainerState state = trainer().state();
-        return new Exchange.Rows() {
-            @Override
-            public SharedParams shared() {
-                return b.shared;
-            }
-
-            @Override
-            public FeatureParams get(long id) {
-                FeatureParams f = b.rows.get(id);
-                if (f == null) {
-                    try {
-                        f = state.features.get(id);
-                    } catch (Exception e) {
-                        throw new org.apache.flink.util.FlinkRuntimeException("keyed state", e);
-                    }
-                }
-                return f;
-            }
-
-            @Override
-            public void put(long id, FeatureParams f) {
-                b.rows.put(id, f);
-            }
-        };
+        return new BufferRows(trainer().writeBack().bufferOf(key), trainer().state());
     }
 
     /** What the schedule asks of this subtask. */

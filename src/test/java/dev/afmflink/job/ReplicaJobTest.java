@@ -59,14 +59,21 @@ class ReplicaJobTest {
                 OptimizerSpec.adagrad(0.2, 0.1), OptimizerSpec.adagrad(0.05, 1e-8).withDecay(0.998), Precision.FLOAT32);
     }
 
-    @Test
-    void thePublishedModelOfTwoReplicasIsTheReplicaGroupsBitForBit() throws Exception {
-        ReplicaSettings replicas = new ReplicaSettings(2, 10_000, 1, MergeRule.MEAN_SHARED, "replicas-sync");
-        StreamSettings s = StreamSettings.builder(broker.bootstrapServers(), config()).prefix("replicas")
-                .checkpoints(root.resolve("checkpoints").toString(), 500).publish(50_000, 0, 3)
-                .snapshotDir(root.resolve("models").toString()).parallelism(2).replicas(replicas).build();
+    static final ReplicaSettings REPLICAS = new ReplicaSettings(2, 10_000, 1, MergeRule.MEAN_SHARED, "unused");
+
+    static StreamSettings settings(String prefix, long checkpointMs) throws Exception {
+        ReplicaSettings replicas = new ReplicaSettings(REPLICAS.replicas(), REPLICAS.tickMs(), REPLICAS.lag(), REPLICAS.rule(),
+                prefix + "-sync");
+        StreamSettings s = StreamSettings.builder(broker.bootstrapServers(), config()).prefix(prefix)
+                .checkpoints(root.resolve(prefix + "-checkpoints").toString(), checkpointMs).publish(50_000, 0, 3)
+                .snapshotDir(root.resolve(prefix + "-models").toString()).parallelism(2).replicas(replicas).build();
         broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
                 replicas.topic()), s.snapshotsTopic());
+        return s;
+    }
+
+    /** The labelled examples of the default model, a second apart, and a later event of another model key. */
+    static List<String> events() {
         ClickSimulator sim = new ClickSimulator(11);
         List<String> events = new ArrayList<>();
         for (int i = 0; i < EXAMPLES; i++) {
@@ -74,6 +81,44 @@ class ReplicaJobTest {
         }
         // an event of another model key, later: moves event time past the last tick and the next publish tick
         events.add(StreamingEndToEndTest.lateMarker(START + EXAMPLES * 1000L + 200_000));
+        return events;
+    }
+
+    /** The in-memory group on the default model's examples, routed as the job routes them. */
+    static AfmModel reference(List<String> events, ReplicaSettings replicas) throws Exception {
+        ReplicaGroup group = new ReplicaGroup(config(), replicas.replicas(), replicas.tickMs(), replicas.lag(), replicas.rule());
+        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
+        for (String raw : events.subList(0, EXAMPLES)) {
+            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
+            e.features().label = e.label();
+            group.train(replicas.replicaOfId(e.id()), e.features(), e.ts());
+        }
+        group.finish();
+        assertTrue(group.ticks() > 100, "merges: " + group.ticks());
+        return group.model();
+    }
+
+    /**
+     * A TaskManager killed half way (the job fails over to its last checkpoint; the replica keys
+     * emit their changes again, the merger drops what it has seen): the published model is the
+     * failure-free run's — the in-memory group's — bit for bit, every example trained once.
+     */
+    @Test
+    void aTaskManagerKillLeavesTheModelOfTheRunWithoutFailure() throws Exception {
+        StreamSettings s = settings("replicas-failover", 300);
+        List<String> events = events();
+        StreamingEndToEndTest.runThroughTaskManagerFailure(broker, s, events.subList(0, EXAMPLES / 2),
+                events.subList(EXAMPLES / 2, events.size()), EXAMPLES / 4, EXAMPLES);
+        AfmModel published = StreamingEndToEndTest.modelOf(
+                KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 10), "default");
+        StreamingEndToEndTest.assertSameBits(reference(events, s.replicas()), published);
+    }
+
+    @Test
+    void thePublishedModelOfTwoReplicasIsTheReplicaGroupsBitForBit() throws Exception {
+        StreamSettings s = settings("replicas", 500);
+        ReplicaSettings replicas = s.replicas();
+        List<String> events = events();
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), START);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
@@ -96,17 +141,7 @@ class ReplicaJobTest {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
         AfmModel published = StreamingEndToEndTest.modelOf(snapshots, "default");
-
-        ReplicaGroup group = new ReplicaGroup(config(), replicas.replicas(), replicas.tickMs(), replicas.lag(), replicas.rule());
-        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
-        for (String raw : events.subList(0, EXAMPLES)) {
-            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
-            e.features().label = e.label();
-            group.train(replicas.replicaOfId(e.id()), e.features(), e.ts());
-        }
-        group.finish();
-        assertTrue(group.ticks() > 100, "merges: " + group.ticks());
-        StreamingEndToEndTest.assertSameBits(group.model(), published);
+        StreamingEndToEndTest.assertSameBits(reference(events, replicas), published);
         int predictions = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), EXAMPLES, 60).size();
         assertEquals(EXAMPLES, predictions, "every example judged once");
     }

@@ -701,6 +701,12 @@ class StreamingEndToEndTest {
      */
     static void runThroughTaskManagerFailure(StreamSettings s, List<String> first, List<String> rest,
                                              long predictionsBeforeKill, long expectedExamples) throws Exception {
+        runThroughTaskManagerFailure(broker, s, first, rest, predictionsBeforeKill, expectedExamples);
+    }
+
+    /** As above, on {@code broker}. */
+    static void runThroughTaskManagerFailure(KafkaBroker broker, StreamSettings s, List<String> first, List<String> rest,
+                                             long predictionsBeforeKill, long expectedExamples) throws Exception {
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(first), 1_700_000_000_000L);
         Configuration conf = AfmStreamJob.configuration(s);
         // one slot on each task manager, so task manager 0 surely runs a task
