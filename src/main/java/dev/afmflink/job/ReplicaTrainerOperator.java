@@ -71,7 +71,16 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         scheduleState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("sync-schedule", BYTES));
         schedule = new SyncSchedule(replicas.tickMs(), replicas.lag());
-        for (byte[] s : scheduleState.get()) {
+        List<byte[]> restored = new ArrayList<>();
+        scheduleState.get().forEach(restored::add);
+        if (context.isRestored() && restored.size() != 1) {
+            // each subtask's schedule belongs to its key groups: a restore at another parallelism would hand a subtask
+            // another's (or none), so it stops here, clearly, instead of training on a wrong schedule
+            throw new IllegalStateException("--trainers-per-model: this subtask restored " + restored.size() + " synchronization "
+                    + "schedules, not its own one: restoring at another parallelism is not supported yet (restart at the "
+                    + "parallelism of the savepoint)");
+        }
+        for (byte[] s : restored) {
             schedule.restore(s);
         }
     }
