@@ -192,6 +192,100 @@ class RealClusterIT {
         }
     }
 
+    /**
+     * One model on two trainer subtasks (--trainers-per-model 2 at parallelism 2, one slot per
+     * TaskManager, so each replica on its own process): kill -9 of a TaskManager running one of them
+     * mid-stream; the published merged model is the in-memory ReplicaGroup's — the run without a
+     * failure — bit for bit, every example trained once, each version one content.
+     */
+    @Test
+    void oneModelOnTwoSubtasksSurvivesATaskManagerKill(@TempDir Path dir) throws Exception {
+        Path project = Path.of(System.getProperty("afm.project.dir", "."));
+        Path jobJar = Path.of(System.getProperty("afm.job.jar"));
+        int n = 6000;
+        ClickSimulator sim = new ClickSimulator(37);
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            events.add(sim.nextExampleJson(T0 + i * SPACING_MS, "default"));
+        }
+        String marker = "{\"type\":\"example\",\"id\":\"marker\",\"ts\":" + (T0 + 3_600_000L)
+                + ",\"model\":\"marker\",\"label\":0,\"features\":{\"a\":\"b\"}}";
+        List<String> report = new ArrayList<>();
+        try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 240);
+             ProcessCluster cluster = ProcessCluster.start(dir.resolve("flink"), project.resolve("flink-conf"),
+                     ProcessCluster.clusterClasspath(project.resolve("target/classpath.txt")), 1)) {
+            broker.createTopics(List.of("afm-input", "afm-snapshots", "afm-predictions", "afm-dead-letters", "afm-sync"),
+                    "afm-snapshots");
+            cluster.startTaskManager("tm-1", 1);
+            cluster.startTaskManager("tm-2", 2);
+            List<String> args = new ArrayList<>(List.of("stream", "--bootstrap-servers", broker.bootstrapServers(),
+                    "--snapshot-dir", dir.resolve("models").toString(), "--checkpoint-dir", dir.resolve("flink/checkpoints").toUri().toString(),
+                    "--checkpoint-interval-ms", "3000", "--idleness-ms", "2000", "--out-of-orderness-ms", Long.toString(BOUND_MS),
+                    "--publish-interval-ms", "30000", "--progress-seconds", "0", "--min-count", "1", "--feature-ttl", "0",
+                    "--parallelism", "2", "--trainers-per-model", "2", "--sync-tick-ms", "1000", "--sync-lag", "1",
+                    "--merge-rule", "mean-shared", "--sync-topic", "afm-sync", "--detach"));
+            String job = cluster.submit(jobJar, null, args);
+            cluster.await("job running", 180, () -> cluster.running(job));
+            produce(broker, events.subList(0, n / 2));
+            cluster.await("a checkpoint", 180, () -> completedCheckpoints(cluster, job) >= 1);
+            produce(broker, events.subList(n / 2, n));
+            cluster.await("predictions after the checkpoint", 120,
+                    () -> KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-predictions", n / 2 + 100, 1).size() > n / 2);
+            List<String> trainerTms = cluster.taskManagersRunning(job, "train AFM");
+            assertEquals(2, trainerTms.size(), "the two replica keys' subtasks on two TaskManagers");
+            int failuresBefore = failures(cluster, job);
+            long killed = System.nanoTime();
+            cluster.killTaskManager(trainerTms.get(0));
+            cluster.startTaskManager("tm-3", 2); // the replacement slot
+            cluster.await("job failing over", 120, () -> failures(cluster, job) > failuresBefore || !cluster.running(job));
+            cluster.await("job running again", 300, () -> cluster.running(job));
+            report.add(String.format("R = 2: TaskManager kill -9 (%s, a replica's): job RUNNING again after %.1f s",
+                    trainerTms.get(0), (System.nanoTime() - killed) / 1e9));
+            produce(broker, List.of(marker));
+            List<ConsumerRecord<byte[], byte[]>> mine = new ArrayList<>();
+            cluster.await("the merged model of every example published", 600, () -> {
+                mine.clear();
+                for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", 1, 10)) {
+                    if (new String(r.key(), StandardCharsets.UTF_8).equals("default")) {
+                        mine.add(r);
+                    }
+                }
+                try {
+                    return !mine.isEmpty() && chainOf(mine).model().shared().examples == n;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            cluster.cancel(job);
+            Map<Long, byte[]> first = new LinkedHashMap<>();
+            int again = 0;
+            for (ConsumerRecord<byte[], byte[]> r : mine) {
+                byte[] seen = first.putIfAbsent(ModelReader.readHeader(r.value(), "topic").modelVersion(), r.value());
+                if (seen != null) {
+                    again++;
+                    assertArrayEquals(seen, r.value(), "a version published twice with other bytes");
+                }
+            }
+            AfmModel streamed = chainOf(mine).model();
+            ReplicaSettings replicas = new ReplicaSettings(2, 1000, 1, dev.afmflink.sync.MergeRule.MEAN_SHARED, "afm-sync");
+            dev.afmflink.sync.ReplicaGroup group = new dev.afmflink.sync.ReplicaGroup(streamed.config(), 2, 1000, 1,
+                    dev.afmflink.sync.MergeRule.MEAN_SHARED);
+            dev.afmflink.data.EventDecoder dec = new dev.afmflink.data.EventDecoder(streamed.config().loss(), 1 << 20);
+            for (String raw : events) {
+                dev.afmflink.data.Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
+                e.features().label = e.label();
+                group.train(replicas.replicaOfId(e.id()), e.features(), e.ts());
+            }
+            group.finish();
+            StreamingEndToEndTest.assertSameBits(group.model(), streamed);
+            report.add("R = 2: the merged model = the in-memory ReplicaGroup (the run without a failure), bit for bit; examples = "
+                    + n + "; " + first.size() + " versions, " + again + " published again after the restore (the same bytes)");
+        } finally {
+            Files.write(Path.of("target", "real-cluster-replicas.txt"), report);
+            report.forEach(System.out::println);
+        }
+    }
+
     static SnapshotChain chainOf(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
         SnapshotChain c = new SnapshotChain();
         for (ConsumerRecord<byte[], byte[]> r : records) {
