@@ -207,7 +207,7 @@ public final class AfmStreamJob {
         DataStream<SnapshotRecord> snapshots = trained.getSideOutput(AfmTrainer.SNAPSHOTS);
         if (synced) {
             snapshots = snapshots.union(merged.getSideOutput(AfmTrainer.SNAPSHOTS));
-            ((SingleOutputStreamOperator<Prediction>) trained).getSideOutput(ReplicaTrainerOperator.CHANGES)
+            trained.getSideOutput(ReplicaTrainerOperator.CHANGES)
                     .sinkTo(sink(s, new KafkaRecords.SyncChanges(s.replicas().topic())))
                     .name("kafka: " + s.replicas().topic()).uid("sync-sink");
         }
@@ -251,7 +251,7 @@ public final class AfmStreamJob {
         SingleOutputStreamOperator<SyncRecord> changes = env.fromSource(source, idle, "kafka: " + r.topic())
                 .uid("sync-source").setBufferTimeout(0);
         return changes.keyBy(new SyncModelKey())
-                .transform("merge replicas", EdgeTypes.TRAINING_EXAMPLE, new MergeOperator(new MergeFunction(
+                .transform("merge replicas", EdgeTypes.TRAINING_EXAMPLE, new WriteBackOperator<>(new MergeFunction(
                         TrainerSettings.of(s, initModel), r, keys)))
                 .uid("merge").setBufferTimeout(0);
     }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * dead letters. Publish ticks are multiples of the publish interval in event time, never a clock's.
  * docs/architecture.md has the parts and where each rule lives.
  */
-public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Prediction> {
+public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Prediction> implements WriteBackOperator.Buffered {
     public static final OutputTag<SnapshotRecord> SNAPSHOTS = new OutputTag<>("snapshots",
             TypeInformation.of(SnapshotRecord.class));
     public static final OutputTag<MetricsRecord> METRICS = new OutputTag<>("metrics",
@@ -76,8 +76,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
     }
 
-    /** The operator's way to switch the keyed-state context (set when it opens, before or after this function's open). */
-    void keySwitch(Consumer<Object> setKey) {
+    @Override
+    public void keySwitch(Consumer<Object> setKey) {
         this.keySwitch = setKey;
         if (parts != null) {
             for (Part p : parts) {
@@ -90,7 +90,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
      * Before a checkpoint barrier (and at the end of input): writes the buffer of every key touched
      * since the last barrier to state and drops those untouched since then ({@link WriteBackStore#flushAll}).
      */
-    int flushAll(Consumer<Object> setKey) throws Exception {
+    @Override
+    public int flushAll(Consumer<Object> setKey) throws Exception {
         int written = 0;
         int buffered = 0;
         for (Part p : parts) {

@@ -28,7 +28,7 @@ import org.apache.flink.util.Collector;
  * the data — in keyed state, published as a trainer publishes a model key's (full and delta
  * snapshots, the same folders and topic) at each publish tick of event time a merge passes.
  */
-public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, TrainingExample> {
+public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, TrainingExample> implements WriteBackOperator.Buffered {
     private final TrainerSettings settings;
     private final ReplicaSettings replicas;
     private final ReplicaKeys keys;
@@ -74,7 +74,8 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
         }
     }
 
-    void keySwitch(Consumer<Object> setKey) {
+    @Override
+    public void keySwitch(Consumer<Object> setKey) {
         this.keySwitch = setKey;
         if (writeBack != null) {
             writeBack.keySwitch(setKey);
@@ -82,8 +83,9 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
     }
 
     /** Writes every merged model touched since the last barrier to state (before a barrier). */
-    void flushAll(Consumer<Object> setKey) throws Exception {
-        writeBack.flushAll(setKey);
+    @Override
+    public int flushAll(Consumer<Object> setKey) throws Exception {
+        return writeBack.flushAll(setKey);
     }
 
     @Override
@@ -109,9 +111,11 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
             int refused = exchange.apply(merge, null, id -> false, rows(b), Ledger.open(b.shared));
             metrics.refused.inc(refused);
             b.publish.sinceLastPublish++;
+            byte[] mergeRecord = SyncMessage.mergeRecord(merge); // once, whatever the number of replicas
             for (int k = 0; k < replicas.replicas(); k++) {
                 Change own = m.own().get(k);
-                out.collect(message(model, k, SyncMessage.merge(merge, own.isEmpty() ? null : ChangeCodec.encode(own, false))));
+                out.collect(message(model, k, SyncMessage.merge(merge.tick, mergeRecord,
+                        own.isEmpty() ? null : ChangeCodec.encode(own, false))));
             }
         }
         if (q.through() != before) {

@@ -16,6 +16,9 @@ import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
  * parallelism finds each key's state under the same key.
  */
 public final class ReplicaKeys implements Serializable {
+    /** What separates a replica key's parts (a control character: never in a model key). */
+    static final char SEPARATOR = '\u001F';
+
     private final int replicas;
     private final int maxParallelism;
     private transient Map<String, String[]> cache;
@@ -33,7 +36,7 @@ public final class ReplicaKeys implements Serializable {
         String[] keys = cache.computeIfAbsent(model, m -> new String[replicas]);
         if (keys[r] == null) {
             int group = (int) (((long) r * maxParallelism + replicas - 1) / replicas); // the first key group of subtask r at parallelism R
-            String prefix = model + ReplicaSettings.SEPARATOR + r + ReplicaSettings.SEPARATOR;
+            String prefix = model + SEPARATOR + r + SEPARATOR;
             String k = prefix + 0;
             for (int salt = 0; salt < 64 * maxParallelism; salt++) {
                 String candidate = prefix + salt;
@@ -54,12 +57,12 @@ public final class ReplicaKeys implements Serializable {
 
     /** The model of replica key {@code key}. */
     static String modelOf(String key) {
-        return key.substring(0, key.indexOf(ReplicaSettings.SEPARATOR));
+        return key.substring(0, key.indexOf(SEPARATOR));
     }
 
     /** The replica number of replica key {@code key}. */
     static int replicaOf(String key) {
-        int a = key.indexOf(ReplicaSettings.SEPARATOR);
-        return Integer.parseInt(key.substring(a + 1, key.indexOf(ReplicaSettings.SEPARATOR, a + 1)));
+        int a = key.indexOf(SEPARATOR);
+        return Integer.parseInt(key.substring(a + 1, key.indexOf(SEPARATOR, a + 1)));
     }
 }

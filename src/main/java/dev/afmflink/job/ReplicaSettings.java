@@ -20,9 +20,6 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
     /** One trainer per model: no synchronization. */
     public static final ReplicaSettings ONE = new ReplicaSettings(1, 1000, 1, MergeRule.MEAN_SHARED, "afm-sync");
 
-    /** What separates a model key from its replica's number in a replica key (a control character: never in a model key). */
-    static final char SEPARATOR = '\u001F';
-
     public ReplicaSettings {
         if (replicas < 1 || replicas > 1024) {
             throw new IllegalArgumentException("trainers per model must be 1 to 1024, got " + replicas);

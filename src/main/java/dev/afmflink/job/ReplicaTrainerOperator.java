@@ -129,18 +129,14 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         schedule.watermark(mark.getTimestamp(), driver);
     }
 
+    /** The ledgers buffered since the last barrier, to keyed state, with the trainer's buffers. */
     @Override
-    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        super.prepareSnapshotPreBarrier(checkpointId);
-        Object current = getCurrentKey();
+    protected void flushMore() throws Exception {
         for (Map.Entry<String, Ledger> e : ledgers.entrySet()) {
             setCurrentKey(e.getKey());
             ledgerState.update(e.getValue().encode());
         }
         ledgers.clear();
-        if (current != null) {
-            setCurrentKey(current);
-        }
     }
 
     @Override

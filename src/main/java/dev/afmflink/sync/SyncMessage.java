@@ -21,9 +21,17 @@ public record SyncMessage(Kind kind, long tick, byte[] merge, byte[] own) {
         return new SyncMessage(Kind.WAKE, 0, null, null);
     }
 
-    /** The merge {@code merged} of a tick with the key's own change's record {@code ownRecord} (null: none). */
-    public static SyncMessage merge(Change merged, byte[] ownRecord) {
-        return new SyncMessage(Kind.MERGE, merged.tick, ChangeCodec.encode(merged, false), ownRecord);
+    /**
+     * The merge of tick {@code tick} as {@link #mergeRecord} encoded it (the same bytes for every
+     * replica key) with the key's own change's record {@code ownRecord} (null: none).
+     */
+    public static SyncMessage merge(long tick, byte[] mergeRecord, byte[] ownRecord) {
+        return new SyncMessage(Kind.MERGE, tick, mergeRecord, ownRecord);
+    }
+
+    /** A merge as a message carries it: exact (float64 on the wire). */
+    public static byte[] mergeRecord(Change merged) {
+        return ChangeCodec.encode(merged, false);
     }
 
     public static SyncMessage settled(long through) {

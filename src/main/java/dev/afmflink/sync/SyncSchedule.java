@@ -1,7 +1,6 @@
 package dev.afmflink.sync;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -64,13 +63,8 @@ public final class SyncSchedule {
     }
 
     /** The tick of event time {@code t}. */
-    public long tickOf(long t) {
+    private long tickOf(long t) {
         return Math.floorDiv(t, tickLength);
-    }
-
-    /** Ticks up to this one are worked through ({@link Long#MIN_VALUE}: not started). */
-    public long processed() {
-        return processed;
     }
 
     /** The event time timers have fired up to. */
@@ -84,17 +78,13 @@ public final class SyncSchedule {
     }
 
     /**
-     * Replica key {@code key} is here (a first example or a merger's word): false if it was
-     * already; otherwise, once started, it emits its first change through {@link #processed}.
+     * Replica key {@code key} is here (a first example or a merger's word): new here, once started,
+     * it emits at once its first change, through the last tick worked through.
      */
-    public boolean present(String key, Driver d) throws Exception {
-        if (keys.putIfAbsent(key, Long.MIN_VALUE) != null) {
-            return false;
-        }
-        if (processed != Long.MIN_VALUE) {
+    public void present(String key, Driver d) throws Exception {
+        if (keys.putIfAbsent(key, Long.MIN_VALUE) == null && processed != Long.MIN_VALUE) {
             d.emit(key, processed);
         }
-        return true;
     }
 
     /** Key {@code key}'s merger has settled every tick up to {@code through} and sent the key their merges before this word. */
@@ -143,11 +133,6 @@ public final class SyncSchedule {
         }
     }
 
-    /** Whether the subtask waits for a merger (its input is ahead of what it may work through). */
-    public boolean waiting() {
-        return fired < input && !mayStart(processed + 1);
-    }
-
     private boolean mayStart(long q) {
         for (long s : keys.values()) {
             if (s == Long.MIN_VALUE || s < q - 1 - lag) {
@@ -167,9 +152,7 @@ public final class SyncSchedule {
                 start = Math.min(start, tickOf(earliestTimer) - 1);
             }
             processed = start;
-            for (String key : List.copyOf(keys.keySet())) {
-                d.emit(key, processed);
-            }
+            emitAll(d);
         }
         while (true) {
             long q = processed + 1;
@@ -185,17 +168,15 @@ public final class SyncSchedule {
                 long to = (quiet + 1) * tickLength - 1;
                 d.advanceTo(to);
                 fired = to;
-                for (String key : List.copyOf(keys.keySet())) {
-                    d.emit(key, quiet);
-                }
                 processed = quiet;
+                emitAll(d);
                 continue;
             }
             if (!mayStart(q)) {
                 return;
             }
             if (fired < q * tickLength) { // the tick's first timer: every merge due before it, first
-                for (String key : List.copyOf(keys.keySet())) {
+                for (String key : keys.keySet()) {
                     d.takeIn(key, q - 1 - lag);
                 }
             }
@@ -205,10 +186,15 @@ public final class SyncSchedule {
             if (to < end) {
                 return;
             }
-            for (String key : List.copyOf(keys.keySet())) {
-                d.emit(key, q);
-            }
             processed = q;
+            emitAll(d);
+        }
+    }
+
+    /** Every key here emits its change through the last tick worked through (a driver adds no key meanwhile). */
+    private void emitAll(Driver d) throws Exception {
+        for (String key : keys.keySet()) {
+            d.emit(key, processed);
         }
     }
 }
