@@ -74,7 +74,8 @@ public final class FeedbackReplay {
     private long heldOut;
     /** Admission counts: id → {seen, last seen}. */
     private final Map<Long, long[]> counts = new HashMap<>();
-    private final Store store = new Store();
+    /** Where the steps find their rows: the model with the job's admission, or a replica's parameters. */
+    private final ParameterStore store;
 
     public FeedbackReplay(AfmConfig config, FeedbackMode mode, long windowMs, long boundMs, long stepMs) {
         this(new AfmModel(config), mode, windowMs, boundMs, stepMs);
@@ -82,7 +83,17 @@ public final class FeedbackReplay {
 
     /** Continues training {@code model} (a warm start). */
     public FeedbackReplay(AfmModel model, FeedbackMode mode, long windowMs, long boundMs, long stepMs) {
+        this(model, null, mode, windowMs, boundMs, stepMs);
+    }
+
+    /**
+     * One replica's share of a model trained by several ({@link ReplicaReplay}): the schedule's steps
+     * on {@code store}, the replica's parameters, whose model is {@code model}; the caller drives the
+     * watermark and the timers.
+     */
+    FeedbackReplay(AfmModel model, ParameterStore store, FeedbackMode mode, long windowMs, long boundMs, long stepMs) {
         this.model = model;
+        this.store = store != null ? store : new Store();
         this.mode = mode;
         this.windowMs = windowMs;
         this.boundMs = boundMs;
@@ -193,13 +204,37 @@ public final class FeedbackReplay {
 
     /** One decoded event, as the job would see it next. */
     public void accept(Event e) {
+        arrive(e);
+        advanceTo(e.ts());
+    }
+
+    /** {@code e} reaches the trainer (judged late or not by the watermark as it stands); event time does not move. */
+    void arrive(Event e) {
         switch (e.type()) {
             case EXAMPLE -> arrive(new Item(EventKind.EXAMPLE, e.id(), e.ts(), e.label(), e.features()));
             case IMPRESSION -> arrive(new Item(EventKind.IMPRESSION, e.id(), e.ts(), Double.NaN, e.features()));
             case CLICK -> arrive(new Item(EventKind.CLICK, e.id(), e.ts(), Double.NaN, null));
             default -> throw new IllegalArgumentException("no input event is " + e.type());
         }
-        advanceTo(e.ts());
+    }
+
+    boolean hasTimers() {
+        return !timers.isEmpty();
+    }
+
+    /** The earliest timer not fired yet ({@link Long#MAX_VALUE} if none: see {@link #hasTimers}). */
+    long nextTimer() {
+        return timers.isEmpty() ? Long.MAX_VALUE : timers.first();
+    }
+
+    /** The watermark is {@code wm}: the earliest timer fires next by {@link #fireNext} (the caller's order). */
+    void watermark(long wm) {
+        watermark = wm;
+    }
+
+    /** Fires the earliest timer ({@code inputEnded}: at the end of a bounded input). */
+    void fireNext(boolean inputEnded) {
+        at(timers.pollFirst(), inputEnded);
     }
 
     /** Event time {@code ts} seen on the partition (by this model's event or another key's): the watermark may move. */

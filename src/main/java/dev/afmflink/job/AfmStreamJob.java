@@ -36,6 +36,15 @@ public final class AfmStreamJob {
     /** A watermark at least every this much event time, whatever the reading speed ({@link EventTimeWatermarks}). */
     public static final long WATERMARK_STEP_MS = dev.afmflink.time.EventTime.WATERMARK_STEP_MS;
 
+    /**
+     * How far the source's watermark moves before it is emitted again: {@link #WATERMARK_STEP_MS}, but
+     * a tenth of a tick when one model runs on several trainers (they work through event time tick by
+     * tick, and each watermark crosses every shuffle and reaches every sink).
+     */
+    public static long watermarkStepMs(StreamSettings s) {
+        return s.replicas().synced() ? Math.max(WATERMARK_STEP_MS, s.replicas().tickMs() / 10) : WATERMARK_STEP_MS;
+    }
+
     private AfmStreamJob() {
     }
 
@@ -146,9 +155,7 @@ public final class AfmStreamJob {
             source.setBounded(OffsetsInitializer.latest());
         }
         // per Kafka partition (the source runs the strategy per split), from the events' own time
-        // one model on several trainers works through event time tick by tick: a watermark per tenth of a tick is enough,
-        // and each one crosses every shuffle and reaches every sink (most of the cost of a shuffled graph otherwise)
-        long step = s.replicas().synced() ? Math.max(WATERMARK_STEP_MS, s.replicas().tickMs() / 10) : WATERMARK_STEP_MS;
+        long step = watermarkStepMs(s);
         WatermarkStrategy<InputEvent> watermarks = WatermarkStrategy
                 .<InputEvent>forGenerator(ctx -> new EventTimeWatermarks(f.outOfOrdernessMs(), step))
                 .withTimestampAssigner((e, kafkaTs) -> e.eventTime());

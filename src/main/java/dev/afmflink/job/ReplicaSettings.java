@@ -38,8 +38,7 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
 
     /** The replica an impression (or its click) goes to: a hash of its id, the same for every event of it. */
     int replicaOfId(String id) {
-        long h = dev.afmflink.model.SplitMix64.mix(id == null ? 0 : id.hashCode()); // String.hashCode: the same in every JVM
-        return (int) Long.remainderUnsigned(h, replicas);
+        return dev.afmflink.sync.ReplicaRoute.ofId(id, replicas);
     }
 
 }

@@ -73,6 +73,14 @@ public final class ReplicaGroup {
         return replicas[r].train(ex, ts);
     }
 
+    /**
+     * Event time reaches {@code ts} (not before the last), before a step or a score of any replica
+     * at it: the ticks it closes emit their changes, and the merges due by its tick are taken in.
+     */
+    public void advanceTo(long ts) {
+        advance(Math.floorDiv(ts, tickLength));
+    }
+
     /** The end of the stream: the last tick closes and every merge is taken in. */
     public void finish() {
         if (tick != Long.MIN_VALUE && replicas.length > 1) {

@@ -1,12 +1,17 @@
 package dev.afmflink.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.afmflink.data.Event;
 import dev.afmflink.data.EventDecoder;
 import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
+import dev.afmflink.feedback.ReplicaReplay;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.HashMap;
+import java.util.Map;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Loss;
@@ -99,6 +104,54 @@ class ReplicaJobTest {
     }
 
     /**
+     * A click-stream (impressions, clicks after exp(2 s), a 10 s window, the ordered mode) over two
+     * replicas: the published merged model is the offline replay's ({@link ReplicaReplay}) bit for
+     * bit, and every impression is judged once, by the score the replay gives it.
+     */
+    @Test
+    void aClickStreamRunIsItsOfflineReplayBitForBit() throws Exception {
+        long window = 10_000;
+        long bound = 200;
+        StreamSettings s = settings("replicas-clicks", 500).withFeedback(new FeedbackSettings(window, bound,
+                FeedbackSettings.DEFAULTS.idlenessMs(), 60_000, dev.afmflink.metrics.QualityGate.OPEN, null, dev.afmflink.feedback.FeedbackMode.ORDERED));
+        List<String> events = new ArrayList<>();
+        new ClickSimulator(17).clickStream(3000, START, 250, "default", ClickSimulator.ClickDelay.parse("exp:2000"), false)
+                .forEachRemaining(events::add);
+        long end = START + 3000 * 250L + 200_000;
+        events.add(StreamingEndToEndTest.lateMarker(end));
+
+        ReplicaSettings r = s.replicas();
+        ReplicaReplay replay = new ReplicaReplay(config(), window, bound, AfmStreamJob.watermarkStepMs(s), r.replicas(), r.tickMs(),
+                r.lag(), r.rule());
+        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
+        for (String raw : events.subList(0, events.size() - 1)) {
+            replay.accept(dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0));
+        }
+        replay.advanceTo(end);
+        replay.end();
+        long examples = replay.model().shared().examples;
+        assertEquals(3000, examples, "every impression labelled and trained before the marker");
+        assertTrue(replay.group().ticks() > 50, "merges: " + replay.group().ticks());
+
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), START);
+        List<ConsumerRecord<byte[], byte[]>> snapshots = runUntilPublished(s, examples);
+        StreamingEndToEndTest.assertSameBits(replay.model(), StreamingEndToEndTest.modelOf(snapshots, "default"));
+
+        Map<String, Double> judged = new HashMap<>();
+        replay.judged().forEach(j -> judged.put(j.id(), j.prediction()));
+        ObjectMapper json = new ObjectMapper();
+        int seen = 0;
+        for (ConsumerRecord<byte[], byte[]> p : KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 3000, 60)) {
+            var x = json.readTree(p.value());
+            Double expected = judged.remove(x.get("id").asText());
+            assertNotNull(expected, "judged once, and by the replay: " + x);
+            assertEquals(expected, x.get("prediction").asDouble(), 1e-12, x.toString());
+            seen++;
+        }
+        assertEquals(3000, seen);
+    }
+
+    /**
      * A TaskManager killed half way (the job fails over to its last checkpoint; the replica keys
      * emit their changes again, the merger drops what it has seen): the published model is the
      * failure-free run's — the in-memory group's — bit for bit, every example trained once.
@@ -121,28 +174,43 @@ class ReplicaJobTest {
         List<String> events = events();
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), START);
 
+        List<ConsumerRecord<byte[], byte[]>> snapshots = runUntilPublished(s, EXAMPLES);
+        AfmModel published = StreamingEndToEndTest.modelOf(snapshots, "default");
+        StreamingEndToEndTest.assertSameBits(reference(events, replicas), published);
+        int predictions = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), EXAMPLES, 60).size();
+        assertEquals(EXAMPLES, predictions, "every example judged once");
+    }
+
+    /** Runs the job until it has published the merged model of {@code examples} examples; returns the snapshots topic. */
+    static List<ConsumerRecord<byte[], byte[]>> runUntilPublished(StreamSettings s, long examples) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
         AfmStreamJob.build(env, s);
         JobClient job = env.executeAsync("afm-replicas");
         List<ConsumerRecord<byte[], byte[]>> snapshots = List.of();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             boolean done = false;
             while (!done && System.nanoTime() < deadline) {
                 snapshots = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 2);
                 for (ConsumerRecord<byte[], byte[]> r : snapshots) {
                     done |= new String(r.key(), StandardCharsets.UTF_8).equals("default")
-                            && ModelReader.readHeader(r.value(), "s").examples() == EXAMPLES;
+                            && ModelReader.readHeader(r.value(), "s").examples() == examples;
                 }
                 Thread.sleep(200);
             }
-            assertTrue(done, "the merged model of all " + EXAMPLES + " examples was published");
+            if (!done) {
+                List<Long> published = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : snapshots) {
+                    published.add(ModelReader.readHeader(r.value(), "s").examples());
+                }
+                int predictions = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 0, 2).size();
+                int dead = KafkaTestSupport.readAll(broker.bootstrapServers(), s.deadLettersTopic(), 0, 2).size();
+                throw new AssertionError("the merged model of all " + examples + " examples was not published: published "
+                        + published + ", predictions " + predictions + ", dead letters " + dead);
+            }
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
-        AfmModel published = StreamingEndToEndTest.modelOf(snapshots, "default");
-        StreamingEndToEndTest.assertSameBits(reference(events, replicas), published);
-        int predictions = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), EXAMPLES, 60).size();
-        assertEquals(EXAMPLES, predictions, "every example judged once");
+        return snapshots;
     }
 }
