@@ -6,6 +6,8 @@ import dev.afmflink.embedded.ClickSimulator;
 import dev.afmflink.embedded.KafkaBroker;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.FeedbackReplay;
+import dev.afmflink.feedback.ReplicaReplay;
+import dev.afmflink.job.ReplicaSettings;
 import dev.afmflink.feedback.Candidate;
 import dev.afmflink.feedback.LeaderChoice;
 import dev.afmflink.job.AfmStreamJob;
@@ -133,6 +135,100 @@ public final class FeedbackBench {
         events.forEach(r::accept);
         r.end();
         return result(mode.id(), windows(r.judged(), c.validationMs()), r.model(), heldOut, r.model().shared().examples);
+    }
+
+    /**
+     * The ordered mode with one model on {@code replicas} trainers ({@code --trainers-per-model},
+     * synchronized as {@code sync} says) through the offline replay of such a run
+     * ({@link ReplicaReplay}: the job's merged model and judgements bit for bit, tested); one replica
+     * is the job as ever ({@link #replay}).
+     */
+    public static Result replicated(Case c, AfmConfig config, List<Event> events, List<Example> heldOut, int replicas,
+                                    ReplicaSettings sync) {
+        if (replicas == 1) {
+            Result one = replay(c, config, FeedbackMode.ORDERED, events, heldOut);
+            return new Result("R=1", one.lastQuarterLoss(), one.lastQuarterAuc(), one.firstWindowLoss(), one.heldOutLoss(),
+                    one.heldOutCalibration(), one.heldOutAuc(), one.trained(), one.windows(), one.model());
+        }
+        ReplicaSettings r = new ReplicaSettings(replicas, sync.tickMs(), sync.lag(), sync.rule(), sync.topic());
+        ReplicaReplay rr = new ReplicaReplay(config, c.windowMs(), c.boundMs(), AfmStreamJob.watermarkStepMs(r), replicas,
+                r.tickMs(), r.lag(), r.rule());
+        events.forEach(rr::accept);
+        rr.end();
+        return result("R=" + replicas, windows(rr.judged(), c.validationMs()), rr.model(), heldOut, rr.model().shared().examples);
+    }
+
+    /**
+     * One model on each of {@code trainers} trainers per model, the ordered mode, through the replay
+     * of such a run: each row's delayed progressive logloss over the last quarter and its final
+     * model's held-out logloss, beside the first row's (R = 1 first: one trainer).
+     */
+    public static List<Result> replicas(Case c, AfmConfig config, List<Integer> trainers, ReplicaSettings sync, PrintStream out) {
+        List<Event> events = decode(events(c), config);
+        range = Range.lastQuarter(c, events);
+        List<Example> held = heldOut(c, config, c.drift());
+        out.printf(Locale.ROOT, "one model on R trainers (ordered mode, the replay of the job's run): %d impressions, attribution "
+                        + "window %d ms, sync tick %d ms, lag %d, merge rule %s%n", c.impressions(), c.windowMs(), sync.tickMs(),
+                sync.lag(), sync.rule().label());
+        List<Result> rows = trainers.parallelStream().map(r -> replicated(c, config, events, held, r, sync)).toList();
+        table(rows, out);
+        out.printf(Locale.ROOT, "(a) delayed progressive logloss over the last quarter of the complete validation windows "
+                + "(impression time %d-%d s); (c) the final merged model on %d held-out examples of the same generator%n",
+                (range.from() - T0) / 1000, (range.to() - T0) / 1000, c.heldOut());
+        return rows;
+    }
+
+    /**
+     * A file replayed into the job ({@code bin/afm stream --input FILE}: line i a labelled example
+     * at {@link dev.afmflink.embedded.FileReplay#START} + i ms, its id the job's
+     * {@code afm-input-0-i}) with one model on R trainers, through the replay of such a run: each
+     * row's progressive logloss over the last quarter of the examples (each judged before its
+     * step, as the job judges it) and its final model's logloss on {@code test}.
+     */
+    public static List<Result> replicasOnFile(String name, List<Example> train, List<Example> test, AfmConfig config,
+                                              List<Integer> trainers, ReplicaSettings sync, PrintStream out) {
+        List<Event> events = new ArrayList<>(train.size());
+        for (int i = 0; i < train.size(); i++) {
+            Example x = train.get(i);
+            events.add(new Event(dev.afmflink.data.EventKind.EXAMPLE, "afm-input-0-" + i,
+                    dev.afmflink.embedded.FileReplay.START + i, Event.DEFAULT_MODEL, x.label, x));
+        }
+        long bound = dev.afmflink.time.EventTime.DEFAULT_OUT_OF_ORDERNESS_MS;
+        out.printf(Locale.ROOT, "%s replayed as the job reads a file (%,d examples, 1 ms apart; %,d held out), one model on R "
+                + "trainers: sync tick %d ms (%d examples), lag %d, merge rule %s%n", name, train.size(), test.size(), sync.tickMs(),
+                sync.tickMs(), sync.lag(), sync.rule().label());
+        List<Result> rows = trainers.parallelStream().map(r -> {
+            ReplicaSettings rs = new ReplicaSettings(r, sync.tickMs(), sync.lag(), sync.rule(), sync.topic());
+            ReplicaReplay rr = new ReplicaReplay(config, 0, bound, AfmStreamJob.watermarkStepMs(rs), r, rs.tickMs(), rs.lag(),
+                    rs.rule());
+            events.forEach(rr::accept);
+            rr.end();
+            List<FeedbackReplay.Judged> judged = rr.judged();
+            Evaluation last = new Evaluation(config.loss());
+            for (FeedbackReplay.Judged j : judged.subList(judged.size() - judged.size() / 4, judged.size())) {
+                last.add(j.raw(), j.label());
+            }
+            Evaluation ev = new Evaluation(config.loss());
+            for (Example x : test) {
+                ev.add(rr.model().predictRaw(x), x.label);
+            }
+            return new Result("R=" + r, last.logloss(), last.auc(), Double.NaN, ev.logloss(), ev.calibration(), ev.auc(),
+                    rr.model().shared().examples, List.of(), rr.model());
+        }).toList();
+        table(rows, out);
+        out.println("(a) progressive logloss over the last quarter of the examples; (c) the final merged model on the held-out set");
+        return rows;
+    }
+
+    private static void table(List<Result> rows, PrintStream out) {
+        Result one = rows.get(0);
+        out.printf(Locale.ROOT, "%-10s %10s %9s %8s %12s %9s %8s %9s%n", "trainers", "(a) loss", "vs first", "AUC", "(c) held-out",
+                "vs first", "AUC", "trained");
+        for (Result r : rows) {
+            out.printf(Locale.ROOT, "%-10s %10.5f %9.4f %8.4f %12.5f %9.4f %8.4f %9d%n", r.name(), r.lastQuarterLoss(),
+                    r.lastQuarterLoss() / one.lastQuarterLoss(), r.lastQuarterAuc(), r.heldOutLoss(),
+                    r.heldOutLoss() / one.heldOutLoss(), r.heldOutAuc(), r.trained());
+        }
     }
 
     /** A mode through the streaming job: real broker, MiniCluster, RocksDB, bounded input. */

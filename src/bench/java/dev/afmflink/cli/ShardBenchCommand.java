@@ -34,7 +34,8 @@ final class ShardBenchCommand implements Command {
                 new Args.Option("lag", "LIST", "1", "ticks a replica runs ahead of the others' changes: the merge of tick n is "
                         + "taken in at the start of tick n + 1 + lag"),
                 new Args.Option("rule", "LIST", "sum", "merge rules: sum (the parameters' changes added), mean (averaged over "
-                        + "the replicas that changed a value), mean-shared (the shared block averaged, the feature rows added); "
+                        + "the replicas that changed a value), mean-shared (the shared block averaged, the feature rows added), mean-steps (the shared block averaged, each row's "
+                        + "changes averaged with weights by each replica's steps on it); "
                         + "optimizer slots are added by every rule (docs/scaling.md)"),
                 new Args.Option("route-field", "FIELD", null, "examples go to replicas by the value of this field (JSON events' "
                         + "field names: the hard, drift and open cases have user, ad, site, hour, device); default: by a hash of the "

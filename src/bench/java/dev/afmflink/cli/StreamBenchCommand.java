@@ -42,7 +42,8 @@ final class StreamBenchCommand implements Command {
                 new Args.Option("sync-tick-ms", "MS", "300000", "with --trainers-per-model above 1: event time between merges "
                         + "(the simulated click-stream has 4 impressions per second of event time)"),
                 new Args.Option("sync-lag", "TICKS", "1", "with --trainers-per-model above 1: the lag in ticks"),
-                new Args.Option("merge-rule", "NAME", "mean-shared", "with --trainers-per-model above 1: the merge rule"),
+                new Args.Option("merge-rule", "NAME", dev.afmflink.job.ReplicaSettings.ONE.rule().label(), "with --trainers-per-model above 1: "
+                        + "the merge rule"),
                 new Args.Option("input-partitions", "N", "1", "partitions of the click-stream rows' input topic (event i to "
                         + "partition i mod N)"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));

@@ -94,8 +94,8 @@ final class StreamCommand implements Command {
                 + "event time between merges"));
         o.add(new Args.Option("sync-lag", "TICKS", Integer.toString(ReplicaSettings.ONE.lag()), "with --trainers-per-model > 1: a "
                 + "replica takes the merge of tick n in before its first step of tick n + 1 + TICKS"));
-        o.add(new Args.Option("merge-rule", "sum|mean|mean-shared", ReplicaSettings.ONE.rule().label(), "with --trainers-per-model "
-                + "> 1: how changes merge (docs/scaling.md)"));
+        o.add(new Args.Option("merge-rule", "sum|mean|mean-shared|mean-steps", ReplicaSettings.ONE.rule().label(), "with "
+                + "--trainers-per-model > 1: how changes merge (docs/scaling.md)"));
         o.add(new Args.Option("bounded", null, null, "stop at the end offsets seen at start (the embedded default always is)"));
         o.add(new Args.Option("max-record-bytes", "N", "1048576", "larger input records are dead-lettered as oversize"));
         o.add(new Args.Option("max-features", "N", Integer.toString(dev.afmflink.data.EventLimits.DEFAULT.maxFeatures()),

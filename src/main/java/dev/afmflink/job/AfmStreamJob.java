@@ -41,8 +41,8 @@ public final class AfmStreamJob {
      * a tenth of a tick when one model runs on several trainers (they work through event time tick by
      * tick, and each watermark crosses every shuffle and reaches every sink).
      */
-    public static long watermarkStepMs(StreamSettings s) {
-        return s.replicas().synced() ? Math.max(WATERMARK_STEP_MS, s.replicas().tickMs() / 10) : WATERMARK_STEP_MS;
+    public static long watermarkStepMs(ReplicaSettings r) {
+        return r.synced() ? Math.max(WATERMARK_STEP_MS, r.tickMs() / 10) : WATERMARK_STEP_MS;
     }
 
     private AfmStreamJob() {
@@ -155,7 +155,7 @@ public final class AfmStreamJob {
             source.setBounded(OffsetsInitializer.latest());
         }
         // per Kafka partition (the source runs the strategy per split), from the events' own time
-        long step = watermarkStepMs(s);
+        long step = watermarkStepMs(s.replicas());
         WatermarkStrategy<InputEvent> watermarks = WatermarkStrategy
                 .<InputEvent>forGenerator(ctx -> new EventTimeWatermarks(f.outOfOrdernessMs(), step))
                 .withTimestampAssigner((e, kafkaTs) -> e.eventTime());

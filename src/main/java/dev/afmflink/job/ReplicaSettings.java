@@ -18,7 +18,7 @@ import java.io.Serializable;
  */
 public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule, String topic) implements Serializable {
     /** One trainer per model: no synchronization. */
-    public static final ReplicaSettings ONE = new ReplicaSettings(1, 1000, 1, MergeRule.MEAN_SHARED, "afm-sync");
+    public static final ReplicaSettings ONE = new ReplicaSettings(1, 1000, 1, MergeRule.MEAN_STEPS, "afm-sync");
 
     public ReplicaSettings {
         if (replicas < 1 || replicas > 1024) {

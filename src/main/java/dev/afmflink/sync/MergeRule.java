@@ -23,7 +23,14 @@ public enum MergeRule {
      * The shared block (w0, the attention network: every example steps it) averaged, the feature
      * rows added (most are stepped by few replicas in a tick, where adding is what one learner does).
      */
-    MEAN_SHARED("mean-shared", true, false);
+    MEAN_SHARED("mean-shared", true, false),
+    /**
+     * The shared block averaged; each feature row's changes averaged with weights by the steps each
+     * replica took on it in the tick: a row one replica stepped takes its change whole (as one
+     * learner would), a row every replica stepped alike takes their mean (each replica moved it
+     * toward the same place; adding would go R times as far).
+     */
+    MEAN_STEPS("mean-steps", true, true);
 
     private final String label;
     private final boolean averageShared;
@@ -45,7 +52,7 @@ public enum MergeRule {
                 return r;
             }
         }
-        throw new IllegalArgumentException("unknown merge rule '" + s + "' (sum, mean, mean-shared)");
+        throw new IllegalArgumentException("unknown merge rule '" + s + "' (sum, mean, mean-shared, mean-steps)");
     }
 
     /** The merge of {@code changes} (one per replica, in replica order) of one tick; {@code v} tells parameters from slots. */
@@ -88,20 +95,32 @@ public enum MergeRule {
         long[] steps = new long[distinct];
         int[] count = new int[distinct];
         Arrays.fill(last, Long.MIN_VALUE);
+        boolean bySteps = this == MEAN_STEPS;
+        boolean[] averagedRow = v.rowBlock().averaged();
         for (Change c : changes) {
             for (int i = 0; i < c.ids.length; i++) {
                 int at = Arrays.binarySearch(ids, c.ids[i]);
                 if (rows[at] == null) {
                     rows[at] = new double[c.rows[i].length];
                 }
-                add(rows[at], c.rows[i]);
+                if (bySteps) {
+                    addWeighted(rows[at], c.rows[i], c.steps[i], averagedRow);
+                } else {
+                    add(rows[at], c.rows[i]);
+                }
                 last[at] = Math.max(last[at], c.lastUpdate[i]);
                 steps[at] += c.steps[i];
                 count[at]++;
             }
         }
         for (int i = 0; i < distinct; i++) {
-            scale(rows[i], averageRows ? count[i] : 1, v.rowBlock().averaged());
+            if (bySteps) {
+                if (steps[i] > 0) {
+                    divide(rows[i], steps[i], averagedRow);
+                }
+            } else {
+                scale(rows[i], averageRows ? count[i] : 1, averagedRow);
+            }
         }
         return new Change(tick, tick - 1, Change.MERGED, shared, sharedCount, examples, ids, rows, steps, last, count);
     }
@@ -109,6 +128,21 @@ public enum MergeRule {
     private static void add(double[] to, double[] d) {
         for (int q = 0; q < d.length; q++) {
             to[q] += d[q];
+        }
+    }
+
+    /** Adds {@code weight} × the averaged coordinates of {@code d}, and the others (slots) as they are. */
+    private static void addWeighted(double[] to, double[] d, long weight, boolean[] averaged) {
+        for (int q = 0; q < d.length; q++) {
+            to[q] += averaged[q] ? weight * d[q] : d[q];
+        }
+    }
+
+    private static void divide(double[] sum, long total, boolean[] averaged) {
+        for (int q = 0; q < sum.length; q++) {
+            if (averaged[q]) {
+                sum[q] /= total;
+            }
         }
     }
 

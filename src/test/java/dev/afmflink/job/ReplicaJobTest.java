@@ -121,7 +121,7 @@ class ReplicaJobTest {
         events.add(StreamingEndToEndTest.lateMarker(end));
 
         ReplicaSettings r = s.replicas();
-        ReplicaReplay replay = new ReplicaReplay(config(), window, bound, AfmStreamJob.watermarkStepMs(s), r.replicas(), r.tickMs(),
+        ReplicaReplay replay = new ReplicaReplay(config(), window, bound, AfmStreamJob.watermarkStepMs(r), r.replicas(), r.tickMs(),
                 r.lag(), r.rule());
         EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
         for (String raw : events.subList(0, events.size() - 1)) {

@@ -192,6 +192,11 @@ class ReplicaGroupTest {
         assertArrayEquals(new double[] {1, 1, 1}, mean.rows[1]);
         Change meanShared = MergeRule.MEAN_SHARED.merge(4, List.of(a, b), v); // rows added as by sum
         assertArrayEquals(sum.rows[0], meanShared.rows[0]);
+        // weighted by the steps on the row: replica 0 took 2, replica 1 took 1; a row one replica stepped taken whole
+        Change bySteps = MergeRule.MEAN_STEPS.merge(4, List.of(a, b), v);
+        assertArrayEquals(new double[] {(2 * 0.2 + 0.4) / 3, (2 * -0.4 + 0.2) / 3, 1.5}, bySteps.rows[0], 1e-15);
+        assertArrayEquals(new double[] {1, 1, 1}, bySteps.rows[1]);
+        assertArrayEquals(new long[] {3, 1}, bySteps.steps);
         // the shared block: [w0, attention W, b, h, p] (SGD everywhere, no slots) averaged over the replicas that changed it
         double[] s0 = new double[5];
         double[] s1 = new double[5];
@@ -201,6 +206,7 @@ class ReplicaGroupTest {
         Change c0 = new Change(4, 3, 0, s0, 1, 1, new long[0], new double[0][], new long[0], new long[0], new int[0]);
         Change c1 = new Change(4, 3, 1, s1, 1, 1, new long[0], new double[0][], new long[0], new long[0], new int[0]);
         assertArrayEquals(new double[] {0.3, 0, 0, 0, -1}, MergeRule.MEAN_SHARED.merge(4, List.of(c0, c1), v).shared, 1e-15);
+        assertArrayEquals(new double[] {0.3, 0, 0, 0, -1}, MergeRule.MEAN_STEPS.merge(4, List.of(c0, c1), v).shared, 1e-15);
         assertArrayEquals(new double[] {0.6, 0, 0, 0, -2}, MergeRule.SUM.merge(4, List.of(c0, c1), v).shared, 1e-15);
     }
 
