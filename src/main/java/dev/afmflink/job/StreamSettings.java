@@ -266,6 +266,14 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
             if (!feedback.choice().candidates().isEmpty()) {
                 throw new IllegalArgumentException("--trainers-per-model > 1 does not take --candidate yet");
             }
+            if (lifecycle != null && lifecycle.enabled()) {
+                // each replica would count and expire its own share of the sightings, and the merged model none of them
+                throw new IllegalArgumentException("--trainers-per-model > 1 does not take feature admission or expiry yet: "
+                        + "give --min-count 1 --feature-ttl 0");
+            }
+            if (feedback.holdout().enabled()) {
+                throw new IllegalArgumentException("--trainers-per-model > 1 does not take --holdout-every yet");
+            }
         }
     }
 }
