@@ -44,6 +44,12 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
     private transient Vectors vectors;
     private transient TrainerMetrics metrics;
     private transient Consumer<Object> keySwitch;
+    /**
+     * The merge queues of the model keys used since the last barrier (written to state before it,
+     * {@link #flushAll}): a buffer, as the trainer's, so a queue's held changes are decoded once, not at
+     * every record.
+     */
+    private transient java.util.Map<String, MergeQueue> queues;
 
     public MergeFunction(TrainerSettings settings, ReplicaSettings replicas, ReplicaKeys keys) {
         this.settings = settings;
@@ -69,6 +75,7 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
                 settings.recordLimit, state, writeBack, metrics);
         exchange = new Exchange(config);
         vectors = new Vectors(config);
+        queues = new java.util.HashMap<>();
         if (keySwitch != null) {
             writeBack.keySwitch(keySwitch);
         }
@@ -85,19 +92,28 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
     /** Writes every merged model touched since the last barrier to state (before a barrier). */
     @Override
     public int flushAll(Consumer<Object> setKey) throws Exception {
+        for (java.util.Map.Entry<String, MergeQueue> e : queues.entrySet()) {
+            setKey.accept(e.getKey());
+            queueState.update(e.getValue().state());
+        }
+        queues.clear();
         return writeBack.flushAll(setKey);
     }
 
     @Override
     public void processElement(SyncRecord r, Context ctx, Collector<TrainingExample> out) throws Exception {
         String model = ctx.getCurrentKey();
-        byte[] held = queueState.value();
-        MergeQueue q = held == null ? new MergeQueue(replicas.replicas(), replicas.rule(), vectors)
-                : MergeQueue.restore(replicas.rule(), vectors, held);
-        if (held == null) { // the model's first change: every replica key learns the model exists
-            for (int k = 0; k < replicas.replicas(); k++) {
-                out.collect(message(model, k, SyncMessage.wake()));
+        MergeQueue q = queues.get(model);
+        if (q == null) {
+            byte[] held = queueState.value();
+            q = held == null ? new MergeQueue(replicas.replicas(), replicas.rule(), vectors)
+                    : MergeQueue.restore(replicas.rule(), vectors, held);
+            if (held == null) { // the model's first change: every replica key learns the model exists
+                for (int k = 0; k < replicas.replicas(); k++) {
+                    out.collect(message(model, k, SyncMessage.wake()));
+                }
             }
+            queues.put(model, q);
         }
         long before = q.through();
         long tick = replicas.tickMs();
@@ -124,7 +140,6 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
                 out.collect(message(model, k, SyncMessage.settled(q.through())));
             }
         }
-        queueState.update(q.state());
     }
 
     private WriteBackBuffer buffer(String model) throws Exception {
