@@ -141,6 +141,9 @@ final class StreamMonitor implements Runnable {
         }
     }
 
+    /** With several trainers per model: their windows, combined into the model's. */
+    private final dev.afmflink.metrics.ReplicaWindows replicaWindows = new dev.afmflink.metrics.ReplicaWindows();
+
     private synchronized void accept(ConsumerRecord<byte[], byte[]> r, BufferedWriter file) {
         try {
             if (r.topic().equals(predictions)) {
@@ -153,6 +156,12 @@ final class StreamMonitor implements Runnable {
                 dev.afmflink.metrics.MetricsLine m = dev.afmflink.metrics.MetricsLine.parse(JSON.readTree(r.value()));
                 if (m == null) {
                     return;
+                }
+                if (dev.afmflink.metrics.MetricsLine.REPLICA_WINDOW.equals(m.event())) {
+                    for (dev.afmflink.metrics.MetricsLine w : replicaWindows.add(m)) { // the model's windows, once complete
+                        lastWindow = w;
+                        windows.add(w);
+                    }
                 }
                 if (dev.afmflink.metrics.MetricsLine.WINDOW.equals(m.event())) {
                     lastWindow = m;

@@ -377,6 +377,11 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                     if (choice != null) {
                         closedAmongCandidates(closed);
                     }
+                    if (!settings.publishes) { // a replica key: its window goes out under its model, for the model's window
+                        closed.event = MetricsRecord.REPLICA_WINDOW;
+                        closed.model = ReplicaKeys.modelOf(key);
+                        closed.detail = ReplicaKeys.replicaOf(key) + "/" + settings.replicas;
+                    }
                     ctx.output(METRICS, closed);
                 }
             }

@@ -24,6 +24,8 @@ public class MetricsRecord {
      * {@code meanPrediction}: the former leader's).
      */
     public static final String LEADER = dev.afmflink.metrics.MetricsLine.LEADER;
+    /** With several trainers per model: a replica's window ({@code model}: the model key, {@code detail}: "r/R"). */
+    public static final String REPLICA_WINDOW = dev.afmflink.metrics.MetricsLine.REPLICA_WINDOW;
 
     /** The line of the metrics topic this record is ({@link dev.afmflink.metrics.MetricsLine}: the one home of its JSON). */
     public dev.afmflink.metrics.MetricsLine line() {

@@ -274,6 +274,9 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
             if (feedback.holdout().enabled()) {
                 throw new IllegalArgumentException("--trainers-per-model > 1 does not take --holdout-every yet");
             }
+            if (!feedback.gate().isOpen()) { // the merger sees no window: it would publish every version regardless
+                throw new IllegalArgumentException("--trainers-per-model > 1 does not take a quality gate (--gate-...) yet");
+            }
         }
     }
 }

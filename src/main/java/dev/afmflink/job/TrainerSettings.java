@@ -52,6 +52,8 @@ public final class TrainerSettings implements Serializable {
     final dev.afmflink.feedback.LeaderChoice.Rule rule;
     /** Keys publish their models (false: replica keys, whose merged model their merger publishes). */
     final boolean publishes;
+    /** Trainers per model: its keys are replica keys if above 1 ({@link ReplicaKeys}). */
+    final int replicas;
 
 
     private TrainerSettings(Builder b) {
@@ -74,7 +76,8 @@ public final class TrainerSettings implements Serializable {
         this.predictions = b.predictions;
         this.candidates = java.util.List.copyOf(b.candidates);
         this.rule = b.rule;
-        this.publishes = b.publishes;
+        this.publishes = b.replicas == 1;
+        this.replicas = b.replicas;
     }
 
     public static Builder builder(AfmConfig config) {
@@ -100,7 +103,7 @@ public final class TrainerSettings implements Serializable {
                 .windows(f.validationWindowMs(), f.attributionWindowMs()).gate(f.gate()).mode(f.mode()).holdout(f.holdout())
                 .predictions(f.predictions()).candidates(f.choice().candidates(), f.choice().rule()).joinsClicks(true).lifecycle(s.lifecycle()).weightsOnly(s.weightsOnlySnapshots())
                 .snapshotFolder(s.snapshotDir(), s.snapshots().inlineBytes()).initModel(initModel)
-                .publishes(!s.replicas().synced()).build();
+                .replicas(s.replicas().replicas()).build();
     }
 
     /** Settings by name; {@link #build} checks them. */
@@ -124,11 +127,11 @@ public final class TrainerSettings implements Serializable {
         private int maxBufferedKeys;
         private dev.afmflink.feedback.PredictionSample predictions = dev.afmflink.feedback.PredictionSample.ALL;
         private java.util.List<Candidate> candidates = java.util.List.of();
-        private boolean publishes = true;
+        private int replicas = 1;
 
-        /** Whether keys publish their models (false: replica keys; their merger publishes). */
-        public Builder publishes(boolean p) {
-            this.publishes = p;
+        /** Trainers per model (above 1: the keys are replica keys, which publish nothing; their merger publishes). */
+        public Builder replicas(int r) {
+            this.replicas = r;
             return this;
         }
         private dev.afmflink.feedback.LeaderChoice.Rule rule = dev.afmflink.feedback.LeaderChoice.Rule.DEFAULT;

@@ -25,6 +25,11 @@ public record MetricsLine(String event, String model, long windowStart, long win
     /** With candidates (docs/feedback.md, "Online choice"): a window of a candidate that does not lead, and a change of leader. */
     public static final String CANDIDATE_WINDOW = "candidate_window";
     public static final String LEADER = "leader";
+    /**
+     * With several trainers per model: a window one replica judged ({@code detail}: "r/R"); the
+     * model's window is made of its replicas' ({@link ReplicaWindows}).
+     */
+    public static final String REPLICA_WINDOW = "replica_window";
 
     /** The line as JSON fields, in the topic's order. */
     public Map<String, Object> toJson() {

@@ -56,6 +56,8 @@ public final class MetricsSeries {
 
     private final String model;
     private final List<Window> windows = new ArrayList<>();
+    /** With several trainers per model: their windows, combined into the model's (docs/events.md). */
+    private final dev.afmflink.metrics.ReplicaWindows replicaWindows = new dev.afmflink.metrics.ReplicaWindows();
     private final List<HeldBack> heldBack = new ArrayList<>();
     private long skipped;
 
@@ -99,6 +101,7 @@ public final class MetricsSeries {
         }
         switch (l.event()) {
             case dev.afmflink.metrics.MetricsLine.WINDOW -> windows.add(window(l));
+            case dev.afmflink.metrics.MetricsLine.REPLICA_WINDOW -> replicaWindows.add(l).forEach(w -> windows.add(window(w)));
             case dev.afmflink.metrics.MetricsLine.CANDIDATE_WINDOW -> {
                 // in candidateWindows() above
             }
@@ -122,6 +125,11 @@ public final class MetricsSeries {
     }
 
     public List<Window> windows() {
+        List<dev.afmflink.metrics.MetricsLine> rest = replicaWindows.flush(); // what the input's end left waiting
+        if (!rest.isEmpty()) {
+            rest.forEach(w -> windows.add(window(w)));
+            windows.sort(java.util.Comparator.comparingLong(Window::start));
+        }
         return windows;
     }
 

@@ -12,6 +12,7 @@ import dev.afmflink.feedback.ReplicaReplay;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Loss;
@@ -113,7 +114,9 @@ class ReplicaJobTest {
         long window = 10_000;
         long bound = 200;
         StreamSettings s = settings("replicas-clicks", 500).withFeedback(new FeedbackSettings(window, bound,
-                FeedbackSettings.DEFAULTS.idlenessMs(), 60_000, dev.afmflink.metrics.QualityGate.OPEN, null, dev.afmflink.feedback.FeedbackMode.ORDERED));
+                FeedbackSettings.DEFAULTS.idlenessMs(), 60_000, dev.afmflink.metrics.QualityGate.OPEN, "replicas-clicks-metrics",
+                dev.afmflink.feedback.FeedbackMode.ORDERED));
+        broker.createTopics(List.of(s.feedback().metricsTopic()), null);
         List<String> events = new ArrayList<>();
         new ClickSimulator(17).clickStream(3000, START, 250, "default", ClickSimulator.ClickDelay.parse("exp:2000"), false)
                 .forEachRemaining(events::add);
@@ -149,6 +152,35 @@ class ReplicaJobTest {
             seen++;
         }
         assertEquals(3000, seen);
+
+        // the model's validation windows (a minute of impression time each) from its replicas' windows: every
+        // impression in one, each window's loss the mean over its impressions as the replay judged them
+        TreeMap<Long, double[]> expected = new TreeMap<>();
+        java.util.Set<String> lines = new java.util.HashSet<>();
+        for (var j : replay.judged()) {
+            double[] w = expected.computeIfAbsent(Math.floorDiv(j.ts(), 60_000L) * 60_000L, t -> new double[2]);
+            w[0]++;
+            w[1] += j.loss();
+            lines.add(Math.floorDiv(j.ts(), 60_000L) + "/" + dev.afmflink.sync.ReplicaRoute.ofId(j.id(), r.replicas()));
+        }
+        dev.afmflink.report.MetricsSeries series = new dev.afmflink.report.MetricsSeries("default");
+        int replicaLines = 0;
+        for (ConsumerRecord<byte[], byte[]> m : KafkaTestSupport.readAll(broker.bootstrapServers(), s.feedback().metricsTopic(),
+                lines.size(), 60)) {
+            var x = json.readTree(m.value());
+            if (x.get("model").asText().equals("default")) {
+                assertEquals("replica_window", x.get("event").asText(), "a replica's window, under its model: " + x);
+                replicaLines++;
+            }
+            series.add(m.value());
+        }
+        assertEquals(lines.size(), replicaLines, "one line per window and replica that judged in it");
+        assertEquals(expected.size(), series.windows().size());
+        for (var w : series.windows()) {
+            double[] e = expected.get(w.start());
+            assertEquals((long) e[0], w.n(), "window " + w.start());
+            assertEquals(e[1] / e[0], w.loss(), 1e-9, "window " + w.start());
+        }
     }
 
     /**

@@ -34,6 +34,9 @@ class ReplicaSettingsTest {
         assertTrue(refusal(s -> s.withFeedback(new FeedbackSettings(f.attributionWindowMs(), f.outOfOrdernessMs(), f.idlenessMs(),
                 f.validationWindowMs(), f.gate(), f.metricsTopic(), f.mode(), new dev.afmflink.feedback.Holdout(10, 100),
                 f.predictions(), f.choice()))).contains("--holdout-every"));
+        assertTrue(refusal(s -> s.withFeedback(new FeedbackSettings(f.attributionWindowMs(), f.outOfOrdernessMs(), f.idlenessMs(),
+                f.validationWindowMs(), new dev.afmflink.metrics.QualityGate(0.6, Double.NaN, Double.NaN), f.metricsTopic(), f.mode())))
+                .contains("quality gate"));
         assertEquals(2, base(TWO).replicas().replicas(), "the defaults otherwise are taken");
     }
 }
