@@ -230,8 +230,10 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         public void emit(String key, long tick) throws Exception {
             setCurrentKey(key);
             Change c = exchange.emit(ReplicaKeys.replicaOf(key), tick, rows(key), ledger(key));
-            output.collect(CHANGES, new StreamRecord<>(new SyncRecord(ReplicaKeys.modelOf(key), ChangeCodec.encode(c, float32)),
-                    (tick + 1) * replicas.tickMs() - 1));
+            for (byte[] part : ChangeCodec.encodeParts(c, float32, ChangeCodec.PART_BYTES)) { // a record a topic takes by default
+                output.collect(CHANGES, new StreamRecord<>(new SyncRecord(ReplicaKeys.modelOf(key), part),
+                        (tick + 1) * replicas.tickMs() - 1));
+            }
         }
     }
 }

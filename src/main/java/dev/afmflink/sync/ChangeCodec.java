@@ -15,10 +15,22 @@ import java.io.UncheckedIOException;
  * tick, since, replica, steps of the shared block, replicas that changed it; the shared block's length
  * (−1: unchanged) and values; the rows' count, and per row its id, steps, last update, replicas
  * that changed it, length and values. A record that does not parse says why.
+ *
+ * <p>A change larger than a record should be ({@link #PART_BYTES}: a Kafka topic takes 1 MB per
+ * record by default) goes as parts ({@link #encodeParts}, version 3: the part's number and the
+ * number of parts after the replica): the rows split in id order, the shared block and the step
+ * count in part 0; {@link MergeQueue} puts them together again ({@link #join}).
  */
 public final class ChangeCodec {
     private static final byte MAGIC = 'S';
     private static final byte VERSION = 2;
+    private static final byte VERSION_PARTS = 3;
+    /** The most bytes of a part of a change ({@link #encodeParts}): half of a Kafka topic's default largest record. */
+    public static final int PART_BYTES = 512 << 10;
+
+    /** One record of a change sent in parts: part {@code part} of {@code parts} ({@code 0 of 1}: the whole change). */
+    public record Part(Change change, int part, int parts) {
+    }
 
     private ChangeCodec() {
     }
@@ -34,18 +46,91 @@ public final class ChangeCodec {
     }
 
     public static byte[] encode(Change c, boolean float32) {
-        long size = size(c, float32);
+        return encode(c, float32, 0, 1);
+    }
+
+    /**
+     * {@code c} as records of at most about {@code maxBytes} each (a part holds at least one row):
+     * one record, {@link #encode}'s, if it fits.
+     */
+    public static java.util.List<byte[]> encodeParts(Change c, boolean float32, int maxBytes) {
+        if (size(c, float32) <= maxBytes) {
+            return java.util.List.of(encode(c, float32));
+        }
+        int w = float32 ? 4 : 8;
+        java.util.List<int[]> ranges = new java.util.ArrayList<>(); // [from, to) of the rows, per part
+        long room = maxBytes - (3 + 40 + 4 + (c.shared == null ? 0 : (long) c.shared.length * w) + 4);
+        int from = 0;
+        for (int i = 0; i < c.ids.length; i++) {
+            long row = 32 + (long) c.rows[i].length * w;
+            if (i > from && row > room) {
+                ranges.add(new int[] {from, i});
+                from = i;
+                room = maxBytes - (3 + 40 + 4 + 4);
+            }
+            room -= row;
+        }
+        ranges.add(new int[] {from, c.ids.length});
+        java.util.List<byte[]> out = new java.util.ArrayList<>(ranges.size());
+        for (int p = 0; p < ranges.size(); p++) {
+            int a = ranges.get(p)[0];
+            int b = ranges.get(p)[1];
+            Change part = new Change(c.tick, c.since, c.replica, p == 0 ? c.shared : null, p == 0 ? c.sharedContributors : 0,
+                    p == 0 ? c.examples : 0, java.util.Arrays.copyOfRange(c.ids, a, b), java.util.Arrays.copyOfRange(c.rows, a, b),
+                    java.util.Arrays.copyOfRange(c.steps, a, b), java.util.Arrays.copyOfRange(c.lastUpdate, a, b),
+                    java.util.Arrays.copyOfRange(c.contributors, a, b));
+            out.add(encode(part, float32, p, ranges.size()));
+        }
+        return out;
+    }
+
+    /** The change the parts of one (replica, tick) make, in part order. */
+    public static Change join(Change[] parts) {
+        Change first = parts[0];
+        int n = 0;
+        for (Change p : parts) {
+            n += p.ids.length;
+        }
+        long[] ids = new long[n];
+        double[][] rows = new double[n][];
+        long[] steps = new long[n];
+        long[] last = new long[n];
+        int[] contributors = new int[n];
+        int at = 0;
+        for (Change p : parts) {
+            int k = p.ids.length;
+            if (k > 0 && at > 0 && p.ids[0] <= ids[at - 1]) {
+                throw new IllegalArgumentException("the parts of replica " + first.replica + "'s change of tick " + first.tick
+                        + " overlap");
+            }
+            System.arraycopy(p.ids, 0, ids, at, k);
+            System.arraycopy(p.rows, 0, rows, at, k);
+            System.arraycopy(p.steps, 0, steps, at, k);
+            System.arraycopy(p.lastUpdate, 0, last, at, k);
+            System.arraycopy(p.contributors, 0, contributors, at, k);
+            at += k;
+        }
+        return new Change(first.tick, first.since, first.replica, first.shared, first.sharedContributors, first.examples, ids, rows,
+                steps, last, contributors);
+    }
+
+    private static byte[] encode(Change c, boolean float32, int part, int parts) {
+        long size = size(c, float32) + (parts > 1 ? 8 : 0);
         if (size > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("a change of " + size + " bytes: more than one record holds");
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) size);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(MAGIC);
-            out.writeByte(VERSION);
+            out.writeByte(parts > 1 ? VERSION_PARTS : VERSION);
             out.writeByte(float32 ? 4 : 8);
             out.writeLong(c.tick);
             out.writeLong(c.since);
             out.writeInt(c.replica);
+            if (parts > 1) {
+                out.writeInt(part);
+                out.writeInt(parts);
+            }
             out.writeLong(c.examples);
             out.writeInt(c.sharedContributors);
             values(out, c.shared, float32);
@@ -80,15 +165,25 @@ public final class ChangeCodec {
         }
     }
 
-    /** The change in {@code record}; an {@link IllegalArgumentException} saying what is wrong if it is not one. */
+    /** The change in {@code record}, a whole one; an {@link IllegalArgumentException} saying what is wrong if it is not one. */
     public static Change decode(byte[] record) {
+        Part p = decodePart(record);
+        if (p.parts() != 1) {
+            throw new IllegalArgumentException("change record is part " + p.part() + " of " + p.parts() + ", not a whole change");
+        }
+        return p.change();
+    }
+
+    /** The change or part of one in {@code record}; an {@link IllegalArgumentException} saying what is wrong if it is not one. */
+    public static Part decodePart(byte[] record) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(record))) {
             if (record.length < 3 || in.readByte() != MAGIC) {
                 throw new IllegalArgumentException("not a change record");
             }
             byte version = in.readByte();
-            if (version != VERSION) {
-                throw new IllegalArgumentException("change record version " + version + ", this build reads " + VERSION);
+            if (version != VERSION && version != VERSION_PARTS) {
+                throw new IllegalArgumentException("change record version " + version + ", this build reads " + VERSION + " and "
+                        + VERSION_PARTS);
             }
             int width = in.readByte();
             if (width != 4 && width != 8) {
@@ -100,6 +195,15 @@ public final class ChangeCodec {
                 throw new IllegalArgumentException("change record of tick " + tick + " since tick " + since);
             }
             int replica = in.readInt();
+            int part = 0;
+            int parts = 1;
+            if (version == VERSION_PARTS) {
+                part = in.readInt();
+                parts = in.readInt();
+                if (parts < 2 || part < 0 || part >= parts) {
+                    throw new IllegalArgumentException("change record part " + part + " of " + parts);
+                }
+            }
             long examples = in.readLong();
             int sharedContributors = in.readInt();
             double[] shared = values(in, width, record.length);
@@ -128,7 +232,8 @@ public final class ChangeCodec {
             if (in.available() > 0) {
                 throw new IllegalArgumentException("change record with " + in.available() + " bytes after its last row");
             }
-            return new Change(tick, since, replica, shared, sharedContributors, examples, ids, rows, steps, last, contributors);
+            return new Part(new Change(tick, since, replica, shared, sharedContributors, examples, ids, rows, steps, last, contributors),
+                    part, parts);
         } catch (java.io.EOFException e) {
             throw new IllegalArgumentException("change record cut short (" + record.length + " bytes)");
         } catch (IOException e) {

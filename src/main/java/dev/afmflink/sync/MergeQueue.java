@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * taking part with none. A change sent twice is recognized by (replica, tick) and taken once; two
  * different changes with the same (replica, tick), or two changes of one replica covering the same
  * tick differently, are a failure of the system (a replica that is not a function of its input),
- * not something to merge.
+ * not something to merge. A change sent in parts ({@link ChangeCodec#encodeParts}) counts once all
+ * its parts have come, in any order.
  */
 public final class MergeQueue {
     private final int replicas;
@@ -26,6 +27,8 @@ public final class MergeQueue {
     private final List<TreeMap<Long, byte[]>> early = new ArrayList<>();
     /** Ticks with a change taken in and not merged yet: each replica's record (by replica) and its decoded change. */
     private final TreeMap<Long, Tick> waiting = new TreeMap<>();
+    /** Per replica: the parts of changes sent in parts ({@link ChangeCodec#encodeParts}), by tick, until all have come. */
+    private final List<TreeMap<Long, byte[][]>> partial = new ArrayList<>();
     private long through = Long.MIN_VALUE;
     private long duplicates;
 
@@ -38,6 +41,7 @@ public final class MergeQueue {
         Arrays.fill(covered, Long.MIN_VALUE);
         for (int r = 0; r < replicas; r++) {
             early.add(new TreeMap<>());
+            partial.add(new TreeMap<>());
         }
     }
 
@@ -57,10 +61,44 @@ public final class MergeQueue {
      * that took no step in the tick).
      */
     public List<Merged> offer(byte[] record) {
-        Change c = ChangeCodec.decode(record);
+        ChangeCodec.Part part = ChangeCodec.decodePart(record);
+        Change c = part.change();
         int r = c.replica;
         if (r < 0 || r >= replicas) {
             throw new IllegalArgumentException("a change of replica " + r + " in a group of " + replicas);
+        }
+        if (part.parts() > 1) {
+            if (c.tick <= covered[r]) {
+                duplicates++; // a part of a change taken in already
+                return List.of();
+            }
+            byte[][] got = partial.get(r).computeIfAbsent(c.tick, t -> new byte[part.parts()][]);
+            if (got.length != part.parts()) {
+                throw new IllegalStateException("replica " + r + "'s change of tick " + c.tick + " in " + got.length + " and in "
+                        + part.parts() + " parts");
+            }
+            if (got[part.part()] != null) {
+                if (!Arrays.equals(got[part.part()], record)) {
+                    throw new IllegalStateException("two different parts " + part.part() + " of replica " + r + "'s change of tick "
+                            + c.tick);
+                }
+                duplicates++;
+                return List.of();
+            }
+            got[part.part()] = record;
+            for (byte[] g : got) {
+                if (g == null) {
+                    return List.of(); // parts still on their way
+                }
+            }
+            partial.get(r).remove(c.tick);
+            Change[] parts = new Change[got.length];
+            for (int q = 0; q < got.length; q++) {
+                parts[q] = ChangeCodec.decodePart(got[q]).change();
+            }
+            c = ChangeCodec.join(parts);
+            // the whole change, as one record: what the queue keeps, compares and restores (the parts' values exactly)
+            record = ChangeCodec.encode(c, record[2] == 4);
         }
         if (c.tick <= covered[r]) {
             Tick t = waiting.get(c.tick);
@@ -134,6 +172,19 @@ public final class MergeQueue {
                 out.writeInt(r.length);
                 out.write(r);
             }
+            List<byte[]> parts = new ArrayList<>(); // the parts of changes not complete yet
+            partial.forEach(m -> m.values().forEach(got -> {
+                for (byte[] g : got) {
+                    if (g != null) {
+                        parts.add(g);
+                    }
+                }
+            }));
+            out.writeInt(parts.size());
+            for (byte[] r : parts) {
+                out.writeInt(r.length);
+                out.write(r);
+            }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -163,6 +214,15 @@ public final class MergeQueue {
                     q.early.get(c.replica).put(c.since, record);
                 }
             }
+            if (in.available() > 0) { // a queue's state from before parts has none
+                int parts = in.readInt();
+                for (int i = 0; i < parts; i++) {
+                    byte[] record = new byte[in.readInt()];
+                    in.readFully(record);
+                    ChangeCodec.Part p = ChangeCodec.decodePart(record);
+                    q.partial.get(p.change().replica).computeIfAbsent(p.change().tick, t -> new byte[p.parts()][])[p.part()] = record;
+                }
+            }
             return q;
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("not a merge queue's state", e);
@@ -174,6 +234,7 @@ public final class MergeQueue {
         tick.records[c.replica] = record;
         tick.changes[c.replica] = c;
         covered[c.replica] = c.tick;
+        partial.get(c.replica).headMap(c.tick, true).clear(); // parts seen again of changes taken in
     }
 
     private record Tick(byte[][] records, Change[] changes) {

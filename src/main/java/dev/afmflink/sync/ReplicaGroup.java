@@ -5,6 +5,8 @@ import dev.afmflink.model.AfmModel;
 import dev.afmflink.model.Example;
 import dev.afmflink.model.Precision;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One model trained by {@code R} replicas in memory, each on the examples routed to it, merged at
@@ -30,6 +32,8 @@ public final class ReplicaGroup {
     private final ArrayDeque<MergeQueue.Merged> pending = new ArrayDeque<>();
     private final boolean float32;
     private final java.util.function.LongPredicate local;
+    /** The most bytes of a record of a change ({@link ChangeCodec#encodeParts}). */
+    private int partBytes = ChangeCodec.PART_BYTES;
     private MergeQueue queue;
     private long tick = Long.MIN_VALUE;
     private long ticks;
@@ -61,6 +65,12 @@ public final class ReplicaGroup {
         this.vectors = new Vectors(config);
         this.float32 = config.precision() == Precision.FLOAT32;
         this.local = local;
+    }
+
+    /** Changes go as records of at most about {@code bytes} each, as the job sends them (default {@link ChangeCodec#PART_BYTES}). */
+    public ReplicaGroup withPartBytes(int bytes) {
+        this.partBytes = bytes;
+        return this;
     }
 
     public Replica replica(int r) {
@@ -131,8 +141,11 @@ public final class ReplicaGroup {
 
     /** Tick {@code n} closes: every replica's change goes through the wire's format into the queue, as in the job. */
     private void close(long n) {
+        List<byte[]> records = new ArrayList<>();
         for (Replica r : replicas) {
-            byte[] record = ChangeCodec.encode(r.emit(n), float32);
+            records.addAll(ChangeCodec.encodeParts(r.emit(n), float32, partBytes));
+        }
+        for (byte[] record : records) {
             bytes += record.length;
             for (MergeQueue.Merged m : queue.offer(record)) {
                 for (Change c : m.own()) {

@@ -69,7 +69,7 @@ class MergeQueueTest {
         assertEquals("not a change record", assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(other)).getMessage());
         byte[] future = good.clone();
         future[1] = 9;
-        assertEquals("change record version 9, this build reads 2",
+        assertEquals("change record version 9, this build reads 2 and 3",
                 assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(future)).getMessage());
     }
 
@@ -150,6 +150,78 @@ class MergeQueueTest {
                 () -> q.offer(ChangeCodec.encode(change(3, 0, 2), false))).getMessage());
         assertEquals("a change of replica 2 in a group of 2", assertThrows(IllegalArgumentException.class,
                 () -> q.offer(ChangeCodec.encode(change(3, 2, 2), false))).getMessage());
+    }
+
+    /** A change of {@code rows} rows: larger than a small record. */
+    private static Change big(long tick, int replica, double w, int rows) {
+        long[] ids = new long[rows];
+        double[][] values = new double[rows][];
+        long[] steps = new long[rows];
+        long[] last = new long[rows];
+        int[] contributors = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            ids[i] = -50 + 7L * i + replica; // the replicas' rows overlap in part
+            values[i] = new double[] {w + i, 0.25 * i, 1.5};
+            steps[i] = 1 + i % 3;
+            last[i] = tick * 10 + i;
+            contributors[i] = 1;
+        }
+        return new Change(tick, tick == 3 ? Long.MIN_VALUE : tick - 1, replica, new double[] {w, 0, 0, 0, w / 2}, 1, 3, ids, values,
+                steps, last, contributors);
+    }
+
+    /**
+     * A change larger than a record goes in parts, each at most the limit: the parts put together
+     * are the change bit for bit, and delivered shuffled, some twice, with the queue's state taken
+     * and restored half way, they merge as the whole changes do.
+     */
+    @Test
+    void aChangeInPartsMergesAsTheWholeChange() {
+        Change one = big(3, 0, 0.5, 40);
+        List<byte[]> parts = ChangeCodec.encodeParts(one, false, 400);
+        assertTrue(parts.size() > 5, parts.size() + " parts");
+        Change[] decoded = new Change[parts.size()];
+        for (int i = 0; i < parts.size(); i++) {
+            assertTrue(parts.get(i).length <= 400, "part " + i + ": " + parts.get(i).length + " bytes");
+            ChangeCodec.Part p = ChangeCodec.decodePart(parts.get(i));
+            assertEquals(i, p.part());
+            assertEquals(parts.size(), p.parts());
+            decoded[i] = p.change();
+        }
+        assertArrayEquals(ChangeCodec.encode(one, false), ChangeCodec.encode(ChangeCodec.join(decoded), false));
+        assertEquals(1, ChangeCodec.encodeParts(one, true, 1 << 20).size(), "a change that fits is one record");
+        assertEquals("change record is part 0 of " + parts.size() + ", not a whole change",
+                assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(parts.get(0))).getMessage());
+
+        List<byte[]> whole = new ArrayList<>();
+        List<byte[]> inParts = new ArrayList<>();
+        for (long t = 3; t < 6; t++) {
+            for (int r = 0; r < 2; r++) {
+                Change c = big(t, r, 0.1 * (r + 1) + t, 20 + 10 * r);
+                whole.add(ChangeCodec.encode(c, true));
+                inParts.addAll(ChangeCodec.encodeParts(c, true, 300));
+            }
+        }
+        List<Change> expected = drain(new MergeQueue(2, MergeRule.MEAN_STEPS, VECTORS), whole);
+        java.util.Collections.shuffle(inParts, new java.util.Random(9));
+        inParts.add(3, inParts.get(0));
+        inParts.add(inParts.get(7));
+        MergeQueue q = new MergeQueue(2, MergeRule.MEAN_STEPS, VECTORS);
+        List<Change> got = drain(q, inParts.subList(0, inParts.size() / 2));
+        q = MergeQueue.restore(MergeRule.MEAN_STEPS, VECTORS, q.state()); // parts held across a restore
+        got.addAll(drain(q, inParts.subList(inParts.size() / 2, inParts.size())));
+        assertEquals(3, got.size());
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(ChangeCodec.encode(expected.get(i), false), ChangeCodec.encode(got.get(i), false), "tick " + (3 + i));
+        }
+        assertTrue(q.duplicates() >= 1);
+
+        MergeQueue fresh = new MergeQueue(2, MergeRule.SUM, VECTORS);
+        List<byte[]> a = ChangeCodec.encodeParts(big(3, 0, 0.5, 40), true, 300);
+        List<byte[]> b = ChangeCodec.encodeParts(big(3, 0, 0.7, 40), true, 300);
+        fresh.offer(a.get(1));
+        assertEquals("two different parts 1 of replica 0's change of tick 3",
+                assertThrows(IllegalStateException.class, () -> fresh.offer(b.get(1))).getMessage());
     }
 
     private static List<Change> drain(MergeQueue q, List<byte[]> records) {

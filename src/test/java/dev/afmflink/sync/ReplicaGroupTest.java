@@ -99,21 +99,30 @@ class ReplicaGroupTest {
         assertEquals(alone.shared().examples, g.model().shared().examples);
     }
 
-    /** A longer tick with a lag: not one trainer any more, but a function of the data and its routing, bit for bit. */
+    /**
+     * A longer tick with a lag: not one trainer any more, but a function of the data and its routing,
+     * bit for bit, whether the changes go whole or in parts of 400 bytes.
+     */
     @Test
     void theMergedModelIsAFunctionOfTheData() {
         AfmModel[] m = new AfmModel[2];
+        long[] bytes = new long[2];
         ReplicaGroup last = null;
         for (int run = 0; run < 2; run++) {
             ReplicaGroup g = new ReplicaGroup(config(Precision.FLOAT32), 4, 50, 1, MergeRule.SUM);
+            if (run == 1) {
+                g.withPartBytes(400);
+            }
             List<Example> s = stream(5000, 8);
             for (int i = 0; i < s.size(); i++) {
                 g.train(route(i, 4), s.get(i), i);
             }
             g.finish();
             m[run] = g.model();
+            bytes[run] = g.changeBytes();
             last = g;
         }
+        assertTrue(bytes[1] > bytes[0], "in parts: more records, each with its header (" + bytes[0] + ", " + bytes[1] + ")");
         assertTrue(m[0].shared().sameAs(m[1].shared()));
         assertArrayEquals(m[0].features().sortedIds(), m[1].features().sortedIds());
         for (long id : m[0].features().sortedIds()) {
