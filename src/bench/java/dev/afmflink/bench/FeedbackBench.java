@@ -283,7 +283,8 @@ public final class FeedbackBench {
      */
     record Range(long from, long to) {
         static Range lastQuarter(Case c, List<Event> events) {
-            long maxTs = Long.MIN_VALUE;
+            dev.afmflink.time.WatermarkSteps watermarks = new dev.afmflink.time.WatermarkSteps(c.boundMs(),
+                    AfmStreamJob.WATERMARK_STEP_MS);
             long wm = Long.MIN_VALUE;
             long minTs = Long.MAX_VALUE;
             long lastImpression = Long.MIN_VALUE;
@@ -292,12 +293,9 @@ public final class FeedbackBench {
                 if (e.type() == dev.afmflink.data.EventKind.IMPRESSION) {
                     lastImpression = Math.max(lastImpression, e.ts());
                 }
-                if (e.ts() > maxTs) {
-                    maxTs = e.ts();
-                    long w = maxTs - c.boundMs() - 1;
-                    if (wm == Long.MIN_VALUE || w - wm >= AfmStreamJob.WATERMARK_STEP_MS) {
-                        wm = w;
-                    }
+                long w = watermarks.seen(e.ts());
+                if (w != Long.MIN_VALUE) {
+                    wm = w;
                 }
             }
             long first = ProgressiveWindow.startOf(minTs, c.validationMs());

@@ -51,8 +51,8 @@ public final class FeedbackReplay {
 
     private final AfmModel model;
     private final long windowMs;
-    private final long boundMs;
-    private final long stepMs;
+    /** The job's watermarks ({@link dev.afmflink.time.WatermarkSteps}). */
+    private final dev.afmflink.time.WatermarkSteps watermarks;
     private final double negativeLabel;
     private final FeedbackMode mode;
     private FeedbackSchedule<Item> schedule;
@@ -64,9 +64,7 @@ public final class FeedbackReplay {
     private final TreeSet<Long> timers = new TreeSet<>();
     private final Map<String, Double> scoredAt = new HashMap<>();
     private final List<Judged> judged = new ArrayList<>();
-    private long maxTs = Long.MIN_VALUE;
     private long watermark = Long.MIN_VALUE;
-    private long lastEmitted = Long.MIN_VALUE;
     /** The time whose work runs now (Long.MIN_VALUE outside one): holding until it needs no new timer. */
     private long running = Long.MIN_VALUE;
     private FeatureLifecycle lifecycle = FeatureLifecycle.NONE;
@@ -96,8 +94,7 @@ public final class FeedbackReplay {
         this.store = store != null ? store : new Store();
         this.mode = mode;
         this.windowMs = windowMs;
-        this.boundMs = boundMs;
-        this.stepMs = stepMs;
+        this.watermarks = new dev.afmflink.time.WatermarkSteps(boundMs, stepMs);
         this.negativeLabel = model.config().loss().negativeLabel();
         for (Hold h : Hold.values()) {
             held.put(h, new TreeMap<>());
@@ -239,13 +236,9 @@ public final class FeedbackReplay {
 
     /** Event time {@code ts} seen on the partition (by this model's event or another key's): the watermark may move. */
     public void advanceTo(long ts) {
-        if (ts > maxTs) {
-            maxTs = ts;
-            long wm = maxTs - boundMs - 1;
-            if (lastEmitted == Long.MIN_VALUE || wm - lastEmitted >= stepMs) {
-                lastEmitted = wm;
-                advance(wm);
-            }
+        long wm = watermarks.seen(ts);
+        if (wm != Long.MIN_VALUE) {
+            advance(wm);
         }
     }
 

@@ -34,10 +34,8 @@ public final class ReplicaReplay {
 
     private final ReplicaGroup group;
     private final FeedbackReplay[] replays;
-    private final long boundMs;
-    private final long stepMs;
-    private long maxTs = Long.MIN_VALUE;
-    private long lastEmitted = Long.MIN_VALUE;
+    /** The job's watermarks ({@link dev.afmflink.time.WatermarkSteps}). */
+    private final dev.afmflink.time.WatermarkSteps watermarks;
 
     /**
      * @param windowMs the attribution window (0: labelled examples only)
@@ -56,8 +54,7 @@ public final class ReplicaReplay {
             Replica replica = group.replica(r);
             replays[r] = new FeedbackReplay(replica.model(), replica, FeedbackMode.ORDERED, windowMs, boundMs, stepMs);
         }
-        this.boundMs = boundMs;
-        this.stepMs = stepMs;
+        this.watermarks = new dev.afmflink.time.WatermarkSteps(boundMs, stepMs);
     }
 
     /** One decoded event of the model, as the job would see it next. */
@@ -68,13 +65,9 @@ public final class ReplicaReplay {
 
     /** Event time {@code ts} seen on the input (by this model's event or another key's): the watermark may move. */
     public void advanceTo(long ts) {
-        if (ts > maxTs) {
-            maxTs = ts;
-            long wm = maxTs - boundMs - 1;
-            if (lastEmitted == Long.MIN_VALUE || wm - lastEmitted >= stepMs) {
-                lastEmitted = wm;
-                fire(wm, false);
-            }
+        long wm = watermarks.seen(ts);
+        if (wm != Long.MIN_VALUE) {
+            fire(wm, false);
         }
     }
 

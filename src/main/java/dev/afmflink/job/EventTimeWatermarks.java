@@ -6,7 +6,8 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
 
 /**
  * Bounded out-of-orderness watermarks driven by the data alone: a watermark (largest event time
- * seen − bound − 1) goes out whenever it has moved {@code stepMs} past the last one.
+ * seen − bound − 1) goes out whenever it has moved {@code stepMs} past the last one
+ * ({@link dev.afmflink.time.WatermarkSteps}, the rule's one home).
  *
  * <p>Flink's periodic generator emits every 200 ms of processing time, so a replay or a backlog
  * reads thousands of events between two watermarks: the label join then releases its unclicked
@@ -18,31 +19,17 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
  * idleness, not by this generator.
  */
 public final class EventTimeWatermarks implements WatermarkGenerator<InputEvent> {
-    private final long outOfOrdernessMs;
-    private final long stepMs;
-    private long maxTimestamp;
-    private long lastEmitted = Long.MIN_VALUE;
+    private final dev.afmflink.time.WatermarkSteps steps;
 
     public EventTimeWatermarks(long outOfOrdernessMs, long stepMs) {
-        this.outOfOrdernessMs = outOfOrdernessMs;
-        this.stepMs = stepMs;
-        this.maxTimestamp = Long.MIN_VALUE + outOfOrdernessMs + 1;
-    }
-
-    private long current() {
-        return maxTimestamp - outOfOrdernessMs - 1;
+        this.steps = new dev.afmflink.time.WatermarkSteps(outOfOrdernessMs, stepMs);
     }
 
     @Override
     public void onEvent(InputEvent event, long eventTimestamp, WatermarkOutput output) {
-        if (eventTimestamp <= maxTimestamp) {
-            return;
-        }
-        maxTimestamp = eventTimestamp;
-        long wm = current();
-        if (lastEmitted == Long.MIN_VALUE || wm - lastEmitted >= stepMs) {
+        long wm = steps.seen(eventTimestamp);
+        if (wm != Long.MIN_VALUE) {
             output.emitWatermark(new Watermark(wm));
-            lastEmitted = wm;
         }
     }
 
