@@ -40,11 +40,13 @@ public final class EventDecoder {
     public static final String EXPIRED_CLICK = "expired_click";
     /** The trainer's last line of defence: training or scoring one example threw (the model is as before it). */
     public static final String TRAIN_FAILED = "train_failed";
+    /** A record on the synchronization topic (one model on several trainers) that is no change of this job's replicas. */
+    public static final String BAD_SYNC_RECORD = "bad_sync_record";
 
     /** Every reason a record can be refused for, by the decoder, the label join or the trainer. */
     public static final java.util.List<String> REASONS = java.util.List.of(UNDECODABLE, MISSING_FIELD, WRONG_TYPE,
             NON_FINITE, LABEL_OUT_OF_RANGE, EMPTY_FEATURES, OVERSIZE, TOO_MANY_FEATURES, TOO_LONG, BAD_MODEL_KEY,
-            TS_OUT_OF_RANGE, LATE_IMPRESSION, UNKNOWN_CLICK, EXPIRED_CLICK, TRAIN_FAILED);
+            TS_OUT_OF_RANGE, LATE_IMPRESSION, UNKNOWN_CLICK, EXPIRED_CLICK, TRAIN_FAILED, BAD_SYNC_RECORD);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS); // so NaN/Infinity get a precise reason

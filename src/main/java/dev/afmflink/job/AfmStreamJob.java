@@ -201,6 +201,9 @@ public final class AfmStreamJob {
         DataStream<DeadLetter> dead = examples.getSideOutput(DeadLetters.TAG)
                 .union(joined.getSideOutput(DeadLetters.TAG));
         dead = dead.union(trained.getSideOutput(DeadLetters.TAG));
+        if (synced) {
+            dead = dead.union(merged.getSideOutput(DeadLetters.TAG));
+        }
         dead.sinkTo(deadLetterSink).name("kafka: " + s.deadLettersTopic()).uid("dead-letter-sink");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
                 .name("kafka: " + s.predictionsTopic()).uid("prediction-sink");

@@ -11,6 +11,7 @@ import dev.afmflink.sync.Ledger;
 import dev.afmflink.sync.MergeQueue;
 import dev.afmflink.sync.SyncMessage;
 import dev.afmflink.sync.Vectors;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -43,6 +44,7 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
     private transient Exchange exchange;
     private transient Vectors vectors;
     private transient TrainerMetrics metrics;
+    private transient DeadLetters deadLetters;
     private transient Consumer<Object> keySwitch;
     /**
      * The merge queues of the model keys used since the last barrier (written to state before it,
@@ -61,6 +63,7 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
     @Override
     public void open(OpenContext openContext) {
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
+        deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
         queueState = getRuntimeContext().getState(new ValueStateDescriptor<>("merge-queue",
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         publishedTick = getRuntimeContext().getState(new ValueStateDescriptor<>("merge-published-tick", Types.LONG));
@@ -117,7 +120,15 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
         }
         long before = q.through();
         long tick = replicas.tickMs();
-        for (MergeQueue.Merged m : q.offer(r.change)) {
+        List<MergeQueue.Merged> merges;
+        try {
+            merges = q.offer(r.change);
+        } catch (IllegalArgumentException e) { // not a change of this job's replicas (read before the queue changes)
+            deadLetters.emit(ctx, new DeadLetter(dev.afmflink.data.EventDecoder.BAD_SYNC_RECORD, e.getMessage(),
+                    "{\"model\":" + KafkaRecords.jsonString(model) + ",\"bytes\":" + r.change.length + "}", null, -1, -1));
+            return;
+        }
+        for (MergeQueue.Merged m : merges) {
             Change merge = m.merge();
             if (merge.isEmpty()) {
                 continue;
