@@ -15,7 +15,7 @@ public final class Main {
     @SuppressWarnings("unchecked")
     static List<Command> commands() {
         List<Command> all = new java.util.ArrayList<>(List.of(new TrainCommand(), new ScoreCommand(), new ExplainCommand(),
-                new InspectCommand(), new ConvertCommand(), new StreamCommand(), new ProduceCommand(), new ReportCommand(),
+                new InspectCommand(), new ConvertCommand(), new StreamCommand(), new ReplayCommand(), new ProduceCommand(), new ReportCommand(),
                 new ServeCommand()));
         try {
             var benches = Class.forName("dev.afmflink.cli.BenchCommands").getDeclaredMethod("all");

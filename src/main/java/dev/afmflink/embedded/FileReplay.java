@@ -51,49 +51,41 @@ public final class FileReplay {
         ArrayDeque<String> last = new ArrayDeque<>();
         AtomicLong failed = new AtomicLong();
         AtomicReference<Exception> firstFailure = new AtomicReference<>();
-        long n = 0;
-        long bytes = 0;
+        long[] counts = new long[2]; // records, bytes
         long t0 = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(servers, conf)) {
-            for (Path f : files) {
-                try (BufferedReader in = reader(f)) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        if (line.isBlank()) {
-                            continue;
-                        }
-                        if (rate > 0) {
-                            long due = t0 + (long) (n * 1e9 / rate);
-                            long wait = due - System.nanoTime();
-                            if (wait > 0) {
-                                try {
-                                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                    throw new IOException("interrupted", e);
-                                }
-                            }
-                        }
-                        byte[] v = line.getBytes(StandardCharsets.UTF_8);
-                        p.send(new ProducerRecord<>(topic, 0, dev.afmflink.time.EventTime.ofRecord(n), null, v), (meta, e) -> {
-                            if (e != null) {
-                                failed.incrementAndGet();
-                                firstFailure.compareAndSet(null, e);
-                            }
-                        });
-                        bytes += v.length;
-                        n++;
-                        if (sample != null && (line.startsWith("{\"type\":\"impression\"") || line.startsWith("{\"type\":\"example\""))) {
-                            last.addLast(line);
-                            if (last.size() > keep) {
-                                last.removeFirst();
-                            }
-                        }
-                        if (progress != null && n % 100_000 == 0) {
-                            progress.println("  sent " + n + " records");
+            records(files, (n, line) -> {
+                if (rate > 0) {
+                    long due = t0 + (long) (n * 1e9 / rate);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        try {
+                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException("interrupted", e);
                         }
                     }
                 }
-            }
+                byte[] v = line.getBytes(StandardCharsets.UTF_8);
+                p.send(new ProducerRecord<>(topic, 0, dev.afmflink.time.EventTime.ofRecord(n), null, v), (meta, e) -> {
+                    if (e != null) {
+                        failed.incrementAndGet();
+                        firstFailure.compareAndSet(null, e);
+                    }
+                });
+                counts[0]++;
+                counts[1] += v.length;
+                if (sample != null && (line.startsWith("{\"type\":\"impression\"") || line.startsWith("{\"type\":\"example\""))) {
+                    last.addLast(line);
+                    if (last.size() > keep) {
+                        last.removeFirst();
+                    }
+                }
+                if (progress != null && (n + 1) % 100_000 == 0) {
+                    progress.println("  sent " + (n + 1) + " records");
+                }
+            });
             p.flush();
         }
         if (sample != null) {
@@ -102,7 +94,31 @@ public final class FileReplay {
         if (progress != null && firstFailure.get() != null) {
             progress.println("  " + failed.get() + " records not accepted by the broker; the first: " + firstFailure.get());
         }
-        return new Sent(n, failed.get(), bytes, (System.nanoTime() - t0) / 1e9);
+        return new Sent(counts[0], failed.get(), counts[1], (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** What is done with each record of a file: its number (from 0, blank lines not counted) and its line. */
+    public interface Record {
+        void accept(long n, String line) throws IOException;
+    }
+
+    /**
+     * Every record of {@code files} in order, as {@link #send} sends them (the one home of the rule:
+     * one record per line, blank lines skipped, plain or .gz; record n is offset n of partition 0 of a
+     * new topic, at event time {@link dev.afmflink.time.EventTime#ofRecord}); returns how many.
+     */
+    public static long records(List<Path> files, Record each) throws IOException {
+        long n = 0;
+        for (Path f : files) {
+            try (BufferedReader in = reader(f)) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    if (!line.isBlank()) {
+                        each.accept(n++, line);
+                    }
+                }
+            }
+        }
+        return n;
     }
 
     private static BufferedReader reader(Path f) throws IOException {
