@@ -89,11 +89,6 @@ class StreamedLogOfflineTest {
     }
 
     static void assertSame(AfmModel expected, AfmModel actual) {
-        assertEquals(expected.shared().examples, actual.shared().examples);
-        assertTrue(expected.shared().sameAs(actual.shared()), "shared parameters and slots, bit for bit");
-        assertEquals(expected.features().size(), actual.features().size());
-        for (long id : expected.features().sortedIds()) {
-            assertTrue(expected.features().get(id).sameValues(actual.features().get(id)), "feature " + id);
-        }
+        dev.afmflink.model.SameBits.assertSameBits(expected, actual);
     }
 }

@@ -1,5 +1,6 @@
 package dev.afmflink.feedback;
 
+import static dev.afmflink.model.SameBits.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,15 +46,6 @@ class ReplicaReplayTest {
         new ClickSimulator(5).clickStream(impressions, T0, 50, "default", ClickSimulator.ClickDelay.parse("exp:2000"), false)
                 .forEachRemaining(raw::add);
         return decode(raw);
-    }
-
-    static void assertSameBits(AfmModel expected, AfmModel actual) {
-        assertEquals(expected.shared().examples, actual.shared().examples, "examples");
-        assertTrue(expected.shared().sameAs(actual.shared()), "shared parameters and slots, bit for bit");
-        assertEquals(expected.features().size(), actual.features().size(), "feature count");
-        for (long id : expected.features().sortedIds()) {
-            assertTrue(expected.features().get(id).sameValues(actual.features().get(id)), "feature " + id + ", bit for bit");
-        }
     }
 
     @Test

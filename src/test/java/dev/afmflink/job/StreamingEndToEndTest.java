@@ -563,12 +563,7 @@ class StreamingEndToEndTest {
     }
 
     static void assertSameBits(AfmModel expected, AfmModel actual) {
-        assertEquals(expected.shared().examples, actual.shared().examples, "examples");
-        assertTrue(expected.shared().sameAs(actual.shared()), "shared parameters and slots, bit for bit (either precision)");
-        assertEquals(expected.features().size(), actual.features().size(), "feature count");
-        for (long id : expected.features().sortedIds()) {
-            assertTrue(expected.features().get(id).sameValues(actual.features().get(id)), "feature " + id + ", bit for bit");
-        }
+        dev.afmflink.model.SameBits.assertSameBits(expected, actual);
     }
 
     private static org.apache.flink.metrics.Gauge<Object> frozen(Object value) {
