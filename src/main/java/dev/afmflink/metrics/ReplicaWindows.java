@@ -16,8 +16,9 @@ import java.util.TreeMap;
  * (a replica that judged nothing in it sends none): n added; loss, mean prediction and mean label
  * averaged with weights n (exact: means over the union); calibration the ratio of the two means;
  * attention per pair n-weighted; AUC the n-weighted mean of the replicas' AUCs (an AUC cannot be
- * merged from summaries: an approximation, docs/events.md); examples (trained) added; features the
- * largest.
+ * merged from summaries: an approximation, docs/events.md); examples (trained) and features the
+ * largest of the replicas' (a replica counts its own steps and those of the merges it has taken in:
+ * the model's, up to the lag).
  */
 public final class ReplicaWindows {
     /** Per model: replica lines of windows not emitted yet, by window start and replica. */
@@ -104,7 +105,7 @@ public final class ReplicaWindows {
                 auc += l.auc() * l.n();
                 aucN += l.n();
             }
-            examples += l.examples();
+            examples = Math.max(examples, l.examples());
             wallMs = Math.max(wallMs, l.wallMs());
             features = Math.max(features, l.features());
             l.attention().forEach((pair, a) -> {

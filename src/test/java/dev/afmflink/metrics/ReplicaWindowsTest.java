@@ -35,7 +35,7 @@ class ReplicaWindowsTest {
         assertEquals(0.8, m.calibration(), 1e-15);
         assertEquals(0.75, m.auc(), 1e-15); // (9 + 21) / 40: the approximation the docs name
         assertEquals(0.5, m.attention().get("user × ad"), 1e-15); // (8 + 12) / 40
-        assertEquals(400, m.examples());
+        assertEquals(300, m.examples(), "each replica counts the model's steps it has taken in: the largest");
         assertEquals(11, m.features());
         assertEquals(List.of(), w.add(line("m", 0, 0, 2, 10, 0.3, 0.9, 0.4, 0.5, 100, 0.8)), "seen again: taken once");
     }
