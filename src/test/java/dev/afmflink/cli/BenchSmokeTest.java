@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,20 @@ class BenchSmokeTest {
         String out = ok("feedback-bench", "--case", "drift", "--impressions", "3000", "--engine", "replay", "--held-out", "500",
                 "--modes", "ordered,immediate");
         assertTrue(out.contains("ordered") && out.contains("immediate"), out);
+    }
+
+    @Test
+    void feedbackBenchReplicas() {
+        String out = ok("feedback-bench", "--case", "hard", "--impressions", "5000", "--held-out", "500", "--trainers-per-model",
+                "1,2", "--sync-tick-ms", "100", "--attribution-window-ms", "2000", "--validation-window-ms", "1000");
+        // R = 1 is the reference (ratio 1), R = 2 a row of its own, the same impressions trained in both
+        List<String[]> rows = out.lines().filter(l -> l.startsWith("R=")).map(l -> l.trim().split("\\s+")).toList();
+        assertEquals(2, rows.size(), out);
+        assertEquals("1.0000", rows.get(0)[2], out);
+        assertTrue(Double.isFinite(Double.parseDouble(rows.get(1)[1])), out);
+        assertEquals(rows.get(0)[7], rows.get(1)[7], out);
+        String file = ok("feedback-bench", "--case", "avazu", "--trainers-per-model", "1,2", "--sync-tick-ms", "500");
+        assertTrue(file.contains("avazu replayed as the job reads a file") && file.lines().anyMatch(l -> l.startsWith("R=2 ")), file);
     }
 
     @Test
