@@ -109,29 +109,48 @@ class ReplicaJobTest {
      * replicas: the published merged model is the offline replay's ({@link ReplicaReplay}) bit for
      * bit, and every impression is judged once, by the score the replay gives it.
      */
-    @Test
-    void aClickStreamRunIsItsOfflineReplayBitForBit() throws Exception {
-        long window = 10_000;
-        long bound = 200;
-        StreamSettings s = settings("replicas-clicks", 500).withFeedback(new FeedbackSettings(window, bound,
-                FeedbackSettings.DEFAULTS.idlenessMs(), 60_000, dev.afmflink.metrics.QualityGate.OPEN, "replicas-clicks-metrics",
-                dev.afmflink.feedback.FeedbackMode.ORDERED));
-        broker.createTopics(List.of(s.feedback().metricsTopic()), null);
+    static final long WINDOW = 10_000;
+    static final long BOUND = 200;
+
+    /** The click-stream's settings: the ordered mode, W = 10 s, validation windows of a minute. */
+    static StreamSettings clickSettings(String prefix, long checkpointMs, String metricsTopic) throws Exception {
+        return settings(prefix, checkpointMs).withFeedback(new FeedbackSettings(WINDOW, BOUND, FeedbackSettings.DEFAULTS.idlenessMs(),
+                60_000, dev.afmflink.metrics.QualityGate.OPEN, metricsTopic, dev.afmflink.feedback.FeedbackMode.ORDERED));
+    }
+
+    /** 3,000 impressions 250 ms apart, clicks after exp(2 s), then a later event of another model key past every window. */
+    static List<String> clickStream() {
         List<String> events = new ArrayList<>();
         new ClickSimulator(17).clickStream(3000, START, 250, "default", ClickSimulator.ClickDelay.parse("exp:2000"), false)
                 .forEachRemaining(events::add);
-        long end = START + 3000 * 250L + 200_000;
-        events.add(StreamingEndToEndTest.lateMarker(end));
+        events.add(StreamingEndToEndTest.lateMarker(START + 3000 * 250L + 200_000));
+        return events;
+    }
 
-        ReplicaSettings r = s.replicas();
-        ReplicaReplay replay = new ReplicaReplay(config(), window, bound, AfmStreamJob.watermarkStepMs(r), r.replicas(), r.tickMs(),
+    /** The offline replay of the job's run on {@code events} (the default model's; the marker moves event time). */
+    static ReplicaReplay replay(List<String> events, ReplicaSettings r) throws Exception {
+        ReplicaReplay replay = new ReplicaReplay(config(), WINDOW, BOUND, AfmStreamJob.watermarkStepMs(r), r.replicas(), r.tickMs(),
                 r.lag(), r.rule());
         EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
-        for (String raw : events.subList(0, events.size() - 1)) {
-            replay.accept(dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0));
+        for (String raw : events) {
+            var e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
+            if (e.model().equals("default")) {
+                replay.accept(e);
+            } else {
+                replay.advanceTo(e.ts());
+            }
         }
-        replay.advanceTo(end);
         replay.end();
+        return replay;
+    }
+
+    @Test
+    void aClickStreamRunIsItsOfflineReplayBitForBit() throws Exception {
+        StreamSettings s = clickSettings("replicas-clicks", 500, "replicas-clicks-metrics");
+        broker.createTopics(List.of(s.feedback().metricsTopic()), null);
+        List<String> events = clickStream();
+        ReplicaSettings r = s.replicas();
+        ReplicaReplay replay = replay(events, r);
         long examples = replay.model().shared().examples;
         assertEquals(3000, examples, "every impression labelled and trained before the marker");
         assertTrue(replay.group().ticks() > 50, "merges: " + replay.group().ticks());
@@ -181,6 +200,24 @@ class ReplicaJobTest {
             assertEquals((long) e[0], w.n(), "window " + w.start());
             assertEquals(e[1] / e[0], w.loss(), 1e-9, "window " + w.start());
         }
+    }
+
+    /**
+     * A TaskManager killed half way through a click-stream (impressions held for their window,
+     * clicks joined, scores kept, ledgers and merges in flight): the published merged model is still
+     * the offline replay's of the whole stream bit for bit, every impression trained once.
+     */
+    @Test
+    void aTaskManagerKillInAClickStreamLeavesTheReplaysModel() throws Exception {
+        StreamSettings s = clickSettings("replicas-clicks-failover", 300, null);
+        List<String> events = clickStream();
+        ReplicaReplay replay = replay(events, s.replicas());
+        int half = events.size() / 2;
+        StreamingEndToEndTest.runThroughTaskManagerFailure(broker, s, events.subList(0, half), events.subList(half, events.size()),
+                600, 3000);
+        AfmModel published = StreamingEndToEndTest.modelOf(
+                KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 10), "default");
+        StreamingEndToEndTest.assertSameBits(replay.model(), published);
     }
 
     /**
