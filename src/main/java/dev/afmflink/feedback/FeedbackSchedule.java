@@ -47,16 +47,16 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
     public enum Hold {
         /** Labelled impressions until their window has passed (bucket: the impression's time). */
         PENDING,
-        /** Labelled examples until event time reaches them. */
+        /** Labelled examples until event time reaches them (bucket: that time; a late one's, just after the watermark it met). */
         EXAMPLES,
         /** Impressions until event time reaches them, to be scored. */
         UNSCORED,
         /** Impressions and clicks until a deadline of the label join (bucket: the deadline). */
         JOIN;
 
-        /** The bucket {@code item}, held until {@code until}, goes into: its event time; a join deadline's, the deadline. */
+        /** The bucket {@code item}, held until {@code until}, goes into: its event time; a join deadline's or an example's, {@code until}. */
         public long bucketOf(Item item, long until) {
-            return this == JOIN ? until : item.ts();
+            return this == JOIN || this == EXAMPLES ? until : item.ts();
         }
     }
 
@@ -197,12 +197,21 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
             if (join != null && kind == EventKind.LABELLED) {
                 join.labelledElsewhere(item.id());
             }
-            arrive(item);
+            arrive(item, watermark, true);
         }
     }
 
     /** One item arrives (impressions and labelled impressions from a join before the driver). */
     public void arrive(E item) throws Exception {
+        arrive(item, Long.MIN_VALUE, false);
+    }
+
+    /**
+     * One item arrives; a labelled example behind the watermark ({@code known}) waits until just
+     * after it (its step among the first the next watermark releases, at a time that depends on the
+     * input alone, never on how far a trainer's timers have run: docs/scaling.md).
+     */
+    private void arrive(E item, long watermark, boolean known) throws Exception {
         EventKind kind = item.kind();
         boolean waits = mode.waitsForWindow();
         switch (kind) {
@@ -216,7 +225,7 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
             }
             case EXAMPLE -> {
                 if (waits) {
-                    held.hold(Hold.EXAMPLES, item, item.ts());
+                    held.hold(Hold.EXAMPLES, item, known && item.ts() <= watermark ? watermark + 1 : item.ts());
                 } else {
                     guarded(item, Long.MIN_VALUE, false);
                 }

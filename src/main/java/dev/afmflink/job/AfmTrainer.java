@@ -43,6 +43,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}). */
     private transient Consumer<Object> keySwitch;
     private transient TrainerMetrics metrics;
+    /** See {@link #arrivalWatermark(java.util.function.LongSupplier)} (null: the timer service's). */
+    private transient java.util.function.LongSupplier arrivalWatermark;
     private transient DeadLetters deadLetters;
     /** With candidates: the choice among them and the key's snapshot chain (null: one model per key). */
     private transient KeyedChoice choice;
@@ -126,6 +128,15 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         parts[0].model.onTrainingRow(touch);
     }
 
+    /**
+     * The watermark an arriving event is judged by (late or not; a late example held until just after
+     * it): the timer service's unless a replica trainer says otherwise (its input watermark, which the
+     * input alone sets, where its timer service runs tick by tick behind it).
+     */
+    void arrivalWatermark(java.util.function.LongSupplier w) {
+        this.arrivalWatermark = w;
+    }
+
     TrainerMetrics metrics() {
         return metrics;
     }
@@ -141,7 +152,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 // fires only when a bounded input ends (the watermark jumps to +inf): a last publish
                 ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             }
-            p.schedule.arrive(ex, ctx.timerService().currentWatermark());
+            p.schedule.arrive(ex, arrivalWatermark != null ? arrivalWatermark.getAsLong() : ctx.timerService().currentWatermark());
         }
         leave();
     }

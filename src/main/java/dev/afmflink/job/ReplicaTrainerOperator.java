@@ -95,6 +95,9 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         driver = new Driver();
         timerQueue = timerQueue(getInternalTimerService("user-timers",
                 org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE, this));
+        // an arriving event is judged by the input watermark, as the replay judges it: the timer service runs tick by tick
+        // behind it, as far as the merges have come, which no replay can know
+        trainer().arrivalWatermark(schedule::input);
         trainer().onTrainingRow((id, f) -> {
             try {
                 ledger((String) getCurrentKey()).touch(id, f);

@@ -67,6 +67,11 @@ public final class SyncSchedule {
         return Math.floorDiv(t, tickLength);
     }
 
+    /** The input watermark: how far event time has passed at the subtask's input (timers may run behind it). */
+    public long input() {
+        return input;
+    }
+
     /** The event time timers have fired up to. */
     public long fired() {
         return fired;

@@ -40,12 +40,28 @@ class ReplicaReplayTest {
         return out;
     }
 
-    /** Impressions 50 ms apart, clicks after exp(2 s), a 10 s window: every impression judged at arrival, trained at its deadline. */
+    /**
+     * Impressions 50 ms apart, clicks after exp(2 s), a 10 s window: every impression judged at
+     * arrival, trained at its deadline; every 200th event also a labelled example 5 s behind (the
+     * bound is 200 ms: behind the watermark, held until just after it).
+     */
     static List<Event> clickStream(int impressions) throws Exception {
-        List<String> raw = new ArrayList<>();
+        List<String> stream = new ArrayList<>();
         new ClickSimulator(5).clickStream(impressions, T0, 50, "default", ClickSimulator.ClickDelay.parse("exp:2000"), false)
-                .forEachRemaining(raw::add);
-        return decode(raw);
+                .forEachRemaining(stream::add);
+        List<Event> events = decode(stream);
+        ClickSimulator behind = new ClickSimulator(6);
+        List<String> late = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        for (int i = 199; i < events.size(); i += 200) {
+            late.add(behind.nextExampleJson(events.get(i).ts() - 5000, "default"));
+            at.add(i + 1 + at.size());
+        }
+        List<Event> lateEvents = decode(late);
+        for (int q = 0; q < at.size(); q++) {
+            events.add(at.get(q), lateEvents.get(q));
+        }
+        return events;
     }
 
     @Test
