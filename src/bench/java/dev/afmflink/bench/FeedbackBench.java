@@ -150,11 +150,7 @@ public final class FeedbackBench {
             return new Result("R=1", one.lastQuarterLoss(), one.lastQuarterAuc(), one.firstWindowLoss(), one.heldOutLoss(),
                     one.heldOutCalibration(), one.heldOutAuc(), one.trained(), one.windows(), one.model());
         }
-        ReplicaSettings r = new ReplicaSettings(replicas, sync.tickMs(), sync.lag(), sync.rule(), sync.topic());
-        ReplicaReplay rr = new ReplicaReplay(config, c.windowMs(), c.boundMs(), AfmStreamJob.watermarkStepMs(r), replicas,
-                r.tickMs(), r.lag(), r.rule());
-        events.forEach(rr::accept);
-        rr.end();
+        ReplicaReplay rr = replayed(config, c.windowMs(), c.boundMs(), events, replicas, sync);
         return result("R=" + replicas, windows(rr.judged(), c.validationMs()), rr.model(), heldOut, rr.model().shared().examples);
     }
 
@@ -198,11 +194,7 @@ public final class FeedbackBench {
                 + "trainers: sync tick %d ms (%d examples), lag %d, merge rule %s%n", name, train.size(), test.size(), sync.tickMs(),
                 sync.tickMs(), sync.lag(), sync.rule().label());
         List<Result> rows = trainers.parallelStream().map(r -> {
-            ReplicaSettings rs = new ReplicaSettings(r, sync.tickMs(), sync.lag(), sync.rule(), sync.topic());
-            ReplicaReplay rr = new ReplicaReplay(config, 0, bound, AfmStreamJob.watermarkStepMs(rs), r, rs.tickMs(), rs.lag(),
-                    rs.rule());
-            events.forEach(rr::accept);
-            rr.end();
+            ReplicaReplay rr = replayed(config, 0, bound, events, r, sync);
             List<FeedbackReplay.Judged> judged = rr.judged();
             Evaluation last = new Evaluation(config.loss());
             for (FeedbackReplay.Judged j : judged.subList(judged.size() - judged.size() / 4, judged.size())) {
@@ -218,6 +210,17 @@ public final class FeedbackBench {
         table(rows, out);
         out.println("(a) progressive logloss over the last quarter of the examples; (c) the final merged model on the held-out set");
         return rows;
+    }
+
+    /** {@code events} through the replay of a run on {@code replicas} trainers synchronized as {@code sync} says, to the end. */
+    private static ReplicaReplay replayed(AfmConfig config, long windowMs, long boundMs, List<Event> events, int replicas,
+                                          ReplicaSettings sync) {
+        ReplicaSettings r = new ReplicaSettings(replicas, sync.tickMs(), sync.lag(), sync.rule(), sync.topic());
+        ReplicaReplay rr = new ReplicaReplay(config, windowMs, boundMs, AfmStreamJob.watermarkStepMs(r), replicas, r.tickMs(), r.lag(),
+                r.rule());
+        events.forEach(rr::accept);
+        rr.end();
+        return rr;
     }
 
     private static void table(List<Result> rows, PrintStream out) {

@@ -6,6 +6,7 @@ import dev.afmflink.embedded.FileReplay;
 import dev.afmflink.feedback.FeedbackMode;
 import dev.afmflink.feedback.FeedbackReplay;
 import dev.afmflink.feedback.ReplicaReplay;
+import dev.afmflink.feedback.Replay;
 import dev.afmflink.job.AfmStreamJob;
 import dev.afmflink.job.FeedbackSettings;
 import dev.afmflink.job.ReplicaSettings;
@@ -76,30 +77,19 @@ final class ReplayCommand implements Command {
         FeedbackMode mode = FeedbackMode.parse(a.get("feedback"));
         long window = a.getLong("attribution-window-ms", FeedbackSettings.DEFAULT_WINDOW_MS);
         long bound = a.getLong("out-of-orderness-ms", dev.afmflink.time.EventTime.DEFAULT_OUT_OF_ORDERNESS_MS);
-        FeatureLifecycle lifecycle = FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
-                a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS));
-        ReplicaSettings replicas = new ReplicaSettings(a.getInt("trainers-per-model", 1),
-                a.getLong("sync-tick-ms", ReplicaSettings.ONE.tickMs()), a.getInt("sync-lag", ReplicaSettings.ONE.lag()),
-                dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), ReplicaSettings.ONE.topic());
+        FeatureLifecycle lifecycle = StreamCommand.lifecycle(a);
+        ReplicaSettings replicas = StreamCommand.replicas(a, ReplicaSettings.ONE.topic());
         // what the job refuses, the replay refuses alike (one place: the job's settings)
         StreamSettings.builder("replay", config).checkpoints("unused", 1000).lifecycle(lifecycle).replicas(replicas)
                 .feedback(FeedbackSettings.DEFAULTS.withMode(mode)).build();
         String model = a.get("model");
         String topic = a.get("input-topic");
-        EventDecoder decoder = new EventDecoder(config.loss(), a.getInt("max-record-bytes", 1 << 20),
-                dev.afmflink.data.EventLimits.DEFAULT.withMaxFeatures(a.getInt("max-features", 0))
-                        .withMaxKeyChars(a.getInt("max-key-chars", 0)).withMaxTsAheadMs(a.getLong("max-ts-ahead-ms", 0)),
+        EventDecoder decoder = new EventDecoder(config.loss(), a.getInt("max-record-bytes", 1 << 20), StreamCommand.limits(a),
                 System::currentTimeMillis);
-        FeedbackReplay one = null;
-        ReplicaReplay group = null;
-        if (replicas.synced()) {
-            group = new ReplicaReplay(config, window, bound, AfmStreamJob.watermarkStepMs(replicas), replicas.replicas(),
-                    replicas.tickMs(), replicas.lag(), replicas.rule());
-        } else {
-            one = new FeedbackReplay(config, mode, window, bound, AfmStreamJob.WATERMARK_STEP_MS).withLifecycle(lifecycle);
-        }
-        FeedbackReplay r1 = one;
-        ReplicaReplay rr = group;
+        Replay replay = replicas.synced()
+                ? new ReplicaReplay(config, window, bound, AfmStreamJob.watermarkStepMs(replicas), replicas.replicas(),
+                        replicas.tickMs(), replicas.lag(), replicas.rule())
+                : new FeedbackReplay(config, mode, window, bound, AfmStreamJob.WATERMARK_STEP_MS).withLifecycle(lifecycle);
         TreeMap<String, Long> skipped = new TreeMap<>();
         long[] mine = new long[1];
         long records = FileReplay.records(files, (n, line) -> {
@@ -111,38 +101,23 @@ final class ReplayCommand implements Command {
                 return;
             }
             if (!e.model().equals(model)) {
-                if (r1 != null) {
-                    r1.advanceTo(e.ts());
-                } else {
-                    rr.advanceTo(e.ts());
-                }
+                replay.advanceTo(e.ts());
                 return;
             }
             mine[0]++;
-            if (r1 != null) {
-                r1.accept(e);
-            } else {
-                rr.accept(e);
-            }
+            replay.accept(e);
         });
-        AfmModel m;
-        List<FeedbackReplay.Judged> judged;
-        if (one != null) {
-            one.end();
-            m = one.model();
-            judged = one.judged();
-        } else {
-            group.end();
-            m = group.model();
-            judged = group.judged();
-        }
+        replay.end();
+        AfmModel m = replay.model();
+        List<FeedbackReplay.Judged> judged = replay.judged();
         Evaluation progressive = new Evaluation(config.loss());
         judged.forEach(j -> progressive.add(j.raw(), j.label()));
         System.out.printf(Locale.ROOT, "%d records, %d of model %s, %d left out as the job dead-letters them %s%n", records, mine[0],
                 model, skipped.values().stream().mapToLong(Long::longValue).sum(), skipped.isEmpty() ? "" : skipped.toString());
         System.out.printf(Locale.ROOT, "%d judged (delayed progressive: logloss %.6f, AUC %.4f), %d trained, %d features%s%n",
                 judged.size(), progressive.logloss(), progressive.auc(), m.shared().examples, m.features().size(),
-                replicas.synced() ? String.format(Locale.ROOT, " (%d trainers, %d merges)", replicas.replicas(), group.group().ticks())
+                replay instanceof ReplicaReplay rr
+                        ? String.format(Locale.ROOT, " (%d trainers, %d merges)", replicas.replicas(), rr.group().ticks())
                         : "");
         if (a.get("model-out") != null) {
             ModelWriter.writeFull(m, 1, Path.of(a.get("model-out")));

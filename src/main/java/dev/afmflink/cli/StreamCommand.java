@@ -205,16 +205,12 @@ final class StreamCommand implements Command {
                             new Holdout(a.getInt("holdout-every", 0), a.getInt("holdout-size", 5000)),
                             new dev.afmflink.feedback.PredictionSample(a.getDouble("predictions-sample", 1)),
                             choice(a)))
-                    .lifecycle(FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
-                            a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS)))
+                    .lifecycle(lifecycle(a))
                     .kafka(KafkaConnection.of(a.get("kafka-properties"), a.all("kafka-property"), a.get("starting-offsets")))
                     .snapshots(new StreamSettings.SnapshotOptions(snapshotContent(a.get("snapshot-content")),
                             a.getLong("snapshot-inline-bytes", StreamSettings.SnapshotOptions.DEFAULT.inlineBytes())))
-                    .limits(dev.afmflink.data.EventLimits.DEFAULT.withMaxFeatures(a.getInt("max-features", 0))
-                            .withMaxKeyChars(a.getInt("max-key-chars", 0)).withMaxTsAheadMs(a.getLong("max-ts-ahead-ms", 0)))
-                    .replicas(new ReplicaSettings(a.getInt("trainers-per-model", 1), a.getLong("sync-tick-ms", ReplicaSettings.ONE.tickMs()),
-                            a.getInt("sync-lag", ReplicaSettings.ONE.lag()), dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")),
-                            a.get("sync-topic")))
+                    .limits(limits(a))
+                    .replicas(replicas(a, a.get("sync-topic")))
                     .build();
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
@@ -448,6 +444,24 @@ final class StreamCommand implements Command {
     }
 
     /** --candidate: the online choice among configurations (none: one model per key). */
+    /** Feature admission and expiry as the options say ({@code --min-count}, {@code --feature-ttl}). */
+    static FeatureLifecycle lifecycle(Args a) {
+        return FeatureLifecycle.of(a.getInt("min-count", FeatureLifecycle.DEFAULT_MIN_COUNT),
+                a.getDurationMs("feature-ttl", FeatureLifecycle.DEFAULT_TTL_MS));
+    }
+
+    /** The decoder's limits as the options say ({@code --max-features}, {@code --max-key-chars}, {@code --max-ts-ahead-ms}). */
+    static dev.afmflink.data.EventLimits limits(Args a) {
+        return dev.afmflink.data.EventLimits.DEFAULT.withMaxFeatures(a.getInt("max-features", 0))
+                .withMaxKeyChars(a.getInt("max-key-chars", 0)).withMaxTsAheadMs(a.getLong("max-ts-ahead-ms", 0));
+    }
+
+    /** Trainers per model and their synchronization as the options say ({@code --trainers-per-model}, {@code --sync-...}). */
+    static ReplicaSettings replicas(Args a, String topic) {
+        return new ReplicaSettings(a.getInt("trainers-per-model", 1), a.getLong("sync-tick-ms", ReplicaSettings.ONE.tickMs()),
+                a.getInt("sync-lag", ReplicaSettings.ONE.lag()), dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), topic);
+    }
+
     private static FeedbackSettings.Choice choice(Args a) {
         if (a.all("candidate").isEmpty()) {
             return FeedbackSettings.Choice.NONE;

@@ -34,7 +34,7 @@ import java.util.TreeSet;
  * ({@link #withHoldout}). At {@link #end()} nothing more is labelled (an impression whose window
  * has not passed is left out, as in the job).
  */
-public final class FeedbackReplay {
+public final class FeedbackReplay implements Replay {
     /** One judged impression or example: its score at arrival (raw ŷ and as a prediction), its final label and loss. */
     public record Judged(String id, long ts, double label, double raw, double prediction, double loss) {
     }
@@ -107,6 +107,7 @@ public final class FeedbackReplay {
                 windowMs > 0 ? ClickJoin.Store.of(joined) : null); // no window: no click-stream to join
     }
 
+    @Override
     public AfmModel model() {
         return model;
     }
@@ -140,6 +141,7 @@ public final class FeedbackReplay {
     }
 
     /** The judged impressions and examples, in the order they were judged. */
+    @Override
     public List<Judged> judged() {
         return judged;
     }
@@ -200,6 +202,7 @@ public final class FeedbackReplay {
     }
 
     /** One decoded event, as the job would see it next. */
+    @Override
     public void accept(Event e) {
         arrive(e);
         advanceTo(e.ts());
@@ -235,6 +238,7 @@ public final class FeedbackReplay {
     }
 
     /** Event time {@code ts} seen on the partition (by this model's event or another key's): the watermark may move. */
+    @Override
     public void advanceTo(long ts) {
         long wm = watermarks.seen(ts);
         if (wm != Long.MIN_VALUE) {
@@ -243,6 +247,7 @@ public final class FeedbackReplay {
     }
 
     /** The input ends: nothing more is labelled; the trainer's timers run as at the end of a bounded input. Returns the impressions left out. */
+    @Override
     public void end() {
         while (!timers.isEmpty()) {
             at(timers.pollFirst(), true);

@@ -197,21 +197,22 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
             if (join != null && kind == EventKind.LABELLED) {
                 join.labelledElsewhere(item.id());
             }
-            arrive(item, watermark, true);
+            admit(item, watermark);
         }
     }
 
     /** One item arrives (impressions and labelled impressions from a join before the driver). */
     public void arrive(E item) throws Exception {
-        arrive(item, Long.MIN_VALUE, false);
+        admit(item, Long.MIN_VALUE);
     }
 
     /**
-     * One item arrives; a labelled example behind the watermark ({@code known}) waits until just
-     * after it (its step among the first the next watermark releases, at a time that depends on the
-     * input alone, never on how far a trainer's timers have run: docs/scaling.md).
+     * One item arrives, {@code watermark} the event time that has passed ({@link Long#MIN_VALUE}: not
+     * known); a labelled example behind it waits until just after it (its step among the first the
+     * next watermark releases, at a time that depends on the input alone, never on how far a
+     * trainer's timers have run: docs/scaling.md).
      */
-    private void arrive(E item, long watermark, boolean known) throws Exception {
+    private void admit(E item, long watermark) throws Exception {
         EventKind kind = item.kind();
         boolean waits = mode.waitsForWindow();
         switch (kind) {
@@ -225,7 +226,7 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
             }
             case EXAMPLE -> {
                 if (waits) {
-                    held.hold(Hold.EXAMPLES, item, known && item.ts() <= watermark ? watermark + 1 : item.ts());
+                    held.hold(Hold.EXAMPLES, item, item.ts() <= watermark ? watermark + 1 : item.ts());
                 } else {
                     guarded(item, Long.MIN_VALUE, false);
                 }

@@ -28,7 +28,7 @@ import java.util.List;
  * event is later than the bound. Feature admission and expiry, holdouts and candidates are not
  * part of a replicated run (the job refuses them).
  */
-public final class ReplicaReplay {
+public final class ReplicaReplay implements Replay {
     private static final Comparator<FeedbackReplay.Judged> ORDER =
             Comparator.comparingLong(FeedbackReplay.Judged::ts).thenComparing(FeedbackReplay.Judged::id);
 
@@ -58,12 +58,14 @@ public final class ReplicaReplay {
     }
 
     /** One decoded event of the model, as the job would see it next. */
+    @Override
     public void accept(Event e) {
         replays[ReplicaRoute.ofId(e.id(), replays.length)].arrive(e);
         advanceTo(e.ts());
     }
 
     /** Event time {@code ts} seen on the input (by this model's event or another key's): the watermark may move. */
+    @Override
     public void advanceTo(long ts) {
         long wm = watermarks.seen(ts);
         if (wm != Long.MIN_VALUE) {
@@ -72,12 +74,14 @@ public final class ReplicaReplay {
     }
 
     /** The input ends: every timer runs as at the end of a bounded input, the last tick closes and every merge is taken in. */
+    @Override
     public void end() {
         fire(Long.MAX_VALUE, true);
         group.finish();
     }
 
     /** The merged model: what the job publishes. */
+    @Override
     public AfmModel model() {
         return group.model();
     }
@@ -88,6 +92,7 @@ public final class ReplicaReplay {
     }
 
     /** Every replica's judged impressions and examples, in event-time order (ties by id). */
+    @Override
     public List<FeedbackReplay.Judged> judged() {
         List<FeedbackReplay.Judged> all = new ArrayList<>();
         for (FeedbackReplay r : replays) {

@@ -388,7 +388,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                     if (choice != null) {
                         closedAmongCandidates(closed);
                     }
-                    if (!settings.publishes) { // a replica key: its window goes out under its model, for the model's window
+                    if (!settings.publishes()) { // a replica key: its window goes out under its model, for the model's window
                         closed.event = MetricsRecord.REPLICA_WINDOW;
                         closed.model = ReplicaKeys.modelOf(key);
                         closed.detail = ReplicaKeys.replicaOf(key) + "/" + settings.replicas;
@@ -446,7 +446,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
         }
 
         private void publish() throws Exception {
-            if (!settings.publishes) { // a replica key: its merger publishes the merged model
+            if (!settings.publishes()) { // a replica key: its merger publishes the merged model
                 b.publish.sinceLastPublish = 0;
                 return;
             }

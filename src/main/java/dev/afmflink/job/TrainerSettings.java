@@ -50,8 +50,6 @@ public final class TrainerSettings implements Serializable {
     final java.util.List<Candidate> candidates;
     /** When the leader among the candidates changes. */
     final dev.afmflink.feedback.LeaderChoice.Rule rule;
-    /** Keys publish their models (false: replica keys, whose merged model their merger publishes). */
-    final boolean publishes;
     /** Trainers per model: its keys are replica keys if above 1 ({@link ReplicaKeys}). */
     final int replicas;
 
@@ -76,8 +74,12 @@ public final class TrainerSettings implements Serializable {
         this.predictions = b.predictions;
         this.candidates = java.util.List.copyOf(b.candidates);
         this.rule = b.rule;
-        this.publishes = b.replicas == 1;
         this.replicas = b.replicas;
+    }
+
+    /** Keys publish their models (false: replica keys, whose merged model their merger publishes). */
+    boolean publishes() {
+        return replicas == 1;
     }
 
     public static Builder builder(AfmConfig config) {

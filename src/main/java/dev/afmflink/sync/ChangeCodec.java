@@ -28,8 +28,11 @@ public final class ChangeCodec {
     /** The most bytes of a part of a change ({@link #encodeParts}): half of a Kafka topic's default largest record. */
     public static final int PART_BYTES = 512 << 10;
 
-    /** One record of a change sent in parts: part {@code part} of {@code parts} ({@code 0 of 1}: the whole change). */
-    public record Part(Change change, int part, int parts) {
+    /**
+     * One record of a change sent in parts: part {@code part} of {@code parts} ({@code 0 of 1}: the
+     * whole change), its values float32 or float64 on the wire.
+     */
+    public record Part(Change change, int part, int parts, boolean float32) {
     }
 
     private ChangeCodec() {
@@ -233,7 +236,7 @@ public final class ChangeCodec {
                 throw new IllegalArgumentException("change record with " + in.available() + " bytes after its last row");
             }
             return new Part(new Change(tick, since, replica, shared, sharedContributors, examples, ids, rows, steps, last, contributors),
-                    part, parts);
+                    part, parts, width == 4);
         } catch (java.io.EOFException e) {
             throw new IllegalArgumentException("change record cut short (" + record.length + " bytes)");
         } catch (IOException e) {

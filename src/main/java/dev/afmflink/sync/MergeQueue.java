@@ -98,7 +98,7 @@ public final class MergeQueue {
             }
             c = ChangeCodec.join(parts);
             // the whole change, as one record: what the queue keeps, compares and restores (the parts' values exactly)
-            record = ChangeCodec.encode(c, record[2] == 4);
+            record = ChangeCodec.encode(c, part.float32());
         }
         if (c.tick <= covered[r]) {
             Tick t = waiting.get(c.tick);
