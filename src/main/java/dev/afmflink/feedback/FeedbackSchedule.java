@@ -58,6 +58,11 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
         public long bucketOf(Item item, long until) {
             return this == JOIN || this == EXAMPLES ? until : item.ts();
         }
+
+        /** When the bucket {@code bucket} is due (the {@code until} it was held with): a labelled impression's at its release, the others' at the bucket's time. */
+        public long dueOf(long bucket, EventTimes times) {
+            return this == PENDING ? times.release(bucket) : bucket;
+        }
     }
 
     /** What a driver holds and takes back. */

@@ -170,6 +170,9 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 // every timer (a window end, a release, a validation window, a sweep, a tick) is below +inf, so at the end
                 // of input all of them fire before the +inf timer publishes
                 p.schedule.at(timestamp, ctx.timerService().currentWatermark() == Long.MAX_VALUE);
+                if (b.due.removeEarliest(timestamp) > 0 && !b.due.isEmpty()) { // the next due time gets the key's timer
+                    ctx.timerService().registerEventTimeTimer(b.due.earliest());
+                }
             }
         } finally {
             timerTime = Long.MIN_VALUE;
@@ -235,7 +238,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             lifecycleState = new LifecycleState(settings.lifecycle, getRuntimeContext(), suffix);
             learner = new AfmLearner(config);
             writeBack = new WriteBackStore(config, state, lifecycleState, learner::newShared, settings.initialModel(),
-                    WriteBackStore.maxKeys(config, settings.maxBufferedKeys));
+                    WriteBackStore.maxKeys(config, settings.maxBufferedKeys), settings.times);
             model = new KeyedModel(learner, state, settings.lifecycle, lifecycleState, metrics);
             validation = new Validation(settings.times, settings.holdout, config.loss(), state, model, metrics);
             publisher = new SnapshotPublisher(config, settings.gate, settings.fullEvery, settings.weightsOnly,
@@ -251,14 +254,22 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             return b;
         }
 
-        /** The schedule's buckets: the key's write-back buffer over state, an event-time timer for each. */
+        /**
+         * The schedule's buckets: the key's write-back buffer over state; their due times in the buffer
+         * ({@link WriteBackBuffer#due}) with one event-time timer, at the earliest (after it fires, the next).
+         */
         private final class Buckets implements FeedbackSchedule.Held<TrainingExample> {
             @Override
             public void hold(FeedbackSchedule.Hold which, TrainingExample ex, long until) throws Exception {
                 // a join deadline needs only the id (its entry holds the impression)
-                writeBack.hold(b, which, which == FeedbackSchedule.Hold.JOIN ? idOnly(ex) : ex, until);
-                if (until != timerTime) { // the timer running now takes its buckets after this
-                    ctx.timerService().registerEventTimeTimer(until);
+                boolean created = writeBack.hold(b, which, which == FeedbackSchedule.Hold.JOIN ? idOnly(ex) : ex, until);
+                // the timer running now takes its buckets after this; a bucket already held is due already
+                if (created && until != timerTime) {
+                    if (until < timerTime) { // behind the timer running now (no rule holds so): a timer of its own
+                        ctx.timerService().registerEventTimeTimer(until);
+                    } else if (b.due.add(until)) {
+                        ctx.timerService().registerEventTimeTimer(until);
+                    }
                 }
             }
 

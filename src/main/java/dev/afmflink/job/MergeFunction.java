@@ -71,7 +71,7 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
         LifecycleState lifecycle = new LifecycleState(FeatureLifecycle.NONE, getRuntimeContext());
         AfmLearner learner = new AfmLearner(config);
         writeBack = new WriteBackStore(config, state, lifecycle, learner::newShared, settings.initialModel(),
-                WriteBackStore.maxKeys(config, settings.maxBufferedKeys));
+                WriteBackStore.maxKeys(config, settings.maxBufferedKeys), settings.times);
         // no progressive validation of the merged model here (the replicas judge every example): the gate stays open
         publisher = new SnapshotPublisher(config, QualityGate.OPEN, settings.fullEvery, settings.weightsOnly,
                 settings.snapshotDir == null ? null : new SnapshotStore(settings.snapshotDir), settings.inlineBytes,

@@ -51,6 +51,12 @@ final class WriteBackBuffer {
     final Map<String, Double> scores = new HashMap<>();
     /** Held-out impressions by ring slot. */
     final Map<Integer, TrainingExample> holdout = new HashMap<>();
+    /**
+     * The times the held buckets are due at (in the buffer or in state), earliest first: the trainer
+     * keeps a Flink timer at the earliest only. A cache of what state says (the buckets' keys), made
+     * again from state when a buffer is made for a key that has state.
+     */
+    final dev.afmflink.time.DueTimes due = new dev.afmflink.time.DueTimes();
     /** Items in {@link #held}. */
     int waiting;
     /** Admission counts touched since the flush: id → {seen, last seen}; a null value removes the count. */
@@ -89,10 +95,18 @@ final class WriteBackBuffer {
         }
     }
 
-    /** Adds {@code ex} to the {@code which} bucket {@code bucket}. */
-    void hold(FeedbackSchedule.Hold which, long bucket, TrainingExample ex) {
-        held.get(which).computeIfAbsent(bucket, t -> new ArrayList<>()).add(ex);
+    /** Adds {@code ex} to the {@code which} bucket {@code bucket}; returns true if the buffer had no such bucket. */
+    boolean hold(FeedbackSchedule.Hold which, long bucket, TrainingExample ex) {
+        Map<Long, List<TrainingExample>> buckets = held.get(which);
+        List<TrainingExample> list = buckets.get(bucket);
+        boolean created = list == null;
+        if (created) {
+            list = new ArrayList<>();
+            buckets.put(bucket, list);
+        }
+        list.add(ex);
         waiting++;
+        return created;
     }
 
     /** True when the buffer should be written to state now to bound memory. */

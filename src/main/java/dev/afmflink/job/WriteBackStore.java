@@ -2,6 +2,7 @@ package dev.afmflink.job;
 
 import dev.afmflink.feedback.ClickJoin;
 
+import dev.afmflink.feedback.EventTimes;
 import dev.afmflink.feedback.FeedbackSchedule;
 import dev.afmflink.model.AfmConfig;
 import dev.afmflink.model.AfmModel;
@@ -35,6 +36,8 @@ final class WriteBackStore {
     /** Warm start: the model a key without state starts from (null: from scratch). */
     private final AfmModel init;
     private final int maxBufferedKeys;
+    /** When a held bucket is due ({@link FeedbackSchedule.Hold#dueOf}). */
+    private final EventTimes times;
     /** Access order: the eldest is the least recently used. */
     private final Map<String, WriteBackBuffer> buffers = new LinkedHashMap<>(16, 0.75f, true);
     /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}): to write back another key's buffer. */
@@ -46,7 +49,8 @@ final class WriteBackStore {
     private int lastWritten;
 
     WriteBackStore(AfmConfig config, TrainerState state, LifecycleState lifecycleState, Supplier<SharedParams> newShared,
-                   AfmModel init, int maxBufferedKeys) {
+                   AfmModel init, int maxBufferedKeys, EventTimes times) {
+        this.times = times;
         this.config = config;
         this.state = state;
         this.lifecycleState = lifecycleState;
@@ -105,6 +109,9 @@ final class WriteBackStore {
                 requireFits(key, b.shared);
             }
             b.restored = b.shared != null; // state from a checkpoint or a dropped buffer: buckets this buffer never saw
+            if (b.restored) {
+                dueFromState(b);
+            }
             if (seenThisRun.add(key) && b.restored) {
                 fullAfterRestore.add(key);
             }
@@ -122,6 +129,15 @@ final class WriteBackStore {
         }
         b.touched = true;
         return b;
+    }
+
+    /** The due times of the buckets held in state (a restore, or a buffer made again after it was dropped). */
+    private void dueFromState(WriteBackBuffer b) throws Exception {
+        for (FeedbackSchedule.Hold h : FeedbackSchedule.Hold.values()) {
+            for (Long bucket : state.held(h).keys()) {
+                b.due.add(h.dueOf(bucket, times));
+            }
+        }
     }
 
     /**
@@ -260,12 +276,16 @@ final class WriteBackStore {
         return s;
     }
 
-    /** Holds {@code ex} in the {@code which} bucket {@link FeedbackSchedule.Hold#bucketOf} says (buffered; written to state now if the buffer is full). */
-    void hold(WriteBackBuffer b, FeedbackSchedule.Hold which, TrainingExample ex, long until) throws Exception {
-        b.hold(which, which.bucketOf(ex, until), ex);
+    /**
+     * Holds {@code ex} in the {@code which} bucket {@link FeedbackSchedule.Hold#bucketOf} says (buffered; written to
+     * state now if the buffer is full); returns true if the buffer had no such bucket (its due time may be new).
+     */
+    boolean hold(WriteBackBuffer b, FeedbackSchedule.Hold which, TrainingExample ex, long until) throws Exception {
+        boolean created = b.hold(which, which.bucketOf(ex, until), ex);
         if (b.full()) {
             flush(b);
         }
+        return created;
     }
 
     /** Takes the {@code which} bucket {@code ts} out of the buffer and out of state. */
