@@ -82,11 +82,12 @@ final class KeyedModel implements ParameterStore {
 
     @Override
     public FeatureParams trainingRow(long featureId, long ts) {
-        Long id = featureId; // boxed once: the buffer's and state's key
+        Long id = null; // boxed only for state (the buffer's key is the primitive)
         try {
-            FeatureParams f = b.rows.get(id);
+            FeatureParams f = b.rows.get(featureId);
             boolean isNew = false;
             if (f == null) {
+                id = featureId;
                 f = state.features.get(id);
                 if (f == null) {
                     if (lifecycle.counts() && !lifecycleState.admit(b, id, ts, timers)) {
@@ -102,7 +103,7 @@ final class KeyedModel implements ParameterStore {
                     metrics.admitted.inc();
                     isNew = true;
                 }
-                b.rows.put(id, f);
+                b.rows.put(featureId, f);
             }
             lifecycleState.updated(b, featureId, f, isNew, ts, timers);
             if (touch != null) {
@@ -118,11 +119,10 @@ final class KeyedModel implements ParameterStore {
 
     @Override
     public FeatureParams scoringRow(long featureId, long ts, int position) {
-        Long id = featureId;
         try {
-            FeatureParams f = b.rows.get(id);
+            FeatureParams f = b.rows.get(featureId);
             if (f == null) {
-                f = state.features.get(id);
+                f = state.features.get(featureId);
             }
             if (f == null && lifecycle.counts()) {
                 return null; // not admitted: no part in the prediction

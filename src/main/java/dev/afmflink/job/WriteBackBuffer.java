@@ -28,15 +28,15 @@ final class WriteBackBuffer {
     SharedParams shared;
     PublishState publish;
     final Map<Long, ProgressiveWindow> windows = new HashMap<>();
-    final Map<Long, FeatureParams> rows = new HashMap<>();
+    final LongMap<FeatureParams> rows = new LongMap<>();
     /** What the schedule holds, by kind ({@link FeedbackSchedule.Hold}) and bucket, each bucket in arrival order. */
-    final Map<FeedbackSchedule.Hold, Map<Long, List<TrainingExample>>> held = new EnumMap<>(FeedbackSchedule.Hold.class);
+    final Map<FeedbackSchedule.Hold, LongMap<List<TrainingExample>>> held = new EnumMap<>(FeedbackSchedule.Hold.class);
     /** By kind, the buckets this buffer wrote to state and that were not taken back yet. */
     final Map<FeedbackSchedule.Hold, Set<Long>> heldInState = new EnumMap<>(FeedbackSchedule.Hold.class);
 
     {
         for (FeedbackSchedule.Hold h : FeedbackSchedule.Hold.values()) {
-            held.put(h, new HashMap<>());
+            held.put(h, new LongMap<>());
             heldInState.put(h, new HashSet<>());
         }
     }
@@ -97,7 +97,7 @@ final class WriteBackBuffer {
 
     /** Adds {@code ex} to the {@code which} bucket {@code bucket}; returns true if the buffer had no such bucket. */
     boolean hold(FeedbackSchedule.Hold which, long bucket, TrainingExample ex) {
-        Map<Long, List<TrainingExample>> buckets = held.get(which);
+        LongMap<List<TrainingExample>> buckets = held.get(which);
         List<TrainingExample> list = buckets.get(bucket);
         boolean created = list == null;
         if (created) {

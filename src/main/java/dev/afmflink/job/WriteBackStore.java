@@ -232,10 +232,18 @@ final class WriteBackStore {
      */
     void flushModel(WriteBackBuffer b) throws Exception {
         if (!b.rows.isEmpty()) {
-            state.features.putAll(b.rows);
-            for (Long id : b.rows.keySet()) {
-                state.dirty.put(id, Boolean.TRUE);
+            Map<Long, dev.afmflink.model.FeatureParams> rows = new java.util.HashMap<>(b.rows.size() * 2);
+            Map<Long, Boolean> dirty = new java.util.HashMap<>(b.rows.size() * 2);
+            for (int i = 0; i < b.rows.capacity(); i++) {
+                dev.afmflink.model.FeatureParams f = b.rows.valueAt(i);
+                if (f != null) {
+                    Long id = b.rows.keyAt(i);
+                    rows.put(id, f);
+                    dirty.put(id, Boolean.TRUE);
+                }
             }
+            state.features.putAll(rows);
+            state.dirty.putAll(dirty);
             b.rows.clear();
         }
         state.shared.update(b.shared);
@@ -245,13 +253,18 @@ final class WriteBackStore {
         lifecycleState.flush(b);
     }
 
-    private static void flushBuckets(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
+    private static void flushBuckets(WriteBackBuffer b, LongMap<List<TrainingExample>> buffered,
                                      MapState<Long, PendingLabels> state, java.util.Set<Long> inState) throws Exception {
-        for (Map.Entry<Long, List<TrainingExample>> e : buffered.entrySet()) {
-            TrainingExample[] more = e.getValue().toArray(new TrainingExample[0]);
-            PendingLabels held = b.restored || inState.contains(e.getKey()) ? state.get(e.getKey()) : null;
-            state.put(e.getKey(), held == null ? new PendingLabels(more) : held.plus(more));
-            inState.add(e.getKey());
+        for (int i = 0; i < buffered.capacity(); i++) {
+            List<TrainingExample> list = buffered.valueAt(i);
+            if (list == null) {
+                continue;
+            }
+            Long bucket = buffered.keyAt(i);
+            TrainingExample[] more = list.toArray(new TrainingExample[0]);
+            PendingLabels held = b.restored || inState.contains(bucket) ? state.get(bucket) : null;
+            state.put(bucket, held == null ? new PendingLabels(more) : held.plus(more));
+            inState.add(bucket);
         }
         buffered.clear();
     }
@@ -294,7 +307,7 @@ final class WriteBackStore {
     }
 
     /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */
-    private List<TrainingExample> takeBucket(WriteBackBuffer b, Map<Long, List<TrainingExample>> buffered,
+    private List<TrainingExample> takeBucket(WriteBackBuffer b, LongMap<List<TrainingExample>> buffered,
                                              MapState<Long, PendingLabels> state, java.util.Set<Long> inState, long ts)
             throws Exception {
         // only a bucket this buffer flushed, or any after a restore, can be in state: no lookup otherwise, and the
