@@ -21,6 +21,13 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 /** How the job's records cross Kafka: decoded input events in, JSON and model-format bytes out. */
 public final class KafkaRecords {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The predictions' generator writes doubles with Jackson's Schubfach writer (the shortest digits that
+     * read back as the same double) instead of the JDK 17's {@code Double.toString}, a tenth of the
+     * ordered row's output time (docs/benchmarks.md).
+     */
+    private static final com.fasterxml.jackson.core.JsonFactory FAST_DOUBLES = com.fasterxml.jackson.core.JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
 
     private KafkaRecords() {
     }
@@ -171,7 +178,7 @@ public final class KafkaRecords {
             if (g == null) {
                 buffer = new java.io.ByteArrayOutputStream(256);
                 try {
-                    g = JSON.getFactory().createGenerator(buffer);
+                    g = FAST_DOUBLES.createGenerator(buffer);
                 } catch (java.io.IOException e) {
                     throw new IllegalStateException(e);
                 }

@@ -42,13 +42,13 @@ final class WriteBackBuffer {
     }
 
     /** What the label join keeps by impression id, changed since the flush (null: gone). */
-    final Map<String, dev.afmflink.feedback.ClickJoin.Joined<TrainingExample>> joins = new HashMap<>();
+    final StringMap<dev.afmflink.feedback.ClickJoin.Joined<TrainingExample>> joins = new StringMap<>();
     /** Some of the join's entries may be in state (written by a flush, or a restore): look there for ids not buffered. */
     boolean joinsInState;
     /** The key had state when the buffer was made (a restore): its state may hold buckets not in the sets above. */
     boolean restored;
     /** Impressions' scores at arrival since the flush, by impression id (state has those of earlier flushes). */
-    final Map<String, Double> scores = new HashMap<>();
+    final StringMap<Double> scores = new StringMap<>();
     /** Held-out impressions by ring slot. */
     final Map<Integer, TrainingExample> holdout = new HashMap<>();
     /**

@@ -178,7 +178,13 @@ final class WriteBackStore {
             state.windows.putAll(b.windows); // open windows stay buffered until they close
         }
         if (!b.scores.isEmpty()) {
-            state.scores.putAll(b.scores);
+            Map<String, Double> scores = new java.util.HashMap<>(b.scores.size() * 2);
+            for (int i = 0; i < b.scores.capacity(); i++) {
+                if (b.scores.used(i)) {
+                    scores.put(b.scores.keyAt(i), b.scores.valueAt(i));
+                }
+            }
+            state.scores.putAll(scores);
             b.scores.clear();
         }
         if (!b.holdout.isEmpty()) {
@@ -190,11 +196,15 @@ final class WriteBackStore {
         }
         b.waiting = 0;
         if (!b.joins.isEmpty()) {
-            for (Map.Entry<String, ClickJoin.Joined<TrainingExample>> e : b.joins.entrySet()) {
-                if (e.getValue() == null) {
-                    state.joins.remove(e.getKey());
+            for (int i = 0; i < b.joins.capacity(); i++) {
+                if (!b.joins.used(i)) {
+                    continue;
+                }
+                ClickJoin.Joined<TrainingExample> j = b.joins.valueAt(i);
+                if (j == null) {
+                    state.joins.remove(b.joins.keyAt(i));
                 } else {
-                    state.joins.put(e.getKey(), e.getValue());
+                    state.joins.put(b.joins.keyAt(i), j);
                 }
             }
             b.joins.clear();
