@@ -263,13 +263,10 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
             public void hold(FeedbackSchedule.Hold which, TrainingExample ex, long until) throws Exception {
                 // a join deadline needs only the id (its entry holds the impression)
                 boolean created = writeBack.hold(b, which, which == FeedbackSchedule.Hold.JOIN ? idOnly(ex) : ex, until);
-                // the timer running now takes its buckets after this; a bucket already held is due already
-                if (created && until != timerTime) {
-                    if (until < timerTime) { // behind the timer running now (no rule holds so): a timer of its own
-                        ctx.timerService().registerEventTimeTimer(until);
-                    } else if (b.due.add(until)) {
-                        ctx.timerService().registerEventTimeTimer(until);
-                    }
+                // the timer running now takes its buckets after this; a bucket already held is due already; one behind the
+                // timer running now (no rule holds so) gets a timer of its own, a later one the key's timer if it is the earliest
+                if (created && until != timerTime && (until < timerTime || b.due.add(until))) {
+                    ctx.timerService().registerEventTimeTimer(until);
                 }
             }
 
