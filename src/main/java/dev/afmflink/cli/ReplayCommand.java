@@ -36,7 +36,7 @@ final class ReplayCommand implements Command {
     private static final Set<String> JOB_OPTIONS = Set.of("input-topic", "attribution-window-ms", "feedback", "out-of-orderness-ms",
             "min-count", "feature-ttl", "max-record-bytes", "max-features", "max-key-chars", "max-ts-ahead-ms", "trainers-per-model",
             "sync-tick-ms",
-            "sync-lag", "merge-rule");
+            "sync-lag", "merge-rule", "route-field", "local-fields");
 
     @Override
     public String name() {
@@ -88,7 +88,8 @@ final class ReplayCommand implements Command {
                 System::currentTimeMillis);
         Replay replay = replicas.synced()
                 ? new ReplicaReplay(config, window, bound, AfmStreamJob.watermarkStepMs(replicas), replicas.replicas(),
-                        replicas.tickMs(), replicas.lag(), replicas.rule())
+                        replicas.tickMs(), replicas.lag(), replicas.rule()).routedBy(replicas.routeField())
+                        .localFields(replicas.localFields())
                 : new FeedbackReplay(config, mode, window, bound, AfmStreamJob.WATERMARK_STEP_MS).withLifecycle(lifecycle);
         TreeMap<String, Long> skipped = new TreeMap<>();
         long[] mine = new long[1];
@@ -108,6 +109,9 @@ final class ReplayCommand implements Command {
             replay.accept(e);
         });
         replay.end();
+        if (replay instanceof ReplicaReplay rr && rr.unrouted() > 0) {
+            skipped.merge(EventDecoder.MISSING_FIELD, rr.unrouted(), Long::sum);
+        }
         AfmModel m = replay.model();
         List<FeedbackReplay.Judged> judged = replay.judged();
         Evaluation progressive = new Evaluation(config.loss());

@@ -97,6 +97,12 @@ final class StreamCommand implements Command {
                 + "replica takes the merge of tick n in before its first step of tick n + 1 + TICKS"));
         o.add(new Args.Option("merge-rule", "sum|mean|mean-shared|mean-steps", ReplicaSettings.ONE.rule().label(), "with "
                 + "--trainers-per-model > 1: how changes merge (docs/scaling.md)"));
+        o.add(new Args.Option("route-field", "FIELD", null, "with --trainers-per-model > 1: route each event to the replica of "
+                + "its feature of FIELD (e.g. user), not of its impression id; a click then carries it in its \"features\" "
+                + "(docs/events.md); an event without it is a dead letter (missing_field)"));
+        o.add(new Args.Option("local-fields", "F1,F2", null, "with --route-field: rows of these fields (the route field's, or "
+                + "fields whose every value comes with one value of it) live only in the replica that owns their value: no other "
+                + "replica takes them in, so each holds its share (the published model holds them all)"));
         o.add(new Args.Option("bounded", null, null, "stop at the end offsets seen at start (the embedded default always is)"));
         o.add(new Args.Option("max-record-bytes", "N", "1048576", "larger input records are dead-lettered as oversize"));
         o.add(new Args.Option("max-features", "N", Integer.toString(dev.afmflink.data.EventLimits.DEFAULT.maxFeatures()),
@@ -458,8 +464,10 @@ final class StreamCommand implements Command {
 
     /** Trainers per model and their synchronization as the options say ({@code --trainers-per-model}, {@code --sync-...}). */
     static ReplicaSettings replicas(Args a, String topic) {
+        String local = a.get("local-fields");
         return new ReplicaSettings(a.getInt("trainers-per-model", 1), a.getLong("sync-tick-ms", ReplicaSettings.ONE.tickMs()),
-                a.getInt("sync-lag", ReplicaSettings.ONE.lag()), dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), topic);
+                a.getInt("sync-lag", ReplicaSettings.ONE.lag()), dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), topic,
+                a.get("route-field"), local == null ? List.of() : List.of(local.split(",")));
     }
 
     private static FeedbackSettings.Choice choice(Args a) {

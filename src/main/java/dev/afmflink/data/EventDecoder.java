@@ -174,7 +174,7 @@ public final class EventDecoder {
             throw new BadEventException(BAD_MODEL_KEY, badKey);
         }
         if (type == EventKind.CLICK) {
-            return new Event(type, id, ts, model, Double.NaN, null);
+            return new Event(type, id, ts, model, Double.NaN, clickFeatures(root));
         }
         double label = Double.NaN;
         EventFields.Value l = root.label;
@@ -198,6 +198,23 @@ public final class EventDecoder {
         Example ex = features(root.features, root.featuresValue, limits);
         ex.label = label;
         return new Event(type, id, ts, model, label, ex);
+    }
+
+    /**
+     * The features a click carries, or null: they take no part in training (the impression's do) and
+     * only say where the click goes when the job routes by a field ({@code --route-field},
+     * docs/scaling.md); features a click does not need are not a reason to refuse it, so features
+     * that do not decode are left out, not a dead letter.
+     */
+    private Example clickFeatures(EventFields root) {
+        if (root.features == null) {
+            return null;
+        }
+        try {
+            return features(root.features, root.featuresValue, limits);
+        } catch (BadEventException e) {
+            return null;
+        }
     }
 
     /** An event of {@code m} features over the limit is refused (libfm lines and JSON events alike). */

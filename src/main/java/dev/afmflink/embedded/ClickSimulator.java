@@ -93,6 +93,17 @@ public final class ClickSimulator {
         return this;
     }
 
+    /**
+     * Clicks carry their impression's user among their features ({@code "features":{"user":...}}), as
+     * a job routed by user needs them ({@code --route-field user}, docs/events.md); returns this.
+     */
+    public ClickSimulator clicksCarryUser() {
+        clicksCarryUser = true;
+        return this;
+    }
+
+    private boolean clicksCarryUser;
+
     /** The next open id: new with probability {@code rate}, else an earlier one, mostly recent. */
     private long openId(double rate, boolean user) {
         long created = user ? usersCreated : adsCreated;
@@ -217,11 +228,12 @@ public final class ClickSimulator {
                 long now = t0 + i * spacingMs;
                 if (!clicks.isEmpty() && (i >= impressions || clicks.peek()[0] <= now)) {
                     long[] c = clicks.poll();
-                    return "{\"type\":\"click\",\"id\":\"imp-" + c[1] + "\",\"ts\":" + c[0] + "}";
+                    return "{\"type\":\"click\",\"id\":\"imp-" + c[1] + "\",\"ts\":" + c[0]
+                            + (clicksCarryUser ? ",\"features\":{\"user\":\"u" + c[2] + "\"}}" : "}");
                 }
                 Draw x = new Draw(drift && i >= impressions / 2);
                 if (x.clicked) {
-                    clicks.add(new long[] {now + delay.draw(rng), i});
+                    clicks.add(new long[] {now + delay.draw(rng), i, x.userId});
                 }
                 StringBuilder sb = new StringBuilder(180);
                 sb.append("{\"type\":\"impression\",\"id\":\"imp-").append(i).append("\",\"ts\":").append(now)

@@ -331,6 +331,9 @@ public final class FeedbackReplay implements Replay {
         @Override
         public double train(Item item, double label, ExampleWeight weighting) {
             Example x = item.features();
+            if (store instanceof dev.afmflink.sync.Replica r) {
+                r.stepping(x); // which of its rows are of local fields
+            }
             return model.learner().train(store, x.ids, x.values, x.size, label, item.ts(), weighting);
         }
 

@@ -36,6 +36,10 @@ public final class ReplicaReplay implements Replay {
     private final FeedbackReplay[] replays;
     /** The job's watermarks ({@link dev.afmflink.time.WatermarkSteps}). */
     private final dev.afmflink.time.WatermarkSteps watermarks;
+    /** The field whose feature picks an event's replica, or null: the impression id ({@link ReplicaRoute}). */
+    private String routeField;
+    /** Events left out for want of a feature of the route field (the job's dead letters {@code missing_field}). */
+    private long unrouted;
 
     /**
      * @param windowMs the attribution window (0: labelled examples only)
@@ -57,11 +61,40 @@ public final class ReplicaReplay implements Replay {
         this.watermarks = new dev.afmflink.time.WatermarkSteps(boundMs, stepMs);
     }
 
+    /** Routes the events by their feature of {@code field} ({@code --route-field}; null: by impression id); returns this. */
+    public ReplicaReplay routedBy(String field) {
+        this.routeField = field;
+        return this;
+    }
+
+    /** The replicas hold rows of {@code fields} only where they own them ({@code --local-fields}, {@link ReplicaGroup#localFields}); returns this. */
+    public ReplicaReplay localFields(java.util.List<String> fields) {
+        group.localFields(java.util.Set.copyOf(fields));
+        return this;
+    }
+
     /** One decoded event of the model, as the job would see it next. */
     @Override
     public void accept(Event e) {
-        replays[ReplicaRoute.ofId(e.id(), replays.length)].arrive(e);
+        int r;
+        if (routeField == null) {
+            r = ReplicaRoute.ofId(e.id(), replays.length);
+        } else {
+            var x = e.features();
+            long route = x == null ? ReplicaRoute.NONE : ReplicaRoute.featureOf(routeField, x.ids, x.fields, x.size);
+            if (route == ReplicaRoute.NONE) { // the job's route dead-letters it: it neither trains nor moves event time
+                unrouted++;
+                return;
+            }
+            r = ReplicaRoute.ofFeature(route, replays.length);
+        }
+        replays[r].arrive(e);
         advanceTo(e.ts());
+    }
+
+    /** Events left out for want of a feature of the route field (the job dead-letters them, {@code missing_field}). */
+    public long unrouted() {
+        return unrouted;
     }
 
     /** Event time {@code ts} seen on the input (by this model's event or another key's): the watermark may move. */

@@ -168,7 +168,7 @@ public final class AfmStreamJob {
         boolean oneChain = env.getParallelism() == 1 && !synced;
         SingleOutputStreamOperator<TrainingExample> examples = env
                 .fromSource(source.build(), watermarks, "kafka: " + s.inputTopic()).uid("source")
-                .process(new RouteFunction(!oneChain), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
+                .process(new RouteFunction(!oneChain, synced ? s.replicas().routeField() : null), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
         KafkaSink<DeadLetter> deadLetterSink = sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic()));
         // the trainer joins impressions and clicks; this join, keyed by impression id as the jobs before had it, only
         // drains what their savepoints hold (it acts on clicks only, and keeps nothing new)
@@ -286,7 +286,7 @@ public final class AfmStreamJob {
 
         @Override
         public String getKey(TrainingExample e) {
-            return e.sync != null ? e.model : keys.key(e.model, replicas.replicaOfId(e.id));
+            return e.sync != null ? e.model : keys.key(e.model, replicas.replicaOf(e));
         }
     }
 

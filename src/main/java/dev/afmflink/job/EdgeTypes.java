@@ -37,6 +37,8 @@ public final class EdgeTypes {
     private static final int NO_FIELDS = 8;
     /** A merger's word ({@link TrainingExample#sync}) follows the field names: never set in what older builds wrote. */
     private static final int SYNC = 16;
+    /** The route feature ({@link TrainingExample#route}) follows: set only with {@code --route-field}. */
+    private static final int ROUTE = 32;
 
     /** Writes {@code t}'s ids, values and field names (one flags byte says which are absent and whether the values are all 1). */
     private static void writeFeatures(TrainingExample t, DataOutputView out) throws IOException {
@@ -45,7 +47,8 @@ public final class EdgeTypes {
         String[] fields = t.fields;
         boolean ones = values != null && allOnes(values);
         out.writeByte((ids == null ? NO_IDS : 0) | (values == null ? NO_VALUES : 0) | (ones ? ONES : 0)
-                | (fields == null ? NO_FIELDS : 0) | (t.sync != null ? SYNC : 0));
+                | (fields == null ? NO_FIELDS : 0) | (t.sync != null ? SYNC : 0)
+                | (t.route != dev.afmflink.sync.ReplicaRoute.NONE ? ROUTE : 0));
         if (ids != null) {
             out.writeInt(ids.length);
             for (long id : ids) {
@@ -69,6 +72,9 @@ public final class EdgeTypes {
         if (t.sync != null) {
             out.writeInt(t.sync.length);
             out.write(t.sync);
+        }
+        if (t.route != dev.afmflink.sync.ReplicaRoute.NONE) {
+            out.writeLong(t.route);
         }
     }
 
@@ -104,6 +110,9 @@ public final class EdgeTypes {
             byte[] sync = new byte[in.readInt()];
             in.readFully(sync);
             t.sync = sync;
+        }
+        if ((flags & ROUTE) != 0) {
+            t.route = in.readLong();
         }
     }
 
@@ -150,6 +159,7 @@ public final class EdgeTypes {
             t.partition = from.partition;
             t.offset = from.offset;
             t.sync = from.sync; // never changed once made
+            t.route = from.route;
             return t;
         }
 

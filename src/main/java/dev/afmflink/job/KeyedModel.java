@@ -39,10 +39,13 @@ final class KeyedModel implements ParameterStore {
         this.metrics = metrics;
     }
 
-    /** Told of each row before a training step changes it. */
+    /** Told of each row before a training step of {@code ex} changes it. */
     interface Touch {
-        void touch(long id, FeatureParams f);
+        void touch(long id, FeatureParams f, TrainingExample ex);
     }
+
+    /** The example of the step being taken. */
+    private TrainingExample training;
 
     private Touch touch;
 
@@ -60,6 +63,7 @@ final class KeyedModel implements ParameterStore {
         this.b = b;
         this.timers = timers;
         this.fresh = 0;
+        this.training = ex;
         long refusedBefore = b.shared.refusedUpdates;
         double before = learner.train(this, ex.ids, ex.values, ex.ids.length, label, ex.ts, weighting);
         metrics.examples.inc();
@@ -107,7 +111,7 @@ final class KeyedModel implements ParameterStore {
             }
             lifecycleState.updated(b, featureId, f, isNew, ts, timers);
             if (touch != null) {
-                touch.touch(featureId, f);
+                touch.touch(featureId, f, training);
             }
             return f;
         } catch (RuntimeException e) {

@@ -15,8 +15,12 @@ import java.io.Serializable;
  * @param lag      ticks a replica may run ahead of the others' changes ({@code --sync-lag})
  * @param rule     how changes merge ({@code --merge-rule})
  * @param topic    the synchronization topic the job writes its changes to and reads back ({@code --sync-topic})
+ * @param routeField the field whose feature picks an event's replica ({@code --route-field}), or null: the impression id
+ * @param localFields fields whose rows only the replica that owns their value holds ({@code --local-fields}): the
+ *                    route field's, or fields whose every value comes with one value of it
  */
-public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule, String topic) implements Serializable {
+public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule, String topic, String routeField,
+                              java.util.List<String> localFields) implements Serializable {
     /** One trainer per model: no synchronization. */
     public static final ReplicaSettings ONE = new ReplicaSettings(1, 1000, 1, MergeRule.MEAN_STEPS, "afm-sync");
 
@@ -30,6 +34,27 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
         if (lag < 0) {
             throw new IllegalArgumentException("the synchronization lag must be >= 0 ticks, got " + lag);
         }
+        if (routeField != null && routeField.isBlank()) {
+            throw new IllegalArgumentException("--route-field must name a field");
+        }
+        if (routeField != null && replicas == 1) {
+            throw new IllegalArgumentException("--route-field " + routeField + " needs --trainers-per-model above 1");
+        }
+        localFields = localFields == null ? java.util.List.of() : java.util.List.copyOf(localFields);
+        if (!localFields.isEmpty() && routeField == null) {
+            throw new IllegalArgumentException("--local-fields " + String.join(",", localFields) + " needs --route-field: "
+                    + "routed by impression id, every replica sees every field's values");
+        }
+    }
+
+    /** Routed by impression id, no local field. */
+    public ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule, String topic) {
+        this(replicas, tickMs, lag, rule, topic, null, java.util.List.of());
+    }
+
+    /** These settings routed by {@code field} ({@code --route-field}) with rows of {@code local} held by their owner alone. */
+    public ReplicaSettings routedBy(String field, java.util.List<String> local) {
+        return new ReplicaSettings(replicas, tickMs, lag, rule, topic, field, local);
     }
 
     public boolean synced() {
@@ -41,4 +66,9 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
         return dev.afmflink.sync.ReplicaRoute.ofId(id, replicas);
     }
 
+    /** The replica of an event the route has seen ({@link TrainingExample#route}: its route feature, or none: by id). */
+    int replicaOf(TrainingExample e) {
+        return e.route != dev.afmflink.sync.ReplicaRoute.NONE ? dev.afmflink.sync.ReplicaRoute.ofFeature(e.route, replicas)
+                : replicaOfId(e.id);
+    }
 }

@@ -98,9 +98,10 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         // an arriving event is judged by the input watermark, as the replay judges it: the timer service runs tick by tick
         // behind it, as far as the merges have come, which no replay can know
         trainer().arrivalWatermark(schedule::input);
-        trainer().onTrainingRow((id, f) -> {
+        java.util.Set<String> local = java.util.Set.copyOf(replicas.localFields());
+        trainer().onTrainingRow((id, f, ex) -> {
             try {
-                ledger((String) getCurrentKey()).touch(id, f);
+                ledger((String) getCurrentKey()).touch(id, f, !local.isEmpty() && isOfField(id, ex, local));
             } catch (Exception e) {
                 throw new org.apache.flink.util.FlinkRuntimeException("keyed state", e);
             }
@@ -167,6 +168,19 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         }
     }
 
+    /** Whether feature {@code id} of {@code ex} is of one of the {@code fields}. */
+    private static boolean isOfField(long id, TrainingExample ex, java.util.Set<String> fields) {
+        if (ex == null || ex.fields == null) {
+            return false;
+        }
+        for (int i = 0; i < ex.ids.length && i < ex.fields.length; i++) {
+            if (ex.ids[i] == id) {
+                return ex.fields[i] != null && fields.contains(ex.fields[i]);
+            }
+        }
+        return false;
+    }
+
     /** The key in hand's ledger (the keyed-state context being its key). */
     private Ledger ledger(String key) throws Exception {
         Ledger l = ledgers.get(key);
@@ -198,7 +212,9 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
             for (long t : due) {
                 SyncMessage m = SyncMessage.decode(mergesState.get(t));
                 Change own = m.ownChange();
-                int refused = exchange.apply(m.mergeChange(), own, id -> false, rows(key), ledger(key));
+                Change merged = m.mergeChange();
+                // a row of a local field another replica owns is its alone: this one never scores its value's events
+                int refused = exchange.apply(merged, own, merged::isLocalRow, rows(key), ledger(key));
                 if (refused > 0) {
                     trainer().metrics().refused.inc(refused);
                 }

@@ -29,6 +29,13 @@ public class TrainingExample implements FeedbackSchedule.Item {
      * {@code --trainers-per-model} above 1; never held in state (transient: not part of the POJO state holds).
      */
     public transient byte[] sync;
+    /**
+     * The feature of the route field that chose this event's replica ({@code --route-field},
+     * {@link dev.afmflink.sync.ReplicaRoute#featureOf}), or {@link dev.afmflink.sync.ReplicaRoute#NONE}:
+     * routed by impression id. Set by the route; crosses the edge into the trainer (whose key selector
+     * reads it again there: a click's features are not kept); never held in state.
+     */
+    public transient long route;
 
     public TrainingExample() {
     }

@@ -37,11 +37,22 @@ public final class Change {
     public final int[] contributors;
     /** How many replicas changed the shared block. */
     public final int sharedContributors;
+    /**
+     * Which rows are of a local field ({@code --local-fields}: held by the replica that owns their value
+     * alone, which no other replica takes in), aligned with {@link #ids}; null: none.
+     */
+    public final boolean[] local;
 
     public static final int MERGED = -1;
 
     Change(long tick, long since, int replica, double[] shared, int sharedContributors, long examples, long[] ids, double[][] rows,
            long[] steps, long[] lastUpdate, int[] contributors) {
+        this(tick, since, replica, shared, sharedContributors, examples, ids, rows, steps, lastUpdate, contributors, null);
+    }
+
+    Change(long tick, long since, int replica, double[] shared, int sharedContributors, long examples, long[] ids, double[][] rows,
+           long[] steps, long[] lastUpdate, int[] contributors, boolean[] local) {
+        this.local = local;
         this.steps = steps;
         this.tick = tick;
         this.since = since;
@@ -63,6 +74,20 @@ public final class Change {
     /** Nothing changed. */
     public boolean isEmpty() {
         return shared == null && ids.length == 0;
+    }
+
+    /** Whether row {@code i} is of a local field. */
+    public boolean isLocal(int i) {
+        return local != null && local[i];
+    }
+
+    /** Whether row {@code id} is in this change as a row of a local field (a replica that does not own it leaves it out). */
+    public boolean isLocalRow(long id) {
+        if (local == null) {
+            return false;
+        }
+        int i = indexOf(id);
+        return i >= 0 && local[i];
     }
 
     /** The index of row {@code id}, or a negative number. */

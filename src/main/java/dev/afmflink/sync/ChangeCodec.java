@@ -14,7 +14,9 @@ import java.io.UncheckedIOException;
  * once) and as float64 otherwise. Layout, big-endian: 'S', version 2, bytes per value (4 or 8);
  * tick, since, replica, steps of the shared block, replicas that changed it; the shared block's length
  * (−1: unchanged) and values; the rows' count, and per row its id, steps, last update, replicas
- * that changed it, length and values. A record that does not parse says why.
+ * that changed it, length and values; then, only if some rows are of local fields ({@code --local-fields}),
+ * their count and their indexes among the rows (a change without local rows has the bytes of builds
+ * before them). A record that does not parse says why.
  *
  * <p>A change larger than a record should be ({@link #PART_BYTES}: a Kafka topic takes 1 MB per
  * record by default) goes as parts ({@link #encodeParts}, version 3: the part's number and the
@@ -45,7 +47,18 @@ public final class ChangeCodec {
         for (double[] r : c.rows) {
             b += 32 + (long) r.length * w;
         }
-        return b;
+        int local = localCount(c);
+        return b + (local > 0 ? 4 + 4L * local : 0);
+    }
+
+    private static int localCount(Change c) {
+        int n = 0;
+        if (c.local != null) {
+            for (boolean l : c.local) {
+                n += l ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     public static byte[] encode(Change c, boolean float32) {
@@ -62,14 +75,15 @@ public final class ChangeCodec {
         }
         int w = float32 ? 4 : 8;
         java.util.List<int[]> ranges = new java.util.ArrayList<>(); // [from, to) of the rows, per part
-        long room = maxBytes - (3 + 40 + 4 + (c.shared == null ? 0 : (long) c.shared.length * w) + 4);
+        long trailer = c.local != null ? 4 : 0; // the local rows' count
+        long room = maxBytes - (3 + 40 + 4 + (c.shared == null ? 0 : (long) c.shared.length * w) + 4 + trailer);
         int from = 0;
         for (int i = 0; i < c.ids.length; i++) {
-            long row = 32 + (long) c.rows[i].length * w;
+            long row = 32 + (long) c.rows[i].length * w + (c.isLocal(i) ? 4 : 0);
             if (i > from && row > room) {
                 ranges.add(new int[] {from, i});
                 from = i;
-                room = maxBytes - (3 + 40 + 4 + 4);
+                room = maxBytes - (3 + 40 + 4 + 4 + trailer);
             }
             room -= row;
         }
@@ -81,7 +95,8 @@ public final class ChangeCodec {
             Change part = new Change(c.tick, c.since, c.replica, p == 0 ? c.shared : null, p == 0 ? c.sharedContributors : 0,
                     p == 0 ? c.examples : 0, java.util.Arrays.copyOfRange(c.ids, a, b), java.util.Arrays.copyOfRange(c.rows, a, b),
                     java.util.Arrays.copyOfRange(c.steps, a, b), java.util.Arrays.copyOfRange(c.lastUpdate, a, b),
-                    java.util.Arrays.copyOfRange(c.contributors, a, b));
+                    java.util.Arrays.copyOfRange(c.contributors, a, b),
+                    c.local == null ? null : java.util.Arrays.copyOfRange(c.local, a, b));
             out.add(encode(part, float32, p, ranges.size()));
         }
         return out;
@@ -99,6 +114,7 @@ public final class ChangeCodec {
         long[] steps = new long[n];
         long[] last = new long[n];
         int[] contributors = new int[n];
+        boolean[] local = null;
         int at = 0;
         for (Change p : parts) {
             int k = p.ids.length;
@@ -111,10 +127,16 @@ public final class ChangeCodec {
             System.arraycopy(p.steps, 0, steps, at, k);
             System.arraycopy(p.lastUpdate, 0, last, at, k);
             System.arraycopy(p.contributors, 0, contributors, at, k);
+            if (p.local != null) {
+                if (local == null) {
+                    local = new boolean[n];
+                }
+                System.arraycopy(p.local, 0, local, at, k);
+            }
             at += k;
         }
         return new Change(first.tick, first.since, first.replica, first.shared, first.sharedContributors, first.examples, ids, rows,
-                steps, last, contributors);
+                steps, last, contributors, local);
     }
 
     private static byte[] encode(Change c, boolean float32, int part, int parts) {
@@ -144,6 +166,15 @@ public final class ChangeCodec {
                 out.writeLong(c.lastUpdate[i]);
                 out.writeInt(c.contributors[i]);
                 values(out, c.rows[i], float32);
+            }
+            int local = localCount(c);
+            if (local > 0) {
+                out.writeInt(local);
+                for (int i = 0; i < c.ids.length; i++) {
+                    if (c.local[i]) {
+                        out.writeInt(i);
+                    }
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -232,11 +263,26 @@ public final class ChangeCodec {
                     throw new IllegalArgumentException("change record's row " + i + " has no values");
                 }
             }
-            if (in.available() > 0) {
-                throw new IllegalArgumentException("change record with " + in.available() + " bytes after its last row");
+            boolean[] local = null;
+            int rest = in.available();
+            if (rest > 0) { // the local rows: their count, then their indexes
+                int m = rest >= 4 ? in.readInt() : -1;
+                if (m < 1 || m > n || rest != 4 + 4L * m) {
+                    throw new IllegalArgumentException("change record with " + rest + " bytes after its last row");
+                }
+                local = new boolean[n];
+                int previous = -1;
+                for (int j = 0; j < m; j++) {
+                    int i = in.readInt();
+                    if (i <= previous || i >= n) {
+                        throw new IllegalArgumentException("change record's local rows out of order or range at " + i);
+                    }
+                    local[i] = true;
+                    previous = i;
+                }
             }
-            return new Part(new Change(tick, since, replica, shared, sharedContributors, examples, ids, rows, steps, last, contributors),
-                    part, parts, width == 4);
+            return new Part(new Change(tick, since, replica, shared, sharedContributors, examples, ids, rows, steps, last, contributors,
+                    local), part, parts, width == 4);
         } catch (java.io.EOFException e) {
             throw new IllegalArgumentException("change record cut short (" + record.length + " bytes)");
         } catch (IOException e) {

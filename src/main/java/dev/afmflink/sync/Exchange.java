@@ -55,6 +55,7 @@ public final class Exchange {
         double[][] changed = new double[ids.length][];
         long[] steps = new long[ids.length];
         long[] last = new long[ids.length];
+        boolean[] local = null;
         int kept = 0;
         for (long id : ids) {
             FeatureParams f = rows.get(id);
@@ -68,6 +69,12 @@ public final class Exchange {
                 changed[kept] = d;
                 steps[kept] = t.steps;
                 last[kept] = f.lastUpdate;
+                if (t.local) {
+                    if (local == null) {
+                        local = new boolean[ids.length];
+                    }
+                    local[kept] = true;
+                }
                 kept++;
             }
         }
@@ -75,7 +82,8 @@ public final class Exchange {
         int[] one = new int[kept];
         Arrays.fill(one, 1);
         return new Change(tick, since, replica, shared, shared == null ? 0 : 1, examples, Arrays.copyOf(ids, kept),
-                Arrays.copyOf(changed, kept), Arrays.copyOf(steps, kept), Arrays.copyOf(last, kept), one);
+                Arrays.copyOf(changed, kept), Arrays.copyOf(steps, kept), Arrays.copyOf(last, kept), one,
+                local == null ? null : Arrays.copyOf(local, kept));
     }
 
     /**

@@ -33,6 +33,8 @@ public final class Ledger {
     static final class Touched {
         final double[] before;
         long steps;
+        /** A row of a local field ({@code --local-fields}): its change is marked so, and no other replica takes it in. */
+        boolean local;
 
         Touched(double[] before, long steps) {
             this.before = before;
@@ -54,12 +56,18 @@ public final class Ledger {
 
     /** Row {@code id} (as {@code f} stands, before the step) is about to take a step. */
     public void touch(long id, FeatureParams f) {
+        touch(id, f, false);
+    }
+
+    /** Row {@code id} is about to take a step; {@code local}: it is a row of a local field (its owner's alone). */
+    public void touch(long id, FeatureParams f, boolean local) {
         Touched t = touched.get(id);
         if (t == null) {
             t = new Touched(Vectors.row(f), 0);
             touched.put(id, t);
         }
         t.steps++;
+        t.local |= local;
     }
 
     /** The tick the last emission closed ({@link Long#MIN_VALUE}: none yet). */
@@ -83,11 +91,21 @@ public final class Ledger {
             long[] ids = touched.keySet().stream().mapToLong(Long::longValue).toArray();
             Arrays.sort(ids);
             out.writeInt(ids.length);
+            int local = 0;
             for (long id : ids) {
                 Touched t = touched.get(id);
                 out.writeLong(id);
                 out.writeLong(t.steps);
                 doubles(out, t.before);
+                local += t.local ? 1 : 0;
+            }
+            if (local > 0) { // after the rows, only if any (a ledger without local rows: the bytes of builds before them)
+                out.writeInt(local);
+                for (long id : ids) {
+                    if (touched.get(id).local) {
+                        out.writeLong(id);
+                    }
+                }
             }
             out.flush();
             return bytes.toByteArray();
@@ -109,6 +127,16 @@ public final class Ledger {
                 long id = in.readLong();
                 long steps = in.readLong();
                 touched.put(id, new Touched(doubles(in), steps));
+            }
+            if (in.available() > 0) {
+                int local = in.readInt();
+                for (int i = 0; i < local; i++) {
+                    Touched t = touched.get(in.readLong());
+                    if (t == null) {
+                        throw new IOException("a local row the ledger has not touched");
+                    }
+                    t.local = true;
+                }
             }
             return new Ledger(lastTick, shared, examples, touched);
         } catch (IOException e) {

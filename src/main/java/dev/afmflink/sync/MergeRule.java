@@ -95,6 +95,7 @@ public enum MergeRule {
         long[] steps = new long[distinct];
         int[] count = new int[distinct];
         Arrays.fill(last, Long.MIN_VALUE);
+        boolean[] local = null;
         boolean bySteps = this == MEAN_STEPS;
         boolean[] averagedRow = v.rowBlock().averaged();
         for (Change c : changes) {
@@ -111,6 +112,12 @@ public enum MergeRule {
                 last[at] = Math.max(last[at], c.lastUpdate[i]);
                 steps[at] += c.steps[i];
                 count[at]++;
+                if (c.isLocal(i)) {
+                    if (local == null) {
+                        local = new boolean[distinct];
+                    }
+                    local[at] = true;
+                }
             }
         }
         for (int i = 0; i < distinct; i++) {
@@ -122,7 +129,7 @@ public enum MergeRule {
                 scale(rows[i], averageRows ? count[i] : 1, averagedRow);
             }
         }
-        return new Change(tick, tick - 1, Change.MERGED, shared, sharedCount, examples, ids, rows, steps, last, count);
+        return new Change(tick, tick - 1, Change.MERGED, shared, sharedCount, examples, ids, rows, steps, last, count, local);
     }
 
     private static void add(double[] to, double[] d) {

@@ -25,6 +25,10 @@ public final class Replica implements ParameterStore {
     private final Exchange.Rows rows;
     /** Blocks a merge would have made non-finite, left as they were. */
     private long refused;
+    /** Fields whose rows this replica marks local in its changes ({@code --local-fields}); empty: none. */
+    private java.util.Set<String> localFields = java.util.Set.of();
+    /** The example of the step being taken. */
+    private Example training;
 
     /** Replica {@code index} of a model of {@code config} ({@link Change#MERGED}: the model the merges make, which trains nothing). */
     public Replica(int index, AfmConfig config) {
@@ -56,9 +60,25 @@ public final class Replica implements ParameterStore {
         return model;
     }
 
+    /**
+     * Marks the rows of {@code fields} local in this replica's changes, as the job's replica trainers
+     * do ({@code --local-fields}): a replica that takes a merge in with {@link Change#isLocalRow} leaves
+     * the others' out. Returns this.
+     */
+    public Replica localFields(java.util.Set<String> fields) {
+        this.localFields = java.util.Set.copyOf(fields);
+        return this;
+    }
+
     /** One training step on {@code ex} at event time {@code ts}; returns the raw score before it. */
     public double train(Example ex, long ts) {
+        stepping(ex);
         return learner.train(this, ex.ids, ex.values, ex.size, ex.label, ts, ExampleWeight.ONE);
+    }
+
+    /** The next training step through this store is {@code ex}'s (its fields say which rows are local). */
+    public void stepping(Example ex) {
+        training = ex;
     }
 
     /** The raw score of {@code ex}; changes nothing. */
@@ -77,8 +97,22 @@ public final class Replica implements ParameterStore {
         if (f == null) {
             f = model.trainingRow(id, ts); // a new row starts where it starts in every replica: a function of (seed, id)
         }
-        ledger.touch(id, f);
+        ledger.touch(id, f, !localFields.isEmpty() && isLocal(id));
         return f;
+    }
+
+    /** Whether feature {@code id} of the example in training is of a local field. */
+    private boolean isLocal(long id) {
+        Example ex = training;
+        if (ex == null || ex.fields == null) {
+            return false;
+        }
+        for (int i = 0; i < ex.size && i < ex.fields.length; i++) {
+            if (ex.ids[i] == id) {
+                return ex.fields[i] != null && localFields.contains(ex.fields[i]);
+            }
+        }
+        return false;
     }
 
     @Override

@@ -73,6 +73,20 @@ public final class ReplicaGroup {
         return this;
     }
 
+    /**
+     * Every replica marks the rows of {@code fields} local in its changes, as the job's replica
+     * trainers do ({@code --local-fields}): a replica takes in no other replica's local rows. With the
+     * route field's rows local, the merged model is the same bit for bit. Returns this.
+     */
+    public ReplicaGroup localFields(java.util.Set<String> fields) {
+        if (replicas.length > 1) {
+            for (Replica r : replicas) {
+                r.localFields(fields);
+            }
+        }
+        return this;
+    }
+
     public Replica replica(int r) {
         return replicas[r];
     }
@@ -163,7 +177,8 @@ public final class ReplicaGroup {
 
     private void takeIn(MergeQueue.Merged m) {
         for (int r = 0; r < replicas.length; r++) {
-            replicas[r].apply(m.merge(), m.own().get(r), local);
+            Change merge = m.merge();
+            replicas[r].apply(merge, m.own().get(r), id -> local.test(id) || merge.isLocalRow(id));
         }
     }
 }

@@ -3,11 +3,22 @@ package dev.afmflink.sync;
 import dev.afmflink.model.SplitMix64;
 
 /**
- * Which replica of a model an event goes to: a hash of its impression id, so an impression and its
- * click meet at the same replica. The one home of the rule: the job routes by it, and so do the
- * replays and tests that reproduce a run.
+ * Which replica of a model an event goes to. The one home of the rule: the job routes by it, and so
+ * do the replays and tests that reproduce a run.
+ *
+ * <ul>
+ *   <li>By impression id (the default): a hash of the event's id, so an impression and its click
+ *       meet at the same replica.</li>
+ *   <li>By a route field ({@code --route-field user}): a hash of the event's feature of that field
+ *       (its 64-bit feature id, {@code dev.afmflink.data.FeatureHash}), so every event of a user goes to
+ *       one replica and that user's row lives on it alone ({@code --local-fields}). A click carries
+ *       the field among its {@code features} (docs/events.md) to meet its impression there.</li>
+ * </ul>
  */
 public final class ReplicaRoute {
+    /** What {@link #featureOf} says of an event without a feature of the route field. */
+    public static final long NONE = 0;
+
     private ReplicaRoute() {
     }
 
@@ -15,5 +26,27 @@ public final class ReplicaRoute {
     public static int ofId(String id, int replicas) {
         long h = SplitMix64.mix(id == null ? 0 : id.hashCode()); // String.hashCode: the same in every JVM
         return (int) Long.remainderUnsigned(h, replicas);
+    }
+
+    /** The replica of an event whose route feature is {@code route} ({@link #featureOf}, not {@link #NONE}). */
+    public static int ofFeature(long route, int replicas) {
+        return (int) Long.remainderUnsigned(SplitMix64.mix(route), replicas);
+    }
+
+    /**
+     * The feature id of {@code field} among an event's features ({@code ids} with their {@code fields}
+     * names, {@code size} of them), or {@link #NONE} if it has none: the first feature of that field.
+     * (A feature id of {@link #NONE} itself, one in 2^64, routes as if the field were missing.)
+     */
+    public static long featureOf(String field, long[] ids, String[] fields, int size) {
+        if (ids == null || fields == null) {
+            return NONE;
+        }
+        for (int i = 0; i < size && i < fields.length; i++) {
+            if (field.equals(fields[i])) {
+                return ids[i];
+            }
+        }
+        return NONE;
     }
 }

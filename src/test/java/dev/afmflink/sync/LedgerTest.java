@@ -112,6 +112,61 @@ class LedgerTest {
         }
     }
 
+    /** A row of a local field stays marked through the ledger's bytes, and its change marks it; the others are not. */
+    @Test
+    void aLocalRowStaysMarkedThroughTheLedgersBytes() {
+        AfmConfig config = ReplicaGroupTest.config(Precision.FLOAT32);
+        AfmModel m = new AfmModel(config);
+        Ledger l = Ledger.open(m.shared());
+        byte[] unmarked = null;
+        for (long id : new long[] {5, 9}) {
+            FeatureParams f = m.trainingRow(id, 0);
+            l.touch(id, f, id == 9);
+            f.data32[0] += 0.5f; // a step
+        }
+        Ledger back = Ledger.decode(l.encode());
+        assertArrayEquals(l.encode(), back.encode());
+        Change c = new Exchange(config).emit(0, 1, new Exchange.Rows() {
+            @Override
+            public SharedParams shared() {
+                return m.shared();
+            }
+
+            @Override
+            public FeatureParams get(long id) {
+                return m.features().get(id);
+            }
+
+            @Override
+            public void put(long id, FeatureParams f) {
+                m.features().put(id, f);
+            }
+        }, back);
+        assertArrayEquals(new long[] {5, 9}, c.ids);
+        assertTrue(c.isLocalRow(9));
+        assertTrue(!c.isLocalRow(5));
+        Ledger plain = Ledger.open(m.shared());
+        plain.touch(5, m.features().get(5), false);
+        Ledger plainBack = Ledger.decode(plain.encode());
+        assertEquals(plain.encode().length, plainBack.encode().length, "no marks, no trailer");
+        assertEquals(null, new Exchange(config).emit(0, 1, new Exchange.Rows() {
+            @Override
+            public SharedParams shared() {
+                return m.shared();
+            }
+
+            @Override
+            public FeatureParams get(long id) {
+                return m.features().get(id);
+            }
+
+            @Override
+            public void put(long id, FeatureParams f) {
+                m.features().put(id, f);
+            }
+        }, plainBack).local);
+    }
+
     @Test
     void bytesThatAreNoLedgerSayWhy() {
         byte[] good = Ledger.open(new AfmModel(ReplicaGroupTest.config(Precision.FLOAT64)).shared()).encode();

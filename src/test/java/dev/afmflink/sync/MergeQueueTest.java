@@ -2,6 +2,7 @@ package dev.afmflink.sync;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,60 @@ class MergeQueueTest {
         future[1] = 9;
         assertEquals("change record version 9, this build reads 2 and 3",
                 assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(future)).getMessage());
+    }
+
+    /**
+     * Rows of local fields ({@code --local-fields}) are marked after the rows: the marks cross the wire,
+     * whole and in parts, and are merged (a row one replica marked is marked in the merge); a change
+     * without them has the bytes it had before marks existed.
+     */
+    @Test
+    void localRowsAreMarkedOnTheWireOnlyWhenThereAreAny() {
+        Change c = change(5, 1, 0.1);
+        Change marked = new Change(c.tick, c.since, c.replica, c.shared, c.sharedContributors, c.examples, c.ids, c.rows, c.steps,
+                c.lastUpdate, c.contributors, new boolean[] {false, true});
+        Change allFalse = new Change(c.tick, c.since, c.replica, c.shared, c.sharedContributors, c.examples, c.ids, c.rows, c.steps,
+                c.lastUpdate, c.contributors, new boolean[] {false, false});
+        assertArrayEquals(ChangeCodec.encode(c, true), ChangeCodec.encode(allFalse, true));
+        assertNull(ChangeCodec.decode(ChangeCodec.encode(c, true)).local);
+        byte[] b = ChangeCodec.encode(marked, true);
+        assertEquals(ChangeCodec.encode(c, true).length + 8, b.length, "a count and one index");
+        assertEquals(b.length, ChangeCodec.size(marked, true));
+        Change d = ChangeCodec.decode(b);
+        assertFalse(d.isLocalRow(-7));
+        assertTrue(d.isLocalRow(42));
+        assertFalse(d.isLocalRow(43));
+
+        Change big = big(3, 0, 0.5, 40);
+        boolean[] local = new boolean[big.ids.length];
+        for (int i = 0; i < local.length; i += 3) {
+            local[i] = true;
+        }
+        Change bigMarked = new Change(big.tick, big.since, big.replica, big.shared, big.sharedContributors, big.examples, big.ids,
+                big.rows, big.steps, big.lastUpdate, big.contributors, local);
+        List<byte[]> parts = ChangeCodec.encodeParts(bigMarked, false, 400);
+        assertTrue(parts.size() > 5);
+        Change[] decoded = new Change[parts.size()];
+        for (int i = 0; i < parts.size(); i++) {
+            assertTrue(parts.get(i).length <= 400, "part " + i + ": " + parts.get(i).length + " bytes");
+            decoded[i] = ChangeCodec.decodePart(parts.get(i)).change();
+        }
+        assertArrayEquals(ChangeCodec.encode(bigMarked, false), ChangeCodec.encode(ChangeCodec.join(decoded), false));
+
+        Change other = big(3, 1, 0.25, 30); // overlaps replica 0's rows in part; marks none
+        Change m = MergeRule.MEAN_STEPS.merge(3, List.of(ChangeCodec.decode(ChangeCodec.encode(bigMarked, false)), other), VECTORS);
+        for (int i = 0; i < m.ids.length; i++) {
+            int at = Arrays.binarySearch(big.ids, m.ids[i]);
+            assertEquals(at >= 0 && local[at], m.isLocal(i), "row " + m.ids[i]);
+        }
+        Change plain = MergeRule.MEAN_STEPS.merge(3, List.of(big, other), VECTORS);
+        assertArrayEquals(ChangeCodec.encode(plain, false), ChangeCodec.encode(new Change(m.tick, m.since, m.replica, m.shared,
+                m.sharedContributors, m.examples, m.ids, m.rows, m.steps, m.lastUpdate, m.contributors), false),
+                "marks change no value");
+
+        byte[] wrong = b.clone();
+        wrong[wrong.length - 1] = 7; // an index past the rows
+        assertThrows(IllegalArgumentException.class, () -> ChangeCodec.decode(wrong));
     }
 
     /** Three replicas, three ticks, delivered shuffled and some twice: the same merges, bit for bit, in tick order. */

@@ -141,16 +141,24 @@ class ReplicaGroupTest {
     /**
      * Routed by a field (field 0, "user": ids below 1000), that field's rows are local: each replica
      * holds only its own users' rows, and the merged model is the one the group makes without, bit
-     * for bit — no replica ever scores another's users.
+     * for bit — no replica ever scores another's users. The same whether the group is told which ids
+     * are local (a predicate) or each replica marks its rows of the field in its changes, as the job's
+     * replica trainers do ({@code --local-fields user}: the marks cross the wire format).
      */
     @Test
     void localRowsAreHeldByTheirReplicaAloneAndChangeNothing() {
         List<Example> s = stream(6000, 21);
-        AfmModel[] merged = new AfmModel[2];
-        ReplicaGroup[] groups = new ReplicaGroup[2];
-        for (int run = 0; run < 2; run++) {
+        for (Example e : s) {
+            e.fields = new String[] {"user", "ad", "site", "hour", "device"}; // ids ascend with the field
+        }
+        AfmModel[] merged = new AfmModel[3];
+        ReplicaGroup[] groups = new ReplicaGroup[3];
+        for (int run = 0; run < 3; run++) {
             ReplicaGroup g = new ReplicaGroup(config(Precision.FLOAT32), 3, 100, 1, MergeRule.SUM,
-                    run == 0 ? id -> false : id -> id >= 0 && id < 1000);
+                    run == 1 ? id -> id >= 0 && id < 1000 : id -> false);
+            if (run == 2) {
+                g.localFields(java.util.Set.of("user"));
+            }
             for (int i = 0; i < s.size(); i++) {
                 long user = s.get(i).ids[0]; // the smallest id: field 0's
                 g.train((int) (user % 3), s.get(i), i);
@@ -159,22 +167,25 @@ class ReplicaGroupTest {
             merged[run] = g.model();
             groups[run] = g;
         }
-        assertTrue(merged[0].shared().sameAs(merged[1].shared()));
-        assertArrayEquals(merged[0].features().sortedIds(), merged[1].features().sortedIds());
-        for (long id : merged[0].features().sortedIds()) {
-            assertTrue(merged[0].features().get(id).sameAs(merged[1].features().get(id)));
-        }
-        for (int r = 0; r < 3; r++) {
-            int users = 0;
-            for (long id : groups[1].replica(r).model().features().sortedIds()) {
-                if (id < 1000) {
-                    assertEquals(r, id % 3, "replica " + r + " holds user " + id);
-                    users++;
-                }
+        for (int run = 1; run < 3; run++) {
+            assertTrue(merged[0].shared().sameAs(merged[run].shared()));
+            assertArrayEquals(merged[0].features().sortedIds(), merged[run].features().sortedIds());
+            for (long id : merged[0].features().sortedIds()) {
+                assertTrue(merged[0].features().get(id).sameAs(merged[run].features().get(id)));
             }
-            assertEquals(10, users); // 30 users, a third each
-            assertEquals(merged[0].features().size() - 20, groups[1].replica(r).model().features().size());
+            for (int r = 0; r < 3; r++) {
+                int users = 0;
+                for (long id : groups[run].replica(r).model().features().sortedIds()) {
+                    if (id < 1000) {
+                        assertEquals(r, id % 3, "replica " + r + " holds user " + id);
+                        users++;
+                    }
+                }
+                assertEquals(10, users); // 30 users, a third each
+                assertEquals(merged[0].features().size() - 20, groups[run].replica(r).model().features().size());
+            }
         }
+        assertEquals(merged[0].features().size(), groups[0].replica(0).model().features().size(), "without: every replica all");
     }
 
     /** The two rules on changes made by hand: rows by id, in replica order; steps and last updates. */
