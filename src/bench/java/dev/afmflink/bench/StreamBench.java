@@ -68,7 +68,7 @@ public final class StreamBench {
                        List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int warmUpImpressions, int freshnessRate,
                        int freshnessSeconds,
                        Path profileDir, double predictionsSample, int[] trainers, dev.afmflink.job.ReplicaSettings sync,
-                       int inputPartitions) {
+                       int inputPartitions, boolean openVocabulary) {
         public Plan {
             if (!(predictionsSample > 0 && predictionsSample <= 1)) {
                 throw new IllegalArgumentException("the bench times the job by its predictions: a share in (0, 1], got "
@@ -96,12 +96,12 @@ public final class StreamBench {
             int warmUp = plan.warmUpImpressions() >= 0 ? plan.warmUpImpressions() : frappe == null ? 20_000 : 0;
             if (warmUp > 0 && !plan.modes().isEmpty()) {
                 clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, plan.predictionsSample(), 1, plan.sync(),
-                        plan.inputPartitions(), new PrintStream(java.io.OutputStream.nullOutputStream()));
+                        plan.inputPartitions(), false, new PrintStream(java.io.OutputStream.nullOutputStream()));
             }
             for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
                 for (int trainers : plan.trainers()) {
                     clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), plan.predictionsSample(), trainers,
-                            plan.sync(), plan.inputPartitions(), out);
+                            plan.sync(), plan.inputPartitions(), plan.openVocabulary(), out);
                 }
             }
             if (plan.freshnessSeconds() > 0) {
@@ -239,7 +239,7 @@ public final class StreamBench {
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
             long seen = 0;
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10) + TimeUnit.MILLISECONDS.toNanos(n); // 1,000/s at least
             while (seen < n && System.nanoTime() < deadline) {
                 seen += c.poll(Duration.ofMillis(20)).count();
                 if (marks[0] == 0 && seen >= n / 20) {
@@ -295,11 +295,22 @@ public final class StreamBench {
      */
     static void clickStream(KafkaBroker broker, Path work, int run, int impressions, dev.afmflink.feedback.FeedbackMode mode,
                             Path profileDir, double predictionsSample, int trainers, dev.afmflink.job.ReplicaSettings sync,
-                            int partitions, PrintStream out) throws Exception {
+                            int partitions, boolean openVocabulary, PrintStream out) throws Exception {
         String in = "clicks-in-" + run + "-" + mode.id();
         broker.createTopics(List.of(in), "", partitions);
         List<byte[]> events = new ArrayList<>();
-        new ClickSimulator(7).clickStream(impressions, 1_767_225_600_000L, 250, "default")
+        boolean routed = trainers > 1 && sync.routeField() != null;
+        ClickSimulator sim = new ClickSimulator(7);
+        if (openVocabulary) {
+            sim.openVocabulary();
+        }
+        if (routed) {
+            if (!sync.routeField().equals("user")) {
+                throw new IllegalArgumentException("the simulator's clicks carry their user only: --route-field user");
+            }
+            sim.clicksCarryUser();
+        }
+        sim.clickStream(impressions, 1_767_225_600_000L, 250, "default")
                 .forEachRemaining(e -> events.add(e.getBytes(StandardCharsets.UTF_8)));
         produce(broker.bootstrapServers(), in, events, partitions);
         OptimizerSpec a = OptimizerSpec.adagrad(0.05, 1e-8);
@@ -313,11 +324,13 @@ public final class StreamBench {
                 .publish(base.publishIntervalMs(), base.publishEvery(), base.fullEvery()).bounded(trainers == 1)
                 .parallelism(trainers)
                 .feedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode)
-                        .withPredictions(new dev.afmflink.feedback.PredictionSample(predictionsSample)))
-                .replicas(new dev.afmflink.job.ReplicaSettings(trainers, sync.tickMs(), sync.lag(), sync.rule(), "sync-" + run))
+                        .withPredictions(new dev.afmflink.feedback.PredictionSample(predictionsSample))
+                        .withMetricsTopic(trainers > 1 ? "metrics-" + run : null))
+                .replicas(new dev.afmflink.job.ReplicaSettings(trainers, sync.tickMs(), sync.lag(), sync.rule(), "sync-" + run,
+                        routed ? sync.routeField() : null, routed ? sync.localFields() : List.of()))
                 .build();
         if (trainers > 1) {
-            broker.createTopics(List.of(s.replicas().topic()), "");
+            broker.createTopics(List.of(s.replicas().topic(), s.feedback().metricsTopic()), "");
         }
         // the honest end leaves the last attribution window's impressions unlabelled (and an unbounded run the last
         // out-of-orderness bound's too): count what is judged (the first impressions by time), and of them the
@@ -340,7 +353,75 @@ public final class StreamBench {
                 + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", mode.id(), replicas, impressions, events.size() - impressions,
                 r[0], r[1], r[2], r[3],
                 r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
+        if (trainers > 1) {
+            rowsPerReplica(broker, s, events, out);
+        }
         printProfile(profileDir, profile, out);
+    }
+
+    /**
+     * The rows each replica key holds in its keyed state (the features its last closed validation
+     * window reports), against the stream's users routed to it and the other fields' values (which
+     * every replica holds: a shared row is taken in by all).
+     */
+    static void rowsPerReplica(KafkaBroker broker, StreamSettings s, List<byte[]> events, PrintStream out) throws Exception {
+        int replicas = s.replicas().replicas();
+        long[] held = new long[replicas];
+        long[] lastWindow = new long[replicas];
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
+            TopicPartition tp = new TopicPartition(s.feedback().metricsTopic(), 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (c.position(tp) < end && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    var x = json.readTree(r.value());
+                    if (x.path("event").asText().equals("replica_window")) {
+                        int q = Integer.parseInt(x.get("detail").asText().split("/")[0]);
+                        long w = x.get("windowEnd").asLong();
+                        if (w >= lastWindow[q]) {
+                            lastWindow[q] = w;
+                            held[q] = x.get("features").asLong();
+                        }
+                    }
+                }
+            }
+        }
+        // the stream's own count, up to the latest window every replica has closed
+        long upTo = Arrays.stream(lastWindow).min().orElse(0);
+        dev.afmflink.data.EventDecoder dec = new dev.afmflink.data.EventDecoder(Loss.LOGISTIC, 1 << 20);
+        String field = s.replicas().routeField();
+        java.util.Set<Long> others = new java.util.HashSet<>();
+        List<java.util.Set<Long>> users = new ArrayList<>();
+        for (int q = 0; q < replicas; q++) {
+            users.add(new java.util.HashSet<>());
+        }
+        for (byte[] raw : events) {
+            var e = dec.decode(raw, "x", 0);
+            var x = e.features();
+            if (e.type() != dev.afmflink.data.EventKind.IMPRESSION || e.ts() >= upTo) {
+                continue;
+            }
+            for (int i = 0; i < x.size; i++) {
+                if (field != null && field.equals(x.fields[i]) && s.replicas().localFields().contains(field)) {
+                    users.get(dev.afmflink.sync.ReplicaRoute.ofFeature(x.ids[i], replicas)).add(x.ids[i]);
+                } else {
+                    others.add(x.ids[i]);
+                }
+            }
+        }
+        long allUsers = users.stream().mapToLong(java.util.Set::size).sum();
+        StringBuilder sb = new StringBuilder();
+        for (int q = 0; q < replicas; q++) {
+            sb.append(String.format(Locale.ROOT, "%s%d: %,d (%,d local rows = %.1f %% of %,d)", q == 0 ? "" : "; ", q, held[q],
+                    held[q] - others.size(), 100.0 * (held[q] - others.size()) / Math.max(1, allUsers), allUsers));
+        }
+        out.printf(Locale.ROOT, "  rows held per replica key in its state (its last closed validation window's features; the "
+                + "stream's impressions up to then: %,d local-field values routed as %s, %,d other features every replica "
+                + "holds): %s%n", allUsers, users.stream().map(u -> String.format(Locale.ROOT, "%,d", u.size())).toList(),
+                others.size(), sb);
     }
 
     static final long FRESHNESS_BOUND_MS = 200;

@@ -46,6 +46,12 @@ final class StreamBenchCommand implements Command {
                         + "the merge rule"),
                 new Args.Option("input-partitions", "N", "1", "partitions of the click-stream rows' input topic (event i to "
                         + "partition i mod N)"),
+                new Args.Option("route-field", "FIELD", null, "with --trainers-per-model above 1: route by the simulator's user "
+                        + "(user only; its clicks then carry it)"),
+                new Args.Option("local-fields", "F1,F2", null, "with --route-field: fields whose rows only their owner holds; the "
+                        + "rows each replica key holds are reported"),
+                new Args.Option("open-vocabulary", null, null, "the click-stream rows' simulator with an open vocabulary (a new "
+                        + "user with a quarter of the impressions, a new ad with a twentieth)"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));
     }
 
@@ -62,8 +68,14 @@ final class StreamBenchCommand implements Command {
                 a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20),
                 a.get("profile") == null ? null : Path.of(a.get("profile")), a.getDouble("predictions-sample", 1),
                 Arrays.stream(a.get("trainers-per-model").split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(),
-                new dev.afmflink.job.ReplicaSettings(1, a.getLong("sync-tick-ms", 300_000), a.getInt("sync-lag", 1),
-                        dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), "unused"), a.getInt("input-partitions", 1)), System.out);
+                syncSettings(a), a.getInt("input-partitions", 1), a.has("open-vocabulary")), System.out);
         return 0;
+    }
+
+    /** The rows' synchronization; a route field only for rows above one trainer (the ReplicaSettings of R = 1 take none). */
+    private static dev.afmflink.job.ReplicaSettings syncSettings(Args a) {
+        return new dev.afmflink.job.ReplicaSettings(2, a.getLong("sync-tick-ms", 300_000), a.getInt("sync-lag", 1),
+                dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), "unused", a.get("route-field"),
+                a.get("local-fields") == null ? List.of() : List.of(a.get("local-fields").split(",")));
     }
 }

@@ -83,6 +83,11 @@ public record FeedbackSettings(long attributionWindowMs, long outOfOrdernessMs, 
                 holdout, p, choice);
     }
 
+    public FeedbackSettings withMetricsTopic(String topic) {
+        return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, topic, mode,
+                holdout, predictions, choice);
+    }
+
     public FeedbackSettings withChoice(Choice c) {
         return new FeedbackSettings(attributionWindowMs, outOfOrdernessMs, idlenessMs, validationWindowMs, gate, metricsTopic, mode,
                 holdout, predictions, c);

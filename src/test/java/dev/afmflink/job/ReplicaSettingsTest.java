@@ -39,4 +39,29 @@ class ReplicaSettingsTest {
                 .contains("quality gate"));
         assertEquals(2, base(TWO).replicas().replicas(), "the defaults otherwise are taken");
     }
+
+    @Test
+    void aRouteFieldNeedsReplicasAndLocalFieldsNeedARouteField() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ReplicaSettings(1, 1000, 1, MergeRule.MEAN_STEPS, "s",
+                "user", java.util.List.of())).getMessage().contains("--trainers-per-model above 1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ReplicaSettings(2, 1000, 1, MergeRule.MEAN_STEPS, "s",
+                null, java.util.List.of("user"))).getMessage().contains("needs --route-field"));
+        assertThrows(IllegalArgumentException.class, () -> TWO.routedBy(" ", java.util.List.of()));
+        ReplicaSettings byUser = TWO.routedBy("user", java.util.List.of("user"));
+        TrainingExample click = new TrainingExample(dev.afmflink.data.EventKind.CLICK, "m", "imp-1", 0, Double.NaN, null, null);
+        click.route = dev.afmflink.data.FeatureHash.of("user", "u42");
+        TrainingExample impression = new TrainingExample(dev.afmflink.data.EventKind.IMPRESSION, "m", "imp-1", 0, Double.NaN,
+                new long[] {dev.afmflink.data.FeatureHash.of("ad", "a1"), click.route}, new double[] {1, 1});
+        impression.route = dev.afmflink.sync.ReplicaRoute.featureOf("user", impression.ids, new String[] {"ad", "user"}, 2);
+        assertEquals(click.route, impression.route);
+        assertEquals(byUser.replicaOf(click), byUser.replicaOf(impression));
+        assertEquals(dev.afmflink.sync.ReplicaRoute.ofFeature(click.route, 2), byUser.replicaOf(click));
+        // users spread over the replicas: of 1,000 users, about half each
+        int first = 0;
+        for (int u = 0; u < 1000; u++) {
+            click.route = dev.afmflink.data.FeatureHash.of("user", "u" + u);
+            first += byUser.replicaOf(click) == 0 ? 1 : 0;
+        }
+        assertTrue(first > 430 && first < 570, first + " of 1,000 users on replica 0");
+    }
 }

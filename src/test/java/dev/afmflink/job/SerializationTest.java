@@ -90,6 +90,7 @@ class SerializationTest {
                 new long[] {3, -9, Long.MAX_VALUE}, new double[] {1, 1, 1});
         one.fields = new String[] {"site", "app", "Ωfield"};
         TrainingExample two = new TrainingExample("m", null, -5, Double.NaN, new long[] {1, 2}, new double[] {0.5, -0.0});
+        two.route = -77; // routed by a field (--route-field): the key selector reads it again after the shuffle
         TrainingExample bare = new TrainingExample();
         int[] bytes = new int[3];
         int i = 0;
@@ -106,6 +107,8 @@ class SerializationTest {
             assertArrayEquals(t.ids, back.ids);
             assertArrayEquals(t.values, back.values);
             assertArrayEquals(t.fields, back.fields);
+            assertEquals(t.route, back.route);
+            assertEquals(t.route, ts.copy(t).route);
         }
         DataOutputSerializer withOnes = new DataOutputSerializer(64);
         TrainingExample notOnes = ts.copy(one);
