@@ -21,7 +21,8 @@ final class ScaleBenchCommand implements Command {
     @Override
     public List<Args.Option> options() {
         return List.of(
-                new Args.Option("case", "features|keys|both", "both", "which case to run"),
+                new Args.Option("case", "features|keys|both|sync", "both", "which case to run (sync: the cost model of one "
+                        + "model on R trainers, in memory; not part of both)"),
                 new Args.Option("features", "N", "10000000", "features case: distinct features of the model"),
                 new Args.Option("feature-k", "K", "16", "features case: k (t the same)"),
                 new Args.Option("publish-every", "N", "250000", "features case: a snapshot every N examples (every second one full)"),
@@ -31,6 +32,14 @@ final class ScaleBenchCommand implements Command {
                 new Args.Option("checkpoint-interval-ms", "MS", "10000", "keys case: the job's checkpoint interval"),
                 new Args.Option("quiet-checkpoints", "N", "30", "keys case: a quiet period lasts until two checkpoints in a row add "
                         + "under 1 % of the state, at most N checkpoints"),
+                new Args.Option("sync-examples", "N", "200000", "sync case: examples of the simulator's open vocabulary"),
+                new Args.Option("sync-k", "K", "16", "sync case: k (t the same)"),
+                new Args.Option("sync-tick-examples", "N", "1200", "sync case: examples per tick (stream-bench's tick: 300 s at 4/s)"),
+                new Args.Option("sync-replicas", "LIST", "1,2,4,8,16,32,64", "sync case: R measured (the fit takes 2 and 4)"),
+                new Args.Option("job-us", "C1,C2", null, "sync case: the job's CPU per labelled example at R = 1 and 2 (stream-bench "
+                        + "--trainers-per-model 1,2): the model then predicts the job's at every R"),
+                new Args.Option("job-rate", "EX/S", null, "sync case: the job's labelled examples/s at R = 1 (the cores it keeps busy "
+                        + "here = rate × CPU per example)"),
                 new Args.Option("job-heap", "SIZE", "1g", "the job's JVM heap (-Xmx; MiniCluster, TaskManager and all)"),
                 new Args.Option("work-dir", "DIR", null, "broker, checkpoints and snapshots (default: a new temp dir, deleted after)"));
     }
@@ -38,8 +47,20 @@ final class ScaleBenchCommand implements Command {
     @Override
     public int run(Args a) throws Exception {
         String which = a.get("case");
-        if (!List.of("features", "keys", "both").contains(which)) {
-            throw new Args.UsageException("--case is features, keys or both, got " + which);
+        if (!List.of("features", "keys", "both", "sync").contains(which)) {
+            throw new Args.UsageException("--case is features, keys, both or sync, got " + which);
+        }
+        if (which.equals("sync")) {
+            double[] job = a.get("job-us") == null ? new double[] {Double.NaN, Double.NaN}
+                    : java.util.Arrays.stream(a.get("job-us").split(",")).mapToDouble(Double::parseDouble).toArray();
+            if (job.length != 2) {
+                throw new Args.UsageException("--job-us takes the CPU per example at R = 1 and 2: C1,C2");
+            }
+            dev.afmflink.bench.SyncCostBench.run(a.getInt("sync-examples", 200_000), a.getInt("sync-k", 16),
+                    a.getInt("sync-tick-examples", 1200), java.util.Arrays.stream(a.get("sync-replicas").split(","))
+                            .mapToInt(x -> Integer.parseInt(x.trim())).toArray(), job[0], job[1],
+                    a.get("job-rate") == null ? Double.NaN : a.getDouble("job-rate", 0), System.out);
+            return 0;
         }
         boolean temp = a.get("work-dir") == null;
         Path work = temp ? Files.createTempDirectory("afm-scale-") : Path.of(a.get("work-dir"));

@@ -156,9 +156,12 @@ public final class ReplicaGroup {
     /** Tick {@code n} closes: every replica's change goes through the wire's format into the queue, as in the job. */
     private void close(long n) {
         List<byte[]> records = new ArrayList<>();
+        long t0 = System.nanoTime(); // cost accounting only ({@link #costs}): nothing of the model depends on it
         for (Replica r : replicas) {
             records.addAll(ChangeCodec.encodeParts(r.emit(n), float32, partBytes));
         }
+        long t1 = System.nanoTime();
+        costs.emitNs += t1 - t0;
         for (byte[] record : records) {
             bytes += record.length;
             for (MergeQueue.Merged m : queue.offer(record)) {
@@ -169,16 +172,41 @@ public final class ReplicaGroup {
                     continue;
                 }
                 ticks++;
+                costs.mergeRows += m.merge().ids.length;
+                costs.mergeBytes += ChangeCodec.size(m.merge(), false);
                 merged.apply(m.merge(), null);
                 pending.add(m);
             }
         }
+        costs.mergeNs += System.nanoTime() - t1;
     }
 
     private void takeIn(MergeQueue.Merged m) {
+        long t0 = System.nanoTime();
         for (int r = 0; r < replicas.length; r++) {
             Change merge = m.merge();
             replicas[r].apply(merge, m.own().get(r), id -> local.test(id) || merge.isLocalRow(id));
         }
+        costs.applyNs += System.nanoTime() - t0;
+    }
+
+    /**
+     * Where the group's time went, for a cost model of the merge ({@code bin/afm scale-bench --case sync}):
+     * the replicas' emissions (their changes encoded), the merger's side (the records decoded, merged,
+     * the merged model's apply), the replicas taking the merges in; and the merges' rows and bytes (a
+     * merge as sent to each replica, float64). Wall-clock times, read only by benchmarks.
+     */
+    public static final class Costs {
+        public long emitNs;
+        public long mergeNs;
+        public long applyNs;
+        public long mergeRows;
+        public long mergeBytes;
+    }
+
+    private final Costs costs = new Costs();
+
+    public Costs costs() {
+        return costs;
     }
 }
