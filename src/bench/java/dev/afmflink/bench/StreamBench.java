@@ -68,7 +68,7 @@ public final class StreamBench {
                        List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int warmUpImpressions, int freshnessRate,
                        int freshnessSeconds,
                        Path profileDir, double predictionsSample, int[] trainers, dev.afmflink.job.ReplicaSettings sync,
-                       int inputPartitions, boolean openVocabulary) {
+                       int inputPartitions, boolean openVocabulary, String clickBackend) {
         public Plan {
             if (!(predictionsSample > 0 && predictionsSample <= 1)) {
                 throw new IllegalArgumentException("the bench times the job by its predictions: a share in (0, 1], got "
@@ -96,12 +96,12 @@ public final class StreamBench {
             int warmUp = plan.warmUpImpressions() >= 0 ? plan.warmUpImpressions() : frappe == null ? 20_000 : 0;
             if (warmUp > 0 && !plan.modes().isEmpty()) {
                 clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, plan.predictionsSample(), 1, plan.sync(),
-                        plan.inputPartitions(), false, new PrintStream(java.io.OutputStream.nullOutputStream()));
+                        plan.inputPartitions(), false, plan.clickBackend(), new PrintStream(java.io.OutputStream.nullOutputStream()));
             }
             for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
                 for (int trainers : plan.trainers()) {
                     clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), plan.predictionsSample(), trainers,
-                            plan.sync(), plan.inputPartitions(), plan.openVocabulary(), out);
+                            plan.sync(), plan.inputPartitions(), plan.openVocabulary(), plan.clickBackend(), out);
                 }
             }
             if (plan.freshnessSeconds() > 0) {
@@ -295,7 +295,7 @@ public final class StreamBench {
      */
     static void clickStream(KafkaBroker broker, Path work, int run, int impressions, dev.afmflink.feedback.FeedbackMode mode,
                             Path profileDir, double predictionsSample, int trainers, dev.afmflink.job.ReplicaSettings sync,
-                            int partitions, boolean openVocabulary, PrintStream out) throws Exception {
+                            int partitions, boolean openVocabulary, String backend, PrintStream out) throws Exception {
         String in = "clicks-in-" + run + "-" + mode.id();
         broker.createTopics(List.of(in), "", partitions);
         List<byte[]> events = new ArrayList<>();
@@ -317,7 +317,7 @@ public final class StreamBench {
         AfmConfig logistic = new AfmConfig(16, 16, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
                 OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a, Precision.DEFAULT);
         // publish ticks every 10 min of event time: the simulated 7 h are replayed in seconds (ticks follow event time)
-        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), true, 600_000);
+        StreamSettings base = settings(broker.bootstrapServers(), in, run, work, backend, config(16, Precision.DEFAULT), true, 600_000);
         StreamSettings s = StreamSettings.builder(base.bootstrapServers(), logistic)
                 .topics(in, base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic()).groupId(base.groupId())
                 .checkpoints(base.checkpointDir(), base.checkpointIntervalMs())
@@ -348,9 +348,9 @@ public final class StreamBench {
                 .meanExamplesPerSecond();
         String replicas = trainers == 1 ? "" : String.format(Locale.ROOT, ", --trainers-per-model %d at parallelism %d, tick %d s, "
                 + "lag %d, %s", trainers, trainers, sync.tickMs() / 1000, sync.lag(), sync.rule().label());
-        out.printf(Locale.ROOT, "click-stream (rocksdb, logistic, k=t=16, --feedback %s%s): %d impressions + %d clicks, %.0f labelled"
+        out.printf(Locale.ROOT, "click-stream (%s, logistic, k=t=16, --feedback %s%s): %d impressions + %d clicks, %.0f labelled"
                 + " examples/s (each also scored once), wall %.1f s; job CPU %.1f µs per labelled example (JIT compiling %.1f of them)"
-                + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", mode.id(), replicas, impressions, events.size() - impressions,
+                + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", backend, mode.id(), replicas, impressions, events.size() - impressions,
                 r[0], r[1], r[2], r[3],
                 r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
         if (trainers > 1) {

@@ -50,6 +50,7 @@ final class StreamBenchCommand implements Command {
                         + "(user only; its clicks then carry it)"),
                 new Args.Option("local-fields", "F1,F2", null, "with --route-field: fields whose rows only their owner holds; the "
                         + "rows each replica key holds are reported"),
+                new Args.Option("click-backend", "rocksdb|hashmap", "rocksdb", "the click-stream rows' state backend"),
                 new Args.Option("open-vocabulary", null, null, "the click-stream rows' simulator with an open vocabulary (a new "
                         + "user with a quarter of the impressions, a new ad with a twentieth)"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));
@@ -68,7 +69,7 @@ final class StreamBenchCommand implements Command {
                 a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20),
                 a.get("profile") == null ? null : Path.of(a.get("profile")), a.getDouble("predictions-sample", 1),
                 Arrays.stream(a.get("trainers-per-model").split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(),
-                syncSettings(a), a.getInt("input-partitions", 1), a.has("open-vocabulary")), System.out);
+                syncSettings(a), a.getInt("input-partitions", 1), a.has("open-vocabulary"), a.get("click-backend")), System.out);
         return 0;
     }
 

@@ -23,6 +23,26 @@ public final class Exchange {
 
         /** Keeps row {@code id} (new: made by a merge). */
         void put(long id, FeatureParams f);
+
+        /** The parameters of a model in memory. */
+        static Rows of(dev.afmflink.model.AfmModel model) {
+            return new Rows() {
+                @Override
+                public SharedParams shared() {
+                    return model.shared();
+                }
+
+                @Override
+                public FeatureParams get(long id) {
+                    return model.features().get(id);
+                }
+
+                @Override
+                public void put(long id, FeatureParams f) {
+                    model.features().put(id, f);
+                }
+            };
+        }
     }
 
     private final AfmLearner learner;

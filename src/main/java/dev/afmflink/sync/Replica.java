@@ -37,22 +37,7 @@ public final class Replica implements ParameterStore {
         this.learner = model.learner();
         this.exchange = new Exchange(config);
         this.ledger = Ledger.open(model.shared());
-        this.rows = new Exchange.Rows() {
-            @Override
-            public SharedParams shared() {
-                return model.shared();
-            }
-
-            @Override
-            public FeatureParams get(long id) {
-                return model.features().get(id);
-            }
-
-            @Override
-            public void put(long id, FeatureParams f) {
-                model.features().put(id, f);
-            }
-        };
+        this.rows = Exchange.Rows.of(model);
     }
 
     /** The replica's parameters as they stand (its own steps and the merges it has taken in). */

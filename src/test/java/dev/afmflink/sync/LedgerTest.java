@@ -126,22 +126,7 @@ class LedgerTest {
         }
         Ledger back = Ledger.decode(l.encode());
         assertArrayEquals(l.encode(), back.encode());
-        Change c = new Exchange(config).emit(0, 1, new Exchange.Rows() {
-            @Override
-            public SharedParams shared() {
-                return m.shared();
-            }
-
-            @Override
-            public FeatureParams get(long id) {
-                return m.features().get(id);
-            }
-
-            @Override
-            public void put(long id, FeatureParams f) {
-                m.features().put(id, f);
-            }
-        }, back);
+        Change c = new Exchange(config).emit(0, 1, Exchange.Rows.of(m), back);
         assertArrayEquals(new long[] {5, 9}, c.ids);
         assertTrue(c.isLocalRow(9));
         assertTrue(!c.isLocalRow(5));
@@ -149,22 +134,7 @@ class LedgerTest {
         plain.touch(5, m.features().get(5), false);
         Ledger plainBack = Ledger.decode(plain.encode());
         assertEquals(plain.encode().length, plainBack.encode().length, "no marks, no trailer");
-        assertEquals(null, new Exchange(config).emit(0, 1, new Exchange.Rows() {
-            @Override
-            public SharedParams shared() {
-                return m.shared();
-            }
-
-            @Override
-            public FeatureParams get(long id) {
-                return m.features().get(id);
-            }
-
-            @Override
-            public void put(long id, FeatureParams f) {
-                m.features().put(id, f);
-            }
-        }, plainBack).local);
+        assertEquals(null, new Exchange(config).emit(0, 1, Exchange.Rows.of(m), plainBack).local);
     }
 
     @Test
