@@ -320,7 +320,7 @@ public final class StreamBench {
         StreamSettings base = settings(broker.bootstrapServers(), in, run, work, backend, config(16, Precision.DEFAULT), true, 600_000);
         StreamSettings s = StreamSettings.builder(base.bootstrapServers(), logistic)
                 .topics(in, base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic()).groupId(base.groupId())
-                .checkpoints(base.checkpointDir(), base.checkpointIntervalMs())
+                .stateBackend(backend).checkpoints(base.checkpointDir(), base.checkpointIntervalMs())
                 .publish(base.publishIntervalMs(), base.publishEvery(), base.fullEvery()).bounded(trainers == 1)
                 .parallelism(trainers)
                 .feedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode)
