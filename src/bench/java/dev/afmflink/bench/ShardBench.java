@@ -48,34 +48,17 @@ public final class ShardBench {
         return replicas == 1 ? 0 : (int) Long.remainderUnsigned(SplitMix64.forStream(0x5EA7L, i).nextLong(), replicas);
     }
 
-    /** The replica of example {@code i}: by the id of its {@code field}'s feature if it has one, else by its number. */
+    /** The replica of example {@code i}: by its {@code field}'s feature as the job routes it, if it has one, else by its number. */
     static int route(Example ex, long i, int replicas, String field) {
-        if (field != null && ex.fields != null) {
-            for (int q = 0; q < ex.size; q++) {
-                if (field.equals(ex.fields[q])) {
-                    return (int) Long.remainderUnsigned(SplitMix64.forStream(0x5EA7L, ex.ids[q]).nextLong(), replicas);
-                }
-            }
-        }
-        return route(i, replicas);
-    }
-
-    /** The ids of the features of {@code fields} in {@code examples}. */
-    static Set<Long> idsOf(List<Example> examples, Set<String> fields) {
-        Set<Long> ids = new HashSet<>();
-        for (Example ex : examples) {
-            for (int q = 0; ex.fields != null && q < ex.size; q++) {
-                if (fields.contains(ex.fields[q])) {
-                    ids.add(ex.ids[q]);
-                }
-            }
-        }
-        return ids;
+        long feature = field == null ? dev.afmflink.sync.ReplicaRoute.NONE
+                : dev.afmflink.sync.ReplicaRoute.featureOf(field, ex.ids, ex.fields, ex.size);
+        return feature != dev.afmflink.sync.ReplicaRoute.NONE ? dev.afmflink.sync.ReplicaRoute.ofFeature(feature, replicas)
+                : route(i, replicas);
     }
 
     public static Result run(StepBench.Case c, AfmConfig config, Setup s, Routing routing) {
-        Set<Long> local = idsOf(c.train(), routing.localFields());
-        ReplicaGroup g = new ReplicaGroup(config, s.replicas(), s.tickExamples(), s.lag(), s.rule(), local::contains);
+        // the local rows marked by the replicas that step them, as the job's replica trainers mark them (--local-fields)
+        ReplicaGroup g = new ReplicaGroup(config, s.replicas(), s.tickExamples(), s.lag(), s.rule()).localFields(routing.localFields());
         Evaluation progressive = new Evaluation(config.loss());
         long i = 0;
         for (Example ex : c.train()) {
