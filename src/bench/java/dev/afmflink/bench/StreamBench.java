@@ -389,6 +389,11 @@ public final class StreamBench {
                 }
             }
         }
+        if (s.replicas().localFields().isEmpty()) {
+            out.printf(Locale.ROOT, "  rows held per replica key in its state (its last closed validation window's features): %s%n",
+                    Arrays.toString(held));
+            return;
+        }
         // the stream's own count, up to the latest window every replica has closed
         long upTo = Arrays.stream(lastWindow).min().orElse(0);
         dev.afmflink.data.EventDecoder dec = new dev.afmflink.data.EventDecoder(Loss.LOGISTIC, 1 << 20);

@@ -1,11 +1,6 @@
 package dev.afmflink.sync;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 
 /**
  * A change on the wire (the synchronization topic's record value): a replica's change is sent once
@@ -144,57 +139,55 @@ public final class ChangeCodec {
         if (size > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("a change of " + size + " bytes: more than one record holds");
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) size);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(MAGIC);
-            out.writeByte(parts > 1 ? VERSION_PARTS : VERSION);
-            out.writeByte(float32 ? 4 : 8);
-            out.writeLong(c.tick);
-            out.writeLong(c.since);
-            out.writeInt(c.replica);
-            if (parts > 1) {
-                out.writeInt(part);
-                out.writeInt(parts);
-            }
-            out.writeLong(c.examples);
-            out.writeInt(c.sharedContributors);
-            values(out, c.shared, float32);
-            out.writeInt(c.ids.length);
+        // a buffer of the exact size, written in place (big-endian, as DataOutputStream wrote it: the same bytes)
+        ByteBuffer out = ByteBuffer.allocate((int) size);
+        out.put(MAGIC);
+        out.put(parts > 1 ? VERSION_PARTS : VERSION);
+        out.put((byte) (float32 ? 4 : 8));
+        out.putLong(c.tick);
+        out.putLong(c.since);
+        out.putInt(c.replica);
+        if (parts > 1) {
+            out.putInt(part);
+            out.putInt(parts);
+        }
+        out.putLong(c.examples);
+        out.putInt(c.sharedContributors);
+        values(out, c.shared, float32);
+        out.putInt(c.ids.length);
+        for (int i = 0; i < c.ids.length; i++) {
+            out.putLong(c.ids[i]);
+            out.putLong(c.steps[i]);
+            out.putLong(c.lastUpdate[i]);
+            out.putInt(c.contributors[i]);
+            values(out, c.rows[i], float32);
+        }
+        int local = localCount(c);
+        if (local > 0) {
+            out.putInt(local);
             for (int i = 0; i < c.ids.length; i++) {
-                out.writeLong(c.ids[i]);
-                out.writeLong(c.steps[i]);
-                out.writeLong(c.lastUpdate[i]);
-                out.writeInt(c.contributors[i]);
-                values(out, c.rows[i], float32);
-            }
-            int local = localCount(c);
-            if (local > 0) {
-                out.writeInt(local);
-                for (int i = 0; i < c.ids.length; i++) {
-                    if (c.local[i]) {
-                        out.writeInt(i);
-                    }
+                if (c.local[i]) {
+                    out.putInt(i);
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        byte[] out = bytes.toByteArray();
-        assert out.length == size;
-        return out;
+        if (out.hasRemaining()) {
+            throw new IllegalStateException("a change's size was counted as " + size + " bytes, " + out.position() + " written");
+        }
+        return out.array();
     }
 
-    private static void values(DataOutputStream out, double[] v, boolean float32) throws IOException {
+    private static void values(ByteBuffer out, double[] v, boolean float32) {
         if (v == null) {
-            out.writeInt(-1);
+            out.putInt(-1);
             return;
         }
-        out.writeInt(v.length);
+        out.putInt(v.length);
         for (double x : v) {
             if (float32) {
-                out.writeFloat((float) x);
+                out.putFloat((float) x);
             } else {
-                out.writeDouble(x);
+                out.putDouble(x);
             }
         }
     }
@@ -210,38 +203,39 @@ public final class ChangeCodec {
 
     /** The change or part of one in {@code record}; an {@link IllegalArgumentException} saying what is wrong if it is not one. */
     public static Part decodePart(byte[] record) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(record))) {
-            if (record.length < 3 || in.readByte() != MAGIC) {
+        ByteBuffer in = ByteBuffer.wrap(record); // big-endian
+        try {
+            if (record.length < 3 || in.get() != MAGIC) {
                 throw new IllegalArgumentException("not a change record");
             }
-            byte version = in.readByte();
+            byte version = in.get();
             if (version != VERSION && version != VERSION_PARTS) {
                 throw new IllegalArgumentException("change record version " + version + ", this build reads " + VERSION + " and "
                         + VERSION_PARTS);
             }
-            int width = in.readByte();
+            int width = in.get();
             if (width != 4 && width != 8) {
                 throw new IllegalArgumentException("change record with " + width + " bytes per value");
             }
-            long tick = in.readLong();
-            long since = in.readLong();
+            long tick = in.getLong();
+            long since = in.getLong();
             if (since >= tick) {
                 throw new IllegalArgumentException("change record of tick " + tick + " since tick " + since);
             }
-            int replica = in.readInt();
+            int replica = in.getInt();
             int part = 0;
             int parts = 1;
             if (version == VERSION_PARTS) {
-                part = in.readInt();
-                parts = in.readInt();
+                part = in.getInt();
+                parts = in.getInt();
                 if (parts < 2 || part < 0 || part >= parts) {
                     throw new IllegalArgumentException("change record part " + part + " of " + parts);
                 }
             }
-            long examples = in.readLong();
-            int sharedContributors = in.readInt();
+            long examples = in.getLong();
+            int sharedContributors = in.getInt();
             double[] shared = values(in, width, record.length);
-            int n = in.readInt();
+            int n = in.getInt();
             if (n < 0 || n > record.length / 32) {
                 throw new IllegalArgumentException("change record with " + n + " rows in " + record.length + " bytes");
             }
@@ -251,29 +245,29 @@ public final class ChangeCodec {
             int[] contributors = new int[n];
             double[][] rows = new double[n][];
             for (int i = 0; i < n; i++) {
-                ids[i] = in.readLong();
+                ids[i] = in.getLong();
                 if (i > 0 && ids[i] <= ids[i - 1]) {
                     throw new IllegalArgumentException("change record's rows out of order at row " + i);
                 }
-                steps[i] = in.readLong();
-                last[i] = in.readLong();
-                contributors[i] = in.readInt();
+                steps[i] = in.getLong();
+                last[i] = in.getLong();
+                contributors[i] = in.getInt();
                 rows[i] = values(in, width, record.length);
                 if (rows[i] == null) {
                     throw new IllegalArgumentException("change record's row " + i + " has no values");
                 }
             }
             boolean[] local = null;
-            int rest = in.available();
+            int rest = in.remaining();
             if (rest > 0) { // the local rows: their count, then their indexes
-                int m = rest >= 4 ? in.readInt() : -1;
+                int m = rest >= 4 ? in.getInt() : -1;
                 if (m < 1 || m > n || rest != 4 + 4L * m) {
                     throw new IllegalArgumentException("change record with " + rest + " bytes after its last row");
                 }
                 local = new boolean[n];
                 int previous = -1;
                 for (int j = 0; j < m; j++) {
-                    int i = in.readInt();
+                    int i = in.getInt();
                     if (i <= previous || i >= n) {
                         throw new IllegalArgumentException("change record's local rows out of order or range at " + i);
                     }
@@ -283,15 +277,13 @@ public final class ChangeCodec {
             }
             return new Part(new Change(tick, since, replica, shared, sharedContributors, examples, ids, rows, steps, last, contributors,
                     local), part, parts, width == 4);
-        } catch (java.io.EOFException e) {
+        } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("change record cut short (" + record.length + " bytes)");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
-    private static double[] values(DataInputStream in, int width, int total) throws IOException {
-        int len = in.readInt();
+    private static double[] values(ByteBuffer in, int width, int total) {
+        int len = in.getInt();
         if (len == -1) {
             return null;
         }
@@ -300,7 +292,7 @@ public final class ChangeCodec {
         }
         double[] v = new double[len];
         for (int q = 0; q < len; q++) {
-            v[q] = width == 4 ? in.readFloat() : in.readDouble();
+            v[q] = width == 4 ? in.getFloat() : in.getDouble();
         }
         return v;
     }
