@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class LedgerTest {
 
     /** The model's rows and a ledger read back from its bytes before every step, every emission and every merge. */
-    private static final class ThroughBytes implements ParameterStore, Exchange.Rows {
+    private static final class ThroughBytes implements ParameterStore {
         final AfmModel model;
         final Exchange exchange;
         byte[] ledger;
@@ -38,16 +38,6 @@ class LedgerTest {
         @Override
         public SharedParams shared() {
             return model.shared();
-        }
-
-        @Override
-        public FeatureParams get(long id) {
-            return model.features().get(id);
-        }
-
-        @Override
-        public void put(long id, FeatureParams f) {
-            model.features().put(id, f);
         }
 
         @Override
@@ -66,14 +56,14 @@ class LedgerTest {
 
         Change emit(int replica, long tick) {
             Ledger l = Ledger.decode(ledger);
-            Change c = exchange.emit(replica, tick, this, l);
+            Change c = exchange.emit(replica, tick, Exchange.Rows.of(model), l);
             ledger = l.encode();
             return c;
         }
 
         void apply(Change merged, Change own) {
             Ledger l = Ledger.decode(ledger);
-            exchange.apply(merged, own, id -> false, this, l);
+            exchange.apply(merged, own, id -> false, Exchange.Rows.of(model), l);
             ledger = l.encode();
         }
     }
