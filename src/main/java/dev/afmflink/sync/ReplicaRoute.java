@@ -10,7 +10,7 @@ import dev.afmflink.model.SplitMix64;
  *   <li>By impression id (the default): a hash of the event's id, so an impression and its click
  *       meet at the same replica.</li>
  *   <li>By a route field ({@code --route-field user}): a hash of the event's feature of that field
- *       (its 64-bit feature id, {@code dev.afmflink.data.FeatureHash}), so every event of a user goes to
+ *       (its 64-bit feature id, docs/events.md), so every event of a user goes to
  *       one replica and that user's row lives on it alone ({@code --local-fields}). A click carries
  *       the field among its {@code features} (docs/events.md) to meet its impression there.</li>
  * </ul>
