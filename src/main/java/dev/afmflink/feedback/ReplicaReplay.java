@@ -76,19 +76,13 @@ public final class ReplicaReplay implements Replay {
     /** One decoded event of the model, as the job would see it next. */
     @Override
     public void accept(Event e) {
-        int r;
-        if (routeField == null) {
-            r = ReplicaRoute.ofId(e.id(), replays.length);
-        } else {
-            var x = e.features();
-            long route = x == null ? ReplicaRoute.NONE : ReplicaRoute.featureOf(routeField, x.ids, x.fields, x.size);
-            if (route == ReplicaRoute.NONE) { // the job's route dead-letters it: it neither trains nor moves event time
-                unrouted++;
-                return;
-            }
-            r = ReplicaRoute.ofFeature(route, replays.length);
+        var x = e.features();
+        long route = routeField == null || x == null ? ReplicaRoute.NONE : ReplicaRoute.featureOf(routeField, x.ids, x.fields, x.size);
+        if (routeField != null && route == ReplicaRoute.NONE) { // the job's route dead-letters it: it neither trains nor moves event time
+            unrouted++;
+            return;
         }
-        replays[r].arrive(e);
+        replays[ReplicaRoute.of(e.id(), route, replays.length)].arrive(e);
         advanceTo(e.ts());
     }
 

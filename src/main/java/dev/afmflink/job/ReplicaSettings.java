@@ -52,11 +52,6 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
         this(replicas, tickMs, lag, rule, topic, null, java.util.List.of());
     }
 
-    /** These settings routed by {@code field} ({@code --route-field}) with rows of {@code local} held by their owner alone. */
-    public ReplicaSettings routedBy(String field, java.util.List<String> local) {
-        return new ReplicaSettings(replicas, tickMs, lag, rule, topic, field, local);
-    }
-
     public boolean synced() {
         return replicas > 1;
     }
@@ -68,7 +63,6 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
 
     /** The replica of an event the route has seen ({@link TrainingExample#route}: its route feature, or none: by id). */
     int replicaOf(TrainingExample e) {
-        return e.route != dev.afmflink.sync.ReplicaRoute.NONE ? dev.afmflink.sync.ReplicaRoute.ofFeature(e.route, replicas)
-                : replicaOfId(e.id);
+        return dev.afmflink.sync.ReplicaRoute.of(e.id, e.route, replicas);
     }
 }

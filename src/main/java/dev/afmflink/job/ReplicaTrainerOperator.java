@@ -4,6 +4,7 @@ import dev.afmflink.sync.Change;
 import dev.afmflink.sync.ChangeCodec;
 import dev.afmflink.sync.Exchange;
 import dev.afmflink.sync.Ledger;
+import dev.afmflink.sync.ReplicaRoute;
 import dev.afmflink.sync.SyncMessage;
 import dev.afmflink.sync.SyncSchedule;
 import java.util.ArrayList;
@@ -101,7 +102,8 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         java.util.Set<String> local = java.util.Set.copyOf(replicas.localFields());
         trainer().onTrainingRow((id, f, ex) -> {
             try {
-                ledger((String) getCurrentKey()).touch(id, f, !local.isEmpty() && isOfField(id, ex, local));
+                ledger((String) getCurrentKey()).touch(id, f,
+                        ex != null && ReplicaRoute.isOfFields(id, ex.ids, ex.fields, ex.ids.length, local));
             } catch (Exception e) {
                 throw new org.apache.flink.util.FlinkRuntimeException("keyed state", e);
             }
@@ -166,19 +168,6 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }
-    }
-
-    /** Whether feature {@code id} of {@code ex} is of one of the {@code fields}. */
-    private static boolean isOfField(long id, TrainingExample ex, java.util.Set<String> fields) {
-        if (ex == null || ex.fields == null) {
-            return false;
-        }
-        for (int i = 0; i < ex.ids.length && i < ex.fields.length; i++) {
-            if (ex.ids[i] == id) {
-                return ex.fields[i] != null && fields.contains(ex.fields[i]);
-            }
-        }
-        return false;
     }
 
     /** The key in hand's ledger (the keyed-state context being its key). */

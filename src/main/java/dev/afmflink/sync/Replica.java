@@ -82,22 +82,9 @@ public final class Replica implements ParameterStore {
         if (f == null) {
             f = model.trainingRow(id, ts); // a new row starts where it starts in every replica: a function of (seed, id)
         }
-        ledger.touch(id, f, !localFields.isEmpty() && isLocal(id));
-        return f;
-    }
-
-    /** Whether feature {@code id} of the example in training is of a local field. */
-    private boolean isLocal(long id) {
         Example ex = training;
-        if (ex == null || ex.fields == null) {
-            return false;
-        }
-        for (int i = 0; i < ex.size && i < ex.fields.length; i++) {
-            if (ex.ids[i] == id) {
-                return ex.fields[i] != null && localFields.contains(ex.fields[i]);
-            }
-        }
-        return false;
+        ledger.touch(id, f, ex != null && ReplicaRoute.isOfFields(id, ex.ids, ex.fields, ex.size, localFields));
+        return f;
     }
 
     @Override

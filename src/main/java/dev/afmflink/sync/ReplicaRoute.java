@@ -33,6 +33,28 @@ public final class ReplicaRoute {
         return (int) Long.remainderUnsigned(SplitMix64.mix(route), replicas);
     }
 
+    /** The replica of event {@code id} whose route feature is {@code route}: by the feature, or by the id if {@link #NONE}. */
+    public static int of(String id, long route, int replicas) {
+        return route != NONE ? ofFeature(route, replicas) : ofId(id, replicas);
+    }
+
+    /**
+     * Whether feature {@code id} is, among an event's features ({@code ids} with their {@code fields}
+     * names, {@code size} of them), of one of the fields {@code local} ({@code --local-fields}): a row
+     * its replica marks local in its change.
+     */
+    public static boolean isOfFields(long id, long[] ids, String[] fields, int size, java.util.Set<String> local) {
+        if (local.isEmpty() || ids == null || fields == null) {
+            return false;
+        }
+        for (int i = 0; i < size && i < fields.length; i++) {
+            if (ids[i] == id) {
+                return fields[i] != null && local.contains(fields[i]);
+            }
+        }
+        return false;
+    }
+
     /**
      * The feature id of {@code field} among an event's features ({@code ids} with their {@code fields}
      * names, {@code size} of them), or {@link #NONE} if it has none: the first feature of that field.

@@ -46,8 +46,9 @@ class ReplicaSettingsTest {
                 "user", java.util.List.of())).getMessage().contains("--trainers-per-model above 1"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new ReplicaSettings(2, 1000, 1, MergeRule.MEAN_STEPS, "s",
                 null, java.util.List.of("user"))).getMessage().contains("needs --route-field"));
-        assertThrows(IllegalArgumentException.class, () -> TWO.routedBy(" ", java.util.List.of()));
-        ReplicaSettings byUser = TWO.routedBy("user", java.util.List.of("user"));
+        assertThrows(IllegalArgumentException.class, () -> new ReplicaSettings(2, 1000, 1, MergeRule.MEAN_STEPS, "s", " ",
+                java.util.List.of()));
+        ReplicaSettings byUser = new ReplicaSettings(2, 1000, 1, MergeRule.MEAN_STEPS, "sync", "user", java.util.List.of("user"));
         TrainingExample click = new TrainingExample(dev.afmflink.data.EventKind.CLICK, "m", "imp-1", 0, Double.NaN, null, null);
         click.route = dev.afmflink.data.FeatureHash.of("user", "u42");
         TrainingExample impression = new TrainingExample(dev.afmflink.data.EventKind.IMPRESSION, "m", "imp-1", 0, Double.NaN,
