@@ -26,6 +26,12 @@ final class ScaleBenchCommand implements Command {
                 new Args.Option("features", "N", "10000000", "features case: distinct features of the model"),
                 new Args.Option("feature-k", "K", "16", "features case: k (t the same)"),
                 new Args.Option("publish-every", "N", "250000", "features case: a snapshot every N examples (every second one full)"),
+                new Args.Option("trainers-per-model", "R", "1", "features case: R > 1 trains the model on R replica keys on a "
+                        + "real cluster of processes (a JobManager and R TaskManagers of one slot and --tm-heap each, flink run "
+                        + "at parallelism R), routed by its own feature f0, the 8 own fields local; checked against ReplicaReplay"),
+                new Args.Option("tm-heap", "MIB", "1024", "features case with R > 1: each TaskManager's JVM heap (framework + task heap)"),
+                new Args.Option("sync-tick-ms", "MS", "10000", "features case with R > 1: event time between merges (an example "
+                        + "a millisecond)"),
                 new Args.Option("keys", "N", "100000", "keys case: model keys"),
                 new Args.Option("rounds", "N", "2", "keys case: examples per key before the quiet period"),
                 new Args.Option("key-k", "K", "64", "keys case: k (t the same)"),
@@ -69,8 +75,14 @@ final class ScaleBenchCommand implements Command {
             if (!which.equals("keys")) {
                 int k = a.getInt("feature-k", 16);
                 Path w = Files.createDirectories(work.resolve("features"));
-                ok &= ScaleBench.features(a.getLong("features", 10_000_000), k, k, a.get("job-heap"), a.getLong("publish-every", 250_000),
-                        w, System.out);
+                int replicas = a.getInt("trainers-per-model", 1);
+                if (replicas > 1) { // an example a millisecond: --publish-every's examples are its event time
+                    ok &= dev.afmflink.bench.ScaleReplicasBench.run(a.getLong("features", 10_000_000), k, replicas, a.get("tm-heap"),
+                            a.getLong("publish-every", 250_000), a.getLong("sync-tick-ms", 10_000), w, System.out);
+                } else {
+                    ok &= ScaleBench.features(a.getLong("features", 10_000_000), k, k, a.get("job-heap"),
+                            a.getLong("publish-every", 250_000), w, System.out);
+                }
                 if (temp) {
                     ScaleBench.deleteTree(w);
                 }

@@ -1,4 +1,4 @@
-package dev.afmflink.job;
+package dev.afmflink.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,8 +32,8 @@ import org.apache.flink.configuration.GlobalConfiguration;
  * strategy, state backend, checkpoint settings) with addresses, ports, memory and directories made
  * local. Every wait is bounded.
  */
-final class ProcessCluster implements AutoCloseable {
-    static final List<String> OPENS = List.of("java.lang", "java.util", "java.lang.reflect", "java.io", "java.net", "java.nio",
+public final class ProcessCluster implements AutoCloseable {
+    public static final List<String> OPENS = List.of("java.lang", "java.util", "java.lang.reflect", "java.io", "java.net", "java.nio",
             "sun.nio.ch", "java.text", "java.time", "java.util.concurrent", "java.util.concurrent.atomic",
             "java.util.concurrent.locks");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +44,7 @@ final class ProcessCluster implements AutoCloseable {
     private final int restPort;
     private final Process jobManager;
     private final Map<String, Process> taskManagers = new LinkedHashMap<>();
+    private final Map<String, String> jvmHeaps = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private ProcessCluster(Path dir, Path conf, String classpath, int restPort, Process jobManager) {
@@ -55,7 +56,7 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** The Flink jars of the project's runtime classpath: no Kafka broker, Connect, web servers, connector or project classes. */
-    static String clusterClasspath(Path classpathFile) throws IOException {
+    public static String clusterClasspath(Path classpathFile) throws IOException {
         Pattern out = Pattern.compile("(kafka|connect-|jetty-|jersey|hk2|undertow|xnio|wildfly|jboss|prometheus|jackson-jakarta"
                 + "|argparse4j|scala-|swagger|jose4j|flink-connector-kafka|async-profiler).*");
         return java.util.Arrays.stream(Files.readString(classpathFile).trim().split(java.io.File.pathSeparator))
@@ -63,7 +64,7 @@ final class ProcessCluster implements AutoCloseable {
                 .collect(Collectors.joining(java.io.File.pathSeparator));
     }
 
-    static List<String> jvmFlags() {
+    public static List<String> jvmFlags() {
         List<String> f = new ArrayList<>();
         f.add("--add-modules");
         f.add("jdk.incubator.vector");
@@ -74,7 +75,16 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** Starts a JobManager with {@code flink-conf/config.yaml} made local; waits for its REST API. */
-    static ProcessCluster start(Path dir, Path projectConf, String classpath, int slotsPerTaskManager) throws Exception {
+    public static ProcessCluster start(Path dir, Path projectConf, String classpath, int slotsPerTaskManager) throws Exception {
+        return start(dir, projectConf, classpath, slotsPerTaskManager, Map.of());
+    }
+
+    /**
+     * The same with settings of {@code config.yaml} replaced after the local ones ({@code settings}; an empty value
+     * removes the key: e.g. {@code taskmanager.memory.process.size} to size a TaskManager by its heap instead).
+     */
+    public static ProcessCluster start(Path dir, Path projectConf, String classpath, int slotsPerTaskManager,
+                                       Map<String, String> settings) throws Exception {
         Files.createDirectories(dir);
         Path conf = Files.createDirectories(dir.resolve("conf"));
         Configuration c = GlobalConfiguration.loadConfiguration(projectConf.toString());
@@ -98,6 +108,13 @@ final class ProcessCluster implements AutoCloseable {
         m.put("io.tmp.dirs", Files.createDirectories(dir.resolve("tmp")).toString());
         m.put("heartbeat.timeout", "20000");
         m.put("heartbeat.interval", "2000");
+        settings.forEach((k, v) -> {
+            if (v.isEmpty()) {
+                m.remove(k);
+            } else {
+                m.put(k, v);
+            }
+        });
         StringBuilder yaml = new StringBuilder();
         m.forEach((k, v) -> yaml.append(k).append(": ").append(v.contains(":") || v.contains(" ") ? "'" + v + "'" : v).append('\n'));
         Files.writeString(conf.resolve("config.yaml"), yaml.toString());
@@ -130,7 +147,12 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** Starts TaskManager {@code id} (its resource id) and waits until the JobManager counts {@code expected} TaskManagers. */
-    void startTaskManager(String id, int expected) throws Exception {
+    public void startTaskManager(String id, int expected) throws Exception {
+        startTaskManager(id, expected, List.of());
+    }
+
+    /** The same with JVM flags of its own after Flink's memory flags (a GC log, …). */
+    public void startTaskManager(String id, int expected, List<String> flags) throws Exception {
         Path log = dir.resolve(id + "-params.out");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath,
                 "org.apache.flink.runtime.util.bash.BashJavaUtils", "GET_TM_RESOURCE_PARAMS", "--configDir", conf.toString())
@@ -142,6 +164,9 @@ final class ProcessCluster implements AutoCloseable {
         List<String> jvm = List.of(lines.get(lines.size() - 2).replace("BASH_JAVA_UTILS_EXEC_RESULT:", "").trim().split("\\s+"));
         List<String> dyn = new ArrayList<>(List.of(lines.get(lines.size() - 1).replace("BASH_JAVA_UTILS_EXEC_RESULT:", "").trim()
                 .split("\\s+")));
+        jvmHeaps.put(id, jvm.stream().filter(f -> f.startsWith("-Xmx") || f.startsWith("-Xms")).collect(Collectors.joining(" ")));
+        jvm = new ArrayList<>(jvm);
+        jvm.addAll(flags);
         List<String> args = new ArrayList<>(List.of("--configDir", conf.toString()));
         args.addAll(dyn);
         args.add("-D");
@@ -153,15 +178,20 @@ final class ProcessCluster implements AutoCloseable {
         });
     }
 
+    /** The heap flags Flink's memory model gave TaskManager {@code id} ({@code -Xmx… -Xms…}). */
+    public String jvmHeapOf(String id) {
+        return jvmHeaps.get(id);
+    }
+
     /** {@code kill -9} of a TaskManager process. */
-    void killTaskManager(String id) throws InterruptedException {
+    public void killTaskManager(String id) throws InterruptedException {
         Process p = taskManagers.remove(id);
         p.destroyForcibly();
         p.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** Submits the job jar with {@code flink run -d} (CliFrontend); returns the job id. */
-    String submit(Path jobJar, String savepoint, List<String> jobArgs) throws Exception {
+    public String submit(Path jobJar, String savepoint, List<String> jobArgs) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "-d", "-m", "127.0.0.1:" + restPort));
         if (savepoint != null) {
             args.add("-s");
@@ -185,7 +215,7 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** The TaskManager resource ids running the vertex whose name contains {@code vertexName}. */
-    List<String> taskManagersRunning(String job, String vertexName) throws Exception {
+    public List<String> taskManagersRunning(String job, String vertexName) throws Exception {
         List<String> out = new ArrayList<>();
         for (JsonNode v : get("/jobs/" + job).get("vertices")) {
             if (v.get("name").asText().contains(vertexName)) {
@@ -198,7 +228,7 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** True when the job and every one of its tasks are RUNNING. */
-    boolean running(String job) {
+    public boolean running(String job) {
         JsonNode j = getOrNull("/jobs/" + job);
         if (j == null || !j.get("state").asText().equals("RUNNING")) {
             return false;
@@ -211,13 +241,13 @@ final class ProcessCluster implements AutoCloseable {
         return true;
     }
 
-    String state(String job) {
+    public String state(String job) {
         JsonNode j = getOrNull("/jobs/" + job);
         return j == null ? "?" : j.get("state").asText();
     }
 
     /** Stop-with-savepoint (no drain); returns the savepoint's path. */
-    String stopWithSavepoint(String job) throws Exception {
+    public String stopWithSavepoint(String job) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create(base() + "/jobs/" + job + "/stop"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"drain\":false}")).timeout(Duration.ofSeconds(30)).build();
@@ -239,7 +269,7 @@ final class ProcessCluster implements AutoCloseable {
         return location[0];
     }
 
-    void cancel(String job) {
+    public void cancel(String job) {
         try {
             http.send(HttpRequest.newBuilder(URI.create(base() + "/jobs/" + job + "?mode=cancel"))
                     .method("PATCH", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
@@ -249,7 +279,7 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    Path logOf(String name) {
+    public Path logOf(String name) {
         return dir.resolve(name + ".log");
     }
 
@@ -257,7 +287,7 @@ final class ProcessCluster implements AutoCloseable {
         return "http://127.0.0.1:" + restPort;
     }
 
-    JsonNode get(String path) throws Exception {
+    public JsonNode get(String path) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (r.statusCode() != 200) {
@@ -266,7 +296,7 @@ final class ProcessCluster implements AutoCloseable {
         return JSON.readTree(r.body());
     }
 
-    JsonNode getOrNull(String path) {
+    public JsonNode getOrNull(String path) {
         try {
             return get(path);
         } catch (Exception e) {
@@ -275,7 +305,7 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** Polls {@code condition} every 500 ms for at most {@code seconds}. */
-    void await(String what, long seconds, BooleanSupplier condition) throws Exception {
+    public void await(String what, long seconds, BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
             if (!jobManager.isAlive()) {
