@@ -222,13 +222,13 @@ public final class ScaleBench {
     }
 
     /** The options every case gives the job. */
-    static List<String> jobArgs(KafkaBroker broker, Path work, String in, int k, int t) {
+    static List<String> jobArgs(KafkaBroker broker, Path work, String in, int k, int t, String backend) {
         return new ArrayList<>(List.of("--bootstrap-servers", broker.bootstrapServers(), "--input-topic", in,
                 "--snapshots-topic", in + "-snap", "--predictions-topic", in + "-pred", "--dead-letters-topic", in + "-dead",
                 "--metrics-topic", in + "-metrics", "--group-id", in, "--k", Integer.toString(k), "--t", Integer.toString(t),
                 "--feedback", "immediate", "--min-count", "1", "--feature-ttl", "0", "--publish-interval-ms", "0",
                 "--checkpoint-dir", work.resolve("checkpoints").toString(), "--work-dir", work.resolve("job").toString(),
-                "--progress-seconds", "30"));
+                "--progress-seconds", "30", "--state-backend", backend));
     }
 
     static void topics(KafkaBroker broker, String in) throws Exception {
@@ -259,20 +259,21 @@ public final class ScaleBench {
     }
 
     /** The features case; returns true if every check held. */
-    public static boolean features(long features, int k, int t, String heap, long publishEvery, Path work, PrintStream out)
+    public static boolean features(long features, int k, int t, String heap, long publishEvery, String backend, Path work,
+                                   PrintStream out)
             throws Exception {
         long n = (features - 2L * HOT + OWN_FEATURES - 1) / OWN_FEATURES;
         String in = "scale-features";
         Path models = work.resolve("models");
         out.printf(Locale.ROOT, "features: %,d examples (8 new features each + 2 of 2 x %,d hot) -> %,d features, k = %d, t = %d; "
-                + "the job in its own JVM with -Xmx%s%n", n, HOT, n * OWN_FEATURES + 2 * HOT, k, t, heap);
+                + "the job in its own JVM with -Xmx%s, state backend %s%n", n, HOT, n * OWN_FEATURES + 2 * HOT, k, t, heap, backend);
         boolean ok = true;
         try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
             topics(broker, in);
             long t0 = System.nanoTime();
             produce(broker.bootstrapServers(), in, 0, n, ScaleBench::featureEvent);
             out.printf(Locale.ROOT, "  produced in %.0f s%n", (System.nanoTime() - t0) / 1e9);
-            List<String> args = jobArgs(broker, work, in, k, t);
+            List<String> args = jobArgs(broker, work, in, k, t, backend);
             args.addAll(List.of("--bounded", "--publish-every", Long.toString(publishEvery), "--full-every", "2",
                     "--snapshot-dir", models.toString(), "--checkpoint-interval-ms", "30000"));
             long start = System.nanoTime();
@@ -384,7 +385,7 @@ public final class ScaleBench {
         HttpClient http = HttpClient.newHttpClient();
         try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240)) {
             topics(broker, in);
-            List<String> args = jobArgs(broker, work, in, k, t);
+            List<String> args = jobArgs(broker, work, in, k, t, "rocksdb");
             args.addAll(List.of("--publish-every", "0", "--checkpoint-interval-ms", Long.toString(checkpointMs), "--rest-port",
                     Integer.toString(rest)));
             Process job = startJob(work, heap, args);

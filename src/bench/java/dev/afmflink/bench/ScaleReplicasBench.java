@@ -58,8 +58,8 @@ public final class ScaleReplicasBench {
     }
 
     /** Returns true if every check held. */
-    public static boolean run(long features, int k, int replicas, String tmHeapMb, long publishIntervalMs, long tickMs, Path work,
-                              PrintStream out) throws Exception {
+    public static boolean run(long features, int k, int replicas, String tmHeapMb, long publishIntervalMs, long tickMs,
+                              String backend, Path work, PrintStream out) throws Exception {
         long n = (features - 2L * ScaleBench.HOT + ScaleBench.OWN_FEATURES - 1) / ScaleBench.OWN_FEATURES;
         String in = "scale-replicas";
         Path models = work.resolve("models");
@@ -74,9 +74,9 @@ public final class ScaleReplicasBench {
         memory.put("taskmanager.memory.managed.size", "512m");
         memory.put("taskmanager.memory.managed.fraction", "");
         out.printf(Locale.ROOT, "features on %d trainers: %,d examples (8 new features each + 2 of 2 x %,d hot) -> %,d features, "
-                + "k = t = %d; a JobManager and %d TaskManagers (1 slot, JVM heap %d MiB each), routed by %s, local %s%n",
-                replicas, n, ScaleBench.HOT, n * ScaleBench.OWN_FEATURES + 2 * ScaleBench.HOT, k, replicas, heapMb, ROUTE,
-                String.join(",", localFields()));
+                + "k = t = %d; a JobManager and %d TaskManagers (1 slot, JVM heap %d MiB each), routed by %s, local %s, "
+                + "state backend %s%n", replicas, n, ScaleBench.HOT, n * ScaleBench.OWN_FEATURES + 2 * ScaleBench.HOT, k, replicas,
+                heapMb, ROUTE, String.join(",", localFields()), backend);
         boolean ok = true;
         try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"), 240);
              ProcessCluster cluster = ProcessCluster.start(work.resolve("flink"), project.resolve("flink-conf"),
@@ -92,7 +92,7 @@ public final class ScaleReplicasBench {
             ScaleBench.produce(broker.bootstrapServers(), in, 0, n, ScaleBench::featureEvent);
             out.printf(Locale.ROOT, "  produced in %.0f s%n", (System.nanoTime() - t0) / 1e9);
             List<String> args = new ArrayList<>(List.of("stream"));
-            args.addAll(ScaleBench.jobArgs(broker, work, in, k, k));
+            args.addAll(ScaleBench.jobArgs(broker, work, in, k, k, backend));
             args.removeAll(List.of("--feedback", "immediate")); // the ordered mode: every step at an event-time timer
             args.addAll(List.of("--full-every", "2",
                     "--snapshot-dir", models.toString(), "--checkpoint-interval-ms", "30000", "--idleness-ms", "2000",
@@ -181,7 +181,7 @@ public final class ScaleReplicasBench {
         return sb.toString();
     }
 
-    /** The trainer's state per subtask in the job's latest completed checkpoint (Flink's REST API). */
+    /** The replica trainers' and the merger's state per subtask in the job's latest completed checkpoint (Flink's REST API). */
     static void trainerState(ProcessCluster cluster, String job, JsonNode checkpoints, PrintStream out) throws Exception {
         JsonNode latest = checkpoints == null ? null : checkpoints.path("latest").path("completed");
         if (latest == null || latest.isMissingNode() || latest.isNull()) {
@@ -190,14 +190,15 @@ public final class ScaleReplicasBench {
         }
         long id = latest.get("id").asLong();
         for (JsonNode v : cluster.get("/jobs/" + job).get("vertices")) {
-            if (v.get("name").asText().contains("train AFM")) {
+            String name = v.get("name").asText();
+            if (name.contains("train AFM") || name.contains("merge replicas")) {
                 JsonNode d = cluster.get("/jobs/" + job + "/checkpoints/details/" + id + "/subtasks/" + v.get("id").asText());
                 List<String> sizes = new ArrayList<>();
                 for (JsonNode s : d.get("subtasks")) {
                     sizes.add(String.format(Locale.ROOT, "subtask %d %,d MB", s.get("index").asInt(), s.path("state_size").asLong() >> 20));
                 }
-                out.printf(Locale.ROOT, "  the trainer's state in checkpoint %d (full, not incremental): %s%n", id,
-                        String.join(", ", sizes));
+                out.printf(Locale.ROOT, "  state of %s in checkpoint %d (full, not incremental): %s%n",
+                        name.contains("merge") ? "the merger" : "the replica trainers", id, String.join(", ", sizes));
             }
         }
     }

@@ -29,6 +29,7 @@ final class ScaleBenchCommand implements Command {
                 new Args.Option("trainers-per-model", "R", "1", "features case: R > 1 trains the model on R replica keys on a "
                         + "real cluster of processes (a JobManager and R TaskManagers of one slot and --tm-heap each, flink run "
                         + "at parallelism R), routed by its own feature f0, the 8 own fields local; checked against ReplicaReplay"),
+                new Args.Option("state-backend", "rocksdb|forst", "rocksdb", "features case: the job's state backend"),
                 new Args.Option("tm-heap", "MIB", "1024", "features case with R > 1: each TaskManager's JVM heap (framework + task heap)"),
                 new Args.Option("sync-tick-ms", "MS", "10000", "features case with R > 1: event time between merges (an example "
                         + "a millisecond)"),
@@ -78,10 +79,10 @@ final class ScaleBenchCommand implements Command {
                 int replicas = a.getInt("trainers-per-model", 1);
                 if (replicas > 1) { // an example a millisecond: --publish-every's examples are its event time
                     ok &= dev.afmflink.bench.ScaleReplicasBench.run(a.getLong("features", 10_000_000), k, replicas, a.get("tm-heap"),
-                            a.getLong("publish-every", 250_000), a.getLong("sync-tick-ms", 10_000), w, System.out);
+                            a.getLong("publish-every", 250_000), a.getLong("sync-tick-ms", 10_000), a.get("state-backend"), w, System.out);
                 } else {
                     ok &= ScaleBench.features(a.getLong("features", 10_000_000), k, k, a.get("job-heap"),
-                            a.getLong("publish-every", 250_000), w, System.out);
+                            a.getLong("publish-every", 250_000), a.get("state-backend"), w, System.out);
                 }
                 if (temp) {
                     ScaleBench.deleteTree(w);

@@ -73,7 +73,8 @@ final class StreamCommand implements Command {
         for (Args.Option m : ModelOptions.OPTIONS) {
             o.add(m.name().equals("loss") ? new Args.Option("loss", m.value(), "logistic", m.help()) : m);
         }
-        o.add(new Args.Option("state-backend", "rocksdb|hashmap", "rocksdb", "Flink state backend"));
+        o.add(new Args.Option("state-backend", "rocksdb|hashmap|forst", "rocksdb", "Flink state backend (forst: experimental in "
+                + "Flink 2.x, served from local disk here; docs/scaling.md)"));
         o.add(new Args.Option("checkpoint-dir", "DIR", null, "checkpoints (default: WORK/checkpoints)"));
         o.add(new Args.Option("checkpoint-interval-ms", "MS", "5000", "checkpoint interval"));
         o.add(new Args.Option("publish-interval-ms", "MS", null, "publish a snapshot at each multiple of this much event time "

@@ -55,6 +55,7 @@ public final class AfmStreamJob {
         // event-time timers on the heap (checkpointed with the keyed state): the ordered feedback mode sets two per
         // impression, and RocksDB timers cost more than the training step (docs/benchmarks.md)
         m.put("state.backend.rocksdb.timer-service.factory", "HEAP");
+        m.put("state.backend.forst.timer-service.factory", "HEAP");
         m.put("execution.checkpointing.dir", uri(s.checkpointDir()));
         m.put("execution.checkpointing.incremental", "true");
         m.put("execution.checkpointing.interval", s.checkpointIntervalMs() + " ms");
@@ -68,6 +69,7 @@ public final class AfmStreamJob {
         // most features a CTR stream brings are new: a Bloom filter answers "not in state" without reading blocks
         // (without it the miss dominated a 10-million-feature run: docs/benchmarks.md, "Scale")
         m.put("state.backend.rocksdb.use-bloom-filter", "true");
+        m.put("state.backend.forst.use-bloom-filter", "true");
         m.put("state.backend.rocksdb.metrics.estimate-num-keys", "true");
         m.put("state.backend.rocksdb.metrics.estimate-live-data-size", "true");
         m.put("state.backend.rocksdb.metrics.total-sst-files-size", "true");

@@ -111,6 +111,11 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
             byte[] held = queueState.value();
             q = held == null ? new MergeQueue(replicas.replicas(), replicas.rule(), vectors)
                     : MergeQueue.restore(replicas.rule(), vectors, held);
+            if (q.replicas() != replicas.replicas()) { // the trainers refuse such a restore first; never merge it silently
+                throw new IllegalStateException("--trainers-per-model " + replicas.replicas() + ": model " + model + "'s merge "
+                        + "queue was restored from a job with --trainers-per-model " + q.replicas() + "; restoring at another "
+                        + "number of trainers per model is not supported yet (docs/scaling.md)");
+            }
             if (held == null) { // the model's first change: every replica key learns the model exists
                 for (int k = 0; k < replicas.replicas(); k++) {
                     out.collect(message(model, k, SyncMessage.wake()));

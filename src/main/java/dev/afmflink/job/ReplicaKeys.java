@@ -55,6 +55,42 @@ public final class ReplicaKeys implements Serializable {
         return keys[r];
     }
 
+    /**
+     * Refuses the replica keys a restored subtask found ({@code restored}) when they are not this job's:
+     * a savepoint or checkpoint of a job with another number of trainers per model. Their names place
+     * them for that number, so this job would never read their state and would train new replica keys
+     * from scratch beside it, and the merger would wait for replicas that never come: a model silently
+     * restarted, which must not happen. Until a restore at another R is built (docs/scaling.md, "Not
+     * built yet"), it stops here, naming the savepoint's R where the keys tell it.
+     */
+    static void checkRestored(java.util.Collection<String> restored, int replicas, int maxParallelism) {
+        if (fit(restored, replicas, maxParallelism)) {
+            return;
+        }
+        int theirs = 0;
+        for (int other = 1; other <= ReplicaSettings.MAX_REPLICAS && theirs == 0; other++) {
+            if (other != replicas && fit(restored, other, maxParallelism)) {
+                theirs = other;
+            }
+        }
+        throw new IllegalStateException("--trainers-per-model " + replicas + ": the restored state holds replica keys of "
+                + (theirs > 0 ? "--trainers-per-model " + theirs : "another number of trainers per model")
+                + "; restoring at another number of trainers per model is not supported yet (docs/scaling.md): restart with "
+                + (theirs > 0 ? "--trainers-per-model " + theirs : "the savepoint's number"));
+    }
+
+    /** True if every key of {@code restored} is the key {@code replicas} trainers per model give its (model, replica). */
+    private static boolean fit(java.util.Collection<String> restored, int replicas, int maxParallelism) {
+        ReplicaKeys keys = new ReplicaKeys(replicas, maxParallelism);
+        for (String k : restored) {
+            int r = replicaOf(k);
+            if (r >= replicas || !keys.key(modelOf(k), r).equals(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The model of replica key {@code key}. */
     static String modelOf(String key) {
         return key.substring(0, key.indexOf(SEPARATOR));

@@ -23,10 +23,12 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
                               java.util.List<String> localFields) implements Serializable {
     /** One trainer per model: no synchronization. */
     public static final ReplicaSettings ONE = new ReplicaSettings(1, 1000, 1, MergeRule.MEAN_STEPS, "afm-sync");
+    /** The most trainers per model. */
+    public static final int MAX_REPLICAS = 1024;
 
     public ReplicaSettings {
-        if (replicas < 1 || replicas > 1024) {
-            throw new IllegalArgumentException("trainers per model must be 1 to 1024, got " + replicas);
+        if (replicas < 1 || replicas > MAX_REPLICAS) {
+            throw new IllegalArgumentException("trainers per model must be 1 to " + MAX_REPLICAS + ", got " + replicas);
         }
         if (tickMs < 1) {
             throw new IllegalArgumentException("the synchronization tick must be >= 1 ms, got " + tickMs);

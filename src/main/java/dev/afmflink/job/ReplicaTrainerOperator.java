@@ -84,6 +84,9 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         for (byte[] s : restored) {
             schedule.restore(s);
         }
+        if (context.isRestored()) { // a savepoint of another number of trainers per model stops here, not in a silent restart
+            ReplicaKeys.checkRestored(schedule.keys(), replicas.replicas(), getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks());
+        }
     }
 
     @Override

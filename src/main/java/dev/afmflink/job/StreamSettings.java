@@ -1,9 +1,11 @@
 package dev.afmflink.job;
 
+
 import dev.afmflink.data.EventLimits;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * Everything the streaming job needs to know.
@@ -15,7 +17,7 @@ import java.io.Serializable;
  * @param deadLettersTopic     records the job could not use, with reasons
  * @param groupId              consumer group
  * @param config               model hyper-parameters (one model per model key, all alike)
- * @param stateBackend         rocksdb or hashmap
+ * @param stateBackend         rocksdb, hashmap or forst
  * @param checkpointDir        checkpoint directory (a path or URI)
  * @param checkpointIntervalMs checkpoint interval
  * @param publishIntervalMs    publish a snapshot at each multiple of this much event time after a change (0: never by time)
@@ -160,7 +162,7 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
             return this;
         }
 
-        /** rocksdb or hashmap. */
+        /** rocksdb, hashmap or forst. */
         public Builder stateBackend(String b) {
             this.stateBackend = b;
             return this;
@@ -242,8 +244,8 @@ public record StreamSettings(String bootstrapServers, String inputTopic, String 
     }
 
     public StreamSettings {
-        if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) {
-            throw new IllegalArgumentException("state backend must be rocksdb or hashmap, got " + stateBackend);
+        if (!List.of("rocksdb", "hashmap", "forst").contains(stateBackend)) {
+            throw new IllegalArgumentException("state backend must be rocksdb, hashmap or forst, got " + stateBackend);
         }
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1");

@@ -32,6 +32,11 @@ public final class MergeQueue {
     private long through = Long.MIN_VALUE;
     private long duplicates;
 
+    /** The replicas whose changes this queue merges. */
+    public int replicas() {
+        return replicas;
+    }
+
     /** The queue of a model of {@code replicas} replicas. */
     public MergeQueue(int replicas, MergeRule rule, Vectors vectors) {
         this.replicas = replicas;

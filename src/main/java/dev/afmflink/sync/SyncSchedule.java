@@ -67,6 +67,11 @@ public final class SyncSchedule {
         return Math.floorDiv(t, tickLength);
     }
 
+    /** The replica keys here (restored or seen), in the order they appeared. */
+    public java.util.Set<String> keys() {
+        return java.util.Collections.unmodifiableSet(keys.keySet());
+    }
+
     /** The input watermark: how far event time has passed at the subtask's input (timers may run behind it). */
     public long input() {
         return input;

@@ -347,6 +347,49 @@ class ReplicaJobTest {
         assertEquals(EXAMPLES, predictions, "every example judged once");
     }
 
+    /**
+     * A stop-with-savepoint at two trainers per model and a restart from it at four (same parallelism):
+     * the restored trainers find replica keys of two and the job fails, saying so, before it trains or
+     * publishes anything (without the check it trained new replica keys from scratch beside the old
+     * state, and the merger waited for replicas that never came).
+     */
+    @Test
+    void aRestoreAtAnotherNumberOfTrainersPerModelIsRefused() throws Exception {
+        StreamSettings s = settings("rescale", 500);
+        List<String> events = events();
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events.subList(0, EXAMPLES / 2)),
+                START);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        JobClient job = env.executeAsync("afm-replicas-2");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline
+                && KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 100, 2).size() < 100) {
+            Thread.sleep(200);
+        }
+        String savepoint = job.stopWithSavepoint(false, root.resolve("rescale-savepoints").toUri().toString(),
+                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(180, TimeUnit.SECONDS);
+        int published = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 0, 2).size();
+        int judged = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 0, 2).size();
+
+        ReplicaSettings r = s.replicas();
+        StreamSettings four = s.withReplicas(new ReplicaSettings(4, r.tickMs(), r.lag(), r.rule(), r.topic()));
+        org.apache.flink.configuration.Configuration conf = AfmStreamJob.configuration(four);
+        conf.setString("execution.savepoint.path", savepoint);
+        conf.setString("restart-strategy.type", "none");
+        StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        AfmStreamJob.build(env2, four);
+        JobClient job2 = env2.executeAsync("afm-replicas-4");
+        java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> job2.getJobExecutionResult().get(180, TimeUnit.SECONDS));
+        String causes = org.apache.flink.util.ExceptionUtils.stringifyException(failed);
+        assertTrue(causes.contains("the restored state holds replica keys of --trainers-per-model 2"), causes);
+        assertEquals(published, KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 0, 2).size(),
+                "nothing published after the refused restore");
+        assertEquals(judged, KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 0, 2).size(),
+                "nothing judged after the refused restore");
+    }
+
     /** Runs the job until it has published the merged model of {@code examples} examples; returns the snapshots topic. */
     static List<ConsumerRecord<byte[], byte[]>> runUntilPublished(StreamSettings s, long examples) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));

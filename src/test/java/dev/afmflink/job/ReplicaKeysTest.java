@@ -1,6 +1,9 @@
 package dev.afmflink.job;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.junit.jupiter.api.Test;
@@ -23,5 +26,25 @@ class ReplicaKeysTest {
                 }
             }
         }
+    }
+
+    /**
+     * A restored subtask's replica keys made for another number of trainers per model are refused,
+     * naming that number; its own are taken, at any parallelism's key groups.
+     */
+    @Test
+    void replicaKeysOfAnotherNumberOfTrainersAreRefusedOnRestore() {
+        ReplicaKeys two = new ReplicaKeys(2, 128);
+        java.util.List<String> subtask1 = java.util.List.of(two.key("default", 1), two.key("tenant-7", 1));
+        assertDoesNotThrow(() -> ReplicaKeys.checkRestored(subtask1, 2, 128));
+        IllegalStateException up = assertThrows(IllegalStateException.class, () -> ReplicaKeys.checkRestored(subtask1, 4, 128));
+        assertTrue(up.getMessage().contains("replica keys of --trainers-per-model 2"), up.getMessage());
+        assertTrue(up.getMessage().contains("restart with --trainers-per-model 2"), up.getMessage());
+        ReplicaKeys four = new ReplicaKeys(4, 128);
+        java.util.List<String> fromFour = java.util.List.of(four.key("default", 3));
+        IllegalStateException down = assertThrows(IllegalStateException.class, () -> ReplicaKeys.checkRestored(fromFour, 2, 128));
+        assertTrue(down.getMessage().contains("--trainers-per-model 4"), down.getMessage());
+        // replica 0's key is the same for every number (the first key group): a subtask of replica-0 keys alone cannot tell
+        assertDoesNotThrow(() -> ReplicaKeys.checkRestored(java.util.List.of(two.key("default", 0)), 4, 128));
     }
 }

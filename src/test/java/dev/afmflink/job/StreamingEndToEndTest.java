@@ -76,7 +76,7 @@ class StreamingEndToEndTest {
                 OptimizerSpec.ftrl(0.1, 1, 0.5, 0), OptimizerSpec.adagrad(0.05, 1e-8), OptimizerSpec.adagrad(0.05, 1e-8));
     }
 
-    /** "rocksdb", "hashmap", or either with "-float32": the state backend and the model's precision. */
+    /** "rocksdb", "hashmap", "forst", or one with "-float32": the state backend and the model's precision. */
     static AfmConfig config(String backendAndPrecision) {
         return backendAndPrecision.endsWith("-float32") ? config().withPrecision(dev.afmflink.model.Precision.FLOAT32) : config();
     }
@@ -176,7 +176,7 @@ class StreamingEndToEndTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rocksdb", "hashmap", "rocksdb-float32"})
+    @ValueSource(strings = {"rocksdb", "hashmap", "rocksdb-float32", "forst"})
     void publishedModelEqualsOfflineModelAndBadInputIsDeadLettered(String backend) throws Exception {
         StreamSettings s = settings("e2e-" + backend, true, backend);
         createTopics(s);
