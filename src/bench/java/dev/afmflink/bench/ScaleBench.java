@@ -325,26 +325,7 @@ public final class ScaleBench {
             AfmModel offline = replay.model();
             out.printf(Locale.ROOT, "  offline replay: %.0f s, %,d features%n", (System.nanoTime() - replayStart) / 1e9,
                     offline.features().size());
-            // a 1/64 sample of the ids, every value compared bit for bit
-            SnapshotChain sample = SnapshotChain.loadFolder(SnapshotStorage.LOCAL, modelDir, id -> (SplitMix64.mix(id) & 63) == 0);
-            AfmModel pub = sample.model();
-            long compared = 0;
-            long differ = 0;
-            for (long id : pub.features().sortedIds()) {
-                FeatureParams a = pub.features().get(id);
-                FeatureParams b = offline.features().get(id);
-                compared++;
-                if (!a.sameValues(b)) { // same precision, same bits (either precision)
-                    differ++;
-                }
-            }
-            boolean sharedSame = pub.shared().sameAs(offline.shared()) && pub.shared().examples == offline.shared().examples;
-            boolean countSame = ids.model().features().size() == offline.features().size();
-            boolean same = differ == 0 && sharedSame && countSame && compared > 0;
-            out.printf(Locale.ROOT, "  published version %d = the replay: %s (features %,d vs %,d; shared parameters %s; "
-                    + "%,d sampled features compared bit for bit, %,d differ)%n", sample.version(), same ? "yes" : "NO",
-                    ids.model().features().size(), offline.features().size(), sharedSame ? "identical" : "DIFFER", compared, differ);
-            ok &= same;
+            ok &= publishedIsReplay(modelDir, ids, offline, out);
 
             // score: the folder (the latest full snapshot and its deltas) on 1,000 of the examples, only their rows loaded
             Path input = work.resolve("score-input.jsonl");
@@ -371,6 +352,32 @@ public final class ScaleBench {
             ok &= scoresSame;
         }
         return ok;
+    }
+
+    /**
+     * The published chain in {@code modelDir} (its ids: {@code ids}) against the replay's model: feature
+     * count, shared parameters and every value of a 1/64 sample of ids, bit for bit; printed, true if equal.
+     */
+    static boolean publishedIsReplay(String modelDir, SnapshotChain ids, AfmModel offline, PrintStream out) throws IOException {
+        SnapshotChain sample = SnapshotChain.loadFolder(SnapshotStorage.LOCAL, modelDir, id -> (SplitMix64.mix(id) & 63) == 0);
+        AfmModel pub = sample.model();
+        long compared = 0;
+        long differ = 0;
+        for (long id : pub.features().sortedIds()) {
+            FeatureParams a = pub.features().get(id);
+            FeatureParams b = offline.features().get(id);
+            compared++;
+            if (b == null || !a.sameValues(b)) { // same precision, same bits (either precision)
+                differ++;
+            }
+        }
+        boolean sharedSame = pub.shared().sameAs(offline.shared()) && pub.shared().examples == offline.shared().examples;
+        boolean countSame = ids.model().features().size() == offline.features().size();
+        boolean same = differ == 0 && sharedSame && countSame && compared > 0;
+        out.printf(Locale.ROOT, "  published version %d = the replay: %s (features %,d vs %,d; shared parameters %s; "
+                + "%,d sampled features compared bit for bit, %,d differ)%n", sample.version(), same ? "yes" : "NO",
+                ids.model().features().size(), offline.features().size(), sharedSame ? "identical" : "DIFFER", compared, differ);
+        return same;
     }
 
     /** The keys case; returns true if every check held. */

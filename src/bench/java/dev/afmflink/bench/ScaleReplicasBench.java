@@ -10,12 +10,9 @@ import dev.afmflink.job.FeedbackSettings;
 import dev.afmflink.job.KafkaRecords;
 import dev.afmflink.job.ReplicaSettings;
 import dev.afmflink.model.AfmModel;
-import dev.afmflink.model.FeatureParams;
-import dev.afmflink.model.SplitMix64;
 import dev.afmflink.snapshot.ModelReader;
 import dev.afmflink.snapshot.SnapshotChain;
 import dev.afmflink.snapshot.SnapshotStorage;
-import dev.afmflink.sync.MergeRule;
 import dev.afmflink.time.EventTime;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -221,25 +218,7 @@ public final class ScaleReplicasBench {
         AfmModel offline = replay.model();
         out.printf(Locale.ROOT, "  offline replay (ReplicaReplay, R = %d): %.0f s, %,d features%n", replicas,
                 (System.nanoTime() - replayStart) / 1e9, offline.features().size());
-        SnapshotChain sample = SnapshotChain.loadFolder(SnapshotStorage.LOCAL, modelDir, id -> (SplitMix64.mix(id) & 63) == 0);
-        AfmModel pub = sample.model();
-        long compared = 0;
-        long differ = 0;
-        for (long id : pub.features().sortedIds()) {
-            FeatureParams a = pub.features().get(id);
-            FeatureParams b = offline.features().get(id);
-            compared++;
-            if (b == null || !a.sameValues(b)) {
-                differ++;
-            }
-        }
-        boolean sharedSame = pub.shared().sameAs(offline.shared()) && pub.shared().examples == offline.shared().examples;
-        boolean countSame = ids.model().features().size() == offline.features().size();
-        boolean same = differ == 0 && sharedSame && countSame && compared > 0;
-        out.printf(Locale.ROOT, "  published version %d = the replay: %s (features %,d vs %,d; shared parameters %s; "
-                + "%,d sampled features compared bit for bit, %,d differ)%n", sample.version(), same ? "yes" : "NO",
-                ids.model().features().size(), offline.features().size(), sharedSame ? "identical" : "DIFFER", compared, differ);
-        return same;
+        return ScaleBench.publishedIsReplay(modelDir, ids, offline, out);
     }
 
     /** An event an hour after the last example, of its own model key: event time moves past every example. */
