@@ -156,8 +156,26 @@ public final class ScaleReplicasBench {
         return c == null || c.isMissingNode() || c.isNull() ? -1 : c.get("id").asLong();
     }
 
-    /** Each replica key's rows, from the latest {@code replica_window} record of each on the metrics topic. */
+    /**
+     * Each replica key's rows, from the latest {@code replica_window} record of each on the metrics topic
+     * (the last windows close after the last example and reach the topic at a checkpoint: read again for
+     * up to two minutes until every replica has one).
+     */
     static String rowsPerReplica(KafkaBroker broker, String metricsTopic, int replicas) throws Exception {
+        long[] held = new long[replicas];
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        while (java.util.Arrays.stream(held).anyMatch(h -> h == 0) && System.nanoTime() < deadline) {
+            held = lastWindowRows(broker, metricsTopic, replicas);
+            Thread.sleep(2000);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int q = 0; q < replicas; q++) {
+            sb.append(q == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%d: %,d", q, held[q]));
+        }
+        return sb.toString();
+    }
+
+    private static long[] lastWindowRows(KafkaBroker broker, String metricsTopic, int replicas) throws Exception {
         long[] held = new long[replicas];
         long[] last = new long[replicas];
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -171,11 +189,7 @@ public final class ScaleReplicasBench {
                 }
             }
         }
-        StringBuilder sb = new StringBuilder();
-        for (int q = 0; q < replicas; q++) {
-            sb.append(q == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%d: %,d", q, held[q]));
-        }
-        return sb.toString();
+        return held;
     }
 
     /** The replica trainers' and the merger's state per subtask in the job's latest completed checkpoint (Flink's REST API). */
