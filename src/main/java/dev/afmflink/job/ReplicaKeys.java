@@ -74,7 +74,7 @@ public final class ReplicaKeys implements Serializable {
             }
         }
         throw new IllegalStateException("--trainers-per-model " + replicas + ": the restored state holds replica keys of "
-                + (theirs > 0 ? "--trainers-per-model " + theirs : "another number of trainers per model")
+                + (theirs > 0 ? "a job with --trainers-per-model " + theirs : "another number of trainers per model")
                 + "; restoring at another number of trainers per model is not supported yet (docs/scaling.md): restart with "
                 + (theirs > 0 ? "--trainers-per-model " + theirs : "the savepoint's number"));
     }

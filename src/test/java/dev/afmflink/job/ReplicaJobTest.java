@@ -349,9 +349,9 @@ class ReplicaJobTest {
 
     /**
      * A stop-with-savepoint at two trainers per model and a restart from it at four (same parallelism):
-     * the restored trainers find replica keys of two and the job fails, saying so, before it trains or
-     * publishes anything (without the check it trained new replica keys from scratch beside the old
-     * state, and the merger waited for replicas that never came).
+     * the restored trainers find replica keys of two (or the merger a queue of two, whichever task
+     * comes first) and the job fails, saying so, before it publishes anything; without both checks the
+     * job runs on, new replica keys training from scratch beside the old state.
      */
     @Test
     void aRestoreAtAnotherNumberOfTrainersPerModelIsRefused() throws Exception {
@@ -370,7 +370,6 @@ class ReplicaJobTest {
         String savepoint = job.stopWithSavepoint(false, root.resolve("rescale-savepoints").toUri().toString(),
                 org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(180, TimeUnit.SECONDS);
         int published = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 0, 2).size();
-        int judged = KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 0, 2).size();
 
         ReplicaSettings r = s.replicas();
         StreamSettings four = s.withReplicas(new ReplicaSettings(4, r.tickMs(), r.lag(), r.rule(), r.topic()));
@@ -382,12 +381,12 @@ class ReplicaJobTest {
         JobClient job2 = env2.executeAsync("afm-replicas-4");
         java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
                 java.util.concurrent.ExecutionException.class, () -> job2.getJobExecutionResult().get(180, TimeUnit.SECONDS));
+        // the trainers refuse at restore; the merger, at its first record, refuses a queue of another R: whichever
+        // task gets there first fails the job, with the savepoint's R in the message
         String causes = org.apache.flink.util.ExceptionUtils.stringifyException(failed);
-        assertTrue(causes.contains("the restored state holds replica keys of --trainers-per-model 2"), causes);
+        assertTrue(causes.contains("a job with --trainers-per-model 2") && causes.contains("not supported yet"), causes);
         assertEquals(published, KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 0, 2).size(),
                 "nothing published after the refused restore");
-        assertEquals(judged, KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 0, 2).size(),
-                "nothing judged after the refused restore");
     }
 
     /** Runs the job until it has published the merged model of {@code examples} examples; returns the snapshots topic. */

@@ -38,7 +38,7 @@ class ReplicaKeysTest {
         java.util.List<String> subtask1 = java.util.List.of(two.key("default", 1), two.key("tenant-7", 1));
         assertDoesNotThrow(() -> ReplicaKeys.checkRestored(subtask1, 2, 128));
         IllegalStateException up = assertThrows(IllegalStateException.class, () -> ReplicaKeys.checkRestored(subtask1, 4, 128));
-        assertTrue(up.getMessage().contains("replica keys of --trainers-per-model 2"), up.getMessage());
+        assertTrue(up.getMessage().contains("replica keys of a job with --trainers-per-model 2"), up.getMessage());
         assertTrue(up.getMessage().contains("restart with --trainers-per-model 2"), up.getMessage());
         ReplicaKeys four = new ReplicaKeys(4, 128);
         java.util.List<String> fromFour = java.util.List.of(four.key("default", 3));
