@@ -59,9 +59,9 @@ public final class ReplicaKeys implements Serializable {
      * Refuses the replica keys a restored subtask found ({@code restored}) when they are not this job's:
      * a savepoint or checkpoint of a job with another number of trainers per model. Their names place
      * them for that number, so this job would never read their state and would train new replica keys
-     * from scratch beside it, and the merger would wait for replicas that never come: a model silently
-     * restarted, which must not happen. Until a restore at another R is built (docs/scaling.md, "Not
-     * built yet"), it stops here, naming the savepoint's R where the keys tell it.
+     * from scratch beside it, while the merger holds a queue of the old number. Until a restore at
+     * another R is built (docs/scaling.md, "Not built yet"), it stops here, naming the savepoint's R
+     * where the keys tell it.
      */
     static void checkRestored(java.util.Collection<String> restored, int replicas, int maxParallelism) {
         if (fit(restored, replicas, maxParallelism)) {

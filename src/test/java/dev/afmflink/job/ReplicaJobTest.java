@@ -351,7 +351,7 @@ class ReplicaJobTest {
      * A stop-with-savepoint at two trainers per model and a restart from it at four (same parallelism):
      * the restored trainers find replica keys of two (or the merger a queue of two, whichever task
      * comes first) and the job fails, saying so, before it publishes anything; without both checks the
-     * job runs on, new replica keys training from scratch beside the old state.
+     * merger failed on an IndexOutOfBoundsException (a queue of two asked for replica 2's change).
      */
     @Test
     void aRestoreAtAnotherNumberOfTrainersPerModelIsRefused() throws Exception {
