@@ -161,11 +161,11 @@ public final class ProcessCluster implements AutoCloseable {
             throw new IOException("BashJavaUtils failed: " + Files.readString(log));
         }
         List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
-        List<String> jvm = List.of(lines.get(lines.size() - 2).replace("BASH_JAVA_UTILS_EXEC_RESULT:", "").trim().split("\\s+"));
+        List<String> jvm = new ArrayList<>(List.of(lines.get(lines.size() - 2).replace("BASH_JAVA_UTILS_EXEC_RESULT:", "").trim()
+                .split("\\s+")));
         List<String> dyn = new ArrayList<>(List.of(lines.get(lines.size() - 1).replace("BASH_JAVA_UTILS_EXEC_RESULT:", "").trim()
                 .split("\\s+")));
         jvmHeaps.put(id, jvm.stream().filter(f -> f.startsWith("-Xmx") || f.startsWith("-Xms")).collect(Collectors.joining(" ")));
-        jvm = new ArrayList<>(jvm);
         jvm.addAll(flags);
         List<String> args = new ArrayList<>(List.of("--configDir", conf.toString()));
         args.addAll(dyn);
@@ -239,6 +239,19 @@ public final class ProcessCluster implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** Failures in the job's exception history (−1 when REST does not answer). */
+    public int failures(String job) {
+        JsonNode e = getOrNull("/jobs/" + job + "/exceptions");
+        return e == null ? -1 : e.get("exceptionHistory").get("entries").size();
+    }
+
+    /** The id of the job's latest {@code completed} or {@code restored} checkpoint ({@code kind}), −1 when there is none. */
+    public long latestCheckpointId(String job, String kind) {
+        JsonNode c = getOrNull("/jobs/" + job + "/checkpoints");
+        JsonNode latest = c == null ? null : c.path("latest").path(kind);
+        return latest == null || latest.isMissingNode() || latest.isNull() ? -1 : latest.get("id").asLong();
     }
 
     public String state(String job) {

@@ -120,11 +120,10 @@ public final class ScaleReplicasBench {
             });
             double wall = (System.nanoTime() - start) / 1e9;
             // a checkpoint taken after the last example: the state as trained
-            long before = completedId(cluster.getOrNull("/jobs/" + job + "/checkpoints"));
-            cluster.await("a checkpoint after the training", 600,
-                    () -> completedId(cluster.getOrNull("/jobs/" + job + "/checkpoints")) > before);
-            JsonNode checkpoint = cluster.getOrNull("/jobs/" + job + "/checkpoints");
-            int failures = cluster.get("/jobs/" + job + "/exceptions").get("exceptionHistory").get("entries").size();
+            long before = cluster.latestCheckpointId(job, "completed");
+            cluster.await("a checkpoint after the training", 600, () -> cluster.latestCheckpointId(job, "completed") > before);
+            long checkpoint = cluster.latestCheckpointId(job, "completed");
+            int failures = cluster.failures(job);
             out.printf(Locale.ROOT, "  trained %,d examples: %,.0f labelled examples/s (5 %% to 100 %% of the predictions), job wall "
                     + "%.0f s, %d task failures%n", n, (n - fivePct) / ((marks[1] - marks[0]) / 1e9), wall, failures);
             ok &= failures == 0;
@@ -149,11 +148,6 @@ public final class ScaleReplicasBench {
             ok &= sameAsReplay(models.resolve("default").toString(), n, replicas, tickMs, out);
         }
         return ok;
-    }
-
-    static long completedId(JsonNode checkpoints) {
-        JsonNode c = checkpoints == null ? null : checkpoints.path("latest").path("completed");
-        return c == null || c.isMissingNode() || c.isNull() ? -1 : c.get("id").asLong();
     }
 
     /**
@@ -192,14 +186,8 @@ public final class ScaleReplicasBench {
         return held;
     }
 
-    /** The replica trainers' and the merger's state per subtask in the job's latest completed checkpoint (Flink's REST API). */
-    static void trainerState(ProcessCluster cluster, String job, JsonNode checkpoints, PrintStream out) throws Exception {
-        JsonNode latest = checkpoints == null ? null : checkpoints.path("latest").path("completed");
-        if (latest == null || latest.isMissingNode() || latest.isNull()) {
-            out.println("  no completed checkpoint to read the state from");
-            return;
-        }
-        long id = latest.get("id").asLong();
+    /** The replica trainers' and the merger's state per subtask in checkpoint {@code id} of the job (Flink's REST API). */
+    static void trainerState(ProcessCluster cluster, String job, long id, PrintStream out) throws Exception {
         for (JsonNode v : cluster.get("/jobs/" + job).get("vertices")) {
             String name = v.get("name").asText();
             if (name.contains("train AFM") || name.contains("merge replicas")) {

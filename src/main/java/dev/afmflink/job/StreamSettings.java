@@ -1,6 +1,5 @@
 package dev.afmflink.job;
 
-
 import dev.afmflink.data.EventLimits;
 import dev.afmflink.lifecycle.FeatureLifecycle;
 import dev.afmflink.model.AfmConfig;

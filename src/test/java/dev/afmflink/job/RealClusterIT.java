@@ -86,7 +86,7 @@ class RealClusterIT {
             // 1. kill -9 of the TaskManager running the trainer, mid-stream
             produce(broker, events.subList(0, PER_BATCH));
             cluster.await("a checkpoint", 180, () -> completedCheckpoints(cluster, job) >= 1);
-            long checkpointId = latestCheckpointId(cluster, job, "completed");
+            long checkpointId = cluster.latestCheckpointId(job, "completed");
             int published = KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", 1, 3).size();
             produce(broker, events.subList(PER_BATCH, 2 * PER_BATCH));
             // kill once versions newer than the last completed checkpoint are out: the restore publishes them again
@@ -94,19 +94,19 @@ class RealClusterIT {
                     () -> KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", published + 1, 1).size() > published);
             List<String> trainerTms = cluster.taskManagersRunning(job, "train AFM");
             assertEquals(1, trainerTms.size());
-            int failuresBefore = failures(cluster, job);
+            int failuresBefore = cluster.failures(job);
             long killed = System.nanoTime();
             cluster.killTaskManager(trainerTms.get(0));
             // a failover can be over within the REST cache's few seconds (RUNNING before and after in every poll):
             // the exception history, which only grows, says it happened
-            cluster.await("job failing over", 120, () -> failures(cluster, job) > failuresBefore || !cluster.running(job));
+            cluster.await("job failing over", 120, () -> cluster.failures(job) > failuresBefore || !cluster.running(job));
             cluster.await("job running again", 300, () -> cluster.running(job));
             // restored from the checkpoint seen before those versions (not a later one that completed between the look
             // and the kill, or that REST's cache had not shown yet): then they must be published again
-            cluster.await("the restored checkpoint", 60, () -> latestCheckpointId(cluster, job, "restored") >= 0);
-            boolean noCheckpointSince = latestCheckpointId(cluster, job, "restored") == checkpointId;
+            cluster.await("the restored checkpoint", 60, () -> cluster.latestCheckpointId(job, "restored") >= 0);
+            boolean noCheckpointSince = cluster.latestCheckpointId(job, "restored") == checkpointId;
             report.add(String.format("TaskManager kill -9 (%s, the trainer's): job RUNNING again after %.1f s (%d failures so far)",
-                    trainerTms.get(0), (System.nanoTime() - killed) / 1e9, failures(cluster, job)));
+                    trainerTms.get(0), (System.nanoTime() - killed) / 1e9, cluster.failures(job)));
             cluster.startTaskManager("tm-3", 2); // the replacement, for the rescale below
 
             // 2. kill -9 of the Kafka broker, restart on the same port and data
@@ -119,7 +119,7 @@ class RealClusterIT {
             cluster.await("a checkpoint after the broker came back", 300,
                     () -> cluster.running(job) && completedCheckpoints(cluster, job) > before);
             report.add(String.format("Kafka broker kill -9, restart after 3 s: job RUNNING with a new checkpoint %.1f s after the kill"
-                    + " (%d failures so far)", (System.nanoTime() - brokerKilled) / 1e9, failures(cluster, job)));
+                    + " (%d failures so far)", (System.nanoTime() - brokerKilled) / 1e9, cluster.failures(job)));
 
             // 3. stop with a savepoint at parallelism 1, resubmit from it at parallelism 2
             produce(broker, events.subList(3 * PER_BATCH, 4 * PER_BATCH));
@@ -238,11 +238,11 @@ class RealClusterIT {
                     () -> KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-predictions", n / 2 + 100, 1).size() > n / 2);
             List<String> trainerTms = cluster.taskManagersRunning(job, "train AFM");
             assertEquals(2, trainerTms.size(), "the two replica keys' subtasks on two TaskManagers");
-            int failuresBefore = failures(cluster, job);
+            int failuresBefore = cluster.failures(job);
             long killed = System.nanoTime();
             cluster.killTaskManager(trainerTms.get(0));
             cluster.startTaskManager("tm-3", 2); // the replacement slot
-            cluster.await("job failing over", 120, () -> failures(cluster, job) > failuresBefore || !cluster.running(job));
+            cluster.await("job failing over", 120, () -> cluster.failures(job) > failuresBefore || !cluster.running(job));
             cluster.await("job running again", 300, () -> cluster.running(job));
             report.add(String.format("R = 2: TaskManager kill -9 (%s, a replica's): job RUNNING again after %.1f s",
                     trainerTms.get(0), (System.nanoTime() - killed) / 1e9));
@@ -300,22 +300,9 @@ class RealClusterIT {
         return c;
     }
 
-    /** Failures in the job's exception history. */
-    static int failures(ProcessCluster cluster, String job) {
-        var e = cluster.getOrNull("/jobs/" + job + "/exceptions");
-        return e == null ? -1 : e.get("exceptionHistory").get("entries").size();
-    }
-
     static long completedCheckpoints(ProcessCluster cluster, String job) {
         var c = cluster.getOrNull("/jobs/" + job + "/checkpoints");
         return c == null ? 0 : c.get("counts").get("completed").asLong();
-    }
-
-    /** The id of the job's latest completed or restored checkpoint ({@code kind}), −1 when there is none. */
-    static long latestCheckpointId(ProcessCluster cluster, String job, String kind) {
-        var c = cluster.getOrNull("/jobs/" + job + "/checkpoints");
-        var latest = c == null || c.get("latest") == null ? null : c.get("latest").get(kind);
-        return latest == null || latest.isNull() ? -1 : latest.get("id").asLong();
     }
 
     static void produce(KafkaBroker broker, List<String> values) throws Exception {
