@@ -17,7 +17,7 @@ final class ModelOptions {
 
     /** Defaults of one loss; the linear group may use its own optimizer (FTRL for click data). */
     record Defaults(int k, int t, String optimizer, double lr, String linearOptimizer, double linearLr,
-                    double ftrlL1, double initStd, double l2Attention, double l2Embedding, double l2Linear,
+                    double ftrlL1, double ftrlBeta, double initStd, double l2Attention, double l2Embedding, double l2Linear,
                     double keepProb, int passes, double decayAttention, double embeddingLr, double embeddingInitAcc) {
     }
 
@@ -28,16 +28,17 @@ final class ModelOptions {
      * Frappe protocol (README): test RMSE 0.4755 vs 0.542 for k=t=64 with the authors' plain settings; the
      * embeddings at Adagrad 0.2 from an initial accumulator of 1e-3 (step sizes: docs/benchmarks.md).
      */
-    static final Defaults SQUARED = new Defaults(64, 64, "adagrad", 0.05, "adagrad", 0.05, 0.0, 0.1, 1e-3, 0.0, 0.0,
+    static final Defaults SQUARED = new Defaults(64, 64, "adagrad", 0.05, "adagrad", 0.05, 0.0, 1.0, 0.1, 1e-3, 0.0, 0.0,
             1.0, 3, 1.0, 0.2, 1e-3);
     /**
      * Criteo and Avazu samples and the simulated click-stream with delayed labels (README,
-     * docs/feedback.md): one pass, FTRL-Proximal with L1 on the linear weights, forgetting in the
+     * docs/feedback.md): one pass, FTRL-Proximal with L1 on the linear weights (α = 0.08, β = 0.5: a
+     * young weight's first steps at α/β, later ones a little smaller than at α = 0.1, β = 1), forgetting in the
      * attention group (ρ = 0.998: after a drift the attention follows the new pairs), the embeddings at
      * Adagrad 0.2 from an initial accumulator of 0.1: gradient-sized steps while a feature is young, no
      * full-size first steps (step sizes: docs/benchmarks.md).
      */
-    static final Defaults LOGISTIC = new Defaults(16, 16, "adagrad", 0.05, "ftrl", 0.1, 0.5, 0.1, 0.0, 0.0, 0.0,
+    static final Defaults LOGISTIC = new Defaults(16, 16, "adagrad", 0.05, "ftrl", 0.08, 0.5, 0.5, 0.1, 0.0, 0.0, 0.0,
             1.0, 1, 0.998, 0.2, 0.1);
 
     static Defaults defaults(Loss loss) {
@@ -75,7 +76,7 @@ final class ModelOptions {
             new Args.Option("decay-linear", "RHO", null, "accumulator decay of the linear group (overrides --decay)"),
             new Args.Option("decay-embedding", "RHO", null, "accumulator decay of the embeddings"),
             new Args.Option("decay-attention", "RHO", null, "accumulator decay of the attention group (default: squared " + SQUARED.decayAttention() + ", logistic " + LOGISTIC.decayAttention() + ")"),
-            new Args.Option("ftrl-beta", "X", "1.0", "FTRL beta"),
+            new Args.Option("ftrl-beta", "X", null, "FTRL beta: a weight steps at rate alpha / (beta + sqrt(sum of its g^2)) (default: squared " + SQUARED.ftrlBeta() + ", logistic " + LOGISTIC.ftrlBeta() + ")"),
             new Args.Option("ftrl-l1", "X", null, "FTRL L1, exact zeros (default: squared " + SQUARED.ftrlL1() + ", logistic " + LOGISTIC.ftrlL1() + ")"),
             new Args.Option("ftrl-l2", "X", "0.0", "FTRL L2"),
             new Args.Option("l2-attention", "X", null, "L2 on the attention matrix W, the paper's lambda (default: squared " + SQUARED.l2Attention() + ", logistic " + LOGISTIC.l2Attention() + ")"),
@@ -114,7 +115,7 @@ final class ModelOptions {
             case SGD -> OptimizerSpec.sgd(lr);
             case ADAGRAD -> OptimizerSpec.adagrad(lr, a.getDouble("init-acc-" + group,
                     a.getDouble("init-acc", group.equals("embedding") ? d.embeddingInitAcc() : INIT_ACC)));
-            case FTRL -> OptimizerSpec.ftrl(lr, a.getDouble("ftrl-beta", 1.0), a.getDouble("ftrl-l1", d.ftrlL1()),
+            case FTRL -> OptimizerSpec.ftrl(lr, a.getDouble("ftrl-beta", d.ftrlBeta()), a.getDouble("ftrl-l1", d.ftrlL1()),
                     a.getDouble("ftrl-l2", 0.0));
         };
         return spec.withDecay(decay);
