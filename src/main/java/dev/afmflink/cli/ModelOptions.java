@@ -32,13 +32,13 @@ final class ModelOptions {
             1.0, 3, 1.0, 0.2, 1e-3);
     /**
      * Criteo and Avazu samples and the simulated click-stream with delayed labels (README,
-     * docs/feedback.md): one pass, FTRL-Proximal with L1 on the linear weights (α = 0.08, β = 0.5: a
+     * docs/feedback.md): one pass, FTRL-Proximal with L1 on the linear weights (α = 0.085, β = 0.5: a
      * young weight's first steps at α/β, later ones a little smaller than at α = 0.1, β = 1), forgetting in the
      * attention group (ρ = 0.998: after a drift the attention follows the new pairs), the embeddings at
      * Adagrad 0.2 from an initial accumulator of 0.1: gradient-sized steps while a feature is young, no
      * full-size first steps (step sizes: docs/benchmarks.md).
      */
-    static final Defaults LOGISTIC = new Defaults(16, 16, "adagrad", 0.05, "ftrl", 0.08, 0.5, 0.5, 0.1, 0.0, 0.0, 0.0,
+    static final Defaults LOGISTIC = new Defaults(16, 16, "adagrad", 0.05, "ftrl", 0.085, 0.5, 0.5, 0.1, 0.0, 0.0, 0.0,
             1.0, 1, 0.998, 0.2, 0.1);
 
     static Defaults defaults(Loss loss) {
