@@ -118,6 +118,11 @@ public final class KafkaBroker implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile())).start();
     }
 
+    /** The broker process's id (a test stops and continues it: a broker that stalls). */
+    public long pid() {
+        return process.pid();
+    }
+
     /** {@code kill -9} of the broker process (its data stays on disk). */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -169,7 +169,7 @@ public final class AfmStreamJob {
         boolean synced = s.replicas().synced();
         boolean oneChain = env.getParallelism() == 1 && !synced;
         SingleOutputStreamOperator<TrainingExample> examples = env
-                .fromSource(source.build(), watermarks, "kafka: " + s.inputTopic()).uid("source")
+                .fromSource(new BoundedKafkaSource<>(source.build()), watermarks, "kafka: " + s.inputTopic()).uid("source")
                 .process(new RouteFunction(!oneChain, synced ? s.replicas().routeField() : null), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
         KafkaSink<DeadLetter> deadLetterSink = sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic()));
         // the trainer joins impressions and clicks; this join, keyed by impression id as the jobs before had it, only

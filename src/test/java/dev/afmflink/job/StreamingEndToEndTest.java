@@ -669,6 +669,85 @@ class StreamingEndToEndTest {
     }
 
     /**
+     * A bounded run that fails over ends, with the model of its whole input. A broker that stalls
+     * for longer than the checkpoint timeout makes a checkpoint expire, and a failed checkpoint
+     * fails the job over globally: the Kafka source's split enumerator is restored from the
+     * checkpoint, and the connector's restored bounded enumerator never tells its readers that no
+     * more splits will come (FLINK-31006). With {@link BoundedKafkaSource} the job must end FINISHED,
+     * its last snapshot the offline model of every example, bit for bit; with the connector's source
+     * alone it reads to the end and then waits for ever (RUNNING at the deadline).
+     */
+    @Test
+    void aBoundedRunThatFailsOverEndsWithTheModelOfItsWholeInput() throws Exception {
+        int n = 40_000;
+        StreamSettings base = failoverSettings("bounded-failover");
+        createTopics(base);
+        List<String> events = simulated(n);
+        KafkaTestSupport.produce(broker.bootstrapServers(), base.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
+        StreamSettings s = StreamSettings.builder(base.bootstrapServers(), base.config())
+                .topics(base.inputTopic(), base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic())
+                .groupId(base.groupId()).checkpoints(base.checkpointDir(), 300).publish(1000, 500, 3).parallelism(2)
+                .maxRecordBytes(4096).bounded(true).build();
+        Configuration conf = AfmStreamJob.configuration(s);
+        // a stall longer than this fails a checkpoint (tolerable failed checkpoints: 0, Flink's default)
+        conf.setString("execution.checkpointing.timeout", "3 s");
+        MiniCluster cluster = startCluster(conf, 1, 2);
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            AfmStreamJob.build(env, s);
+            JobID id = cluster.submitJob(env.getStreamGraph()).get(60, TimeUnit.SECONDS).getJobID();
+            // a completed checkpoint first: the failover restores the source's enumerator from it
+            java.nio.file.Path checkpoints = java.nio.file.Path.of(s.checkpointDir(), id.toString());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (System.nanoTime() < deadline && !completedCheckpoint(checkpoints)) {
+                Thread.sleep(20);
+            }
+            assertTrue(completedCheckpoint(checkpoints), "a checkpoint completed in " + checkpoints);
+            // the broker stalls mid-stream: the sinks' flush at the next barrier waits past the checkpoint timeout
+            boolean failedOver = false;
+            signal("STOP", broker.pid());
+            try {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!failedOver && System.nanoTime() < until) {
+                    JobStatus st = cluster.getJobStatus(id).get(30, TimeUnit.SECONDS);
+                    failedOver = st == JobStatus.RESTARTING || st == JobStatus.FAILING;
+                    Thread.sleep(20);
+                }
+            } finally {
+                signal("CONT", broker.pid());
+            }
+            assertTrue(failedOver, "the expired checkpoint failed the job over");
+            JobStatus status = null;
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline && (status == null || !status.isGloballyTerminalState())) {
+                status = cluster.getJobStatus(id).get(30, TimeUnit.SECONDS);
+                Thread.sleep(100);
+            }
+            assertEquals(JobStatus.FINISHED, status, "the bounded run that failed over ended");
+        } finally {
+            cluster.closeAsync().get(60, TimeUnit.SECONDS);
+        }
+        SnapshotChain chain = chain(KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 30), new ArrayList<>());
+        assertEquals(n, chain.model().shared().examples);
+        assertSameModel(offline(events), chain.model());
+    }
+
+    /** True once a checkpoint of the job whose checkpoints go to {@code dir} has completed (its metadata written). */
+    private static boolean completedCheckpoint(java.nio.file.Path dir) throws Exception {
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var chk = java.nio.file.Files.list(dir)) {
+            return chk.anyMatch(c -> c.getFileName().toString().startsWith("chk-") && java.nio.file.Files.exists(c.resolve("_metadata")));
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "kill -" + signal + " " + pid);
+    }
+
+    /**
      * Unbounded, RocksDB, checkpoints every 300 ms, a publish every 500 examples and every second,
      * parallelism 2, no folder sink: for the failover tests.
      */
