@@ -368,9 +368,7 @@ class StreamingEndToEndTest {
         MiniCluster cluster = startCluster(conf, 1, 1);
         Map<String, org.apache.flink.metrics.Metric> flink = new HashMap<>();
         try {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            AfmStreamJob.build(env, s);
-            JobID jobId = cluster.submitJob(env.getStreamGraph()).get(60, TimeUnit.SECONDS).getJobID();
+            JobID jobId = submit(cluster, conf, s);
             assertTrue(cluster.requestJobResult(jobId).get(300, TimeUnit.SECONDS).isSuccess());
             reporter.getMetricsByGroup().forEach((group, byName) -> byName.forEach((name, metric) ->
                     flink.put(group.getMetricIdentifier(name) + "#" + System.identityHashCode(metric),
@@ -680,22 +678,16 @@ class StreamingEndToEndTest {
     @Test
     void aBoundedRunThatFailsOverEndsWithTheModelOfItsWholeInput() throws Exception {
         int n = 40_000;
-        StreamSettings base = failoverSettings("bounded-failover");
-        createTopics(base);
+        StreamSettings s = failoverSettings("bounded-failover", true);
+        createTopics(s);
         List<String> events = simulated(n);
-        KafkaTestSupport.produce(broker.bootstrapServers(), base.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
-        StreamSettings s = StreamSettings.builder(base.bootstrapServers(), base.config())
-                .topics(base.inputTopic(), base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic())
-                .groupId(base.groupId()).checkpoints(base.checkpointDir(), 300).publish(1000, 500, 3).parallelism(2)
-                .maxRecordBytes(4096).bounded(true).build();
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events), 1_700_000_000_000L);
         Configuration conf = AfmStreamJob.configuration(s);
         // a stall longer than this fails a checkpoint (tolerable failed checkpoints: 0, Flink's default)
         conf.setString("execution.checkpointing.timeout", "3 s");
         MiniCluster cluster = startCluster(conf, 1, 2);
         try {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            AfmStreamJob.build(env, s);
-            JobID id = cluster.submitJob(env.getStreamGraph()).get(60, TimeUnit.SECONDS).getJobID();
+            JobID id = submit(cluster, conf, s);
             // a completed checkpoint first: the failover restores the source's enumerator from it
             java.nio.file.Path checkpoints = java.nio.file.Path.of(s.checkpointDir(), id.toString());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
@@ -743,7 +735,8 @@ class StreamingEndToEndTest {
     }
 
     private static void signal(String signal, long pid) throws Exception {
-        Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        // bash's own kill: no procps needed
+        Process p = new ProcessBuilder("bash", "-c", "kill -" + signal + " " + pid).inheritIO().start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "kill -" + signal + " " + pid);
     }
 
@@ -752,11 +745,23 @@ class StreamingEndToEndTest {
      * parallelism 2, no folder sink: for the failover tests.
      */
     static StreamSettings failoverSettings(String prefix) {
+        return failoverSettings(prefix, false);
+    }
+
+    /** The same, bounded (the input's end at start) or not. */
+    static StreamSettings failoverSettings(String prefix, boolean bounded) {
         StreamSettings base = settings(prefix, false);
         return StreamSettings.builder(base.bootstrapServers(), base.config())
                 .topics(base.inputTopic(), base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic())
                 .groupId(base.groupId()).checkpoints(base.checkpointDir(), 300).publish(1000, 500, 3).parallelism(2)
-                .maxRecordBytes(4096).build();
+                .maxRecordBytes(4096).bounded(bounded).build();
+    }
+
+    /** Submits the job of {@code s} to {@code cluster}. */
+    static JobID submit(MiniCluster cluster, Configuration conf, StreamSettings s) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        AfmStreamJob.build(env, s);
+        return cluster.submitJob(env.getStreamGraph()).get(60, TimeUnit.SECONDS).getJobID();
     }
 
     /** A started MiniCluster of {@code taskManagers} × {@code slots} on random ports. */
@@ -789,9 +794,7 @@ class StreamingEndToEndTest {
         conf.setString("heartbeat.timeout", "4000");
         MiniCluster cluster = startCluster(conf, 2, 2);
         try {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            AfmStreamJob.build(env, s);
-            JobID id = cluster.submitJob(env.getStreamGraph()).get(60, TimeUnit.SECONDS).getJobID();
+            JobID id = submit(cluster, conf, s);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             while (System.nanoTime() < deadline && KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 1, 1)
                     .size() < predictionsBeforeKill) {
