@@ -696,15 +696,10 @@ class StreamingEndToEndTest {
             }
             assertTrue(completedCheckpoint(checkpoints), "a checkpoint completed in " + checkpoints);
             // the broker stalls mid-stream: the sinks' flush at the next barrier waits past the checkpoint timeout
-            boolean failedOver = false;
+            boolean failedOver;
             signal("STOP", broker.pid());
             try {
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!failedOver && System.nanoTime() < until) {
-                    JobStatus st = cluster.getJobStatus(id).get(30, TimeUnit.SECONDS);
-                    failedOver = st == JobStatus.RESTARTING || st == JobStatus.FAILING;
-                    Thread.sleep(20);
-                }
+                failedOver = failsOver(cluster, id, 30);
             } finally {
                 signal("CONT", broker.pid());
             }
@@ -764,6 +759,19 @@ class StreamingEndToEndTest {
         return cluster.submitJob(env.getStreamGraph()).get(60, TimeUnit.SECONDS).getJobID();
     }
 
+    /** True once the job is seen failing or restarting within {@code seconds}. */
+    static boolean failsOver(MiniCluster cluster, JobID id, long seconds) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < until) {
+            JobStatus st = cluster.getJobStatus(id).get(10, TimeUnit.SECONDS);
+            if (st == JobStatus.RESTARTING || st == JobStatus.FAILING) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
     /** A started MiniCluster of {@code taskManagers} × {@code slots} on random ports. */
     static MiniCluster startCluster(Configuration conf, int taskManagers, int slots) throws Exception {
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
@@ -802,14 +810,7 @@ class StreamingEndToEndTest {
             }
             Thread.sleep(700); // at least one checkpoint (every 300 ms) with trained state in it
             cluster.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
-            boolean restarted = false;
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!restarted && System.nanoTime() < until) {
-                JobStatus st = cluster.getJobStatus(id).get(10, TimeUnit.SECONDS);
-                restarted = st == JobStatus.RESTARTING || st == JobStatus.FAILING;
-                Thread.sleep(20);
-            }
-            assertTrue(restarted, "killing task manager 0 failed the job over");
+            assertTrue(failsOver(cluster, id, 30), "killing task manager 0 failed the job over");
             // the rest of the stream arrives while the job restores from its last checkpoint
             KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(rest),
                     1_700_000_000_000L + first.size());
