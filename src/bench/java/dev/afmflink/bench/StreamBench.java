@@ -68,7 +68,7 @@ public final class StreamBench {
                        List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int warmUpImpressions, int freshnessRate,
                        int freshnessSeconds,
                        Path profileDir, double predictionsSample, int[] trainers, dev.afmflink.job.ReplicaSettings sync,
-                       int inputPartitions, boolean openVocabulary, String clickBackend) {
+                       int inputPartitions, boolean openVocabulary, String clickBackend, int floorRows) {
         public Plan {
             if (!(predictionsSample > 0 && predictionsSample <= 1)) {
                 throw new IllegalArgumentException("the bench times the job by its predictions: a share in (0, 1], got "
@@ -97,6 +97,9 @@ public final class StreamBench {
             if (warmUp > 0 && !plan.modes().isEmpty()) {
                 clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, plan.predictionsSample(), 1, plan.sync(),
                         plan.inputPartitions(), false, plan.clickBackend(), new PrintStream(java.io.OutputStream.nullOutputStream()));
+            }
+            for (int i = 0; i < plan.floorRows(); i++) {
+                floor(broker, work, run++, plan.impressions(), plan.profileDir(), out);
             }
             for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
                 for (int trainers : plan.trainers()) {
@@ -227,15 +230,26 @@ public final class StreamBench {
         } else {
             AfmStreamJob.build(env, s);
         }
+        return timed(env, "bench-" + run, broker, s.predictionsTopic(), n, s.bounded(), perPrediction);
+    }
+
+    /**
+     * Runs the job of {@code env} and times it by the records it writes to partition 0 of
+     * {@code topic}: {@code n} of them, each standing for {@code perRecord} examples. Returns
+     * {examples/s, wall seconds, the job's CPU µs per example, of which the JIT compiler's}, between
+     * 5 % and 100 % of the records (see above); an unbounded job is cancelled once they are in.
+     */
+    static double[] timed(StreamExecutionEnvironment env, String name, KafkaBroker broker, String topic, int n, boolean bounded,
+                          double perPrediction) throws Exception {
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         long t0 = System.nanoTime();
-        JobClient job = env.executeAsync("bench-" + run);
+        JobClient job = env.executeAsync(name);
         long[] marks = new long[2];
         long[] cpu = new long[2];
         long[] jitNs = new long[2]; // CPU of the JIT compiler threads
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
-            TopicPartition tp = new TopicPartition(s.predictionsTopic(), 0);
+            TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
             long seen = 0;
@@ -255,7 +269,7 @@ public final class StreamBench {
                 throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
             }
         }
-        if (s.bounded()) {
+        if (bounded) {
             job.getJobExecutionResult().get(10, TimeUnit.MINUTES);
         } else { // an unbounded job (one model on several trainers reads its synchronization topic without end)
             job.cancel().get(2, TimeUnit.MINUTES);
@@ -356,6 +370,47 @@ public final class StreamBench {
         if (trainers > 1) {
             rowsPerReplica(broker, s, events, out);
         }
+        printProfile(profileDir, profile, out);
+    }
+
+    /**
+     * The floor under any job on this path: the click-stream's events (the same simulator, seed and
+     * count as a click-stream row) read by Flink's Kafka source as bytes and written back by a Kafka
+     * sink with the job's producer settings, one record per event, at parallelism 1 with the job's
+     * checkpoints; no decode, no state, no model. Its CPU per event times the events per impression
+     * is what reading the input and writing a prediction costs before the job does anything.
+     */
+    static void floor(KafkaBroker broker, Path work, int run, int impressions, Path profileDir, PrintStream out) throws Exception {
+        String in = "floor-in-" + run;
+        String outTopic = "floor-out-" + run;
+        broker.createTopics(List.of(in, outTopic), "");
+        List<byte[]> events = new ArrayList<>();
+        new ClickSimulator(7).clickStream(impressions, 1_767_225_600_000L, 250, "default")
+                .forEachRemaining(e -> events.add(e.getBytes(StandardCharsets.UTF_8)));
+        produce(broker.bootstrapServers(), in, events);
+        StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), true, 600_000);
+        StreamExecutionEnvironment env = AfmStreamJob.environment(s);
+        org.apache.flink.connector.kafka.source.KafkaSource<byte[]> source = org.apache.flink.connector.kafka.source.KafkaSource
+                .<byte[]>builder().setBootstrapServers(s.bootstrapServers()).setTopics(in).setGroupId(s.groupId())
+                .setStartingOffsets(org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer.earliest())
+                .setBounded(org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer.latest())
+                .setDeserializer(org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema
+                        .valueOnly(org.apache.kafka.common.serialization.ByteArrayDeserializer.class))
+                .build();
+        org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<byte[]> bytesOut =
+                (value, ctx, ts) -> new ProducerRecord<>(outTopic, 0, null, null, value);
+        env.fromSource(source, org.apache.flink.api.common.eventtime.WatermarkStrategy.noWatermarks(), "kafka: " + in)
+                .sinkTo(AfmStreamJob.sink(s, bytesOut)).name("kafka: " + outTopic);
+        String profile = "floor.jfr";
+        double[] r = profiled(profileDir, profile, () -> timed(env, "floor-" + run, broker, outTopic, events.size(), true, 1.0));
+        double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
+                .meanExamplesPerSecond();
+        double perImpression = (double) events.size() / impressions;
+        out.printf(Locale.ROOT, "floor (Kafka -> Flink -> Kafka, bytes, no decode, no model): %d events, %.0f events/s, wall %.1f s;"
+                        + " job CPU %.2f µs per event (JIT compiling %.2f of them); x %.3f events per impression = %.1f µs"
+                        + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", events.size(), r[0], r[1], r[2], r[3],
+                perImpression, r[2] * perImpression, r[2] * perImpression / (1e6 / kernel), 1e6 / kernel,
+                ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
         printProfile(profileDir, profile, out);
     }
 

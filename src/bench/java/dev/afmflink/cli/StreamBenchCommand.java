@@ -53,6 +53,9 @@ final class StreamBenchCommand implements Command {
                 new Args.Option("click-backend", "rocksdb|hashmap", "rocksdb", "the click-stream rows' state backend"),
                 new Args.Option("open-vocabulary", null, null, "the click-stream rows' simulator with an open vocabulary (a new "
                         + "user with a quarter of the impressions, a new ad with a twentieth)"),
+                new Args.Option("floor-rows", "N", "0", "floor rows before the click-stream rows: the same events from Kafka through "
+                        + "Flink back to Kafka as bytes, one record per event (no decode, no model): what the path costs before the job "
+                        + "does anything"),
                 new Args.Option("work-dir", "DIR", null, "broker and checkpoints (default: a new temp dir)"));
     }
 
@@ -69,7 +72,8 @@ final class StreamBenchCommand implements Command {
                 a.getInt("freshness-rate", 1000), a.getInt("freshness-seconds", 20),
                 a.get("profile") == null ? null : Path.of(a.get("profile")), a.getDouble("predictions-sample", 1),
                 Arrays.stream(a.get("trainers-per-model").split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(),
-                syncSettings(a), a.getInt("input-partitions", 1), a.has("open-vocabulary"), a.get("click-backend")), System.out);
+                syncSettings(a), a.getInt("input-partitions", 1), a.has("open-vocabulary"), a.get("click-backend"),
+                a.getInt("floor-rows", 0)), System.out);
         return 0;
     }
 

@@ -296,7 +296,8 @@ public final class AfmStreamJob {
         return new AfmTrainer(TrainerSettings.of(s, initModel));
     }
 
-    private static <T> KafkaSink<T> sink(StreamSettings s, KafkaRecordSerializationSchema<T> schema) {
+    /** A Kafka sink with the job's producer settings (the job's sinks; the bench's floor row). */
+    public static <T> KafkaSink<T> sink(StreamSettings s, KafkaRecordSerializationSchema<T> schema) {
         Properties p = s.kafka().asProperties();
         p.setProperty("max.request.size", Integer.toString(MAX_SNAPSHOT_BYTES));
         p.setProperty("linger.ms", "5");

@@ -29,6 +29,9 @@ final class BufferRows implements Exchange.Rows {
     public FeatureParams get(long id) {
         FeatureParams f = b.rows.get(id);
         if (f == null) {
+            f = b.clean.get(id);
+        }
+        if (f == null) {
             try {
                 f = state.features.get(id);
             } catch (Exception e) {
@@ -40,7 +43,7 @@ final class BufferRows implements Exchange.Rows {
 
     @Override
     public void put(long id, FeatureParams f) {
-        if (b.publish != null && !b.rows.containsKey(id)) {
+        if (b.publish != null && !b.rows.containsKey(id) && !b.clean.containsKey(id)) {
             try {
                 if (!state.features.contains(id)) {
                     b.publish.features++;

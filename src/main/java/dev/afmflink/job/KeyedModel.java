@@ -91,8 +91,11 @@ final class KeyedModel implements ParameterStore {
             FeatureParams f = b.rows.get(featureId);
             boolean isNew = false;
             if (f == null) {
-                id = featureId;
-                f = state.features.get(id);
+                f = b.clean.get(featureId);
+                if (f == null) {
+                    id = featureId;
+                    f = state.features.get(id);
+                }
                 if (f == null) {
                     if (lifecycle.counts() && !lifecycleState.admit(b, id, ts, timers)) {
                         return null; // not admitted yet: no parameters, no part in the prediction
@@ -125,6 +128,9 @@ final class KeyedModel implements ParameterStore {
     public FeatureParams scoringRow(long featureId, long ts, int position) {
         try {
             FeatureParams f = b.rows.get(featureId);
+            if (f == null) {
+                f = b.clean.get(featureId);
+            }
             if (f == null) {
                 f = state.features.get(featureId);
             }

@@ -177,6 +177,7 @@ final class LifecycleState {
                     FeatureParams f = features.get(id);
                     if (f != null && rules.bucket(f.lastUpdate) <= bucket) {
                         features.remove(id);
+                        b.clean.remove(id);
                         dirty.put(id, Boolean.FALSE); // the next delta deletes it
                         b.publish.features--;
                         b.publish.evicted++;

@@ -28,7 +28,16 @@ final class WriteBackBuffer {
     SharedParams shared;
     PublishState publish;
     final Map<Long, ProgressiveWindow> windows = new HashMap<>();
+    /** Rows changed since the flush (written to state at the next one). */
     final LongMap<FeatureParams> rows = new LongMap<>();
+    /**
+     * Rows as state has them: what a flush before a publish or a sweep wrote, kept so the examples
+     * after it read them from the heap instead of from state (a publish every few thousand examples
+     * would otherwise make every row a state read again). A row trained from here goes to
+     * {@link #rows} first; a sweep that removes a row from state removes it here; dropped at every
+     * checkpoint barrier, so it holds at most the rows of one checkpoint interval, as {@link #rows} does.
+     */
+    final LongMap<FeatureParams> clean = new LongMap<>();
     /** What the schedule holds, by kind ({@link FeedbackSchedule.Hold}) and bucket, each bucket in arrival order. */
     final Map<FeedbackSchedule.Hold, LongMap<List<TrainingExample>>> held = new EnumMap<>(FeedbackSchedule.Hold.class);
     /** By kind, the buckets this buffer wrote to state and that were not taken back yet. */

@@ -254,6 +254,15 @@ final class WriteBackStore {
             }
             state.features.putAll(rows);
             state.dirty.putAll(dirty);
+            if (b.clean.size() + b.rows.size() > WriteBackBuffer.MAX_ROWS) {
+                b.clean.clear();
+            }
+            for (int i = 0; i < b.rows.capacity(); i++) {
+                dev.afmflink.model.FeatureParams f = b.rows.valueAt(i);
+                if (f != null) {
+                    b.clean.put(b.rows.keyAt(i), f); // as state has it now
+                }
+            }
             b.rows.clear();
         }
         state.shared.update(b.shared);
@@ -360,6 +369,7 @@ final class WriteBackStore {
             if (b.touched) {
                 setKey.accept(e.getKey());
                 flush(b);
+                b.clean.clear(); // rows of the next interval only: memory as before
                 b.touched = false;
                 written++;
             } else {
