@@ -52,8 +52,15 @@ final class WriteBackBuffer {
 
     /** What the label join keeps by impression id, changed since the flush (null: gone). */
     final StringMap<dev.afmflink.feedback.ClickJoin.Joined<TrainingExample>> joins = new StringMap<>();
-    /** Some of the join's entries may be in state (written by a flush, or a restore): look there for ids not buffered. */
-    boolean joinsInState;
+    /**
+     * The ids whose join entries this buffer wrote to state and did not remove since, while they
+     * are at most {@link #MAX_ROWS}: an id neither buffered nor here has no entry in state, so a new
+     * impression or click costs no state read (a window of a few hundred thousand impressions). Past
+     * that, {@link #joinsUntracked}.
+     */
+    final StringMap<Boolean> joinIdsInState = new StringMap<>();
+    /** Any id may have a join entry in state (too many written to track): look there for ids not buffered. */
+    boolean joinsUntracked;
     /** The key had state when the buffer was made (a restore): its state may hold buckets not in the sets above. */
     boolean restored;
     /** Impressions' scores at arrival since the flush, by impression id (state has those of earlier flushes). */

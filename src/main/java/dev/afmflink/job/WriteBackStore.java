@@ -43,6 +43,7 @@ final class WriteBackStore {
     /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}): to write back another key's buffer. */
     private Consumer<Object> keySwitch;
     private long evictedBuffers;
+    private long joinStateReads;
     /** Model keys seen since this (re)start, and those that came with state and have not published since. */
     private final Set<String> seenThisRun = new HashSet<>();
     final Set<String> fullAfterRestore = new HashSet<>();
@@ -201,14 +202,22 @@ final class WriteBackStore {
                     continue;
                 }
                 ClickJoin.Joined<TrainingExample> j = b.joins.valueAt(i);
+                String id = b.joins.keyAt(i);
                 if (j == null) {
-                    state.joins.remove(b.joins.keyAt(i));
+                    state.joins.remove(id);
+                    b.joinIdsInState.remove(id);
                 } else {
-                    state.joins.put(b.joins.keyAt(i), j);
+                    state.joins.put(id, j);
+                    if (!b.joinsUntracked) {
+                        b.joinIdsInState.put(id, Boolean.TRUE);
+                    }
                 }
             }
             b.joins.clear();
-            b.joinsInState = true;
+            if (b.joinIdsInState.size() > WriteBackBuffer.MAX_ROWS) {
+                b.joinsUntracked = true; // too many to track: ids not buffered are looked up in state from here
+                b.joinIdsInState.clear();
+            }
         }
     }
 
@@ -218,12 +227,26 @@ final class WriteBackStore {
         if (j != null || b.joins.containsKey(id)) {
             return j;
         }
-        return b.joinsInState || b.restored ? state.joins.get(id) : null;
+        if (!mayHaveJoinInState(b, id)) {
+            return null;
+        }
+        joinStateReads++;
+        return state.joins.get(id);
+    }
+
+    /** Reads of the label join's state so far (for tests: a new id costs none). */
+    long joinStateReads() {
+        return joinStateReads;
+    }
+
+    /** State may hold a join entry for {@code id} (this buffer wrote it, or cannot tell). */
+    private static boolean mayHaveJoinInState(WriteBackBuffer b, String id) {
+        return b.restored || b.joinsUntracked || b.joinIdsInState.containsKey(id);
     }
 
     /** Keeps {@code j} for impression {@code id} (buffered; null: nothing more is kept). */
     void join(WriteBackBuffer b, String id, ClickJoin.Joined<TrainingExample> j) throws Exception {
-        if (j == null && !b.joinsInState && !b.restored) {
+        if (j == null && !mayHaveJoinInState(b, id)) {
             b.joins.remove(id); // never written to state
         } else {
             b.joins.put(id, j);

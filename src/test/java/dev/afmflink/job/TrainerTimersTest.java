@@ -63,7 +63,13 @@ class TrainerTimersTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> harness(OperatorSubtaskState restore)
             throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(new AfmTrainer(settings())),
+        return harness(new AfmTrainer(settings()), restore);
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, Prediction> harness(AfmTrainer trainer,
+                                                                                             OperatorSubtaskState restore)
+            throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new AfmTrainerOperator(trainer),
                 new AfmStreamJob.ModelKey(), Types.STRING);
         if (restore != null) {
             h.initializeState(restore);
@@ -108,6 +114,42 @@ class TrainerTimersTest {
         assertTrue(most <= 5, "one timer for the earliest bucket, a validation window's, a publish tick's, the end's: " + most);
         end(h);
         assertEquals(0, h.numEventTimeTimers());
+        h.close();
+    }
+
+    /**
+     * A checkpoint barrier writes the join's entries to state; the impressions and clicks after it
+     * read state only for the ids it wrote (not for every new id), and the judgements and the model
+     * are those of the run without the barrier, bit for bit (an entry removed after the barrier is
+     * removed from state too).
+     */
+    @Test
+    void afterABarrierOnlyTheIdsItWroteAreLookedUpInState() throws Exception {
+        List<TrainingExample> input = input();
+        var whole = harness(null);
+        feed(whole, input, 0, input.size());
+        end(whole);
+
+        AfmTrainer trainer = new AfmTrainer(settings());
+        var h = harness(trainer, null);
+        int cut = 150; // early: the barrier writes the entries of a few impressions, then well over a thousand new ids come
+        feed(h, input, 0, cut);
+        h.prepareSnapshotPreBarrier(1);
+        java.util.Set<String> written = new java.util.HashSet<>();
+        input.subList(0, cut).forEach(t -> written.add(t.id));
+        long newIds = input.subList(cut, input.size()).stream().map(t -> t.id).filter(id -> !written.contains(id)).distinct().count();
+        long before = trainer.writeBack().joinStateReads();
+        feed(h, input, cut, input.size());
+        end(h);
+        long reads = trainer.writeBack().joinStateReads() - before;
+        assertTrue(reads > 0, "the entries the barrier wrote are read back from state");
+        // an id written is read back at most at its click, its deadline and its tombstone's end; a new id never
+        assertTrue(reads <= 3L * written.size() && newIds > 1000,
+                "reads of the join's state after the barrier: " + reads + " (ids written before it: " + written.size()
+                        + ", new ids after it: " + newIds + ")");
+        assertEquals(judged(whole), judged(h));
+        dev.afmflink.model.SameBits.assertSameBits(TrainerFeedbackTest.published(whole), TrainerFeedbackTest.published(h));
+        whole.close();
         h.close();
     }
 
