@@ -61,6 +61,43 @@ final class WriteBackBuffer {
     final StringMap<Boolean> joinIdsInState = new StringMap<>();
     /** Any id may have a join entry in state (too many written to track): look there for ids not buffered. */
     boolean joinsUntracked;
+    /**
+     * A bit per hash of the ids in {@link #joinIdsInState} (16 bits per id, made again at every
+     * flush, the only time the set changes): an id whose bit is clear is not in the set, known from
+     * one read of a small array instead of a probe of the set (most ids a lookup asks for are new).
+     */
+    private long[] joinIdBits = new long[0];
+
+    private static int bitOf(String id, int bits) {
+        int h = id.hashCode() * 0x85EBCA6B;
+        return (h ^ (h >>> 15)) & (bits - 1);
+    }
+
+    /** The set's filter, after a flush changed the set. */
+    void indexJoinIds() {
+        int n = joinIdsInState.size();
+        if (n == 0) {
+            joinIdBits = new long[0];
+            return;
+        }
+        int bits = Integer.highestOneBit(Math.max(64, n * 16 - 1)) << 1;
+        joinIdBits = new long[bits >>> 6];
+        for (int i = 0; i < joinIdsInState.capacity(); i++) {
+            if (joinIdsInState.used(i)) {
+                int bit = bitOf(joinIdsInState.keyAt(i), bits);
+                joinIdBits[bit >>> 6] |= 1L << bit;
+            }
+        }
+    }
+
+    /** Whether {@code id} is in {@link #joinIdsInState}: its filter first, the set only where its bit is set. */
+    boolean joinIdInState(String id) {
+        if (joinIdBits.length == 0) {
+            return false;
+        }
+        int bit = bitOf(id, joinIdBits.length << 6);
+        return (joinIdBits[bit >>> 6] & (1L << bit)) != 0 && joinIdsInState.containsKey(id);
+    }
     /** The key had state when the buffer was made (a restore): its state may hold buckets not in the sets above. */
     boolean restored;
     /** Impressions' scores at arrival since the flush, by impression id (state has those of earlier flushes). */

@@ -218,6 +218,7 @@ final class WriteBackStore {
                 b.joinsUntracked = true; // too many to track: ids not buffered are looked up in state from here
                 b.joinIdsInState.clear();
             }
+            b.indexJoinIds();
         }
     }
 
@@ -241,7 +242,7 @@ final class WriteBackStore {
 
     /** State may hold a join entry for {@code id} (this buffer wrote it, or cannot tell). */
     private static boolean mayHaveJoinInState(WriteBackBuffer b, String id) {
-        return b.restored || b.joinsUntracked || b.joinIdsInState.containsKey(id);
+        return b.restored || b.joinsUntracked || b.joinIdInState(id);
     }
 
     /** Keeps {@code j} for impression {@code id} (buffered; null: nothing more is kept). */
