@@ -406,9 +406,9 @@ public final class StreamBench {
         double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
                 .meanExamplesPerSecond();
         double perImpression = (double) events.size() / impressions;
-        out.printf(Locale.ROOT, "floor (Kafka -> Flink -> Kafka, bytes, no decode, no model): %d events, %.0f events/s, wall %.1f s;"
+        out.printf(Locale.ROOT, "floor (Kafka -> Flink -> Kafka, bytes, no decode, no model): %d events (%d impressions), %.0f events/s, wall %.1f s;"
                         + " job CPU %.2f µs per event (JIT compiling %.2f of them); x %.3f events per impression = %.1f µs"
-                        + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", events.size(), r[0], r[1], r[2], r[3],
+                        + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", events.size(), impressions, r[0], r[1], r[2], r[3],
                 perImpression, r[2] * perImpression, r[2] * perImpression / (1e6 / kernel), 1e6 / kernel,
                 ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
         printProfile(profileDir, profile, out);

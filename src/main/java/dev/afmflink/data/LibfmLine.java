@@ -24,7 +24,7 @@ public final class LibfmLine {
         int end = tokenEnd(line, pos);
         double label;
         try {
-            label = Double.parseDouble(line.substring(pos, end));
+            label = number(line, pos, end);
         } catch (NumberFormatException e) {
             return "label '" + line.substring(pos, end) + "' is not a number";
         }
@@ -42,25 +42,77 @@ public final class LibfmLine {
             }
             long id;
             try {
-                id = parseId(line.substring(pos, colon));
+                id = id(line, pos, colon);
             } catch (NumberFormatException e) {
                 return "feature id '" + line.substring(pos, colon) + "' is not a 64-bit integer";
             }
             double value;
-            String v = line.substring(colon + 1, end);
             try {
-                value = Double.parseDouble(v);
+                value = number(line, colon + 1, end);
             } catch (NumberFormatException e) {
-                return "value '" + v + "' of feature " + line.substring(pos, colon) + " is not a number";
+                return "value '" + line.substring(colon + 1, end) + "' of feature " + line.substring(pos, colon) + " is not a number";
             }
             if (!Double.isFinite(value)) {
-                return "value '" + v + "' of feature " + line.substring(pos, colon) + " is not finite";
+                return "value '" + line.substring(colon + 1, end) + "' of feature " + line.substring(pos, colon) + " is not finite";
             }
             out.add(id, value);
             pos = skipSpace(line, end);
         }
         out.normalize();
         return null;
+    }
+
+    /**
+     * The number chars [from, to) of {@code s} spell, as {@link Double#parseDouble} reads them: a
+     * plain integer of up to 15 digits (most labels and values: "1", "-1", "0") without making a
+     * string or parsing it, the rest by {@code parseDouble}.
+     */
+    static double number(String s, int from, int to) {
+        double plain = plainInteger(s, from, to);
+        return plain == plain ? plain : Double.parseDouble(s.substring(from, to));
+    }
+
+    /**
+     * Chars [from, to) as an optional '-' and 1 to 15 digits (every such integer is a double
+     * exactly), other than a negative zero: its value; anything else: NaN.
+     */
+    static double plainInteger(String s, int from, int to) {
+        int i = from;
+        boolean negative = i < to && s.charAt(i) == '-';
+        if (negative) {
+            i++;
+        }
+        if (to - i < 1 || to - i > 15) {
+            return Double.NaN;
+        }
+        long v = 0;
+        for (; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return Double.NaN;
+            }
+            v = v * 10 + (c - '0');
+        }
+        if (negative && v == 0) {
+            return Double.NaN; // "-0" is parseDouble's negative zero
+        }
+        return negative ? -v : v;
+    }
+
+    /** The feature id chars [from, to) spell: up to 18 digits without a string, the rest by {@link #parseId}. */
+    static long id(String s, int from, int to) {
+        if (to - from < 1 || to - from > 18) {
+            return parseId(s.substring(from, to));
+        }
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return parseId(s.substring(from, to));
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     static long parseId(String s) {

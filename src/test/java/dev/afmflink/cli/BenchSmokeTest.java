@@ -104,7 +104,9 @@ class BenchSmokeTest {
         }
         String out = ok("stream-bench", "--input", input.toString(), "--k", "8", "--precision", "float32", "--backends", "rocksdb",
                 "--modes", "ordered", "--impressions", "9000", "--freshness-seconds", "2", "--work-dir", dir.resolve("w").toString(),
-                "--profile", dir.resolve("profile").toString());
+                "--profile", dir.resolve("profile").toString(), "--floor-rows", "1");
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("floor (Kafka -> Flink -> Kafka") && l.contains("(9000 impressions)")
+                && l.contains("µs per event") && l.contains("x the kernel's")), out);
         assertTrue(out.contains("noop") && out.contains("afm") && out.contains("CPU µs/ex"), out);
         assertTrue(out.contains("--feedback ordered") && out.contains("x the kernel's"), out);
         assertTrue(out.lines().anyMatch(l -> l.contains("fresh")), out);
