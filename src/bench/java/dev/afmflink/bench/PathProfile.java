@@ -36,7 +36,8 @@ public final class PathProfile implements AutoCloseable {
         PARTS.put("rows from buffer/state", List.of("dev.afmflink.job.KeyedModel", "dev.afmflink.model.AfmLearner#train",
                 "dev.afmflink.model.AfmLearner#predict"));
         PARTS.put("label join", List.of("dev.afmflink.job.LabelJoin#", "dev.afmflink.job.LabelJoin$", "dev.afmflink.feedback.ClickJoin", "dev.afmflink.job.AfmTrainer$Joins",
-                "dev.afmflink.job.WriteBackStore#joined", "dev.afmflink.job.WriteBackStore#join"));
+                "dev.afmflink.job.WriteBackStore#joined", "dev.afmflink.job.WriteBackStore#join", "dev.afmflink.job.WriteBackStore#mayHaveJoinInState",
+                "dev.afmflink.job.WriteBackBuffer#joinIdInState"));
         PARTS.put("hold (ordered buckets)", List.of("dev.afmflink.job.WriteBackStore#hold", "dev.afmflink.job.WriteBackStore#take"));
         PARTS.put("buffer flush (barriers, publishes)", List.of("dev.afmflink.job.WriteBackStore", "dev.afmflink.job.LifecycleState"));
         PARTS.put("publish (snapshots)", List.of("dev.afmflink.job.SnapshotPublisher", "dev.afmflink.snapshot."));

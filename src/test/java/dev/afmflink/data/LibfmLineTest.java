@@ -31,6 +31,15 @@ class LibfmLineTest {
         }
     }
 
+    private static boolean refuses(java.util.function.Supplier<?> parse) {
+        try {
+            parse.get();
+            return false;
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
     @Test
     void plainIntegersTakeTheFastPathAndEveryTokenReadsAsTheJdkReadsIt() {
         assertEquals(1.0, LibfmLine.plainInteger("1", 0, 1)); // the fast path: no string made, no parseDouble
@@ -52,13 +61,7 @@ class LibfmLineTest {
             String line = "a " + t + " b";
             Double ref = referenceNumber(t);
             if (ref == null) {
-                boolean refused = false;
-                try {
-                    LibfmLine.number(line, 2, 2 + t.length());
-                } catch (NumberFormatException e) {
-                    refused = true;
-                }
-                assertTrue(refused, "'" + t + "' is refused as parseDouble refuses it");
+                assertTrue(refuses(() -> LibfmLine.number(line, 2, 2 + t.length())), "'" + t + "' is refused as parseDouble refuses it");
             } else {
                 assertEquals(Double.doubleToRawLongBits(ref), Double.doubleToRawLongBits(LibfmLine.number(line, 2, 2 + t.length())), t);
             }
@@ -69,13 +72,7 @@ class LibfmLineTest {
                 // refused
             }
             if (refId == null) {
-                boolean refused = false;
-                try {
-                    LibfmLine.id(line, 2, 2 + t.length());
-                } catch (NumberFormatException e) {
-                    refused = true;
-                }
-                assertTrue(refused, "id '" + t + "' is refused as before");
+                assertTrue(refuses(() -> LibfmLine.id(line, 2, 2 + t.length())), "id '" + t + "' is refused as before");
             } else {
                 assertEquals(refId.longValue(), LibfmLine.id(line, 2, 2 + t.length()), "id " + t);
             }
