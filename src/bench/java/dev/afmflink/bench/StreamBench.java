@@ -312,7 +312,6 @@ public final class StreamBench {
                             int partitions, boolean openVocabulary, String backend, PrintStream out) throws Exception {
         String in = "clicks-in-" + run + "-" + mode.id();
         broker.createTopics(List.of(in), "", partitions);
-        List<byte[]> events = new ArrayList<>();
         boolean routed = trainers > 1 && sync.routeField() != null;
         ClickSimulator sim = new ClickSimulator(7);
         if (openVocabulary) {
@@ -324,8 +323,7 @@ public final class StreamBench {
             }
             sim.clicksCarryUser();
         }
-        sim.clickStream(impressions, 1_767_225_600_000L, 250, "default")
-                .forEachRemaining(e -> events.add(e.getBytes(StandardCharsets.UTF_8)));
+        List<byte[]> events = clickEvents(sim, impressions);
         produce(broker.bootstrapServers(), in, events, partitions);
         OptimizerSpec a = OptimizerSpec.adagrad(0.05, 1e-8);
         AfmConfig logistic = new AfmConfig(16, 16, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
@@ -358,8 +356,7 @@ public final class StreamBench {
         String profile = "click-stream-" + mode.id() + ".jfr";
         double[] r = profiled(profileDir, profile, () -> throughput(broker, s, sampled, run, false, (double) judged / sampled));
         // the kernel in the same run, at the stream's shape: one training step (each example is also scored once)
-        double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
-                .meanExamplesPerSecond();
+        double kernel = clickKernel();
         String replicas = trainers == 1 ? "" : String.format(Locale.ROOT, ", --trainers-per-model %d at parallelism %d, tick %d s, "
                 + "lag %d, %s", trainers, trainers, sync.tickMs() / 1000, sync.lag(), sync.rule().label());
         out.printf(Locale.ROOT, "click-stream (%s, logistic, k=t=16, --feedback %s%s): %d impressions + %d clicks, %.0f labelled"
@@ -373,6 +370,19 @@ public final class StreamBench {
         printProfile(profileDir, profile, out);
     }
 
+    /** The click-stream rows' events: {@code impressions} of the simulator {@code sim} from 2026-01-01, 250 ms apart, with their clicks. */
+    static List<byte[]> clickEvents(ClickSimulator sim, int impressions) {
+        List<byte[]> events = new ArrayList<>();
+        sim.clickStream(impressions, 1_767_225_600_000L, 250, "default")
+                .forEachRemaining(e -> events.add(e.getBytes(StandardCharsets.UTF_8)));
+        return events;
+    }
+
+    /** The kernel at the click-stream's shape (m fields, k = t = 16, float32), one training step: examples/s. */
+    static double clickKernel() {
+        return KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad").meanExamplesPerSecond();
+    }
+
     /**
      * The floor under any job on this path: the click-stream's events (the same simulator, seed and
      * count as a click-stream row) read by Flink's Kafka source as bytes and written back by a Kafka
@@ -384,9 +394,7 @@ public final class StreamBench {
         String in = "floor-in-" + run;
         String outTopic = "floor-out-" + run;
         broker.createTopics(List.of(in, outTopic), "");
-        List<byte[]> events = new ArrayList<>();
-        new ClickSimulator(7).clickStream(impressions, 1_767_225_600_000L, 250, "default")
-                .forEachRemaining(e -> events.add(e.getBytes(StandardCharsets.UTF_8)));
+        List<byte[]> events = clickEvents(new ClickSimulator(7), impressions);
         produce(broker.bootstrapServers(), in, events);
         StreamSettings s = settings(broker.bootstrapServers(), in, run, work, "rocksdb", config(16, Precision.DEFAULT), true, 600_000);
         StreamExecutionEnvironment env = AfmStreamJob.environment(s);
@@ -403,8 +411,7 @@ public final class StreamBench {
                 .sinkTo(AfmStreamJob.sink(s, bytesOut)).name("kafka: " + outTopic);
         String profile = "floor.jfr";
         double[] r = profiled(profileDir, profile, () -> timed(env, "floor-" + run, broker, outTopic, events.size(), true, 1.0));
-        double kernel = KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad")
-                .meanExamplesPerSecond();
+        double kernel = clickKernel();
         double perImpression = (double) events.size() / impressions;
         out.printf(Locale.ROOT, "floor (Kafka -> Flink -> Kafka, bytes, no decode, no model): %d events (%d impressions), %.0f events/s, wall %.1f s;"
                         + " job CPU %.2f µs per event (JIT compiling %.2f of them); x %.3f events per impression = %.1f µs"

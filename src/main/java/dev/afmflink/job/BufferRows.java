@@ -27,10 +27,7 @@ final class BufferRows implements Exchange.Rows {
 
     @Override
     public FeatureParams get(long id) {
-        FeatureParams f = b.rows.get(id);
-        if (f == null) {
-            f = b.clean.get(id);
-        }
+        FeatureParams f = b.bufferedRow(id);
         if (f == null) {
             try {
                 f = state.features.get(id);
@@ -43,7 +40,7 @@ final class BufferRows implements Exchange.Rows {
 
     @Override
     public void put(long id, FeatureParams f) {
-        if (b.publish != null && !b.rows.containsKey(id) && !b.clean.containsKey(id)) {
+        if (b.publish != null && b.bufferedRow(id) == null) {
             try {
                 if (!state.features.contains(id)) {
                     b.publish.features++;

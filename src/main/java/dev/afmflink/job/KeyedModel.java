@@ -127,10 +127,7 @@ final class KeyedModel implements ParameterStore {
     @Override
     public FeatureParams scoringRow(long featureId, long ts, int position) {
         try {
-            FeatureParams f = b.rows.get(featureId);
-            if (f == null) {
-                f = b.clean.get(featureId);
-            }
+            FeatureParams f = b.bufferedRow(featureId);
             if (f == null) {
                 f = state.features.get(featureId);
             }

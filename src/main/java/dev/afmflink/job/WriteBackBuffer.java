@@ -38,6 +38,12 @@ final class WriteBackBuffer {
      * checkpoint barrier, so it holds at most the rows of one checkpoint interval, as {@link #rows} does.
      */
     final LongMap<FeatureParams> clean = new LongMap<>();
+
+    /** Row {@code id} as this buffer has it: changed ({@link #rows}) or as state has it ({@link #clean}); null if neither. */
+    FeatureParams bufferedRow(long id) {
+        FeatureParams f = rows.get(id);
+        return f != null ? f : clean.get(id);
+    }
     /** What the schedule holds, by kind ({@link FeedbackSchedule.Hold}) and bucket, each bucket in arrival order. */
     final Map<FeedbackSchedule.Hold, LongMap<List<TrainingExample>>> held = new EnumMap<>(FeedbackSchedule.Hold.class);
     /** By kind, the buckets this buffer wrote to state and that were not taken back yet. */

@@ -268,25 +268,20 @@ final class WriteBackStore {
         if (!b.rows.isEmpty()) {
             Map<Long, dev.afmflink.model.FeatureParams> rows = new java.util.HashMap<>(b.rows.size() * 2);
             Map<Long, Boolean> dirty = new java.util.HashMap<>(b.rows.size() * 2);
-            for (int i = 0; i < b.rows.capacity(); i++) {
-                dev.afmflink.model.FeatureParams f = b.rows.valueAt(i);
-                if (f != null) {
-                    Long id = b.rows.keyAt(i);
-                    rows.put(id, f);
-                    dirty.put(id, Boolean.TRUE);
-                }
-            }
-            state.features.putAll(rows);
-            state.dirty.putAll(dirty);
             if (b.clean.size() + b.rows.size() > WriteBackBuffer.MAX_ROWS) {
                 b.clean.clear();
             }
             for (int i = 0; i < b.rows.capacity(); i++) {
                 dev.afmflink.model.FeatureParams f = b.rows.valueAt(i);
                 if (f != null) {
-                    b.clean.put(b.rows.keyAt(i), f); // as state has it now
+                    Long id = b.rows.keyAt(i);
+                    rows.put(id, f);
+                    dirty.put(id, Boolean.TRUE);
+                    b.clean.put(id, f); // as state has it once written below
                 }
             }
+            state.features.putAll(rows);
+            state.dirty.putAll(dirty);
             b.rows.clear();
         }
         state.shared.update(b.shared);
