@@ -91,6 +91,11 @@ public final class EventDecoder {
     }
 
     public Event decode(byte[] raw, String fallbackId, long fallbackTs) throws BadEventException {
+        return decode(raw, () -> fallbackId, fallbackTs);
+    }
+
+    /** {@code fallbackId}: made only for a libfm line (a JSON event has its own id). */
+    public Event decode(byte[] raw, java.util.function.Supplier<String> fallbackId, long fallbackTs) throws BadEventException {
         if (raw == null || raw.length == 0) {
             throw new BadEventException(UNDECODABLE, "empty record");
         }
@@ -117,11 +122,17 @@ public final class EventDecoder {
         }
         checkFeatureCount(ex.size, limits);
         checkTime(fallbackTs, "record timestamp");
-        return new Event(EventKind.EXAMPLE, fallbackId, fallbackTs, Event.DEFAULT_MODEL, ex.label, ex);
+        return new Event(EventKind.EXAMPLE, fallbackId.get(), fallbackTs, Event.DEFAULT_MODEL, ex.label, ex);
     }
 
-    /** A JSON record, read in one pass of the parser (no tree). */
+    /** A JSON record: in the events' usual shape read from its bytes, else by Jackson's parser in one pass (no tree). */
     private Event decodeJson(byte[] raw) throws BadEventException {
+        EventFields root = EventFields.readSimple(raw);
+        return event(root != null ? root : readJackson(raw), false);
+    }
+
+    /** Jackson's reading of a JSON record (every record {@link EventFields#readSimple} leaves). */
+    static EventFields readJackson(byte[] raw) throws BadEventException {
         EventFields root;
         try (JsonParser p = JSON.getFactory().createParser(raw)) {
             root = EventFields.read(p);
@@ -130,7 +141,7 @@ public final class EventDecoder {
         } catch (java.io.IOException | RuntimeException e) { // Jackson's own limits (nesting, number length) included
             throw new BadEventException(UNDECODABLE, "not JSON: " + e.getMessage());
         }
-        return event(root, false);
+        return root;
     }
 
     /**

@@ -29,6 +29,16 @@ final class EventFields {
         static final Value NULL = new Value(Kind.NULL, "null", 0, 0);
         static final Value OTHER = new Value(Kind.OTHER, "", 0, 0);
 
+        /** An integer within a long's range; its text is made only if a message asks for it. */
+        static Value integer(long l) {
+            return new Value(Kind.INTEGER, null, l, l);
+        }
+
+        @Override
+        public String text() {
+            return text != null ? text : Long.toString(longValue);
+        }
+
         boolean isNumber() {
             return kind == Kind.INTEGER || kind == Kind.BIG_INTEGER || kind == Kind.FLOAT;
         }
@@ -57,51 +67,69 @@ final class EventFields {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken t = p.nextToken();
-            switch (name) {
-                case "type" -> f.type = value(p, t);
-                case "id" -> f.id = value(p, t);
-                case "ts" -> f.ts = value(p, t);
-                case "model" -> f.model = value(p, t);
-                case "label" -> f.label = value(p, t);
-                case "features" -> {
-                    if (t == JsonToken.START_OBJECT) {
-                        f.features = entries(p);
-                        f.featuresValue = null;
-                    } else {
-                        f.features = null;
-                        f.featuresValue = value(p, t);
-                    }
+            if (name.equals("features") && t == JsonToken.START_OBJECT) {
+                Entries es = new Entries();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String feature = p.currentName();
+                    es.add(feature, value(p, p.nextToken()));
                 }
-                default -> p.skipChildren();
+                f.features = es.list;
+                f.featuresValue = null;
+            } else if (f.isRead(name)) {
+                f.set(name, value(p, t));
+            } else {
+                p.skipChildren();
             }
         }
         return f;
     }
 
-    /** The entries of the object {@code p} has just opened, up to its end. */
-    private static List<Entry> entries(JsonParser p) throws IOException {
-        List<Entry> out = new ArrayList<>();
-        java.util.HashMap<String, Integer> at = null;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            Value v = value(p, p.nextToken());
-            if (at == null && out.size() >= 8) { // many features: find a repeated name by hash
+    /** Whether {@code name} is a field the checks read (every other field is skipped). */
+    private boolean isRead(String name) {
+        return switch (name) {
+            case "type", "id", "ts", "model", "label", "features" -> true;
+            default -> false;
+        };
+    }
+
+    /** Sets field {@code name} (one {@link #isRead} names) to {@code v}; {@code features} given a value that is not an object. */
+    private void set(String name, Value v) {
+        switch (name) {
+            case "type" -> type = v;
+            case "id" -> id = v;
+            case "ts" -> ts = v;
+            case "model" -> model = v;
+            case "label" -> label = v;
+            case "features" -> {
+                features = null;
+                featuresValue = v;
+            }
+            default -> throw new IllegalArgumentException(name);
+        }
+    }
+
+    /** A features object's entries as they are read: a repeated name keeps its last value at its first position (as a tree does). */
+    private static final class Entries {
+        final List<Entry> list = new ArrayList<>(8);
+        java.util.HashMap<String, Integer> at;
+
+        void add(String name, Value v) {
+            if (at == null && list.size() >= 8) { // many features: find a repeated name by hash
                 at = new java.util.HashMap<>();
-                for (int i = 0; i < out.size(); i++) {
-                    at.put(out.get(i).name(), i);
+                for (int i = 0; i < list.size(); i++) {
+                    at.put(list.get(i).name(), i);
                 }
             }
-            Integer before = at != null ? at.get(name) : indexOf(out, name);
+            Integer before = at != null ? at.get(name) : indexOf(list, name);
             if (before != null) {
-                out.set(before, new Entry(name, v)); // a repeated name: the last value, at the first position
+                list.set(before, new Entry(name, v));
             } else {
                 if (at != null) {
-                    at.put(name, out.size());
+                    at.put(name, list.size());
                 }
-                out.add(new Entry(name, v));
+                list.add(new Entry(name, v));
             }
         }
-        return out;
     }
 
     private static Integer indexOf(List<Entry> es, String name) {
@@ -111,6 +139,201 @@ final class EventFields {
             }
         }
         return null;
+    }
+
+    /** The longest string or name {@link #readSimple} reads (a longer one: Jackson reads the record, with its limits). */
+    static final int SIMPLE_MAX_CHARS = 1_000;
+
+    /**
+     * Reads a record in the shape events have (one object of ASCII strings without escapes, integers
+     * of up to 18 digits, null, true and false, and a flat {@code features} object of the same) straight
+     * from its bytes, and gives what {@link #read} would; returns null for anything else — escapes,
+     * non-ASCII text, fractions and exponents, nested structures, syntax errors — which Jackson then
+     * reads, so every verdict and message stays Jackson's. {@code EventFieldsTest} holds the two to one
+     * another on events and on mutations of them.
+     */
+    static EventFields readSimple(byte[] raw) {
+        return new Simple(raw).object();
+    }
+
+    /** {@link #readSimple}'s reader: a position in the bytes; every method returns null where the shape ends. */
+    private static final class Simple {
+        private final byte[] b;
+        private int i;
+
+        Simple(byte[] b) {
+            this.b = b;
+        }
+
+        /** The next byte after JSON whitespace (space, tab, CR, LF), or -1 at the end. */
+        private int next() {
+            while (i < b.length) {
+                byte c = b[i];
+                if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                    return c;
+                }
+                i++;
+            }
+            return -1;
+        }
+
+        EventFields object() {
+            if (next() != '{') {
+                return null;
+            }
+            i++;
+            EventFields f = new EventFields();
+            if (next() == '}') {
+                return f;
+            }
+            while (true) {
+                String name = name();
+                if (name == null) {
+                    return null;
+                }
+                if (name.equals("features") && next() == '{') {
+                    i++;
+                    List<Entry> es = entries();
+                    if (es == null) {
+                        return null;
+                    }
+                    f.features = es;
+                    f.featuresValue = null;
+                } else {
+                    Value v = value();
+                    if (v == null) {
+                        return null;
+                    }
+                    if (f.isRead(name)) {
+                        f.set(name, v);
+                    }
+                }
+                int c = next();
+                i++;
+                if (c == '}') {
+                    return f;
+                }
+                if (c != ',') {
+                    return null;
+                }
+            }
+        }
+
+        /** A flat object's entries after its '{', through its '}'. */
+        private List<Entry> entries() {
+            Entries es = new Entries();
+            if (next() == '}') {
+                i++;
+                return es.list;
+            }
+            while (true) {
+                String name = name();
+                Value v = name == null ? null : value();
+                if (v == null) {
+                    return null;
+                }
+                es.add(name, v);
+                int c = next();
+                i++;
+                if (c == '}') {
+                    return es.list;
+                }
+                if (c != ',') {
+                    return null;
+                }
+            }
+        }
+
+        /** A member's name and its ':'. */
+        private String name() {
+            if (next() != '"') {
+                return null;
+            }
+            String name = string();
+            if (name == null || next() != ':') {
+                return null;
+            }
+            i++;
+            return name;
+        }
+
+        private Value value() {
+            int c = next();
+            if (c == '"') {
+                String t = string();
+                return t == null ? null : new Value(Kind.STRING, t, 0, 0);
+            }
+            if (c == '-' || (c >= '0' && c <= '9')) {
+                return integer();
+            }
+            if (literal("null")) {
+                return Value.NULL;
+            }
+            return literal("true") || literal("false") ? Value.OTHER : null;
+        }
+
+        /** The string at the opening quote: printable ASCII without escapes (a control char, a backslash or a non-ASCII byte: null). */
+        private String string() {
+            int from = ++i;
+            int end = Math.min(b.length, from + SIMPLE_MAX_CHARS + 1);
+            for (; i < end; i++) {
+                byte c = b[i];
+                if (c == '"') {
+                    i++;
+                    return new String(b, from, i - 1 - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+                }
+                if (c < 0x20 || c == '\\') { // bytes are signed: non-ASCII is negative
+                    return null;
+                }
+            }
+            return null;
+        }
+
+        /** -?(0|[1-9][0-9]*) of at most 18 digits, followed by a delimiter (a fraction or an exponent: null). */
+        private Value integer() {
+            boolean negative = b[i] == '-';
+            if (negative) {
+                i++;
+            }
+            int from = i;
+            long v = 0;
+            while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+                v = v * 10 + (b[i] - '0');
+                i++;
+            }
+            int digits = i - from;
+            if (digits == 0 || digits > 18 || (digits > 1 && b[from] == '0') || !delimited()) {
+                return null;
+            }
+            return Value.integer(negative ? -v : v);
+        }
+
+        private boolean literal(String word) {
+            int n = word.length();
+            if (i + n > b.length) {
+                return false;
+            }
+            for (int j = 0; j < n; j++) {
+                if (b[i + j] != word.charAt(j)) {
+                    return false;
+                }
+            }
+            i += n;
+            if (delimited()) {
+                return true;
+            }
+            i -= n;
+            return false;
+        }
+
+        /** Whether a value may end here: whitespace, ',' or '}' follows. */
+        private boolean delimited() {
+            if (i >= b.length) {
+                return false;
+            }
+            byte c = b[i];
+            return c == ',' || c == '}' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+        }
     }
 
     /** The value at token {@code t} (a structure is skipped to its end and read as {@link Kind#OTHER}). */
@@ -123,8 +346,7 @@ final class EventFields {
                     java.math.BigInteger b = p.getBigIntegerValue();
                     return new Value(Kind.BIG_INTEGER, b.toString(), 0, b.doubleValue());
                 }
-                long l = p.getLongValue();
-                return new Value(Kind.INTEGER, Long.toString(l), l, l);
+                return Value.integer(p.getLongValue());
             case VALUE_NUMBER_FLOAT:
                 double d = p.getDoubleValue();
                 return new Value(Kind.FLOAT, Double.toString(d), 0, d);

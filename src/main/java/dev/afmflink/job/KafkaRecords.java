@@ -76,7 +76,7 @@ public final class KafkaRecords {
         e.offset = offset;
         Event ev;
         try {
-            ev = decoder.decode(value, topic + "-" + partition + "-" + offset, timestamp);
+            ev = decoder.decode(value, () -> topic + "-" + partition + "-" + offset, timestamp);
         } catch (EventDecoder.BadEventException bad) {
             e.ts = timestamp;
             e.label = Double.NaN;

@@ -35,9 +35,41 @@ class EventFieldsTest {
         }
     }
 
+    /** The fields through the values' accessors (an integer's text is made when asked for). */
     static String describe(EventFields f) {
-        return f == null ? "not an object" : List.of(String.valueOf(f.type), String.valueOf(f.id), String.valueOf(f.ts),
-                String.valueOf(f.model), String.valueOf(f.label), String.valueOf(f.features), String.valueOf(f.featuresValue)).toString();
+        if (f == null) {
+            return "not an object";
+        }
+        StringBuilder s = new StringBuilder();
+        for (EventFields.Value v : new EventFields.Value[] {f.type, f.id, f.ts, f.model, f.label, f.featuresValue}) {
+            s.append(describe(v)).append("; ");
+        }
+        if (f.features == null) {
+            return s.append("features null").toString();
+        }
+        for (EventFields.Entry e : f.features) {
+            s.append(e.name()).append('=').append(describe(e.value())).append(", ");
+        }
+        return s.toString();
+    }
+
+    static String describe(EventFields.Value v) {
+        return v == null ? "absent" : v.kind() + "(" + v.text() + ", " + v.longValue() + ", " + v.doubleValue() + ")";
+    }
+
+    /** The bytes read without Jackson, or null where that reader leaves the record to Jackson. */
+    static String simple(byte[] raw) {
+        EventFields f = EventFields.readSimple(raw);
+        return f == null ? null : describe(f);
+    }
+
+    /** Either the simple reader leaves {@code raw} to Jackson, or it reads what Jackson's one pass reads; true if it read it. */
+    static boolean simpleAgrees(byte[] raw) {
+        String s = simple(raw);
+        if (s != null) {
+            assertEquals(onePass(raw), s, new String(raw, StandardCharsets.ISO_8859_1));
+        }
+        return s != null;
     }
 
     @Test
@@ -55,7 +87,74 @@ class EventFieldsTest {
             assertEquals(fromTree(raw), onePass(raw), e);
         }
         // the repeated names: the last value at the first position
-        assertTrue(onePass(edges.get(8).getBytes(StandardCharsets.UTF_8)).contains("Entry[name=f2, value=Value[kind=STRING, text=w"));
+        assertTrue(onePass(edges.get(8).getBytes(StandardCharsets.UTF_8)).contains("f1=STRING(v, 0, 0.0), f2=STRING(w, 0, 0.0), f3="));
+    }
+
+    @Test
+    void theSimpleReaderReadsEventsAsJacksonDoesAndLeavesItTheRest() {
+        List<String> simple = List.of(
+                "{\"type\":\"impression\",\"id\":\"a\",\"ts\":5,\"features\":{\"u\":\"1\",\"u\":\"2\",\"y\":-0,\"z\":null}}",
+                " \t\r\n{ \"ts\" : -12 , \"label\":true,\"x\":false,\"features\":\"x\",\"features\":{ }, \"model\" : null } trailing {",
+                "{}", "{\"ts\":999999999999999999,\"id\":\"\u007f~ \",\"features\":{\"f0\":\"v\",\"f1\":\"v\",\"f2\":\"v\",\"f3\":\"v\","
+                        + "\"f4\":\"v\",\"f5\":\"v\",\"f6\":\"v\",\"f7\":\"v\",\"f8\":\"v\",\"f2\":\"w\",\"f9\":3,\"f8\":4},\"features\":7}");
+        for (String e : simple) {
+            assertTrue(simpleAgrees(e.getBytes(StandardCharsets.ISO_8859_1)), e);
+        }
+        // Jackson's: escapes, non-ASCII, fractions, exponents, 19 digits, leading zeros, nesting, NaN, syntax errors, long strings
+        List<String> left = List.of("{\"id\":\"a\\nb\"}", "{\"id\":\"\u00e9\"}", "{\"ts\":1.0}", "{\"ts\":1e3}",
+                "{\"ts\":1234567890123456789}", "{\"ts\":01}", "{\"ts\":-}", "{\"x\":[1]}", "{\"x\":{}}", "{\"features\":{\"a\":{}}}",
+                "{\"label\":NaN}", "{\"a\":1,}", "{\"a\":1", "{\"a\" 1}", "{\"a\":tru}", "{\"a\":truex}", "{\"a\":1 2}", "{\"a\":\"\t\"}",
+                "{\"id\":\"" + "x".repeat(EventFields.SIMPLE_MAX_CHARS + 1) + "\"}", "\u000b{}", "[1]");
+        for (String e : left) {
+            assertEquals(null, simple(e.getBytes(StandardCharsets.UTF_8)), e);
+        }
+        assertTrue(simpleAgrees(("{\"id\":\"" + "x".repeat(EventFields.SIMPLE_MAX_CHARS) + "\"}").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void theSimulatorsEventsAreReadSimplyAndEveryMutationOfThemAsJacksonReadsIt() {
+        java.util.Iterator<String> events = new dev.afmflink.embedded.ClickSimulator(3).clickStream(2_000, 1_767_225_600_000L, 250, "m");
+        dev.afmflink.model.SplitMix64 rng = new dev.afmflink.model.SplitMix64(11);
+        byte[] odd = "\"\\,:{}[] \t0-.eEntfaluNI9\u007f".getBytes(StandardCharsets.ISO_8859_1);
+        int read = 0;
+        int mutants = 0;
+        int mutantsRead = 0;
+        while (events.hasNext()) {
+            byte[] raw = events.next().getBytes(StandardCharsets.UTF_8);
+            assertTrue(simpleAgrees(raw), new String(raw, StandardCharsets.UTF_8)); // the fast path is the one events take
+            read++;
+            for (int k = 0; k < 5; k++) { // one byte deleted, replaced or inserted
+                int at = (int) (rng.nextDouble() * raw.length);
+                int what = (int) (rng.nextDouble() * 3);
+                byte b = rng.nextDouble() < 0.1 ? (byte) 0xC3 : odd[(int) (rng.nextDouble() * odd.length)];
+                byte[] m = what == 0 ? new byte[raw.length - 1] : what == 1 ? raw.clone() : new byte[raw.length + 1];
+                if (what == 0) {
+                    System.arraycopy(raw, 0, m, 0, at);
+                    System.arraycopy(raw, at + 1, m, at, raw.length - at - 1);
+                } else if (what == 1) {
+                    m[at] = b;
+                } else {
+                    System.arraycopy(raw, 0, m, 0, at);
+                    m[at] = b;
+                    System.arraycopy(raw, at, m, at + 1, raw.length - at);
+                }
+                mutants++;
+                mutantsRead += simpleAgrees(m) ? 1 : 0;
+            }
+        }
+        assertTrue(read > 2_000, read + " events");
+        // both sides of the line are exercised: many mutants still simple (a changed letter), many left to Jackson
+        assertTrue(mutantsRead > mutants / 5 && mutantsRead < mutants * 4 / 5, mutantsRead + " of " + mutants + " mutants read simply");
+    }
+
+    @Test
+    void theFuzzersRecordsReadSimplyAsJacksonReadsThem() {
+        EventFuzzer fuzz = new EventFuzzer(13, 1_700_000_000_000L);
+        int read = 0;
+        for (int i = 0; i < 4_000; i++) {
+            read += simpleAgrees(fuzz.next()) ? 1 : 0;
+        }
+        assertTrue(read > 500, read + " fuzzed records read simply");
     }
 
     @Test
