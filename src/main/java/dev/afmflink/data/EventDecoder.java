@@ -55,6 +55,8 @@ public final class EventDecoder {
     private final int maxBytes;
     private final EventLimits limits;
     private final java.util.function.LongSupplier clock;
+    /** The strings of the names, types and models this decoder has read (one string per name from record to record). */
+    private final EventFields.Names names = new EventFields.Names();
 
     /** {@code maxBytes}: records longer than this are refused as oversize; the default limits otherwise. */
     public EventDecoder(Loss loss, int maxBytes) {
@@ -127,7 +129,7 @@ public final class EventDecoder {
 
     /** A JSON record: in the events' usual shape read from its bytes, else by Jackson's parser in one pass (no tree). */
     private Event decodeJson(byte[] raw) throws BadEventException {
-        EventFields root = EventFields.readSimple(raw);
+        EventFields root = EventFields.readSimple(raw, names);
         return event(root != null ? root : readJackson(raw), false);
     }
 

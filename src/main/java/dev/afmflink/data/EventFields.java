@@ -153,16 +153,56 @@ final class EventFields {
      * another on events and on mutations of them.
      */
     static EventFields readSimple(byte[] raw) {
-        return new Simple(raw).object();
+        return readSimple(raw, new Names());
+    }
+
+    /** {@code names}: where the strings of names, types and models come from (one per decoder). */
+    static EventFields readSimple(byte[] raw, Names names) {
+        return new Simple(raw, names).object();
+    }
+
+    /**
+     * The strings of names (and of the {@code type} and {@code model} values) a reader has made, by their
+     * bytes: the same name is the same {@code String} from record to record, its hash computed once, as
+     * Jackson's symbol table gives its names (the maps keyed by field and model then compare by
+     * identity). A slot holds the last string of its hash; writes are racy and harmless (a lost write
+     * is a miss: strings are immutable).
+     */
+    static final class Names {
+        private static final int SLOTS = 512;
+        private final String[] slots = new String[SLOTS];
+
+        String of(byte[] b, int from, int length) {
+            int h = 0;
+            for (int i = from; i < from + length; i++) {
+                h = 31 * h + b[i]; // String.hashCode of the Latin-1 text
+            }
+            int slot = (h ^ (h >>> 9) ^ (h >>> 18)) & (SLOTS - 1);
+            String s = slots[slot];
+            if (s != null && s.length() == length) {
+                int j = 0;
+                while (j < length && s.charAt(j) == b[from + j]) {
+                    j++;
+                }
+                if (j == length) {
+                    return s;
+                }
+            }
+            s = new String(b, from, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+            slots[slot] = s;
+            return s;
+        }
     }
 
     /** {@link #readSimple}'s reader: a position in the bytes; every method returns null where the shape ends. */
     private static final class Simple {
         private final byte[] b;
+        private final Names names;
         private int i;
 
-        Simple(byte[] b) {
+        Simple(byte[] b, Names names) {
             this.b = b;
+            this.names = names;
         }
 
         /** The next byte after JSON whitespace (space, tab, CR, LF), or -1 at the end. */
@@ -200,7 +240,7 @@ final class EventFields {
                     f.features = es;
                     f.featuresValue = null;
                 } else {
-                    Value v = value();
+                    Value v = value(name.equals("type") || name.equals("model"));
                     if (v == null) {
                         return null;
                     }
@@ -228,7 +268,7 @@ final class EventFields {
             }
             while (true) {
                 String name = name();
-                Value v = name == null ? null : value();
+                Value v = name == null ? null : value(false);
                 if (v == null) {
                     return null;
                 }
@@ -249,7 +289,7 @@ final class EventFields {
             if (next() != '"') {
                 return null;
             }
-            String name = string();
+            String name = string(true);
             if (name == null || next() != ':') {
                 return null;
             }
@@ -257,10 +297,11 @@ final class EventFields {
             return name;
         }
 
-        private Value value() {
+        /** {@code named}: a string is taken from {@link #names} (a type or a model: few values, each in many records). */
+        private Value value(boolean named) {
             int c = next();
             if (c == '"') {
-                String t = string();
+                String t = string(named);
                 return t == null ? null : new Value(Kind.STRING, t, 0, 0);
             }
             if (c == '-' || (c >= '0' && c <= '9')) {
@@ -273,14 +314,15 @@ final class EventFields {
         }
 
         /** The string at the opening quote: printable ASCII without escapes (a control char, a backslash or a non-ASCII byte: null). */
-        private String string() {
+        private String string(boolean named) {
             int from = ++i;
             int end = Math.min(b.length, from + SIMPLE_MAX_CHARS + 1);
             for (; i < end; i++) {
                 byte c = b[i];
                 if (c == '"') {
                     i++;
-                    return new String(b, from, i - 1 - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    return named ? names.of(b, from, i - 1 - from)
+                            : new String(b, from, i - 1 - from, java.nio.charset.StandardCharsets.ISO_8859_1);
                 }
                 if (c < 0x20 || c == '\\') { // bytes are signed: non-ASCII is negative
                     return null;

@@ -1,6 +1,8 @@
 package dev.afmflink.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -145,6 +147,21 @@ class EventFieldsTest {
         assertTrue(read > 2_000, read + " events");
         // both sides of the line are exercised: many mutants still simple (a changed letter), many left to Jackson
         assertTrue(mutantsRead > mutants / 5 && mutantsRead < mutants * 4 / 5, mutantsRead + " of " + mutants + " mutants read simply");
+    }
+
+    @Test
+    void oneDecodersNamesTypesAndModelsAreOneStringFromRecordToRecord() {
+        EventFields.Names names = new EventFields.Names();
+        EventFields a = EventFields.readSimple("{\"type\":\"impression\",\"model\":\"m1\",\"features\":{\"user\":\"u1\"}}"
+                .getBytes(StandardCharsets.US_ASCII), names);
+        EventFields b = EventFields.readSimple("{\"model\":\"m1\",\"type\":\"impression\",\"features\":{\"user\":\"u1\"}}"
+                .getBytes(StandardCharsets.US_ASCII), names);
+        assertSame(a.features.get(0).name(), b.features.get(0).name());
+        assertSame(a.type.text(), b.type.text());
+        assertSame(a.model.text(), b.model.text());
+        assertNotSame(a.features.get(0).value().text(), b.features.get(0).value().text()); // a feature's value: not kept
+        EventFields c = EventFields.readSimple("{\"model\":\"m2\"}".getBytes(StandardCharsets.US_ASCII), names);
+        assertEquals("m2", c.model.text());
     }
 
     @Test
