@@ -112,8 +112,17 @@ final class EventFields {
     private static final class Entries {
         final List<Entry> list = new ArrayList<>(8);
         java.util.HashMap<String, Integer> at;
+        /** A bit per name's hash (mod 64) added so far: a name whose bit is clear is new without a scan. */
+        private long seen;
 
         void add(String name, Value v) {
+            long bit = 1L << name.hashCode(); // a shift takes the low six bits
+            if ((seen & bit) == 0 && at == null) {
+                seen |= bit;
+                list.add(new Entry(name, v));
+                return;
+            }
+            seen |= bit;
             if (at == null && list.size() >= 8) { // many features: find a repeated name by hash
                 at = new java.util.HashMap<>();
                 for (int i = 0; i < list.size(); i++) {
@@ -170,27 +179,23 @@ final class EventFields {
      */
     static final class Names {
         private static final int SLOTS = 512;
-        private final String[] slots = new String[SLOTS];
+        /** A slot's string and its bytes, in one object so a reader never sees one without the other. */
+        private record Slot(String string, byte[] bytes) {
+        }
 
-        String of(byte[] b, int from, int length) {
-            int h = 0;
-            for (int i = from; i < from + length; i++) {
-                h = 31 * h + b[i]; // String.hashCode of the Latin-1 text
+        private final Slot[] slots = new Slot[SLOTS];
+
+        /** {@code hash}: {@code String.hashCode} of the bytes' Latin-1 text. */
+        String of(byte[] b, int from, int length, int hash) {
+            int slot = (hash ^ (hash >>> 9) ^ (hash >>> 18)) & (SLOTS - 1);
+            Slot s = slots[slot];
+            if (s != null && java.util.Arrays.equals(s.bytes, 0, s.bytes.length, b, from, from + length)) {
+                return s.string;
             }
-            int slot = (h ^ (h >>> 9) ^ (h >>> 18)) & (SLOTS - 1);
-            String s = slots[slot];
-            if (s != null && s.length() == length) {
-                int j = 0;
-                while (j < length && s.charAt(j) == b[from + j]) {
-                    j++;
-                }
-                if (j == length) {
-                    return s;
-                }
-            }
-            s = new String(b, from, length, java.nio.charset.StandardCharsets.ISO_8859_1);
-            slots[slot] = s;
-            return s;
+            byte[] bytes = java.util.Arrays.copyOfRange(b, from, from + length);
+            String string = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+            slots[slot] = new Slot(string, bytes);
+            return string;
         }
     }
 
@@ -317,13 +322,15 @@ final class EventFields {
         private String string(boolean named) {
             int from = ++i;
             int end = Math.min(b.length, from + SIMPLE_MAX_CHARS + 1);
+            int hash = 0;
             for (; i < end; i++) {
                 byte c = b[i];
                 if (c == '"') {
                     i++;
-                    return named ? names.of(b, from, i - 1 - from)
+                    return named ? names.of(b, from, i - 1 - from, hash)
                             : new String(b, from, i - 1 - from, java.nio.charset.StandardCharsets.ISO_8859_1);
                 }
+                hash = 31 * hash + c;
                 if (c < 0x20 || c == '\\') { // bytes are signed: non-ASCII is negative
                     return null;
                 }
