@@ -57,6 +57,8 @@ public final class EventDecoder {
     private final java.util.function.LongSupplier clock;
     /** The strings of the names, types and models this decoder has read (one string per name from record to record). */
     private final EventFields.Names names = new EventFields.Names();
+    /** False: every JSON record is read by Jackson (the decode bench's baseline). */
+    private boolean simpleJson = true;
 
     /** {@code maxBytes}: records longer than this are refused as oversize; the default limits otherwise. */
     public EventDecoder(Loss loss, int maxBytes) {
@@ -72,6 +74,12 @@ public final class EventDecoder {
         this.maxBytes = maxBytes;
         this.limits = limits;
         this.clock = clock;
+    }
+
+    /** This decoder, reading every JSON record with Jackson's parser (for the decode bench's side by side). */
+    EventDecoder jacksonOnly() {
+        simpleJson = false;
+        return this;
     }
 
     public EventLimits limits() {
@@ -129,7 +137,7 @@ public final class EventDecoder {
 
     /** A JSON record: in the events' usual shape read from its bytes, else by Jackson's parser in one pass (no tree). */
     private Event decodeJson(byte[] raw) throws BadEventException {
-        EventFields root = EventFields.readSimple(raw, names);
+        EventFields root = simpleJson ? EventFields.readSimple(raw, names) : null;
         return event(root != null ? root : readJackson(raw), false);
     }
 

@@ -90,6 +90,13 @@ class BenchSmokeTest {
     }
 
     @Test
+    void decodeBench() {
+        String out = ok("decode-bench", "--forks", "0", "--warmup-iterations", "0", "--iterations", "1",
+                "--iteration-seconds", "0.1");
+        assertTrue(out.contains("click-stream   simple") && out.contains("click-stream   jackson") && out.contains("ns per record"), out);
+    }
+
+    @Test
     void streamBench() throws Exception {
         Path input = dir.resolve("tiny.libfm.gz");
         try (var w = new java.io.PrintWriter(new java.util.zip.GZIPOutputStream(java.nio.file.Files.newOutputStream(input)), false,
