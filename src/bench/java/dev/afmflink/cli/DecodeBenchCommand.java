@@ -1,9 +1,8 @@
 package dev.afmflink.cli;
 
 import dev.afmflink.data.DecodeBench;
-import java.util.List;
 
-final class DecodeBenchCommand implements Command {
+final class DecodeBenchCommand extends JmhCommand {
     @Override
     public String name() {
         return "decode-bench";
@@ -16,17 +15,7 @@ final class DecodeBenchCommand implements Command {
     }
 
     @Override
-    public List<Args.Option> options() {
-        return List.of(new Args.Option("forks", "N", "2", "JMH forks (fresh JVMs) per benchmark"),
-                new Args.Option("warmup-iterations", "N", "3", "JMH warm-up iterations"),
-                new Args.Option("iterations", "N", "5", "JMH measured iterations"),
-                new Args.Option("iteration-seconds", "SECONDS", "1", "length of one iteration"));
-    }
-
-    @Override
-    public int run(Args a) throws Exception {
-        DecodeBench.run(a.getInt("forks", 2), a.getInt("warmup-iterations", 3), a.getInt("iterations", 5),
-                a.getDouble("iteration-seconds", 1), System.out);
-        return 0;
+    void run(int forks, int warmupIterations, int iterations, double iterationSeconds, java.io.PrintStream out) throws Exception {
+        DecodeBench.run(forks, warmupIterations, iterations, iterationSeconds, out);
     }
 }
