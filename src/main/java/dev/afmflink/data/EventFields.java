@@ -75,7 +75,7 @@ final class EventFields {
                 }
                 f.features = es.list;
                 f.featuresValue = null;
-            } else if (f.isRead(name)) {
+            } else if (isRead(name)) {
                 f.set(name, value(p, t));
             } else {
                 p.skipChildren();
@@ -85,7 +85,7 @@ final class EventFields {
     }
 
     /** Whether {@code name} is a field the checks read (every other field is skipped). */
-    private boolean isRead(String name) {
+    private static boolean isRead(String name) {
         return switch (name) {
             case "type", "id", "ts", "model", "label", "features" -> true;
             default -> false;
@@ -249,7 +249,7 @@ final class EventFields {
                     if (v == null) {
                         return null;
                     }
-                    if (f.isRead(name)) {
+                    if (isRead(name)) {
                         f.set(name, v);
                     }
                 }
