@@ -24,7 +24,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * {@code bin/afm decode-bench}: the job's input records through {@link EventDecoder} — the
  * simulator's click-stream (impressions and clicks, as {@code stream-bench} sends them) and its
- * labelled examples — with the JSON read from the bytes ({@link EventFields#readSimple}, what the
+ * labelled examples — with the JSON read from the bytes ({@link EventBytes#read}, what the
  * job does) and by Jackson's parser (every JSON record before it): ns per record, JMH.
  */
 @State(Scope.Thread)

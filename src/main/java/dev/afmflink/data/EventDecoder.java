@@ -56,7 +56,7 @@ public final class EventDecoder {
     private final EventLimits limits;
     private final java.util.function.LongSupplier clock;
     /** The strings of the names, types and models this decoder has read (one string per name from record to record). */
-    private final EventFields.Names names = new EventFields.Names();
+    private final EventBytes.Names names = new EventBytes.Names();
     /** False: every JSON record is read by Jackson (the decode bench's baseline). */
     private boolean simpleJson = true;
 
@@ -137,11 +137,11 @@ public final class EventDecoder {
 
     /** A JSON record: in the events' usual shape read from its bytes, else by Jackson's parser in one pass (no tree). */
     private Event decodeJson(byte[] raw) throws BadEventException {
-        EventFields root = simpleJson ? EventFields.readSimple(raw, names) : null;
+        EventFields root = simpleJson ? EventBytes.read(raw, names) : null;
         return event(root != null ? root : readJackson(raw), false);
     }
 
-    /** Jackson's reading of a JSON record (every record {@link EventFields#readSimple} leaves). */
+    /** Jackson's reading of a JSON record (every record {@link EventBytes#read} leaves). */
     static EventFields readJackson(byte[] raw) throws BadEventException {
         EventFields root;
         try (JsonParser p = JSON.getFactory().createParser(raw)) {

@@ -85,7 +85,7 @@ final class EventFields {
     }
 
     /** Whether {@code name} is a field the checks read (every other field is skipped). */
-    private static boolean isRead(String name) {
+    static boolean isRead(String name) {
         return switch (name) {
             case "type", "id", "ts", "model", "label", "features" -> true;
             default -> false;
@@ -93,7 +93,7 @@ final class EventFields {
     }
 
     /** Sets field {@code name} (one {@link #isRead} names) to {@code v}; {@code features} given a value that is not an object. */
-    private void set(String name, Value v) {
+    void set(String name, Value v) {
         switch (name) {
             case "type" -> type = v;
             case "id" -> id = v;
@@ -109,7 +109,7 @@ final class EventFields {
     }
 
     /** A features object's entries as they are read: a repeated name keeps its last value at its first position (as a tree does). */
-    private static final class Entries {
+    static final class Entries {
         final List<Entry> list = new ArrayList<>(8);
         java.util.HashMap<String, Integer> at;
         /** A bit per name's hash (mod 64) added so far: a name whose bit is clear is new without a scan. */
@@ -148,241 +148,6 @@ final class EventFields {
             }
         }
         return null;
-    }
-
-    /** The longest string or name {@link #readSimple} reads (a longer one: Jackson reads the record, with its limits). */
-    static final int SIMPLE_MAX_CHARS = 1_000;
-
-    /**
-     * Reads a record in the shape events have (one object of ASCII strings without escapes, integers
-     * of up to 18 digits, null, true and false, and a flat {@code features} object of the same) straight
-     * from its bytes, and gives what {@link #read} would; returns null for anything else — escapes,
-     * non-ASCII text, fractions and exponents, nested structures, syntax errors — which Jackson then
-     * reads, so every verdict and message stays Jackson's. {@code EventFieldsTest} holds the two to one
-     * another on events and on mutations of them.
-     */
-    static EventFields readSimple(byte[] raw) {
-        return readSimple(raw, new Names());
-    }
-
-    /** {@code names}: where the strings of names, types and models come from (one per decoder). */
-    static EventFields readSimple(byte[] raw, Names names) {
-        return new Simple(raw, names).object();
-    }
-
-    /**
-     * The strings of names (and of the {@code type} and {@code model} values) a reader has made, by their
-     * bytes: the same name is the same {@code String} from record to record, its hash computed once, as
-     * Jackson's symbol table gives its names (the maps keyed by field and model then compare by
-     * identity). A slot holds the last string of its hash; writes are racy and harmless (a lost write
-     * is a miss: strings are immutable).
-     */
-    static final class Names {
-        private static final int SLOTS = 512;
-        /** A slot's string and its bytes, in one object so a reader never sees one without the other. */
-        private record Slot(String string, byte[] bytes) {
-        }
-
-        private final Slot[] slots = new Slot[SLOTS];
-
-        /** {@code hash}: {@code String.hashCode} of the bytes' Latin-1 text. */
-        String of(byte[] b, int from, int length, int hash) {
-            int slot = (hash ^ (hash >>> 9) ^ (hash >>> 18)) & (SLOTS - 1);
-            Slot s = slots[slot];
-            if (s != null && java.util.Arrays.equals(s.bytes, 0, s.bytes.length, b, from, from + length)) {
-                return s.string;
-            }
-            byte[] bytes = java.util.Arrays.copyOfRange(b, from, from + length);
-            String string = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
-            slots[slot] = new Slot(string, bytes);
-            return string;
-        }
-    }
-
-    /** {@link #readSimple}'s reader: a position in the bytes; every method returns null where the shape ends. */
-    private static final class Simple {
-        private final byte[] b;
-        private final Names names;
-        private int i;
-
-        Simple(byte[] b, Names names) {
-            this.b = b;
-            this.names = names;
-        }
-
-        /** The next byte after JSON whitespace (space, tab, CR, LF), or -1 at the end. */
-        private int next() {
-            while (i < b.length) {
-                byte c = b[i];
-                if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-                    return c;
-                }
-                i++;
-            }
-            return -1;
-        }
-
-        EventFields object() {
-            if (next() != '{') {
-                return null;
-            }
-            i++;
-            EventFields f = new EventFields();
-            if (next() == '}') {
-                return f;
-            }
-            while (true) {
-                String name = name();
-                if (name == null) {
-                    return null;
-                }
-                if (name.equals("features") && next() == '{') {
-                    i++;
-                    List<Entry> es = entries();
-                    if (es == null) {
-                        return null;
-                    }
-                    f.features = es;
-                    f.featuresValue = null;
-                } else {
-                    Value v = value(name.equals("type") || name.equals("model"));
-                    if (v == null) {
-                        return null;
-                    }
-                    if (isRead(name)) {
-                        f.set(name, v);
-                    }
-                }
-                int c = next();
-                i++;
-                if (c == '}') {
-                    return f;
-                }
-                if (c != ',') {
-                    return null;
-                }
-            }
-        }
-
-        /** A flat object's entries after its '{', through its '}'. */
-        private List<Entry> entries() {
-            Entries es = new Entries();
-            if (next() == '}') {
-                i++;
-                return es.list;
-            }
-            while (true) {
-                String name = name();
-                Value v = name == null ? null : value(false);
-                if (v == null) {
-                    return null;
-                }
-                es.add(name, v);
-                int c = next();
-                i++;
-                if (c == '}') {
-                    return es.list;
-                }
-                if (c != ',') {
-                    return null;
-                }
-            }
-        }
-
-        /** A member's name and its ':'. */
-        private String name() {
-            if (next() != '"') {
-                return null;
-            }
-            String name = string(true);
-            if (name == null || next() != ':') {
-                return null;
-            }
-            i++;
-            return name;
-        }
-
-        /** {@code named}: a string is taken from {@link #names} (a type or a model: few values, each in many records). */
-        private Value value(boolean named) {
-            int c = next();
-            if (c == '"') {
-                String t = string(named);
-                return t == null ? null : new Value(Kind.STRING, t, 0, 0);
-            }
-            if (c == '-' || (c >= '0' && c <= '9')) {
-                return integer();
-            }
-            if (literal("null")) {
-                return Value.NULL;
-            }
-            return literal("true") || literal("false") ? Value.OTHER : null;
-        }
-
-        /** The string at the opening quote: printable ASCII without escapes (a control char, a backslash or a non-ASCII byte: null). */
-        private String string(boolean named) {
-            int from = ++i;
-            int end = Math.min(b.length, from + SIMPLE_MAX_CHARS + 1);
-            int hash = 0;
-            for (; i < end; i++) {
-                byte c = b[i];
-                if (c == '"') {
-                    i++;
-                    return named ? names.of(b, from, i - 1 - from, hash)
-                            : new String(b, from, i - 1 - from, java.nio.charset.StandardCharsets.ISO_8859_1);
-                }
-                hash = 31 * hash + c;
-                if (c < 0x20 || c == '\\') { // bytes are signed: non-ASCII is negative
-                    return null;
-                }
-            }
-            return null;
-        }
-
-        /** -?(0|[1-9][0-9]*) of at most 18 digits, followed by a delimiter (a fraction or an exponent: null). */
-        private Value integer() {
-            boolean negative = b[i] == '-';
-            if (negative) {
-                i++;
-            }
-            int from = i;
-            long v = 0;
-            while (i < b.length && b[i] >= '0' && b[i] <= '9') {
-                v = v * 10 + (b[i] - '0');
-                i++;
-            }
-            int digits = i - from;
-            if (digits == 0 || digits > 18 || (digits > 1 && b[from] == '0') || !delimited()) {
-                return null;
-            }
-            return Value.integer(negative ? -v : v);
-        }
-
-        private boolean literal(String word) {
-            int n = word.length();
-            if (i + n > b.length) {
-                return false;
-            }
-            for (int j = 0; j < n; j++) {
-                if (b[i + j] != word.charAt(j)) {
-                    return false;
-                }
-            }
-            i += n;
-            if (delimited()) {
-                return true;
-            }
-            i -= n;
-            return false;
-        }
-
-        /** Whether a value may end here: whitespace, ',' or '}' follows. */
-        private boolean delimited() {
-            if (i >= b.length) {
-                return false;
-            }
-            byte c = b[i];
-            return c == ',' || c == '}' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
-        }
     }
 
     /** The value at token {@code t} (a structure is skipped to its end and read as {@link Kind#OTHER}). */

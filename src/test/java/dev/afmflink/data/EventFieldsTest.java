@@ -61,7 +61,7 @@ class EventFieldsTest {
 
     /** The bytes read without Jackson, or null where that reader leaves the record to Jackson. */
     static String simple(byte[] raw) {
-        EventFields f = EventFields.readSimple(raw);
+        EventFields f = EventBytes.read(raw);
         return f == null ? null : describe(f);
     }
 
@@ -106,11 +106,11 @@ class EventFieldsTest {
         List<String> left = List.of("{\"id\":\"a\\nb\"}", "{\"id\":\"\u00e9\"}", "{\"ts\":1.0}", "{\"ts\":1e3}",
                 "{\"ts\":1234567890123456789}", "{\"ts\":01}", "{\"ts\":-}", "{\"x\":[1]}", "{\"x\":{}}", "{\"features\":{\"a\":{}}}",
                 "{\"label\":NaN}", "{\"a\":1,}", "{\"a\":1", "{\"a\" 1}", "{\"a\":tru}", "{\"a\":truex}", "{\"a\":1 2}", "{\"a\":\"\t\"}",
-                "{\"id\":\"" + "x".repeat(EventFields.SIMPLE_MAX_CHARS + 1) + "\"}", "\u000b{}", "[1]");
+                "{\"id\":\"" + "x".repeat(EventBytes.MAX_CHARS + 1) + "\"}", "\u000b{}", "[1]");
         for (String e : left) {
             assertEquals(null, simple(e.getBytes(StandardCharsets.UTF_8)), e);
         }
-        assertTrue(simpleAgrees(("{\"id\":\"" + "x".repeat(EventFields.SIMPLE_MAX_CHARS) + "\"}").getBytes(StandardCharsets.UTF_8)));
+        assertTrue(simpleAgrees(("{\"id\":\"" + "x".repeat(EventBytes.MAX_CHARS) + "\"}").getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -151,16 +151,16 @@ class EventFieldsTest {
 
     @Test
     void oneDecodersNamesTypesAndModelsAreOneStringFromRecordToRecord() {
-        EventFields.Names names = new EventFields.Names();
-        EventFields a = EventFields.readSimple("{\"type\":\"impression\",\"model\":\"m1\",\"features\":{\"user\":\"u1\"}}"
+        EventBytes.Names names = new EventBytes.Names();
+        EventFields a = EventBytes.read("{\"type\":\"impression\",\"model\":\"m1\",\"features\":{\"user\":\"u1\"}}"
                 .getBytes(StandardCharsets.US_ASCII), names);
-        EventFields b = EventFields.readSimple("{\"model\":\"m1\",\"type\":\"impression\",\"features\":{\"user\":\"u1\"}}"
+        EventFields b = EventBytes.read("{\"model\":\"m1\",\"type\":\"impression\",\"features\":{\"user\":\"u1\"}}"
                 .getBytes(StandardCharsets.US_ASCII), names);
         assertSame(a.features.get(0).name(), b.features.get(0).name());
         assertSame(a.type.text(), b.type.text());
         assertSame(a.model.text(), b.model.text());
         assertNotSame(a.features.get(0).value().text(), b.features.get(0).value().text()); // a feature's value: not kept
-        EventFields c = EventFields.readSimple("{\"model\":\"m2\"}".getBytes(StandardCharsets.US_ASCII), names);
+        EventFields c = EventBytes.read("{\"model\":\"m2\"}".getBytes(StandardCharsets.US_ASCII), names);
         assertEquals("m2", c.model.text());
     }
 
