@@ -144,6 +144,14 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
     private final Steps<E> steps;
     /** The label join of impressions and clicks (null: the driver takes none). */
     private final ClickJoin<E> join;
+    /**
+     * While {@link #at} runs the join's deadlines of event time T: T (else Long.MIN_VALUE). A label
+     * the join gives then whose window passes at T is due in this very call; it joins the labels
+     * released at T here, in the order {@link Held#hold} would have appended it, instead of a round
+     * trip through the driver's buckets (one per impression in the ordered mode).
+     */
+    private long releasing = Long.MIN_VALUE;
+    private final java.util.ArrayList<E> released = new java.util.ArrayList<>();
 
     public FeedbackSchedule(FeedbackMode mode, EventTimes times, Holdout holdout, double negativeLabel, Held<E> held,
                             Steps<E> steps) {
@@ -238,7 +246,12 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
             }
             case LABELLED -> {
                 if (waits) {
-                    held.hold(Hold.PENDING, item, times.release(item.ts()));
+                    long until = times.release(item.ts());
+                    if (until == releasing) {
+                        released.add(item);
+                    } else {
+                        held.hold(Hold.PENDING, item, until);
+                    }
                 } else {
                     guarded(item, Long.MIN_VALUE, false);
                 }
@@ -253,13 +266,26 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
      */
     public void at(long t, boolean inputEnded) throws Exception {
         if (t != Long.MAX_VALUE) {
+            released.clear();
             if (join != null) { // the join's deadlines first: what they label is held or learned as it arrives
-                for (E item : held.take(Hold.JOIN, t)) {
-                    join.at(item.id(), t, inputEnded);
+                releasing = t;
+                try {
+                    for (E item : held.take(Hold.JOIN, t)) {
+                        join.at(item.id(), t, inputEnded);
+                    }
+                } finally {
+                    releasing = Long.MIN_VALUE;
                 }
             }
             if (mode.waitsForWindow()) {
                 List<E> due = held.take(Hold.PENDING, times.releasedBy(t));
+                if (!released.isEmpty()) { // after what was held before, as the buckets would have them
+                    List<E> all = new java.util.ArrayList<>(due.size() + released.size());
+                    all.addAll(due);
+                    all.addAll(released);
+                    released.clear();
+                    due = all;
+                }
                 if (inputEnded) {
                     for (E item : due) {
                         steps.leftOut(item);

@@ -160,7 +160,7 @@ final class WriteBackBuffer {
         List<TrainingExample> list = buckets.get(bucket);
         boolean created = list == null;
         if (created) {
-            list = new ArrayList<>();
+            list = new ArrayList<>(2); // most buckets hold one item (an impression's time, its deadline)
             buckets.put(bucket, list);
         }
         list.add(ex);

@@ -224,9 +224,9 @@ final class WriteBackStore {
 
     /** What the label join keeps for impression {@code id}: from the buffer, else from state; null if nothing. */
     ClickJoin.Joined<TrainingExample> joined(WriteBackBuffer b, String id) throws Exception {
-        ClickJoin.Joined<TrainingExample> j = b.joins.get(id);
-        if (j != null || b.joins.containsKey(id)) {
-            return j;
+        int slot = b.joins.slotOf(id); // one lookup: a null value ("gone") is an answer, an absent id is not
+        if (slot >= 0) {
+            return b.joins.valueAt(slot);
         }
         if (!mayHaveJoinInState(b, id)) {
             return null;

@@ -17,10 +17,16 @@ class StringMapTest {
         StringMap<Integer> m = new StringMap<>();
         Map<String, Integer> ref = new HashMap<>();
         String[] colliding = {"Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa"}; // equal String hash codes in pairs
+        String[] pool = new String[2_000]; // the same instances again (found by identity) and equal copies of them
+        for (int i = 0; i < pool.length; i++) {
+            pool[i] = "id-" + i;
+        }
         for (int step = 0; step < 400_000; step++) {
-            String k = switch (r.nextInt(3)) {
+            String k = switch (r.nextInt(5)) {
                 case 0 -> "imp-" + r.nextInt(3_000);
                 case 1 -> colliding[r.nextInt(colliding.length)];
+                case 2 -> pool[r.nextInt(pool.length)];
+                case 3 -> new String(pool[r.nextInt(pool.length)]);
                 default -> Long.toHexString(r.nextLong());
             };
             int op = r.nextInt(10);
@@ -33,6 +39,12 @@ class StringMapTest {
             } else {
                 assertEquals(ref.get(k), m.get(k));
                 assertEquals(ref.containsKey(k), m.containsKey(k));
+                int slot = m.slotOf(k);
+                assertEquals(ref.containsKey(k), slot >= 0);
+                if (slot >= 0) {
+                    assertEquals(k, m.keyAt(slot));
+                    assertEquals(ref.get(k), m.valueAt(slot));
+                }
             }
             if (step % 100_000 == 99_999) {
                 m.clear();
