@@ -7,10 +7,8 @@ import dev.afmflink.model.SharedParams;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What one model key has changed since its last flush to keyed state: the shared parameters
@@ -46,13 +44,13 @@ final class WriteBackBuffer {
     }
     /** What the schedule holds, by kind ({@link FeedbackSchedule.Hold}) and bucket, each bucket in arrival order. */
     final Map<FeedbackSchedule.Hold, LongMap<List<TrainingExample>>> held = new EnumMap<>(FeedbackSchedule.Hold.class);
-    /** By kind, the buckets this buffer wrote to state and that were not taken back yet. */
-    final Map<FeedbackSchedule.Hold, Set<Long>> heldInState = new EnumMap<>(FeedbackSchedule.Hold.class);
+    /** By kind, the buckets this buffer wrote to state and that were not taken back yet (a set: each maps to TRUE). */
+    final Map<FeedbackSchedule.Hold, LongMap<Boolean>> heldInState = new EnumMap<>(FeedbackSchedule.Hold.class);
 
     {
         for (FeedbackSchedule.Hold h : FeedbackSchedule.Hold.values()) {
             held.put(h, new LongMap<>());
-            heldInState.put(h, new HashSet<>());
+            heldInState.put(h, new LongMap<>());
         }
     }
 

@@ -292,17 +292,17 @@ final class WriteBackStore {
     }
 
     private static void flushBuckets(WriteBackBuffer b, LongMap<List<TrainingExample>> buffered,
-                                     MapState<Long, PendingLabels> state, java.util.Set<Long> inState) throws Exception {
+                                     MapState<Long, PendingLabels> state, LongMap<Boolean> inState) throws Exception {
         for (int i = 0; i < buffered.capacity(); i++) {
             List<TrainingExample> list = buffered.valueAt(i);
             if (list == null) {
                 continue;
             }
-            Long bucket = buffered.keyAt(i);
+            long bucket = buffered.keyAt(i);
             TrainingExample[] more = list.toArray(new TrainingExample[0]);
-            PendingLabels held = b.restored || inState.contains(bucket) ? state.get(bucket) : null;
+            PendingLabels held = b.restored || inState.containsKey(bucket) ? state.get(bucket) : null;
             state.put(bucket, held == null ? new PendingLabels(more) : held.plus(more));
-            inState.add(bucket);
+            inState.put(bucket, Boolean.TRUE);
         }
         buffered.clear();
     }
@@ -346,11 +346,11 @@ final class WriteBackStore {
 
     /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */
     private List<TrainingExample> takeBucket(WriteBackBuffer b, LongMap<List<TrainingExample>> buffered,
-                                             MapState<Long, PendingLabels> state, java.util.Set<Long> inState, long ts)
+                                             MapState<Long, PendingLabels> state, LongMap<Boolean> inState, long ts)
             throws Exception {
         // only a bucket this buffer flushed, or any after a restore, can be in state: no lookup otherwise, and the
         // buffered list is handed over as it is
-        boolean flushed = !inState.isEmpty() && inState.remove(ts);
+        boolean flushed = !inState.isEmpty() && inState.remove(ts) != null;
         if (!flushed && !b.restored) {
             List<TrainingExample> more = buffered.remove(ts);
             if (more == null) {
