@@ -146,13 +146,15 @@ public final class AfmStreamJob {
     /** As above; with replica keys, their merger's merged model starts from {@code initModel} too (null: from scratch). */
     private static void build(StreamExecutionEnvironment env, StreamSettings s, TrainStage train, byte[] initModel) {
         FeedbackSettings f = s.feedback();
+        // the fetcher thread decodes each batch ahead of the task thread (FetcherDecoding)
+        KafkaRecords.Input input = new KafkaRecords.Input(s.config().loss(), s.maxRecordBytes(), s.limits());
         KafkaSourceBuilder<InputEvent> source = KafkaSource.<InputEvent>builder()
                 .setBootstrapServers(s.bootstrapServers())
                 .setTopics(s.inputTopic())
                 .setGroupId(s.groupId())
                 .setProperties(s.kafka().asProperties())
                 .setStartingOffsets(s.kafka().offsetsInitializer())
-                .setDeserializer(new KafkaRecords.Input(s.config().loss(), s.maxRecordBytes(), s.limits()));
+                .setDeserializer(input);
         if (s.bounded()) {
             source.setBounded(OffsetsInitializer.latest());
         }
@@ -169,7 +171,7 @@ public final class AfmStreamJob {
         boolean synced = s.replicas().synced();
         boolean oneChain = env.getParallelism() == 1 && !synced;
         SingleOutputStreamOperator<TrainingExample> examples = env
-                .fromSource(new BoundedKafkaSource<>(source.build()), watermarks, "kafka: " + s.inputTopic()).uid("source")
+                .fromSource(new BoundedKafkaSource<>(source.build(), input), watermarks, "kafka: " + s.inputTopic()).uid("source")
                 .process(new RouteFunction(!oneChain, synced ? s.replicas().routeField() : null), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
         KafkaSink<DeadLetter> deadLetterSink = sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic()));
         // the trainer joins impressions and clicks; this join, keyed by impression id as the jobs before had it, only

@@ -33,9 +33,17 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  */
 public final class BoundedKafkaSource<T> implements Source<T, KafkaPartitionSplit, KafkaSourceEnumState>, ResultTypeQueryable<T> {
     private final KafkaSource<T> kafka;
+    /** The job's deserializer when the fetcher decodes ahead ({@link FetcherDecoding}); null: the connector's reader as it is. */
+    private final KafkaRecords.Input decodeAhead;
 
     public BoundedKafkaSource(KafkaSource<T> kafka) {
+        this(kafka, null);
+    }
+
+    /** {@code decodeAhead}: the source's own deserializer, whose events the fetcher thread decodes ({@link FetcherDecoding}). */
+    BoundedKafkaSource(KafkaSource<T> kafka, KafkaRecords.Input decodeAhead) {
         this.kafka = kafka;
+        this.decodeAhead = decodeAhead;
     }
 
     /** True when a restored bounded enumerator with this state will never assign a split again. */
@@ -50,7 +58,46 @@ public final class BoundedKafkaSource<T> implements Source<T, KafkaPartitionSpli
 
     @Override
     public SourceReader<T, KafkaPartitionSplit> createReader(SourceReaderContext context) throws Exception {
-        return kafka.createReader(context);
+        return decodeAhead == null ? kafka.createReader(context) : decodingReader(context);
+    }
+
+    /**
+     * The connector's reader as {@link KafkaSource#createReader} makes it (its queue, fetcher manager,
+     * emitter, metrics and configuration from the source's properties), with a split reader that
+     * decodes each batch on the fetcher thread. The properties are the source's own, as its builder
+     * completed them (read from its field: the connector has no accessor; pinned to the connector
+     * version in the pom, and every job test runs this reader).
+     */
+    @SuppressWarnings("unchecked")
+    private SourceReader<T, KafkaPartitionSplit> decodingReader(SourceReaderContext context) throws Exception {
+        java.lang.reflect.Field f = KafkaSource.class.getDeclaredField("props");
+        f.setAccessible(true);
+        java.util.Properties props = (java.util.Properties) f.get(kafka);
+        decodeAhead.open(new org.apache.flink.api.common.serialization.DeserializationSchema.InitializationContext() {
+            @Override
+            public org.apache.flink.metrics.MetricGroup getMetricGroup() {
+                return context.metricGroup().addGroup("deserializer");
+            }
+
+            @Override
+            public org.apache.flink.util.UserCodeClassLoader getUserCodeClassLoader() {
+                return context.getUserCodeClassLoader();
+            }
+        });
+        var queue = new org.apache.flink.connector.base.source.reader.synchronization.FutureCompletingBlockingQueue<
+                org.apache.flink.connector.base.source.reader.RecordsWithSplitIds<
+                        org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>>>();
+        var metrics = new org.apache.flink.connector.kafka.source.metrics.KafkaSourceReaderMetrics(context.metricGroup());
+        var fetchers = new org.apache.flink.connector.kafka.source.reader.fetcher.KafkaSourceFetcherManager(queue,
+                () -> new FetcherDecoding.SplitReader(props, context, metrics, decodeAhead.copy()), finished -> { });
+        java.util.Map<String, String> conf = new java.util.HashMap<>();
+        for (String k : props.stringPropertyNames()) {
+            conf.put(k, props.getProperty(k));
+        }
+        return (SourceReader<T, KafkaPartitionSplit>) (SourceReader<?, KafkaPartitionSplit>)
+                new org.apache.flink.connector.kafka.source.reader.KafkaSourceReader<>(queue, fetchers,
+                        new org.apache.flink.connector.kafka.source.reader.KafkaRecordEmitter<>(decodeAhead),
+                        org.apache.flink.configuration.Configuration.fromMap(conf), context, metrics);
     }
 
     @Override

@@ -56,10 +56,20 @@ public final class KafkaRecords {
 
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<InputEvent> out) {
+            out.collect(r instanceof FetcherDecoding.DecodedRecord d ? d.event : decode(r));
+        }
+
+        /** {@code r}'s event (on whichever thread calls it: each thread its own copy of this, {@link #copy}). */
+        InputEvent decode(ConsumerRecord<byte[], byte[]> r) {
             if (decoder == null) {
                 open(null);
             }
-            out.collect(decode(decoder, r.value(), r.topic(), r.partition(), r.offset(), r.timestamp()));
+            return KafkaRecords.decode(decoder, r.value(), r.topic(), r.partition(), r.offset(), r.timestamp());
+        }
+
+        /** The same rules with a decoder of its own (a fetcher thread's). */
+        Input copy() {
+            return new Input(loss, maxRecordBytes, limits);
         }
 
         @Override

@@ -126,7 +126,11 @@ class HostileRecordsTest {
             fuzzed++;
         }
         StreamSettings a = run("clean", clean);
+        long decodedBefore = FetcherDecoding.DECODED.get();
         StreamSettings b = run("hostile", hostile);
+        // every record was decoded by the source's fetcher thread, ahead of the task thread (the job's path)
+        assertTrue(FetcherDecoding.DECODED.get() - decodedBefore >= hostile.size(),
+                (FetcherDecoding.DECODED.get() - decodedBefore) + " of " + hostile.size() + " records decoded by the fetcher");
 
         // dead letters with their reasons
         Map<String, Long> reasons = new TreeMap<>();
