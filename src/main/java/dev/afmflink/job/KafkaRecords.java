@@ -185,6 +185,16 @@ public final class KafkaRecords {
 
         @Override
         ProducerRecord<byte[], byte[]> record(Prediction p) {
+            if (!p.model.equals(lastModel)) {
+                lastModel = p.model;
+                lastKey = p.model.getBytes(StandardCharsets.UTF_8);
+            }
+            byte[] direct = direct(p);
+            return new ProducerRecord<>(topic, null, null, lastKey, direct != null ? direct : generated(p));
+        }
+
+        /** {@code p}'s JSON by the generator (any strings and doubles). */
+        byte[] generated(Prediction p) {
             if (g == null) {
                 buffer = new java.io.ByteArrayOutputStream(256);
                 try {
@@ -193,10 +203,6 @@ public final class KafkaRecords {
                     throw new IllegalStateException(e);
                 }
                 g.setRootValueSeparator(null); // one object per record, nothing between them
-            }
-            if (!p.model.equals(lastModel)) {
-                lastModel = p.model;
-                lastKey = p.model.getBytes(StandardCharsets.UTF_8);
             }
             buffer.reset();
             try {
@@ -213,7 +219,68 @@ public final class KafkaRecords {
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
-            return new ProducerRecord<>(topic, null, null, lastKey, buffer.toByteArray());
+            return buffer.toByteArray();
+        }
+
+        /** Scratch of {@link #direct}. */
+        private transient byte[] out;
+        private transient int n;
+
+        /**
+         * The bytes the generator above writes for {@code p}, written straight (no generator state,
+         * checks or escaping per field) when its strings are printable ASCII with nothing to escape and
+         * its doubles finite — the job's predictions; null otherwise (the generator writes it). The
+         * numbers are Jackson's own text for them ({@code NumberOutput}: the generator's fast double
+         * writer), so the two paths give the same bytes (KafkaRecordsTest).
+         */
+        byte[] direct(Prediction p) {
+            if (!plain(p.model) || !plain(p.id) || !Double.isFinite(p.label) || !Double.isFinite(p.prediction)
+                    || !Double.isFinite(p.loss)) {
+                return null;
+            }
+            if (out == null) {
+                out = new byte[256];
+            }
+            n = 0;
+            ascii("{\"model\":\"");
+            ascii(p.model);
+            ascii("\",\"id\":\"");
+            ascii(p.id);
+            ascii("\",\"ts\":");
+            ascii(Long.toString(p.ts));
+            ascii(",\"label\":");
+            ascii(com.fasterxml.jackson.core.io.NumberOutput.toString(p.label, true));
+            ascii(",\"prediction\":");
+            ascii(com.fasterxml.jackson.core.io.NumberOutput.toString(p.prediction, true));
+            ascii(",\"loss\":");
+            ascii(com.fasterxml.jackson.core.io.NumberOutput.toString(p.loss, true));
+            ascii(",\"examples\":");
+            ascii(Long.toString(p.examples));
+            ascii("}");
+            return Arrays.copyOf(out, n);
+        }
+
+        /** Printable ASCII without a quote or a backslash: what the generator writes as it is. */
+        private static boolean plain(String s) {
+            if (s == null || s.length() > 4096) {
+                return false;
+            }
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void ascii(String s) {
+            int len = s.length();
+            if (n + len > out.length) {
+                out = Arrays.copyOf(out, Math.max(2 * out.length, n + len));
+            }
+            s.getBytes(0, len, out, n); // ASCII only (checked above, or digits): the low byte is the character
+            n += len;
         }
     }
 

@@ -52,4 +52,54 @@ class KafkaRecordsTest {
             assertEquals(Double.doubleToLongBits(loss), Double.doubleToLongBits(back.get("loss").doubleValue()));
         }
     }
+
+    /**
+     * The job's predictions (plain ids, finite numbers) are written straight, and the bytes are the
+     * generator's for the same prediction; anything else (escapes, non-ASCII, NaN, infinities) is the
+     * generator's. Random and edge values: doubles of every magnitude, negative zero, subnormals, longs
+     * at their limits, ids with every printable character.
+     */
+    @Test
+    void predictionsWrittenStraightAreTheGeneratorsBytes() {
+        KafkaRecords.Predictions schema = new KafkaRecords.Predictions("preds");
+        java.util.Random r = new java.util.Random(11);
+        double[] edges = {0.0, -0.0, 1.0, -1.0, 0.5, Double.MIN_VALUE, Double.MIN_NORMAL, Double.MAX_VALUE, 1e-300, 1e22, 1e23,
+                9007199254740993.0, 0.1, 2.0 / 3, 123456789.125, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        long[] longs = {0, 1, -1, Long.MAX_VALUE, Long.MIN_VALUE, 1_767_225_600_000L, 999_999_999_999L};
+        int direct = 0;
+        int generated = 0;
+        for (int i = 0; i < 50_000; i++) {
+            double[] d = new double[3];
+            for (int j = 0; j < 3; j++) {
+                d[j] = switch (r.nextInt(4)) {
+                    case 0 -> edges[r.nextInt(edges.length)];
+                    case 1 -> Double.longBitsToDouble(r.nextLong());
+                    case 2 -> r.nextDouble();
+                    default -> -Math.log(r.nextDouble());
+                };
+            }
+            StringBuilder id = new StringBuilder("imp-" + r.nextInt(1_000_000));
+            if (r.nextInt(4) == 0) {
+                for (int k = r.nextInt(6); k > 0; k--) {
+                    id.append((char) (r.nextInt(8) == 0 ? r.nextInt(0x3000) : 0x20 + r.nextInt(0x5f)));
+                }
+            }
+            Prediction p = new Prediction(r.nextInt(10) == 0 ? "m/" + r.nextInt(9) : "default", id.toString(),
+                    longs[r.nextInt(longs.length)] + r.nextInt(3), d[0], d[1], d[2], r.nextInt(3) == 0 ? longs[r.nextInt(longs.length)] : i);
+            byte[] expected = schema.generated(p);
+            byte[] fast = schema.direct(p);
+            if (fast != null) {
+                assertArrayEquals(expected, fast, () -> new String(expected, StandardCharsets.UTF_8));
+                direct++;
+            } else {
+                generated++;
+            }
+            assertArrayEquals(expected, schema.record(p).value());
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(direct > 20_000 && generated > 5_000, direct + " written straight, " + generated
+                + " by the generator: both paths exercised");
+        // the job's own predictions take the straight path
+        org.junit.jupiter.api.Assertions.assertNotNull(schema.direct(new Prediction("default", "imp-7", 1_767_225_600_250L, 1.0,
+                0.03125, 3.4657359027997265, 12)));
+    }
 }
