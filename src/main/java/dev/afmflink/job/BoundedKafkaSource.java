@@ -30,6 +30,10 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * says its first discovery had finished and every split is assigned, a bounded source's readers get
  * no new split whatever happens, so each is told so as it registers. Unbounded sources, and every
  * enumerator created rather than restored, are the connector's own.
+ *
+ * <p>The job's source also decodes on the reader's fetcher thread ({@link FetcherDecoding}): the
+ * connector's reader and split reader, the latter decoding each batch it polled. Splits, their
+ * state and the serializers stay the connector's, so savepoints restore across both as before.
  */
 public final class BoundedKafkaSource<T> implements Source<T, KafkaPartitionSplit, KafkaSourceEnumState>, ResultTypeQueryable<T> {
     private final KafkaSource<T> kafka;
