@@ -42,8 +42,8 @@ final class StringMap<V> {
         return size == 0;
     }
 
-    /** The slot of {@code key}, or -1. */
-    private int find(String key) {
+    /** The slot of {@code key} ({@link #keyAt}, {@link #valueAt}), or -1: one lookup where a null value and an absent key differ. */
+    int slotOf(String key) {
         int h = hash(key);
         for (int i = h & mask; ; i = (i + 1) & mask) {
             Object k = table[2 * i];
@@ -60,19 +60,14 @@ final class StringMap<V> {
     }
 
     boolean containsKey(String key) {
-        return find(key) >= 0;
+        return slotOf(key) >= 0;
     }
 
     /** The value of {@code key}: null if absent or mapped to null. */
     @SuppressWarnings("unchecked")
     V get(String key) {
-        int i = find(key);
+        int i = slotOf(key);
         return i < 0 ? null : (V) table[2 * i + 1];
-    }
-
-    /** The slot of {@code key} ({@link #valueAt}), or -1: one lookup where a null value and an absent key differ. */
-    int slotOf(String key) {
-        return find(key);
     }
 
     void put(String key, V value) {
@@ -95,7 +90,7 @@ final class StringMap<V> {
     /** Removes {@code key}; returns its value (null if absent or mapped to null). */
     @SuppressWarnings("unchecked")
     V remove(String key) {
-        int i = find(key);
+        int i = slotOf(key);
         if (i < 0) {
             return null;
         }
