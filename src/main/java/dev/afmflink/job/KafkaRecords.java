@@ -247,15 +247,15 @@ public final class KafkaRecords {
             ascii("\",\"id\":\"");
             ascii(p.id);
             ascii("\",\"ts\":");
-            ascii(Long.toString(p.ts));
+            digits(p.ts);
             ascii(",\"label\":");
-            ascii(com.fasterxml.jackson.core.io.NumberOutput.toString(p.label, true));
+            label(p.label);
             ascii(",\"prediction\":");
             ascii(com.fasterxml.jackson.core.io.NumberOutput.toString(p.prediction, true));
             ascii(",\"loss\":");
             ascii(com.fasterxml.jackson.core.io.NumberOutput.toString(p.loss, true));
             ascii(",\"examples\":");
-            ascii(Long.toString(p.examples));
+            digits(p.examples);
             ascii("}");
             return Arrays.copyOf(out, n);
         }
@@ -276,11 +276,51 @@ public final class KafkaRecords {
 
         private void ascii(String s) {
             int len = s.length();
+            room(len);
+            s.getBytes(0, len, out, n); // ASCII only (checked above, or digits): the low byte is the character
+            n += len;
+        }
+
+        private void room(int len) {
             if (n + len > out.length) {
                 out = Arrays.copyOf(out, Math.max(2 * out.length, n + len));
             }
-            s.getBytes(0, len, out, n); // ASCII only (checked above, or digits): the low byte is the character
-            n += len;
+        }
+
+        /** A label as the generator writes it; the usual ones (0, 1, −1) without a text made for them. */
+        private void label(double y) {
+            if (y == 1.0) {
+                ascii("1.0");
+            } else if (y == -1.0) {
+                ascii("-1.0");
+            } else if (Double.doubleToRawLongBits(y) == 0L) { // +0.0 (−0.0 is written "-0.0")
+                ascii("0.0");
+            } else {
+                ascii(com.fasterxml.jackson.core.io.NumberOutput.toString(y, true));
+            }
+        }
+
+        /** {@code v}'s decimal digits, as {@code Long.toString} gives them, written in place. */
+        private void digits(long v) {
+            if (v == Long.MIN_VALUE) {
+                ascii(Long.toString(v));
+                return;
+            }
+            room(20);
+            if (v < 0) {
+                out[n++] = '-';
+                v = -v;
+            }
+            int start = n;
+            do {
+                out[n++] = (byte) ('0' + v % 10);
+                v /= 10;
+            } while (v != 0);
+            for (int i = start, j = n - 1; i < j; i++, j--) {
+                byte b = out[i];
+                out[i] = out[j];
+                out[j] = b;
+            }
         }
     }
 
