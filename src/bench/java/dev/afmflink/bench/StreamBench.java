@@ -248,6 +248,7 @@ public final class StreamBench {
         long[] marks = new long[2];
         long[] cpu = new long[2];
         long[] jitNs = new long[2]; // CPU of the JIT compiler threads
+        long[] allocated = new long[2]; // bytes allocated by the threads alive at both marks (the job's), this one apart
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
@@ -260,11 +261,13 @@ public final class StreamBench {
                     marks[0] = System.nanoTime();
                     cpu[0] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
                     jitNs[0] = compilerCpuNanos();
+                    allocated[0] = allocatedBytes(threads);
                 }
             }
             marks[1] = System.nanoTime();
             cpu[1] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
             jitNs[1] = compilerCpuNanos();
+            allocated[1] = allocatedBytes(threads);
             if (seen < n) {
                 throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
             }
@@ -277,7 +280,28 @@ public final class StreamBench {
         double wall = (System.nanoTime() - t0) / 1e9;
         double measured = (n - n / 20) * perPrediction;
         return new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured,
-                (jitNs[1] - jitNs[0]) / 1e3 / measured};
+                (jitNs[1] - jitNs[0]) / 1e3 / measured, (allocated[1] - allocated[0]) / measured};
+    }
+
+    /**
+     * Bytes allocated so far by this JVM's threads but the calling one (the bench's consumer): a figure
+     * of the job's garbage per example that the machine's slow phases do not move, unlike its CPU time.
+     * A thread that ends between two readings takes its count with it (the job's threads do not).
+     */
+    static long allocatedBytes(java.lang.management.ThreadMXBean threads) {
+        if (!(threads instanceof com.sun.management.ThreadMXBean t) || !t.isThreadAllocatedMemorySupported()) {
+            return 0;
+        }
+        long self = Thread.currentThread().getId();
+        long sum = 0;
+        long[] ids = t.getAllThreadIds();
+        long[] bytes = t.getThreadAllocatedBytes(ids);
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] != self && bytes[i] > 0) {
+                sum += bytes[i];
+            }
+        }
+        return sum;
     }
 
     /** CPU time (ns) of this JVM's JIT compiler threads so far, from /proc (0 where there is none): part of the job's CPU while code warms up. */
@@ -361,9 +385,10 @@ public final class StreamBench {
                 + "lag %d, %s", trainers, trainers, sync.tickMs() / 1000, sync.lag(), sync.rule().label());
         out.printf(Locale.ROOT, "click-stream (%s, logistic, k=t=16, --feedback %s%s): %d impressions + %d clicks, %.0f labelled"
                 + " examples/s (each also scored once), wall %.1f s; job CPU %.1f µs per labelled example (JIT compiling %.1f of them)"
-                + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", backend, mode.id(), replicas, impressions, events.size() - impressions,
+                + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s); the job allocated %.0f bytes per labelled example%n",
+                backend, mode.id(), replicas, impressions, events.size() - impressions,
                 r[0], r[1], r[2], r[3],
-                r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
+                r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel, r[4]);
         if (trainers > 1) {
             rowsPerReplica(broker, s, events, out);
         }
