@@ -54,6 +54,8 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     private transient String key;
     private transient Context ctx;
     private transient Collector<Prediction> out;
+    /** Scratch of a judgement: the validation window's number of each feature's field. */
+    private transient int[] fieldScratch;
 
     public AfmTrainer(TrainerSettings settings) {
         this.settings = settings;
@@ -64,6 +66,7 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     public void open(OpenContext openContext) {
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
         deadLetters = new DeadLetters(getRuntimeContext().getMetricGroup());
+        fieldScratch = new int[16];
         List<dev.afmflink.feedback.Candidate> cs = settings.candidates.isEmpty()
                 ? List.of(new dev.afmflink.feedback.Candidate("", config)) : settings.candidates;
         parts = new Part[cs.size()];
@@ -347,8 +350,12 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
                 w.add(prediction, ex.label, loss);
                 if (trained && ex.fields != null) { // the attention of the step just taken, per field pair
                     var kernel = model.pairView();
-                    int[] field = new int[ex.fields.length]; // the window's number of each feature's field
-                    for (int f = 0; f < field.length; f++) {
+                    int n = ex.fields.length;
+                    if (fieldScratch.length < n) {
+                        fieldScratch = new int[Math.max(n, 2 * fieldScratch.length)];
+                    }
+                    int[] field = fieldScratch; // the window's number of each feature's field (scratch: no array per step)
+                    for (int f = 0; f < n; f++) {
                         field[f] = w.fieldId(ex.fields[f]);
                     }
                     for (int p = 0; p < kernel.pairs(); p++) {
