@@ -35,7 +35,11 @@ final class Validation {
     /** The open validation window holding event time {@code ts}; a new one gets its closing timer. */
     ProgressiveWindow windowOf(WriteBackBuffer b, long ts, TimerService timers) throws Exception {
         long start = times.windowStart(ts);
-        ProgressiveWindow w = b.windows.get(start);
+        ProgressiveWindow w = b.lastWindow;
+        if (w != null && w.start == start) { // most judgements fall in the window of the one before: no boxed key, no lookup
+            return w;
+        }
+        w = b.windows.get(start);
         if (w == null) {
             w = state.windows.get(start);
             if (w == null) {
@@ -44,6 +48,7 @@ final class Validation {
             }
             b.windows.put(start, w);
         }
+        b.lastWindow = w;
         return w;
     }
 
@@ -58,6 +63,9 @@ final class Validation {
             return null; // the timer closes no window (most timers release labels or score impressions): no state lookup
         }
         ProgressiveWindow w = b.windows.remove(start);
+        if (b.lastWindow != null && b.lastWindow.start == start) {
+            b.lastWindow = null;
+        }
         if (w == null) {
             w = state.windows.get(start);
         }

@@ -26,6 +26,8 @@ final class WriteBackBuffer {
     SharedParams shared;
     PublishState publish;
     final Map<Long, ProgressiveWindow> windows = new HashMap<>();
+    /** The open window {@link Validation#windowOf} gave last (one of {@link #windows}), until it closes. */
+    ProgressiveWindow lastWindow;
     /** Rows changed since the flush (written to state at the next one). */
     final LongMap<FeatureParams> rows = new LongMap<>();
     /**
