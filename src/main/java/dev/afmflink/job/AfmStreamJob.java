@@ -202,11 +202,12 @@ public final class AfmStreamJob {
                 ? DataStreamUtils.reinterpretAsKeyedStream(toTrain, new ModelKey())
                 : synced ? toTrain.keyBy(new ReplicaKey(s.replicas(), replicaKeys)) : toTrain.keyBy(new ModelKey()));
         // dead letters: the decoder's (via the route), the join's, and the trainer's last line of defence (train_failed)
-        DataStream<DeadLetter> dead = examples.getSideOutput(DeadLetters.TAG)
-                .union(joined.getSideOutput(DeadLetters.TAG));
-        dead = dead.union(trained.getSideOutput(DeadLetters.TAG));
+        // (each side output without the events' watermarks: the dead letters' sink is a task of its own)
+        DataStream<DeadLetter> dead = withoutWatermarks(examples.getSideOutput(DeadLetters.TAG), "route")
+                .union(withoutWatermarks(joined.getSideOutput(DeadLetters.TAG), "label-join"));
+        dead = dead.union(withoutWatermarks(trained.getSideOutput(DeadLetters.TAG), "train"));
         if (synced) {
-            dead = dead.union(merged.getSideOutput(DeadLetters.TAG));
+            dead = dead.union(withoutWatermarks(merged.getSideOutput(DeadLetters.TAG), "merge"));
         }
         dead.sinkTo(deadLetterSink).name("kafka: " + s.deadLettersTopic()).uid("dead-letter-sink");
         trained.sinkTo(sink(s, new KafkaRecords.Predictions(s.predictionsTopic())))
@@ -227,6 +228,12 @@ public final class AfmStreamJob {
         }
         snapshots.sinkTo(sink(s, new KafkaRecords.Snapshots(s.snapshotsTopic())))
                 .name("kafka: " + s.snapshotsTopic()).uid("snapshot-kafka-sink");
+    }
+
+    /** {@code letters} as they are, without the watermarks ({@link DropWatermarks}); {@code from}: the operator's uid. */
+    private static DataStream<DeadLetter> withoutWatermarks(DataStream<DeadLetter> letters, String from) {
+        return letters.transform("dead letters of " + from + ", no watermarks", letters.getType(), new DropWatermarks<>())
+                .uid("dead-letters-of-" + from);
     }
 
     /**

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.apache.flink.runtime.jobgraph.JobVertex;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 
@@ -46,5 +49,27 @@ class JobGraphTest {
         JobVertex join = containing(vs, "label join");
         assertTrue(trainer != source && join != source && join != trainer, vs.stream().map(JobVertex::getName).toList().toString());
         assertEquals(2, trainer.getInputs().size(), "events by model key and the draining join's output");
+    }
+    @Test
+    void theDeadLettersSinkReadsNoWatermarksOfTheEvents() throws Exception {
+        for (int parallelism : new int[] {1, 2}) {
+            List<JobVertex> vs = vertices(parallelism);
+            JobVertex sink = containing(vs, "kafka: dead");
+            assertTrue(!sink.getName().contains("route") && !sink.getName().contains("train AFM"), "a task of its own: " + sink.getName());
+            // each side output it reads passes an operator that keeps the watermarks back, chained to the operator it reads
+            for (String from : List.of("route", "label-join", "train")) {
+                JobVertex v = containing(vs, "dead letters of " + from + ", no watermarks");
+                assertTrue(v != sink, "in front of the sink, in its operator's chain: " + v.getName());
+            }
+        }
+        try (var h = new OneInputStreamOperatorTestHarness<String, String>(new DropWatermarks<>())) {
+            h.open();
+            h.processElement(new StreamRecord<>("a", 5));
+            h.processWatermark(new Watermark(10));
+            h.processElement(new StreamRecord<>("b", 20));
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertEquals(List.of(new StreamRecord<>("a", 5), new StreamRecord<>("b", 20), new Watermark(Long.MAX_VALUE)),
+                    List.copyOf(h.getOutput()), "records as they are, the end of input, no other watermark");
+        }
     }
 }
