@@ -224,7 +224,7 @@ public final class AfmKernel32 implements PairView {
             float xi = (float) x[i];
             // a categorical feature (x = 1) without L2 — the click-stream's every feature by default: g·1 + 0·row is g
             // (up to the sign of a zero), so nothing to do; in the job this call was the one whose vectors the JIT left
-            // boxed (docs/benchmarks.md, "The gradient's identity scaling")
+            // boxed (docs/benchmarks.md, "the kernel's boxed vectors")
             if (xi != 1.0f || l2Embedding != 0.0f) {
                 loops.scaleAddL2(gRows, i * rs + 1, xi, l2Embedding, rows[i], 1, k);
             }
