@@ -248,7 +248,8 @@ public final class StreamBench {
         long[] marks = new long[2];
         long[] cpu = new long[2];
         long[] jitNs = new long[2]; // CPU of the JIT compiler threads
-        long[] allocated = new long[2]; // bytes allocated by the threads alive at both marks (the job's), this one apart
+        java.util.Map<Long, Long> allocatedAtStart = java.util.Map.of(); // per thread, this one apart
+        long allocated = 0;
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
@@ -261,13 +262,13 @@ public final class StreamBench {
                     marks[0] = System.nanoTime();
                     cpu[0] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
                     jitNs[0] = compilerCpuNanos();
-                    allocated[0] = allocatedBytes(threads);
+                    allocatedAtStart = allocatedBytes(threads);
                 }
             }
             marks[1] = System.nanoTime();
             cpu[1] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
             jitNs[1] = compilerCpuNanos();
-            allocated[1] = allocatedBytes(threads);
+            allocated = allocatedSince(allocatedAtStart, allocatedBytes(threads));
             if (seen < n) {
                 throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
             }
@@ -280,26 +281,38 @@ public final class StreamBench {
         double wall = (System.nanoTime() - t0) / 1e9;
         double measured = (n - n / 20) * perPrediction;
         return new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured,
-                (jitNs[1] - jitNs[0]) / 1e3 / measured, (allocated[1] - allocated[0]) / measured};
+                (jitNs[1] - jitNs[0]) / 1e3 / measured, allocated / measured};
     }
 
     /**
-     * Bytes allocated so far by this JVM's threads but the calling one (the bench's consumer): a figure
-     * of the job's garbage per example that the machine's slow phases do not move, unlike its CPU time.
-     * A thread that ends between two readings takes its count with it (the job's threads do not).
+     * Bytes allocated so far by each of this JVM's threads but the calling one (the bench's consumer):
+     * the job's garbage per example is a figure the machine's slow phases do not move, unlike its CPU
+     * time. Empty where the JVM does not count.
      */
-    static long allocatedBytes(java.lang.management.ThreadMXBean threads) {
+    static java.util.Map<Long, Long> allocatedBytes(java.lang.management.ThreadMXBean threads) {
+        java.util.Map<Long, Long> byThread = new java.util.HashMap<>();
         if (!(threads instanceof com.sun.management.ThreadMXBean t) || !t.isThreadAllocatedMemorySupported()) {
-            return 0;
+            return byThread;
         }
         long self = Thread.currentThread().getId();
-        long sum = 0;
         long[] ids = t.getAllThreadIds();
         long[] bytes = t.getThreadAllocatedBytes(ids);
         for (int i = 0; i < ids.length; i++) {
-            if (ids[i] != self && bytes[i] > 0) {
-                sum += bytes[i];
+            if (ids[i] != self && bytes[i] >= 0) { // -1: the thread ended meanwhile
+                byThread.put(ids[i], bytes[i]);
             }
+        }
+        return byThread;
+    }
+
+    /**
+     * What the threads of {@code now} allocated since {@code start}: a thread's whole count if it started
+     * since. A thread that ended between the two takes its count with it (the job's threads do not end).
+     */
+    static long allocatedSince(java.util.Map<Long, Long> start, java.util.Map<Long, Long> now) {
+        long sum = 0;
+        for (java.util.Map.Entry<Long, Long> e : now.entrySet()) {
+            sum += e.getValue() - start.getOrDefault(e.getKey(), 0L);
         }
         return sum;
     }
