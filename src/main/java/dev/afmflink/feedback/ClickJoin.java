@@ -20,6 +20,9 @@ import dev.afmflink.time.EventTime;
  *   <li>Dead letters: a click with no impression ({@code unknown_click}: never seen, or closed
  *       more than a window ago), a click later than W after its impression ({@code expired_click}),
  *       an impression whose time is already behind the watermark ({@code late_impression}).</li>
+ *   <li>A click sent as a copy to each replica its impression may be at (the first window after a
+ *       restore at another number of trainers per model, {@code sync.RouteEpochs}) that finds no
+ *       impression here is dropped and counted, not a dead letter: its impression is at the other.</li>
  *   <li>At the end of a bounded input an impression whose window has not passed is not labelled
  *       (counted); at the end of its window an impression shrinks to a tombstone (its time) kept
  *       for one more window, so a duplicate still counts as one and a very late click is
@@ -42,6 +45,8 @@ public final class ClickJoin<E extends FeedbackSchedule.Item> {
         public boolean clicked;
         /** The impression's time, once its window has closed (then only this is kept: a tombstone). */
         public long impressionTs;
+        /** The held click is a copy ({@link FeedbackSchedule.Item#isCopy}): without its impression, dropped. */
+        public boolean heldCopy;
 
         public Joined() {
         }
@@ -84,7 +89,9 @@ public final class ClickJoin<E extends FeedbackSchedule.Item> {
 
     /** What the join counts. */
     public enum Count {
-        LABELLED_CLICKED, LABELLED_NOT_CLICKED, DUPLICATE_IMPRESSION, DUPLICATE_CLICK, UNLABELLED_AT_END
+        LABELLED_CLICKED, LABELLED_NOT_CLICKED, DUPLICATE_IMPRESSION, DUPLICATE_CLICK, UNLABELLED_AT_END,
+        /** A copy of a click whose impression is at another replica (RouteEpochs), dropped here. */
+        CLICK_COPY_ELSEWHERE
     }
 
     /** Where the join's results go. */
@@ -159,6 +166,7 @@ public final class ClickJoin<E extends FeedbackSchedule.Item> {
             E held = st.heldClick;
             if (held != null) {
                 st.heldClick = null;
+                st.heldCopy = false;
                 if (held.ts() <= windowEnd(e)) {
                     label(st, 1.0);
                 } else {
@@ -178,11 +186,14 @@ public final class ClickJoin<E extends FeedbackSchedule.Item> {
             }
         } else if (st != null) {
             out.counted(Count.DUPLICATE_CLICK); // a click is already held for this id
+        } else if (e.ts() <= watermark && e.isCopy()) {
+            out.counted(Count.CLICK_COPY_ELSEWHERE);
         } else if (e.ts() <= watermark) {
             out.dead(e, UNKNOWN_CLICK, "no impression '" + id + "' is known (never seen, or closed more than a window ago)");
         } else {
             st = new Joined<>();
             st.heldClick = e;
+            st.heldCopy = e.isCopy();
             out.deadline(e, e.ts());
             store.put(id, st);
         }
@@ -233,6 +244,9 @@ public final class ClickJoin<E extends FeedbackSchedule.Item> {
             tomb.impressionTs = st.impression.ts();
             out.deadline(st.impression, after(tomb.impressionTs, 2));
             store.put(id, tomb);
+        } else if (t >= st.heldClick.ts() && st.heldCopy) { // its impression is at another replica
+            out.counted(Count.CLICK_COPY_ELSEWHERE);
+            store.remove(id);
         } else if (t >= st.heldClick.ts()) {
             E c = st.heldClick;
             out.dead(c, UNKNOWN_CLICK, "no impression '" + id + "' arrived by the watermark passing the click's time " + c.ts());

@@ -41,6 +41,11 @@ public final class FeedbackSchedule<E extends FeedbackSchedule.Item> {
         long ts();
 
         double label();
+
+        /** A click sent to more than one replica of its model ({@link dev.afmflink.sync.RouteEpochs}): without its impression here, dropped. */
+        default boolean isCopy() {
+            return false;
+        }
     }
 
     /** What the ordered mode holds, each by event time. */

@@ -172,7 +172,7 @@ public final class AfmStreamJob {
         boolean oneChain = env.getParallelism() == 1 && !synced;
         SingleOutputStreamOperator<TrainingExample> examples = env
                 .fromSource(new BoundedKafkaSource<>(source.build(), input), watermarks, "kafka: " + s.inputTopic()).uid("source")
-                .process(new RouteFunction(!oneChain, synced ? s.replicas().routeField() : null), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
+                .process(new RouteFunction(!oneChain, synced ? s.replicas() : null, f.attributionWindowMs()), EdgeTypes.TRAINING_EXAMPLE).name("route").uid("route");
         KafkaSink<DeadLetter> deadLetterSink = sink(s, new KafkaRecords.DeadLetters(s.deadLettersTopic()));
         // the trainer joins impressions and clicks; this join, keyed by impression id as the jobs before had it, only
         // drains what their savepoints hold (it acts on clicks only, and keeps nothing new)
@@ -297,7 +297,7 @@ public final class AfmStreamJob {
 
         @Override
         public String getKey(TrainingExample e) {
-            return e.sync != null ? e.model : keys.key(e.model, replicas.replicaOf(e));
+            return e.sync != null ? e.model : keys.key(e.model, e.replica >= 0 ? e.replica : replicas.replicaOf(e));
         }
     }
 

@@ -39,6 +39,9 @@ public final class EdgeTypes {
     private static final int SYNC = 16;
     /** The route feature ({@link TrainingExample#route}) follows: set only with {@code --route-field}. */
     private static final int ROUTE = 32;
+    /** The replica the route chose ({@link TrainingExample#replica}) follows; with bit 128, the click is a copy. */
+    private static final int REPLICA = 64;
+    private static final int COPY = 128;
 
     /** Writes {@code t}'s ids, values and field names (one flags byte says which are absent and whether the values are all 1). */
     private static void writeFeatures(TrainingExample t, DataOutputView out) throws IOException {
@@ -48,7 +51,8 @@ public final class EdgeTypes {
         boolean ones = values != null && allOnes(values);
         out.writeByte((ids == null ? NO_IDS : 0) | (values == null ? NO_VALUES : 0) | (ones ? ONES : 0)
                 | (fields == null ? NO_FIELDS : 0) | (t.sync != null ? SYNC : 0)
-                | (t.route != dev.afmflink.sync.ReplicaRoute.NONE ? ROUTE : 0));
+                | (t.route != dev.afmflink.sync.ReplicaRoute.NONE ? ROUTE : 0) | (t.replica >= 0 ? REPLICA : 0)
+                | (t.copy ? COPY : 0));
         if (ids != null) {
             out.writeInt(ids.length);
             for (long id : ids) {
@@ -75,6 +79,9 @@ public final class EdgeTypes {
         }
         if (t.route != dev.afmflink.sync.ReplicaRoute.NONE) {
             out.writeLong(t.route);
+        }
+        if (t.replica >= 0) {
+            out.writeInt(t.replica);
         }
     }
 
@@ -114,6 +121,10 @@ public final class EdgeTypes {
         if ((flags & ROUTE) != 0) {
             t.route = in.readLong();
         }
+        if ((flags & REPLICA) != 0) {
+            t.replica = in.readInt();
+        }
+        t.copy = (flags & COPY) != 0;
     }
 
     private static boolean allOnes(double[] values) {
@@ -160,6 +171,8 @@ public final class EdgeTypes {
             t.offset = from.offset;
             t.sync = from.sync; // never changed once made
             t.route = from.route;
+            t.replica = from.replica;
+            t.copy = from.copy;
             return t;
         }
 

@@ -111,10 +111,20 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
             byte[] held = queueState.value();
             q = held == null ? new MergeQueue(replicas.replicas(), replicas.rule(), vectors)
                     : MergeQueue.restore(replicas.rule(), vectors, held);
-            if (q.replicas() != replicas.replicas()) { // the trainers refuse such a restore first; never merge it silently
-                throw new IllegalStateException("--trainers-per-model " + replicas.replicas() + ": model " + model + "'s merge "
-                        + "queue was restored from a job with --trainers-per-model " + q.replicas() + "; restoring at another "
-                        + "number of trainers per model is not supported yet (docs/scaling.md)");
+            if (q.replicas() != replicas.replicas()) {
+                if (!ReplicaSettings.restoresAt(q.replicas(), replicas.replicas())) {
+                    // the trainers refuse such a restore first; never merge it silently
+                    throw new IllegalStateException("--trainers-per-model " + replicas.replicas() + ": model " + model + "'s merge "
+                            + "queue was restored from a job with --trainers-per-model " + q.replicas() + "; a savepoint restores "
+                            + "at its own number or that number times a power of two, both powers of two (docs/scaling.md)");
+                }
+                // more replicas from a savepoint: the first ones go on; each new one joins with its first change and then
+                // takes the merged model as its base
+                int before = q.replicas();
+                q = q.grow(replicas.replicas());
+                for (int k = before; k < replicas.replicas(); k++) {
+                    out.collect(message(model, k, SyncMessage.wake()));
+                }
             }
             if (held == null) { // the model's first change: every replica key learns the model exists
                 for (int k = 0; k < replicas.replicas(); k++) {
@@ -145,10 +155,16 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
             b.publish.sinceLastPublish++;
             byte[] mergeRecord = SyncMessage.mergeRecord(merge); // once, whatever the number of replicas
             for (int k = 0; k < replicas.replicas(); k++) {
+                if (q.joined().contains(k)) {
+                    continue; // joining now: its base, sent below, holds this merge
+                }
                 Change own = m.own().get(k);
                 out.collect(message(model, k, SyncMessage.merge(merge.tick, mergeRecord,
                         own.isEmpty() ? null : ChangeCodec.encode(own, false))));
             }
+        }
+        if (!q.joined().isEmpty()) { // a new replica's first change: the merged model as its base, then how far it is settled
+            sendBase(model, q.through(), q.joined(), out);
         }
         if (q.through() != before) {
             publishThrough(ctx, model, buffer(model), (q.through() + 1) * tick); // every merge of a tick ending by then is in
@@ -156,6 +172,47 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
                 out.collect(message(model, k, SyncMessage.settled(q.through())));
             }
         }
+    }
+
+    /** Rows per part of a base: a bound on what one message holds. */
+    static final int BASE_ROWS = 4096;
+
+    /**
+     * Sends replica keys {@code joined} of {@code model} the merged model through tick {@code through}
+     * ({@link Exchange#base}, in parts of {@link #BASE_ROWS} rows read from state, the shared block in
+     * the first), then "settled through {@code through}". (Rows the model never changed are not
+     * sent: a new key starts from the same start, the initial model or none.)
+     */
+    private void sendBase(String model, long through, List<Integer> joined, Collector<TrainingExample> out) throws Exception {
+        WriteBackBuffer b = buffer(model);
+        writeBack.flushModel(b);
+        List<byte[]> parts = new java.util.ArrayList<>();
+        long[] ids = new long[BASE_ROWS];
+        dev.afmflink.model.FeatureParams[] rows = new dev.afmflink.model.FeatureParams[BASE_ROWS];
+        int n = 0;
+        long total = 0;
+        boolean first = true;
+        for (java.util.Map.Entry<Long, dev.afmflink.model.FeatureParams> e : state.features.entries()) {
+            total++;
+            ids[n] = e.getKey();
+            rows[n++] = e.getValue();
+            if (n == BASE_ROWS) {
+                parts.add(SyncMessage.base(through, Exchange.base(through, first ? b.shared : null, ids, rows)).encode());
+                first = false;
+                n = 0;
+            }
+        }
+        if (n > 0 || first) {
+            parts.add(SyncMessage.base(through, Exchange.base(through, first ? b.shared : null,
+                    java.util.Arrays.copyOf(ids, n), java.util.Arrays.copyOf(rows, n))).encode());
+        }
+        for (int k : joined) {
+            for (byte[] p : parts) {
+                out.collect(message(model, k, p));
+            }
+            out.collect(message(model, k, SyncMessage.settled(through)));
+        }
+        metrics.baseRows.inc(total * joined.size());
     }
 
     private WriteBackBuffer buffer(String model) throws Exception {
@@ -190,9 +247,13 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
     }
 
     private TrainingExample message(String model, int replica, SyncMessage m) {
+        return message(model, replica, m.encode());
+    }
+
+    private TrainingExample message(String model, int replica, byte[] encoded) {
         TrainingExample t = new TrainingExample();
         t.model = keys.key(model, replica);
-        t.sync = m.encode();
+        t.sync = encoded;
         return t;
     }
 

@@ -26,6 +26,15 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
     /** The most trainers per model. */
     public static final int MAX_REPLICAS = 1024;
 
+    /**
+     * Whether a savepoint of {@code saved} trainers per model restores into a job of {@code now}: the
+     * same number, or more where both are powers of two (docs/scaling.md, "Twice the trainers from a
+     * savepoint": the keys of the first ones keep their names, ReplicaKeys).
+     */
+    public static boolean restoresAt(int saved, int now) {
+        return saved == now || now > saved && Integer.bitCount(saved) == 1 && Integer.bitCount(now) == 1;
+    }
+
     public ReplicaSettings {
         if (replicas < 1 || replicas > MAX_REPLICAS) {
             throw new IllegalArgumentException("trainers per model must be 1 to " + MAX_REPLICAS + ", got " + replicas);

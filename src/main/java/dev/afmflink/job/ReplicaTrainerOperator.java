@@ -34,8 +34,9 @@ import org.apache.flink.util.OutputTag;
  * synchronization topic); before a tick's first timer each key takes in the merges due
  * ({@link Exchange#apply} on the key's rows and ledger), and the subtask holds its timers (and the
  * watermark it passes on) until each key's merger has settled them. The merger's words come in on
- * the same input as the events ({@link TrainingExample#sync}). Wiring only: the rule is in
- * {@code dev.afmflink.sync}.
+ * the same input as the events ({@link TrainingExample#sync}); a key that joins its model after a
+ * restore at more trainers per model takes the merged model first ({@link Exchange#adopt}). Wiring
+ * only: the rule is in {@code dev.afmflink.sync}.
  */
 public class ReplicaTrainerOperator extends AfmTrainerOperator {
     public static final OutputTag<SyncRecord> CHANGES = new OutputTag<>("sync-changes", TypeInformation.of(SyncRecord.class));
@@ -123,6 +124,9 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
                 case WAKE -> schedule.present(key, driver);
                 case MERGE -> mergesState.put(m.tick(), ex.sync);
                 case SETTLED -> schedule.settled(key, m.tick(), driver);
+                // a key new to its model (a restore at more trainers per model): the merged model, part by part, before
+                // its first "settled" and so before any step or merge of its own
+                case BASE -> exchange.adopt(m.mergeChange(), rows(key), ledger(key));
             }
             setCurrentKey(key);
             return;

@@ -15,6 +15,8 @@ import org.apache.flink.metrics.MetricGroup;
 final class TrainerMetrics {
     final Counter examples;
     final Counter refused;
+    /** Rows a model's merger sent as bases to replica keys that joined it (a restore at more trainers per model). */
+    final Counter baseRows;
     /** Examples dead-lettered as train_failed. */
     final Counter trainFailed;
     final Counter impressions;
@@ -54,6 +56,7 @@ final class TrainerMetrics {
         examples = afm.counter("examples");
         afm.meter("examplesPerSecond", new MeterView(examples));
         refused = afm.counter("refusedUpdates");
+        baseRows = afm.counter("baseRowsSent");
         trainFailed = afm.counter("trainFailed");
         impressions = afm.counter("impressionsScored");
         heldBack = afm.counter("heldBackSnapshots");
@@ -111,7 +114,7 @@ final class TrainerMetrics {
         });
     }
 
-    /** The label join's counters in {@code group}: join.labelledClicked, labelledNotClicked, duplicateImpressions, duplicateClicks, unlabelledAtEnd. */
+    /** The label join's counters in {@code group}: join.labelledClicked, labelledNotClicked, duplicateImpressions, duplicateClicks, unlabelledAtEnd, clickCopiesElsewhere. */
     static void joinCounters(MetricGroup group, java.util.Map<dev.afmflink.feedback.ClickJoin.Count, Counter> into) {
         for (dev.afmflink.feedback.ClickJoin.Count c : dev.afmflink.feedback.ClickJoin.Count.values()) {
             String name = switch (c) {
@@ -120,6 +123,7 @@ final class TrainerMetrics {
                 case DUPLICATE_IMPRESSION -> "duplicateImpressions";
                 case DUPLICATE_CLICK -> "duplicateClicks";
                 case UNLABELLED_AT_END -> "unlabelledAtEnd";
+                case CLICK_COPY_ELSEWHERE -> "clickCopiesElsewhere";
             };
             into.put(c, group.counter(name));
         }

@@ -36,8 +36,25 @@ public class TrainingExample implements FeedbackSchedule.Item {
      * reads it again there: a click's features are not kept); never held in state.
      */
     public transient long route;
+    /**
+     * The replica the route chose for this event ({@link dev.afmflink.sync.RouteEpochs}), or −1: the
+     * key selector chooses by {@link #route} or the impression id. Set with {@code --trainers-per-model}
+     * above 1; crosses the edge into the trainer; never held in state.
+     */
+    public transient int replica = -1;
+    /**
+     * A click sent to more than one replica, its impression being at one of them (the first window
+     * after a restore at another number of trainers per model): where it finds no impression it is
+     * dropped, not a dead letter. Crosses the edge; a held click keeps it in its join's state.
+     */
+    public transient boolean copy;
 
     public TrainingExample() {
+    }
+
+    @Override
+    public boolean isCopy() {
+        return copy;
     }
 
     public TrainingExample(String model, String id, long ts, double label, long[] ids, double[] values) {

@@ -164,6 +164,59 @@ public final class Exchange {
     }
 
     /**
+     * A part of a model's base: the whole values of its shared block ({@code shared}, null in a part
+     * after the first) and of rows {@code ids} (any order; sorted here), for a replica that joins the
+     * model (a restore at more trainers per model, docs/scaling.md): it takes them in as they are
+     * ({@link #adopt}), so it starts from the merged model bit for bit. Marked {@link Change#MERGED},
+     * of tick {@code through} (the merges the base holds).
+     */
+    public static Change base(long through, SharedParams shared, long[] ids, FeatureParams[] rows) {
+        Integer[] order = new Integer[ids.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(ids[a], ids[b]));
+        long[] sorted = new long[ids.length];
+        double[][] values = new double[ids.length][];
+        long[] last = new long[ids.length];
+        for (int i = 0; i < order.length; i++) {
+            sorted[i] = ids[order[i]];
+            values[i] = Vectors.row(rows[order[i]]);
+            last[i] = rows[order[i]].lastUpdate;
+        }
+        return new Change(through, through == Long.MIN_VALUE ? Long.MIN_VALUE : through - 1, Change.MERGED, shared == null ? null : Vectors.shared(shared),
+                shared == null ? 0 : 1, shared == null ? 0 : shared.examples, sorted, values, new long[ids.length], last,
+                new int[ids.length]);
+    }
+
+    /**
+     * Takes a part of a model's base ({@link #base}) in: its shared block and rows replace this
+     * replica's, value for value (the ledger is rebased on them: nothing of them is this replica's
+     * own change). Returns the rows set.
+     */
+    public int adopt(Change base, Rows rows, Ledger ledger) {
+        SharedParams s = rows.shared();
+        if (base.shared != null) {
+            Vectors.setShared(s, base.shared);
+            s.examples = base.examples;
+            learner.settle(s);
+        }
+        for (int i = 0; i < base.ids.length; i++) {
+            long id = base.ids[i];
+            FeatureParams f = rows.get(id);
+            if (f == null) {
+                f = learner.newFeature(id, base.lastUpdate[i]);
+            }
+            Vectors.setRow(f, base.rows[i]);
+            learner.settle(f);
+            f.lastUpdate = base.lastUpdate[i];
+            rows.put(id, f);
+        }
+        ledger.rebase(s);
+        return base.ids.length;
+    }
+
+    /**
      * The block {@code was} after the others' part of {@code merged} ({@code own}: this replica's
      * part, or null). An accumulator stays at or above the smallest normal float: decayed by many
      * others' steps it could reach zero, and a step with a zero gradient would divide 0 by √0.

@@ -54,6 +54,18 @@ public final class Ledger {
         return new Ledger(Long.MIN_VALUE, Vectors.shared(s), s.examples, new HashMap<>());
     }
 
+    /**
+     * The parameters were set to another model's ({@link Exchange#adopt}) with nothing stepped since
+     * the last emission: the next emission tells what this replica does from them on.
+     */
+    public void rebase(SharedParams s) {
+        if (!touched.isEmpty()) {
+            throw new IllegalStateException("a replica that stepped " + touched.size() + " rows since its last emission takes a base");
+        }
+        sharedBefore = Vectors.shared(s);
+        examplesBefore = s.examples;
+    }
+
     /** Row {@code id} (as {@code f} stands, before the step) is about to take a step. */
     public void touch(long id, FeatureParams f) {
         touch(id, f, false);

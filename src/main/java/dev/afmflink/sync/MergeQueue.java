@@ -16,6 +16,11 @@ import java.util.TreeMap;
  * tick differently, are a failure of the system (a replica that is not a function of its input),
  * not something to merge. A change sent in parts ({@link ChangeCodec#encodeParts}) counts once all
  * its parts have come, in any order.
+ *
+ * <p>A queue restored into a job with more replicas ({@link #grow}) waits for each new replica's
+ * first change before it settles another tick: that change says through which tick the replica took
+ * no step, and from it on the replica takes part. Its joining is reported once ({@link #joined}): the
+ * merger then sends it the merged model as its base.
  */
 public final class MergeQueue {
     private final int replicas;
@@ -31,6 +36,10 @@ public final class MergeQueue {
     private final List<TreeMap<Long, byte[][]>> partial = new ArrayList<>();
     private long through = Long.MIN_VALUE;
     private long duplicates;
+    /** Per replica: added by {@link #grow} and not yet joined (its first change not taken in). */
+    private final boolean[] joining;
+    /** The replicas that joined in the last {@link #offer}. */
+    private final List<Integer> joined = new ArrayList<>();
 
     /** The replicas whose changes this queue merges. */
     public int replicas() {
@@ -43,11 +52,41 @@ public final class MergeQueue {
         this.rule = rule;
         this.vectors = vectors;
         this.covered = new long[replicas];
+        this.joining = new boolean[replicas];
         Arrays.fill(covered, Long.MIN_VALUE);
         for (int r = 0; r < replicas; r++) {
             early.add(new TreeMap<>());
             partial.add(new TreeMap<>());
         }
+    }
+
+    /**
+     * This queue's state in a group of {@code more} replicas (at least as many): the first ones go on
+     * as they were; each new one joins with its first change ({@link #joined}).
+     */
+    public MergeQueue grow(int more) {
+        if (more < replicas) {
+            throw new IllegalArgumentException("a group of " + replicas + " replicas cannot shrink to " + more);
+        }
+        MergeQueue q = new MergeQueue(more, rule, vectors);
+        q.through = through;
+        q.duplicates = duplicates;
+        for (int r = 0; r < replicas; r++) {
+            q.covered[r] = covered[r];
+            q.joining[r] = joining[r];
+            q.early.get(r).putAll(early.get(r));
+            q.partial.get(r).putAll(partial.get(r));
+        }
+        for (int r = replicas; r < more; r++) {
+            q.joining[r] = true;
+        }
+        waiting.forEach((tick, t) -> q.waiting.put(tick, new Tick(Arrays.copyOf(t.records, more), Arrays.copyOf(t.changes, more))));
+        return q;
+    }
+
+    /** The replicas added by {@link #grow} whose first change the last {@link #offer} took in, in the order taken. */
+    public List<Integer> joined() {
+        return joined;
     }
 
     /** Every tick up to this one is settled: every replica's changes cover it and its merge, if any, is made ({@link Long#MIN_VALUE}: none yet). */
@@ -66,6 +105,7 @@ public final class MergeQueue {
      * that took no step in the tick).
      */
     public List<Merged> offer(byte[] record) {
+        joined.clear();
         ChangeCodec.Part part = ChangeCodec.decodePart(record);
         Change c = part.change();
         int r = c.replica;
@@ -190,6 +230,9 @@ public final class MergeQueue {
                 out.writeInt(r.length);
                 out.write(r);
             }
+            for (boolean j : joining) { // (a queue's state from before grow has none)
+                out.writeBoolean(j);
+            }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -228,6 +271,9 @@ public final class MergeQueue {
                     q.partial.get(p.change().replica).computeIfAbsent(p.change().tick, t -> new byte[p.parts()][])[p.part()] = record;
                 }
             }
+            for (int r = 0; r < q.replicas && in.available() > 0; r++) {
+                q.joining[r] = in.readBoolean();
+            }
             return q;
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("not a merge queue's state", e);
@@ -239,6 +285,10 @@ public final class MergeQueue {
         tick.records[c.replica] = record;
         tick.changes[c.replica] = c;
         covered[c.replica] = c.tick;
+        if (joining[c.replica]) {
+            joining[c.replica] = false;
+            joined.add(c.replica);
+        }
         partial.get(c.replica).headMap(c.tick, true).clear(); // parts seen again of changes taken in
     }
 

@@ -11,11 +11,13 @@ import java.io.UncheckedIOException;
  * A model's merger's word to one of its replica keys: wake up (the model has begun: emit, so the
  * merger knows you), a merge (the merge of a tick, exact, and the key's own change of it as it sent
  * it; none if it took no step in the tick), or "settled through tick n" (every merge up to n has been
- * sent before this word). Layout, big-endian: kind (0 wake, 1 merge, 2 settled), tick; a merge's
+ * sent before this word), or a part of the merged model through tick n, whole values, for a key that
+ * joins the model ({@link Exchange#base}: a restore at more trainers per model). Layout, big-endian:
+ * kind (0 wake, 1 merge, 2 settled, 3 base), tick; a merge's (or base part's)
  * record and its own change's record, each a length (−1: none) and its bytes.
  */
 public record SyncMessage(Kind kind, long tick, byte[] merge, byte[] own) {
-    public enum Kind { WAKE, MERGE, SETTLED }
+    public enum Kind { WAKE, MERGE, SETTLED, BASE }
 
     public static SyncMessage wake() {
         return new SyncMessage(Kind.WAKE, 0, null, null);
@@ -32,6 +34,11 @@ public record SyncMessage(Kind kind, long tick, byte[] merge, byte[] own) {
     /** A merge as a message carries it: exact (float64 on the wire). */
     public static byte[] mergeRecord(Change merged) {
         return ChangeCodec.encode(merged, false);
+    }
+
+    /** A part of the merged model through tick {@code through} ({@link Exchange#base}), exact. */
+    public static SyncMessage base(long through, Change part) {
+        return new SyncMessage(Kind.BASE, through, ChangeCodec.encode(part, false), null);
     }
 
     public static SyncMessage settled(long through) {

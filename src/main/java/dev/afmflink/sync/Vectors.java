@@ -110,6 +110,35 @@ public final class Vectors {
         }
     }
 
+    /** Sets the block to {@code v} (a {@link #shared} read of another model's block: exact in either precision). */
+    public static void setShared(SharedParams s, double[] v) {
+        int b = s.bias.length;
+        int a = s.attnSize();
+        System.arraycopy(v, 0, s.bias, 0, b);
+        if (s.attn32 != null) {
+            for (int q = 0; q < a; q++) {
+                s.attn32[q] = (float) v[b + q];
+            }
+            for (int q = 0; q < s.attnSlots32.length; q++) {
+                s.attnSlots32[q] = (float) v[b + a + q];
+            }
+        } else {
+            System.arraycopy(v, b, s.attn, 0, a);
+            System.arraycopy(v, b + a, s.attnSlots, 0, s.attnSlots.length);
+        }
+    }
+
+    /** Sets the row to {@code v} (a {@link #row} read of another model's row: exact in either precision). */
+    public static void setRow(FeatureParams f, double[] v) {
+        if (f.data32 != null) {
+            for (int q = 0; q < v.length; q++) {
+                f.data32[q] = (float) v[q];
+            }
+        } else {
+            System.arraycopy(v, 0, f.data, 0, v.length);
+        }
+    }
+
     public static double[] row(FeatureParams f) {
         if (f.data32 != null) {
             double[] out = new double[f.data32.length];

@@ -353,9 +353,128 @@ class ReplicaJobTest {
      * comes first) and the job fails, saying so, before it publishes anything; without both checks the
      * merger failed on an IndexOutOfBoundsException (a queue of two asked for replica 2's change).
      */
+    /**
+     * A click-stream at R = 2 stopped with a savepoint half way, restarted at R = 4 (docs/scaling.md,
+     * "Twice the trainers from a savepoint"): the first two replicas go on with their state, the new
+     * two take the merged model as their base, clicks in the first window after the change reach the
+     * impression wherever it is. Every impression is judged once over the two runs and trained once
+     * (the published model's example counter), the dead letters are the uninterrupted run's, the new
+     * replicas judge and train, and the quality is within noise of an uninterrupted R = 4 run (its
+     * offline replay: progressive logloss of the judged impressions, held-out logloss of the model).
+     */
+    @Test
+    void aSavepointOfTwoTrainersPerModelRestoresAtFour() throws Exception {
+        StreamSettings s = clickSettings("rescale", 300, "rescale-metrics");
+        broker.createTopics(List.of(s.feedback().metricsTopic()), null);
+        List<String> events = clickStream();
+        int half = events.size() / 2;
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events.subList(0, half)), START);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        JobClient job = env.executeAsync("afm-replicas-2");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline
+                && KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 1000, 2).size() < 1000) {
+            Thread.sleep(200);
+        }
+        String savepoint = job.stopWithSavepoint(false, root.resolve("rescale-savepoints").toUri().toString(),
+                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(180, TimeUnit.SECONDS);
+
+        ReplicaSettings r = s.replicas();
+        ReplicaSettings r4 = new ReplicaSettings(4, r.tickMs(), r.lag(), r.rule(), r.topic());
+        StreamSettings four = s.withReplicas(r4);
+        ReplicaReplay uninterrupted = replay(events, r4);
+        long examples = uninterrupted.model().shared().examples;
+        assertEquals(3000, examples);
+        org.apache.flink.configuration.Configuration conf = AfmStreamJob.configuration(four);
+        conf.setString("execution.savepoint.path", savepoint);
+        StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        AfmStreamJob.build(env2, four);
+        JobClient job2 = env2.executeAsync("afm-replicas-4");
+        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events.subList(half, events.size())),
+                START);
+        AfmModel published = null;
+        try {
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            long last = -1;
+            while (last < examples && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> p : KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 2)) {
+                    if (new String(p.key(), StandardCharsets.UTF_8).equals("default")) {
+                        last = Math.max(last, ModelReader.readHeader(p.value(), "s").examples());
+                    }
+                }
+                Thread.sleep(200);
+            }
+            Thread.sleep(2000); // anything published after would show a count past the stream's
+            published = StreamingEndToEndTest.modelOf(KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 5),
+                    "default");
+        } finally {
+            job2.cancel().get(60, TimeUnit.SECONDS);
+        }
+        assertEquals(examples, published.shared().examples, "every impression trained once, over the two runs");
+
+        // judged once each, over the two runs
+        ObjectMapper json = new ObjectMapper();
+        Map<String, Integer> judgedTimes = new HashMap<>();
+        double loss = 0;
+        for (ConsumerRecord<byte[], byte[]> p : KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(),
+                (int) examples, 30)) {
+            var x = json.readTree(p.value());
+            judgedTimes.merge(x.get("id").asText(), 1, Integer::sum);
+            double y = x.get("label").asDouble();
+            double q = Math.min(Math.max(x.get("prediction").asDouble(), 1e-15), 1 - 1e-15);
+            loss -= y * Math.log(q) + (1 - y) * Math.log(1 - q);
+        }
+        assertEquals((int) examples, judgedTimes.size(), "every impression judged");
+        assertTrue(judgedTimes.values().stream().allMatch(n -> n == 1), "judged once each");
+        loss /= examples;
+        double expectedLoss = uninterrupted.judged().stream().mapToDouble(dev.afmflink.feedback.FeedbackReplay.Judged::loss).sum() / examples;
+
+        // the dead letters: the late clicks the uninterrupted run has too, no click lost between replicas
+        Map<String, Integer> reasons = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> d : KafkaTestSupport.readAll(broker.bootstrapServers(), s.deadLettersTopic(), 0, 5)) {
+            reasons.merge(json.readTree(d.value()).get("reason").asText(), 1, Integer::sum);
+        }
+        assertTrue(!reasons.containsKey("unknown_click"), "no click missed its impression: " + reasons);
+
+        // the new replicas judged impressions (their validation windows)
+        java.util.Set<String> replicasJudging = new java.util.TreeSet<>();
+        for (ConsumerRecord<byte[], byte[]> m : KafkaTestSupport.readAll(broker.bootstrapServers(), s.feedback().metricsTopic(), 1,
+                10)) {
+            var x = json.readTree(m.value());
+            if (x.get("event").asText().equals("replica_window")) {
+                replicasJudging.add(x.get("detail").asText().split("/")[0]);
+            }
+        }
+        assertEquals(java.util.Set.of("0", "1", "2", "3"), replicasJudging);
+
+        // quality: within noise of the uninterrupted R = 4 run
+        double heldOut = heldOutLoss(published);
+        double expectedHeldOut = heldOutLoss(uninterrupted.model());
+        System.out.printf("rescale 2 -> 4: progressive logloss %.5f (uninterrupted R = 4: %.5f), held-out %.5f (%.5f), dead letters %s%n",
+                loss, expectedLoss, heldOut, expectedHeldOut, reasons);
+        assertEquals(expectedLoss, loss, 0.01 * expectedLoss, "progressive logloss within 1 %");
+        assertEquals(expectedHeldOut, heldOut, 0.01 * expectedHeldOut, "held-out logloss within 1 %");
+    }
+
+    /** The logloss of {@code model} on 5,000 held-out examples of the click-stream's world. */
+    static double heldOutLoss(AfmModel model) throws Exception {
+        EventDecoder dec = new EventDecoder(Loss.LOGISTIC, 4096);
+        double loss = 0;
+        List<String> held = new ClickSimulator(17).heldOut(5000, false, 1, "default");
+        for (String raw : held) {
+            Event e = dec.decode(raw.getBytes(StandardCharsets.UTF_8), "x", 0);
+            double q = Math.min(Math.max(model.predict(e.features()), 1e-15), 1 - 1e-15);
+            double y = e.label();
+            loss -= y * Math.log(q) + (1 - y) * Math.log(1 - q);
+        }
+        return loss / held.size();
+    }
+
+    /** A savepoint of R = 2 restored at R = 3 (not a power of two) is refused at restore, naming the savepoint's R. */
     @Test
     void aRestoreAtAnotherNumberOfTrainersPerModelIsRefused() throws Exception {
-        StreamSettings s = settings("rescale", 500);
+        StreamSettings s = settings("rescale-refused", 500);
         List<String> events = events();
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events.subList(0, EXAMPLES / 2)),
                 START);
@@ -367,24 +486,24 @@ class ReplicaJobTest {
                 && KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 100, 2).size() < 100) {
             Thread.sleep(200);
         }
-        String savepoint = job.stopWithSavepoint(false, root.resolve("rescale-savepoints").toUri().toString(),
+        String savepoint = job.stopWithSavepoint(false, root.resolve("rescale-refused-savepoints").toUri().toString(),
                 org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(180, TimeUnit.SECONDS);
         int published = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 0, 2).size();
 
         ReplicaSettings r = s.replicas();
-        StreamSettings four = s.withReplicas(new ReplicaSettings(4, r.tickMs(), r.lag(), r.rule(), r.topic()));
-        org.apache.flink.configuration.Configuration conf = AfmStreamJob.configuration(four);
+        StreamSettings three = s.withReplicas(new ReplicaSettings(3, r.tickMs(), r.lag(), r.rule(), r.topic()));
+        org.apache.flink.configuration.Configuration conf = AfmStreamJob.configuration(three);
         conf.setString("execution.savepoint.path", savepoint);
         conf.setString("restart-strategy.type", "none");
         StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        AfmStreamJob.build(env2, four);
-        JobClient job2 = env2.executeAsync("afm-replicas-4");
+        AfmStreamJob.build(env2, three);
+        JobClient job2 = env2.executeAsync("afm-replicas-3");
         java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
                 java.util.concurrent.ExecutionException.class, () -> job2.getJobExecutionResult().get(180, TimeUnit.SECONDS));
         // the trainers refuse at restore; the merger, at its first record, refuses a queue of another R: whichever
         // task gets there first fails the job, with the savepoint's R in the message
         String causes = org.apache.flink.util.ExceptionUtils.stringifyException(failed);
-        assertTrue(causes.contains("a job with --trainers-per-model 2") && causes.contains("not supported yet"), causes);
+        assertTrue(causes.contains("--trainers-per-model 2") && causes.contains("powers of two"), causes);
         assertEquals(published, KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 0, 2).size(),
                 "nothing published after the refused restore");
     }
