@@ -366,8 +366,32 @@ class ReplicaJobTest {
     void aSavepointOfTwoTrainersPerModelRestoresAtFour() throws Exception {
         StreamSettings s = clickSettings("rescale", 300, "rescale-metrics");
         broker.createTopics(List.of(s.feedback().metricsTopic()), null);
-        List<String> events = clickStream();
+        // 40 impressions a second and clicks after exp(4 s): many clicks of the first half's impressions come in the second
+        List<String> events = new ArrayList<>();
+        new ClickSimulator(17).clickStream(3000, START, 25, "default", ClickSimulator.ClickDelay.parse("exp:4000"), false)
+                .forEachRemaining(events::add);
+        events.add(StreamingEndToEndTest.lateMarker(START + 3000 * 25L + 200_000));
         int half = events.size() / 2;
+        // the clicks in the first window after the change whose impression came before it, at a replica the change moved
+        long change = 0;
+        Map<String, Long> impressions = new HashMap<>();
+        for (String e : events.subList(0, half)) {
+            var x = new ObjectMapper().readTree(e);
+            change = Math.max(change, x.get("ts").asLong() + 1);
+            if (x.get("type").asText().equals("impression")) {
+                impressions.put(x.get("id").asText(), x.get("ts").asLong());
+            }
+        }
+        int moved = 0;
+        for (String e : events.subList(half, events.size() - 1)) {
+            var x = new ObjectMapper().readTree(e);
+            String id = x.get("id").asText();
+            if (x.get("type").asText().equals("click") && impressions.containsKey(id) && x.get("ts").asLong() < change + WINDOW
+                    && dev.afmflink.sync.ReplicaRoute.ofId(id, 2) != dev.afmflink.sync.ReplicaRoute.ofId(id, 4)) {
+                moved++;
+            }
+        }
+        assertTrue(moved >= 10, moved + " clicks whose impression the change left at another replica");
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events.subList(0, half)), START);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
         AfmStreamJob.build(env, s);
@@ -435,7 +459,12 @@ class ReplicaJobTest {
         for (ConsumerRecord<byte[], byte[]> d : KafkaTestSupport.readAll(broker.bootstrapServers(), s.deadLettersTopic(), 0, 5)) {
             reasons.merge(json.readTree(d.value()).get("reason").asText(), 1, Integer::sum);
         }
-        assertTrue(!reasons.containsKey("unknown_click"), "no click missed its impression: " + reasons);
+        // a click more than a window after its impression is expired_click, or unknown_click once the impression's
+        // tombstone is gone too (two windows after it): no other click is a dead letter
+        int[] late = lateClicks(events);
+        assertEquals(late[0] + late[1], reasons.getOrDefault("expired_click", 0) + reasons.getOrDefault("unknown_click", 0),
+                "the late clicks, and only those: " + reasons);
+        assertTrue(reasons.getOrDefault("unknown_click", 0) <= late[1], "no click missed its impression: " + reasons);
 
         // the new replicas judged impressions (their validation windows)
         java.util.Set<String> replicasJudging = new java.util.TreeSet<>();
@@ -453,8 +482,32 @@ class ReplicaJobTest {
         double expectedHeldOut = heldOutLoss(uninterrupted.model());
         System.out.printf("rescale 2 -> 4: progressive logloss %.5f (uninterrupted R = 4: %.5f), held-out %.5f (%.5f), dead letters %s%n",
                 loss, expectedLoss, heldOut, expectedHeldOut, reasons);
-        assertEquals(expectedLoss, loss, 0.01 * expectedLoss, "progressive logloss within 1 %");
+        // (the first half trained at R = 2, whose merges are fresher: the progressive loss may come out better than R = 4's)
+        assertTrue(loss <= 1.01 * expectedLoss, "progressive logloss no more than 1 % above the uninterrupted run's");
         assertEquals(expectedHeldOut, heldOut, 0.01 * expectedHeldOut, "held-out logloss within 1 %");
+    }
+
+    /** The clicks of {@code events} later than one window after their impression and at most two; later than two. */
+    static int[] lateClicks(List<String> events) throws Exception {
+        Map<String, Long> at = new HashMap<>();
+        int[] late = new int[2];
+        for (String e : events) {
+            var x = new ObjectMapper().readTree(e);
+            if (x.get("type") == null) {
+                continue;
+            }
+            if (x.get("type").asText().equals("impression")) {
+                at.put(x.get("id").asText(), x.get("ts").asLong());
+            } else if (x.get("type").asText().equals("click")) {
+                long delay = x.get("ts").asLong() - at.get(x.get("id").asText());
+                if (delay > 2 * WINDOW) {
+                    late[1]++;
+                } else if (delay > WINDOW) {
+                    late[0]++;
+                }
+            }
+        }
+        return late;
     }
 
     /** The logloss of {@code model} on 5,000 held-out examples of the click-stream's world. */
