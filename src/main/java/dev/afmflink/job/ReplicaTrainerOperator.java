@@ -49,6 +49,7 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
     private transient SyncSchedule schedule;
     private transient Exchange exchange;
     private transient ListState<byte[]> scheduleState;
+    private transient ListState<byte[]> schedulesState;
     private transient ValueState<byte[]> ledgerState;
     private transient MapState<Long, byte[]> mergesState;
     /** Ledgers of keys used since the last barrier (written to state before it): a buffer, as the trainer's. */
@@ -70,17 +71,34 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
+        // every subtask's schedule, to every subtask at a restore: each keeps the keys of its key groups, so a restore at
+        // another parallelism hands each key its place (the state named "sync-schedule", one per subtask, is what builds
+        // before 2026-12-05 wrote: read at the same parallelism only)
+        schedulesState = context.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<>("sync-schedules", BYTES));
         scheduleState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("sync-schedule", BYTES));
         schedule = new SyncSchedule(replicas.tickMs(), replicas.lag());
+        List<byte[]> all = new ArrayList<>();
+        schedulesState.get().forEach(all::add);
         List<byte[]> restored = new ArrayList<>();
         scheduleState.get().forEach(restored::add);
-        if (context.isRestored() && restored.size() != 1) {
+        if (!all.isEmpty()) {
+            var task = getRuntimeContext().getTaskInfo();
+            int maxParallelism = task.getMaxNumberOfParallelSubtasks();
+            org.apache.flink.runtime.state.KeyGroupRange mine = org.apache.flink.runtime.state.KeyGroupRangeAssignment
+                    .computeKeyGroupRangeForOperatorIndex(maxParallelism, task.getNumberOfParallelSubtasks(), task.getIndexOfThisSubtask());
+            for (byte[] s : all) {
+                schedule.restore(s, k -> mine.contains(org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignToKeyGroup(k,
+                        maxParallelism)));
+            }
+            restored.clear();
+        } else if (context.isRestored() && restored.size() != 1) {
             // each subtask's schedule belongs to its key groups: a restore at another parallelism would hand a subtask
             // another's (or none), so it stops here, clearly, instead of training on a wrong schedule
             throw new IllegalStateException("--trainers-per-model: this subtask restored " + restored.size() + " synchronization "
-                    + "schedules, not its own one: restoring at another parallelism is not supported yet (restart at the "
-                    + "parallelism of the savepoint)");
+                    + "schedules, not its own one: a savepoint of a build before 2026-12-05 restores at its own parallelism only "
+                    + "(restart at the parallelism of the savepoint)");
         }
         for (byte[] s : restored) {
             schedule.restore(s);
@@ -155,7 +173,8 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        scheduleState.update(List.of(schedule.state()));
+        schedulesState.update(List.of(schedule.state()));
+        scheduleState.clear();
     }
 
     /**
@@ -244,6 +263,9 @@ public class ReplicaTrainerOperator extends AfmTrainerOperator {
         @Override
         public void emit(String key, long tick) throws Exception {
             setCurrentKey(key);
+            if (tick <= ledger(key).lastTick()) {
+                return; // a key restored from a schedule that was ahead of this one's: it emitted this tick then
+            }
             Change c = exchange.emit(ReplicaKeys.replicaOf(key), tick, rows(key), ledger(key));
             for (byte[] part : ChangeCodec.encodeParts(c, float32, ChangeCodec.PART_BYTES)) { // a record a topic takes by default
                 output.collect(CHANGES, new StreamRecord<>(new SyncRecord(ReplicaKeys.modelOf(key), part),

@@ -130,18 +130,47 @@ public final class SyncSchedule {
 
     /** Takes the state {@link #state} described (a restore; keys it holds already are kept). */
     public void restore(byte[] state) {
+        restore(state, k -> true);
+    }
+
+    /**
+     * Takes the keys of the state {@link #state} described that {@code mine} accepts (a restore at
+     * another parallelism: each subtask reads every subtask's schedule and keeps the keys of its key
+     * groups), and where it had any, its place in event time; returns whether it had any. Keys from
+     * several schedules go on from the earliest place of them: a key ahead of it emits nothing until
+     * the schedule passes the tick it last emitted ({@link Driver#emit} skips it), and its timers up to
+     * where it had fired them are gone already.
+     */
+    public boolean restore(byte[] state, java.util.function.Predicate<String> mine) {
         try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
-            processed = in.readLong();
-            fired = in.readLong();
-            earliestTimer = in.readLong();
+            long p = in.readLong();
+            long f = in.readLong();
+            long e = in.readLong();
             int n = in.readInt();
+            boolean any = false;
             for (int i = 0; i < n; i++) {
-                keys.merge(in.readUTF(), in.readLong(), Math::max);
+                String key = in.readUTF();
+                long settled = in.readLong();
+                if (mine.test(key)) {
+                    keys.merge(key, settled, Math::max);
+                    any = true;
+                }
             }
+            if (any) {
+                boolean first = !restoredAny;
+                processed = first ? p : Math.min(processed, p);
+                fired = first ? f : Math.min(fired, f);
+                earliestTimer = first ? e : Math.min(earliestTimer, e);
+                restoredAny = true;
+            }
+            return any;
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("not a synchronization schedule's state", e);
         }
     }
+
+    /** Whether a restore took the place of a schedule ({@link #restore(byte[], java.util.function.Predicate)}). */
+    private boolean restoredAny;
 
     private boolean mayStart(long q) {
         for (long s : keys.values()) {

@@ -354,7 +354,8 @@ class ReplicaJobTest {
      * merger failed on an IndexOutOfBoundsException (a queue of two asked for replica 2's change).
      */
     /**
-     * A click-stream at R = 2 stopped with a savepoint half way, restarted at R = 4 (docs/scaling.md,
+     * A click-stream at R = 2 (parallelism 2) stopped with a savepoint half way, restarted at R = 4 on
+     * parallelism 4 (docs/scaling.md,
      * "Twice the trainers from a savepoint"): the first two replicas go on with their state, the new
      * two take the merged model as their base, clicks in the first window after the change reach the
      * impression wherever it is. Every impression is judged once over the two runs and trained once
@@ -412,6 +413,7 @@ class ReplicaJobTest {
         assertEquals(3000, examples);
         org.apache.flink.configuration.Configuration conf = AfmStreamJob.configuration(four);
         conf.setString("execution.savepoint.path", savepoint);
+        conf.setString("parallelism.default", "4"); // a subtask per trainer: the subtasks' schedules split by key group
         StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         AfmStreamJob.build(env2, four);
         JobClient job2 = env2.executeAsync("afm-replicas-4");
