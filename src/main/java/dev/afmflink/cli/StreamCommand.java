@@ -89,7 +89,7 @@ final class StreamCommand implements Command {
         o.add(new Args.Option("trainers-per-model", "R", "1", "replica keys per model, each trained by whichever subtask owns it, "
                 + "their changes merged at event-time ticks through --sync-topic (docs/scaling.md; experimental: ordered feedback, "
                 + "an unbounded input, --min-count 1 --feature-ttl 0, no --candidate, --holdout-every or quality gate; 1: one "
-                + "trainer per model, as ever)"));
+                + "trainer per model, as ever; a savepoint restores at its R or, both powers of two, a larger R, at any parallelism)"));
         o.add(new Args.Option("sync-topic", "NAME", ReplicaSettings.ONE.topic(), "with --trainers-per-model > 1: the replica keys' "
                 + "changes, written and read back by the job"));
         o.add(new Args.Option("sync-tick-ms", "MS", Long.toString(ReplicaSettings.ONE.tickMs()), "with --trainers-per-model > 1: "

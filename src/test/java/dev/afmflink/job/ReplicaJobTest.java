@@ -437,6 +437,7 @@ class ReplicaJobTest {
         } finally {
             job2.cancel().get(60, TimeUnit.SECONDS);
         }
+        assertNotNull(published, "a merged model published after the restore");
         assertEquals(examples, published.shared().examples, "every impression trained once, over the two runs");
 
         // judged once each, over the two runs
@@ -482,8 +483,8 @@ class ReplicaJobTest {
         // quality: within noise of the uninterrupted R = 4 run
         double heldOut = heldOutLoss(published);
         double expectedHeldOut = heldOutLoss(uninterrupted.model());
-        System.out.printf("rescale 2 -> 4: progressive logloss %.5f (uninterrupted R = 4: %.5f), held-out %.5f (%.5f), dead letters %s%n",
-                loss, expectedLoss, heldOut, expectedHeldOut, reasons);
+        System.out.printf("rescale 2 -> 4: %d clicks crossing to a moved replica; progressive logloss %.5f (uninterrupted R = 4: %.5f), "
+                + "held-out %.5f (%.5f), dead letters %s%n", moved, loss, expectedLoss, heldOut, expectedHeldOut, reasons);
         // (the first half trained at R = 2, whose merges are fresher: the progressive loss may come out better than R = 4's)
         assertTrue(loss <= 1.01 * expectedLoss, "progressive logloss no more than 1 % above the uninterrupted run's");
         assertEquals(expectedHeldOut, heldOut, 0.01 * expectedHeldOut, "held-out logloss within 1 %");
