@@ -201,7 +201,9 @@ class RealClusterIT {
      * One model on two trainer subtasks (--trainers-per-model 2 at parallelism 2, one slot per
      * TaskManager, so each replica on its own process): kill -9 of a TaskManager running one of them
      * mid-stream; the published merged model is the in-memory ReplicaGroup's — the run without a
-     * failure — bit for bit, every example trained once, each version one content.
+     * failure — bit for bit, every example trained once, each version one content. Then
+     * stop-with-savepoint and a resubmission at --trainers-per-model 4 on parallelism 4 (four
+     * TaskManagers): more examples, each trained once over the two jobs, each version one content.
      */
     @Test
     void oneModelOnTwoSubtasksSurvivesATaskManagerKill(@TempDir Path dir) throws Exception {
@@ -261,7 +263,59 @@ class RealClusterIT {
                     throw new IllegalStateException(e);
                 }
             });
-            cluster.cancel(job);
+            // stop with a savepoint at R = 2 on 2 subtasks, resubmit from it at R = 4 on 4 (each on a TaskManager of its own),
+            // then more of the model's examples: every one trained once over the two jobs
+            String savepoint = cluster.stopWithSavepoint(job);
+            cluster.startTaskManager("tm-4", 3);
+            cluster.startTaskManager("tm-5", 4);
+            List<String> four = new ArrayList<>(args);
+            four.set(four.indexOf("--parallelism") + 1, "4");
+            four.set(four.indexOf("--trainers-per-model") + 1, "4");
+            long stopped = System.nanoTime();
+            String job2 = cluster.submit(jobJar, savepoint, four);
+            cluster.await("job running at R = 4", 180, () -> cluster.running(job2));
+            report.add(String.format("stop-with-savepoint at R = 2 (parallelism 2) → resubmitted at R = 4 (parallelism 4), RUNNING "
+                    + "after %.1f s", (System.nanoTime() - stopped) / 1e9));
+            int m = 2000;
+            List<String> more = new ArrayList<>();
+            for (int i = 0; i < m; i++) {
+                more.add(sim.nextExampleJson(T0 + 3_600_000L + 1000 + i * SPACING_MS, "default"));
+            }
+            more.add(marker.replace("\"ts\":" + (T0 + 3_600_000L), "\"ts\":" + (T0 + 7_200_000L)).replace("\"marker\"", "\"marker-2\""));
+            produce(broker, more);
+            List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+            cluster.await("the merged model of every example of both jobs published", 600, () -> {
+                all.clear();
+                for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", 1, 10)) {
+                    if (new String(r.key(), StandardCharsets.UTF_8).equals("default")) {
+                        all.add(r);
+                    }
+                }
+                try {
+                    return chainOf(all).model().shared().examples >= n + m;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(5000); // a version published after would show a count past the examples sent
+            all.clear();
+            for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", 1, 10)) {
+                if (new String(r.key(), StandardCharsets.UTF_8).equals("default")) {
+                    all.add(r);
+                }
+            }
+            var trainersAtFour = cluster.taskManagersRunning(job2, "train AFM");
+            cluster.cancel(job2);
+            assertEquals(n + m, chainOf(all).model().shared().examples, "every example trained once over the two jobs");
+            assertEquals(4, trainersAtFour.size(), "the four replica keys' subtasks on four TaskManagers");
+            Map<Long, byte[]> contents = new LinkedHashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : all) {
+                byte[] seen = contents.putIfAbsent(ModelReader.readHeader(r.value(), "topic").modelVersion(), r.value());
+                if (seen != null) {
+                    assertArrayEquals(seen, r.value(), "a version published twice with other bytes, across the rescale");
+                }
+            }
+            report.add("R = 2 → 4: examples = " + (n + m) + " over the two jobs; " + contents.size() + " versions, each one content");
             Map<Long, byte[]> first = new LinkedHashMap<>();
             int again = 0;
             for (ConsumerRecord<byte[], byte[]> r : mine) {
