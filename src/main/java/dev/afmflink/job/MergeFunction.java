@@ -186,7 +186,6 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
     private void sendBase(String model, long through, List<Integer> joined, Collector<TrainingExample> out) throws Exception {
         WriteBackBuffer b = buffer(model);
         writeBack.flushModel(b);
-        List<byte[]> parts = new java.util.ArrayList<>();
         long[] ids = new long[BASE_ROWS];
         dev.afmflink.model.FeatureParams[] rows = new dev.afmflink.model.FeatureParams[BASE_ROWS];
         int n = 0;
@@ -196,23 +195,27 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
             total++;
             ids[n] = e.getKey();
             rows[n++] = e.getValue();
-            if (n == BASE_ROWS) {
-                parts.add(SyncMessage.base(through, Exchange.base(through, first ? b.shared : null, ids, rows)).encode());
+            if (n == BASE_ROWS) { // each part out as it is read: the model is never in memory whole
+                sendBasePart(model, Exchange.base(through, first ? b.shared : null, ids, rows), joined, out);
                 first = false;
                 n = 0;
             }
         }
         if (n > 0 || first) {
-            parts.add(SyncMessage.base(through, Exchange.base(through, first ? b.shared : null,
-                    java.util.Arrays.copyOf(ids, n), java.util.Arrays.copyOf(rows, n))).encode());
+            sendBasePart(model, Exchange.base(through, first ? b.shared : null, java.util.Arrays.copyOf(ids, n),
+                    java.util.Arrays.copyOf(rows, n)), joined, out);
         }
         for (int k : joined) {
-            for (byte[] p : parts) {
-                out.collect(message(model, k, p));
-            }
             out.collect(message(model, k, SyncMessage.settled(through)));
         }
         metrics.baseRows.inc(total * joined.size());
+    }
+
+    private void sendBasePart(String model, Change part, List<Integer> joined, Collector<TrainingExample> out) {
+        byte[] encoded = SyncMessage.base(part.tick, part).encode();
+        for (int k : joined) {
+            out.collect(message(model, k, encoded));
+        }
     }
 
     private WriteBackBuffer buffer(String model) throws Exception {

@@ -221,7 +221,7 @@ class RealClusterIT {
         try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), 240);
              ProcessCluster cluster = ProcessCluster.start(dir.resolve("flink"), project.resolve("flink-conf"),
                      ProcessCluster.clusterClasspath(project.resolve("target/classpath.txt")), 1)) {
-            broker.createTopics(List.of("afm-input", "afm-snapshots", "afm-predictions", "afm-dead-letters", "afm-sync"),
+            broker.createTopics(List.of("afm-input", "afm-snapshots", "afm-predictions", "afm-dead-letters", "afm-sync", "afm-metrics"),
                     "afm-snapshots");
             cluster.startTaskManager("tm-1", 1);
             cluster.startTaskManager("tm-2", 2);
@@ -341,7 +341,20 @@ class RealClusterIT {
                     + n + "; " + first.size() + " versions, " + again + " published again after the restore (the same bytes)");
         } finally {
             Files.write(Path.of("target", "real-cluster-replicas.txt"), report);
+            keepLogs(dir.resolve("flink"), Path.of("target", "real-cluster-replicas-logs"));
             report.forEach(System.out::println);
+        }
+    }
+
+    /** The cluster's process logs, kept past the temporary directory (what a failed run leaves to read). */
+    static void keepLogs(Path from, Path to) {
+        try (var files = Files.list(from)) {
+            Files.createDirectories(to);
+            for (Path f : files.filter(f -> f.toString().endsWith(".out") || f.toString().endsWith(".log")).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("logs not kept: " + e);
         }
     }
 
