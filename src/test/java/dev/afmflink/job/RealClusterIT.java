@@ -250,19 +250,7 @@ class RealClusterIT {
                     trainerTms.get(0), (System.nanoTime() - killed) / 1e9));
             produce(broker, List.of(marker));
             List<ConsumerRecord<byte[], byte[]>> mine = new ArrayList<>();
-            cluster.await("the merged model of every example published", 600, () -> {
-                mine.clear();
-                for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", 1, 10)) {
-                    if (new String(r.key(), StandardCharsets.UTF_8).equals("default")) {
-                        mine.add(r);
-                    }
-                }
-                try {
-                    return !mine.isEmpty() && chainOf(mine).model().shared().examples == n;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            cluster.await("the merged model of every example published", 600, () -> publishedExamples(broker, mine) == n);
             // stop with a savepoint at R = 2 on 2 subtasks, resubmit from it at R = 4 on 4 (each on a TaskManager of its own),
             // then more of the model's examples: every one trained once over the two jobs
             String savepoint = cluster.stopWithSavepoint(job);
@@ -284,26 +272,9 @@ class RealClusterIT {
             more.add(marker.replace("\"ts\":" + (T0 + 3_600_000L), "\"ts\":" + (T0 + 7_200_000L)).replace("\"marker\"", "\"marker-2\""));
             produce(broker, more);
             List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
-            cluster.await("the merged model of every example of both jobs published", 600, () -> {
-                all.clear();
-                for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", 1, 10)) {
-                    if (new String(r.key(), StandardCharsets.UTF_8).equals("default")) {
-                        all.add(r);
-                    }
-                }
-                try {
-                    return chainOf(all).model().shared().examples >= n + m;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            cluster.await("the merged model of every example of both jobs published", 600, () -> publishedExamples(broker, all) >= n + m);
             Thread.sleep(5000); // a version published after would show a count past the examples sent
-            all.clear();
-            for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", 1, 10)) {
-                if (new String(r.key(), StandardCharsets.UTF_8).equals("default")) {
-                    all.add(r);
-                }
-            }
+            publishedExamples(broker, all);
             var trainersAtFour = cluster.taskManagersRunning(job2, "train AFM");
             cluster.cancel(job2);
             assertEquals(n + m, chainOf(all).model().shared().examples, "every example trained once over the two jobs");
@@ -343,6 +314,21 @@ class RealClusterIT {
             Files.write(Path.of("target", "real-cluster-replicas.txt"), report);
             keepLogs(dir.resolve("flink"), Path.of("target", "real-cluster-replicas-logs"));
             report.forEach(System.out::println);
+        }
+    }
+
+    /** The default model's records on the snapshots topic, into {@code into} (cleared first); the example count of their chain (−1: none). */
+    static long publishedExamples(KafkaBroker broker, List<ConsumerRecord<byte[], byte[]>> into) {
+        into.clear();
+        try {
+            for (ConsumerRecord<byte[], byte[]> r : KafkaTestSupport.readAll(broker.bootstrapServers(), "afm-snapshots", 1, 10)) {
+                if (new String(r.key(), StandardCharsets.UTF_8).equals("default")) {
+                    into.add(r);
+                }
+            }
+            return into.isEmpty() ? -1 : chainOf(into).model().shared().examples;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -394,16 +394,7 @@ class ReplicaJobTest {
         }
         assertTrue(moved >= 10, moved + " clicks whose impression the change left at another replica");
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events.subList(0, half)), START);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
-        AfmStreamJob.build(env, s);
-        JobClient job = env.executeAsync("afm-replicas-2");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline
-                && KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 1000, 2).size() < 1000) {
-            Thread.sleep(200);
-        }
-        String savepoint = job.stopWithSavepoint(false, root.resolve("rescale-savepoints").toUri().toString(),
-                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(180, TimeUnit.SECONDS);
+        String savepoint = runUntilJudgedThenStop(s, 1000, "rescale-savepoints");
 
         ReplicaSettings r = s.replicas();
         ReplicaSettings r4 = new ReplicaSettings(4, r.tickMs(), r.lag(), r.rule(), r.topic());
@@ -421,7 +412,7 @@ class ReplicaJobTest {
                 START);
         AfmModel published = null;
         try {
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             long last = -1;
             while (last < examples && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> p : KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 1, 2)) {
@@ -534,16 +525,7 @@ class ReplicaJobTest {
         List<String> events = events();
         KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), KafkaTestSupport.utf8(events.subList(0, EXAMPLES / 2)),
                 START);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
-        AfmStreamJob.build(env, s);
-        JobClient job = env.executeAsync("afm-replicas-2");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline
-                && KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), 100, 2).size() < 100) {
-            Thread.sleep(200);
-        }
-        String savepoint = job.stopWithSavepoint(false, root.resolve("rescale-refused-savepoints").toUri().toString(),
-                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(180, TimeUnit.SECONDS);
+        String savepoint = runUntilJudgedThenStop(s, 100, "rescale-refused-savepoints");
         int published = KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 0, 2).size();
 
         ReplicaSettings r = s.replicas();
@@ -562,6 +544,20 @@ class ReplicaJobTest {
         assertTrue(causes.contains("--trainers-per-model 2") && causes.contains("powers of two"), causes);
         assertEquals(published, KafkaTestSupport.readAll(broker.bootstrapServers(), s.snapshotsTopic(), 0, 2).size(),
                 "nothing published after the refused restore");
+    }
+
+    /** Runs the job until {@code judged} predictions are out, then stops it with a savepoint under {@code dir}; returns its path. */
+    static String runUntilJudgedThenStop(StreamSettings s, int judged, String dir) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        AfmStreamJob.build(env, s);
+        JobClient job = env.executeAsync("afm-replicas-" + s.replicas().replicas());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline
+                && KafkaTestSupport.readAll(broker.bootstrapServers(), s.predictionsTopic(), judged, 2).size() < judged) {
+            Thread.sleep(200);
+        }
+        return job.stopWithSavepoint(false, root.resolve(dir).toUri().toString(),
+                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(180, TimeUnit.SECONDS);
     }
 
     /** Runs the job until it has published the merged model of {@code examples} examples; returns the snapshots topic. */
