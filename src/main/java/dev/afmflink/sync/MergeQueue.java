@@ -40,6 +40,8 @@ public final class MergeQueue {
     private final boolean[] joining;
     /** The replicas that joined in the last {@link #offer}. */
     private final List<Integer> joined = new ArrayList<>();
+    /** Restored from the state of a build before {@link #grow} (2026-12-05): it cannot tell its savepoint's route apart. */
+    private boolean fromBefore;
 
     /** The replicas whose changes this queue merges. */
     public int replicas() {
@@ -67,6 +69,10 @@ public final class MergeQueue {
     public MergeQueue grow(int more) {
         if (more < replicas) {
             throw new IllegalArgumentException("a group of " + replicas + " replicas cannot shrink to " + more);
+        }
+        if (fromBefore) { // its trainers' schedules and route hold no epochs: clicks of the impressions held would go astray
+            throw new IllegalStateException("a merge queue of " + replicas + " replicas from a savepoint of a build before 2026-12-05 "
+                    + "cannot grow to " + more + ": such a savepoint restores at its own number of trainers per model only");
         }
         MergeQueue q = new MergeQueue(more, rule, vectors);
         q.through = through;
@@ -271,6 +277,7 @@ public final class MergeQueue {
                     q.partial.get(p.change().replica).computeIfAbsent(p.change().tick, t -> new byte[p.parts()][])[p.part()] = record;
                 }
             }
+            q.fromBefore = in.available() == 0;
             for (int r = 0; r < q.replicas && in.available() > 0; r++) {
                 q.joining[r] = in.readBoolean();
             }
@@ -281,15 +288,24 @@ public final class MergeQueue {
     }
 
     private void take(Change c, byte[] record) {
+        if (c.tick <= through && c.isEmpty()) { // a replica that joined behind the settled ticks: nothing of it to merge there
+            covered[c.replica] = c.tick;
+            noteJoined(c.replica);
+            return;
+        }
         Tick tick = waiting.computeIfAbsent(c.tick, t -> new Tick(new byte[replicas][], new Change[replicas]));
         tick.records[c.replica] = record;
         tick.changes[c.replica] = c;
         covered[c.replica] = c.tick;
-        if (joining[c.replica]) {
-            joining[c.replica] = false;
-            joined.add(c.replica);
-        }
+        noteJoined(c.replica);
         partial.get(c.replica).headMap(c.tick, true).clear(); // parts seen again of changes taken in
+    }
+
+    private void noteJoined(int r) {
+        if (joining[r]) {
+            joining[r] = false;
+            joined.add(r);
+        }
     }
 
     private record Tick(byte[][] records, Change[] changes) {

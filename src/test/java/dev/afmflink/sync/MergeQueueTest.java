@@ -286,4 +286,43 @@ class MergeQueueTest {
         }
         return out;
     }
+
+    /**
+     * A queue restored into twice the replicas: the first ones' changes wait until each new one's first
+     * change has come (reported once as joined), then the ticks settle with the new ones taking part
+     * from their first change on; the grown queue keeps that through its state; a queue from the state
+     * of a build before growing refuses to grow.
+     */
+    @Test
+    void aGrownQueueWaitsForItsNewReplicasFirstChanges() {
+        MergeQueue q = new MergeQueue(2, MergeRule.SUM, VECTORS);
+        q.offer(ChangeCodec.encode(change(3, 0, 0.1), false));
+        assertEquals(1, q.offer(ChangeCodec.encode(change(3, 1, 0.2), false)).size());
+        assertEquals(3, q.through());
+        q.offer(ChangeCodec.encode(change(4, 0, 0.1), false));
+        byte[] saved = q.state();
+        MergeQueue grown = MergeQueue.restore(MergeRule.SUM, VECTORS, saved).grow(4);
+        assertEquals(4, grown.replicas());
+        assertTrue(grown.offer(ChangeCodec.encode(change(4, 1, 0.2), false)).isEmpty(), "the new replicas have not spoken");
+        assertEquals(3, grown.through());
+        // replica 2 joins through tick 4 (its first change, no step), replica 3 through tick 3
+        Change none2 = new Change(4, Long.MIN_VALUE, 2, null, 0, 0, new long[0], new double[0][], new long[0], new long[0], new int[0]);
+        assertTrue(grown.offer(ChangeCodec.encode(none2, false)).isEmpty());
+        assertEquals(List.of(2), grown.joined());
+        MergeQueue again = MergeQueue.restore(MergeRule.SUM, VECTORS, grown.state()); // (through its state)
+        Change none3 = new Change(3, Long.MIN_VALUE, 3, null, 0, 0, new long[0], new double[0][], new long[0], new long[0], new int[0]);
+        assertTrue(again.offer(ChangeCodec.encode(none3, false)).isEmpty(), "replica 3 covers tick 3 only");
+        assertEquals(List.of(3), again.joined());
+        Change empty3 = new Change(4, 3, 3, null, 0, 0, new long[0], new double[0][], new long[0], new long[0], new int[0]);
+        List<MergeQueue.Merged> merged = again.offer(ChangeCodec.encode(empty3, false));
+        assertEquals(List.of(), again.joined(), "a replica joins once");
+        assertEquals(1, merged.size());
+        assertEquals(4, again.through());
+        assertEquals(4, merged.get(0).own().size());
+        assertEquals(6, merged.get(0).merge().examples, "the two old replicas' steps, 3 each");
+        // the state of a build before growing (no joining flags after the parts) cannot grow
+        MergeQueue before = MergeQueue.restore(MergeRule.SUM, VECTORS, Arrays.copyOf(saved, saved.length - 2));
+        assertTrue(assertThrows(IllegalStateException.class, () -> before.grow(4)).getMessage().contains("before 2026-12-05"));
+        assertThrows(IllegalArgumentException.class, () -> q.grow(1));
+    }
 }
