@@ -143,6 +143,12 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
                     "{\"model\":" + KafkaRecords.jsonString(model) + ",\"bytes\":" + r.change.length + "}", null, -1, -1));
             return;
         }
+        if (!q.joined().isEmpty()) {
+            // a new replica's first change: the merged model as it stood before this record — through the tick the
+            // savepoint had settled, for every new replica whatever the order they join in (no tick settles until all
+            // have) — then "settled through" that tick; the merges this record completes follow as for every key
+            sendBase(model, before, q.joined(), out);
+        }
         for (MergeQueue.Merged m : merges) {
             Change merge = m.merge();
             if (merge.isEmpty()) {
@@ -155,16 +161,10 @@ public class MergeFunction extends KeyedProcessFunction<String, SyncRecord, Trai
             b.publish.sinceLastPublish++;
             byte[] mergeRecord = SyncMessage.mergeRecord(merge); // once, whatever the number of replicas
             for (int k = 0; k < replicas.replicas(); k++) {
-                if (q.joined().contains(k)) {
-                    continue; // joining now: its base, sent below, holds this merge
-                }
                 Change own = m.own().get(k);
                 out.collect(message(model, k, SyncMessage.merge(merge.tick, mergeRecord,
                         own.isEmpty() ? null : ChangeCodec.encode(own, false))));
             }
-        }
-        if (!q.joined().isEmpty()) { // a new replica's first change: the merged model as its base, then how far it is settled
-            sendBase(model, q.through(), q.joined(), out);
         }
         if (q.through() != before) {
             publishThrough(ctx, model, buffer(model), (q.through() + 1) * tick); // every merge of a tick ending by then is in
