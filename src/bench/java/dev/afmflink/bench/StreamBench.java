@@ -68,7 +68,7 @@ public final class StreamBench {
                        List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int warmUpImpressions, int freshnessRate,
                        int freshnessSeconds,
                        Path profileDir, double predictionsSample, int[] trainers, dev.afmflink.job.ReplicaSettings sync,
-                       int inputPartitions, boolean openVocabulary, String clickBackend, int floorRows) {
+                       int inputPartitions, boolean openVocabulary, String clickBackend, int floorRows, int parallelism) {
         public Plan {
             if (!(predictionsSample > 0 && predictionsSample <= 1)) {
                 throw new IllegalArgumentException("the bench times the job by its predictions: a share in (0, 1], got "
@@ -95,7 +95,7 @@ public final class StreamBench {
             // when no libfm rows did
             int warmUp = plan.warmUpImpressions() >= 0 ? plan.warmUpImpressions() : frappe == null ? 20_000 : 0;
             if (warmUp > 0 && !plan.modes().isEmpty()) {
-                clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, plan.predictionsSample(), 1, plan.sync(),
+                clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, plan.predictionsSample(), 1, 1, plan.sync(),
                         plan.inputPartitions(), false, plan.clickBackend(), new PrintStream(java.io.OutputStream.nullOutputStream()));
             }
             for (int i = 0; i < plan.floorRows(); i++) {
@@ -104,7 +104,7 @@ public final class StreamBench {
             for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
                 for (int trainers : plan.trainers()) {
                     clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), plan.predictionsSample(), trainers,
-                            plan.sync(), plan.inputPartitions(), plan.openVocabulary(), plan.clickBackend(), out);
+                            plan.parallelism() > 0 ? Math.min(trainers, plan.parallelism()) : trainers, plan.sync(), plan.inputPartitions(), plan.openVocabulary(), plan.clickBackend(), out);
                 }
             }
             if (plan.freshnessSeconds() > 0) {
@@ -345,8 +345,9 @@ public final class StreamBench {
      * Rate = labelled examples/s (each impression is also scored once on arrival).
      */
     static void clickStream(KafkaBroker broker, Path work, int run, int impressions, dev.afmflink.feedback.FeedbackMode mode,
-                            Path profileDir, double predictionsSample, int trainers, dev.afmflink.job.ReplicaSettings sync,
-                            int partitions, boolean openVocabulary, String backend, PrintStream out) throws Exception {
+                            Path profileDir, double predictionsSample, int trainers, int parallelism,
+                            dev.afmflink.job.ReplicaSettings sync, int partitions, boolean openVocabulary, String backend,
+                            PrintStream out) throws Exception {
         String in = "clicks-in-" + run + "-" + mode.id();
         broker.createTopics(List.of(in), "", partitions);
         boolean routed = trainers > 1 && sync.routeField() != null;
@@ -371,7 +372,7 @@ public final class StreamBench {
                 .topics(in, base.snapshotsTopic(), base.predictionsTopic(), base.deadLettersTopic()).groupId(base.groupId())
                 .stateBackend(backend).checkpoints(base.checkpointDir(), base.checkpointIntervalMs())
                 .publish(base.publishIntervalMs(), base.publishEvery(), base.fullEvery()).bounded(trainers == 1)
-                .parallelism(trainers)
+                .parallelism(parallelism)
                 .feedback(dev.afmflink.job.FeedbackSettings.DEFAULTS.withMode(mode)
                         .withPredictions(new dev.afmflink.feedback.PredictionSample(predictionsSample))
                         .withMetricsTopic(trainers > 1 ? "metrics-" + run : null))
@@ -395,7 +396,7 @@ public final class StreamBench {
         // the kernel in the same run, at the stream's shape: one training step (each example is also scored once)
         double kernel = clickKernel();
         String replicas = trainers == 1 ? "" : String.format(Locale.ROOT, ", --trainers-per-model %d at parallelism %d, tick %d s, "
-                + "lag %d, %s", trainers, trainers, sync.tickMs() / 1000, sync.lag(), sync.rule().label());
+                + "lag %d, %s", trainers, parallelism, sync.tickMs() / 1000, sync.lag(), sync.rule().label());
         out.printf(Locale.ROOT, "click-stream (%s, logistic, k=t=16, --feedback %s%s): %d impressions + %d clicks, %.0f labelled"
                 + " examples/s (each also scored once), wall %.1f s; job CPU %.1f µs per labelled example (JIT compiling %.1f of them)"
                 + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s); the job allocated %.0f bytes per labelled example%n",

@@ -39,6 +39,8 @@ final class StreamBenchCommand implements Command {
                         + "the job by its predictions, and counts each as 1/X labelled examples)"),
                 new Args.Option("trainers-per-model", "LIST", "1", "the click-stream rows' --trainers-per-model, a row each, in turn "
                         + "(above 1: parallelism R, an unbounded job cancelled once its predictions are in; docs/scaling.md)"),
+                new Args.Option("parallelism", "N", null, "with --trainers-per-model above 1: the rows' parallelism, at most N "
+                        + "(default: R, a subtask per replica key; fewer puts several replica keys on one subtask)"),
                 new Args.Option("sync-tick-ms", "MS", "300000", "with --trainers-per-model above 1: event time between merges "
                         + "(the simulated click-stream has 4 impressions per second of event time)"),
                 new Args.Option("sync-lag", "TICKS", "1", "with --trainers-per-model above 1: the lag in ticks"),
@@ -73,7 +75,7 @@ final class StreamBenchCommand implements Command {
                 a.get("profile") == null ? null : Path.of(a.get("profile")), a.getDouble("predictions-sample", 1),
                 Arrays.stream(a.get("trainers-per-model").split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(),
                 syncSettings(a), a.getInt("input-partitions", 1), a.has("open-vocabulary"), a.get("click-backend"),
-                a.getInt("floor-rows", 0)), System.out);
+                a.getInt("floor-rows", 0), a.getInt("parallelism", 0)), System.out);
         return 0;
     }
 
