@@ -104,7 +104,8 @@ public final class StreamBench {
             for (dev.afmflink.feedback.FeedbackMode mode : plan.modes()) {
                 for (int trainers : plan.trainers()) {
                     clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), plan.predictionsSample(), trainers,
-                            plan.parallelism() > 0 ? Math.min(trainers, plan.parallelism()) : trainers, plan.sync(), plan.inputPartitions(), plan.openVocabulary(), plan.clickBackend(), out);
+                            plan.parallelism() > 0 ? Math.min(trainers, plan.parallelism()) : trainers, plan.sync(),
+                            plan.inputPartitions(), plan.openVocabulary(), plan.clickBackend(), out);
                 }
             }
             if (plan.freshnessSeconds() > 0) {

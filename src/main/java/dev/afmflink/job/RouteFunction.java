@@ -53,6 +53,9 @@ public class RouteFunction extends ProcessFunction<InputEvent, TrainingExample>
         this.windowMs = windowMs;
     }
 
+    /** Copies a click for each further replica it goes to (the edge's copy: every field, the route's too). */
+    private static final EdgeTypes.TrainingExampleSerializer COPIES = new EdgeTypes.TrainingExampleSerializer();
+
     private final ReplicaSettings replicas;
     private final long windowMs;
     private transient DeadLetters deadLetters;
@@ -137,11 +140,7 @@ public class RouteFunction extends ProcessFunction<InputEvent, TrainingExample>
             if (kind == EventKind.CLICK) {
                 RouteEpochs.Routes routes = epochs.clickReplicas(e.id, t.route, e.ts, windowMs);
                 for (int k = 1; k < routes.replicas().length; k++) { // copies: a record each
-                    TrainingExample c = e.toExample(kind, Double.NaN);
-                    c.ids = null;
-                    c.values = null;
-                    c.fields = null;
-                    c.route = t.route;
+                    TrainingExample c = COPIES.copy(t);
                     c.replica = routes.replicas()[k];
                     c.copy = true;
                     out.collect(c);

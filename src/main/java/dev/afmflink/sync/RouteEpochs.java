@@ -40,11 +40,6 @@ public final class RouteEpochs {
         return replicas[replicas.length - 1];
     }
 
-    /** The number of epochs. */
-    public int size() {
-        return from.length;
-    }
-
     /** These epochs and a new one of {@code n} replicas from event time {@code t} on (later than the last's start). */
     public RouteEpochs then(int n, long t) {
         if (t <= from[from.length - 1]) {
@@ -72,14 +67,18 @@ public final class RouteEpochs {
     }
 
     /** Where a click goes: one replica, or copies to several. */
-    public record Routes(int[] replicas, boolean copies) {
+    public record Routes(int[] replicas) {
+        /** The click goes to more than one replica, a copy to each. */
+        public boolean copies() {
+            return replicas.length > 1;
+        }
     }
 
     /** The replicas a click of {@code id} at {@code ts} goes to, its impression being at most {@code windowMs} before it. */
     public Routes clickReplicas(String id, long route, long ts, long windowMs) {
         int first = ReplicaRoute.of(id, route, replicasAt(ts));
         if (from.length == 1) {
-            return new Routes(new int[] {first}, false);
+            return new Routes(new int[] {first});
         }
         long earliest = ts - windowMs < ts ? ts - windowMs : Long.MIN_VALUE; // (no wrap below the start of time)
         int[] out = {first};
@@ -97,7 +96,7 @@ public final class RouteEpochs {
                 }
             }
         }
-        return new Routes(out, out.length > 1);
+        return new Routes(out);
     }
 
     public byte[] encode() {
