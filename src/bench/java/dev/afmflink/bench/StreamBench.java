@@ -378,7 +378,7 @@ public final class StreamBench {
                         .withPredictions(new dev.afmflink.feedback.PredictionSample(predictionsSample))
                         .withMetricsTopic(trainers > 1 ? "metrics-" + run : null))
                 .replicas(new dev.afmflink.job.ReplicaSettings(trainers, sync.tickMs(), sync.lag(), sync.rule(), "sync-" + run,
-                        routed ? sync.routeField() : null, routed ? sync.localFields() : List.of()))
+                        routed ? sync.routeField() : null, routed ? sync.localFields() : List.of(), sync.readAheadTicks()))
                 .build();
         if (trainers > 1) {
             broker.createTopics(List.of(s.replicas().topic(), s.feedback().metricsTopic()), "");

@@ -44,6 +44,8 @@ final class StreamBenchCommand implements Command {
                 new Args.Option("sync-tick-ms", "MS", "300000", "with --trainers-per-model above 1: event time between merges "
                         + "(the simulated click-stream has 4 impressions per second of event time)"),
                 new Args.Option("sync-lag", "TICKS", "1", "with --trainers-per-model above 1: the lag in ticks"),
+                new Args.Option("sync-read-ahead", "TICKS", null, "with --trainers-per-model above 1: the rows' --sync-read-ahead "
+                        + "(0: no bound; default: the job's)"),
                 new Args.Option("merge-rule", "NAME", dev.afmflink.job.ReplicaSettings.ONE.rule().label(), "with --trainers-per-model above 1: "
                         + "the merge rule"),
                 new Args.Option("input-partitions", "N", "1", "partitions of the click-stream rows' input topic (event i to "
@@ -81,8 +83,9 @@ final class StreamBenchCommand implements Command {
 
     /** The rows' synchronization; a route field only for rows above one trainer (the ReplicaSettings of R = 1 take none). */
     private static dev.afmflink.job.ReplicaSettings syncSettings(Args a) {
-        return new dev.afmflink.job.ReplicaSettings(2, a.getLong("sync-tick-ms", 300_000), a.getInt("sync-lag", 1),
-                dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), "unused", a.get("route-field"),
+        dev.afmflink.job.ReplicaSettings r = new dev.afmflink.job.ReplicaSettings(2, a.getLong("sync-tick-ms", 300_000),
+                a.getInt("sync-lag", 1), dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), "unused", a.get("route-field"),
                 a.get("local-fields") == null ? List.of() : List.of(a.get("local-fields").split(",")));
+        return a.get("sync-read-ahead") == null ? r : r.withReadAhead(a.getInt("sync-read-ahead", 0));
     }
 }

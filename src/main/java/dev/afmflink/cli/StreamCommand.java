@@ -96,6 +96,9 @@ final class StreamCommand implements Command {
                 + "event time between merges"));
         o.add(new Args.Option("sync-lag", "TICKS", Integer.toString(ReplicaSettings.ONE.lag()), "with --trainers-per-model > 1: a "
                 + "replica takes the merge of tick n in before its first step of tick n + 1 + TICKS"));
+        o.add(new Args.Option("sync-read-ahead", "TICKS", null, "with --trainers-per-model > 1: read the input at most TICKS "
+                + "ticks of event time ahead of the trainers' last change, so a backlog waits in Kafka, not in the trainers' "
+                + "state (0: no bound; default " + ReplicaSettings.DEFAULT_READ_AHEAD_TICKS + ", at least --sync-lag + 2)"));
         o.add(new Args.Option("merge-rule", "sum|mean|mean-shared|mean-steps", ReplicaSettings.ONE.rule().label(), "with "
                 + "--trainers-per-model > 1: how changes merge (docs/scaling.md)"));
         o.add(new Args.Option("route-field", "FIELD", null, "with --trainers-per-model > 1: route each event to the replica of "
@@ -466,9 +469,10 @@ final class StreamCommand implements Command {
     /** Trainers per model and their synchronization as the options say ({@code --trainers-per-model}, {@code --sync-...}). */
     static ReplicaSettings replicas(Args a, String topic) {
         String local = a.get("local-fields");
-        return new ReplicaSettings(a.getInt("trainers-per-model", 1), a.getLong("sync-tick-ms", ReplicaSettings.ONE.tickMs()),
+        ReplicaSettings r = new ReplicaSettings(a.getInt("trainers-per-model", 1), a.getLong("sync-tick-ms", ReplicaSettings.ONE.tickMs()),
                 a.getInt("sync-lag", ReplicaSettings.ONE.lag()), dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), topic,
                 a.get("route-field"), local == null ? List.of() : List.of(local.split(",")));
+        return a.get("sync-read-ahead") == null ? r : r.withReadAhead(a.getInt("sync-read-ahead", 0));
     }
 
     private static FeedbackSettings.Choice choice(Args a) {

@@ -166,6 +166,9 @@ public final class AfmStreamJob {
         if (f.idlenessMs() > 0) {
             watermarks = watermarks.withIdleness(Duration.ofMillis(f.idlenessMs()));
         }
+        if (s.replicas().synced() && s.replicas().readAheadTicks() > 0) {
+            watermarks = readAhead(watermarks, s.replicas());
+        }
         // one subtask: every key is its own, so the keyed operators need no shuffle; source, route, the draining join,
         // the trainer and its sinks run as one chain (no record serialized, no thread between them)
         boolean synced = s.replicas().synced();
@@ -255,26 +258,35 @@ public final class AfmStreamJob {
                 .setStartingOffsets(OffsetsInitializer.timestamp(System.currentTimeMillis()))
                 .setDeserializer(new KafkaRecords.SyncChangesIn())
                 .build();
-        WatermarkStrategy<SyncRecord> idle = WatermarkStrategy.forGenerator(ctx ->
-                new org.apache.flink.api.common.eventtime.WatermarkGenerator<SyncRecord>() {
-                    @Override
-                    public void onEvent(SyncRecord event, long eventTimestamp,
-                                        org.apache.flink.api.common.eventtime.WatermarkOutput output) {
-                    }
-
-                    @Override
-                    public void onPeriodicEmit(org.apache.flink.api.common.eventtime.WatermarkOutput output) {
-                        output.markIdle();
-                    }
-                });
+        long tickMs = r.tickMs();
+        WatermarkStrategy<SyncRecord> progress = WatermarkStrategy.<SyncRecord>forGenerator(ctx -> new SyncProgress())
+                .withTimestampAssigner((c, kafkaTs) -> SyncProgress.timestamp(c, tickMs));
+        if (r.readAheadTicks() > 0) {
+            progress = readAhead(progress, r);
+        }
         // the loop's records are few and every trainer waits for them: each goes out at once, not when a buffer fills or
         // the buffer timeout (100 ms) passes
-        SingleOutputStreamOperator<SyncRecord> changes = env.fromSource(source, idle, "kafka: " + r.topic())
-                .uid("sync-source").setBufferTimeout(0);
+        SingleOutputStreamOperator<SyncRecord> changes = env.fromSource(source, progress, "kafka: " + r.topic())
+                .uid("sync-source").setBufferTimeout(0)
+                .transform("sync: no event time downstream", TypeInformation.of(SyncRecord.class), new WithoutEventTime<>())
+                .uid("sync-without-event-time").setBufferTimeout(0);
         return changes.keyBy(new SyncModelKey())
                 .transform("merge replicas", EdgeTypes.TRAINING_EXAMPLE, new WriteBackOperator<>(new MergeFunction(
                         TrainerSettings.of(s, initModel), r, keys)))
                 .uid("merge").setBufferTimeout(0);
+    }
+
+    /** How often the sources report their watermarks for the read-ahead bound, and hear back how far they may read. */
+    static final Duration READ_AHEAD_UPDATE = Duration.ofMillis(50);
+
+    /**
+     * {@code strategy} in the job's read-ahead group (docs/scaling.md, "Reading ahead"): the event source
+     * pauses a partition whose watermark is more than {@link ReplicaSettings#readAheadMs} past the
+     * synchronization source's, the end of the latest tick a trainer has written its change of
+     * ({@link SyncProgress}). Reading speed only: what the trainers compute depends on event time alone.
+     */
+    private static <T> WatermarkStrategy<T> readAhead(WatermarkStrategy<T> strategy, ReplicaSettings r) {
+        return strategy.withWatermarkAlignment("afm-read-ahead:" + r.topic(), Duration.ofMillis(r.readAheadMs()), READ_AHEAD_UPDATE);
     }
 
     /** The model key of a change on the synchronization topic. */

@@ -99,10 +99,13 @@ public class AfmTrainer extends KeyedProcessFunction<String, TrainingExample, Pr
     public int flushAll(Consumer<Object> setKey) throws Exception {
         int written = 0;
         int buffered = 0;
+        long heldPeak = 0;
         for (Part p : parts) {
             written += p.writeBack.flushAll(setKey);
             buffered += p.writeBack.bufferedKeys();
+            heldPeak = Math.max(heldPeak, p.writeBack.heldPeak());
         }
+        metrics.heldPeak = heldPeak;
         metrics.writtenAtBarrier = written;
         metrics.bufferedKeys = buffered;
         return written;

@@ -18,9 +18,16 @@ import java.io.Serializable;
  * @param routeField the field whose feature picks an event's replica ({@code --route-field}), or null: the impression id
  * @param localFields fields whose rows only the replica that owns their value holds ({@code --local-fields}): the
  *                    route field's, or fields whose every value comes with one value of it
+ * @param readAheadTicks how far, in ticks of event time, the input may be read ahead of the trainers' last change on
+ *                       the synchronization topic ({@code --sync-read-ahead}; 0: no bound): the trainers hold what
+ *                       comes before its tick, so a backlog read at once would wait in their state instead of in Kafka
+ *                       (docs/scaling.md, "Reading ahead")
  */
 public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule, String topic, String routeField,
-                              java.util.List<String> localFields) implements Serializable {
+                              java.util.List<String> localFields, int readAheadTicks) implements Serializable {
+    /** The default {@link #readAheadTicks}. */
+    public static final int DEFAULT_READ_AHEAD_TICKS = 8;
+
     /** One trainer per model: no synchronization. */
     public static final ReplicaSettings ONE = new ReplicaSettings(1, 1000, 1, MergeRule.MEAN_STEPS, "afm-sync");
     /** The most trainers per model. */
@@ -45,6 +52,12 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
         if (lag < 0) {
             throw new IllegalArgumentException("the synchronization lag must be >= 0 ticks, got " + lag);
         }
+        if (readAheadTicks != 0 && readAheadTicks < lag + 2) {
+            // the trainers end a tick once the input's watermark passes it, and may be lag ticks past the last merge:
+            // a bound below lag + 2 ticks could pause the input before the change it waits for is written
+            throw new IllegalArgumentException("--sync-read-ahead must be 0 (no bound) or at least --sync-lag + 2 = "
+                    + (lag + 2) + " ticks, got " + readAheadTicks);
+        }
         if (routeField != null && routeField.isBlank()) {
             throw new IllegalArgumentException("--route-field must name a field");
         }
@@ -61,6 +74,22 @@ public record ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule
     /** Routed by impression id, no local field. */
     public ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule, String topic) {
         this(replicas, tickMs, lag, rule, topic, null, java.util.List.of());
+    }
+
+    /** With the default read-ahead bound. */
+    public ReplicaSettings(int replicas, long tickMs, int lag, MergeRule rule, String topic, String routeField,
+                           java.util.List<String> localFields) {
+        this(replicas, tickMs, lag, rule, topic, routeField, localFields, Math.max(DEFAULT_READ_AHEAD_TICKS, lag + 2));
+    }
+
+    /** These settings with another read-ahead bound (0: none). */
+    public ReplicaSettings withReadAhead(int ticks) {
+        return new ReplicaSettings(replicas, tickMs, lag, rule, topic, routeField, localFields, ticks);
+    }
+
+    /** The bound on reading ahead as event time (0: none). */
+    public long readAheadMs() {
+        return readAheadTicks * tickMs;
     }
 
     public boolean synced() {

@@ -37,6 +37,8 @@ final class TrainerMetrics {
     /** Model keys with a write-back buffer on the heap, and buffers the last checkpoint barrier wrote. */
     volatile int bufferedKeys;
     volatile int writtenAtBarrier;
+    /** The most impressions, clicks and deadlines held for event time at once by this subtask's keys (as of the last barrier). */
+    volatile long heldPeak;
     private final MetricGroup afm;
     private final Map<String, ModelGauges> gauges = new HashMap<>();
 
@@ -71,6 +73,7 @@ final class TrainerMetrics {
         afm.gauge("lastSnapshotBytes", (Gauge<Long>) () -> publishBytes);
         afm.gauge("bufferedKeys", (Gauge<Integer>) () -> bufferedKeys);
         afm.gauge("buffersWrittenAtLastBarrier", (Gauge<Integer>) () -> writtenAtBarrier);
+        afm.gauge("heldPeak", (Gauge<Long>) () -> heldPeak);
     }
 
     /** Refreshes a key's lifecycle gauges from its publish state. */

@@ -43,6 +43,9 @@ final class WriteBackStore {
     /** Switches the keyed-state context to a key (the operator's {@code setCurrentKey}): to write back another key's buffer. */
     private Consumer<Object> keySwitch;
     private long evictedBuffers;
+    /** Items held for event time now (every key of this store, buffered or in state), and the most at once since the start. */
+    private long held;
+    private long heldPeak;
     private long joinStateReads;
     /** Model keys seen since this (re)start, and those that came with state and have not published since. */
     private final Set<String> seenThisRun = new HashSet<>();
@@ -333,6 +336,9 @@ final class WriteBackStore {
      */
     boolean hold(WriteBackBuffer b, FeedbackSchedule.Hold which, TrainingExample ex, long until) throws Exception {
         boolean created = b.hold(which, which.bucketOf(ex, until), ex);
+        if (++held > heldPeak) {
+            heldPeak = held;
+        }
         if (b.full()) {
             flush(b);
         }
@@ -349,7 +355,14 @@ final class WriteBackStore {
 
     /** Takes the {@code which} bucket {@code ts} out of the buffer and out of state. */
     List<TrainingExample> take(WriteBackBuffer b, FeedbackSchedule.Hold which, long ts) throws Exception {
-        return takeBucket(b, b.held.get(which), state.held(which), b.heldInState.get(which), ts);
+        List<TrainingExample> due = takeBucket(b, b.held.get(which), state.held(which), b.heldInState.get(which), ts);
+        held = Math.max(0, held - due.size()); // items a restore brought were not counted in
+        return due;
+    }
+
+    /** The most items held for event time at once (every key of this store, since it was made): how far its input ran ahead. */
+    long heldPeak() {
+        return heldPeak;
     }
 
     /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */

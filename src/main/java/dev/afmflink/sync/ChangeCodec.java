@@ -201,6 +201,17 @@ public final class ChangeCodec {
         return p.change();
     }
 
+    /**
+     * The tick of the change (or part) in {@code record}, read from its header alone; {@link Long#MIN_VALUE} if the
+     * record does not start as a change does ({@link #decodePart} then says why).
+     */
+    public static long tickOf(byte[] record) {
+        if (record == null || record.length < 11 || record[0] != MAGIC || record[1] != VERSION && record[1] != VERSION_PARTS) {
+            return Long.MIN_VALUE;
+        }
+        return ByteBuffer.wrap(record, 3, 8).getLong();
+    }
+
     /** The change or part of one in {@code record}; an {@link IllegalArgumentException} saying what is wrong if it is not one. */
     public static Part decodePart(byte[] record) {
         ByteBuffer in = ByteBuffer.wrap(record); // big-endian

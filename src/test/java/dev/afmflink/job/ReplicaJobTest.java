@@ -134,10 +134,15 @@ class ReplicaJobTest {
      * partitions set by the wall clock, in the job as in a job without replicas; docs/scaling.md.)
      */
     static List<String> clickStream() {
+        return clickStream(3000);
+    }
+
+    /** As above, {@code n} impressions. */
+    static List<String> clickStream(int n) {
         List<String> events = new ArrayList<>();
-        new ClickSimulator(17).clickStream(3000, START, 250, "default", ClickSimulator.ClickDelay.parse("exp:2000"), false)
+        new ClickSimulator(17).clickStream(n, START, 250, "default", ClickSimulator.ClickDelay.parse("exp:2000"), false)
                 .forEachRemaining(events::add);
-        events.add(StreamingEndToEndTest.lateMarker(START + 3000 * 250L + 200_000));
+        events.add(StreamingEndToEndTest.lateMarker(START + n * 250L + 200_000));
         return events;
     }
 
@@ -215,6 +220,65 @@ class ReplicaJobTest {
             assertEquals((long) e[0], w.n(), "window " + w.start());
             assertEquals(e[1] / e[0], w.loss(), 1e-9, "window " + w.start());
         }
+    }
+
+    /**
+     * A backlog at R = 2 (a tick of 10 s): the job starts on the stream's first 300 impressions, and
+     * once the first change is on the synchronization topic the other 11,700 come into the broker at
+     * once, as after a producer's outage. With the read-ahead bound of 3 ticks the input pauses while
+     * the trainers wait for their merges, so a trainer subtask holds at most what arrives within the
+     * window, the bound, the ticks a trainer may run ahead, and the out-of-orderness (gauge
+     * {@code afm.heldPeak}; at most 4 holds per impression, conservatively at the whole stream's rate of
+     * 4 a second); without it (0) the source reads the backlog at once and the trainers hold it. Both
+     * runs publish the offline replay's model bit for bit: the bound changes how fast the input is
+     * read, never what is trained. (The bound holds from the first change read: a job that starts on a
+     * backlog reads freely until then, docs/scaling.md.)
+     */
+    @Test
+    void aBacklogWaitsInKafkaNotInTheTrainersState() throws Exception {
+        int n = 12_000;
+        List<String> events = clickStream(n);
+        int first = 0;
+        while (!events.get(first).contains("imp-300\"")) {
+            first++;
+        }
+        Map<Integer, Long> peaks = new TreeMap<>();
+        ReplicaReplay replay = null;
+        for (int readAhead : new int[] {3, 0}) {
+            String prefix = "replicas-backlog-" + readAhead;
+            StreamSettings base = clickSettings(prefix, 500, null);
+            ReplicaSettings r = new ReplicaSettings(2, 10_000, 1, REPLICAS.rule(), base.replicas().topic()).withReadAhead(readAhead);
+            StreamSettings s = base.withReplicas(r);
+            if (replay == null) {
+                replay = replay(events, r);
+                assertEquals(n, replay.model().shared().examples);
+            }
+            List<byte[]> bytes = KafkaTestSupport.utf8(events);
+            KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), bytes.subList(0, first), START);
+            org.apache.flink.runtime.testutils.InMemoryReporter reporter =
+                    org.apache.flink.runtime.testutils.InMemoryReporter.createWithRetainedMetrics();
+            int head = first;
+            List<ConsumerRecord<byte[], byte[]>> snapshots = runUntilPublished(s, n,
+                    reporter.addToConfiguration(AfmStreamJob.configuration(s)), () -> {
+                        assertTrue(KafkaTestSupport.readAll(broker.bootstrapServers(), r.topic(), 1, 60).size() >= 1,
+                                "the trainers' first change");
+                        KafkaTestSupport.produce(broker.bootstrapServers(), s.inputTopic(), bytes.subList(head, bytes.size()), START);
+                    });
+            StreamingEndToEndTest.assertSameBits(replay.model(), StreamingEndToEndTest.modelOf(snapshots, "default"));
+            long[] peak = new long[1];
+            reporter.getMetricsByGroup().forEach((group, byName) -> byName.forEach((name, metric) -> {
+                if (name.equals("heldPeak") && metric instanceof org.apache.flink.metrics.Gauge<?> g) { // retained past the cancel
+                    peak[0] = Math.max(peak[0], ((Number) g.getValue()).longValue());
+                }
+            }));
+            peaks.put(readAhead, peak[0]);
+        }
+        long spanMs = WINDOW + 3 * 10_000L + (1 + 2) * 10_000L + BOUND;
+        long bound = 4 * 4 * spanMs / 1000;
+        System.out.println("backlog at R = 2: held at most " + peaks + " items per trainer subtask (by read-ahead in ticks; 0: "
+                + "none); bound " + bound);
+        assertTrue(peaks.get(3) > 0 && peaks.get(3) <= bound, "held with the bound: " + peaks);
+        assertTrue(peaks.get(0) > 2 * bound, "without the bound the trainers hold the backlog: " + peaks);
     }
 
     /**
@@ -562,11 +626,24 @@ class ReplicaJobTest {
 
     /** Runs the job until it has published the merged model of {@code examples} examples; returns the snapshots topic. */
     static List<ConsumerRecord<byte[], byte[]>> runUntilPublished(StreamSettings s, long examples) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AfmStreamJob.configuration(s));
+        return runUntilPublished(s, examples, AfmStreamJob.configuration(s), () -> { });
+    }
+
+    /** A step of a test while its job runs. */
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** As above, the job's Flink configuration {@code conf} (e.g. with a metrics reporter), {@code started} run once it is submitted. */
+    static List<ConsumerRecord<byte[], byte[]>> runUntilPublished(StreamSettings s, long examples,
+                                                                  org.apache.flink.configuration.Configuration conf, Step started)
+            throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         AfmStreamJob.build(env, s);
         JobClient job = env.executeAsync("afm-replicas");
         List<ConsumerRecord<byte[], byte[]>> snapshots = List.of();
         try {
+            started.run();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             boolean done = false;
             while (!done && System.nanoTime() < deadline) {

@@ -65,4 +65,20 @@ class ReplicaSettingsTest {
         }
         assertTrue(first > 430 && first < 570, first + " of 1,000 users on replica 0");
     }
+
+    /**
+     * The read-ahead bound: 8 ticks by default, at least the lag plus 2 (below that the input could pause before the
+     * change the trainers wait for is written), 0 for none.
+     */
+    @Test
+    void theReadAheadBoundCoversTheLagOrIsOff() {
+        assertEquals(ReplicaSettings.DEFAULT_READ_AHEAD_TICKS, TWO.readAheadTicks());
+        assertEquals(8_000, TWO.readAheadMs());
+        ReplicaSettings lag9 = new ReplicaSettings(2, 1000, 9, MergeRule.MEAN_STEPS, "sync");
+        assertEquals(11, lag9.readAheadTicks(), "the default grows with the lag");
+        assertEquals(0, TWO.withReadAhead(0).readAheadMs());
+        assertEquals(3, TWO.withReadAhead(3).readAheadTicks());
+        String m = assertThrows(IllegalArgumentException.class, () -> TWO.withReadAhead(2)).getMessage();
+        assertTrue(m.contains("--sync-read-ahead") && m.contains("--sync-lag + 2 = 3"), m);
+    }
 }

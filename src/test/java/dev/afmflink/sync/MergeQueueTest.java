@@ -325,4 +325,18 @@ class MergeQueueTest {
         assertTrue(assertThrows(IllegalStateException.class, () -> before.grow(4)).getMessage().contains("before 2026-12-05"));
         assertThrows(IllegalArgumentException.class, () -> q.grow(1));
     }
+
+    /** A record's tick reads from its header alone, for a whole change and for each part; anything else reads as none. */
+    @Test
+    void aRecordsTickReadsFromItsHeaderAlone() {
+        assertEquals(41, ChangeCodec.tickOf(ChangeCodec.encode(Change.none(41, 1), true)));
+        List<byte[]> parts = ChangeCodec.encodeParts(big(7, 0, 0.5, 40), false, 300);
+        assertTrue(parts.size() > 1);
+        for (byte[] p : parts) {
+            assertEquals(7, ChangeCodec.tickOf(p));
+        }
+        assertEquals(Long.MIN_VALUE, ChangeCodec.tickOf(new byte[] {'S', 9, 4, 0, 0, 0, 0, 0, 0, 0, 1}), "another version");
+        assertEquals(Long.MIN_VALUE, ChangeCodec.tickOf(new byte[] {'S', 2}), "too short");
+        assertEquals(Long.MIN_VALUE, ChangeCodec.tickOf(null));
+    }
 }
