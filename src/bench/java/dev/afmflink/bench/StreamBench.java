@@ -68,7 +68,8 @@ public final class StreamBench {
                        List<dev.afmflink.feedback.FeedbackMode> modes, int impressions, int warmUpImpressions, int freshnessRate,
                        int freshnessSeconds,
                        Path profileDir, double predictionsSample, int[] trainers, dev.afmflink.job.ReplicaSettings sync,
-                       int inputPartitions, boolean openVocabulary, String clickBackend, int floorRows, int parallelism) {
+                       int inputPartitions, boolean openVocabulary, String clickBackend, int floorRows, int parallelism,
+                       int clickK) {
         public Plan {
             if (!(predictionsSample > 0 && predictionsSample <= 1)) {
                 throw new IllegalArgumentException("the bench times the job by its predictions: a share in (0, 1], got "
@@ -96,7 +97,8 @@ public final class StreamBench {
             int warmUp = plan.warmUpImpressions() >= 0 ? plan.warmUpImpressions() : frappe == null ? 20_000 : 0;
             if (warmUp > 0 && !plan.modes().isEmpty()) {
                 clickStream(broker, work, run++, warmUp, plan.modes().get(0), null, plan.predictionsSample(), 1, 1, plan.sync(),
-                        plan.inputPartitions(), false, plan.clickBackend(), new PrintStream(java.io.OutputStream.nullOutputStream()));
+                        plan.inputPartitions(), false, plan.clickBackend(), plan.clickK(),
+                        new PrintStream(java.io.OutputStream.nullOutputStream()));
             }
             for (int i = 0; i < plan.floorRows(); i++) {
                 floor(broker, work, run++, plan.impressions(), plan.profileDir(), out);
@@ -105,7 +107,7 @@ public final class StreamBench {
                 for (int trainers : plan.trainers()) {
                     clickStream(broker, work, run++, plan.impressions(), mode, plan.profileDir(), plan.predictionsSample(), trainers,
                             plan.parallelism() > 0 ? Math.min(trainers, plan.parallelism()) : trainers, plan.sync(),
-                            plan.inputPartitions(), plan.openVocabulary(), plan.clickBackend(), out);
+                            plan.inputPartitions(), plan.openVocabulary(), plan.clickBackend(), plan.clickK(), out);
                 }
             }
             if (plan.freshnessSeconds() > 0) {
@@ -342,13 +344,13 @@ public final class StreamBench {
 
     /**
      * The feedback loop: the simulator's click-stream (impressions at 4/s of event time, delayed
-     * clicks) through the join, impression scoring and training, RocksDB, logistic, k = t = 16.
+     * clicks) through the join, impression scoring and training, RocksDB, logistic, k = t = {@code k} (16 by default).
      * Rate = labelled examples/s (each impression is also scored once on arrival).
      */
     static void clickStream(KafkaBroker broker, Path work, int run, int impressions, dev.afmflink.feedback.FeedbackMode mode,
                             Path profileDir, double predictionsSample, int trainers, int parallelism,
                             dev.afmflink.job.ReplicaSettings sync, int partitions, boolean openVocabulary, String backend,
-                            PrintStream out) throws Exception {
+                            int k, PrintStream out) throws Exception {
         String in = "clicks-in-" + run + "-" + mode.id();
         broker.createTopics(List.of(in), "", partitions);
         boolean routed = trainers > 1 && sync.routeField() != null;
@@ -365,7 +367,7 @@ public final class StreamBench {
         List<byte[]> events = clickEvents(sim, impressions);
         produce(broker.bootstrapServers(), in, events, partitions);
         OptimizerSpec a = OptimizerSpec.adagrad(0.05, 1e-8);
-        AfmConfig logistic = new AfmConfig(16, 16, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
+        AfmConfig logistic = new AfmConfig(k, k, Loss.LOGISTIC, 0, 0, 0, 1.0, 0.1, 1,
                 OptimizerSpec.ftrl(0.1, 1, 0.5, 0), a, a, Precision.DEFAULT);
         // publish ticks every 10 min of event time: the simulated 7 h are replayed in seconds (ticks follow event time)
         StreamSettings base = settings(broker.bootstrapServers(), in, run, work, backend, config(16, Precision.DEFAULT), true, 600_000);
@@ -395,13 +397,13 @@ public final class StreamBench {
         String profile = "click-stream-" + mode.id() + ".jfr";
         double[] r = profiled(profileDir, profile, () -> throughput(broker, s, sampled, run, false, (double) judged / sampled));
         // the kernel in the same run, at the stream's shape: one training step (each example is also scored once)
-        double kernel = clickKernel();
+        double kernel = clickKernel(k);
         String replicas = trainers == 1 ? "" : String.format(Locale.ROOT, ", --trainers-per-model %d at parallelism %d, tick %d s, "
                 + "lag %d, %s", trainers, parallelism, sync.tickMs() / 1000, sync.lag(), sync.rule().label());
-        out.printf(Locale.ROOT, "click-stream (%s, logistic, k=t=16, --feedback %s%s): %d impressions + %d clicks, %.0f labelled"
+        out.printf(Locale.ROOT, "click-stream (%s, logistic, k=t=%d, --feedback %s%s): %d impressions + %d clicks, %.0f labelled"
                 + " examples/s (each also scored once), wall %.1f s; job CPU %.1f µs per labelled example (JIT compiling %.1f of them)"
                 + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s); the job allocated %.0f bytes per labelled example%n",
-                backend, mode.id(), replicas, impressions, events.size() - impressions,
+                backend, k, mode.id(), replicas, impressions, events.size() - impressions,
                 r[0], r[1], r[2], r[3],
                 r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel, r[4]);
         if (trainers > 1) {
@@ -419,8 +421,8 @@ public final class StreamBench {
     }
 
     /** The kernel at the click-stream's shape (m fields, k = t = 16, float32), one training step: examples/s. */
-    static double clickKernel() {
-        return KernelBench.measure(ClickSimulator.FIELD_COUNT, 16, 16, Precision.DEFAULT, 2, 3, 1, "adagrad").meanExamplesPerSecond();
+    static double clickKernel(int k) {
+        return KernelBench.measure(ClickSimulator.FIELD_COUNT, k, k, Precision.DEFAULT, 2, 3, 1, "adagrad").meanExamplesPerSecond();
     }
 
     /**
@@ -451,7 +453,7 @@ public final class StreamBench {
                 .sinkTo(AfmStreamJob.sink(s, bytesOut)).name("kafka: " + outTopic);
         String profile = "floor.jfr";
         double[] r = profiled(profileDir, profile, () -> timed(env, "floor-" + run, broker, outTopic, events.size(), true, 1.0));
-        double kernel = clickKernel();
+        double kernel = clickKernel(16);
         double perImpression = (double) events.size() / impressions;
         out.printf(Locale.ROOT, "floor (Kafka -> Flink -> Kafka, bytes, no decode, no model): %d events (%d impressions), %.0f events/s, wall %.1f s;"
                         + " job CPU %.2f µs per event (JIT compiling %.2f of them); x %.3f events per impression = %.1f µs"

@@ -55,6 +55,7 @@ final class StreamBenchCommand implements Command {
                 new Args.Option("local-fields", "F1,F2", null, "with --route-field: fields whose rows only their owner holds; the "
                         + "rows each replica key holds are reported"),
                 new Args.Option("click-backend", "rocksdb|hashmap", "rocksdb", "the click-stream rows' state backend"),
+                new Args.Option("click-k", "N", "16", "the click-stream rows' k = t (the kernel row beside each at the same k)"),
                 new Args.Option("open-vocabulary", null, null, "the click-stream rows' simulator with an open vocabulary (a new "
                         + "user with a quarter of the impressions, a new ad with a twentieth)"),
                 new Args.Option("floor-rows", "N", "0", "floor rows before the click-stream rows: the same events from Kafka through "
@@ -77,7 +78,7 @@ final class StreamBenchCommand implements Command {
                 a.get("profile") == null ? null : Path.of(a.get("profile")), a.getDouble("predictions-sample", 1),
                 Arrays.stream(a.get("trainers-per-model").split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(),
                 syncSettings(a), a.getInt("input-partitions", 1), a.has("open-vocabulary"), a.get("click-backend"),
-                a.getInt("floor-rows", 0), a.getInt("parallelism", 0)), System.out);
+                a.getInt("floor-rows", 0), a.getInt("parallelism", 0), a.getInt("click-k", 16)), System.out);
         return 0;
     }
 

@@ -220,7 +220,7 @@ final class StreamCommand implements Command {
                     .snapshots(new StreamSettings.SnapshotOptions(snapshotContent(a.get("snapshot-content")),
                             a.getLong("snapshot-inline-bytes", StreamSettings.SnapshotOptions.DEFAULT.inlineBytes())))
                     .limits(limits(a))
-                    .replicas(replicas(a, a.get("sync-topic")))
+                    .replicas(replicasOfTheJob(a, a.get("sync-topic")))
                     .build();
             if (embedded) {
                 broker.createTopics(List.of(s.inputTopic(), s.snapshotsTopic(), s.predictionsTopic(), s.deadLettersTopic(),
@@ -469,9 +469,14 @@ final class StreamCommand implements Command {
     /** Trainers per model and their synchronization as the options say ({@code --trainers-per-model}, {@code --sync-...}). */
     static ReplicaSettings replicas(Args a, String topic) {
         String local = a.get("local-fields");
-        ReplicaSettings r = new ReplicaSettings(a.getInt("trainers-per-model", 1), a.getLong("sync-tick-ms", ReplicaSettings.ONE.tickMs()),
+        return new ReplicaSettings(a.getInt("trainers-per-model", 1), a.getLong("sync-tick-ms", ReplicaSettings.ONE.tickMs()),
                 a.getInt("sync-lag", ReplicaSettings.ONE.lag()), dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), topic,
                 a.get("route-field"), local == null ? List.of() : List.of(local.split(",")));
+    }
+
+    /** As {@link #replicas(Args, String)}, with the job's read-ahead bound ({@code --sync-read-ahead}: how fast it reads, nothing a replay has). */
+    static ReplicaSettings replicasOfTheJob(Args a, String topic) {
+        ReplicaSettings r = replicas(a, topic);
         return a.get("sync-read-ahead") == null ? r : r.withReadAhead(a.getInt("sync-read-ahead", 0));
     }
 
