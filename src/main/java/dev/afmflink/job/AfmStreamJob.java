@@ -242,8 +242,9 @@ public final class AfmStreamJob {
     /**
      * The synchronization topic read back, merged per model key ({@link MergeFunction}): the words to
      * the replica keys (events for the trainer's input) and the merged model's snapshots. The topic's
-     * records carry no event time the job waits for: this source says it is idle, so the events alone
-     * move the trainers' watermark (and inputs all idle hold it, as in a job without replicas). A new job reads the records written since it was
+     * records carry no event time the job waits for: their watermark (the trainers' progress, {@link SyncProgress})
+     * bounds the input's read-ahead and stops after the source ({@link WithoutEventTime}: idle downstream), so the
+     * events alone move the trainers' watermark (and inputs all idle hold it, as in a job without replicas). A new job reads the records written since it was
      * started (a wall-clock instant that chooses records only, never what a model holds); a restored one
      * goes on from its checkpoint.
      */
