@@ -87,6 +87,6 @@ final class StreamBenchCommand implements Command {
         dev.afmflink.job.ReplicaSettings r = new dev.afmflink.job.ReplicaSettings(2, a.getLong("sync-tick-ms", 300_000),
                 a.getInt("sync-lag", 1), dev.afmflink.sync.MergeRule.parse(a.get("merge-rule")), "unused", a.get("route-field"),
                 a.get("local-fields") == null ? List.of() : List.of(a.get("local-fields").split(",")));
-        return a.get("sync-read-ahead") == null ? r : r.withReadAhead(a.getInt("sync-read-ahead", 0));
+        return StreamCommand.withReadAhead(a, r);
     }
 }

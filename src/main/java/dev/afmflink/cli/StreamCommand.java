@@ -476,7 +476,11 @@ final class StreamCommand implements Command {
 
     /** As {@link #replicas(Args, String)}, with the job's read-ahead bound ({@code --sync-read-ahead}: how fast it reads, nothing a replay has). */
     static ReplicaSettings replicasOfTheJob(Args a, String topic) {
-        ReplicaSettings r = replicas(a, topic);
+        return withReadAhead(a, replicas(a, topic));
+    }
+
+    /** {@code r} with the read-ahead bound {@code --sync-read-ahead} gives, or its default where the option is not given. */
+    static ReplicaSettings withReadAhead(Args a, ReplicaSettings r) {
         return a.get("sync-read-ahead") == null ? r : r.withReadAhead(a.getInt("sync-read-ahead", 0));
     }
 

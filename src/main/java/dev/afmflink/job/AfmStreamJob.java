@@ -166,7 +166,7 @@ public final class AfmStreamJob {
         if (f.idlenessMs() > 0) {
             watermarks = watermarks.withIdleness(Duration.ofMillis(f.idlenessMs()));
         }
-        if (s.replicas().synced() && s.replicas().readAheadTicks() > 0) {
+        if (s.replicas().synced()) {
             watermarks = readAhead(watermarks, s.replicas());
         }
         // one subtask: every key is its own, so the keyed operators need no shuffle; source, route, the draining join,
@@ -262,9 +262,7 @@ public final class AfmStreamJob {
         long tickMs = r.tickMs();
         WatermarkStrategy<SyncRecord> progress = WatermarkStrategy.<SyncRecord>forGenerator(ctx -> new SyncProgress())
                 .withTimestampAssigner((c, kafkaTs) -> SyncProgress.timestamp(c, tickMs));
-        if (r.readAheadTicks() > 0) {
-            progress = readAhead(progress, r);
-        }
+        progress = readAhead(progress, r);
         // the loop's records are few and every trainer waits for them: each goes out at once, not when a buffer fills or
         // the buffer timeout (100 ms) passes
         SingleOutputStreamOperator<SyncRecord> changes = env.fromSource(source, progress, "kafka: " + r.topic())
@@ -285,9 +283,11 @@ public final class AfmStreamJob {
      * pauses a partition whose watermark is more than {@link ReplicaSettings#readAheadMs} past the
      * synchronization source's, the end of the latest tick a trainer has written its change of
      * ({@link SyncProgress}). Reading speed only: what the trainers compute depends on event time alone.
+     * Without a bound ({@code --sync-read-ahead 0}) {@code strategy} as it is.
      */
     private static <T> WatermarkStrategy<T> readAhead(WatermarkStrategy<T> strategy, ReplicaSettings r) {
-        return strategy.withWatermarkAlignment("afm-read-ahead:" + r.topic(), Duration.ofMillis(r.readAheadMs()), READ_AHEAD_UPDATE);
+        return r.readAheadTicks() == 0 ? strategy
+                : strategy.withWatermarkAlignment("afm-read-ahead:" + r.topic(), Duration.ofMillis(r.readAheadMs()), READ_AHEAD_UPDATE);
     }
 
     /** The model key of a change on the synchronization topic. */
