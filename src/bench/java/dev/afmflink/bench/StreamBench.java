@@ -239,8 +239,9 @@ public final class StreamBench {
     /**
      * Runs the job of {@code env} and times it by the records it writes to partition 0 of
      * {@code topic}: {@code n} of them, each standing for {@code perRecord} examples. Returns
-     * {examples/s, wall seconds, the job's CPU µs per example, of which the JIT compiler's}, between
-     * 5 % and 100 % of the records (see above); an unbounded job is cancelled once they are in.
+     * {examples/s, wall seconds, the job's CPU µs per example, of which the JIT compiler's, bytes allocated
+     * per example, then that CPU by {@link CpuSplit#GROUPS}}, between 5 % and 100 % of the records (see
+     * above); an unbounded job is cancelled once they are in.
      */
     static double[] timed(StreamExecutionEnvironment env, String name, KafkaBroker broker, String topic, int n, boolean bounded,
                           double perPrediction) throws Exception {
@@ -252,6 +253,7 @@ public final class StreamBench {
         long[] cpu = new long[2];
         long[] jitNs = new long[2]; // CPU of the JIT compiler threads
         java.util.Map<Long, Long> allocatedAtStart = java.util.Map.of(); // per thread, this one apart
+        CpuSplit[] split = new CpuSplit[2];
         long allocated = 0;
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
             TopicPartition tp = new TopicPartition(topic, 0);
@@ -266,12 +268,14 @@ public final class StreamBench {
                     cpu[0] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
                     jitNs[0] = compilerCpuNanos();
                     allocatedAtStart = allocatedBytes(threads);
+                    split[0] = CpuSplit.now(threads, cpu[0], jitNs[0]);
                 }
             }
             marks[1] = System.nanoTime();
             cpu[1] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
             jitNs[1] = compilerCpuNanos();
             allocated = allocatedSince(allocatedAtStart, allocatedBytes(threads));
+            split[1] = CpuSplit.now(threads, cpu[1], jitNs[1]);
             if (seen < n) {
                 throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
             }
@@ -283,8 +287,11 @@ public final class StreamBench {
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         double measured = (n - n / 20) * perPrediction;
-        return new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured,
-                (jitNs[1] - jitNs[0]) / 1e3 / measured, allocated / measured};
+        double[] r = new double[5 + CpuSplit.GROUPS.length];
+        System.arraycopy(new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured,
+            (jitNs[1] - jitNs[0]) / 1e3 / measured, allocated / measured}, 0, r, 0, 5);
+        System.arraycopy(split[1].perExampleSince(split[0], measured), 0, r, 5, CpuSplit.GROUPS.length);
+        return r;
     }
 
     /**
@@ -406,6 +413,7 @@ public final class StreamBench {
                 backend, k, mode.id(), replicas, impressions, events.size() - impressions,
                 r[0], r[1], r[2], r[3],
                 r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel, r[4]);
+        out.println("  job CPU by thread, µs per labelled example: " + CpuSplit.format(Arrays.copyOfRange(r, 5, r.length)));
         if (trainers > 1) {
             rowsPerReplica(broker, s, events, out);
         }
@@ -460,6 +468,7 @@ public final class StreamBench {
                         + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", events.size(), impressions, r[0], r[1], r[2], r[3],
                 perImpression, r[2] * perImpression, r[2] * perImpression / (1e6 / kernel), 1e6 / kernel,
                 ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
+        out.println("  job CPU by thread, µs per event: " + CpuSplit.format(Arrays.copyOfRange(r, 5, r.length)));
         printProfile(profileDir, profile, out);
     }
 
