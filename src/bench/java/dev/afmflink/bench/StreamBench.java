@@ -145,6 +145,7 @@ public final class StreamBench {
             double noop = noopRow[0];
             out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", "rocksdb", k, "-", "noop", noop, noopRow[2],
                     noopRow[1], "-");
+            printSplit(noopRow, "example", out);
             printProfile(plan.profileDir(), "noop-k" + k + ".jfr", out);
             java.util.Map<Precision, Double> rocks = new java.util.EnumMap<>(Precision.class);
             for (Precision p : precisions) {
@@ -159,6 +160,7 @@ public final class StreamBench {
                     }
                     out.printf(Locale.ROOT, "%-10s %4d %-8s %6s %14.0f %12.1f %14.1f %12s%n", backend, k, p.id(), "afm", r[0], r[2], r[1],
                             String.format(Locale.ROOT, "%.0f %%", 100 * r[0] / Math.min(noop, kernel)));
+                    printSplit(r, "example", out);
                     printProfile(plan.profileDir(), name, out);
                 }
                 out.printf(Locale.ROOT, "kernel (one thread, bin/afm bench, m=10 k=t=%d, %s): %.0f examples/s (%.1f µs/ex); state "
@@ -181,6 +183,11 @@ public final class StreamBench {
         try (PathProfile p = new PathProfile(dir.resolve(name))) {
             return row.call();
         }
+    }
+
+    /** The split of a row's job CPU by thread ({@link #timed}'s figures from index 5 on), per {@code unit}. */
+    private static void printSplit(double[] row, String unit, PrintStream out) {
+        out.println("  job CPU by thread, µs per " + unit + ": " + CpuSplit.format(Arrays.copyOfRange(row, 5, row.length)));
     }
 
     private static void printProfile(Path dir, String name, PrintStream out) throws Exception {
@@ -413,7 +420,7 @@ public final class StreamBench {
                 backend, k, mode.id(), replicas, impressions, events.size() - impressions,
                 r[0], r[1], r[2], r[3],
                 r[2] / (1e6 / kernel), 1e6 / kernel, ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel, r[4]);
-        out.println("  job CPU by thread, µs per labelled example: " + CpuSplit.format(Arrays.copyOfRange(r, 5, r.length)));
+        printSplit(r, "labelled example", out);
         if (trainers > 1) {
             rowsPerReplica(broker, s, events, out);
         }
@@ -468,7 +475,7 @@ public final class StreamBench {
                         + " = %.1f x the kernel's %.1f µs (m=%d, %s, %.0f examples/s)%n", events.size(), impressions, r[0], r[1], r[2], r[3],
                 perImpression, r[2] * perImpression, r[2] * perImpression / (1e6 / kernel), 1e6 / kernel,
                 ClickSimulator.FIELD_COUNT, Precision.DEFAULT.id(), kernel);
-        out.println("  job CPU by thread, µs per event: " + CpuSplit.format(Arrays.copyOfRange(r, 5, r.length)));
+        printSplit(r, "event", out);
         printProfile(profileDir, profile, out);
     }
 

@@ -116,6 +116,10 @@ class BenchSmokeTest {
                 && l.contains("µs per event") && l.contains("x the kernel's")), out);
         assertTrue(out.contains("noop") && out.contains("afm") && out.contains("CPU µs/ex"), out);
         assertTrue(out.contains("--feedback ordered") && out.contains("x the kernel's"), out);
+        // every row's CPU split by thread; the click-stream's task threads did work
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("  job CPU by thread, µs per labelled example: task threads ")
+                && Double.parseDouble(l.replaceAll(".*task threads ([0-9.]+),.*", "$1")) > 0), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("  job CPU by thread, µs per example: task threads ")), out);
         assertTrue(out.lines().anyMatch(l -> l.contains("fresh")), out);
         assertTrue(out.contains("samples of the job's threads") && out.contains("training (kernel, optimizers)"), out);
         assertTrue(java.nio.file.Files.size(dir.resolve("profile").resolve("click-stream-ordered.jfr")) > 0);
