@@ -1,7 +1,10 @@
 package dev.afmflink.bench;
 
+import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -49,7 +52,13 @@ final class CpuSplit {
         return TASK_THREAD.matcher(name).matches() ? TASK : OTHER_JAVA;
     }
 
-    /** Now: {@code processNs}, the process's CPU time less the calling thread's; {@code jitNs}, the compiler threads'. */
+    /** Now: this process's CPU time less the calling thread's (the bench's reader), split by thread. */
+    static CpuSplit now(ThreadMXBean threads) {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        return now(threads, os.getProcessCpuTime() - threads.getCurrentThreadCpuTime(), compilerCpuNanos());
+    }
+
+    /** As above with the totals given: {@code processNs}, the process's CPU time less the calling thread's; {@code jitNs}, the compiler threads'. */
     static CpuSplit now(ThreadMXBean threads, long processNs, long jitNs) {
         Map<Long, long[]> byThread = new HashMap<>();
         long self = Thread.currentThread().getId();
@@ -65,6 +74,16 @@ final class CpuSplit {
         return new CpuSplit(byThread, processNs, jitNs);
     }
 
+    /** The process's CPU time (ns) since {@code start}, the calling thread's apart. */
+    long processNsSince(CpuSplit start) {
+        return processNs - start.processNs;
+    }
+
+    /** The JIT compiler threads' CPU time (ns) since {@code start}. */
+    long jitNsSince(CpuSplit start) {
+        return jitNs - start.jitNs;
+    }
+
     /** µs per example of each of {@link #GROUPS} since {@code start}, over {@code examples}. */
     double[] perExampleSince(CpuSplit start, double examples) {
         double[] ns = new double[GROUPS.length];
@@ -75,8 +94,8 @@ final class CpuSplit {
             ns[(int) e.getValue()[0]] += spent;
             java += spent;
         }
-        ns[JIT] = jitNs - start.jitNs;
-        ns[REST] = Math.max(0, (processNs - start.processNs) - java - ns[JIT]);
+        ns[JIT] = jitNsSince(start);
+        ns[REST] = Math.max(0, processNsSince(start) - java - ns[JIT]);
         double[] us = new double[GROUPS.length];
         for (int g = 0; g < us.length; g++) {
             us[g] = ns[g] / 1e3 / examples;
@@ -91,5 +110,27 @@ final class CpuSplit {
             b.append(g == 0 ? "" : ", ").append(GROUPS[g]).append(String.format(Locale.ROOT, " %.1f", us[g]));
         }
         return b.toString();
+    }
+
+    /** CPU time (ns) of this JVM's JIT compiler threads so far, from /proc (0 where there is none): part of the job's CPU while code warms up. */
+    static long compilerCpuNanos() {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String comm = Files.readString(t.resolve("comm")).trim();
+                    if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+                        String stat = Files.readString(t.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+                    }
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        } catch (java.io.IOException none) {
+            return 0;
+        }
+        return ticks * 10_000_000L; // USER_HZ = 100
     }
 }

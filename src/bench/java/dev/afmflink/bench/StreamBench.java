@@ -252,15 +252,12 @@ public final class StreamBench {
      */
     static double[] timed(StreamExecutionEnvironment env, String name, KafkaBroker broker, String topic, int n, boolean bounded,
                           double perPrediction) throws Exception {
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         long t0 = System.nanoTime();
         JobClient job = env.executeAsync(name);
         long[] marks = new long[2];
-        long[] cpu = new long[2];
-        long[] jitNs = new long[2]; // CPU of the JIT compiler threads
         java.util.Map<Long, Long> allocatedAtStart = java.util.Map.of(); // per thread, this one apart
-        CpuSplit[] split = new CpuSplit[2];
+        CpuSplit[] cpu = new CpuSplit[2]; // the job's CPU at the marks: in all, the JIT's, by thread
         long allocated = 0;
         try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(broker.bootstrapServers())) {
             TopicPartition tp = new TopicPartition(topic, 0);
@@ -272,17 +269,13 @@ public final class StreamBench {
                 seen += c.poll(Duration.ofMillis(20)).count();
                 if (marks[0] == 0 && seen >= n / 20) {
                     marks[0] = System.nanoTime();
-                    cpu[0] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
-                    jitNs[0] = compilerCpuNanos();
+                    cpu[0] = CpuSplit.now(threads);
                     allocatedAtStart = allocatedBytes(threads);
-                    split[0] = CpuSplit.now(threads, cpu[0], jitNs[0]);
                 }
             }
             marks[1] = System.nanoTime();
-            cpu[1] = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
-            jitNs[1] = compilerCpuNanos();
+            cpu[1] = CpuSplit.now(threads);
             allocated = allocatedSince(allocatedAtStart, allocatedBytes(threads));
-            split[1] = CpuSplit.now(threads, cpu[1], jitNs[1]);
             if (seen < n) {
                 throw new IllegalStateException("only " + seen + " of " + n + " predictions arrived");
             }
@@ -295,9 +288,9 @@ public final class StreamBench {
         double wall = (System.nanoTime() - t0) / 1e9;
         double measured = (n - n / 20) * perPrediction;
         double[] r = new double[5 + CpuSplit.GROUPS.length];
-        System.arraycopy(new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, (cpu[1] - cpu[0]) / 1e3 / measured,
-            (jitNs[1] - jitNs[0]) / 1e3 / measured, allocated / measured}, 0, r, 0, 5);
-        System.arraycopy(split[1].perExampleSince(split[0], measured), 0, r, 5, CpuSplit.GROUPS.length);
+        System.arraycopy(new double[] {measured / ((marks[1] - marks[0]) / 1e9), wall, cpu[1].processNsSince(cpu[0]) / 1e3 / measured,
+            cpu[1].jitNsSince(cpu[0]) / 1e3 / measured, allocated / measured}, 0, r, 0, 5);
+        System.arraycopy(cpu[1].perExampleSince(cpu[0], measured), 0, r, 5, CpuSplit.GROUPS.length);
         return r;
     }
 
@@ -332,28 +325,6 @@ public final class StreamBench {
             sum += e.getValue() - start.getOrDefault(e.getKey(), 0L);
         }
         return sum;
-    }
-
-    /** CPU time (ns) of this JVM's JIT compiler threads so far, from /proc (0 where there is none): part of the job's CPU while code warms up. */
-    static long compilerCpuNanos() {
-        long ticks = 0;
-        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path t : tasks.toList()) {
-                try {
-                    String comm = Files.readString(t.resolve("comm")).trim();
-                    if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
-                        String stat = Files.readString(t.resolve("stat"));
-                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
-                    }
-                } catch (java.io.IOException | RuntimeException gone) {
-                    // a thread that ended meanwhile
-                }
-            }
-        } catch (java.io.IOException none) {
-            return 0;
-        }
-        return ticks * 10_000_000L; // USER_HZ = 100
     }
 
     /**
