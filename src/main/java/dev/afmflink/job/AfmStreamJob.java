@@ -265,7 +265,7 @@ public final class AfmStreamJob {
         progress = readAhead(progress, r);
         // the loop's records are few and every trainer waits for them: each goes out at once, not when a buffer fills or
         // the buffer timeout (100 ms) passes
-        SingleOutputStreamOperator<SyncRecord> changes = env.fromSource(source, progress, "kafka: " + r.topic())
+        SingleOutputStreamOperator<SyncRecord> changes = env.fromSource(new BoundedKafkaSource<>(source), progress, "kafka: " + r.topic())
                 .uid("sync-source").setBufferTimeout(0)
                 .transform("sync: no event time downstream", TypeInformation.of(SyncRecord.class), new WithoutEventTime<>())
                 .uid("sync-without-event-time").setBufferTimeout(0);

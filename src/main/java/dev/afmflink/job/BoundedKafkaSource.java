@@ -31,6 +31,9 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * no new split whatever happens, so each is told so as it registers. Unbounded sources, and every
  * enumerator created rather than restored, are the connector's own.
  *
+ * <p>Its readers pause as a whole for the read-ahead bound, never split by split ({@link PausedAsAWhole}:
+ * Flink never resumes a split paused and then marked idle).
+ *
  * <p>The job's source also decodes on the reader's fetcher thread ({@link FetcherDecoding}): the
  * connector's reader and split reader, the latter decoding each batch it polled. Splits, their
  * state and the serializers stay the connector's, so savepoints restore across both as before.
@@ -62,7 +65,7 @@ public final class BoundedKafkaSource<T> implements Source<T, KafkaPartitionSpli
 
     @Override
     public SourceReader<T, KafkaPartitionSplit> createReader(SourceReaderContext context) throws Exception {
-        return decodeAhead == null ? kafka.createReader(context) : decodingReader(context);
+        return new PausedAsAWhole<>(decodeAhead == null ? kafka.createReader(context) : decodingReader(context));
     }
 
     /**
