@@ -280,7 +280,7 @@ public final class AfmStreamJob {
 
     /**
      * {@code strategy} in the job's read-ahead group (docs/scaling.md, "Reading ahead"): the event source
-     * pauses a partition whose watermark is more than {@link ReplicaSettings#readAheadMs} past the
+     * pauses (as a whole, {@link PausedAsAWhole}) while its watermark is more than {@link ReplicaSettings#readAheadMs} past the
      * synchronization source's, the end of the latest tick a trainer has written its change of
      * ({@link SyncProgress}). Reading speed only: what the trainers compute depends on event time alone.
      * Without a bound ({@code --sync-read-ahead 0}) {@code strategy} as it is.
