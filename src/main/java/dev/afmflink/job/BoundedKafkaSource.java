@@ -65,11 +65,12 @@ public final class BoundedKafkaSource<T> implements Source<T, KafkaPartitionSpli
 
     @Override
     public SourceReader<T, KafkaPartitionSplit> createReader(SourceReaderContext context) throws Exception {
-        return new PausedAsAWhole<>(decodeAhead == null ? kafka.createReader(context) : decodingReader(context));
+        return decodeAhead == null ? new PausedAsAWhole<>(kafka.createReader(context)) : decodingReader(context);
     }
 
     /**
-     * The connector's reader as {@link KafkaSource#createReader} makes it (its queue, fetcher manager,
+     * The connector's reader as {@link KafkaSource#createReader} makes it, paused as a whole
+     * ({@link PausedAsAWhole.KafkaReader}) (its queue, fetcher manager,
      * emitter, metrics and configuration from the source's properties), with a split reader that
      * decodes each batch on the fetcher thread. The properties are the source's own, as its builder
      * completed them (read from its field: the connector has no accessor; pinned to the connector
@@ -102,7 +103,7 @@ public final class BoundedKafkaSource<T> implements Source<T, KafkaPartitionSpli
             conf.put(k, props.getProperty(k));
         }
         return (SourceReader<T, KafkaPartitionSplit>) (SourceReader<?, KafkaPartitionSplit>)
-                new org.apache.flink.connector.kafka.source.reader.KafkaSourceReader<>(queue, fetchers,
+                new PausedAsAWhole.KafkaReader<>(queue, fetchers,
                         new org.apache.flink.connector.kafka.source.reader.KafkaRecordEmitter<>(decodeAhead),
                         org.apache.flink.configuration.Configuration.fromMap(conf), context, metrics);
     }

@@ -3,8 +3,11 @@ package dev.afmflink.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.afmflink.data.EventLimits;
+import dev.afmflink.model.Loss;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.flink.api.common.ExecutionConfig;
@@ -12,11 +15,23 @@ import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.mocks.MockSourceReader;
 import org.apache.flink.api.connector.source.mocks.MockSourceSplit;
 import org.apache.flink.api.connector.source.mocks.MockSourceSplitSerializer;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.synchronization.FutureCompletingBlockingQueue;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.metrics.KafkaSourceReaderMetrics;
+import org.apache.flink.connector.kafka.source.reader.KafkaRecordEmitter;
+import org.apache.flink.connector.kafka.source.reader.KafkaSourceReader;
+import org.apache.flink.connector.kafka.source.reader.fetcher.KafkaSourceFetcherManager;
+import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
+import org.apache.flink.metrics.groups.SourceReaderMetricGroup;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.runtime.execution.Environment;
 import org.apache.flink.runtime.operators.coordination.MockOperatorEventGateway;
 import org.apache.flink.runtime.operators.testutils.MockInputSplitProvider;
@@ -35,6 +50,9 @@ import org.apache.flink.streaming.runtime.tasks.StreamMockEnvironment;
 import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
 import org.apache.flink.streaming.util.MockOutput;
 import org.apache.flink.streaming.util.MockStreamConfig;
+import org.apache.flink.util.SimpleUserCodeClassLoader;
+import org.apache.flink.util.UserCodeClassLoader;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,6 +64,8 @@ import org.junit.jupiter.api.Test;
  * last periodic check before the timeout (1,210–1,290 ms here: checks every 100 ms, the split's
  * inactivity counted from the check at 200 ms); with {@link PausedAsAWhole} it is read at every
  * instant. The clock moves a millisecond at a time, so each periodic check runs when it is due.
+ * The job's event reader ({@link PausedAsAWhole.KafkaReader}) keeps the same rule: its pauses reach no
+ * fetcher.
  */
 class PausedAsAWholeTest {
     private static final long IDLE_MS = 1_000;
@@ -107,6 +127,76 @@ class PausedAsAWholeTest {
         drain(op, out);
         assertEquals(List.of(FIRST, NEXT), records(out));
         op.close();
+    }
+
+    @Test
+    void theJobsEventReaderIsPausedAsAWholeTooWhereTheConnectorsPausesASplit() throws Exception {
+        // the reader the job's event source makes (it decodes on the fetcher) is the connector's, less split pauses
+        KafkaRecords.Input input = new KafkaRecords.Input(Loss.LOGISTIC, 1 << 20, EventLimits.DEFAULT);
+        KafkaSource<InputEvent> kafka = KafkaSource.<InputEvent>builder().setBootstrapServers("127.0.0.1:9")
+                .setTopics("in").setGroupId("g").setDeserializer(input).build();
+        SourceReader<InputEvent, KafkaPartitionSplit> made = new BoundedKafkaSource<>(kafka, input).createReader(context());
+        assertTrue(made instanceof PausedAsAWhole.KafkaReader, made.getClass().getName());
+        made.close();
+        // a pause reaches the fetchers of the connector's reader, and none of this one's
+        List<String> asked = new ArrayList<>();
+        for (boolean job : new boolean[] {false, true}) {
+            var queue = new FutureCompletingBlockingQueue<RecordsWithSplitIds<ConsumerRecord<byte[], byte[]>>>();
+            var fetchers = new KafkaSourceFetcherManager(queue, () -> {
+                throw new AssertionError("no split is read here");
+            }, done -> { }) {
+                @Override
+                public void pauseOrResumeSplits(Collection<String> pause, Collection<String> resume) {
+                    asked.add((job ? "job " : "connector ") + pause);
+                }
+            };
+            SourceReaderContext context = context();
+            var metrics = new KafkaSourceReaderMetrics(context.metricGroup());
+            var emitter = new KafkaRecordEmitter<>(input);
+            SourceReader<InputEvent, KafkaPartitionSplit> reader = job
+                    ? new PausedAsAWhole.KafkaReader<>(queue, fetchers, emitter, new Configuration(), context, metrics)
+                    : new KafkaSourceReader<>(queue, fetchers, emitter, new Configuration(), context, metrics);
+            reader.pauseOrResumeSplits(List.of("in-0"), List.of());
+            reader.close();
+        }
+        assertEquals(List.of("connector [in-0]"), asked);
+    }
+
+    private static SourceReaderContext context() {
+        return new SourceReaderContext() {
+            @Override
+            public SourceReaderMetricGroup metricGroup() {
+                return UnregisteredMetricsGroup.createSourceReaderMetricGroup();
+            }
+
+            @Override
+            public Configuration getConfiguration() {
+                return new Configuration();
+            }
+
+            @Override
+            public String getLocalHostName() {
+                return "127.0.0.1";
+            }
+
+            @Override
+            public int getIndexOfSubtask() {
+                return 0;
+            }
+
+            @Override
+            public void sendSplitRequest() {
+            }
+
+            @Override
+            public void sendSourceEventToCoordinator(SourceEvent event) {
+            }
+
+            @Override
+            public UserCodeClassLoader getUserCodeClassLoader() {
+                return SimpleUserCodeClassLoader.create(PausedAsAWholeTest.class.getClassLoader());
+            }
+        };
     }
 
     /**
