@@ -37,10 +37,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *
  * <p>The job's event reader, which the job builds itself ({@link BoundedKafkaSource}), is a
  * {@link KafkaReader} instead: the same rule without a frame between the operator and the reader on
- * the path every event takes, whose compiled code is sensitive to it (warm `ordered` rows, task
- * threads: with this wrapper there, 1 of 7 runs at 8.7 µs per labelled example, the others 9.5–12.3;
- * without it, 3 of 3 at 8.9–9.2; docs/benchmarks.md). This wrapper is for readers the connector builds
- * (the synchronization topic's).
+ * the path every event takes (warm `ordered` rows with this wrapper there were in the slower of their
+ * two groups in 6 of 7 runs, without it in 1 of 6; docs/benchmarks.md, which also says why that may be
+ * the machine rather than the frame). This wrapper is for readers the connector builds (the
+ * synchronization topic's).
  */
 final class PausedAsAWhole<T, S extends SourceSplit> implements SourceReader<T, S> {
     private final SourceReader<T, S> reader;
