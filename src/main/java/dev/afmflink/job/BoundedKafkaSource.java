@@ -69,9 +69,9 @@ public final class BoundedKafkaSource<T> implements Source<T, KafkaPartitionSpli
     }
 
     /**
-     * The connector's reader as {@link KafkaSource#createReader} makes it, paused as a whole
-     * ({@link PausedAsAWhole.KafkaReader}) (its queue, fetcher manager,
-     * emitter, metrics and configuration from the source's properties), with a split reader that
+     * The connector's reader as {@link KafkaSource#createReader} makes it (its queue, fetcher manager,
+     * emitter, metrics and configuration from the source's properties), paused as a whole
+     * ({@link PausedAsAWhole.KafkaReader}), with a split reader that
      * decodes each batch on the fetcher thread. The properties are the source's own, as its builder
      * completed them (read from its field: the connector has no accessor; pinned to the connector
      * version in the pom, and every job test runs this reader).

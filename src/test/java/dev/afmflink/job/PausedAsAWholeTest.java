@@ -87,24 +87,12 @@ class PausedAsAWholeTest {
     void splitPausesLeaveASplitMarkedIdleWhilePausedUnreadForEver() throws Exception {
         // the premise: Flink 2.2's operator with a reader that pauses splits stalls at some instant. If this fails after a
         // Flink upgrade, the upgrade mended it and PausedAsAWhole may go
-        List<Long> stalled = new ArrayList<>();
-        for (long at : instants()) {
-            if (!readsAfterTheBound(at, r -> r)) {
-                stalled.add(at);
-            }
-        }
-        assertTrue(!stalled.isEmpty(), "no instant left the split unread with split pauses");
+        assertTrue(!stalled(r -> r).isEmpty(), "no instant left the split unread with split pauses");
     }
 
     @Test
     void aReaderPausedAsAWholeReadsAgainOnceTheBoundIsLifted() throws Exception {
-        List<Long> stalled = new ArrayList<>();
-        for (long at : instants()) {
-            if (!readsAfterTheBound(at, PausedAsAWhole::new)) {
-                stalled.add(at);
-            }
-        }
-        assertEquals(List.of(), stalled, "instants (ms) after which the split was never read again");
+        assertEquals(List.of(), stalled(PausedAsAWhole::new), "instants (ms) after which the split was never read again");
     }
 
     @Test
@@ -197,6 +185,18 @@ class PausedAsAWholeTest {
                 return SimpleUserCodeClassLoader.create(PausedAsAWholeTest.class.getClassLoader());
             }
         };
+    }
+
+    /** The instants ({@link #instants}) after which the split, read through {@code wrap}'s reader, was never read again. */
+    private static List<Long> stalled(Function<SourceReader<Integer, MockSourceSplit>,
+            SourceReader<Integer, MockSourceSplit>> wrap) throws Exception {
+        List<Long> stalled = new ArrayList<>();
+        for (long at : instants()) {
+            if (!readsAfterTheBound(at, wrap)) {
+                stalled.add(at);
+            }
+        }
+        return stalled;
     }
 
     /**
