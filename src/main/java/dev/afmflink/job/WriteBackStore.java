@@ -373,6 +373,9 @@ final class WriteBackStore {
         // buffered list is handed over as it is
         boolean flushed = !inState.isEmpty() && inState.remove(ts) != null;
         if (!flushed && !b.restored) {
+            if (buffered.isEmpty()) { // a kind this key holds nothing of (most of a timer's four takes): no probe
+                return none;
+            }
             List<TrainingExample> more = buffered.remove(ts);
             if (more == null) {
                 return none;

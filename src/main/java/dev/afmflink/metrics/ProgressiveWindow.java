@@ -71,6 +71,10 @@ public class ProgressiveWindow {
             fieldNames = new String[8];
             slotOf = new int[8][8];
         }
+        int cached = name.hashCode() & (RECENT - 1);
+        if (recentNames[cached] == name) { // the decoder's names are one string each: most lookups end here
+            return recentIds[cached];
+        }
         Integer id = fieldIds.get(name);
         if (id == null) {
             id = fieldIds.size();
@@ -88,6 +92,8 @@ public class ProgressiveWindow {
             fieldNames[id] = name;
             fieldIds.put(name, id);
         }
+        recentNames[cached] = name;
+        recentIds[cached] = id;
         return id;
     }
 
@@ -112,6 +118,10 @@ public class ProgressiveWindow {
     /** Field name → its number in this window; the numbers' names; pair of numbers → index in {@link #pairNames} + 1 (0: not yet). */
     private transient java.util.Map<String, Integer> fieldIds;
     private transient String[] fieldNames;
+    /** A direct-mapped cache of {@link #fieldId} by the name's identity (slot: its hash's low bits): no map lookup per feature. */
+    private static final int RECENT = 16;
+    private final transient String[] recentNames = new String[RECENT];
+    private final transient int[] recentIds = new int[RECENT];
     private transient int[][] slotOf;
 
     /** The index in {@link #pairNames} of the pair of fields {@code a}, {@code b} (in either order), added if new. */

@@ -53,4 +53,90 @@ class DueTimesTest {
             assertEquals(ref.isEmpty() ? Long.MAX_VALUE : ref.peek(), d.earliest());
         }
     }
+
+    /**
+     * The ordered mode's pattern (each impression's time and its window's end on arrival, its
+     * tombstone's end one window after that end; the watermark firing what is due): the entries leave
+     * as from a priority queue; with the input in order every entry stays in the runs (none goes to
+     * the heap), and out of order by up to {@code jitterMs} nearly every one.
+     */
+    private static long[] orderedPattern(long jitterMs) {
+        Random r = new Random(5);
+        DueTimes d = new DueTimes();
+        PriorityQueue<Long> ref = new PriorityQueue<>();
+        long window = 600_000;
+        long maxSeen = 0;
+        long adds = 0;
+        long toHeap = 0;
+        for (int i = 0; i < 100_000; i++) {
+            long ts = i * 250L + (jitterMs == 0 ? 0 : r.nextInt((int) jitterMs));
+            maxSeen = Math.max(maxSeen, ts);
+            for (long t : new long[] {ts, ts + window}) {
+                int before = d.size() - d.inRuns();
+                assertEquals(ref.isEmpty() || t < ref.peek(), d.add(t));
+                ref.add(t);
+                adds++;
+                toHeap += d.size() - d.inRuns() - before;
+            }
+            long watermark = maxSeen - 3_000;
+            while (!ref.isEmpty() && ref.peek() <= watermark) { // the timers the watermark fires
+                long now = ref.peek();
+                int n = 0;
+                while (!ref.isEmpty() && ref.peek() == now) {
+                    ref.poll();
+                    n++;
+                }
+                assertEquals(n, d.removeEarliest(now));
+                if (now % 250 == 0 || now % 7 == 3) { // a window's end (and some others): a tombstone one window on
+                    int before = d.size() - d.inRuns();
+                    assertEquals(ref.isEmpty() || now + window < ref.peek(), d.add(now + window));
+                    ref.add(now + window);
+                    adds++;
+                    toHeap += d.size() - d.inRuns() - before;
+                }
+            }
+            assertEquals(ref.size(), d.size());
+            assertEquals(ref.isEmpty() ? Long.MAX_VALUE : ref.peek(), d.earliest());
+        }
+        return new long[] {adds, toHeap};
+    }
+
+    @Test
+    void theOrderedModesTimesStayInRuns() {
+        long[] inOrder = orderedPattern(0);
+        assertEquals(0, inOrder[1], "in order, the job's pattern needs no heap");
+        long[] jittered = orderedPattern(2_000);
+        assertTrue(jittered[1] < jittered[0] / 1_000, "out of order by up to 2 s: " + jittered[1] + " of " + jittered[0]
+                + " entries went to the heap");
+    }
+
+    /** Times far out of order outgrow the runs: the rest goes to the heap, and the order still holds. */
+    @Test
+    void timesFarOutOfOrderSpillToTheHeapInOrder() {
+        Random r = new Random(9);
+        DueTimes d = new DueTimes();
+        PriorityQueue<Long> ref = new PriorityQueue<>();
+        for (int i = 0; i < 1_000; i++) {
+            long t = r.nextInt(1_000_000);
+            assertEquals(ref.isEmpty() || t < ref.peek(), d.add(t));
+            ref.add(t);
+        }
+        assertTrue(d.inRuns() < d.size(), "random times need the heap");
+        while (!ref.isEmpty()) {
+            long now = ref.peek();
+            assertEquals(0, d.removeEarliest(now + 1));
+            int n = 0;
+            while (!ref.isEmpty() && ref.peek() == now) {
+                ref.poll();
+                n++;
+            }
+            assertEquals(n, d.removeEarliest(now));
+            assertEquals(ref.isEmpty() ? Long.MAX_VALUE : ref.peek(), d.earliest());
+        }
+        assertTrue(d.isEmpty());
+        d.add(5);
+        d.clear();
+        assertTrue(d.isEmpty());
+        assertEquals(Long.MAX_VALUE, d.earliest());
+    }
 }
