@@ -13,6 +13,6 @@ public final class BenchCommands {
 
     static List<Command> all() {
         return List.of(new BenchCommand(), new StreamBenchCommand(), new FeedbackBenchCommand(), new LifecycleBenchCommand(),
-                new ServeBenchCommand(), new ScaleBenchCommand(), JmhBenchCommand.serializers(), JmhBenchCommand.decode(), new StepBenchCommand(), new ShardBenchCommand());
+                new ServeBenchCommand(), new ScaleBenchCommand(), JmhBenchCommand.serializers(), JmhBenchCommand.decode(), JmhBenchCommand.due(), new StepBenchCommand(), new ShardBenchCommand());
     }
 }

@@ -36,6 +36,13 @@ final class JmhBenchCommand implements Command {
                 DecodeBench::run);
     }
 
+    /** {@code bin/afm due-bench}. */
+    static JmhBenchCommand due() {
+        return new JmhBenchCommand("due-bench", "a model key's due times on the ordered mode's pattern (an impression every 250 ms, "
+                + "its window's end, tombstones' ends): in runs, as the trainer keeps them, against a binary heap alone: ns per "
+                + "impression (JMH; docs/benchmarks.md)", dev.afmflink.time.DueTimesBench::run);
+    }
+
     @Override
     public String name() {
         return name;

@@ -16,20 +16,34 @@ import java.util.Arrays;
  * costs a few comparisons, where a binary heap of the thousands held costs a dozen levels of
  * unpredictable branches (docs/benchmarks.md, "Due times in runs"). An entry that fits no run
  * (input out of order beyond what {@link #MAX_RUNS} runs absorb) goes to a binary min-heap beside
- * them; either way the entries leave in time order.
+ * them; either way the entries leave in time order. {@code bin/afm due-bench} times the two on that
+ * pattern.
  */
 public final class DueTimes {
     /** At most this many runs; further entries that fit none go to the heap. */
     static final int MAX_RUNS = 16;
+    private final int maxRuns;
     /** Run r: {@code count[r]} entries in the ring {@code ring[r]} (length a power of two) from {@code first[r]}. */
-    private final long[][] ring = new long[MAX_RUNS][];
-    private final int[] first = new int[MAX_RUNS];
-    private final int[] count = new int[MAX_RUNS];
+    private final long[][] ring;
+    private final int[] first;
+    private final int[] count;
     private int runs;
     /** The entries no run took: a binary min-heap. */
     private long[] heap = new long[0];
     private int heapSize;
     private int size;
+
+    public DueTimes() {
+        this(MAX_RUNS);
+    }
+
+    /** At most {@code maxRuns} runs (0: a binary heap alone, as before the runs; {@code bin/afm due-bench} compares the two). */
+    DueTimes(int maxRuns) {
+        this.maxRuns = maxRuns;
+        ring = new long[maxRuns][];
+        first = new int[maxRuns];
+        count = new int[maxRuns];
+    }
 
     public boolean isEmpty() {
         return size == 0;
@@ -80,7 +94,7 @@ public final class DueTimes {
         }
         if (best >= 0) {
             append(best, t);
-        } else if (runs < MAX_RUNS) {
+        } else if (runs < maxRuns) {
             ring[runs] = new long[16];
             append(runs++, t);
         } else {

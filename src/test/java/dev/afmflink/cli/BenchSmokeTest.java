@@ -97,6 +97,13 @@ class BenchSmokeTest {
     }
 
     @Test
+    void dueBench() {
+        String out = ok("due-bench", "--forks", "0", "--warmup-iterations", "0", "--iterations", "1",
+                "--iteration-seconds", "0.1");
+        assertTrue(out.contains("runs") && out.contains("heap") && out.contains("ns per impression"), out);
+    }
+
+    @Test
     void streamBench() throws Exception {
         Path input = dir.resolve("tiny.libfm.gz");
         try (var w = new java.io.PrintWriter(new java.util.zip.GZIPOutputStream(java.nio.file.Files.newOutputStream(input)), false,

@@ -139,4 +139,26 @@ class DueTimesTest {
         assertTrue(d.isEmpty());
         assertEquals(Long.MAX_VALUE, d.earliest());
     }
+
+    /** The heap alone (no runs, as before them) and the runs give the same answers on the same operations. */
+    @Test
+    void runsAndTheHeapAloneAgree() {
+        Random r = new Random(11);
+        DueTimes runs = new DueTimes();
+        DueTimes heap = new DueTimes(0);
+        long now = 0;
+        for (int step = 0; step < 100_000; step++) {
+            if (r.nextInt(3) > 0) {
+                long t = now + (r.nextBoolean() ? 600_000 : 0) + r.nextInt(r.nextInt(10) == 0 ? 50_000 : 300);
+                assertEquals(heap.add(t), runs.add(t));
+            } else if (!heap.isEmpty()) {
+                now = heap.earliest();
+                assertEquals(heap.removeEarliest(now), runs.removeEarliest(now));
+            }
+            assertEquals(heap.size(), runs.size());
+            assertEquals(heap.earliest(), runs.earliest());
+        }
+        assertEquals(0, heap.inRuns());
+        assertTrue(runs.inRuns() > 0);
+    }
 }
