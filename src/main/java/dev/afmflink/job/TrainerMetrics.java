@@ -94,7 +94,19 @@ final class TrainerMetrics {
     /** Where the figures of keys beyond the cap go (not registered). */
     private final ModelGauges unregistered = new ModelGauges();
 
+    /** The last key asked for and its gauges (keys come from the decoder's table: one string per model). */
+    private String lastKey;
+    private ModelGauges lastGauges;
+
     ModelGauges of(String key) {
+        if (key != lastKey) { // a training step refreshes its key's gauges: no map lookup while the key stays
+            lastGauges = lookUp(key);
+            lastKey = key;
+        }
+        return lastGauges;
+    }
+
+    private ModelGauges lookUp(String key) {
         ModelGauges known = gauges.get(key);
         if (known != null) {
             return known;
