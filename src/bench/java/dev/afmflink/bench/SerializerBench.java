@@ -30,9 +30,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * {@code bin/afm serializer-bench}: the hot-path state types — a feature row ({@link FeatureParams}
@@ -154,15 +151,8 @@ public class SerializerBench {
     /** Runs the JMH benchmarks and prints the table. */
     public static void run(int forks, int warmupIterations, int iterations, double iterationSeconds, PrintStream out)
             throws Exception {
-        List<String> jvmArgs = new ArrayList<>();
-        jvmArgs.add("-Xmx1g");
-        var opts = new OptionsBuilder().include(SerializerBench.class.getName() + ".*").forks(forks)
-                .warmupIterations(warmupIterations).measurementIterations(iterations)
-                .warmupTime(TimeValue.milliseconds((long) (iterationSeconds * 1000)))
-                .measurementTime(TimeValue.milliseconds((long) (iterationSeconds * 1000)))
-                .jvmArgs(jvmArgs.toArray(new String[0])).build();
         java.util.Map<String, double[]> ns = new java.util.HashMap<>(); // record/serializer -> {ser, ser err, deser, deser err}
-        for (RunResult r : new Runner(opts).run()) {
+        for (RunResult r : Jmh.run(SerializerBench.class, forks, warmupIterations, iterations, iterationSeconds)) {
             String rec = r.getParams().getParam("record");
             String ser = r.getParams().getParam("serializer");
             double[] v = ns.computeIfAbsent(rec + "/" + ser, x -> new double[4]);

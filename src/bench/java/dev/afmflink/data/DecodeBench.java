@@ -17,9 +17,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * {@code bin/afm decode-bench}: the job's input records through {@link EventDecoder} — the
@@ -79,13 +76,8 @@ public class DecodeBench {
 
     /** Runs the benchmarks and prints ns per record by records and reader. */
     public static void run(int forks, int warmupIterations, int iterations, double iterationSeconds, PrintStream out) throws Exception {
-        var opts = new OptionsBuilder().include(DecodeBench.class.getName() + ".*").forks(forks)
-                .warmupIterations(warmupIterations).measurementIterations(iterations)
-                .warmupTime(TimeValue.milliseconds((long) (iterationSeconds * 1000)))
-                .measurementTime(TimeValue.milliseconds((long) (iterationSeconds * 1000)))
-                .jvmArgs("-Xmx1g").build();
         java.util.Map<String, double[]> ns = new java.util.HashMap<>();
-        for (RunResult r : new Runner(opts).run()) {
+        for (RunResult r : dev.afmflink.bench.Jmh.run(DecodeBench.class, forks, warmupIterations, iterations, iterationSeconds)) {
             ns.put(r.getParams().getParam("records") + "/" + r.getParams().getParam("reader"),
                     new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
         }

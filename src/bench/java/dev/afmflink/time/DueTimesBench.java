@@ -13,9 +13,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * {@code bin/afm due-bench}: a model key's due times ({@link DueTimes}) on the ordered mode's
@@ -67,13 +64,8 @@ public class DueTimesBench {
 
     /** Runs the benchmarks and prints ns per impression by kind. */
     public static void run(int forks, int warmupIterations, int iterations, double iterationSeconds, PrintStream out) throws Exception {
-        var opts = new OptionsBuilder().include(DueTimesBench.class.getName() + ".*").forks(forks)
-                .warmupIterations(warmupIterations).measurementIterations(iterations)
-                .warmupTime(TimeValue.milliseconds((long) (iterationSeconds * 1000)))
-                .measurementTime(TimeValue.milliseconds((long) (iterationSeconds * 1000)))
-                .jvmArgs("-Xmx1g").build();
         java.util.Map<String, double[]> ns = new java.util.HashMap<>();
-        for (RunResult r : new Runner(opts).run()) {
+        for (RunResult r : dev.afmflink.bench.Jmh.run(DueTimesBench.class, forks, warmupIterations, iterations, iterationSeconds)) {
             ns.put(r.getParams().getParam("kind"), new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
         }
         out.printf(Locale.ROOT, "%n%-6s %28s%n", "due", "ns per impression (± 99.9%)");
