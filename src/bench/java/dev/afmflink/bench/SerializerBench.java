@@ -11,7 +11,6 @@ import dev.afmflink.model.SharedParams;
 import dev.afmflink.optim.OptimizerSpec;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
