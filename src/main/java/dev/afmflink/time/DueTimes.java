@@ -12,12 +12,12 @@ import java.util.Arrays;
  * <p>The times come as a few interleaved rising sequences: each impression's own time, its window's
  * end, its tombstone's end, each rising with the input's event time. So an entry goes to the one of
  * a few <i>runs</i> (rings of primitive longs, each non-decreasing) whose last entry is the latest
- * not after it (the greedy that needs the fewest runs), and the earliest entry is the least of the runs' first ones: an add or a removal
- * costs a few comparisons, where a binary heap of the thousands held costs a dozen levels of
- * unpredictable branches (docs/benchmarks.md, "Due times in runs"). An entry that fits no run
- * (input out of order beyond what {@link #MAX_RUNS} runs absorb) goes to a binary min-heap beside
- * them; either way the entries leave in time order. {@code bin/afm due-bench} times the two on that
- * pattern.
+ * not after it (the greedy that needs the fewest runs), and the earliest entry is the least of the
+ * runs' first ones: an add or a removal costs a few comparisons, where a binary heap of the
+ * thousands held costs a dozen levels of unpredictable branches (docs/benchmarks.md, "Due times in
+ * runs"; {@code bin/afm due-bench} times the two on that pattern). An entry that fits no run (input
+ * out of order beyond what {@link #MAX_RUNS} runs absorb) goes to a binary min-heap beside them;
+ * either way the entries leave in time order.
  */
 public final class DueTimes {
     /** At most this many runs; further entries that fit none go to the heap. */
