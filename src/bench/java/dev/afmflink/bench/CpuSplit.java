@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
  * wait for), the Kafka sources' fetcher threads (polling, and decoding: {@code job.FetcherDecoding}),
  * the Kafka clients' own I/O threads (the producers' senders), Flink's other Java threads, the JIT
  * compiler threads, and the rest of the process (GC, the VM, RocksDB's native threads). The thread
- * that reads the bench's predictions is left out, as in the row's total. A Java thread that ends
- * between the marks takes its time to the rest.
+ * that reads the bench's predictions is left out, as in the row's total. A thread that ends
+ * between the marks (a Java thread, or a compiler thread the JVM stops when its queue is short)
+ * takes its time to the rest: only threads alive at the second mark are counted by group.
  */
 final class CpuSplit {
     static final String[] GROUPS = {"task threads", "source fetchers", "Kafka clients' I/O", "other Java threads", "JIT compilers",
@@ -33,12 +34,13 @@ final class CpuSplit {
 
     private final Map<Long, long[]> javaThreads; // id -> {group, cpu ns}
     private final long processNs;
-    private final long jitNs;
+    /** Each JIT compiler thread's CPU time so far (ns), by its id in /proc. */
+    private final Map<Long, Long> compilers;
 
-    private CpuSplit(Map<Long, long[]> javaThreads, long processNs, long jitNs) {
+    private CpuSplit(Map<Long, long[]> javaThreads, long processNs, Map<Long, Long> compilers) {
         this.javaThreads = javaThreads;
         this.processNs = processNs;
-        this.jitNs = jitNs;
+        this.compilers = compilers;
     }
 
     /** The group of a Java thread by its name. */
@@ -58,8 +60,11 @@ final class CpuSplit {
         return now(threads, os.getProcessCpuTime() - threads.getCurrentThreadCpuTime(), compilerCpuNanos());
     }
 
-    /** As above with the totals given: {@code processNs}, the process's CPU time less the calling thread's; {@code jitNs}, the compiler threads'. */
-    static CpuSplit now(ThreadMXBean threads, long processNs, long jitNs) {
+    /**
+     * As above with the totals given: {@code processNs}, the process's CPU time less the calling
+     * thread's; {@code compilers}, each compiler thread's CPU time (ns) by its id.
+     */
+    static CpuSplit now(ThreadMXBean threads, long processNs, Map<Long, Long> compilers) {
         Map<Long, long[]> byThread = new HashMap<>();
         long self = Thread.currentThread().getId();
         for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
@@ -71,7 +76,7 @@ final class CpuSplit {
                 byThread.put(info.getThreadId(), new long[] {groupOf(info.getThreadName()), ns});
             }
         }
-        return new CpuSplit(byThread, processNs, jitNs);
+        return new CpuSplit(byThread, processNs, Map.copyOf(compilers));
     }
 
     /** The process's CPU time (ns) since {@code start}, the calling thread's apart. */
@@ -79,9 +84,16 @@ final class CpuSplit {
         return processNs - start.processNs;
     }
 
-    /** The JIT compiler threads' CPU time (ns) since {@code start}. */
+    /**
+     * The CPU time (ns) since {@code start} of the JIT compiler threads alive now (one that started
+     * since counts from zero); one that ended meanwhile is left to the rest, so this is never negative.
+     */
     long jitNsSince(CpuSplit start) {
-        return jitNs - start.jitNs;
+        long ns = 0;
+        for (Map.Entry<Long, Long> c : compilers.entrySet()) {
+            ns += c.getValue() - start.compilers.getOrDefault(c.getKey(), 0L);
+        }
+        return ns;
     }
 
     /** µs per example of each of {@link #GROUPS} since {@code start}, over {@code examples}. */
@@ -112,9 +124,12 @@ final class CpuSplit {
         return b.toString();
     }
 
-    /** CPU time (ns) of this JVM's JIT compiler threads so far, from /proc (0 where there is none): part of the job's CPU while code warms up. */
-    static long compilerCpuNanos() {
-        long ticks = 0;
+    /**
+     * CPU time (ns) of each of this JVM's JIT compiler threads so far, by thread id, from /proc (none
+     * where there is no /proc): part of the job's CPU while code warms up.
+     */
+    static Map<Long, Long> compilerCpuNanos() {
+        Map<Long, Long> byThread = new HashMap<>();
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : tasks.toList()) {
                 try {
@@ -122,15 +137,16 @@ final class CpuSplit {
                     if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
                         String stat = Files.readString(t.resolve("stat"));
                         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+                        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+                        byThread.put(Long.parseLong(t.getFileName().toString()), ticks * 10_000_000L); // USER_HZ = 100
                     }
                 } catch (java.io.IOException | RuntimeException gone) {
                     // a thread that ended meanwhile
                 }
             }
         } catch (java.io.IOException none) {
-            return 0;
+            return Map.of();
         }
-        return ticks * 10_000_000L; // USER_HZ = 100
+        return byThread;
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
@@ -37,11 +38,11 @@ class CpuSplitTest {
         Thread fetcher = burner("Source Data Fetcher for train AFM (1/1)#0", 20_000_000L, go, done, end, burnt, 1);
         task.start();
         fetcher.start();
-        CpuSplit start = CpuSplit.now(threads, os.getProcessCpuTime() - threads.getCurrentThreadCpuTime(), 1_000);
+        CpuSplit start = CpuSplit.now(threads, os.getProcessCpuTime() - threads.getCurrentThreadCpuTime(), Map.of(7L, 1_000L));
         go.countDown();
         done.await();
         long process = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
-        CpuSplit stop = CpuSplit.now(threads, process, 3_000_000); // 3 ms of "JIT" since start's 1 µs
+        CpuSplit stop = CpuSplit.now(threads, process, Map.of(7L, 3_000_000L)); // 3 ms of "JIT" since start's 1 µs
         end.countDown();
         task.join();
         fetcher.join();
@@ -56,6 +57,33 @@ class CpuSplitTest {
             sum += g;
         }
         assertTrue(sum >= ms[0] + ms[1] + ms[4]);
+    }
+
+    /**
+     * The JVM stops a compiler thread when its queue is short and starts one when it grows: one that
+     * ended between the marks is left to the rest (it once made the JIT's share negative), one that
+     * started counts from zero, one alive at both counts its difference.
+     */
+    @Test
+    void aCompilerThreadThatEndsOrStartsBetweenTheMarks() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        CpuSplit start = CpuSplit.now(threads, 1_000_000_000L, Map.of(11L, 400_000_000L, 12L, 50_000_000L));
+        CpuSplit stop = CpuSplit.now(threads, 1_100_000_000L, Map.of(12L, 60_000_000L, 13L, 20_000_000L));
+        assertEquals(30_000_000L, stop.jitNsSince(start)); // 12: 10 ms more, 13: 20 ms new, 11: ended
+        double[] ms = stop.perExampleSince(start, 1_000);
+        for (double g : ms) {
+            assertTrue(g >= 0, java.util.Arrays.toString(ms));
+        }
+        assertEquals(30.0, ms[4], 1e-9);
+    }
+
+    /** This JVM's compiler threads are found by their names in /proc, each with the time it spent. */
+    @Test
+    void compilerThreadsAreReadFromProc() {
+        Map<Long, Long> compilers = CpuSplit.compilerCpuNanos();
+        assertTrue(!compilers.isEmpty(), "no C1/C2 compiler thread found in /proc/self/task");
+        assertTrue(compilers.values().stream().allMatch(ns -> ns >= 0));
+        assertTrue(compilers.values().stream().mapToLong(Long::longValue).sum() > 0, "the compilers have compiled this test's code");
     }
 
     private static Thread burner(String name, long rounds, CountDownLatch go, CountDownLatch done, CountDownLatch end, long[] burnt,
