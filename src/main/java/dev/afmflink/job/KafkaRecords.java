@@ -98,6 +98,11 @@ public final class KafkaRecords {
         e.kind(ev.type());
         e.model = ev.model();
         e.id = ev.id();
+        if (e.id != null) {
+            // hashed here (the fetcher's thread, with the id's bytes in its cache): String keeps its hash, so the
+            // trainer's maps by id (the label join's, the scores') do not hash it again on the task thread
+            e.id.hashCode();
+        }
         e.ts = ev.ts();
         e.label = ev.label();
         if (ev.features() != null) {
