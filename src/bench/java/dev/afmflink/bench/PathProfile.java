@@ -21,8 +21,9 @@ import jdk.jfr.consumer.RecordingFile;
  * those working there — RocksDB, compression, writes — counted, those waiting left out). Each
  * sample is given to the part of the path it serves ({@link #PARTS}, {@link #partOf}): a RocksDB
  * read while gathering rows counts as "rows from buffer/state", one under the label join as the
- * join's, a JSON write of a prediction as "outputs". GC is the total of its pauses. The recording file stays for anyone to
- * open (JDK Mission Control, {@code jfr print}).
+ * join's, a JSON write of a prediction as "outputs". GC is the total of its pauses. The JIT's work in
+ * the row is summed from its compilations and deoptimizations ({@link #jitLines}). The recording file
+ * stays for anyone to open (JDK Mission Control, {@code jfr print}).
  */
 public final class PathProfile implements AutoCloseable {
     /** The parts of the path, each with the frames (class name prefix, or class#method) that belong to it, in priority order. */
@@ -80,6 +81,8 @@ public final class PathProfile implements AutoCloseable {
         recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(5));
         recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(5));
         recording.enable("jdk.GarbageCollection");
+        recording.enable("jdk.Compilation").withThreshold(Duration.ZERO);
+        recording.enable("jdk.Deoptimization").withoutStackTrace();
         recording.start();
     }
 
@@ -98,10 +101,21 @@ public final class PathProfile implements AutoCloseable {
         long samples = 0;
         double gcMs = 0;
         long gcs = 0;
+        List<Compile> compiles = new java.util.ArrayList<>();
+        List<Deopt> deopts = new java.util.ArrayList<>();
         try (RecordingFile f = new RecordingFile(jfr)) {
             while (f.hasMoreEvents()) {
                 RecordedEvent e = f.readEvent();
                 String type = e.getEventType().getName();
+                if (type.equals("jdk.Compilation")) {
+                    compiles.add(new Compile(methodName(e.getValue("method")), e.getInt("compileLevel"),
+                            e.getDuration().toNanos() / 1e6));
+                    continue;
+                }
+                if (type.equals("jdk.Deoptimization")) {
+                    deopts.add(new Deopt(e.getString("reason"), methodName(e.getValue("method"))));
+                    continue;
+                }
                 if (type.equals("jdk.GarbageCollection")) {
                     gcMs += e.getDuration("sumOfPauses").toNanos() / 1e6;
                     gcs++;
@@ -140,6 +154,62 @@ public final class PathProfile implements AutoCloseable {
         otherTop.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(5)
                 .forEach(en -> out.printf(Locale.ROOT, "      other, top frame %-60s %5.1f %%%n", en.getKey(),
                         100.0 * en.getValue() / total));
+        jitLines(compiles, deopts).forEach(l -> out.println("  " + l));
+    }
+
+    /** One compilation: the method compiled (its root), the tier (1–3 C1, 4 C2), the compiler thread's time. */
+    record Compile(String method, int level, double ms) {
+    }
+
+    /** One deoptimization: why (class_check, unstable_if, ...) and the compiled method that was left. */
+    record Deopt(String reason, String method) {
+    }
+
+    /**
+     * The JIT's work in a row: compiles and the compiler threads' time, by tier; the largest
+     * compilations by root method and tier (a method at tier 4 more than once was compiled again,
+     * mostly after a deoptimization); the deoptimizations by reason and by method.
+     */
+    static List<String> jitLines(List<Compile> compiles, List<Deopt> deopts) {
+        List<String> lines = new java.util.ArrayList<>();
+        double total = 0;
+        double c2 = 0;
+        long c2n = 0;
+        Map<String, double[]> byRoot = new java.util.HashMap<>(); // "method (tier n)" -> {ms, count}
+        for (Compile c : compiles) {
+            total += c.ms();
+            if (c.level() == 4) {
+                c2 += c.ms();
+                c2n++;
+            }
+            double[] v = byRoot.computeIfAbsent(c.method() + " (tier " + c.level() + ")", k -> new double[2]);
+            v[0] += c.ms();
+            v[1]++;
+        }
+        lines.add(String.format(Locale.ROOT, "JIT: %,d compiles, %,.0f ms of the compiler threads (tier 4, C2: %,d, %,.0f ms); %,d deoptimizations",
+                compiles.size(), total, c2n, c2, deopts.size()));
+        byRoot.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(8)
+                .forEach(en -> lines.add(String.format(Locale.ROOT, "  compiled %-70s x%d %,7.0f ms", en.getKey(),
+                        (long) en.getValue()[1], en.getValue()[0])));
+        Map<String, Long> reasons = new TreeMap<>();
+        Map<String, Long> methods = new TreeMap<>();
+        for (Deopt d : deopts) {
+            reasons.merge(d.reason(), 1L, Long::sum);
+            methods.merge(d.method() + " (" + d.reason() + ")", 1L, Long::sum);
+        }
+        if (!deopts.isEmpty()) {
+            StringBuilder b = new StringBuilder("  deoptimized by reason:");
+            reasons.entrySet().stream().sorted((a, c) -> Long.compare(c.getValue(), a.getValue()))
+                    .forEach(en -> b.append(' ').append(en.getKey()).append(' ').append(en.getValue()));
+            lines.add(b.toString());
+            methods.entrySet().stream().sorted((a, c) -> Long.compare(c.getValue(), a.getValue())).limit(6)
+                    .forEach(en -> lines.add(String.format(Locale.ROOT, "  deoptimized %-70s x%d", en.getKey(), en.getValue())));
+        }
+        return lines;
+    }
+
+    private static String methodName(jdk.jfr.consumer.RecordedMethod m) {
+        return m == null ? "?" : m.getType().getName() + "#" + m.getName();
     }
 
     /** Prints the shares of a recording made before: {@code PathProfile FILE.jfr}. */

@@ -34,7 +34,7 @@ final class StreamBenchCommand implements Command {
                 new Args.Option("freshness-rate", "EVENTS/S", "1000", "event rate of the freshness run"),
                 new Args.Option("freshness-seconds", "S", "20", "length of the freshness run (0: no freshness run)"),
                 new Args.Option("profile", "DIR", null, "record every row (libfm and click-stream) with the JDK Flight Recorder into DIR and "
-                        + "print where the job's CPU went (docs/benchmarks.md)"),
+                        + "print where the job's CPU went and what the JIT compiled and deoptimized in it (docs/benchmarks.md)"),
                 new Args.Option("predictions-sample", "X", "1", "the click-stream rows' --predictions-sample (in (0, 1]: the bench times "
                         + "the job by its predictions, and counts each as 1/X labelled examples)"),
                 new Args.Option("trainers-per-model", "LIST", "1", "the click-stream rows' --trainers-per-model, a row each, in turn "
