@@ -161,7 +161,7 @@ public final class PathProfile implements AutoCloseable {
     record Compile(String method, int level, double ms) {
     }
 
-    /** One deoptimization: why (class_check, unstable_if, ...) and the compiled method that was left. */
+    /** One deoptimization: why (class_check, unstable_if, ...) and the method whose code hit the trap (the root or one inlined in it). */
     record Deopt(String reason, String method) {
     }
 
