@@ -3,7 +3,6 @@ package dev.afmflink.job;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -14,7 +13,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.results.RunResult;
 
 /**
  * {@code bin/afm due-bench}, second part: a model key's held buckets ({@link TimeBuckets}) on the
@@ -137,14 +135,7 @@ public class HeldBucketsBench {
 
     /** Runs the benchmarks and prints ns per impression by kind. */
     public static void run(int forks, int warmupIterations, int iterations, double iterationSeconds, PrintStream out) throws Exception {
-        java.util.Map<String, double[]> ns = new java.util.HashMap<>();
-        for (RunResult r : dev.afmflink.bench.Jmh.run(HeldBucketsBench.class, forks, warmupIterations, iterations, iterationSeconds)) {
-            ns.put(r.getParams().getParam("kind"), new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
-        }
-        out.printf(Locale.ROOT, "%n%-6s %28s%n", "held", "ns per impression (± 99.9%)");
-        for (String k : KINDS) {
-            double[] t = ns.get(k);
-            out.printf(Locale.ROOT, "%-6s %28s%n", k, t == null ? "-" : String.format(Locale.ROOT, "%,.1f ± %,.1f", t[0], t[1]));
-        }
+        dev.afmflink.bench.Jmh.printByKind(HeldBucketsBench.class, KINDS, "held", "ns per impression", forks, warmupIterations, iterations,
+                iterationSeconds, out);
     }
 }
