@@ -16,20 +16,21 @@ import java.util.List;
  */
 final class TimeBuckets<E> {
     private static final int MIN_CAPACITY = 16;
-    /** Ring slot i: a bucket's time and its list (null: taken out of order, a hole). Times rise from {@link #head}. */
-    private long[] times;
-    private Object[] lists;
+    private static final long[] NO_TIMES = new long[0];
+    private static final Object[] NO_LISTS = new Object[0];
+    /**
+     * Ring slot i: a bucket's time and its list (null: taken out of order, a hole). Times rise from
+     * {@link #head}. Empty until the first bucket (a buffer has four kinds, many keys hold none of some).
+     */
+    private long[] times = NO_TIMES;
+    private Object[] lists = NO_LISTS;
     private int head;
     private int size;
     private int mask;
-    /** Buckets whose time was behind the ring's end and not in it when they came (never also in the ring). */
-    private final LongMap<List<E>> others = new LongMap<>();
+    /** Buckets whose time was behind the ring's end and not in it when they came (never also in the ring); null until one. */
+    private LongMap<List<E>> others;
     /** Buckets held (the ring's, holes apart, and the others). */
     private int buckets;
-
-    TimeBuckets() {
-        allocate(MIN_CAPACITY);
-    }
 
     private void allocate(int capacity) {
         times = new long[capacity];
@@ -50,13 +51,13 @@ final class TimeBuckets<E> {
 
     /** Buckets held beside the ring (for tests: in-order holds keep none there). */
     int besideTheRing() {
-        return others.size();
+        return others == null ? 0 : others.size();
     }
 
     /** Adds {@code item} to bucket {@code t}; returns true if there was no such bucket. */
     @SuppressWarnings("unchecked")
     boolean add(long t, E item) {
-        if (!others.isEmpty()) {
+        if (others != null && !others.isEmpty()) {
             List<E> l = others.get(t);
             if (l != null) {
                 l.add(item);
@@ -85,6 +86,9 @@ final class TimeBuckets<E> {
             lists[i] = newList(item); // a hole: the bucket again, in its place
             buckets++;
             return true;
+        }
+        if (others == null) {
+            others = new LongMap<>();
         }
         others.put(t, newList(item));
         buckets++;
@@ -123,7 +127,7 @@ final class TimeBuckets<E> {
                 return l;
             }
         }
-        if (others.isEmpty()) {
+        if (others == null || others.isEmpty()) {
             return null;
         }
         List<E> l = others.remove(t);
@@ -166,7 +170,7 @@ final class TimeBuckets<E> {
         int oldHead = head;
         int n = size;
         int oldMask = mask;
-        allocate(oldTimes.length * 2);
+        allocate(Math.max(MIN_CAPACITY, oldTimes.length * 2));
         for (int k = 0; k < n; k++) {
             times[k] = oldTimes[(oldHead + k) & oldMask];
             lists[k] = oldLists[(oldHead + k) & oldMask];
@@ -179,7 +183,7 @@ final class TimeBuckets<E> {
      * {@link #listAt} is null for a slot with no bucket.
      */
     int slots() {
-        return size + others.capacity();
+        return size + (others == null ? 0 : others.capacity());
     }
 
     long timeAt(int k) {
@@ -194,7 +198,11 @@ final class TimeBuckets<E> {
     /** Drops every bucket (their memory too, if a burst made the ring large). */
     void clear() {
         if (times.length > 1 << 17) {
-            allocate(MIN_CAPACITY);
+            times = NO_TIMES; // a burst made it large: give the memory back
+            lists = NO_LISTS;
+            head = 0;
+            size = 0;
+            mask = 0;
         } else {
             for (int k = 0; k < size; k++) {
                 lists[(head + k) & mask] = null;
@@ -202,7 +210,9 @@ final class TimeBuckets<E> {
             head = 0;
             size = 0;
         }
-        others.clear();
+        if (others != null) {
+            others.clear();
+        }
         buckets = 0;
     }
 }

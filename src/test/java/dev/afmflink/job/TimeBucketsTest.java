@@ -94,6 +94,26 @@ class TimeBucketsTest {
         assertEquals(0, b.besideTheRing());
     }
 
+    /** After a burst that grew the ring past its bound, a clear gives the memory back and the buckets work as before. */
+    @Test
+    void aClearAfterABurst() {
+        TimeBuckets<Integer> b = new TimeBuckets<>();
+        for (int i = 0; i < 200_000; i++) {
+            b.add(i, i);
+        }
+        b.add(5, -5); // in the ring, behind its end
+        assertEquals(200_000, b.size());
+        b.clear();
+        assertTrue(b.isEmpty());
+        assertEquals(0, b.slots());
+        assertNull(b.remove(5));
+        assertTrue(b.add(7, 1));
+        assertTrue(b.add(3, 2)); // behind the end: beside the ring
+        assertEquals(List.of(2), b.remove(3));
+        assertEquals(List.of(1), b.remove(7));
+        assertTrue(b.isEmpty());
+    }
+
     private static <E> Map<Long, List<E>> contents(TimeBuckets<E> b) {
         Map<Long, List<E>> m = new HashMap<>();
         for (int k = 0; k < b.slots(); k++) {
