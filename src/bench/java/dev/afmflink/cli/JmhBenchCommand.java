@@ -38,13 +38,9 @@ final class JmhBenchCommand implements Command {
 
     /** {@code bin/afm due-bench}. */
     static JmhBenchCommand due() {
-        return new JmhBenchCommand("due-bench", "a model key's due times and held buckets on the ordered mode's pattern (an "
-                + "impression every 250 ms, its window's end, tombstones' ends, a click in five): the due times in runs, as the trainer "
-                + "keeps them, against a binary heap alone; the buckets in a time-ordered ring, as the trainer keeps them, against a "
-                + "hash map alone: ns per impression (JMH; docs/benchmarks.md)", (forks, warmups, iterations, seconds, out) -> {
-                    dev.afmflink.time.DueTimesBench.run(forks, warmups, iterations, seconds, out);
-                    dev.afmflink.job.HeldBucketsBench.run(forks, warmups, iterations, seconds, out);
-                });
+        return new JmhBenchCommand("due-bench", "a model key's due times on the ordered mode's pattern (an impression every 250 ms, "
+                + "its window's end, tombstones' ends): in runs, as the trainer keeps them, against a binary heap alone: ns per "
+                + "impression (JMH; docs/benchmarks.md)", dev.afmflink.time.DueTimesBench::run);
     }
 
     @Override

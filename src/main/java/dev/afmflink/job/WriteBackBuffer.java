@@ -4,8 +4,10 @@ import dev.afmflink.feedback.FeedbackSchedule;
 import dev.afmflink.metrics.ProgressiveWindow;
 import dev.afmflink.model.FeatureParams;
 import dev.afmflink.model.SharedParams;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,13 +45,13 @@ final class WriteBackBuffer {
         return f != null ? f : clean.get(id);
     }
     /** What the schedule holds, by kind ({@link FeedbackSchedule.Hold}) and bucket, each bucket in arrival order. */
-    final Map<FeedbackSchedule.Hold, TimeBuckets<TrainingExample>> held = new EnumMap<>(FeedbackSchedule.Hold.class);
+    final Map<FeedbackSchedule.Hold, LongMap<List<TrainingExample>>> held = new EnumMap<>(FeedbackSchedule.Hold.class);
     /** By kind, the buckets this buffer wrote to state and that were not taken back yet (a set: each maps to TRUE). */
     final Map<FeedbackSchedule.Hold, LongMap<Boolean>> heldInState = new EnumMap<>(FeedbackSchedule.Hold.class);
 
     {
         for (FeedbackSchedule.Hold h : FeedbackSchedule.Hold.values()) {
-            held.put(h, new TimeBuckets<>());
+            held.put(h, new LongMap<>());
             heldInState.put(h, new LongMap<>());
         }
     }
@@ -154,8 +156,16 @@ final class WriteBackBuffer {
 
     /** Adds {@code ex} to the {@code which} bucket {@code bucket}; returns true if the buffer had no such bucket. */
     boolean hold(FeedbackSchedule.Hold which, long bucket, TrainingExample ex) {
+        LongMap<List<TrainingExample>> buckets = held.get(which);
+        List<TrainingExample> list = buckets.get(bucket);
+        boolean created = list == null;
+        if (created) {
+            list = new ArrayList<>(2); // most buckets hold one item (an impression's time, its deadline)
+            buckets.put(bucket, list);
+        }
+        list.add(ex);
         waiting++;
-        return held.get(which).add(bucket, ex);
+        return created;
     }
 
     /** True when the buffer should be written to state now to bound memory. */

@@ -294,14 +294,14 @@ final class WriteBackStore {
         lifecycleState.flush(b);
     }
 
-    private static void flushBuckets(WriteBackBuffer b, TimeBuckets<TrainingExample> buffered,
+    private static void flushBuckets(WriteBackBuffer b, LongMap<List<TrainingExample>> buffered,
                                      MapState<Long, PendingLabels> state, LongMap<Boolean> inState) throws Exception {
-        for (int k = 0; k < buffered.slots(); k++) {
-            List<TrainingExample> list = buffered.listAt(k);
+        for (int i = 0; i < buffered.capacity(); i++) {
+            List<TrainingExample> list = buffered.valueAt(i);
             if (list == null) {
                 continue;
             }
-            long bucket = buffered.timeAt(k);
+            long bucket = buffered.keyAt(i);
             TrainingExample[] more = list.toArray(new TrainingExample[0]);
             PendingLabels held = b.restored || inState.containsKey(bucket) ? state.get(bucket) : null;
             state.put(bucket, held == null ? new PendingLabels(more) : held.plus(more));
@@ -366,7 +366,7 @@ final class WriteBackStore {
     }
 
     /** Takes the bucket of event time {@code ts} out of the buffer and out of state. */
-    private List<TrainingExample> takeBucket(WriteBackBuffer b, TimeBuckets<TrainingExample> buffered,
+    private List<TrainingExample> takeBucket(WriteBackBuffer b, LongMap<List<TrainingExample>> buffered,
                                              MapState<Long, PendingLabels> state, LongMap<Boolean> inState, long ts)
             throws Exception {
         // only a bucket this buffer flushed, or any after a restore, can be in state: no lookup otherwise, and the
