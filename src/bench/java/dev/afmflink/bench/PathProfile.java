@@ -208,6 +208,7 @@ public final class PathProfile implements AutoCloseable {
         return lines;
     }
 
+    /** {@code class#method} ("?" if the recording has none). */
     private static String methodName(jdk.jfr.consumer.RecordedMethod m) {
         return m == null ? "?" : m.getType().getName() + "#" + m.getName();
     }
@@ -281,6 +282,6 @@ public final class PathProfile implements AutoCloseable {
 
     /** {@code class#method}. */
     private static String name(RecordedFrame fr) {
-        return fr.getMethod().getType().getName() + "#" + fr.getMethod().getName();
+        return methodName(fr.getMethod());
     }
 }

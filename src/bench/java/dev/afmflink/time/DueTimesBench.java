@@ -2,6 +2,7 @@ package dev.afmflink.time;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -11,6 +12,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.results.RunResult;
 
 /**
  * {@code bin/afm due-bench}: a model key's due times ({@link DueTimes}) on the ordered mode's
@@ -62,7 +64,14 @@ public class DueTimesBench {
 
     /** Runs the benchmarks and prints ns per impression by kind. */
     public static void run(int forks, int warmupIterations, int iterations, double iterationSeconds, PrintStream out) throws Exception {
-        dev.afmflink.bench.Jmh.printByKind(DueTimesBench.class, KINDS, "due", "ns per impression", forks, warmupIterations, iterations,
-                iterationSeconds, out);
+        java.util.Map<String, double[]> ns = new java.util.HashMap<>();
+        for (RunResult r : dev.afmflink.bench.Jmh.run(DueTimesBench.class, forks, warmupIterations, iterations, iterationSeconds)) {
+            ns.put(r.getParams().getParam("kind"), new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+        }
+        out.printf(Locale.ROOT, "%n%-6s %28s%n", "due", "ns per impression (± 99.9%)");
+        for (String k : KINDS) {
+            double[] t = ns.get(k);
+            out.printf(Locale.ROOT, "%-6s %28s%n", k, t == null ? "-" : String.format(Locale.ROOT, "%,.1f ± %,.1f", t[0], t[1]));
+        }
     }
 }
